@@ -1,0 +1,207 @@
+/* nngpu: neural-network inference on GPUs through OpenCL (and Vulkan).
+ *
+ * Typical use:
+ *   nngpu_model *m;   nngpu_model_load_file("net.onnx", &m);
+ *   nngpu_options o;  nngpu_options_init(&o);
+ *   nngpu_session *s; nngpu_session_create(m, "opencl:0", &o, &s);
+ *   nngpu_session_run(s, n_in, inputs, n_out, outputs);
+ * Every call returns an nngpu_status; on failure nngpu_last_error() says
+ * what happened and where (node, tensor or file). */
+#ifndef NNGPU_NNGPU_H
+#define NNGPU_NNGPU_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NNGPU_VERSION "0.1.0"
+#define NNGPU_MAX_DIMS 8
+
+typedef enum nngpu_status {
+    NNGPU_OK = 0,
+    NNGPU_ERR_INVALID_ARG,   /* a caller passed something wrong: shape, dtype, name */
+    NNGPU_ERR_IO,            /* a file could not be read or written */
+    NNGPU_ERR_PARSE,         /* a model or data file is malformed */
+    NNGPU_ERR_UNSUPPORTED,   /* an op, attribute or dtype nngpu cannot run */
+    NNGPU_ERR_DEVICE,        /* the driver failed: build, launch, device lost */
+    NNGPU_ERR_OUT_OF_MEMORY, /* host or device allocation failed */
+    NNGPU_ERR_NOT_FOUND,     /* no such device, tensor or entry */
+    NNGPU_ERR_INTERNAL       /* a bug in nngpu */
+} nngpu_status;
+
+typedef enum nngpu_dtype {
+    NNGPU_DTYPE_UNDEFINED = 0,
+    NNGPU_DTYPE_FLOAT32,
+    NNGPU_DTYPE_FLOAT16,
+    NNGPU_DTYPE_INT8,
+    NNGPU_DTYPE_UINT8,
+    NNGPU_DTYPE_INT32,
+    NNGPU_DTYPE_INT64,
+    NNGPU_DTYPE_BOOL,
+    NNGPU_DTYPE_FLOAT64,
+    NNGPU_DTYPE_COUNT
+} nngpu_dtype;
+
+/* Text of the last error on this thread ("" when none). */
+const char *nngpu_last_error(void);
+const char *nngpu_status_name(nngpu_status s);
+const char *nngpu_dtype_name(nngpu_dtype t);
+size_t nngpu_dtype_size(nngpu_dtype t);
+
+/* ---- Devices ------------------------------------------------------------ */
+
+typedef enum nngpu_backend_kind {
+    NNGPU_BACKEND_CPU = 0, /* the reference; always present, never listed */
+    NNGPU_BACKEND_OPENCL,
+    NNGPU_BACKEND_VULKAN
+} nngpu_backend_kind;
+
+typedef struct nngpu_device_info {
+    int index;                 /* stable index over all backends */
+    nngpu_backend_kind backend;
+    int backend_index;         /* N in "opencl:N" */
+    char selector[32];         /* "opencl:0" */
+    char name[128];
+    char vendor[128];
+    char driver_version[64];
+    char device_type[16];      /* "gpu", "cpu", "accelerator", "other" */
+    int compute_units;
+    uint64_t global_mem_bytes;
+    uint64_t local_mem_bytes;  /* shared memory per work-group */
+    size_t max_work_group_size;
+    int has_fp16;              /* half arithmetic (cl_khr_fp16) */
+    int has_int8_dot;          /* integer dot product (cl_khr_integer_dot_product) */
+    int has_subgroups;         /* cl_khr_subgroups / cl_intel_subgroups */
+    int subgroup_size;         /* 0 when unknown */
+} nngpu_device_info;
+
+/* Enumerates devices (once, cached). */
+int nngpu_device_count(void);
+nngpu_status nngpu_device_get(int index, nngpu_device_info *out);
+/* Resolves "3", "opencl:0", "vulkan:1" to a device index. */
+nngpu_status nngpu_device_find(const char *selector, int *index);
+
+/* ---- Models ------------------------------------------------------------- */
+
+typedef struct nngpu_model nngpu_model;
+typedef struct nngpu_graph nngpu_graph; /* see graph.h */
+
+nngpu_status nngpu_model_load_file(const char *path, nngpu_model **out);
+/* base_dir resolves external-data files; may be NULL. */
+nngpu_status nngpu_model_load_memory(const void *data, size_t size, const char *base_dir,
+                                     nngpu_model **out);
+/* Takes ownership of a graph built with graph.h. */
+nngpu_status nngpu_model_from_graph(nngpu_graph *g, nngpu_model **out);
+void nngpu_model_destroy(nngpu_model *m);
+
+int nngpu_model_input_count(const nngpu_model *m);
+int nngpu_model_output_count(const nngpu_model *m);
+/* Shape of a graph input or output: dims < 0 are symbolic (batch). */
+typedef struct nngpu_tensor_desc {
+    const char *name;
+    nngpu_dtype dtype;
+    int rank;
+    int64_t dims[NNGPU_MAX_DIMS];
+} nngpu_tensor_desc;
+nngpu_status nngpu_model_input(const nngpu_model *m, int i, nngpu_tensor_desc *out);
+nngpu_status nngpu_model_output(const nngpu_model *m, int i, nngpu_tensor_desc *out);
+
+/* ---- Sessions ----------------------------------------------------------- */
+
+typedef enum nngpu_precision {
+    NNGPU_PRECISION_FP32 = 0,
+    NNGPU_PRECISION_FP16,
+    NNGPU_PRECISION_INT8
+} nngpu_precision;
+
+/* Passes, as bits of nngpu_options.disabled_passes; also switched off by the
+ * environment variable NNGPU_DISABLE_PASSES="fold,fuse_bn,...". */
+typedef enum nngpu_pass {
+    NNGPU_PASS_FOLD_CONSTANTS = 1 << 0, /* evaluate nodes whose inputs are constant */
+    NNGPU_PASS_ELIMINATE = 1 << 1,      /* drop Identity / Dropout */
+    NNGPU_PASS_FUSE_BATCHNORM = 1 << 2, /* BatchNormalization into Conv/Gemm weights */
+    NNGPU_PASS_FUSE_EPILOGUE = 1 << 3,  /* bias, activation, residual Add into Conv/Gemm/MatMul */
+    NNGPU_PASS_FUSE_ELEMENTWISE = 1 << 4, /* chains of elementwise ops into one kernel */
+    NNGPU_PASS_FUSE_PAD = 1 << 5,       /* Pad into the following Conv/Pool */
+    NNGPU_PASS_PLAN_MEMORY = 1 << 6     /* share one arena by liveness (off: one slot each) */
+} nngpu_pass;
+
+typedef struct nngpu_options {
+    nngpu_precision precision;  /* default FP32 */
+    const char *tuning_db;      /* tuning database path; NULL: $NNGPU_TUNING_DB or none */
+    int profiling;              /* 1: record per-layer device times (default 0) */
+    int fusion;                 /* 0: no fusion passes at all (default 1) */
+    unsigned disabled_passes;   /* nngpu_pass bits switched off (default 0) */
+    int allow_cpu_fallback;     /* 1: nodes the device can't run go to the CPU (default 1) */
+    int verbose;                /* 1: passes print what they did to stderr (default 0) */
+    size_t guard_bytes;         /* testing: poison the arena, pad each tensor with guard
+                                   bytes and check them after every run (default 0) */
+} nngpu_options;
+
+void nngpu_options_init(nngpu_options *o);
+
+typedef struct nngpu_session nngpu_session;
+
+/* selector: see nngpu_device_find; "cpu" runs the reference. */
+nngpu_status nngpu_session_create(const nngpu_model *m, const char *selector,
+                                  const nngpu_options *o, nngpu_session **out);
+void nngpu_session_destroy(nngpu_session *s);
+
+/* Fixes a symbolic input shape before nngpu_session_create (default: every
+ * symbolic dim is 1). */
+nngpu_status nngpu_model_set_input_shape(nngpu_model *m, const char *name, int rank,
+                                         const int64_t *dims);
+
+/* A host tensor: data is owned by the caller. */
+typedef struct nngpu_tensor {
+    const char *name;
+    nngpu_dtype dtype;
+    int rank;
+    int64_t dims[NNGPU_MAX_DIMS];
+    void *data;
+    size_t size_bytes; /* capacity of data (outputs) or its size (inputs) */
+} nngpu_tensor;
+
+/* Runs the session. Inputs are matched by name; every graph input must be
+ * given with the shape the session was created for. Outputs are filled in
+ * (dtype, rank, dims set; data must have room: see nngpu_session_output). */
+nngpu_status nngpu_session_run(nngpu_session *s, int n_inputs, const nngpu_tensor *inputs,
+                               int n_outputs, nngpu_tensor *outputs);
+/* Resolved shape of output i of this session. */
+nngpu_status nngpu_session_output(const nngpu_session *s, int i, nngpu_tensor_desc *out);
+
+typedef struct nngpu_session_stats {
+    int onnx_nodes;       /* nodes in the imported graph */
+    int kernels;          /* device kernels after fusion */
+    int cpu_nodes;        /* nodes run on the CPU (fallback) */
+    int folded_nodes;     /* nodes evaluated at compile time */
+    size_t arena_bytes;   /* planned intermediate memory */
+    size_t tensor_bytes;  /* sum of intermediate tensor sizes */
+    size_t lower_bound_bytes; /* largest set of tensors live at once */
+    size_t weight_bytes;
+    const char *device_name;
+} nngpu_session_stats;
+void nngpu_session_get_stats(const nngpu_session *s, nngpu_session_stats *out);
+
+/* Per-layer record of the last run (times only when options.profiling). */
+typedef struct nngpu_layer_info {
+    const char *name;     /* the fused layer's name (its first ONNX node's) */
+    const char *kernel;   /* kernel family and variant, "conv2d_direct+relu" */
+    const char *fused;    /* the ONNX ops it covers, "Conv+BatchNormalization+Relu" */
+    const char *params_source; /* "default", later "db:exact" etc. */
+    int on_cpu;           /* 1: ran on the CPU fallback */
+    double time_ms;       /* device time, -1 when not profiled */
+} nngpu_layer_info;
+int nngpu_session_layer_count(const nngpu_session *s);
+nngpu_status nngpu_session_layer(const nngpu_session *s, int i, nngpu_layer_info *out);
+
+/* A human-readable summary of what the passes did (fusions, folds, arena). */
+const char *nngpu_session_summary(const nngpu_session *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The main job: install what is missing, build, run the bundled model on device 0.
+source "$(dirname "$0")/deps.sh"
+install_missing "${BUILD_PACKAGES[@]}"
+build_nngpu
+echo "== devices"
+"$BUILD/nnrun" --list-devices
+echo "== nnrun (bundled digits model, device 0)"
+"$BUILD/nnrun" --device 0 "$@"

@@ -1,0 +1,152 @@
+/* 2-D convolution, NCHW. Shapes are arguments; tunables are macros.
+ *   conv2d_direct:    a work-item computes OC_T output channels x PX_T
+ *                     output pixels of one row, with weights re-laid out
+ *                     as [group][oc block][c][kh][kw][OC_T] (zero padded).
+ *   conv2d_depthwise: group == C == K; a work-item computes PX_T pixels.
+ * (1x1 stride-1 convolutions run as GEMM: gemm.cl.) */
+
+#ifndef OC_T
+#define OC_T 8 /* output channels per work-item (vector width: 1, 2, 4, 8, 16) */
+#endif
+#ifndef PX_T
+#define PX_T 4 /* output pixels per work-item along the row */
+#endif
+#ifndef HAS_BIAS
+#define HAS_BIAS 1
+#endif
+
+#define NG_CAT_(a, b) a##b
+#define NG_CAT(a, b) NG_CAT_(a, b)
+#if OC_T == 1
+#define WTYPE float
+#define WLOAD(i, p) ((p)[(i)])
+#else
+#define WTYPE NG_CAT(float, OC_T)
+#define WLOAD(i, p) NG_CAT(vload, OC_T)((i), (p))
+#endif
+
+/* geom: C, H, W, K, OH, OW, KH, KW, SH, SW, PT, PL, DH, DW, G */
+#define C_ geom[0]
+#define H_ geom[1]
+#define W_ geom[2]
+#define K_ geom[3]
+#define OH_ geom[4]
+#define OW_ geom[5]
+#define KH_ geom[6]
+#define KW_ geom[7]
+#define SH_ geom[8]
+#define SW_ geom[9]
+#define PT_ geom[10]
+#define PL_ geom[11]
+#define DH_ geom[12]
+#define DW_ geom[13]
+#define G_ geom[14]
+
+__kernel void conv2d_direct(__constant int *geom, __global const float *x, const int x_off,
+                            __global const float *w, __global const float *bias,
+                            const int bias_off, __global float *y, const int y_off,
+                            NG_EPI_PARAMS) {
+    const int cg = C_ / G_, kg = K_ / G_;
+    const int nkb = (kg + OC_T - 1) / OC_T;
+    const int ow0 = get_global_id(0) * PX_T, oh = get_global_id(1);
+    const int z = get_global_id(2); /* (n, g, kb) */
+    const int kb = z % nkb, gi = (z / nkb) % G_, n = z / (nkb * G_);
+    if (ow0 >= OW_ || oh >= OH_) return;
+
+    WTYPE acc[PX_T];
+#pragma unroll
+    for (int p = 0; p < PX_T; p++) acc[p] = (WTYPE)(0.0f);
+
+    __global const float *xg = x + x_off + ((n * C_) + gi * cg) * H_ * W_;
+    __global const float *wg = w + ((gi * nkb + kb) * cg) * KH_ * KW_ * OC_T;
+    const int ih0 = oh * SH_ - PT_;
+    const int iw0 = ow0 * SW_ - PL_;
+    for (int ci = 0; ci < cg; ci++) {
+        __global const float *xc = xg + ci * H_ * W_;
+        __global const float *wc = wg + ci * KH_ * KW_ * OC_T;
+        for (int kh = 0; kh < KH_; kh++) {
+            const int ih = ih0 + kh * DH_;
+            if (ih < 0 || ih >= H_) continue;
+            __global const float *xr = xc + ih * W_;
+            for (int kw = 0; kw < KW_; kw++) {
+                const WTYPE wv = WLOAD(0, wc + (kh * KW_ + kw) * OC_T);
+                const int iw = iw0 + kw * DW_;
+#pragma unroll
+                for (int p = 0; p < PX_T; p++) {
+                    const int xi = iw + p * SW_;
+                    const float xv = (xi >= 0 && xi < W_) ? xr[xi] : 0.0f;
+                    acc[p] = mad((WTYPE)(xv), wv, acc[p]);
+                }
+            }
+        }
+    }
+
+    const int oplane = OH_ * OW_;
+#pragma unroll
+    for (int j = 0; j < OC_T; j++) {
+        const int kl = kb * OC_T + j;
+        if (kl >= kg) break;
+        const int k = gi * kg + kl;
+#if HAS_BIAS
+        const float b = bias[bias_off + k];
+#else
+        const float b = 0.0f;
+#endif
+        const int obase = (n * K_ + k) * oplane + oh * OW_;
+#pragma unroll
+        for (int p = 0; p < PX_T; p++) {
+            if (ow0 + p < OW_) {
+                float v[OC_T];
+#if OC_T == 1
+                v[0] = acc[p];
+#else
+                NG_CAT(vstore, OC_T)(acc[p], 0, v);
+#endif
+                const int i = obase + ow0 + p;
+                y[y_off + i] = NG_EPI_APPLY(v[j] + b, i);
+            }
+        }
+    }
+}
+
+__kernel void conv2d_depthwise(__constant int *geom, __global const float *x, const int x_off,
+                               __global const float *w, __global const float *bias,
+                               const int bias_off, __global float *y, const int y_off,
+                               NG_EPI_PARAMS) {
+    const int ow0 = get_global_id(0) * PX_T, oh = get_global_id(1);
+    const int z = get_global_id(2); /* (n, c) */
+    const int c = z % C_;
+    if (ow0 >= OW_ || oh >= OH_) return;
+    float acc[PX_T];
+#pragma unroll
+    for (int p = 0; p < PX_T; p++) acc[p] = 0.0f;
+    __global const float *xc = x + x_off + z * H_ * W_;
+    __global const float *wc = w + c * KH_ * KW_;
+    const int ih0 = oh * SH_ - PT_, iw0 = ow0 * SW_ - PL_;
+    for (int kh = 0; kh < KH_; kh++) {
+        const int ih = ih0 + kh * DH_;
+        if (ih < 0 || ih >= H_) continue;
+        __global const float *xr = xc + ih * W_;
+        for (int kw = 0; kw < KW_; kw++) {
+            const float wv = wc[kh * KW_ + kw];
+            const int iw = iw0 + kw * DW_;
+#pragma unroll
+            for (int p = 0; p < PX_T; p++) {
+                const int xi = iw + p * SW_;
+                acc[p] = mad((xi >= 0 && xi < W_) ? xr[xi] : 0.0f, wv, acc[p]);
+            }
+        }
+    }
+#if HAS_BIAS
+    const float b = bias[bias_off + c];
+#else
+    const float b = 0.0f;
+#endif
+    const int obase = z * OH_ * OW_ + oh * OW_;
+#pragma unroll
+    for (int p = 0; p < PX_T; p++)
+        if (ow0 + p < OW_) {
+            const int i = obase + ow0 + p;
+            y[y_off + i] = NG_EPI_APPLY(acc[p] + b, i);
+        }
+}

@@ -1,0 +1,41 @@
+/* Elementwise unary/binary ops with NumPy broadcasting, then the node's
+ * epilogue (how elementwise chains run fused as one kernel). */
+
+#ifndef OP
+#define OP NG_CL_ADD /* op code (epilogue.cl) */
+#endif
+#ifndef BINARY
+#define BINARY 1 /* 1: two inputs, ng_binary; 0: one input, ng_unary */
+#endif
+#ifndef IDX_A
+#define IDX_A NG_IDX_SAME /* indexing of input a: NG_IDX_SAME, _BLOCK, _GENERIC */
+#endif
+#ifndef IDX_B
+#define IDX_B NG_IDX_SAME /* indexing of input b */
+#endif
+#ifndef VEC
+#define VEC 4 /* elements per work-item, strided by the global size */
+#endif
+
+#define NG_IDX(mode, i, meta, slot)                                                          \
+    ((mode) == NG_IDX_SAME ? (i) : ng_bcast_index((i), (meta), (meta) + NG_META_OPND + (slot) * NG_META_OPND_SIZE))
+
+/* meta: output dims and the two input descriptors (epilogue.cl layout).
+ * p0, p1: the unary op's parameters (alpha/beta, clip min/max). */
+__kernel void eltwise(__global float *y, int y_off, __global const float *a, int a_off,
+                      __global const float *b, int b_off, __constant int *meta, float p0,
+                      float p1, int n, NG_EPI_PARAMS) {
+    int gsize = get_global_size(0);
+    int i = get_global_id(0);
+    for (int v = 0; v < VEC; v++, i += gsize) {
+        if (i >= n) return;
+        float xa = a[a_off + NG_IDX(IDX_A, i, meta, 0)];
+#if BINARY
+        float xb = b[b_off + NG_IDX(IDX_B, i, meta, 1)];
+        float r = ng_binary(OP, xa, xb);
+#else
+        float r = ng_unary(OP, xa, p0, p1);
+#endif
+        y[y_off + i] = NG_EPI_APPLY(r, i);
+    }
+}

@@ -1,0 +1,128 @@
+/* Prepended to every OpenCL program (cl_program.c): the op codes, the
+ * unary/binary math and the fused-epilogue applier. Helpers only, no kernels.
+ * The op-code enum and the meta layout are the host's too:
+ * src/opencl/cl_opcodes.h includes this file with NG_CL_HOST defined, so each
+ * list exists once. */
+#ifndef NG_EPILOGUE_CL
+#define NG_EPILOGUE_CL
+
+enum ng_cl_opcode {
+    NG_CL_NONE = 0,
+    /* unary: y = f(x; a, b) */
+    NG_CL_IDENTITY, NG_CL_RELU, NG_CL_LEAKYRELU, NG_CL_CLIP, NG_CL_SIGMOID, NG_CL_HARDSIGMOID,
+    NG_CL_HARDSWISH, NG_CL_TANH, NG_CL_ELU, NG_CL_SILU, NG_CL_ERF, NG_CL_SQRT, NG_CL_EXP,
+    NG_CL_LOG, NG_CL_NEG, NG_CL_ABS, NG_CL_RECIPROCAL, NG_CL_FLOOR, NG_CL_CEIL,
+    /* binary: y = f(a, b) */
+    NG_CL_ADD = 32, NG_CL_SUB, NG_CL_MUL, NG_CL_DIV, NG_CL_POW, NG_CL_PRELU, NG_CL_MAX, NG_CL_MIN
+};
+
+/* Broadcast meta (ints), shared by epilogues and the eltwise family:
+ *   [NSTEPS]            epilogue step count
+ *   [RANK], [DIMS..+8]  the output's rank and dims
+ *   [OPND + s*OPND_SIZE] operand s (0, 1): mode, inner, count, unused, strides[8]
+ *      mode 0: same index as the output; 1: block, j = (i / inner) % count
+ *      (scalar, per-channel, per-row, full size); 2: generic, j = sum(coord_k *
+ *      strides[k]) with stride 0 on broadcast dims
+ *   [STEPS + s*STEP_SIZE] step s: op, operand slot (-1 unary), operand_first,
+ *      alpha bits, beta bits */
+enum ng_cl_meta_layout {
+    NG_META_NSTEPS = 0, NG_META_RANK = 1, NG_META_DIMS = 2,
+    NG_META_OPND = 10, NG_META_OPND_SIZE = 12,
+    NG_META_STEPS = 34, NG_META_STEP_SIZE = 5,
+    NG_META_MAX_STEPS = 8,
+    NG_META_SIZE = 74
+};
+enum ng_cl_index_mode { NG_IDX_SAME = 0, NG_IDX_BLOCK = 1, NG_IDX_GENERIC = 2 };
+
+#ifndef NG_CL_HOST
+
+float ng_unary(int op, float x, float a, float b) {
+    switch (op) {
+    case NG_CL_RELU: return x < 0.0f ? 0.0f : x;
+    case NG_CL_LEAKYRELU: return x < 0.0f ? a * x : x;
+    case NG_CL_CLIP: return fmin(fmax(x, a), b);
+    case NG_CL_SIGMOID: return 1.0f / (1.0f + exp(-x));
+    case NG_CL_HARDSIGMOID: return clamp(a * x + b, 0.0f, 1.0f);
+    case NG_CL_HARDSWISH: return x * clamp(x * (1.0f / 6.0f) + 0.5f, 0.0f, 1.0f);
+    case NG_CL_TANH: return tanh(x);
+    case NG_CL_ELU: return x < 0.0f ? a * expm1(x) : x;
+    case NG_CL_SILU: return x / (1.0f + exp(-x));
+    case NG_CL_ERF: return erf(x);
+    case NG_CL_SQRT: return sqrt(x);
+    case NG_CL_EXP: return exp(x);
+    case NG_CL_LOG: return log(x);
+    case NG_CL_NEG: return -x;
+    case NG_CL_ABS: return fabs(x);
+    case NG_CL_RECIPROCAL: return 1.0f / x;
+    case NG_CL_FLOOR: return floor(x);
+    case NG_CL_CEIL: return ceil(x);
+    default: return x;
+    }
+}
+
+float ng_binary(int op, float a, float b) {
+    switch (op) {
+    case NG_CL_ADD: return a + b;
+    case NG_CL_SUB: return a - b;
+    case NG_CL_MUL: return a * b;
+    case NG_CL_DIV: return a / b;
+    case NG_CL_POW: return pow(a, b);
+    case NG_CL_PRELU: return a < 0.0f ? a * b : a;
+    case NG_CL_MAX: return fmax(a, b);
+    case NG_CL_MIN: return fmin(a, b);
+    default: return a;
+    }
+}
+
+/* Index into an operand described by d (see the meta layout) for output
+ * linear index i; dims/rank are the output's. */
+int ng_bcast_index(int i, __constant int *meta, __constant int *d) {
+    int mode = d[0];
+    if (mode == NG_IDX_SAME) return i;
+    if (mode == NG_IDX_BLOCK) {
+        int q = d[1] == 1 ? i : i / d[1];
+        return d[2] == 1 ? 0 : q % d[2];
+    }
+    int j = 0;
+    for (int k = meta[NG_META_RANK] - 1; k >= 0; k--) {
+        int n = meta[NG_META_DIMS + k];
+        j += (i % n) * d[4 + k];
+        i /= n;
+    }
+    return j;
+}
+
+/* Applies the node's epilogue steps to y, the value at output index i. */
+float ng_epilogue(float y, int i, __constant int *epi_meta, __global const float *epi_a,
+                  int epi_a_off, __global const float *epi_b, int epi_b_off) {
+    int n = epi_meta[NG_META_NSTEPS];
+    for (int s = 0; s < n; s++) {
+        __constant int *st = epi_meta + NG_META_STEPS + s * NG_META_STEP_SIZE;
+        int slot = st[1];
+        if (slot < 0) {
+            y = ng_unary(st[0], y, as_float(st[3]), as_float(st[4]));
+        } else {
+            int j = ng_bcast_index(i, epi_meta, epi_meta + NG_META_OPND + slot * NG_META_OPND_SIZE);
+            float v = slot == 0 ? epi_a[epi_a_off + j] : epi_b[epi_b_off + j];
+            y = st[2] ? ng_binary(st[0], v, y) : ng_binary(st[0], y, v);
+        }
+    }
+    return y;
+}
+
+/* Kernels taking an epilogue end their parameter list with NG_EPI_PARAMS and
+ * apply it with NG_EPI_APPLY; -DNG_EPI=0 compiles it out (no steps). */
+#ifndef NG_EPI
+#define NG_EPI 1 /* 1: the node may have epilogue steps */
+#endif
+#define NG_EPI_PARAMS                                                                        \
+    __constant int *epi_meta, __global const float *epi_a, int epi_a_off,                   \
+        __global const float *epi_b, int epi_b_off
+#if NG_EPI
+#define NG_EPI_APPLY(y, i) ng_epilogue((y), (i), epi_meta, epi_a, epi_a_off, epi_b, epi_b_off)
+#else
+#define NG_EPI_APPLY(y, i) (y)
+#endif
+
+#endif /* NG_CL_HOST */
+#endif /* NG_EPILOGUE_CL */

@@ -1,0 +1,167 @@
+/* Tiled GEMM: C[b] = alpha * A[b] x B[b] + beta * Cin, then the epilogue.
+ * A element (m,k) is at a[a_off + a_boff[b] + m*sam + k*sak]; strides encode
+ * transposes, batch broadcasting comes from the per-batch offset tables.
+ * A work-group computes a (WG_M*TM) x (WG_N*TN) block of C, staging TK-deep
+ * slices of A and B in local memory; each work-item keeps a TM x TN
+ * register tile, TN = VEC * NV columns as float vectors. With USE_LOCAL=0
+ * (CPUs: POCL keeps the tile in registers only without barriers) each
+ * work-item streams A and B from global memory. */
+
+#ifndef TM
+#define TM 8 /* rows of C per work-item */
+#endif
+#ifndef VEC
+#define VEC 8 /* vector width along N */
+#endif
+#ifndef NV
+#define NV 2 /* vectors along N per work-item: TN = VEC * NV */
+#endif
+#ifndef WG_M
+#define WG_M 4 /* work-items per group along M */
+#endif
+#ifndef WG_N
+#define WG_N 4 /* work-items per group along N */
+#endif
+#ifndef TK
+#define TK 32 /* depth of the local-memory slices */
+#endif
+#ifndef USE_LOCAL
+#define USE_LOCAL 1 /* 0: read A and B straight from global memory (CPUs) */
+#endif
+#ifndef HAS_C
+#define HAS_C 0 /* 1: add beta * Cin (broadcast by strides) */
+#endif
+
+#define TN (VEC * NV)
+#define BM (WG_M * TM)
+#define BN (WG_N * TN)
+#define NWI (WG_M * WG_N)
+
+#define NG_CAT_(a, b) a##b
+#define NG_CAT(a, b) NG_CAT_(a, b)
+#if VEC == 1
+#define VTYPE float
+#define VLOADL(i, p) ((p)[(i)])
+#else
+#define VTYPE NG_CAT(float, VEC)
+#define VLOADL(i, p) NG_CAT(vload, VEC)((i), (p))
+#endif
+
+
+__kernel __attribute__((reqd_work_group_size(WG_N, WG_M, 1)))
+void gemm_tiled(const int M, const int N, const int K,
+                __global const float *a, const int a_off, const int sam, const int sak,
+                __global const int *a_boff,
+                __global const float *bm, const int b_off, const int sbk, const int sbn,
+                __global const int *b_boff,
+                __global float *c, const int c_off,
+                __global const float *cin, const int cin_off, const int scm, const int scn,
+                const float alpha, const float beta, NG_EPI_PARAMS) {
+#if USE_LOCAL
+    __local float as[TK][BM];
+    __local float bs[TK][BN];
+#endif
+    const int wn = get_local_id(0), wm = get_local_id(1);
+    const int lid = wm * WG_N + wn;
+    const int m0 = get_group_id(1) * BM, n0 = get_group_id(0) * BN;
+    const int batch = get_global_id(2);
+    __global const float *ap = a + a_off + a_boff[batch];
+    __global const float *bp = bm + b_off + b_boff[batch];
+
+    VTYPE acc[TM][NV];
+#pragma unroll
+    for (int r = 0; r < TM; r++)
+#pragma unroll
+        for (int v = 0; v < NV; v++) acc[r][v] = (VTYPE)(0.0f);
+
+#if USE_LOCAL
+    for (int k0 = 0; k0 < K; k0 += TK) {
+        /* Stage A[m0:m0+BM, k0:k0+TK] transposed, and B[k0:k0+TK, n0:n0+BN]. */
+        for (int e = lid; e < TK * BM; e += NWI) {
+            const int kk = e / BM, mm = e % BM;
+            const int gm = m0 + mm, gk = k0 + kk;
+            as[kk][mm] = (gm < M && gk < K) ? ap[gm * sam + gk * sak] : 0.0f;
+        }
+        for (int e = lid; e < TK * BN; e += NWI) {
+            const int kk = e / BN, nn = e % BN;
+            const int gn = n0 + nn, gk = k0 + kk;
+            bs[kk][nn] = (gn < N && gk < K) ? bp[gk * sbk + gn * sbn] : 0.0f;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+        for (int kk = 0; kk < TK; kk++) {
+            VTYPE bv[NV];
+#pragma unroll
+            for (int v = 0; v < NV; v++) bv[v] = VLOADL(0, &bs[kk][wn * TN + v * VEC]);
+#pragma unroll
+            for (int r = 0; r < TM; r++) {
+                const float av = as[kk][wm * TM + r];
+#pragma unroll
+                for (int v = 0; v < NV; v++) acc[r][v] = mad((VTYPE)(av), bv[v], acc[r][v]);
+            }
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+#else
+    /* Rows and columns past the edge are clamped (read, never stored). */
+    const int rm0 = m0 + wm * TM, rn0 = n0 + wn * TN;
+    int arow[TM];
+#pragma unroll
+    for (int r = 0; r < TM; r++) arow[r] = min(rm0 + r, M - 1) * sam;
+    if (sbn == 1 && rn0 + TN <= N) {
+        for (int k = 0; k < K; k++) {
+            __global const float *brow = bp + k * sbk + rn0;
+            VTYPE bv[NV];
+#pragma unroll
+            for (int v = 0; v < NV; v++) bv[v] = VLOADL(v, brow);
+#pragma unroll
+            for (int r = 0; r < TM; r++) {
+                const float av = ap[arow[r] + k * sak];
+#pragma unroll
+                for (int v = 0; v < NV; v++) acc[r][v] = mad((VTYPE)(av), bv[v], acc[r][v]);
+            }
+        }
+    } else {
+        for (int k = 0; k < K; k++) {
+            float bt[TN];
+#pragma unroll
+            for (int j = 0; j < TN; j++) bt[j] = bp[k * sbk + min(rn0 + j, N - 1) * sbn];
+            VTYPE bv[NV];
+#pragma unroll
+            for (int v = 0; v < NV; v++) bv[v] = VLOADL(v, bt);
+#pragma unroll
+            for (int r = 0; r < TM; r++) {
+                const float av = ap[arow[r] + k * sak];
+#pragma unroll
+                for (int v = 0; v < NV; v++) acc[r][v] = mad((VTYPE)(av), bv[v], acc[r][v]);
+            }
+        }
+    }
+#endif
+
+    const int cbase = c_off + batch * M * N;
+#pragma unroll
+    for (int r = 0; r < TM; r++) {
+        const int gm = m0 + wm * TM + r;
+        if (gm >= M) break;
+#pragma unroll
+        for (int v = 0; v < NV; v++) {
+            float vals[VEC];
+#if VEC == 1
+            vals[0] = acc[r][v];
+#else
+            NG_CAT(vstore, VEC)(acc[r][v], 0, vals);
+#endif
+            for (int j = 0; j < VEC; j++) {
+                const int gn = n0 + wn * TN + v * VEC + j;
+                if (gn < N) {
+                    float y = alpha * vals[j];
+#if HAS_C
+                    y += beta * cin[cin_off + gm * scm + gn * scn];
+#endif
+                    const int i = batch * M * N + gm * N + gn;
+                    c[cbase + gm * N + gn] = NG_EPI_APPLY(y, i);
+                }
+            }
+        }
+    }
+}

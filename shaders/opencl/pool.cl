@@ -1,0 +1,86 @@
+/* Pooling, NCHW.
+ *   pool2d:      MaxPool / AveragePool, one output per work-item.
+ *   global_pool: GlobalAveragePool / GlobalMaxPool, one work-group of LWS
+ *                work-items per (n, c) plane, reduced in local memory. */
+
+#ifndef IS_MAX
+#define IS_MAX 1 /* 1: max, 0: average */
+#endif
+#ifndef COUNT_PAD
+#define COUNT_PAD 0 /* average: 1 divides by the window size inside the padding */
+#endif
+#ifndef LWS
+#define LWS 64 /* global_pool: work-items per plane (a power of two) */
+#endif
+
+/* geom: H, W, OH, OW, KH, KW, SH, SW, PT, PL, PB, PR, DH, DW */
+__kernel void pool2d(__constant int *geom, const int total, __global const float *x,
+                     const int x_off, __global float *y, const int y_off, NG_EPI_PARAMS) {
+    const int i = get_global_id(0);
+    if (i >= total) return;
+    const int H = geom[0], W = geom[1], OH = geom[2], OW = geom[3];
+    const int KH = geom[4], KW = geom[5], SH = geom[6], SW = geom[7];
+    const int ow = i % OW, oh = (i / OW) % OH, plane = i / (OW * OH);
+    const int hs = oh * SH - geom[8], ws = ow * SW - geom[9];
+    __global const float *xp = x + x_off + plane * H * W;
+#if IS_MAX
+    const int DH = geom[12], DW = geom[13];
+    float acc = -INFINITY;
+    for (int kh = 0; kh < KH; kh++) {
+        const int ih = hs + kh * DH;
+        if (ih < 0 || ih >= H) continue;
+        for (int kw = 0; kw < KW; kw++) {
+            const int iw = ws + kw * DW;
+            if (iw >= 0 && iw < W) acc = fmax(acc, xp[ih * W + iw]);
+        }
+    }
+#else
+    const int he_pad = min(hs + KH, H + geom[10]), we_pad = min(ws + KW, W + geom[11]);
+    const int h0 = max(hs, 0), w0 = max(ws, 0), h1 = min(hs + KH, H), w1 = min(ws + KW, W);
+    float acc = 0.0f;
+    for (int ih = h0; ih < h1; ih++)
+        for (int iw = w0; iw < w1; iw++) acc += xp[ih * W + iw];
+#if COUNT_PAD
+    const int cnt = (he_pad - hs) * (we_pad - ws);
+#else
+    const int cnt = (h1 - h0) * (w1 - w0);
+#endif
+    acc = cnt > 0 ? acc / (float)cnt : 0.0f;
+#endif
+    y[y_off + i] = NG_EPI_APPLY(acc, i);
+}
+
+__kernel __attribute__((reqd_work_group_size(LWS, 1, 1)))
+void global_pool(const int plane_size, __global const float *x, const int x_off,
+                 __global float *y, const int y_off, NG_EPI_PARAMS) {
+    const int plane = get_group_id(0), lid = get_local_id(0);
+    __global const float *xp = x + x_off + plane * plane_size;
+#if IS_MAX
+    float acc = -INFINITY;
+    for (int j = lid; j < plane_size; j += LWS) acc = fmax(acc, xp[j]);
+#else
+    float acc = 0.0f;
+    for (int j = lid; j < plane_size; j += LWS) acc += xp[j];
+#endif
+#if LWS > 1
+    __local float part[LWS];
+    part[lid] = acc;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int s = LWS / 2; s > 0; s >>= 1) {
+        if (lid < s)
+#if IS_MAX
+            part[lid] = fmax(part[lid], part[lid + s]);
+#else
+            part[lid] += part[lid + s];
+#endif
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    acc = part[0];
+#endif
+    if (lid == 0) {
+#if !IS_MAX
+        acc /= (float)plane_size;
+#endif
+        y[y_off + plane] = NG_EPI_APPLY(acc, plane);
+    }
+}

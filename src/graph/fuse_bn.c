@@ -1,0 +1,160 @@
+/* BatchNormalization folded into the preceding Conv or Gemm:
+ *   s = scale / sqrt(var + eps);  W' = W * s (per output channel);
+ *   b' = (b - mean) * s + B. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "core/status.h"
+#include "passes.h"
+
+typedef struct bn_coeffs {
+    int64_t c;
+    double *s, *shift; /* y = x * s + shift */
+} bn_coeffs;
+
+static int bn_read(const ng_graph *g, const ng_node *bn, bn_coeffs *k) {
+    for (int i = 1; i <= 4; i++)
+        if (!ng_is_const(g, bn->in[i]) || ng_in(g, bn, i)->dtype != NNGPU_DTYPE_FLOAT32) return 0;
+    const ng_tensor *scale = ng_in(g, bn, 1), *b = ng_in(g, bn, 2), *mean = ng_in(g, bn, 3),
+                    *var = ng_in(g, bn, 4);
+    k->c = ng_numel(scale);
+    if (ng_numel(b) != k->c || ng_numel(mean) != k->c || ng_numel(var) != k->c) return 0;
+    double eps = ng_attr_float(bn, "epsilon", 1e-5f);
+    k->s = malloc(sizeof(double) * (size_t)k->c);
+    k->shift = malloc(sizeof(double) * (size_t)k->c);
+    if (!k->s || !k->shift) {
+        free(k->s);
+        free(k->shift);
+        return 0;
+    }
+    for (int64_t i = 0; i < k->c; i++) {
+        k->s[i] = ng_const_double(scale, i) / sqrt(ng_const_double(var, i) + eps);
+        k->shift[i] = ng_const_double(b, i) - ng_const_double(mean, i) * k->s[i];
+    }
+    return 1;
+}
+
+/* New constant named after base holding data (float32), so weights shared
+ * with other nodes stay untouched. */
+static int add_const(ng_graph *g, const char *base, int rank, const int64_t *dims,
+                     const float *data) {
+    int t = ng_tensor_add_unique(g, base);
+    if (t < 0 || ng_tensor_set_const(g, t, NNGPU_DTYPE_FLOAT32, rank, dims, data) != NNGPU_OK)
+        return -1;
+    return t;
+}
+
+/* Conv: W [K, C/g, kh, kw]; bias [K]. */
+static int fold_into_conv(ng_graph *g, ng_node *conv, const bn_coeffs *k) {
+    const ng_tensor *w = ng_in(g, conv, 1);
+    if (!w->data || w->dtype != NNGPU_DTYPE_FLOAT32 || w->dims[0] != k->c) return 0;
+    int64_t per = ng_numel(w) / k->c;
+    float *nw = malloc(ng_nbytes(w)), *nb = malloc(sizeof(float) * (size_t)k->c);
+    const ng_tensor *b = conv->n_in > 2 ? ng_in(g, conv, 2) : NULL;
+    int ok = nw && nb && (!b || (b->data && ng_numel(b) == k->c));
+    if (ok) {
+        for (int64_t o = 0; o < k->c; o++) {
+            for (int64_t j = 0; j < per; j++)
+                nw[o * per + j] = (float)(((const float *)w->data)[o * per + j] * k->s[o]);
+            double bias = b ? ng_const_double(b, o) : 0.0;
+            nb[o] = (float)(bias * k->s[o] + k->shift[o]);
+        }
+        int64_t bdims[1] = {k->c};
+        int tw = add_const(g, w->name, w->rank, w->dims, nw);
+        int tb = add_const(g, b ? b->name : "bn_bias", 1, bdims, nb);
+        ok = tw >= 0 && tb >= 0;
+        if (ok && conv->n_in < 3) {
+            int *in = realloc(conv->in, sizeof(int) * 3);
+            ok = in != NULL;
+            if (ok) {
+                conv->in = in;
+                conv->n_in = conv->n_main_inputs = 3;
+            }
+        }
+        if (ok) {
+            conv->in[1] = tw;
+            conv->in[2] = tb;
+        }
+    }
+    free(nw);
+    free(nb);
+    return ok;
+}
+
+/* Gemm: Y = alpha * A' B' + beta * C with B' of shape [K, N]: scale column n. */
+static int fold_into_gemm(ng_graph *g, ng_node *gemm, const bn_coeffs *k) {
+    const ng_tensor *bt = ng_in(g, gemm, 1);
+    const ng_tensor *ct = gemm->n_in > 2 ? ng_in(g, gemm, 2) : NULL;
+    if (!bt->data || bt->dtype != NNGPU_DTYPE_FLOAT32 || bt->rank != 2) return 0;
+    if (ct && (!ct->data || (ng_numel(ct) != k->c && ng_numel(ct) != 1))) return 0;
+    int trans_b = (int)ng_attr_int(gemm, "transB", 0);
+    int64_t rows = bt->dims[0], cols = bt->dims[1];
+    if ((trans_b ? rows : cols) != k->c) return 0;
+    double alpha = ng_attr_float(gemm, "alpha", 1.0f), beta = ng_attr_float(gemm, "beta", 1.0f);
+    float *nw = malloc(ng_nbytes(bt)), *nc = malloc(sizeof(float) * (size_t)k->c);
+    int ok = nw && nc;
+    if (ok) {
+        for (int64_t i = 0; i < rows; i++)
+            for (int64_t j = 0; j < cols; j++) {
+                int64_t ch = trans_b ? i : j;
+                nw[i * cols + j] = (float)(alpha * ((const float *)bt->data)[i * cols + j] * k->s[ch]);
+            }
+        for (int64_t o = 0; o < k->c; o++) {
+            double c = ct ? beta * ng_const_double(ct, ng_numel(ct) == 1 ? 0 : o) : 0.0;
+            nc[o] = (float)(c * k->s[o] + k->shift[o]);
+        }
+        int64_t cdims[1] = {k->c};
+        int tw = add_const(g, bt->name, 2, bt->dims, nw);
+        int tc = add_const(g, ct ? ct->name : "bn_bias", 1, cdims, nc);
+        ok = tw >= 0 && tc >= 0;
+        if (ok && gemm->n_in < 3) {
+            int *in = realloc(gemm->in, sizeof(int) * 3);
+            ok = in != NULL;
+            if (ok) {
+                gemm->in = in;
+                gemm->n_in = gemm->n_main_inputs = 3;
+            }
+        }
+        if (ok) {
+            gemm->in[1] = tw;
+            gemm->in[2] = tc;
+            ng_attr *a = ng_node_add_attr(gemm, "alpha", NG_ATTR_FLOAT);
+            ng_attr *b = ng_node_add_attr(gemm, "beta", NG_ATTR_FLOAT);
+            ok = a && b;
+            if (ok) a->f = b->f = 1.0f;
+        }
+    }
+    free(nw);
+    free(nc);
+    return ok;
+}
+
+nngpu_status ng_pass_fuse_batchnorm(ng_graph *g, ng_report *r) {
+    for (int i = 0; i < g->n_nodes; i++) {
+        ng_node *bn = &g->nodes[i];
+        if (bn->dead || bn->op != NG_OP_BATCHNORM || bn->n_in < 5 || bn->n_out > 1) continue;
+        int x = bn->in[0];
+        int p = g->tensors[x].producer;
+        if (p < 0 || ng_sole_consumer(g, x) != i) continue;
+        ng_node *prev = &g->nodes[p];
+        if (prev->dead || prev->n_epi > 0 || (prev->op != NG_OP_CONV && prev->op != NG_OP_GEMM))
+            continue;
+        bn_coeffs k;
+        if (!bn_read(g, bn, &k)) continue;
+        int ok = prev->op == NG_OP_CONV ? fold_into_conv(g, prev, &k) : fold_into_gemm(g, prev, &k);
+        free(k.s);
+        free(k.shift);
+        if (!ok) continue;
+        /* prev now produces the BatchNormalization's output. */
+        int y = bn->out[0];
+        prev->out[0] = y;
+        g->tensors[y].producer = p;
+        g->tensors[x].producer = -1;
+        bn->dead = 1;
+        if (!prev->fused) ng_node_note_fused(prev, ng_op_name(prev->op));
+        ng_node_note_fused(prev, "BatchNormalization");
+        ng_report_add(r, "fuse_batchnorm: '%s' into %s '%s'", bn->name, ng_op_name(prev->op),
+                      prev->name);
+    }
+    return NNGPU_OK;
+}

@@ -1,0 +1,40 @@
+/* Shape and dtype inference. */
+#ifndef NG_INFER_H
+#define NG_INFER_H
+
+#include "ir.h"
+
+/* Sets dtype and shape of node n's outputs from its inputs (which must be
+ * known) and attributes. Fails, naming the node, on inconsistent shapes,
+ * wrong dtypes, missing required inputs or unsupported attribute values. */
+nngpu_status ng_infer_node(ng_graph *g, ng_node *n);
+
+/* NumPy broadcast of two shapes; fails when incompatible. */
+nngpu_status ng_broadcast_shape(int ra, const int64_t *a, int rb, const int64_t *b, int *rout,
+                                int64_t *out);
+
+/* ---- resolved parameters, shared by shape inference, the reference and lowering ---- */
+
+/* Window geometry of Conv / MaxPool / AveragePool over the spatial dims
+ * (auto_pad resolved; for ceil_mode the end pads stay as given). */
+typedef struct ng_window {
+    int ns; /* spatial dims */
+    int64_t in[NNGPU_MAX_DIMS], out[NNGPU_MAX_DIMS], k[NNGPU_MAX_DIMS], s[NNGPU_MAX_DIMS],
+        d[NNGPU_MAX_DIMS], pb[NNGPU_MAX_DIMS], pe[NNGPU_MAX_DIMS];
+} ng_window;
+nngpu_status ng_infer_window(const ng_graph *g, const ng_node *n, ng_window *w);
+
+/* Slice: start and step per input dim (0 / 1 where untouched) and the output dims. */
+nngpu_status ng_infer_slice(const ng_graph *g, const ng_node *n, int64_t *start, int64_t *step,
+                            int64_t *out_dims);
+
+/* Pad: begin / end pads per input dim (negative crops) and the constant value. */
+nngpu_status ng_infer_pad(const ng_graph *g, const ng_node *n, int64_t *pb, int64_t *pe,
+                          double *value);
+
+/* Resize / Upsample: per-dim scale (the one the coordinate transform uses) and output dims;
+ * roi[2*rank] (start..., end...) defaults to 0..1. */
+nngpu_status ng_infer_resize(const ng_graph *g, const ng_node *n, double *scales,
+                             int64_t *out_dims, double *roi);
+
+#endif

@@ -1,0 +1,143 @@
+/* The graph IR: tensors, nodes, attributes, fused epilogues.
+ * Nodes are kept in topological order; removed nodes are marked dead. */
+#ifndef NG_IR_H
+#define NG_IR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nngpu/graph.h"
+#include "nngpu/nngpu.h"
+
+typedef enum ng_op_kind { NG_KIND_OTHER, NG_KIND_ELTWISE_UNARY, NG_KIND_ELTWISE_BINARY } ng_op_kind;
+
+typedef enum ng_op {
+#define X(e, name, kind) NG_OP_##e,
+#include "ops.def"
+#undef X
+    NG_OP_COUNT
+} ng_op;
+
+const char *ng_op_name(ng_op op);
+ng_op_kind ng_op_kind_of(ng_op op);
+/* NG_OP_COUNT when unknown. */
+ng_op ng_op_from_name(const char *onnx_name);
+
+typedef struct ng_tensor {
+    char *name;
+    nngpu_dtype dtype;
+    int rank;                 /* -1: shape not known yet */
+    int64_t dims[NNGPU_MAX_DIMS];
+    void *data;               /* non-NULL: a constant (owned) */
+    int producer;             /* node index, -1 for inputs and constants */
+    int is_input, is_output;
+    int view_of;              /* -1, or the tensor whose storage this one shares */
+    size_t offset;            /* set by the memory planner: byte offset in the arena */
+} ng_tensor;
+
+typedef enum ng_attr_type {
+    NG_ATTR_INT, NG_ATTR_FLOAT, NG_ATTR_INTS, NG_ATTR_FLOATS, NG_ATTR_STRING, NG_ATTR_TENSOR
+} ng_attr_type;
+
+typedef struct ng_attr {
+    char *name;
+    ng_attr_type type;
+    int64_t i;
+    float f;
+    int n;             /* count of ints / floats; tensor element count */
+    int64_t *ints;
+    float *floats;
+    char *s;
+    /* NG_ATTR_TENSOR */
+    nngpu_dtype t_dtype;
+    int t_rank;
+    int64_t t_dims[NNGPU_MAX_DIMS];
+    void *t_data;
+} ng_attr;
+
+/* One step of a fused epilogue, applied elementwise to the node's result y:
+ *   unary:  y = op(y; alpha, beta)
+ *   binary: y = op(y, operand)   or op(operand, y) when operand_first
+ * operand is an index into the node's inputs (>= n_main_inputs), broadcast
+ * to the output shape. */
+typedef struct ng_epi_step {
+    ng_op op;
+    int operand;        /* -1 for unary */
+    int operand_first;
+    float alpha, beta;  /* LeakyRelu alpha, Clip min/max, HardSigmoid alpha/beta, Elu alpha */
+} ng_epi_step;
+
+#define NG_MAX_EPI 8
+
+typedef struct ng_node {
+    char *name;
+    ng_op op;
+    int opset;
+    int n_in;            /* inputs; -1 marks an omitted optional input */
+    int *in;
+    int n_main_inputs;   /* inputs of the op itself; the rest are epilogue operands */
+    int n_out;
+    int *out;
+    int n_attr;
+    ng_attr *attrs;
+    int dead;
+    int n_epi;
+    ng_epi_step epi[NG_MAX_EPI];
+    char *fused;         /* "Conv+BatchNormalization+Relu": the ONNX ops this covers */
+} ng_node;
+
+struct nngpu_graph {
+    int opset;
+    int n_tensors, cap_tensors;
+    ng_tensor *tensors;
+    int n_nodes, cap_nodes;
+    ng_node *nodes;
+    int n_inputs, *inputs;     /* runtime inputs (not initializers) */
+    int n_outputs, *outputs;
+    struct ng_name_map *names; /* name -> tensor id */
+    int n_imported_nodes;      /* node count right after import */
+};
+typedef struct nngpu_graph ng_graph;
+
+/* ---- construction and lookup ---- */
+int ng_tensor_find(const ng_graph *g, const char *name);  /* -1 when absent */
+/* Creates a tensor (unknown shape) or returns the existing one. -1 on OOM. */
+int ng_tensor_get_or_add(ng_graph *g, const char *name);
+/* A fresh tensor with a unique name derived from base. */
+int ng_tensor_add_unique(ng_graph *g, const char *base);
+int ng_node_add(ng_graph *g, ng_op op, const char *name, int n_in, const int *in, int n_out,
+                const int *out);
+ng_attr *ng_node_add_attr(ng_node *n, const char *name, ng_attr_type type);
+ng_graph *ng_graph_clone(const ng_graph *g);
+
+/* ---- tensor helpers ---- */
+int64_t ng_numel(const ng_tensor *t);
+size_t ng_nbytes(const ng_tensor *t);
+int ng_is_const(const ng_graph *g, int tensor);
+/* Sets tensor t to a constant with the given data (copied). */
+nngpu_status ng_tensor_set_const(ng_graph *g, int t, nngpu_dtype dt, int rank,
+                                 const int64_t *dims, const void *data);
+/* Reads element i of a constant integer or float tensor as int64 / double. */
+int64_t ng_const_int(const ng_tensor *t, int64_t i);
+double ng_const_double(const ng_tensor *t, int64_t i);
+
+/* ---- attribute access ---- */
+const ng_attr *ng_attr_find(const ng_node *n, const char *name);
+int64_t ng_attr_int(const ng_node *n, const char *name, int64_t def);
+float ng_attr_float(const ng_node *n, const char *name, float def);
+const char *ng_attr_string(const ng_node *n, const char *name, const char *def);
+/* Count of ints (0 when absent); *v points at them. */
+int ng_attr_ints(const ng_node *n, const char *name, const int64_t **v);
+/* An int list given either as attribute `attr` (older opsets) or as constant
+ * input `input` (newer): copies up to max into out; returns the count,
+ * 0 when neither is present, -1 when the input exists but is not constant. */
+int ng_node_ints(const ng_graph *g, const ng_node *n, const char *attr, int input, int64_t *out,
+                 int max);
+/* Input i's tensor, or NULL when omitted. */
+ng_tensor *ng_in(const ng_graph *g, const ng_node *n, int i);
+ng_tensor *ng_out(const ng_graph *g, const ng_node *n, int i);
+
+/* Normalizes a possibly negative axis for rank r; -1 if out of range. */
+int ng_axis(int64_t axis, int rank);
+
+#endif

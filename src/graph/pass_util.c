@@ -1,0 +1,63 @@
+/* Use counts and rewiring shared by the passes. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "passes.h"
+
+int ng_use_count(const ng_graph *g, int t) {
+    int uses = 0;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const ng_node *n = &g->nodes[i];
+        if (n->dead) continue;
+        for (int k = 0; k < n->n_in; k++) uses += n->in[k] == t;
+    }
+    for (int i = 0; i < g->n_outputs; i++) uses += g->outputs[i] == t;
+    return uses;
+}
+
+int ng_sole_consumer(const ng_graph *g, int t) {
+    if (g->tensors[t].is_output) return -1;
+    int found = -1;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const ng_node *n = &g->nodes[i];
+        if (n->dead) continue;
+        for (int k = 0; k < n->n_in; k++)
+            if (n->in[k] == t) {
+                if (found >= 0 && found != i) return -1;
+                if (found == i) return -1; /* read twice by one node */
+                found = i;
+            }
+    }
+    return found;
+}
+
+void ng_replace_uses(ng_graph *g, int from, int to) {
+    for (int i = 0; i < g->n_nodes; i++) {
+        ng_node *n = &g->nodes[i];
+        if (n->dead) continue;
+        for (int k = 0; k < n->n_in; k++)
+            if (n->in[k] == from) n->in[k] = to;
+    }
+}
+
+void ng_node_note_fused(ng_node *n, const char *op_name) {
+    size_t old = n->fused ? strlen(n->fused) : 0;
+    char *s = realloc(n->fused, old + strlen(op_name) + 2);
+    if (!s) return;
+    if (old == 0) strcpy(s, op_name);
+    else {
+        s[old] = '+';
+        strcpy(s + old + 1, op_name);
+    }
+    n->fused = s;
+}
+
+int ng_node_input_slot(ng_node *n, int t) {
+    for (int k = n->n_main_inputs; k < n->n_in; k++)
+        if (n->in[k] == t) return k;
+    int *in = realloc(n->in, sizeof(int) * (size_t)(n->n_in + 1));
+    if (!in) return -1;
+    n->in = in;
+    n->in[n->n_in] = t;
+    return n->n_in++;
+}

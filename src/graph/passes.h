@@ -1,0 +1,39 @@
+/* Graph passes, run in this order by the session compiler. Each appends
+ * one line per change to the report (when non-NULL) and can be switched off
+ * (nngpu_options.disabled_passes, NNGPU_DISABLE_PASSES). */
+#ifndef NG_PASSES_H
+#define NG_PASSES_H
+
+#include "ir.h"
+#include "report.h"
+
+/* Infers every node's output shapes in order and, with fold, evaluates
+ * nodes whose inputs are all constant (Shape of a known shape included) on
+ * the CPU reference, turning their outputs into constants. */
+nngpu_status ng_pass_infer_fold(ng_graph *g, int fold, ng_report *r);
+/* Removes Identity, inference-mode Dropout and no-op Casts. */
+nngpu_status ng_pass_eliminate(ng_graph *g, ng_report *r);
+/* Folds BatchNormalization into the preceding Conv / Gemm. */
+nngpu_status ng_pass_fuse_batchnorm(ng_graph *g, ng_report *r);
+/* Folds zero constant Pad of spatial dims into the following Conv / AveragePool. */
+nngpu_status ng_pass_fuse_pad(ng_graph *g, ng_report *r);
+/* Appends bias, activations, residual Adds and other elementwise consumers
+ * to Conv/Gemm/MatMul (epilogue) and to elementwise nodes (chains). */
+nngpu_status ng_pass_fuse_epilogues(ng_graph *g, int anchors_conv_gemm, int anchors_eltwise,
+                                    ng_report *r);
+/* Marks Reshape/Flatten/Squeeze/Unsqueeze outputs as views of their input. */
+void ng_pass_mark_views(ng_graph *g);
+
+/* ---- helpers shared by the passes ---- */
+/* Number of live consumers of tensor t (graph outputs count as one more). */
+int ng_use_count(const ng_graph *g, int t);
+/* The only live node reading t, or -1. */
+int ng_sole_consumer(const ng_graph *g, int t);
+/* Replaces every use of tensor `from` by `to` in live nodes. */
+void ng_replace_uses(ng_graph *g, int from, int to);
+/* Appends the ONNX op name of absorbed to the fused text of n. */
+void ng_node_note_fused(ng_node *n, const char *op_name);
+/* Index of tensor t in node n's inputs, appending it when absent; -1 on OOM. */
+int ng_node_input_slot(ng_node *n, int t);
+
+#endif

@@ -1,0 +1,318 @@
+/* ONNX ModelProto -> graph IR, through the builder (include/nngpu/graph.h).
+ * Every count and pointer of the parsed protobuf is checked: a malformed
+ * file gives an error naming the file and the tensor or node, never a crash. */
+#include "onnx_import.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/status.h"
+#include "onnx_internal.h"
+
+typedef struct importer {
+    const Onnx__GraphProto *gp;
+    const char *base_dir;
+    ng_graph *g;
+    char **names; /* display name of each node: its name or "<OpType>_<index>" */
+} importer;
+
+static const char *nz(const char *s) { return s ? s : ""; }
+
+static int is_default_domain(const char *d) {
+    return !d || !*d || strcmp(d, "ai.onnx") == 0;
+}
+
+static nngpu_status read_opset(const Onnx__ModelProto *m, int *opset) {
+    int64_t v = -1;
+    for (size_t i = 0; i < m->n_opset_import; i++) {
+        const Onnx__OperatorSetIdProto *o = m->opset_import[i];
+        if (o && is_default_domain(o->domain) && o->has_version && o->version > v) v = o->version;
+    }
+    if (v < 0)
+        return ng_error(NNGPU_ERR_UNSUPPORTED, "no opset_import for the default ONNX domain");
+    if (v < NG_ONNX_OPSET_MIN || v > NG_ONNX_OPSET_NEWEST)
+        return ng_error(NNGPU_ERR_UNSUPPORTED, "opset %lld is not supported (supported: %d..%d)",
+                        (long long)v, NG_ONNX_OPSET_MIN, NG_ONNX_OPSET_MAX);
+    if (v > NG_ONNX_OPSET_MAX)
+        fprintf(stderr, "nngpu: warning: opset %lld is newer than %d, the newest nngpu was "
+                        "checked against; loading it as if ops were unchanged\n",
+                (long long)v, NG_ONNX_OPSET_MAX);
+    *opset = (int)v;
+    return NNGPU_OK;
+}
+
+static nngpu_status add_tensor_const(importer *im, const char *name, const Onnx__TensorProto *tp,
+                                     const char *what) {
+    ng_onnx_tensor t;
+    nngpu_status st = ng_onnx_tensor_decode(tp, im->base_dir, what, &t);
+    if (st == NNGPU_OK)
+        st = nngpu_graph_add_constant(im->g, name, t.dtype, t.rank, t.dims, t.data);
+    ng_onnx_tensor_free(&t);
+    return st;
+}
+
+static nngpu_status add_initializers(importer *im) {
+    const Onnx__GraphProto *gp = im->gp;
+    if (gp->n_sparse_initializer)
+        return ng_error(NNGPU_ERR_UNSUPPORTED, "sparse initializers are not supported");
+    for (size_t i = 0; i < gp->n_initializer; i++) {
+        const Onnx__TensorProto *tp = gp->initializer[i];
+        if (!tp || !tp->name || !*tp->name)
+            return ng_error(NNGPU_ERR_PARSE, "initializer #%zu has no name", i);
+        char what[300];
+        snprintf(what, sizeof what, "initializer '%.256s'", tp->name);
+        NG_CHECK(add_tensor_const(im, tp->name, tp, what));
+    }
+    return NNGPU_OK;
+}
+
+static nngpu_status add_inputs(importer *im) {
+    const Onnx__GraphProto *gp = im->gp;
+    for (size_t i = 0; i < gp->n_input; i++) {
+        const Onnx__ValueInfoProto *vi = gp->input[i];
+        if (!vi || !vi->name || !*vi->name)
+            return ng_error(NNGPU_ERR_PARSE, "graph input #%zu has no name", i);
+        int t = ng_tensor_find(im->g, vi->name);
+        if (t >= 0 && ng_is_const(im->g, t)) continue; /* an initializer: a constant */
+        const Onnx__TypeProto *tp = vi->type;
+        if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !tp->tensor_type)
+            return ng_error(NNGPU_ERR_UNSUPPORTED, "input '%s': only tensor inputs are supported",
+                            vi->name);
+        const Onnx__TypeProto__Tensor *tt = tp->tensor_type;
+        int32_t et = tt->has_elem_type ? tt->elem_type : 0;
+        nngpu_dtype dt = ng_onnx_dtype(et);
+        if (dt == NNGPU_DTYPE_UNDEFINED)
+            return ng_error(NNGPU_ERR_UNSUPPORTED, "input '%s': data type %s (%d) is not supported",
+                            vi->name, ng_onnx_dtype_name(et), (int)et);
+        const Onnx__TensorShapeProto *sp = tt->shape;
+        if (!sp)
+            return ng_error(NNGPU_ERR_UNSUPPORTED, "input '%s' has no shape (unknown rank)",
+                            vi->name);
+        if (sp->n_dim > NNGPU_MAX_DIMS)
+            return ng_error(NNGPU_ERR_UNSUPPORTED, "input '%s': rank %zu is over %d", vi->name,
+                            sp->n_dim, NNGPU_MAX_DIMS);
+        int64_t dims[NNGPU_MAX_DIMS];
+        for (size_t d = 0; d < sp->n_dim; d++) {
+            const Onnx__TensorShapeProto__Dimension *dm = sp->dim ? sp->dim[d] : NULL;
+            int known =
+                dm && dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
+            dims[d] = known && dm->dim_value >= 0 ? dm->dim_value : -1;
+        }
+        NG_CHECK(nngpu_graph_add_input(im->g, vi->name, dt, (int)sp->n_dim, dims));
+    }
+    return NNGPU_OK;
+}
+
+/* The value of a Constant node as a constant tensor named out. */
+static nngpu_status add_constant_node(importer *im, const Onnx__NodeProto *nd, int idx) {
+    const char *name = im->names[idx];
+    if (nd->n_output < 1 || !nd->output || !nd->output[0] || !*nd->output[0])
+        return ng_error(NNGPU_ERR_PARSE, "Constant node '%s' has no output", name);
+    const char *out = nd->output[0];
+    char what[300];
+    snprintf(what, sizeof what, "Constant node '%.200s'", name);
+    for (size_t i = 0; i < nd->n_attribute; i++) {
+        const Onnx__AttributeProto *a = nd->attribute[i];
+        if (!a || !a->name) continue;
+        int64_t n1 = 1;
+        if (strcmp(a->name, "value") == 0)
+            return add_tensor_const(im, out, a->t, what);
+        if (strcmp(a->name, "value_float") == 0)
+            return nngpu_graph_add_constant(im->g, out, NNGPU_DTYPE_FLOAT32, 0, NULL, &a->f);
+        if (strcmp(a->name, "value_int") == 0)
+            return nngpu_graph_add_constant(im->g, out, NNGPU_DTYPE_INT64, 0, NULL, &a->i);
+        if (strcmp(a->name, "value_floats") == 0) {
+            n1 = (int64_t)a->n_floats;
+            return nngpu_graph_add_constant(im->g, out, NNGPU_DTYPE_FLOAT32, 1, &n1, a->floats);
+        }
+        if (strcmp(a->name, "value_ints") == 0) {
+            n1 = (int64_t)a->n_ints;
+            return nngpu_graph_add_constant(im->g, out, NNGPU_DTYPE_INT64, 1, &n1, a->ints);
+        }
+        if (strncmp(a->name, "value_string", 12) == 0 || strcmp(a->name, "sparse_value") == 0)
+            return ng_error(NNGPU_ERR_UNSUPPORTED, "%s: attribute '%s' is not supported", what,
+                            a->name);
+    }
+    return ng_error(NNGPU_ERR_PARSE, "%s has no value attribute", what);
+}
+
+/* The attribute's type; old files (IR < 2) may leave it out. */
+static int attr_type(const Onnx__AttributeProto *a) {
+    if (a->has_type) return a->type;
+    if (a->has_f) return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT;
+    if (a->has_i) return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT;
+    if (a->has_s) return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING;
+    if (a->t) return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR;
+    if (a->n_floats) return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS;
+    if (a->n_ints) return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS;
+    return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__UNDEFINED;
+}
+
+static nngpu_status add_attr(importer *im, const Onnx__AttributeProto *a, const char *node) {
+    ng_graph *g = im->g;
+    if (!a || !a->name || !*a->name)
+        return ng_error(NNGPU_ERR_PARSE, "node '%s': an attribute has no name", node);
+    switch (attr_type(a)) {
+    case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT:
+        return nngpu_graph_set_attr_int(g, a->name, a->i);
+    case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT:
+        return nngpu_graph_set_attr_float(g, a->name, a->f);
+    case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS:
+        if (a->n_ints > INT_MAX) break;
+        return nngpu_graph_set_attr_ints(g, a->name, (int)a->n_ints, a->ints);
+    case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS:
+        if (a->n_floats > INT_MAX) break;
+        return nngpu_graph_set_attr_floats(g, a->name, (int)a->n_floats, a->floats);
+    case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING: {
+        char *s = malloc(a->s.len + 1);
+        if (!s)
+            return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': attribute '%s'", node, a->name);
+        if (a->s.len && a->s.data) memcpy(s, a->s.data, a->s.len);
+        s[a->s.data ? a->s.len : 0] = '\0';
+        nngpu_status st = nngpu_graph_set_attr_string(g, a->name, s);
+        free(s);
+        return st;
+    }
+    case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR: {
+        char what[400];
+        snprintf(what, sizeof what, "node '%.200s': attribute '%.150s'", node, a->name);
+        ng_onnx_tensor t;
+        nngpu_status st = ng_onnx_tensor_decode(a->t, im->base_dir, what, &t);
+        if (st == NNGPU_OK)
+            st = nngpu_graph_set_attr_tensor(g, a->name, t.dtype, t.rank, t.dims, t.data);
+        ng_onnx_tensor_free(&t);
+        return st;
+    }
+    default: return NNGPU_OK; /* graphs, strings lists, ...: no op nngpu runs needs them */
+    }
+    return ng_error(NNGPU_ERR_PARSE, "node '%s': attribute '%s' is too long", node, a->name);
+}
+
+static nngpu_status add_node(importer *im, int idx) {
+    const Onnx__NodeProto *nd = im->gp->node[idx];
+    const char *name = im->names[idx];
+    if (strcmp(nd->op_type, "Constant") == 0) return add_constant_node(im, nd, idx);
+    const char **ins = calloc(nd->n_input + 1, sizeof *ins);
+    const char **outs = calloc(nd->n_output + 1, sizeof *outs);
+    nngpu_status st;
+    if (!ins || !outs) {
+        st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s'", name);
+        goto done;
+    }
+    for (size_t i = 0; i < nd->n_input; i++) ins[i] = nz(nd->input[i]);
+    for (size_t i = 0; i < nd->n_output; i++) outs[i] = nz(nd->output[i]);
+    st = nngpu_graph_add_node(im->g, nd->op_type, name, (int)nd->n_input, ins, (int)nd->n_output,
+                              outs);
+    for (size_t a = 0; st == NNGPU_OK && a < nd->n_attribute; a++)
+        st = add_attr(im, nd->attribute[a], name);
+done:
+    free(ins);
+    free(outs);
+    return st;
+}
+
+/* Pointers, counts, domain and op type of every node; fills im->names. */
+static nngpu_status check_nodes(importer *im) {
+    const Onnx__GraphProto *gp = im->gp;
+    for (size_t i = 0; i < gp->n_node; i++) {
+        const Onnx__NodeProto *nd = gp->node[i];
+        if (!nd) return ng_error(NNGPU_ERR_PARSE, "node #%zu is missing", i);
+        int named = nd->name && *nd->name;
+        char label[64];
+        snprintf(label, sizeof label, "#%zu", i);
+        const char *shown = named ? nd->name : label;
+        if (!nd->op_type || !*nd->op_type)
+            return ng_error(NNGPU_ERR_PARSE, "node '%s' has no op type", shown);
+        if ((nd->n_input && !nd->input) || (nd->n_output && !nd->output) ||
+            (nd->n_attribute && !nd->attribute) || nd->n_input > INT_MAX / 2 ||
+            nd->n_output > INT_MAX / 2)
+            return ng_error(NNGPU_ERR_PARSE, "node '%s': malformed input/output lists", shown);
+        if (!is_default_domain(nd->domain))
+            return ng_error(NNGPU_ERR_UNSUPPORTED,
+                            "op '%s' of domain '%s' is not supported (node '%s')", nd->op_type,
+                            nd->domain, shown);
+        if (ng_op_from_name(nd->op_type) == NG_OP_COUNT)
+            return ng_error(NNGPU_ERR_UNSUPPORTED, "unsupported op '%s' (node '%s')", nd->op_type,
+                            shown);
+        if (named) {
+            im->names[i] = strdup(nd->name);
+        } else {
+            size_t len = strlen(nd->op_type) + 24;
+            im->names[i] = malloc(len);
+            if (im->names[i]) snprintf(im->names[i], len, "%s_%zu", nd->op_type, i);
+        }
+        if (!im->names[i]) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node names");
+    }
+    return NNGPU_OK;
+}
+
+static nngpu_status add_outputs(importer *im) {
+    const Onnx__GraphProto *gp = im->gp;
+    if (gp->n_output == 0) return ng_error(NNGPU_ERR_PARSE, "the graph has no outputs");
+    for (size_t i = 0; i < gp->n_output; i++) {
+        const Onnx__ValueInfoProto *vi = gp->output[i];
+        if (!vi || !vi->name || !*vi->name)
+            return ng_error(NNGPU_ERR_PARSE, "graph output #%zu has no name", i);
+        NG_CHECK(nngpu_graph_add_output(im->g, vi->name));
+    }
+    return NNGPU_OK;
+}
+
+static nngpu_status import_graph(importer *im, const Onnx__ModelProto *m) {
+    const Onnx__GraphProto *gp = im->gp = m->graph;
+    if (!gp) return ng_error(NNGPU_ERR_PARSE, "the model has no graph");
+    if ((gp->n_node && !gp->node) || (gp->n_initializer && !gp->initializer) ||
+        (gp->n_input && !gp->input) || (gp->n_output && !gp->output) || gp->n_node > INT_MAX / 2)
+        return ng_error(NNGPU_ERR_PARSE, "malformed graph lists");
+    int opset = 0;
+    NG_CHECK(read_opset(m, &opset));
+    nngpu_graph_set_opset(im->g, opset);
+    im->names = calloc(gp->n_node + 1, sizeof *im->names);
+    int *order = calloc(gp->n_node + 1, sizeof *order);
+    nngpu_status st;
+    if (!im->names || !order) {
+        st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "importing %zu nodes", gp->n_node);
+        goto done;
+    }
+    if ((st = check_nodes(im)) != NNGPU_OK || (st = add_initializers(im)) != NNGPU_OK ||
+        (st = add_inputs(im)) != NNGPU_OK ||
+        (st = ng_onnx_sort(gp, im->g, (const char *const *)im->names, order)) != NNGPU_OK)
+        goto done;
+    for (size_t i = 0; i < gp->n_node && st == NNGPU_OK; i++) st = add_node(im, order[i]);
+    if (st == NNGPU_OK) st = add_outputs(im);
+    im->g->n_imported_nodes = im->g->n_nodes;
+done:
+    if (im->names)
+        for (size_t i = 0; i < gp->n_node; i++) free(im->names[i]);
+    free(im->names);
+    free(order);
+    return st;
+}
+
+nngpu_status ng_onnx_import(const void *data, size_t size, const char *base_dir,
+                            const char *display_name, ng_graph **out) {
+    const char *file = display_name ? display_name : "<memory>";
+    if (!out) return ng_error(NNGPU_ERR_INVALID_ARG, "'%s': no output pointer", file);
+    *out = NULL;
+    if (!data && size)
+        return ng_error(NNGPU_ERR_INVALID_ARG, "'%s': data is NULL", file);
+    Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, size, data);
+    if (!m)
+        return ng_error(NNGPU_ERR_PARSE,
+                        "'%s': not a valid ONNX model (truncated or corrupt protobuf)", file);
+    importer im = {NULL, base_dir, nngpu_graph_create(), NULL};
+    nngpu_status st;
+    if (!im.g) st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "'%s': graph", file);
+    else st = import_graph(&im, m);
+    onnx__model_proto__free_unpacked(m, NULL);
+    if (st != NNGPU_OK) {
+        nngpu_graph_destroy(im.g);
+        /* a malformed graph in a file is a parse error, not a caller's mistake */
+        if (st == NNGPU_ERR_INVALID_ARG) st = NNGPU_ERR_PARSE;
+        return ng_error_context(st, "'%s'", file);
+    }
+    *out = im.g;
+    return NNGPU_OK;
+}

@@ -1,0 +1,235 @@
+/* The OpenCL backend: contexts, buffers, and layers dispatched to the
+ * kernel families of cl_families.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cl_internal.h"
+#include "core/status.h"
+
+static int cl_device_count(void) { return ng_cl_device_count(); }
+
+static nngpu_status cl_get_device_info(int index, nngpu_device_info *out) {
+    return ng_cl_device_get(index, NULL, NULL, out);
+}
+
+static void cl_context_destroy(ng_context *c) {
+    if (!c) return;
+    ng_cl_programs_release(c);
+    if (c->queue) clReleaseCommandQueue(c->queue);
+    if (c->ctx) clReleaseContext(c->ctx);
+    free(c);
+}
+
+static nngpu_status cl_context_create(int index, const nngpu_options *o, ng_context **out) {
+    ng_context *c = calloc(1, sizeof *c);
+    if (!c) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "opencl: out of host memory");
+    nngpu_status s = ng_cl_device_get(index, &c->platform, &c->device, &c->info);
+    if (s != NNGPU_OK) {
+        free(c);
+        return s;
+    }
+    if (o)
+        c->opts = *o;
+    else
+        nngpu_options_init(&c->opts);
+    cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)c->platform,
+                                     0};
+    cl_int err;
+    c->ctx = clCreateContext(props, 1, &c->device, NULL, NULL, &err);
+    if (err != CL_SUCCESS) {
+        s = ng_cl_check(err, "clCreateContext", c->info.name);
+        cl_context_destroy(c);
+        return s;
+    }
+    cl_command_queue_properties qp = c->opts.profiling ? CL_QUEUE_PROFILING_ENABLE : 0;
+    c->queue = clCreateCommandQueue(c->ctx, c->device, qp, &err);
+    if (err != CL_SUCCESS) {
+        s = ng_cl_check(err, "clCreateCommandQueue", c->info.name);
+        cl_context_destroy(c);
+        return s;
+    }
+    *out = c;
+    return NNGPU_OK;
+}
+
+static nngpu_status cl_buffer_create(ng_context *c, size_t bytes, ng_buffer **out) {
+    ng_buffer *b = calloc(1, sizeof *b);
+    if (!b) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "opencl: out of host memory");
+    cl_int err;
+    b->mem = clCreateBuffer(c->ctx, CL_MEM_READ_WRITE, bytes ? bytes : 4, NULL, &err);
+    if (err != CL_SUCCESS) {
+        free(b);
+        char what[64];
+        snprintf(what, sizeof what, "allocating %zu bytes", bytes);
+        return ng_cl_check(err, what, NULL);
+    }
+    b->size = bytes;
+    *out = b;
+    return NNGPU_OK;
+}
+
+static void cl_buffer_destroy(ng_context *c, ng_buffer *b) {
+    (void)c;
+    if (!b) return;
+    if (b->mem) clReleaseMemObject(b->mem);
+    free(b);
+}
+
+static nngpu_status check_range(const ng_buffer *b, size_t offset, size_t bytes) {
+    if (offset > b->size || bytes > b->size - offset)
+        return ng_error(NNGPU_ERR_INVALID_ARG,
+                        "opencl: transfer of %zu bytes at %zu outside a %zu-byte buffer", bytes,
+                        offset, b->size);
+    return NNGPU_OK;
+}
+
+static nngpu_status cl_buffer_write(ng_context *c, ng_buffer *b, size_t offset, size_t bytes,
+                                    const void *src) {
+    NG_CHECK(check_range(b, offset, bytes));
+    if (!bytes) return NNGPU_OK;
+    return ng_cl_check(
+        clEnqueueWriteBuffer(c->queue, b->mem, CL_TRUE, offset, bytes, src, 0, NULL, NULL),
+        "writing a buffer", NULL);
+}
+
+static nngpu_status cl_buffer_read(ng_context *c, ng_buffer *b, size_t offset, size_t bytes,
+                                   void *dst) {
+    NG_CHECK(check_range(b, offset, bytes));
+    if (!bytes) return NNGPU_OK;
+    return ng_cl_check(
+        clEnqueueReadBuffer(c->queue, b->mem, CL_TRUE, offset, bytes, dst, 0, NULL, NULL),
+        "reading a buffer", NULL);
+}
+
+static const ng_cl_family *family_of(ng_context *c, const ng_graph *g, const ng_node *n) {
+    for (int i = 0; ng_cl_families[i]; i++)
+        if (ng_cl_families[i]->supports(c, g, n)) return ng_cl_families[i];
+    return NULL;
+}
+
+static int cl_node_supported(ng_context *c, const ng_graph *g, const ng_node *n) {
+    return family_of(c, g, n) != NULL;
+}
+
+static void cl_kernel_destroy(ng_context *c, ng_kernel *k) {
+    (void)c;
+    if (!k) return;
+    for (int i = 0; i < k->n_launches; i++) {
+        if (k->launch[i].kernel) clReleaseKernel(k->launch[i].kernel);
+        if (k->launch[i].event) clReleaseEvent(k->launch[i].event);
+    }
+    for (int i = 0; i < k->n_owned; i++)
+        if (k->owned[i]) clReleaseMemObject(k->owned[i]);
+    if (k->custom_event) clReleaseEvent(k->custom_event);
+    free(k->custom_state);
+    free(k);
+}
+
+static nngpu_status cl_node_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
+                                    const ng_binding *bind, ng_kernel **out) {
+    const ng_cl_family *f = family_of(c, g, n);
+    if (!f)
+        return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s': %s is not supported by opencl",
+                        n->name ? n->name : "?", ng_op_name(n->op));
+    ng_kernel *k = calloc(1, sizeof *k);
+    if (!k) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "opencl: out of host memory");
+    snprintf(k->node_name, sizeof k->node_name, "%s", n->name ? n->name : "?");
+    snprintf(k->name, sizeof k->name, "%s", f->name);
+    k->params_source = "default";
+    nngpu_status s = f->prepare(c, g, n, bind, k);
+    if (s != NNGPU_OK) {
+        cl_kernel_destroy(c, k);
+        return s;
+    }
+    *out = k;
+    return NNGPU_OK;
+}
+
+static nngpu_status cl_kernel_enqueue(ng_context *c, ng_kernel *k) {
+    int prof = c->opts.profiling;
+    if (k->custom_enqueue) {
+        if (k->custom_event) {
+            clReleaseEvent(k->custom_event);
+            k->custom_event = NULL;
+        }
+        return k->custom_enqueue(c, k, prof ? &k->custom_event : NULL);
+    }
+    for (int i = 0; i < k->n_launches; i++) {
+        ng_cl_launch *l = &k->launch[i];
+        if (l->event) {
+            clReleaseEvent(l->event);
+            l->event = NULL;
+        }
+        cl_int err = clEnqueueNDRangeKernel(c->queue, l->kernel, l->dims, NULL, l->global,
+                                            l->use_local ? l->local : NULL, 0, NULL,
+                                            prof ? &l->event : NULL);
+        if (err != CL_SUCCESS) {
+            char what[160];
+            snprintf(what, sizeof what, "launching %s", k->name);
+            return ng_cl_check(err, what, k->node_name);
+        }
+    }
+    return NNGPU_OK;
+}
+
+static const char *cl_kernel_name(const ng_kernel *k) { return k->name; }
+
+static const char *cl_kernel_params_source(const ng_kernel *k) {
+    return k->params_source ? k->params_source : "default";
+}
+
+static nngpu_status cl_finish(ng_context *c) {
+    return ng_cl_check(clFinish(c->queue), "clFinish", NULL);
+}
+
+static double event_ms(cl_event e) {
+    cl_ulong t0 = 0, t1 = 0;
+    if (clGetEventProfilingInfo(e, CL_PROFILING_COMMAND_START, sizeof t0, &t0, NULL) !=
+            CL_SUCCESS ||
+        clGetEventProfilingInfo(e, CL_PROFILING_COMMAND_END, sizeof t1, &t1, NULL) != CL_SUCCESS)
+        return -1.0;
+    return (double)(t1 - t0) * 1e-6;
+}
+
+static double cl_kernel_time_ms(ng_context *c, const ng_kernel *k) {
+    if (!c->opts.profiling) return -1.0;
+    double total = 0.0;
+    int any = 0;
+    cl_event evs[NG_CL_MAX_LAUNCHES + 1];
+    int n = 0;
+    for (int i = 0; i < k->n_launches; i++)
+        if (k->launch[i].event) evs[n++] = k->launch[i].event;
+    if (k->custom_event) evs[n++] = k->custom_event;
+    for (int i = 0; i < n; i++) {
+        double t = event_ms(evs[i]);
+        if (t < 0) return -1.0;
+        total += t;
+        any = 1;
+    }
+    return any ? total : -1.0;
+}
+
+static size_t cl_weight_bytes(const ng_context *c) { return c->weight_bytes; }
+
+const ng_backend ng_backend_opencl = {
+    .name = "opencl",
+    .kind = NNGPU_BACKEND_OPENCL,
+    .device_count = cl_device_count,
+    .device_info = cl_get_device_info,
+    .context_create = cl_context_create,
+    .context_destroy = cl_context_destroy,
+    .buffer_create = cl_buffer_create,
+    .buffer_destroy = cl_buffer_destroy,
+    .buffer_write = cl_buffer_write,
+    .buffer_read = cl_buffer_read,
+    .node_supported = cl_node_supported,
+    .node_prepare = cl_node_prepare,
+    .kernel_enqueue = cl_kernel_enqueue,
+    .kernel_destroy = cl_kernel_destroy,
+    .kernel_name = cl_kernel_name,
+    .kernel_params_source = cl_kernel_params_source,
+    .finish = cl_finish,
+    .kernel_time_ms = cl_kernel_time_ms,
+    .weight_bytes = cl_weight_bytes,
+};

@@ -1,0 +1,207 @@
+/* Conv (NCHW, 2-D; 1-D as H=1): 1x1 stride-1 as GEMM, depthwise, and a
+ * direct register-tiled kernel for the rest (shaders/opencl/conv.cl). */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cl_gemm.h"
+#include "cl_internal.h"
+#include "cl_util.h"
+#include "core/status.h"
+
+typedef struct conv_geom {
+    int N, C, H, W, K, OH, OW, KH, KW, SH, SW, PT, PL, DH, DW, G; /* geom[] order after N */
+    int bias; /* tensor id, -1: none */
+} conv_geom;
+
+static int f32(const ng_tensor *t) { return t && t->dtype == NNGPU_DTYPE_FLOAT32 && t->rank >= 0; }
+
+/* Reads the node into cg; 0 when it is not a convolution we run. */
+static int conv_geom_of(const ng_graph *g, const ng_node *n, conv_geom *cg) {
+    memset(cg, 0, sizeof *cg);
+    const ng_tensor *x = ng_in(g, n, 0), *w = ng_in(g, n, 1), *y = ng_out(g, n, 0);
+    if (!f32(x) || !f32(w) || !f32(y) || !w->data) return 0;
+    int r = x->rank;
+    if ((r != 4 && r != 3) || w->rank != r || y->rank != r) return 0;
+    if (ng_numel(x) > INT_MAX || ng_numel(y) > INT_MAX || ng_numel(w) > INT_MAX) return 0;
+    int sp = r - 2; /* spatial dims: 1 or 2 */
+    cg->N = (int)x->dims[0];
+    cg->C = (int)x->dims[1];
+    cg->H = sp == 2 ? (int)x->dims[2] : 1;
+    cg->W = (int)x->dims[r - 1];
+    cg->K = (int)w->dims[0];
+    cg->KH = sp == 2 ? (int)w->dims[2] : 1;
+    cg->KW = (int)w->dims[r - 1];
+    cg->OH = sp == 2 ? (int)y->dims[2] : 1;
+    cg->OW = (int)y->dims[r - 1];
+    cg->G = (int)ng_attr_int(n, "group", 1);
+    if (cg->G < 1 || cg->C % cg->G || cg->K % cg->G || w->dims[1] != cg->C / cg->G) return 0;
+    if (y->dims[0] != cg->N || y->dims[1] != cg->K) return 0;
+    const int64_t *v;
+    int64_t s[2] = {1, 1}, d[2] = {1, 1}, p[4] = {0, 0, 0, 0};
+    int cnt = ng_attr_ints(n, "strides", &v);
+    if (cnt && cnt != sp) return 0;
+    for (int i = 0; i < cnt; i++) s[2 - sp + i] = v[i];
+    cnt = ng_attr_ints(n, "dilations", &v);
+    if (cnt && cnt != sp) return 0;
+    for (int i = 0; i < cnt; i++) d[2 - sp + i] = v[i];
+    cnt = ng_attr_ints(n, "pads", &v);
+    if (cnt && cnt != 2 * sp) return 0;
+    if (cnt == 4) {
+        p[0] = v[0]; p[1] = v[1]; p[2] = v[2]; p[3] = v[3];
+    } else if (cnt == 2) {
+        p[1] = v[0]; p[3] = v[1];
+    }
+    const ng_attr *ks = ng_attr_find(n, "kernel_shape");
+    if (ks && (ks->n != sp || ks->ints[sp - 1] != cg->KW || (sp == 2 && ks->ints[0] != cg->KH)))
+        return 0;
+    cg->SH = (int)s[0]; cg->SW = (int)s[1]; cg->DH = (int)d[0]; cg->DW = (int)d[1];
+    if (cg->SH < 1 || cg->SW < 1 || cg->DH < 1 || cg->DW < 1) return 0;
+    const char *ap = ng_attr_string(n, "auto_pad", "NOTSET");
+    int in[2] = {cg->H, cg->W}, out[2] = {cg->OH, cg->OW}, kk[2] = {cg->KH, cg->KW};
+    if (strcmp(ap, "SAME_UPPER") == 0 || strcmp(ap, "SAME_LOWER") == 0) {
+        for (int i = 0; i < 2; i++) {
+            int64_t total = (int64_t)(out[i] - 1) * s[i] + (int64_t)(kk[i] - 1) * d[i] + 1 - in[i];
+            if (total < 0) total = 0;
+            p[i] = ap[5] == 'U' ? total / 2 : total - total / 2;
+            p[i + 2] = total - p[i];
+        }
+    } else if (strcmp(ap, "VALID") == 0) {
+        p[0] = p[1] = p[2] = p[3] = 0;
+    } else if (strcmp(ap, "NOTSET") != 0) {
+        return 0;
+    }
+    for (int i = 0; i < 4; i++)
+        if (p[i] < 0) return 0;
+    cg->PT = (int)p[0];
+    cg->PL = (int)p[1];
+    /* The output size must be what these attributes give. */
+    for (int i = 0; i < 2; i++) {
+        int64_t span = (int64_t)(kk[i] - 1) * d[i] + 1;
+        int64_t o = (in[i] + p[i] + p[i + 2] - span) / s[i] + 1;
+        if (in[i] + p[i] + p[i + 2] < span || o != out[i]) return 0;
+    }
+    cg->bias = -1;
+    if (n->n_main_inputs > 2 && n->in[2] >= 0) {
+        const ng_tensor *b = ng_in(g, n, 2);
+        if (!f32(b) || ng_numel(b) != cg->K) return 0;
+        cg->bias = n->in[2];
+    }
+    return cg->N > 0 && cg->K > 0 && cg->OH > 0 && cg->OW > 0;
+}
+
+static int conv_supports(ng_context *c, const ng_graph *g, const ng_node *n) {
+    (void)c;
+    conv_geom cg;
+    if (n->op != NG_OP_CONV || !conv_geom_of(g, n, &cg)) return 0;
+    return ng_cl_epilogue_supported(g, n);
+}
+
+static int is_1x1(const conv_geom *cg) {
+    return cg->KH == 1 && cg->KW == 1 && cg->SH == 1 && cg->SW == 1 && cg->PT == 0 &&
+           cg->PL == 0 && cg->G == 1 && cg->OH == cg->H && cg->OW == cg->W;
+}
+
+static int oc_tile_for(int kg) {
+    return kg >= 16 ? 16 : kg >= 8 ? 8 : kg >= 3 ? 4 : kg;
+}
+
+/* Direct-conv weights as [group][oc block][c][kh][kw][oct], zero padded. */
+static float *relayout_weights(const conv_geom *cg, const float *w, int oct, size_t *bytes) {
+    int cgc = cg->C / cg->G, kg = cg->K / cg->G, nkb = (kg + oct - 1) / oct;
+    size_t taps = (size_t)cg->KH * cg->KW;
+    size_t total = (size_t)cg->G * nkb * cgc * taps * oct;
+    float *out = calloc(total ? total : 1, sizeof(float));
+    if (!out) return NULL;
+    for (int gi = 0; gi < cg->G; gi++)
+        for (int kl = 0; kl < kg; kl++) {
+            int kb = kl / oct, j = kl % oct, k = gi * kg + kl;
+            for (int ci = 0; ci < cgc; ci++)
+                for (size_t t = 0; t < taps; t++)
+                    out[((((size_t)gi * nkb + kb) * cgc + ci) * taps + t) * oct + j] =
+                        w[((size_t)k * cgc + ci) * taps + t];
+        }
+    *bytes = total * sizeof(float);
+    return out;
+}
+
+static nngpu_status conv_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
+                                 const ng_binding *bind, ng_kernel *k) {
+    conv_geom cg;
+    if (!conv_geom_of(g, n, &cg))
+        return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s': Conv attributes not supported by opencl",
+                        k->node_name);
+    if (is_1x1(&cg)) {
+        NG_CHECK(ng_cl_gemm_conv1x1(c, g, n, bind, k, cg.N, cg.C, cg.H * cg.W, cg.K, cg.bias));
+        return NNGPU_OK;
+    }
+    int depthwise = cg.G == cg.C && cg.G == cg.K;
+    int gpu = strcmp(c->info.device_type, "gpu") == 0;
+    ng_params p;
+    memset(&p, 0, sizeof p);
+    int kg = cg.K / cg.G;
+    if (!depthwise) ng_params_set(&p, "OC_T", gpu ? (kg >= 4 ? 4 : oc_tile_for(kg)) : oc_tile_for(kg));
+    ng_params_set(&p, "PX_T", cg.OW >= 4 ? 4 : cg.OW);
+    char sig[160];
+    snprintf(sig, sizeof sig, "N=%d,C=%d,H=%d,W=%d,K=%d,k=%dx%d,s=%dx%d,d=%dx%d,g=%d", cg.N, cg.C,
+             cg.H, cg.W, cg.K, cg.KH, cg.KW, cg.SH, cg.SW, cg.DH, cg.DW, cg.G);
+    const char *family = depthwise ? "conv_depthwise" : "conv_direct";
+    ng_params_lookup(&c->info, c->opts.tuning_db, family, sig, &p);
+    k->params_source = p.source;
+    int oct = depthwise ? 1 : ng_params_get(&p, "OC_T", 8);
+    int pxt = ng_params_get(&p, "PX_T", 4);
+    if ((oct != 1 && oct != 2 && oct != 4 && oct != 8 && oct != 16) || pxt < 1 || pxt > 64)
+        return ng_error(NNGPU_ERR_INVALID_ARG, "node '%s': bad conv parameters OC_T=%d PX_T=%d",
+                        k->node_name, oct, pxt);
+
+    /* Weights. */
+    cl_mem wmem, geom, x, y, bias;
+    cl_int xo, yo, bo = 0;
+    const ng_tensor *wt = ng_in(g, n, 1);
+    if (depthwise) {
+        NG_CHECK(ng_cl_upload(c, k, wt->data, ng_nbytes(wt), &wmem));
+    } else {
+        size_t bytes = 0;
+        float *w2 = relayout_weights(&cg, wt->data, oct, &bytes);
+        if (!w2) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", k->node_name);
+        nngpu_status s = ng_cl_upload(c, k, w2, bytes, &wmem);
+        free(w2);
+        NG_CHECK(s);
+    }
+    cl_int gm[15] = {cg.C, cg.H, cg.W, cg.K, cg.OH, cg.OW, cg.KH, cg.KW,
+                     cg.SH, cg.SW, cg.PT, cg.PL, cg.DH, cg.DW, cg.G};
+    NG_CHECK(ng_cl_meta_upload(c, k, gm, sizeof gm, &geom));
+    NG_CHECK(ng_cl_tensor_arg(c, k, g, n->in[0], bind, &x, &xo));
+    NG_CHECK(ng_cl_tensor_arg(c, k, g, n->out[0], bind, &y, &yo));
+    if (cg.bias >= 0)
+        NG_CHECK(ng_cl_tensor_arg(c, k, g, cg.bias, bind, &bias, &bo));
+    else
+        bias = wmem;
+
+    char popts[300], opts[400];
+    ng_cl_params_options(&p, popts, sizeof popts);
+    snprintf(opts, sizeof opts, "%s -DHAS_BIAS=%d -DNG_EPI=%d", popts, cg.bias >= 0, n->n_epi > 0);
+    const char *kname = depthwise ? "conv2d_depthwise" : "conv2d_direct";
+    cl_kernel kern;
+    NG_CHECK(ng_cl_kernel_create(c, "conv.cl", kname, opts, &kern));
+    ng_cl_launch *l = &k->launch[k->n_launches++];
+    l->kernel = kern;
+    cl_uint i = 0;
+    const char *nm = k->node_name;
+#define ARG(v) NG_CHECK(ng_cl_set_arg(kern, i++, sizeof(v), &(v), nm))
+    ARG(geom); ARG(x); ARG(xo); ARG(wmem); ARG(bias); ARG(bo); ARG(y); ARG(yo);
+#undef ARG
+    NG_CHECK(ng_cl_epilogue_args(c, k, g, n, bind, kern, i));
+    int nkb = depthwise ? 1 : (kg + oct - 1) / oct;
+    l->dims = 3;
+    l->global[0] = (size_t)(cg.OW + pxt - 1) / (size_t)pxt;
+    l->global[1] = (size_t)cg.OH;
+    l->global[2] = depthwise ? (size_t)cg.N * cg.C : (size_t)cg.N * cg.G * nkb;
+    l->use_local = 0;
+    snprintf(k->name, sizeof k->name, "%s", kname);
+    ng_cl_epilogue_name(n, k->name, sizeof k->name);
+    return NNGPU_OK;
+}
+
+const ng_cl_family ng_cl_family_conv = {"conv", conv_supports, conv_prepare};

@@ -1,0 +1,12 @@
+/* The OpenCL kernel families, tried in order: the first whose supports()
+ * accepts a node runs it. */
+#include "cl_internal.h"
+
+extern const ng_cl_family ng_cl_family_conv, ng_cl_family_gemm, ng_cl_family_pool;
+extern const ng_cl_family ng_cl_family_eltwise, ng_cl_family_softmax, ng_cl_family_reduce,
+    ng_cl_family_data;
+
+const ng_cl_family *const ng_cl_families[] = {
+    &ng_cl_family_conv,    &ng_cl_family_gemm,   &ng_cl_family_pool, &ng_cl_family_eltwise,
+    &ng_cl_family_softmax, &ng_cl_family_reduce, &ng_cl_family_data, NULL,
+};

@@ -1,0 +1,348 @@
+/* Gemm and MatMul as one tiled GEMM family (shaders/opencl/gemm.cl), with
+ * CLBlast as an alternative algorithm (parameter ALGO=1) for plain GEMMs. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <clblast_c.h>
+
+#include "cl_internal.h"
+#include "cl_gemm.h"
+#include "core/status.h"
+
+/* A GEMM-shaped node: out[b] = alpha * op(A)[b] x op(B)[b] + beta * C. */
+typedef struct gemm_shape {
+    int M, N, K, batch;
+    int sam, sak, sbk, sbn;    /* element strides of the (M,K) and (K,N) views */
+    int trans_a, trans_b;
+    float alpha, beta;
+    int has_c, scm, scn;       /* C broadcast strides over (M,N) */
+    int *a_boff, *b_boff;      /* per-batch element offsets (malloc'd) */
+} gemm_shape;
+
+static int is_f32(const ng_tensor *t) { return t && t->dtype == NNGPU_DTYPE_FLOAT32 && t->rank >= 0; }
+
+/* Fills s from the node; returns 0 when the node is not a GEMM we run. */
+static int gemm_shape_of(const ng_graph *g, const ng_node *n, gemm_shape *s, int want_tables) {
+    memset(s, 0, sizeof *s);
+    const ng_tensor *a = ng_in(g, n, 0), *b = ng_in(g, n, 1), *y = ng_out(g, n, 0);
+    if (!is_f32(a) || !is_f32(b) || !is_f32(y)) return 0;
+    if (ng_numel(a) > INT_MAX || ng_numel(b) > INT_MAX || ng_numel(y) > INT_MAX) return 0;
+    s->alpha = 1.0f;
+    if (n->op == NG_OP_GEMM) {
+        if (a->rank != 2 || b->rank != 2 || y->rank != 2) return 0;
+        s->trans_a = (int)ng_attr_int(n, "transA", 0);
+        s->trans_b = (int)ng_attr_int(n, "transB", 0);
+        s->alpha = ng_attr_float(n, "alpha", 1.0f);
+        s->beta = ng_attr_float(n, "beta", 1.0f);
+        s->M = (int)(s->trans_a ? a->dims[1] : a->dims[0]);
+        s->K = (int)(s->trans_a ? a->dims[0] : a->dims[1]);
+        s->N = (int)(s->trans_b ? b->dims[0] : b->dims[1]);
+        if ((s->trans_b ? b->dims[1] : b->dims[0]) != s->K) return 0;
+        s->sam = s->trans_a ? 1 : s->K;
+        s->sak = s->trans_a ? s->M : 1;
+        s->sbk = s->trans_b ? 1 : s->N;
+        s->sbn = s->trans_b ? s->K : 1;
+        s->batch = 1;
+        const ng_tensor *c = n->n_main_inputs > 2 ? ng_in(g, n, 2) : NULL;
+        if (c && s->beta != 0.0f) {
+            if (!is_f32(c) || c->rank > 2) return 0;
+            int64_t cm = c->rank == 2 ? c->dims[0] : 1, cn = c->rank >= 1 ? c->dims[c->rank - 1] : 1;
+            if ((cm != 1 && cm != s->M) || (cn != 1 && cn != s->N)) return 0;
+            s->has_c = 1;
+            s->scn = cn == 1 ? 0 : 1;
+            s->scm = cm == 1 ? 0 : (int)cn;
+        }
+    } else if (n->op == NG_OP_MATMUL) {
+        if (a->rank < 1 || b->rank < 1) return 0;
+        int ra = a->rank, rb = b->rank;
+        s->M = ra == 1 ? 1 : (int)a->dims[ra - 2];
+        s->K = (int)a->dims[ra - 1];
+        s->N = rb == 1 ? 1 : (int)b->dims[rb - 1];
+        if ((rb == 1 ? b->dims[0] : b->dims[rb - 2]) != s->K) return 0;
+        s->sam = s->K;
+        s->sak = 1;
+        s->sbk = s->N;
+        s->sbn = 1;
+        /* Batch dims, broadcast right-aligned. */
+        int nba = ra > 2 ? ra - 2 : 0, nbb = rb > 2 ? rb - 2 : 0;
+        int nb = nba > nbb ? nba : nbb;
+        int64_t bd[NNGPU_MAX_DIMS], da[NNGPU_MAX_DIMS], db[NNGPU_MAX_DIMS];
+        int64_t total = 1;
+        for (int i = 0; i < nb; i++) {
+            int ia = i - (nb - nba), ib = i - (nb - nbb);
+            da[i] = ia >= 0 ? a->dims[ia] : 1;
+            db[i] = ib >= 0 ? b->dims[ib] : 1;
+            if (da[i] != db[i] && da[i] != 1 && db[i] != 1) return 0;
+            bd[i] = da[i] > db[i] ? da[i] : db[i];
+            total *= bd[i];
+        }
+        if (total * s->M * s->N != ng_numel(y) || total > (1 << 24)) return 0;
+        s->batch = (int)total;
+        if (want_tables) {
+            s->a_boff = malloc(sizeof(int) * (size_t)total);
+            s->b_boff = malloc(sizeof(int) * (size_t)total);
+            if (!s->a_boff || !s->b_boff) {
+                free(s->a_boff);
+                free(s->b_boff);
+                s->a_boff = s->b_boff = NULL;
+                return -1;
+            }
+            for (int64_t t = 0; t < total; t++) {
+                int64_t rem = t, oa = 0, ob = 0, sa = (int64_t)s->M * s->K,
+                        sb = (int64_t)s->K * s->N;
+                for (int i = nb - 1; i >= 0; i--) {
+                    int64_t ci = rem % bd[i];
+                    rem /= bd[i];
+                    if (da[i] != 1) oa += ci * sa;
+                    if (db[i] != 1) ob += ci * sb;
+                    sa *= da[i];
+                    sb *= db[i];
+                }
+                s->a_boff[t] = (int)oa;
+                s->b_boff[t] = (int)ob;
+            }
+        }
+    } else {
+        return 0;
+    }
+    if (want_tables && !s->a_boff) {
+        s->a_boff = calloc(1, sizeof(int));
+        s->b_boff = calloc(1, sizeof(int));
+        if (!s->a_boff || !s->b_boff) {
+            free(s->a_boff);
+            free(s->b_boff);
+            s->a_boff = s->b_boff = NULL;
+            return -1;
+        }
+    }
+    return s->M > 0 && s->N > 0 && s->K > 0;
+}
+
+static int gemm_supports(ng_context *c, const ng_graph *g, const ng_node *n) {
+    (void)c;
+    if (n->op != NG_OP_GEMM && n->op != NG_OP_MATMUL) return 0;
+    gemm_shape s;
+    if (gemm_shape_of(g, n, &s, 0) != 1) return 0;
+    return ng_cl_epilogue_supported(g, n);
+}
+
+static void gemm_defaults(const ng_context *c, const gemm_shape *s, ng_params *p) {
+    memset(p, 0, sizeof *p);
+    if (strcmp(c->info.device_type, "gpu") == 0) {
+        ng_params_set(p, "USE_LOCAL", 1);
+        ng_params_set(p, "TM", 4);
+        ng_params_set(p, "VEC", 4);
+        ng_params_set(p, "NV", 1);
+        ng_params_set(p, "WG_M", 16);
+        ng_params_set(p, "WG_N", 16);
+        ng_params_set(p, "TK", 16);
+    } else {
+        /* POCL: no local memory; a large register tile of float16 vectors. */
+        ng_params_set(p, "USE_LOCAL", 0);
+        ng_params_set(p, "TM", s->M >= 8 ? 8 : s->M);
+        ng_params_set(p, "VEC", s->N >= 16 ? 16 : s->N >= 8 ? 8 : s->N >= 4 ? 4 : 1);
+        ng_params_set(p, "NV", s->N > 16 ? 2 : 1);
+        ng_params_set(p, "WG_M", s->M >= 32 ? 4 : 1);
+        ng_params_set(p, "WG_N", 1);
+        ng_params_set(p, "TK", 32);
+    }
+    ng_params_set(p, "ALGO", 0);
+}
+
+/* ---- CLBlast path --------------------------------------------------------- */
+
+typedef struct clblast_state {
+    gemm_shape s;
+    cl_mem a, b, y;
+    size_t a_off, b_off, y_off;
+    size_t *a_offs, *b_offs, *y_offs; /* batched: per-batch offsets */
+    float *alphas, *betas;
+} clblast_state;
+
+static nngpu_status clblast_enqueue(ng_context *c, ng_kernel *k, cl_event *event) {
+    clblast_state *st = k->custom_state;
+    const gemm_shape *s = &st->s;
+    CLBlastTranspose ta = s->trans_a ? CLBlastTransposeYes : CLBlastTransposeNo;
+    CLBlastTranspose tb = s->trans_b ? CLBlastTransposeYes : CLBlastTransposeNo;
+    size_t lda = s->trans_a ? (size_t)s->M : (size_t)s->K;
+    size_t ldb = s->trans_b ? (size_t)s->K : (size_t)s->N;
+    CLBlastStatusCode r;
+    if (s->batch == 1)
+        r = CLBlastSgemm(CLBlastLayoutRowMajor, ta, tb, (size_t)s->M, (size_t)s->N, (size_t)s->K,
+                         s->alpha, st->a, st->a_off, lda, st->b, st->b_off, ldb, 0.0f, st->y,
+                         st->y_off, (size_t)s->N, &c->queue, event);
+    else
+        r = CLBlastSgemmBatched(CLBlastLayoutRowMajor, ta, tb, (size_t)s->M, (size_t)s->N,
+                                (size_t)s->K, st->alphas, st->a, st->a_offs, lda, st->b,
+                                st->b_offs, ldb, st->betas, st->y, st->y_offs, (size_t)s->N,
+                                (size_t)s->batch, &c->queue, event);
+    if (r != CLBlastSuccess)
+        return ng_error(r == CLBlastOpenCLOutOfHostMemory || r == CLBlastOpenCLOutOfResources ||
+                                r == CLBlastOpenCLOutOfResources
+                            ? NNGPU_ERR_OUT_OF_MEMORY
+                            : NNGPU_ERR_DEVICE,
+                        "node '%s': CLBlast gemm failed with status %d", k->node_name, (int)r);
+    return NNGPU_OK;
+}
+
+static nngpu_status prepare_clblast(ng_context *c, const ng_graph *g, const ng_node *n,
+                                    const ng_binding *bind, ng_kernel *k, const gemm_shape *s) {
+    size_t nb = (size_t)s->batch;
+    size_t extra = nb > 1 ? nb * (3 * sizeof(size_t) + 2 * sizeof(float)) : 0;
+    clblast_state *st = calloc(1, sizeof *st + extra);
+    if (!st) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", k->node_name);
+    k->custom_state = st;
+    st->s = *s;
+    st->s.a_boff = st->s.b_boff = NULL;
+    cl_int ao, bo, yo;
+    NG_CHECK(ng_cl_tensor_arg(c, k, g, n->in[0], bind, &st->a, &ao));
+    NG_CHECK(ng_cl_tensor_arg(c, k, g, n->in[1], bind, &st->b, &bo));
+    NG_CHECK(ng_cl_tensor_arg(c, k, g, n->out[0], bind, &st->y, &yo));
+    st->a_off = (size_t)ao;
+    st->b_off = (size_t)bo;
+    st->y_off = (size_t)yo;
+    if (nb > 1) {
+        st->a_offs = (size_t *)(st + 1);
+        st->b_offs = st->a_offs + nb;
+        st->y_offs = st->b_offs + nb;
+        st->alphas = (float *)(st->y_offs + nb);
+        st->betas = st->alphas + nb;
+        for (size_t i = 0; i < nb; i++) {
+            st->a_offs[i] = st->a_off + (size_t)s->a_boff[i];
+            st->b_offs[i] = st->b_off + (size_t)s->b_boff[i];
+            st->y_offs[i] = st->y_off + i * (size_t)s->M * (size_t)s->N;
+            st->alphas[i] = s->alpha;
+            st->betas[i] = 0.0f;
+        }
+    }
+    k->custom_enqueue = clblast_enqueue;
+    snprintf(k->name, sizeof k->name, "gemm_clblast");
+    return NNGPU_OK;
+}
+
+/* ---- our kernel ------------------------------------------------------------ */
+
+/* ta, tb, ty, tc: the tensors playing A, B, Y and C (-1: none). */
+static nngpu_status prepare_tiled(ng_context *c, const ng_graph *g, const ng_node *n,
+                                  const ng_binding *bind, ng_kernel *k, const gemm_shape *s,
+                                  ng_params *p, int ta, int tb, int ty, int tc) {
+    char opts[512], popts[400];
+    ng_cl_params_options(p, popts, sizeof popts);
+    snprintf(opts, sizeof opts, "%s -DHAS_C=%d -DNG_EPI=%d", popts, s->has_c, n->n_epi > 0);
+    cl_kernel kern;
+    NG_CHECK(ng_cl_kernel_create(c, "gemm.cl", "gemm_tiled", opts, &kern));
+    ng_cl_launch *l = &k->launch[k->n_launches++];
+    l->kernel = kern;
+
+    cl_mem a, b, y, cin, ab, bb;
+    cl_int ao, bo, yo, co = 0;
+    NG_CHECK(ng_cl_tensor_arg(c, k, g, ta, bind, &a, &ao));
+    NG_CHECK(ng_cl_tensor_arg(c, k, g, tb, bind, &b, &bo));
+    NG_CHECK(ng_cl_tensor_arg(c, k, g, ty, bind, &y, &yo));
+    if (s->has_c)
+        NG_CHECK(ng_cl_tensor_arg(c, k, g, tc, bind, &cin, &co));
+    else
+        cin = y;
+    NG_CHECK(ng_cl_upload(c, k, s->a_boff, sizeof(int) * (size_t)s->batch, &ab));
+    NG_CHECK(ng_cl_upload(c, k, s->b_boff, sizeof(int) * (size_t)s->batch, &bb));
+    c->weight_bytes -= 2 * sizeof(int) * (size_t)s->batch; /* metadata, not weights */
+
+    const char *nm = k->node_name;
+    cl_uint i = 0;
+#define ARG(v) NG_CHECK(ng_cl_set_arg(kern, i++, sizeof(v), &(v), nm))
+    ARG(s->M); ARG(s->N); ARG(s->K);
+    ARG(a); ARG(ao); ARG(s->sam); ARG(s->sak); ARG(ab);
+    ARG(b); ARG(bo); ARG(s->sbk); ARG(s->sbn); ARG(bb);
+    ARG(y); ARG(yo);
+    ARG(cin); ARG(co); ARG(s->scm); ARG(s->scn);
+    ARG(s->alpha); ARG(s->beta);
+#undef ARG
+    NG_CHECK(ng_cl_epilogue_args(c, k, g, n, bind, kern, i));
+
+    int tm = ng_params_get(p, "TM", 8), tn = ng_params_get(p, "VEC", 16) * ng_params_get(p, "NV", 1);
+    int wm = ng_params_get(p, "WG_M", 1), wn = ng_params_get(p, "WG_N", 1);
+    size_t gm = (size_t)(s->M + tm * wm - 1) / (size_t)(tm * wm);
+    size_t gn = (size_t)(s->N + tn * wn - 1) / (size_t)(tn * wn);
+    l->dims = 3;
+    l->global[0] = gn * (size_t)wn;
+    l->global[1] = gm * (size_t)wm;
+    l->global[2] = (size_t)s->batch;
+    l->local[0] = (size_t)wn;
+    l->local[1] = (size_t)wm;
+    l->local[2] = 1;
+    l->use_local = 1;
+    snprintf(k->name, sizeof k->name, "%s", n->op == NG_OP_CONV ? "conv2d_1x1_gemm" : "gemm_tiled");
+    ng_cl_epilogue_name(n, k->name, sizeof k->name);
+    return NNGPU_OK;
+}
+
+static nngpu_status gemm_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
+                                 const ng_binding *bind, ng_kernel *k) {
+    gemm_shape s;
+    int ok = gemm_shape_of(g, n, &s, 1);
+    if (ok < 0) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", k->node_name);
+    if (ok == 0) {
+        free(s.a_boff);
+        free(s.b_boff);
+        return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s': %s shape not supported by opencl",
+                        k->node_name, ng_op_name(n->op));
+    }
+    ng_params p;
+    gemm_defaults(c, &s, &p);
+    char sig[128];
+    snprintf(sig, sizeof sig, "M=%d,N=%d,K=%d,B=%d,tA=%d,tB=%d,C=%d", s.M, s.N, s.K, s.batch,
+             s.trans_a, s.trans_b, s.has_c);
+    ng_params_lookup(&c->info, c->opts.tuning_db, "gemm", sig, &p);
+    k->params_source = p.source;
+    nngpu_status st;
+    if (ng_params_get(&p, "ALGO", 0) == 1 && !s.has_c && n->n_epi == 0)
+        st = prepare_clblast(c, g, n, bind, k, &s);
+    else
+        st = prepare_tiled(c, g, n, bind, k, &s, &p, n->in[0], n->in[1], n->out[0],
+                           s.has_c ? n->in[2] : -1);
+    free(s.a_boff);
+    free(s.b_boff);
+    return st;
+}
+
+nngpu_status ng_cl_gemm_conv1x1(ng_context *c, const ng_graph *g, const ng_node *n,
+                                const ng_binding *bind, ng_kernel *k, int batch, int channels,
+                                int pixels, int out_channels, int bias) {
+    gemm_shape s;
+    memset(&s, 0, sizeof s);
+    s.M = out_channels;
+    s.N = pixels;
+    s.K = channels;
+    s.batch = batch;
+    s.sam = channels;
+    s.sak = 1;
+    s.sbk = pixels;
+    s.sbn = 1;
+    s.alpha = s.beta = 1.0f;
+    s.has_c = bias >= 0;
+    s.scm = 1;
+    s.scn = 0;
+    s.a_boff = calloc((size_t)batch, sizeof(int));
+    s.b_boff = malloc(sizeof(int) * (size_t)batch);
+    nngpu_status st;
+    if (!s.a_boff || !s.b_boff) {
+        st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", k->node_name);
+    } else {
+        for (int i = 0; i < batch; i++) s.b_boff[i] = i * channels * pixels;
+        ng_params p;
+        gemm_defaults(c, &s, &p);
+        char sig[128];
+        snprintf(sig, sizeof sig, "M=%d,N=%d,K=%d,B=%d,tA=0,tB=0,C=%d", s.M, s.N, s.K, s.batch,
+                 s.has_c);
+        ng_params_lookup(&c->info, c->opts.tuning_db, "gemm", sig, &p);
+        k->params_source = p.source;
+        st = prepare_tiled(c, g, n, bind, k, &s, &p, n->in[1], n->in[0], n->out[0], bias);
+    }
+    free(s.a_boff);
+    free(s.b_boff);
+    return st;
+}
+
+const ng_cl_family ng_cl_family_gemm = {"gemm", gemm_supports, gemm_prepare};

@@ -1,0 +1,142 @@
+/* Program building: the embedded sources, a per-context cache of built
+ * programs keyed by (file, options), kernel creation. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cl_internal.h"
+#include "core/status.h"
+
+struct ng_embedded_file {
+    const char *name;
+    const char *source;
+};
+extern const struct ng_embedded_file ng_opencl_sources[];
+
+struct ng_cl_program_entry {
+    char *file, *options;
+    cl_program program;
+    ng_cl_program_entry *next;
+};
+
+/* Always on; no fast-relaxed-math (results must stay within 1e-4 of the reference). */
+#define NG_CL_BASE_OPTIONS "-cl-std=CL1.2 -cl-mad-enable"
+
+const char *ng_cl_source(const char *file_name) {
+    for (const struct ng_embedded_file *f = ng_opencl_sources; f->name; f++)
+        if (strcmp(f->name, file_name) == 0) return f->source;
+    return NULL;
+}
+
+static char *dup_str(const char *s) {
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+static nngpu_status build(ng_context *c, const char *file, const char *options,
+                          cl_program *out) {
+    const char *src = ng_cl_source(file);
+    if (!src) return ng_error(NNGPU_ERR_INTERNAL, "opencl: no embedded kernel file '%s'", file);
+    /* The epilogue helpers precede every other program. */
+    const char *epi = strcmp(file, "epilogue.cl") ? ng_cl_source("epilogue.cl") : NULL;
+    const char *srcs[2];
+    cl_uint n_src = 0;
+    if (epi) srcs[n_src++] = epi;
+    srcs[n_src++] = src;
+    cl_int err;
+    cl_program prog = clCreateProgramWithSource(c->ctx, n_src, srcs, NULL, &err);
+    if (err != CL_SUCCESS) return ng_cl_check(err, "clCreateProgramWithSource", file);
+    size_t olen = strlen(NG_CL_BASE_OPTIONS) + strlen(options) + 2;
+    char *opts = malloc(olen);
+    if (!opts) {
+        clReleaseProgram(prog);
+        return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "opencl: out of host memory building %s", file);
+    }
+    snprintf(opts, olen, "%s %s", NG_CL_BASE_OPTIONS, options);
+    err = clBuildProgram(prog, 1, &c->device, opts, NULL, NULL);
+    if (err != CL_SUCCESS) {
+        char log[4096] = "";
+        size_t len = 0;
+        clGetProgramBuildInfo(prog, c->device, CL_PROGRAM_BUILD_LOG, sizeof log - 1, log, &len);
+        log[sizeof log - 1] = '\0';
+        nngpu_status s = ng_error(NNGPU_ERR_DEVICE, "opencl: building %s with '%s' failed (%s):\n%s",
+                                  file, opts, ng_cl_error_name(err), log);
+        free(opts);
+        clReleaseProgram(prog);
+        return s;
+    }
+    free(opts);
+    *out = prog;
+    return NNGPU_OK;
+}
+
+static nngpu_status program_get(ng_context *c, const char *file, const char *options,
+                                cl_program *out) {
+    for (ng_cl_program_entry *e = c->programs; e; e = e->next)
+        if (strcmp(e->file, file) == 0 && strcmp(e->options, options) == 0) {
+            *out = e->program;
+            return NNGPU_OK;
+        }
+    cl_program prog = NULL;
+    NG_CHECK(build(c, file, options, &prog));
+    ng_cl_program_entry *e = calloc(1, sizeof *e);
+    if (e) {
+        e->file = dup_str(file);
+        e->options = dup_str(options);
+    }
+    if (!e || !e->file || !e->options) {
+        if (e) {
+            free(e->file);
+            free(e->options);
+        }
+        free(e);
+        clReleaseProgram(prog);
+        return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "opencl: out of host memory");
+    }
+    e->program = prog;
+    e->next = c->programs;
+    c->programs = e;
+    *out = prog;
+    return NNGPU_OK;
+}
+
+nngpu_status ng_cl_kernel_create(ng_context *c, const char *file, const char *kernel_name,
+                                 const char *options, cl_kernel *out) {
+    cl_program prog = NULL;
+    NG_CHECK(program_get(c, file, options ? options : "", &prog));
+    cl_int err;
+    cl_kernel k = clCreateKernel(prog, kernel_name, &err);
+    if (err != CL_SUCCESS) {
+        char what[160];
+        snprintf(what, sizeof what, "clCreateKernel(%s in %s)", kernel_name, file);
+        return ng_cl_check(err, what, NULL);
+    }
+    *out = k;
+    return NNGPU_OK;
+}
+
+void ng_cl_programs_release(ng_context *c) {
+    ng_cl_program_entry *e = c->programs;
+    while (e) {
+        ng_cl_program_entry *next = e->next;
+        clReleaseProgram(e->program);
+        free(e->file);
+        free(e->options);
+        free(e);
+        e = next;
+    }
+    c->programs = NULL;
+}
+
+void ng_cl_params_options(const ng_params *p, char *buf, size_t cap) {
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < p->n && len < cap; i++) {
+        int w = snprintf(buf + len, cap - len, "%s-D%s=%d", len ? " " : "", p->name[i],
+                         p->value[i]);
+        if (w < 0) break;
+        len += (size_t)w;
+    }
+}

@@ -1,0 +1,198 @@
+/* Helpers shared by the eltwise, softmax, reduce and data families. */
+#include "cl_util.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/status.h"
+
+void ng_cl_strides(int rank, const int64_t *dims, int64_t *strides) {
+    int64_t s = 1;
+    for (int k = rank - 1; k >= 0; k--) {
+        strides[k] = s;
+        s *= dims[k];
+    }
+}
+
+int ng_cl_float_tensor_ok(const ng_tensor *t) {
+    if (!t || t->dtype != NNGPU_DTYPE_FLOAT32 || t->rank < 0 || t->rank > NNGPU_MAX_DIMS)
+        return 0;
+    for (int k = 0; k < t->rank; k++)
+        if (t->dims[k] < 0) return 0;
+    return ng_numel(t) < INT_MAX;
+}
+
+int ng_cl_bcast_desc(int ro, const int64_t *od, int r, const int64_t *d, cl_int *desc) {
+    memset(desc, 0, sizeof(cl_int) * NG_META_OPND_SIZE);
+    if (r > ro) return 0;
+    int64_t st[NNGPU_MAX_DIMS];
+    ng_cl_strides(r, d, st);
+    int lo = -1, hi = -1, same = (r == ro), gap = 0;
+    for (int k = 0; k < ro; k++) {
+        int j = k - (ro - r);
+        int64_t dim = j < 0 ? 1 : d[j];
+        if (dim != od[k] && dim != 1) return 0;
+        if (dim != od[k]) same = 0;
+        int64_t s = (dim == 1) ? 0 : st[j];
+        desc[4 + k] = (cl_int)s;
+        if (dim != 1) {
+            if (lo < 0) lo = k;
+            else if (gap) gap = 2; /* a broadcast dim between used dims */
+            hi = k;
+        } else if (lo >= 0 && od[k] != 1) {
+            gap = 1;
+        }
+    }
+    if (same) {
+        desc[0] = NG_IDX_SAME;
+    } else if (gap != 2) {
+        int64_t inner = 1, count = 1;
+        for (int k = hi + 1; k < ro; k++) inner *= od[k];
+        for (int k = lo; lo >= 0 && k <= hi; k++) count *= od[k];
+        if (lo < 0) inner = 1;
+        desc[0] = NG_IDX_BLOCK;
+        desc[1] = (cl_int)inner;
+        desc[2] = (cl_int)count;
+    } else {
+        desc[0] = NG_IDX_GENERIC;
+    }
+    return 1;
+}
+
+void ng_cl_meta_dims(cl_int *meta, int rank, const int64_t *dims) {
+    meta[NG_META_RANK] = rank;
+    for (int k = 0; k < NNGPU_MAX_DIMS; k++) meta[NG_META_DIMS + k] = k < rank ? (cl_int)dims[k] : 1;
+}
+
+nngpu_status ng_cl_meta_upload(ng_context *c, ng_kernel *k, const void *data, size_t bytes,
+                               cl_mem *out) {
+    if (k->n_owned >= NG_CL_MAX_OWNED)
+        return ng_error(NNGPU_ERR_INTERNAL, "node '%s': more than %d owned buffers", k->node_name,
+                        NG_CL_MAX_OWNED);
+    cl_int err;
+    cl_mem m = clCreateBuffer(c->ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, bytes,
+                              (void *)data, &err);
+    if (err != CL_SUCCESS) return ng_cl_check(err, "uploading kernel metadata", k->node_name);
+    k->owned[k->n_owned++] = m;
+    *out = m;
+    return NNGPU_OK;
+}
+
+void ng_cl_args_begin(ng_cl_args *a, cl_kernel kern, const char *node) {
+    a->kern = kern;
+    a->next = 0;
+    a->node = node;
+    a->status = NNGPU_OK;
+}
+
+void ng_cl_arg(ng_cl_args *a, size_t size, const void *value) {
+    if (a->status == NNGPU_OK) a->status = ng_cl_set_arg(a->kern, a->next, size, value, a->node);
+    a->next++;
+}
+
+void ng_cl_arg_int(ng_cl_args *a, int64_t v) {
+    cl_int x = (cl_int)v;
+    ng_cl_arg(a, sizeof x, &x);
+}
+
+void ng_cl_arg_float(ng_cl_args *a, float v) {
+    cl_float x = v;
+    ng_cl_arg(a, sizeof x, &x);
+}
+
+void ng_cl_arg_mem(ng_cl_args *a, cl_mem m) { ng_cl_arg(a, sizeof m, &m); }
+
+void ng_cl_arg_tensor_at(ng_cl_args *a, ng_context *c, ng_kernel *k, const ng_graph *g, int t,
+                         const ng_binding *bind, int64_t extra) {
+    cl_mem m = NULL;
+    cl_int off = 0;
+    if (a->status == NNGPU_OK) a->status = ng_cl_tensor_arg(c, k, g, t, bind, &m, &off);
+    off += (cl_int)extra;
+    ng_cl_arg_mem(a, m);
+    ng_cl_arg(a, sizeof off, &off);
+}
+
+void ng_cl_arg_tensor(ng_cl_args *a, ng_context *c, ng_kernel *k, const ng_graph *g, int t,
+                      const ng_binding *bind) {
+    ng_cl_arg_tensor_at(a, c, k, g, t, bind, 0);
+}
+
+void ng_cl_arg_int8(ng_cl_args *a, const int64_t *v, int n) {
+    cl_int8 x;
+    for (int i = 0; i < 8; i++) x.s[i] = i < n ? (cl_int)v[i] : 1;
+    ng_cl_arg(a, sizeof x, &x);
+}
+
+void ng_cl_arg_float8(ng_cl_args *a, const float *v, int n) {
+    cl_float8 x;
+    for (int i = 0; i < 8; i++) x.s[i] = i < n ? v[i] : 1.0f;
+    ng_cl_arg(a, sizeof x, &x);
+}
+
+void ng_cl_arg_epilogue(ng_cl_args *a, ng_context *c, ng_kernel *k, const ng_graph *g,
+                        const ng_node *n, const ng_binding *bind) {
+    if (!n || n->n_epi == 0) { /* compiled out (-DNG_EPI=0): NULL buffers */
+        ng_cl_arg_mem(a, NULL);
+        ng_cl_arg_mem(a, NULL);
+        ng_cl_arg_int(a, 0);
+        ng_cl_arg_mem(a, NULL);
+        ng_cl_arg_int(a, 0);
+        return;
+    }
+    if (a->status == NNGPU_OK) a->status = ng_cl_epilogue_args(c, k, g, n, bind, a->kern, a->next);
+    a->next += 5;
+}
+
+nngpu_status ng_cl_launch_add(ng_context *c, ng_kernel *k, const char *file, const char *name,
+                              const char *options, size_t global, size_t local,
+                              cl_kernel *out) {
+    if (k->n_launches >= NG_CL_MAX_LAUNCHES)
+        return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s': needs more than %d launches",
+                        k->node_name, NG_CL_MAX_LAUNCHES);
+    cl_kernel kern;
+    NG_CHECK(ng_cl_kernel_create(c, file, name, options, &kern));
+    ng_cl_launch *l = &k->launch[k->n_launches++];
+    memset(l, 0, sizeof *l);
+    l->kernel = kern;
+    l->dims = 1;
+    if (global == 0) global = 1;
+    if (local > 0) {
+        global = (global + local - 1) / local * local;
+        l->local[0] = local;
+        l->use_local = 1;
+    }
+    l->global[0] = global;
+    *out = kern;
+    return NNGPU_OK;
+}
+
+int ng_cl_collapse(int rank, int64_t *dims, int64_t *xs, int64_t *ys) {
+    int r = 0;
+    for (int k = 0; k < rank; k++) {
+        if (dims[k] == 1) continue;
+        if (r > 0 && xs[r - 1] == xs[k] * dims[k] && (!ys || ys[r - 1] == ys[k] * dims[k])) {
+            dims[r - 1] *= dims[k];
+            xs[r - 1] = xs[k];
+            if (ys) ys[r - 1] = ys[k];
+            continue;
+        }
+        dims[r] = dims[k];
+        xs[r] = xs[k];
+        if (ys) ys[r] = ys[k];
+        r++;
+    }
+    if (r == 0) {
+        dims[0] = 1;
+        xs[0] = 1;
+        if (ys) ys[0] = 1;
+        r = 1;
+    }
+    return r;
+}
+
+void ng_cl_kernel_name(ng_kernel *k, const ng_node *n, const char *base) {
+    snprintf(k->name, sizeof k->name, "%s", base);
+    ng_cl_epilogue_name(n, k->name, sizeof k->name);
+}

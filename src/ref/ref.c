@@ -1,0 +1,155 @@
+/* The reference's entry points: dispatch by op, dtype support, epilogues. */
+#include <stdlib.h>
+
+#include "ref_internal.h"
+#include "ref_math.h"
+
+static ng_ref_fn lookup(ng_op op) {
+    switch (op) {
+    case NG_OP_CONV: return ng_ref_conv;
+    case NG_OP_GEMM: return ng_ref_gemm;
+    case NG_OP_MATMUL: return ng_ref_matmul;
+    case NG_OP_BATCHNORM: return ng_ref_batchnorm;
+    case NG_OP_MAXPOOL:
+    case NG_OP_AVGPOOL: return ng_ref_pool;
+    case NG_OP_GLOBALAVGPOOL:
+    case NG_OP_GLOBALMAXPOOL: return ng_ref_global_pool;
+    case NG_OP_ADD:
+    case NG_OP_SUB:
+    case NG_OP_MUL:
+    case NG_OP_DIV:
+    case NG_OP_POW:
+    case NG_OP_PRELU:
+    case NG_OP_EQUAL:
+    case NG_OP_LESS:
+    case NG_OP_GREATER: return ng_ref_binary_op;
+    case NG_OP_MAX:
+    case NG_OP_MIN: return ng_ref_variadic;
+    case NG_OP_WHERE: return ng_ref_where;
+    case NG_OP_SOFTMAX: return ng_ref_softmax;
+    case NG_OP_REDUCEMEAN:
+    case NG_OP_REDUCESUM:
+    case NG_OP_REDUCEMAX: return ng_ref_reduce;
+    case NG_OP_CONCAT: return ng_ref_concat;
+    case NG_OP_SPLIT: return ng_ref_split;
+    case NG_OP_SLICE: return ng_ref_slice;
+    case NG_OP_TRANSPOSE: return ng_ref_transpose;
+    case NG_OP_RESHAPE:
+    case NG_OP_FLATTEN:
+    case NG_OP_SQUEEZE:
+    case NG_OP_UNSQUEEZE:
+    case NG_OP_IDENTITY: return ng_ref_copy;
+    case NG_OP_DROPOUT: return ng_ref_dropout;
+    case NG_OP_GATHER: return ng_ref_gather;
+    case NG_OP_PAD: return ng_ref_pad;
+    case NG_OP_EXPAND: return ng_ref_expand;
+    case NG_OP_RESIZE:
+    case NG_OP_UPSAMPLE: return ng_ref_resize;
+    case NG_OP_CAST: return ng_ref_cast;
+    case NG_OP_CONSTANT: return ng_ref_constant;
+    case NG_OP_SHAPE: return ng_ref_shape;
+    case NG_OP_CONSTANTOFSHAPE: return ng_ref_constant_of_shape;
+    case NG_OP_RANGE: return ng_ref_range;
+    case NG_OP_FLOOR:
+    case NG_OP_CEIL: return ng_ref_unary_op;
+    default:
+        return ng_op_kind_of(op) == NG_KIND_ELTWISE_UNARY ? ng_ref_unary_op : NULL;
+    }
+}
+
+static int numeric(nngpu_dtype t) { return ng_ref_is_float(t) || (ng_ref_is_int(t) && t != NNGPU_DTYPE_BOOL); }
+
+int ng_ref_supported(const ng_graph *g, const ng_node *n) {
+    if (!lookup(n->op)) return 0;
+    const ng_tensor *x = n->n_main_inputs > 0 ? ng_in(g, n, 0) : NULL;
+    nngpu_dtype t = x ? x->dtype : NNGPU_DTYPE_UNDEFINED;
+    const ng_tensor *y = ng_out(g, n, 0);
+    if (n->n_epi && (!y || !ng_ref_is_float(y->dtype))) return 0;
+    switch (n->op) {
+    case NG_OP_CONV:
+    case NG_OP_BATCHNORM:
+    case NG_OP_AVGPOOL:
+    case NG_OP_GLOBALAVGPOOL:
+    case NG_OP_SOFTMAX: return ng_ref_is_float(t);
+    case NG_OP_RESIZE:
+    case NG_OP_UPSAMPLE: return numeric(t);
+    case NG_OP_GEMM:
+    case NG_OP_MATMUL:
+    case NG_OP_MAXPOOL:
+    case NG_OP_GLOBALMAXPOOL:
+    case NG_OP_REDUCEMEAN:
+    case NG_OP_REDUCESUM:
+    case NG_OP_REDUCEMAX:
+    case NG_OP_ADD:
+    case NG_OP_SUB:
+    case NG_OP_MUL:
+    case NG_OP_DIV:
+    case NG_OP_POW:
+    case NG_OP_PRELU:
+    case NG_OP_MAX:
+    case NG_OP_MIN:
+    case NG_OP_RANGE: return numeric(t);
+    case NG_OP_EQUAL:
+    case NG_OP_LESS:
+    case NG_OP_GREATER: return numeric(t) || (n->op == NG_OP_EQUAL && t == NNGPU_DTYPE_BOOL);
+    case NG_OP_NEG:
+    case NG_OP_ABS:
+    case NG_OP_RELU:
+    case NG_OP_CLIP:
+    case NG_OP_FLOOR:
+    case NG_OP_CEIL: return numeric(t);
+    case NG_OP_CAST: return t != NNGPU_DTYPE_UNDEFINED;
+    default:
+        if (ng_op_kind_of(n->op) == NG_KIND_ELTWISE_UNARY) return ng_ref_is_float(t);
+        return 1; /* data movement and shape ops: any dtype */
+    }
+}
+
+void ng_ref_apply_epilogue(const ng_graph *g, const ng_node *n, float *y, const void *const *in) {
+    const ng_tensor *ty = ng_out(g, n, 0);
+    int64_t cnt = ng_numel(ty);
+    for (int e = 0; e < n->n_epi; e++) {
+        const ng_epi_step *st = &n->epi[e];
+        if (st->operand < 0) {
+            for (int64_t i = 0; i < cnt; i++) y[i] = ng_ref_unary(st->op, y[i], st->alpha, st->beta);
+            continue;
+        }
+        const ng_tensor *t = ng_in(g, n, st->operand);
+        const void *p = in[st->operand];
+        int64_t s[NNGPU_MAX_DIMS];
+        ng_ref_bcast_strides(ty->rank, ty->dims, t->rank, t->dims, s);
+        for (int64_t i = 0; i < cnt; i++) {
+            float v = ng_ref_ldf(t->dtype, p, ng_ref_bcast_offset(ty->rank, ty->dims, s, i));
+            y[i] = st->operand_first ? ng_ref_binary(st->op, v, y[i]) : ng_ref_binary(st->op, y[i], v);
+        }
+    }
+}
+
+nngpu_status ng_ref_run(const ng_graph *g, const ng_node *n, const void *const *in,
+                        void *const *out) {
+    ng_ref_fn fn = lookup(n->op);
+    if (!fn) return ng_ref_err(n, NNGPU_ERR_UNSUPPORTED, "the reference has no kernel");
+    if (!ng_ref_supported(g, n)) {
+        const ng_tensor *x = n->n_main_inputs > 0 ? ng_in(g, n, 0) : NULL;
+        return ng_ref_err(n, NNGPU_ERR_UNSUPPORTED, "the reference does not run dtype %s",
+                          x ? nngpu_dtype_name(x->dtype) : "?");
+    }
+    for (int i = 0; i < n->n_main_inputs; i++)
+        if (n->in[i] >= 0 && !in[i] && ng_numel(&g->tensors[n->in[i]]) > 0)
+            return ng_ref_err(n, NNGPU_ERR_INVALID_ARG, "input %d has no data", i);
+    NG_CHECK(fn(g, n, in, out));
+    if (!n->n_epi) return NNGPU_OK;
+    const ng_tensor *y = ng_out(g, n, 0);
+    if (y->dtype == NNGPU_DTYPE_FLOAT32) {
+        ng_ref_apply_epilogue(g, n, out[0], in);
+        return NNGPU_OK;
+    }
+    int64_t cnt = ng_numel(y);
+    float *tmp = malloc(sizeof(float) * (size_t)(cnt ? cnt : 1));
+    if (!tmp) return ng_ref_err(n, NNGPU_ERR_OUT_OF_MEMORY, "epilogue buffer");
+    for (int64_t i = 0; i < cnt; i++) tmp[i] = ng_ref_ldf(y->dtype, out[0], i);
+    ng_ref_apply_epilogue(g, n, tmp, in);
+    for (int64_t i = 0; i < cnt; i++) ng_ref_stf(y->dtype, out[0], i, tmp[i]);
+    free(tmp);
+    return NNGPU_OK;
+}

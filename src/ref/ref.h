@@ -1,0 +1,22 @@
+/* The CPU reference: plain C for every op nngpu knows, float64 accumulation
+ * where it matters. The oracle for tests, the fallback for unclaimed nodes
+ * and the evaluator of constant folding. */
+#ifndef NG_REF_H
+#define NG_REF_H
+
+#include "graph/ir.h"
+
+/* 1 when the reference runs node n with its input dtypes. */
+int ng_ref_supported(const ng_graph *g, const ng_node *n);
+
+/* Runs node n (its epilogue included). in[i]: data of input i (NULL when
+ * omitted), out[i]: room for output i, whose dtype and shape g already holds
+ * (shape inference ran). Errors name the node. */
+nngpu_status ng_ref_run(const ng_graph *g, const ng_node *n, const void *const *in,
+                        void *const *out);
+
+/* Applies one epilogue step y = op(y[, operand]) over a float32 output of
+ * shape out_dims; operand has its own shape, broadcast (NumPy rules). */
+void ng_ref_apply_epilogue(const ng_graph *g, const ng_node *n, float *y, const void *const *in);
+
+#endif

@@ -1,0 +1,189 @@
+/* Data movement for any dtype (element bytes are copied): Reshape-likes, Concat,
+ * Split, Slice, Transpose, Gather, Pad, Expand, Dropout. */
+#include <string.h>
+
+#include "ref_internal.h"
+
+#define MAXD NNGPU_MAX_DIMS
+
+/* Reshape / Flatten / Squeeze / Unsqueeze / Identity: the bytes unchanged. */
+nngpu_status ng_ref_copy(const ng_graph *g, const ng_node *n, const void *const *in,
+                         void *const *out) {
+    size_t bytes = ng_nbytes(ng_out(g, n, 0));
+    if (bytes && out[0] != in[0]) memmove(out[0], in[0], bytes);
+    return NNGPU_OK;
+}
+
+nngpu_status ng_ref_dropout(const ng_graph *g, const ng_node *n, const void *const *in,
+                            void *const *out) {
+    NG_CHECK(ng_ref_copy(g, n, in, out));
+    const ng_tensor *m = ng_out(g, n, 1);
+    if (m && out[1]) { /* inference: keep everything */
+        int64_t cnt = ng_numel(m);
+        for (int64_t i = 0; i < cnt; i++) ng_ref_sti(m->dtype, out[1], i, 1);
+    }
+    return NNGPU_OK;
+}
+
+/* Copies along an axis: [outer, len, inner] blocks. */
+nngpu_status ng_ref_concat(const ng_graph *g, const ng_node *n, const void *const *in,
+                           void *const *out) {
+    const ng_tensor *y = ng_out(g, n, 0);
+    int ax = ng_axis(ng_attr_int(n, "axis", 0), y->rank);
+    size_t es = nngpu_dtype_size(y->dtype);
+    int64_t outer = 1, inner = 1;
+    for (int i = 0; i < ax; i++) outer *= y->dims[i];
+    for (int i = ax + 1; i < y->rank; i++) inner *= y->dims[i];
+    int64_t pos = 0;
+    for (int k = 0; k < n->n_main_inputs; k++) {
+        const ng_tensor *x = ng_in(g, n, k);
+        int64_t len = x->dims[ax];
+        for (int64_t o = 0; o < outer; o++)
+            memcpy((char *)out[0] + (size_t)((o * y->dims[ax] + pos) * inner) * es,
+                   (const char *)in[k] + (size_t)(o * len * inner) * es, (size_t)(len * inner) * es);
+        pos += len;
+    }
+    return NNGPU_OK;
+}
+
+nngpu_status ng_ref_split(const ng_graph *g, const ng_node *n, const void *const *in,
+                          void *const *out) {
+    const ng_tensor *x = ng_in(g, n, 0);
+    int ax = ng_axis(ng_attr_int(n, "axis", 0), x->rank);
+    size_t es = nngpu_dtype_size(x->dtype);
+    int64_t outer = 1, inner = 1;
+    for (int i = 0; i < ax; i++) outer *= x->dims[i];
+    for (int i = ax + 1; i < x->rank; i++) inner *= x->dims[i];
+    int64_t pos = 0;
+    for (int k = 0; k < n->n_out; k++) {
+        const ng_tensor *y = ng_out(g, n, k);
+        if (!y) continue;
+        int64_t len = y->dims[ax];
+        if (out[k])
+            for (int64_t o = 0; o < outer; o++)
+                memcpy((char *)out[k] + (size_t)(o * len * inner) * es,
+                       (const char *)in[0] + (size_t)((o * x->dims[ax] + pos) * inner) * es,
+                       (size_t)(len * inner) * es);
+        pos += len;
+    }
+    return NNGPU_OK;
+}
+
+/* Output element i's coordinates in dims. */
+static void coords(int r, const int64_t *dims, int64_t i, int64_t *c) {
+    for (int k = r - 1; k >= 0; k--) {
+        c[k] = dims[k] ? i % dims[k] : 0;
+        i = dims[k] ? i / dims[k] : 0;
+    }
+}
+
+nngpu_status ng_ref_slice(const ng_graph *g, const ng_node *n, const void *const *in,
+                          void *const *out) {
+    const ng_tensor *x = ng_in(g, n, 0), *y = ng_out(g, n, 0);
+    int64_t st[MAXD], sp[MAXD], d[MAXD], xs[MAXD], c[MAXD];
+    NG_CHECK(ng_infer_slice(g, n, st, sp, d));
+    ng_ref_strides(x->rank, x->dims, xs);
+    size_t es = nngpu_dtype_size(x->dtype);
+    int64_t cnt = ng_numel(y);
+    for (int64_t i = 0; i < cnt; i++) {
+        coords(y->rank, y->dims, i, c);
+        int64_t off = 0;
+        for (int k = 0; k < x->rank; k++) off += (st[k] + c[k] * sp[k]) * xs[k];
+        memcpy((char *)out[0] + (size_t)i * es, (const char *)in[0] + (size_t)off * es, es);
+    }
+    return NNGPU_OK;
+}
+
+nngpu_status ng_ref_transpose(const ng_graph *g, const ng_node *n, const void *const *in,
+                              void *const *out) {
+    const ng_tensor *x = ng_in(g, n, 0), *y = ng_out(g, n, 0);
+    const int64_t *p;
+    int np = ng_attr_ints(n, "perm", &p);
+    int64_t xs[MAXD], c[MAXD];
+    ng_ref_strides(x->rank, x->dims, xs);
+    size_t es = nngpu_dtype_size(x->dtype);
+    int64_t cnt = ng_numel(y);
+    for (int64_t i = 0; i < cnt; i++) {
+        coords(y->rank, y->dims, i, c);
+        int64_t off = 0;
+        for (int k = 0; k < y->rank; k++) off += c[k] * xs[np ? p[k] : y->rank - 1 - k];
+        memcpy((char *)out[0] + (size_t)i * es, (const char *)in[0] + (size_t)off * es, es);
+    }
+    return NNGPU_OK;
+}
+
+nngpu_status ng_ref_gather(const ng_graph *g, const ng_node *n, const void *const *in,
+                           void *const *out) {
+    const ng_tensor *x = ng_in(g, n, 0), *idx = ng_in(g, n, 1);
+    int ax = ng_axis(ng_attr_int(n, "axis", 0), x->rank);
+    size_t es = nngpu_dtype_size(x->dtype);
+    int64_t outer = 1, inner = 1, dim = x->dims[ax], ni = ng_numel(idx);
+    for (int i = 0; i < ax; i++) outer *= x->dims[i];
+    for (int i = ax + 1; i < x->rank; i++) inner *= x->dims[i];
+    for (int64_t j = 0; j < ni; j++) {
+        int64_t v = ng_ref_ldi(idx->dtype, in[1], j);
+        if (v < -dim || v >= dim)
+            return ng_ref_err(n, NNGPU_ERR_INVALID_ARG, "index %lld is out of range [%lld, %lld)",
+                              (long long)v, (long long)-dim, (long long)dim);
+    }
+    for (int64_t o = 0; o < outer; o++)
+        for (int64_t j = 0; j < ni; j++) {
+            int64_t v = ng_ref_ldi(idx->dtype, in[1], j);
+            if (v < 0) v += dim;
+            memcpy((char *)out[0] + (size_t)((o * ni + j) * inner) * es,
+                   (const char *)in[0] + (size_t)((o * dim + v) * inner) * es, (size_t)inner * es);
+        }
+    return NNGPU_OK;
+}
+
+/* Source index for padded coordinate p along a dim of size len, -1 for the constant. */
+static int64_t pad_src(const char *mode, int64_t p, int64_t len) {
+    if (p >= 0 && p < len) return p;
+    if (mode[0] == 'c') return -1;
+    if (mode[0] == 'e') return p < 0 ? 0 : len - 1;
+    if (mode[0] == 'w') return ((p % len) + len) % len;
+    /* reflect (edge not repeated), period 2*(len-1) */
+    if (len == 1) return 0;
+    int64_t per = 2 * (len - 1);
+    int64_t q = ((p % per) + per) % per;
+    return q < len ? q : per - q;
+}
+
+nngpu_status ng_ref_pad(const ng_graph *g, const ng_node *n, const void *const *in,
+                        void *const *out) {
+    const ng_tensor *x = ng_in(g, n, 0), *y = ng_out(g, n, 0);
+    int64_t pb[MAXD], pe[MAXD], xs[MAXD], c[MAXD];
+    double value;
+    NG_CHECK(ng_infer_pad(g, n, pb, pe, &value));
+    const char *mode = ng_attr_string(n, "mode", "constant");
+    ng_ref_strides(x->rank, x->dims, xs);
+    size_t es = nngpu_dtype_size(x->dtype);
+    char fill[16];
+    ng_ref_std(x->dtype, fill, 0, value);
+    if (ng_ref_is_int(x->dtype) && n->opset >= 11 && ng_in(g, n, 2) && n->n_main_inputs > 2 && in[2])
+        ng_ref_sti(x->dtype, fill, 0, ng_ref_ldi(ng_in(g, n, 2)->dtype, in[2], 0)); /* exact ints */
+    int64_t cnt = ng_numel(y);
+    for (int64_t i = 0; i < cnt; i++) {
+        coords(y->rank, y->dims, i, c);
+        int64_t off = 0;
+        for (int k = 0; k < x->rank && off >= 0; k++) {
+            int64_t s = pad_src(mode, c[k] - pb[k], x->dims[k]);
+            off = s < 0 ? -1 : off + s * xs[k];
+        }
+        memcpy((char *)out[0] + (size_t)i * es, off < 0 ? fill : (const char *)in[0] + (size_t)off * es, es);
+    }
+    return NNGPU_OK;
+}
+
+nngpu_status ng_ref_expand(const ng_graph *g, const ng_node *n, const void *const *in,
+                           void *const *out) {
+    const ng_tensor *x = ng_in(g, n, 0), *y = ng_out(g, n, 0);
+    int64_t s[MAXD];
+    ng_ref_bcast_strides(y->rank, y->dims, x->rank, x->dims, s);
+    size_t es = nngpu_dtype_size(x->dtype);
+    int64_t cnt = ng_numel(y);
+    for (int64_t i = 0; i < cnt; i++)
+        memcpy((char *)out[0] + (size_t)i * es,
+               (const char *)in[0] + (size_t)ng_ref_bcast_offset(y->rank, y->dims, s, i) * es, es);
+    return NNGPU_OK;
+}

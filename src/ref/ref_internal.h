@@ -1,0 +1,67 @@
+/* Helpers shared by the reference kernels (not part of the interface). */
+#ifndef NG_REF_INTERNAL_H
+#define NG_REF_INTERNAL_H
+
+#include "core/status.h"
+#include "graph/infer.h"
+#include "ref.h"
+
+typedef nngpu_status (*ng_ref_fn)(const ng_graph *g, const ng_node *n, const void *const *in,
+                                  void *const *out);
+
+/* An error naming the node and its op. */
+nngpu_status ng_ref_err(const ng_node *n, nngpu_status s, const char *fmt, ...) NG_PRINTF(3, 4);
+
+int ng_ref_is_float(nngpu_dtype t);
+int ng_ref_is_int(nngpu_dtype t); /* int8/uint8/int32/int64/bool */
+
+/* Element i of a buffer of dtype t, as float / double / int64, and back. */
+float ng_ref_ldf(nngpu_dtype t, const void *p, int64_t i);
+double ng_ref_ldd(nngpu_dtype t, const void *p, int64_t i);
+int64_t ng_ref_ldi(nngpu_dtype t, const void *p, int64_t i);
+void ng_ref_stf(nngpu_dtype t, void *p, int64_t i, float v);
+void ng_ref_std(nngpu_dtype t, void *p, int64_t i, double v);
+void ng_ref_sti(nngpu_dtype t, void *p, int64_t i, int64_t v);
+
+/* Strides (in elements) of shape din read broadcast over shape dout (0 where broadcast). */
+void ng_ref_bcast_strides(int rout, const int64_t *dout, int rin, const int64_t *din,
+                          int64_t *strides);
+/* Offset into the broadcast input of output element i. */
+int64_t ng_ref_bcast_offset(int rout, const int64_t *dout, const int64_t *strides, int64_t i);
+/* Row-major strides of a shape. */
+void ng_ref_strides(int r, const int64_t *d, int64_t *s);
+
+/* The window of Conv/MaxPool/AveragePool padded to 3 spatial dims (leading 1s);
+ * fails (naming the node) on over 3 spatial dims. */
+nngpu_status ng_ref_window3(const ng_graph *g, const ng_node *n, ng_window *w);
+
+/* Families. */
+nngpu_status ng_ref_conv(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_pool(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_global_pool(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_gemm(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_matmul(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_batchnorm(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_unary_op(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_binary_op(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_variadic(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_where(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_softmax(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_reduce(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_copy(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_concat(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_split(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_slice(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_transpose(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_gather(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_pad(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_expand(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_dropout(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_resize(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_cast(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_constant(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_shape(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_constant_of_shape(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_range(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+
+#endif

@@ -1,0 +1,20 @@
+/* The scalar functions of elementwise ops, shared by the elementwise
+ * reference kernels and epilogue application. */
+#ifndef NG_REF_MATH_H
+#define NG_REF_MATH_H
+
+#include <stdint.h>
+
+#include "graph/ir.h"
+
+/* y = op(x; alpha, beta) for every NG_KIND_ELTWISE_UNARY op and Floor/Ceil.
+ * alpha/beta: LeakyRelu alpha, Clip min/max, HardSigmoid alpha/beta, Elu alpha. */
+float ng_ref_unary(ng_op op, float x, float alpha, float beta);
+/* y = op(a, b) for Add Sub Mul Div Pow PRelu(x, slope) Max Min. */
+float ng_ref_binary(ng_op op, float a, float b);
+/* Integer forms (division by zero gives 0; Pow by repeated multiplication). */
+int64_t ng_ref_binary_int(ng_op op, int64_t a, int64_t b);
+/* Default alpha / beta of an op's attributes (LeakyRelu 0.01, HardSigmoid 0.2/0.5, Elu 1). */
+void ng_ref_unary_defaults(ng_op op, float *alpha, float *beta);
+
+#endif

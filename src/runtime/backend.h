@@ -1,0 +1,61 @@
+/* The one interface every device backend (OpenCL, Vulkan) implements.
+ * The runtime owns the graph, the memory plan and the schedule; a backend
+ * owns its device objects: buffers, programs, kernels, queues. */
+#ifndef NG_BACKEND_H
+#define NG_BACKEND_H
+
+#include "graph/ir.h"
+#include "nngpu/nngpu.h"
+
+typedef struct ng_context ng_context; /* a backend's per-session device state */
+typedef struct ng_buffer ng_buffer;   /* a device allocation */
+typedef struct ng_kernel ng_kernel;   /* one prepared layer: program(s) + bound arguments */
+
+/* Where a non-constant tensor lives: a buffer and a byte offset in it. */
+typedef struct ng_binding {
+    ng_buffer *buf;
+    size_t offset;
+} ng_binding;
+
+typedef struct ng_backend {
+    const char *name;  /* "opencl" */
+    nngpu_backend_kind kind;
+
+    int (*device_count)(void);
+    nngpu_status (*device_info)(int backend_index, nngpu_device_info *out);
+
+    nngpu_status (*context_create)(int backend_index, const nngpu_options *o, ng_context **out);
+    void (*context_destroy)(ng_context *c);
+
+    nngpu_status (*buffer_create)(ng_context *c, size_t bytes, ng_buffer **out);
+    void (*buffer_destroy)(ng_context *c, ng_buffer *b);
+    /* Blocking transfers. */
+    nngpu_status (*buffer_write)(ng_context *c, ng_buffer *b, size_t offset, size_t bytes,
+                                 const void *src);
+    nngpu_status (*buffer_read)(ng_context *c, ng_buffer *b, size_t offset, size_t bytes,
+                                void *dst);
+
+    /* 1 when the device runs node n (with its epilogue) as given. */
+    int (*node_supported)(ng_context *c, const ng_graph *g, const ng_node *n);
+    /* Builds the layer's kernels, uploads the constants it reads (weights may be
+     * re-laid out), binds arguments. bind[t] gives the storage of every
+     * non-constant tensor t. Errors name the node. */
+    nngpu_status (*node_prepare)(ng_context *c, const ng_graph *g, const ng_node *n,
+                                 const ng_binding *bind, ng_kernel **out);
+    nngpu_status (*kernel_enqueue)(ng_context *c, ng_kernel *k);
+    void (*kernel_destroy)(ng_context *c, ng_kernel *k);
+    /* "conv2d_direct", "gemm_tiled+bias+relu": what the layer runs as. */
+    const char *(*kernel_name)(const ng_kernel *k);
+    /* Where the kernel's parameters came from ("default", "db:exact", ...). */
+    const char *(*kernel_params_source)(const ng_kernel *k);
+    /* Waits for everything enqueued. */
+    nngpu_status (*finish)(ng_context *c);
+    /* Device time of the kernel's last run in ms (after finish), -1 when not profiled. */
+    double (*kernel_time_ms)(ng_context *c, const ng_kernel *k);
+    /* Bytes of constants the context uploaded. */
+    size_t (*weight_bytes)(const ng_context *c);
+} ng_backend;
+
+extern const ng_backend ng_backend_opencl;
+
+#endif

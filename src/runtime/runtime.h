@@ -1,0 +1,60 @@
+/* Runtime internals: models, devices and sessions. */
+#ifndef NG_RUNTIME_H
+#define NG_RUNTIME_H
+
+#include "backend.h"
+#include "graph/ir.h"
+#include "graph/plan.h"
+#include "graph/report.h"
+
+struct nngpu_model {
+    ng_graph *g;
+    int64_t (*shapes)[NNGPU_MAX_DIMS]; /* per input: shape set by nngpu_model_set_input_shape */
+    unsigned char *shape_set;
+};
+
+/* A listed device: its backend and its index there. */
+typedef struct ng_device_entry {
+    const ng_backend *backend;
+    nngpu_device_info info;
+} ng_device_entry;
+
+/* NULL for the CPU reference ("cpu"). */
+nngpu_status ng_device_resolve(const char *selector, const ng_device_entry **out);
+
+typedef struct ng_step {
+    int node;
+    int on_cpu;     /* runs on the CPU reference */
+    int is_view;    /* a reshape whose output aliases its input: nothing to run */
+    ng_kernel *kernel;
+    char kernel_name[96];
+    double time_ms;
+} ng_step;
+
+struct nngpu_session {
+    ng_graph *g;                 /* the compiled graph (passes applied, planned) */
+    const ng_device_entry *dev;  /* NULL: CPU session */
+    ng_context *ctx;
+    ng_buffer *arena;            /* device arena, or NULL for a CPU session */
+    unsigned char *host_arena;   /* CPU session's arena */
+    size_t arena_size;           /* bytes, guards included */
+    unsigned char *planned;      /* planned[t]: tensor t has arena storage */
+    nngpu_options opts;
+    int n_steps;
+    ng_step *steps;
+    ng_report report;
+    ng_plan_stats plan;
+    int folded_nodes;
+    nngpu_session_stats stats;
+};
+
+/* Compilation: passes, lowering, planning, kernel preparation. */
+nngpu_status ng_session_compile(nngpu_session *s, const nngpu_model *m);
+/* Transfers between the host and a tensor's arena storage. */
+nngpu_status ng_session_write(nngpu_session *s, size_t offset, size_t bytes, const void *src);
+nngpu_status ng_session_read(nngpu_session *s, size_t offset, size_t bytes, void *dst);
+
+/* Passes disabled by options and NNGPU_DISABLE_PASSES. */
+unsigned ng_disabled_passes(const nngpu_options *o);
+
+#endif

@@ -1,0 +1,293 @@
+/* Sessions: creation, runs, and what they report. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/status.h"
+#include "ref/ref.h"
+#include "runtime.h"
+
+#define POISON 0xFF /* every float32 made of it is a NaN */
+
+nngpu_status nngpu_session_create(const nngpu_model *m, const char *selector,
+                                  const nngpu_options *o, nngpu_session **out) {
+    *out = NULL;
+    if (!m) return ng_error(NNGPU_ERR_INVALID_ARG, "nngpu_session_create: NULL model");
+    const ng_device_entry *dev;
+    NG_CHECK(ng_device_resolve(selector ? selector : "0", &dev));
+    nngpu_session *s = calloc(1, sizeof *s);
+    if (!s) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "session");
+    if (o) s->opts = *o;
+    else nngpu_options_init(&s->opts);
+    s->dev = dev;
+    nngpu_status st = ng_session_compile(s, m);
+    if (st != NNGPU_OK) {
+        nngpu_session_destroy(s);
+        return st;
+    }
+    *out = s;
+    return NNGPU_OK;
+}
+
+void nngpu_session_destroy(nngpu_session *s) {
+    if (!s) return;
+    if (s->dev && s->ctx) {
+        const ng_backend *be = s->dev->backend;
+        for (int i = 0; i < s->n_steps; i++)
+            if (s->steps[i].kernel) be->kernel_destroy(s->ctx, s->steps[i].kernel);
+        if (s->arena) be->buffer_destroy(s->ctx, s->arena);
+        be->context_destroy(s->ctx);
+    }
+    free(s->steps);
+    free(s->planned);
+    free(s->host_arena);
+    ng_report_free(&s->report);
+    nngpu_graph_destroy(s->g);
+    free(s);
+}
+
+nngpu_status ng_session_write(nngpu_session *s, size_t offset, size_t bytes, const void *src) {
+    if (!bytes) return NNGPU_OK;
+    if (!s->dev) {
+        memcpy(s->host_arena + offset, src, bytes);
+        return NNGPU_OK;
+    }
+    return s->dev->backend->buffer_write(s->ctx, s->arena, offset, bytes, src);
+}
+
+nngpu_status ng_session_read(nngpu_session *s, size_t offset, size_t bytes, void *dst) {
+    if (!bytes) return NNGPU_OK;
+    if (!s->dev) {
+        memcpy(dst, s->host_arena + offset, bytes);
+        return NNGPU_OK;
+    }
+    return s->dev->backend->buffer_read(s->ctx, s->arena, offset, bytes, dst);
+}
+
+/* ---- one run --------------------------------------------------------------- */
+
+static nngpu_status check_input(const ng_tensor *want, const nngpu_tensor *in) {
+    if (in->dtype != want->dtype)
+        return ng_error(NNGPU_ERR_INVALID_ARG, "input '%s': dtype %s given, the model needs %s",
+                        want->name, nngpu_dtype_name(in->dtype), nngpu_dtype_name(want->dtype));
+    int same = in->rank == want->rank;
+    for (int i = 0; same && i < want->rank; i++) same = in->dims[i] == want->dims[i];
+    if (!same) {
+        char a[128] = "", b[128] = "";
+        for (int i = 0; i < in->rank && i < NNGPU_MAX_DIMS; i++)
+            snprintf(a + strlen(a), sizeof a - strlen(a), "%s%lld", i ? "x" : "", (long long)in->dims[i]);
+        for (int i = 0; i < want->rank; i++)
+            snprintf(b + strlen(b), sizeof b - strlen(b), "%s%lld", i ? "x" : "", (long long)want->dims[i]);
+        return ng_error(NNGPU_ERR_INVALID_ARG,
+                        "input '%s': shape [%s] given, the session was created for [%s]",
+                        want->name, a, b);
+    }
+    size_t bytes = ng_nbytes(want);
+    if (!in->data || in->size_bytes < bytes)
+        return ng_error(NNGPU_ERR_INVALID_ARG, "input '%s': %zu bytes given, %zu needed",
+                        want->name, in->size_bytes, bytes);
+    return NNGPU_OK;
+}
+
+static nngpu_status write_inputs(nngpu_session *s, int n, const nngpu_tensor *inputs) {
+    ng_graph *g = s->g;
+    for (int k = 0; k < g->n_inputs; k++) {
+        const ng_tensor *want = &g->tensors[g->inputs[k]];
+        const nngpu_tensor *given = NULL;
+        for (int i = 0; i < n; i++)
+            if (inputs[i].name && strcmp(inputs[i].name, want->name) == 0) given = &inputs[i];
+        if (!given) return ng_error(NNGPU_ERR_INVALID_ARG, "input '%s' was not given", want->name);
+        NG_CHECK(check_input(want, given));
+        if (s->planned[g->inputs[k]])
+            NG_CHECK(ng_session_write(s, want->offset, ng_nbytes(want), given->data));
+    }
+    for (int i = 0; i < n; i++) {
+        int t = inputs[i].name ? ng_tensor_find(g, inputs[i].name) : -1;
+        if (t < 0 || !g->tensors[t].is_input)
+            return ng_error(NNGPU_ERR_INVALID_ARG, "the model has no input '%s'",
+                            inputs[i].name ? inputs[i].name : "(null)");
+    }
+    return NNGPU_OK;
+}
+
+/* A node on the CPU reference: inputs copied out of the arena, outputs back. */
+static nngpu_status run_on_cpu(nngpu_session *s, const ng_node *n) {
+    ng_graph *g = s->g;
+    const void *in[64] = {0};
+    void *out[16] = {0};
+    void *owned[80] = {0};
+    int n_owned = 0;
+    if (n->n_in > 64 || n->n_out > 16)
+        return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s': too many inputs or outputs", n->name);
+    nngpu_status st = NNGPU_OK;
+    for (int k = 0; k < n->n_in && st == NNGPU_OK; k++) {
+        const ng_tensor *t = ng_in(g, n, k);
+        if (!t) continue;
+        if (t->data) in[k] = t->data;
+        else if (!s->dev) in[k] = s->host_arena + t->offset;
+        else {
+            void *buf = malloc(ng_nbytes(t) ? ng_nbytes(t) : 1);
+            if (!buf) st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': input copy", n->name);
+            else {
+                owned[n_owned++] = buf;
+                in[k] = buf;
+                st = ng_session_read(s, t->offset, ng_nbytes(t), buf);
+            }
+        }
+    }
+    for (int k = 0; k < n->n_out && st == NNGPU_OK; k++) {
+        const ng_tensor *t = ng_out(g, n, k);
+        if (!t) continue;
+        if (!s->dev) out[k] = s->host_arena + t->offset;
+        else {
+            out[k] = malloc(ng_nbytes(t) ? ng_nbytes(t) : 1);
+            if (!out[k]) st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': output", n->name);
+            else owned[n_owned++] = out[k];
+        }
+    }
+    if (st == NNGPU_OK) st = ng_ref_run(g, n, in, out);
+    for (int k = 0; k < n->n_out && st == NNGPU_OK && s->dev; k++) {
+        const ng_tensor *t = ng_out(g, n, k);
+        if (t && s->planned[n->out[k]]) st = ng_session_write(s, t->offset, ng_nbytes(t), out[k]);
+    }
+    for (int i = 0; i < n_owned; i++) free(owned[i]);
+    return st;
+}
+
+static nngpu_status run_steps(nngpu_session *s) {
+    const ng_backend *be = s->dev ? s->dev->backend : NULL;
+    for (int i = 0; i < s->n_steps; i++) {
+        ng_step *st = &s->steps[i];
+        const ng_node *n = &s->g->nodes[st->node];
+        if (st->is_view) continue;
+        if (st->on_cpu) {
+            if (be) NG_CHECK(be->finish(s->ctx));
+            nngpu_status r = run_on_cpu(s, n);
+            if (r != NNGPU_OK) return r;
+            continue;
+        }
+        nngpu_status r = be->kernel_enqueue(s->ctx, st->kernel);
+        if (r != NNGPU_OK) return ng_error_context(r, "running node '%s'", n->name);
+    }
+    if (be) {
+        nngpu_status r = be->finish(s->ctx);
+        if (r != NNGPU_OK) return r;
+        for (int i = 0; i < s->n_steps; i++)
+            if (s->steps[i].kernel)
+                s->steps[i].time_ms = be->kernel_time_ms(s->ctx, s->steps[i].kernel);
+    }
+    return NNGPU_OK;
+}
+
+/* Poisons the arena (guards included) before a checked run. */
+static nngpu_status poison(nngpu_session *s) {
+    unsigned char *p = malloc(s->arena_size);
+    if (!p) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "poisoning the arena");
+    memset(p, POISON, s->arena_size);
+    nngpu_status st = ng_session_write(s, 0, s->arena_size, p);
+    free(p);
+    return st;
+}
+
+/* Every tensor's guard bytes must still hold the poison. */
+static nngpu_status check_guards(nngpu_session *s) {
+    unsigned char *p = malloc(s->arena_size);
+    if (!p) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "checking guard bytes");
+    nngpu_status st = ng_session_read(s, 0, s->arena_size, p);
+    const ng_graph *g = s->g;
+    size_t gb = s->opts.guard_bytes;
+    for (int t = 0; t < g->n_tensors && st == NNGPU_OK; t++) {
+        const ng_tensor *x = &g->tensors[t];
+        if (!s->planned[t] || x->view_of >= 0) continue;
+        size_t end = x->offset + ng_nbytes(x);
+        for (size_t i = 0; i < gb && st == NNGPU_OK; i++) {
+            if (p[x->offset - 1 - i] != POISON || p[end + i] != POISON)
+                st = ng_error(NNGPU_ERR_INTERNAL,
+                              "guard bytes around tensor '%s' were overwritten (a kernel wrote "
+                              "out of bounds; producer: node '%s')",
+                              x->name, x->producer >= 0 ? g->nodes[x->producer].name : "input");
+        }
+    }
+    free(p);
+    return st;
+}
+
+static nngpu_status read_outputs(nngpu_session *s, int n, nngpu_tensor *outputs) {
+    ng_graph *g = s->g;
+    if (n > g->n_outputs)
+        return ng_error(NNGPU_ERR_INVALID_ARG, "%d outputs asked for, the model has %d", n,
+                        g->n_outputs);
+    for (int k = 0; k < n; k++) {
+        const ng_tensor *t = &g->tensors[g->outputs[k]];
+        nngpu_tensor *o = &outputs[k];
+        size_t bytes = ng_nbytes(t);
+        if (!o->data || o->size_bytes < bytes)
+            return ng_error(NNGPU_ERR_INVALID_ARG, "output '%s' needs %zu bytes, %zu given",
+                            t->name, bytes, o->size_bytes);
+        o->name = t->name;
+        o->dtype = t->dtype;
+        o->rank = t->rank;
+        for (int i = 0; i < t->rank; i++) o->dims[i] = t->dims[i];
+        if (t->data) memcpy(o->data, t->data, bytes);
+        else NG_CHECK(ng_session_read(s, t->offset, bytes, o->data));
+    }
+    return NNGPU_OK;
+}
+
+nngpu_status nngpu_session_run(nngpu_session *s, int n_inputs, const nngpu_tensor *inputs,
+                               int n_outputs, nngpu_tensor *outputs) {
+    if (!s) return ng_error(NNGPU_ERR_INVALID_ARG, "nngpu_session_run: NULL session");
+    if (s->opts.guard_bytes) NG_CHECK(poison(s));
+    NG_CHECK(write_inputs(s, n_inputs, inputs));
+    NG_CHECK(run_steps(s));
+    if (s->opts.guard_bytes) NG_CHECK(check_guards(s));
+    return read_outputs(s, n_outputs, outputs);
+}
+
+/* ---- what a session reports ------------------------------------------------- */
+
+nngpu_status nngpu_session_output(const nngpu_session *s, int i, nngpu_tensor_desc *out) {
+    if (i < 0 || i >= s->g->n_outputs)
+        return ng_error(NNGPU_ERR_NOT_FOUND, "no output %d (%d outputs)", i, s->g->n_outputs);
+    const ng_tensor *t = &s->g->tensors[s->g->outputs[i]];
+    out->name = t->name;
+    out->dtype = t->dtype;
+    out->rank = t->rank;
+    for (int k = 0; k < t->rank; k++) out->dims[k] = t->dims[k];
+    return NNGPU_OK;
+}
+
+void nngpu_session_get_stats(const nngpu_session *s, nngpu_session_stats *out) {
+    memset(out, 0, sizeof *out);
+    out->onnx_nodes = s->g->n_imported_nodes;
+    for (int i = 0; i < s->n_steps; i++) {
+        if (s->steps[i].on_cpu) out->cpu_nodes++;
+        else if (!s->steps[i].is_view && s->dev) out->kernels++;
+    }
+    out->folded_nodes = s->folded_nodes;
+    out->arena_bytes = s->plan.arena_bytes;
+    out->tensor_bytes = s->plan.tensor_bytes;
+    out->lower_bound_bytes = s->plan.lower_bound_bytes;
+    out->weight_bytes = s->dev ? s->dev->backend->weight_bytes(s->ctx) : 0;
+    out->device_name = s->dev ? s->dev->info.name : "CPU reference";
+}
+
+int nngpu_session_layer_count(const nngpu_session *s) { return s->n_steps; }
+
+nngpu_status nngpu_session_layer(const nngpu_session *s, int i, nngpu_layer_info *out) {
+    if (i < 0 || i >= s->n_steps)
+        return ng_error(NNGPU_ERR_NOT_FOUND, "no layer %d (%d layers)", i, s->n_steps);
+    const ng_step *st = &s->steps[i];
+    const ng_node *n = &s->g->nodes[st->node];
+    out->name = n->name;
+    out->kernel = st->kernel_name;
+    out->fused = n->fused ? n->fused : ng_op_name(n->op);
+    out->params_source = st->kernel ? s->dev->backend->kernel_params_source(st->kernel) : "-";
+    out->on_cpu = st->on_cpu;
+    out->time_ms = st->time_ms;
+    return NNGPU_OK;
+}
+
+const char *nngpu_session_summary(const nngpu_session *s) {
+    return s->report.text ? s->report.text : "";
+}

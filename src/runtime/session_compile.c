@@ -1,0 +1,146 @@
+/* Session compilation: input shapes, passes, lowering of each fused node to
+ * a device kernel or the CPU fallback, memory planning, kernel preparation. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/status.h"
+#include "graph/passes.h"
+#include "ref/ref.h"
+#include "runtime.h"
+
+static nngpu_status bind_input_shapes(ng_graph *g, const nngpu_model *m) {
+    for (int k = 0; k < g->n_inputs; k++) {
+        ng_tensor *x = &g->tensors[g->inputs[k]];
+        for (int i = 0; i < x->rank; i++) {
+            if (m->shape_set && m->shape_set[k]) x->dims[i] = m->shapes[k][i];
+            else if (x->dims[i] < 0) x->dims[i] = 1;
+        }
+    }
+    return NNGPU_OK;
+}
+
+static int count_live(const ng_graph *g) {
+    int live = 0;
+    for (int i = 0; i < g->n_nodes; i++) live += !g->nodes[i].dead;
+    return live;
+}
+
+static nngpu_status run_passes(nngpu_session *s) {
+    ng_graph *g = s->g;
+    unsigned off = ng_disabled_passes(&s->opts);
+    ng_report *r = &s->report;
+    int before = count_live(g);
+    NG_CHECK(ng_pass_infer_fold(g, !(off & NNGPU_PASS_FOLD_CONSTANTS), r));
+    s->folded_nodes = before - count_live(g);
+    if (!(off & NNGPU_PASS_ELIMINATE)) NG_CHECK(ng_pass_eliminate(g, r));
+    if (!(off & NNGPU_PASS_FUSE_BATCHNORM)) NG_CHECK(ng_pass_fuse_batchnorm(g, r));
+    if (!(off & NNGPU_PASS_FUSE_PAD)) NG_CHECK(ng_pass_fuse_pad(g, r));
+    int heavy = !(off & NNGPU_PASS_FUSE_EPILOGUE), elt = !(off & NNGPU_PASS_FUSE_ELEMENTWISE);
+    if (heavy || elt) NG_CHECK(ng_pass_fuse_epilogues(g, heavy, elt, r));
+    ng_pass_mark_views(g);
+    return NNGPU_OK;
+}
+
+static int output_is_view(const ng_graph *g, const ng_node *n) {
+    return n->n_out == 1 && g->tensors[n->out[0]].view_of >= 0;
+}
+
+/* Decides, for each live node, where it runs. */
+static nngpu_status lower(nngpu_session *s) {
+    ng_graph *g = s->g;
+    s->steps = calloc((size_t)(g->n_nodes ? g->n_nodes : 1), sizeof *s->steps);
+    if (!s->steps) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "session steps");
+    for (int i = 0; i < g->n_nodes; i++) {
+        const ng_node *n = &g->nodes[i];
+        if (n->dead) continue;
+        ng_step *st = &s->steps[s->n_steps++];
+        st->node = i;
+        st->time_ms = -1;
+        if (output_is_view(g, n)) {
+            st->is_view = 1;
+            snprintf(st->kernel_name, sizeof st->kernel_name, "view");
+            continue;
+        }
+        int on_device = s->ctx && s->dev->backend->node_supported(s->ctx, g, n);
+        if (on_device) continue;
+        if (!ng_ref_supported(g, n))
+            return ng_error(NNGPU_ERR_UNSUPPORTED,
+                            "node '%s' (%s): no kernel for its dtypes or attributes", n->name,
+                            ng_op_name(n->op));
+        if (s->ctx && !s->opts.allow_cpu_fallback)
+            return ng_error(NNGPU_ERR_UNSUPPORTED,
+                            "node '%s' (%s) cannot run on %s and CPU fallback is off", n->name,
+                            ng_op_name(n->op), s->dev->info.selector);
+        st->on_cpu = 1;
+        snprintf(st->kernel_name, sizeof st->kernel_name, "cpu:%s", ng_op_name(n->op));
+        if (s->ctx)
+            ng_report_add(&s->report, "cpu_fallback: node '%s' (%s) runs on the CPU", n->name,
+                          ng_op_name(n->op));
+    }
+    return NNGPU_OK;
+}
+
+static nngpu_status plan(nngpu_session *s) {
+    ng_graph *g = s->g;
+    int *order = malloc(sizeof(int) * (size_t)(s->n_steps ? s->n_steps : 1));
+    if (!order) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "plan");
+    for (int i = 0; i < s->n_steps; i++) order[i] = s->steps[i].node;
+    int share = !(ng_disabled_passes(&s->opts) & NNGPU_PASS_PLAN_MEMORY);
+    nngpu_status st = ng_plan_memory(g, order, s->n_steps, share, s->opts.guard_bytes, &s->plan,
+                                     &s->planned);
+    free(order);
+    if (st != NNGPU_OK) return st;
+    s->arena_size = s->plan.arena_bytes ? s->plan.arena_bytes : NG_PLAN_ALIGN;
+    ng_report_add(&s->report, "plan_memory: arena %zu bytes; tensors %zu bytes; lower bound %zu bytes",
+                  s->plan.arena_bytes, s->plan.tensor_bytes, s->plan.lower_bound_bytes);
+    return NNGPU_OK;
+}
+
+static nngpu_status prepare_kernels(nngpu_session *s) {
+    ng_graph *g = s->g;
+    const ng_backend *be = s->dev->backend;
+    ng_binding *bind = calloc((size_t)g->n_tensors, sizeof *bind);
+    if (!bind) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "bindings");
+    for (int t = 0; t < g->n_tensors; t++)
+        if (s->planned[t]) {
+            bind[t].buf = s->arena;
+            bind[t].offset = g->tensors[t].offset;
+        }
+    nngpu_status st = NNGPU_OK;
+    for (int i = 0; i < s->n_steps && st == NNGPU_OK; i++) {
+        ng_step *step = &s->steps[i];
+        if (step->is_view || step->on_cpu) continue;
+        st = be->node_prepare(s->ctx, g, &g->nodes[step->node], bind, &step->kernel);
+        if (st == NNGPU_OK)
+            snprintf(step->kernel_name, sizeof step->kernel_name, "%s",
+                     be->kernel_name(step->kernel));
+    }
+    free(bind);
+    return st;
+}
+
+nngpu_status ng_session_compile(nngpu_session *s, const nngpu_model *m) {
+    s->g = ng_graph_clone(m->g);
+    if (!s->g) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "copying the model's graph");
+    s->report.verbose = s->opts.verbose;
+    NG_CHECK(bind_input_shapes(s->g, m));
+    NG_CHECK(run_passes(s));
+    if (s->dev) {
+        NG_CHECK(s->dev->backend->context_create(s->dev->info.backend_index, &s->opts, &s->ctx));
+    }
+    NG_CHECK(lower(s));
+    NG_CHECK(plan(s));
+    if (s->dev) {
+        nngpu_status st = s->dev->backend->buffer_create(s->ctx, s->arena_size, &s->arena);
+        if (st != NNGPU_OK)
+            return ng_error_context(st, "allocating the %zu-byte arena on %s", s->arena_size,
+                                    s->dev->info.selector);
+        NG_CHECK(prepare_kernels(s));
+    } else {
+        s->host_arena = malloc(s->arena_size);
+        if (!s->host_arena)
+            return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "arena of %zu bytes", s->arena_size);
+    }
+    return NNGPU_OK;
+}

@@ -1,0 +1,241 @@
+#!/usr/bin/env python3
+"""Feeds nnrun broken models, broken inputs and unwritable outputs.
+
+Every broken run must exit with a status > 0 (not die by a signal), print
+exactly one non-empty line on stderr starting "nnrun: error:" that names the
+file, node or tensor at fault, and leave no file in the output folder.
+Bit-flipped models may also load and run: then the run must succeed cleanly.
+Prints one line per check and "N passed, M failed" last; exits 1 on a failure.
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import onnx
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TRUNCATE_FRACTIONS = (0.0001, 0.001, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 0.9999)
+
+
+class Checker:
+    def __init__(self, args):
+        self.args = args
+        self.passed = self.failed = 0
+        self.count = 0
+
+    def run(self, model, inputs, outdir=None):
+        """Runs nnrun; inputs: list of (name, file). Returns (proc, outdir)."""
+        self.count += 1
+        if outdir is None:
+            outdir = os.path.join(self.args.workdir, f"out{self.count}")
+            os.makedirs(outdir)
+        cmd = [self.args.nnrun, model, "--device", self.args.device, "--output-dir", outdir]
+        for name, path in inputs:
+            cmd += ["--input", f"{name}={path}"]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, errors="replace",
+                                  timeout=self.args.timeout)
+        except subprocess.TimeoutExpired:
+            proc = subprocess.CompletedProcess(cmd, None, "", "(timed out)")
+        return proc, outdir
+
+    def report(self, label, problem):
+        if problem:
+            self.failed += 1
+            print(f"FAIL {label}: {problem}", flush=True)
+        else:
+            self.passed += 1
+            if self.args.verbose:
+                print(f"ok   {label}", flush=True)
+
+    @staticmethod
+    def leftovers(outdir):
+        return sorted(os.listdir(outdir)) if os.path.isdir(outdir) else []
+
+    def error_problem(self, proc, outdir, mentions):
+        """What is wrong with a run that had to fail, or None."""
+        if proc.returncode is None:
+            return f"timed out after {self.args.timeout}s"
+        if proc.returncode < 0:
+            return f"killed by signal {-proc.returncode}"
+        if proc.returncode == 0:
+            return "exited 0"
+        lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+        if len(lines) != 1 or not lines[0].startswith("nnrun: error:"):
+            shown = " | ".join(lines[:4]) or "(nothing)"
+            return f"stderr is not one 'nnrun: error:' line: {shown}"
+        if mentions and not any(m in lines[0] for m in mentions):
+            return f"error does not name any of {mentions}: {lines[0]}"
+        if self.leftovers(outdir):
+            return f"left files in the output folder: {self.leftovers(outdir)}"
+        return None
+
+    def expect_error(self, label, model, inputs, mentions, outdir=None):
+        proc, outdir = self.run(model, inputs, outdir)
+        self.report(label, self.error_problem(proc, outdir, mentions))
+
+    def expect_clean(self, label, model, inputs, mentions):
+        """Either a clean error or a clean success with whole output files."""
+        proc, outdir = self.run(model, inputs)
+        if proc.returncode == 0:
+            files = self.leftovers(outdir)
+            bad = [f for f in files if not f.endswith(".npy")]
+            problem = f"success left stray files {bad}" if bad else None
+            problem = problem or ("success wrote no output" if not files else None)
+            for f in files if not problem else []:
+                try:
+                    np.load(os.path.join(outdir, f))
+                except Exception as e:  # noqa: BLE001 - any load failure is a finding
+                    problem = f"success wrote an unreadable {f}: {e}"
+            self.report(label, problem)
+        else:
+            self.report(label, self.error_problem(proc, outdir, mentions))
+
+
+def write(path, data):
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+def parses_as_model(data):
+    m = onnx.ModelProto()
+    try:
+        m.ParseFromString(data)
+    except Exception:  # noqa: BLE001 - the protobuf library raises several kinds
+        return False
+    return len(m.graph.node) > 0
+
+
+def model_cases(c, a, model_bytes, good_input):
+    work = a.workdir
+    name = os.path.basename(a.model)
+    base = os.path.join(work, "trunc_")
+    for frac in TRUNCATE_FRACTIONS:
+        n = max(1, int(len(model_bytes) * frac))
+        path = write(f"{base}{n}.onnx", model_bytes[:n])
+        label = f"truncated model ({n} of {len(model_bytes)} bytes)"
+        if parses_as_model(model_bytes[:n]):
+            c.expect_clean(label, path, good_input, [os.path.basename(path)])
+        else:
+            c.expect_error(label, path, good_input, [os.path.basename(path)])
+
+    for seed in range(a.seeds):
+        rng = np.random.default_rng(seed)
+        data = bytearray(model_bytes)
+        # Half the seeds flip bits anywhere, half in the first kilobyte (graph structure).
+        span = len(data) if seed % 2 else min(len(data), 1024)
+        for pos in rng.integers(0, span, size=int(rng.integers(1, 9))):
+            data[pos] ^= 1 << int(rng.integers(0, 8))
+        path = write(os.path.join(work, f"flip_{seed}.onnx"), bytes(data))
+        c.expect_clean(f"bit-flipped model (seed {seed})", path, good_input, [])
+
+    path = write(os.path.join(work, "empty.onnx"), b"")
+    c.expect_error("empty model file", path, good_input, ["empty.onnx"])
+    missing = os.path.join(work, "no_such_model.onnx")
+    c.expect_error("missing model file", missing, good_input, ["no_such_model.onnx"])
+
+    m = onnx.load_from_string(model_bytes)
+    node = next(n for n in m.graph.node if n.op_type in ("Relu", "Conv", "Gemm"))
+    node.op_type = "NngpuFrobnicate"
+    path = write(os.path.join(work, "unknown_op.onnx"), m.SerializeToString())
+    c.expect_error("unknown op in the default domain", path, good_input,
+                   ["NngpuFrobnicate", node.name or "NngpuFrobnicate"])
+    return name
+
+
+def input_cases(c, a, x, input_name):
+    work = a.workdir
+
+    def npy(fname, arr):
+        path = os.path.join(work, fname)
+        np.save(path, arr)
+        return path
+
+    bad_shape = x[:, :, :-1] if x.ndim >= 3 else x.reshape(-1)[:-1]
+    c.expect_error("wrong input shape", a.model, [(input_name, npy("bad_shape.npy", bad_shape))],
+                   [input_name, "bad_shape.npy"])
+    c.expect_error("wrong input dtype (int32 for float)", a.model,
+                   [(input_name, npy("int32.npy", x.astype(np.int32)))],
+                   [input_name, "int32.npy"])
+    good = npy("good.npy", x)
+    c.expect_error("input name that does not exist", a.model, [("no_such_input", good)],
+                   ["no_such_input"])
+    c.expect_error("empty .npy file", a.model,
+                   [(input_name, write(os.path.join(work, "empty.npy"), b""))], ["empty.npy"])
+    with open(good, "rb") as f:
+        raw = f.read()
+    corrupt = bytearray(raw)
+    corrupt[10:30] = b"{'descr': <f4 ;;; ]]"
+    c.expect_error("corrupt .npy header", a.model,
+                   [(input_name, write(os.path.join(work, "corrupt.npy"), bytes(corrupt)))],
+                   ["corrupt.npy"])
+    c.expect_error("truncated .npy data", a.model,
+                   [(input_name, write(os.path.join(work, "short.npy"), raw[:-5]))],
+                   ["short.npy"])
+    c.expect_error("missing .npy file", a.model,
+                   [(input_name, os.path.join(work, "no_such_input.npy"))],
+                   ["no_such_input.npy"])
+
+    blocker = write(os.path.join(work, "a_file"), b"not a folder")
+    c.expect_error("output folder under a regular file", a.model, [(input_name, good)],
+                   ["a_file"], outdir=os.path.join(blocker, "out"))
+    if os.geteuid() != 0:  # root writes into read-only folders anyway
+        ro = os.path.join(work, "read_only")
+        os.makedirs(ro)
+        os.chmod(ro, 0o555)
+        c.expect_error("read-only output folder", a.model, [(input_name, good)],
+                       ["read_only"], outdir=ro)
+        os.chmod(ro, 0o755)
+
+
+def graph_input_name(model_bytes):
+    m = onnx.load_from_string(model_bytes)
+    inits = {i.name for i in m.graph.initializer}
+    return next(i.name for i in m.graph.input if i.name not in inits)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("nnrun", help="path to the nnrun executable")
+    ap.add_argument("--model", default=os.path.join(ROOT, "models", "digits_cnn.onnx"))
+    ap.add_argument("--input", default=os.path.join(ROOT, "models", "digits_test_x.npy"),
+                    help="a valid input for --model (the first 2 items are used)")
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--seeds", type=int, default=32, help="bit-flipped models to try")
+    ap.add_argument("--timeout", type=float, default=60)
+    ap.add_argument("--workdir", default=None, help="scratch folder (emptied first)")
+    ap.add_argument("--verbose", action="store_true", help="also list passing checks")
+    a = ap.parse_args()
+
+    if a.workdir:
+        shutil.rmtree(a.workdir, ignore_errors=True)
+        os.makedirs(a.workdir)
+    else:
+        a.workdir = tempfile.mkdtemp(prefix="nngpu_bad_input_")
+    with open(a.model, "rb") as f:
+        model_bytes = f.read()
+    input_name = graph_input_name(model_bytes)
+    x = np.load(a.input)[:2]
+
+    c = Checker(a)
+    good = os.path.join(a.workdir, "good.npy")
+    np.save(good, x)
+    proc, outdir = c.run(a.model, [(input_name, good)])
+    baseline = None if proc.returncode == 0 and c.leftovers(outdir) else (
+        f"exit {proc.returncode}: {proc.stderr.strip()[:300]}")
+    c.report("baseline: the unbroken model runs", baseline)
+
+    good_input = [(input_name, good)]
+    model_cases(c, a, model_bytes, good_input)
+    input_cases(c, a, x, input_name)
+    print(f"{c.passed} passed, {c.failed} failed")
+    return 1 if c.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""Writes the onnx package's backend node test cases for the ops nngpu supports.
+
+Each case becomes OUTDIR/<case name>/ holding model.onnx, input_<i>.npy (in
+graph-input order) and output_<i>.npy (expected, in graph-output order), the
+layout tests/case_runner.c reads. The op list is parsed from src/graph/ops.def.
+Cases are skipped (and counted per reason) when their model uses an op outside
+the list or a non-default domain, runs in training mode, or carries a dtype or
+value kind nngpu has no type for.
+"""
+import argparse
+import collections
+import os
+import re
+import sys
+import warnings
+
+import numpy as np
+import onnx
+import onnx.numpy_helper
+from onnx import TensorProto
+
+DEFAULT_DOMAINS = ("", "ai.onnx")
+# ONNX element types nngpu has a dtype for (nngpu_dtype).
+SUPPORTED_ELEM_TYPES = {
+    TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.DOUBLE, TensorProto.INT8,
+    TensorProto.UINT8, TensorProto.INT32, TensorProto.INT64, TensorProto.BOOL,
+}
+SUPPORTED_NP_DTYPES = {np.dtype(t) for t in (np.float32, np.float16, np.float64, np.int8,
+                                             np.uint8, np.int32, np.int64, np.bool_)}
+
+
+def read_ops(ops_def):
+    """ONNX op names from the X(ENUM, "Name", kind) lines of ops.def."""
+    with open(ops_def, encoding="utf-8") as f:
+        ops = set(re.findall(r'^\s*X\(\s*\w+\s*,\s*"(\w+)"', f.read(), re.M))
+    if not ops:
+        raise SystemExit(f"error: no ops found in {ops_def}")
+    return ops
+
+
+def all_nodes(graph):
+    """Nodes of graph and of every subgraph attribute, depth first."""
+    for node in graph.node:
+        yield node
+        for attr in node.attribute:
+            subgraphs = list(attr.graphs) + ([attr.g] if attr.HasField("g") else [])
+            for sub in subgraphs:
+                yield from all_nodes(sub)
+
+
+def elem_type_name(t):
+    return TensorProto.DataType.Name(t).lower()
+
+
+def value_info_reason(vi):
+    """Why a graph input/output type disqualifies the case, or None."""
+    kind = vi.type.WhichOneof("value")
+    if kind != "tensor_type":
+        return f"non-tensor value ({kind})"
+    et = vi.type.tensor_type.elem_type
+    if et not in SUPPORTED_ELEM_TYPES:
+        return f"dtype {elem_type_name(et)}"
+    return None
+
+
+def is_training(node):
+    for attr in node.attribute:
+        if attr.name == "training_mode" and onnx.helper.get_attribute_value(attr):
+            return True
+    # Dropout's third input turns training mode on at run time.
+    return node.op_type == "Dropout" and len(node.input) >= 3 and node.input[2] != ""
+
+
+def as_array(value):
+    """A data-set value as an ndarray, or the value itself when it is no tensor."""
+    if isinstance(value, np.generic):
+        return np.asarray(value)
+    if isinstance(value, TensorProto):
+        if value.data_type not in SUPPORTED_ELEM_TYPES:
+            return value
+        return onnx.numpy_helper.to_array(value)
+    return value
+
+
+def case_data(case):
+    inputs, outputs = case.data_sets[0]
+    return [as_array(v) for v in inputs], [as_array(v) for v in outputs]
+
+
+def skip_reason(case, ops):
+    """The reason to skip a case, or None to write it."""
+    model = case.model
+    for opset in model.opset_import:
+        if opset.domain not in DEFAULT_DOMAINS:
+            return "non-default domain"
+    if model.functions:
+        return "model-local functions"
+    for node in all_nodes(model.graph):
+        if node.domain not in DEFAULT_DOMAINS:
+            return "non-default domain"
+        if node.op_type not in ops:
+            return "unsupported op"
+        if is_training(node):
+            return "training mode"
+    for vi in list(model.graph.input) + list(model.graph.output):
+        reason = value_info_reason(vi)
+        if reason:
+            return reason
+    if not case.data_sets:
+        return "no data"
+    inputs, outputs = case_data(case)
+    for value in inputs + outputs:
+        if isinstance(value, TensorProto):
+            return f"dtype {elem_type_name(value.data_type)}"
+        if not isinstance(value, np.ndarray):
+            return f"non-tensor value ({type(value).__name__})"
+        if value.dtype not in SUPPORTED_NP_DTYPES:
+            return f"dtype {value.dtype}"
+    if len(inputs) != len(model.graph.input) or len(outputs) != len(model.graph.output):
+        return "data does not match graph inputs/outputs"
+    return None
+
+
+def write_case(case, outdir):
+    case_dir = os.path.join(outdir, case.name)
+    os.makedirs(case_dir, exist_ok=True)
+    onnx.save(case.model, os.path.join(case_dir, "model.onnx"))
+    inputs, outputs = case_data(case)
+    for kind, values in (("input", inputs), ("output", outputs)):
+        for i, value in enumerate(values):
+            np.save(os.path.join(case_dir, f"{kind}_{i}.npy"), np.ascontiguousarray(value))
+
+
+def collect_cases():
+    from onnx.backend.test.case.node import collect_testcases
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return collect_testcases(None)
+
+
+def main():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("outdir", help="folder to write the cases into")
+    ap.add_argument("--ops-def", default=os.path.join(root, "src", "graph", "ops.def"))
+    ap.add_argument("--filter", default=None, help="regex: only cases whose name matches")
+    ap.add_argument("--verbose", action="store_true", help="list every skipped case")
+    args = ap.parse_args()
+
+    ops = read_ops(args.ops_def)
+    pattern = re.compile(args.filter) if args.filter else None
+    written, skipped = 0, collections.Counter()
+    os.makedirs(args.outdir, exist_ok=True)
+    for case in collect_cases():
+        if case.kind != "node" or (pattern and not pattern.search(case.name)):
+            continue
+        reason = skip_reason(case, ops)
+        if reason:
+            skipped[reason] += 1
+            if args.verbose:
+                print(f"skip {case.name}: {reason}")
+            continue
+        write_case(case, args.outdir)
+        written += 1
+
+    print(f"node cases: {written} written, {sum(skipped.values())} skipped "
+          f"({len(ops)} ops in {os.path.relpath(args.ops_def, root)})")
+    for reason, count in skipped.most_common():
+        print(f"  skipped {count:4d}: {reason}")
+    return 0 if written else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+/* Op test harness (the ggml test-backend-ops idea): each case builds a small
+ * graph; th_check_graph runs it on the CPU reference with every pass off but
+ * constant folding, then on "cpu" with all passes and on every device, and
+ * compares every output with a normalized error bound, NaN/Inf checks and
+ * guard bytes around every tensor.
+ *
+ * Random data is fresh every run: the seed comes from the clock unless
+ * NNGPU_TEST_SEED is set, and is printed so a failure can be replayed.
+ * NNGPU_TEST_FILTER=substr (or argv[1]) runs only the cases whose name
+ * contains substr; NNGPU_TEST_VERBOSE=1 prints every case's errors. */
+#ifndef TH_HARNESS_H
+#define TH_HARNESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nngpu/graph.h"
+#include "nngpu/nngpu.h"
+
+/* Seeds the RNG and reads the filter; call first. */
+void th_init(int argc, char **argv);
+
+/* ---- random numbers ---- */
+uint64_t th_rand(void);
+int th_randint(int lo, int hi);                 /* uniform in [lo, hi] */
+float th_randf(float lo, float hi);             /* uniform in [lo, hi) */
+int th_pick(int n, const int *choices);         /* one of choices[0..n-1] */
+void th_fill(float *p, size_t n, float lo, float hi);
+
+/* ---- building a case's graph ----
+ * Builder failures are remembered and reported by the next th_check_graph
+ * (the case fails with the builder's message). */
+nngpu_graph *th_graph(int opset);
+/* A float32 runtime input, filled uniformly in [-1, 1]. */
+void th_input(nngpu_graph *g, const char *name, int rank, const int64_t *dims);
+/* The same, filled uniformly in [lo, hi]. */
+void th_input_range(nngpu_graph *g, const char *name, int rank, const int64_t *dims, float lo,
+                    float hi);
+/* Constants: random float32 in [lo, hi], given float32 data, given int64 data. */
+void th_const_rand(nngpu_graph *g, const char *name, int rank, const int64_t *dims, float lo,
+                   float hi);
+void th_const_f32(nngpu_graph *g, const char *name, int rank, const int64_t *dims,
+                  const float *data);
+void th_const_i64(nngpu_graph *g, const char *name, int rank, const int64_t *dims,
+                  const int64_t *data);
+/* A node: inputs and outputs as comma-separated names ("x,,b": omitted input). */
+void th_node(nngpu_graph *g, const char *op, const char *inputs, const char *outputs);
+/* Attributes of the node added last. */
+void th_attr_int(nngpu_graph *g, const char *name, int64_t v);
+void th_attr_float(nngpu_graph *g, const char *name, float v);
+void th_attr_ints(nngpu_graph *g, const char *name, int n, const int64_t *v);
+void th_attr_string(nngpu_graph *g, const char *name, const char *v);
+void th_output(nngpu_graph *g, const char *name);
+
+/* ---- expectations for the next th_check_graph ---- */
+/* Nodes may run on the CPU fallback on devices (ops OpenCL needn't cover). */
+void th_expect_cpu_fallback(void);
+/* Some layer of every fused session must cover exactly these ops, e.g.
+ * "Conv+BatchNormalization+Relu" (checked on "cpu" with passes and devices). */
+void th_expect_fused(const char *fused);
+
+/* ---- running ---- */
+/* Takes ownership of g; runs the case and counts it. Returns 1 when it passed
+ * (or was filtered out), 0 when it failed. */
+int th_check_graph(const char *case_name, nngpu_graph *g, double tol);
+/* Prints "N passed, M failed" last; returns the process exit code. */
+int th_summary(void);
+
+#endif

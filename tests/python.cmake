@@ -1,0 +1,52 @@
+# Python-driven tests: ONNX node conformance cases, end-to-end models against
+# onnxruntime, and bad input fed to nnrun. Included from tests/CMakeLists.txt.
+#
+# case_runner is always built; the tests need NNGPU_PYTHON, a Python with the
+# packages of tests/requirements.txt:
+#   cmake -DNNGPU_PYTHON=/path/to/venv/bin/python ...
+
+add_executable(case_runner ${CMAKE_CURRENT_SOURCE_DIR}/case_runner.c)
+target_compile_options(case_runner PRIVATE ${NNGPU_WARNINGS})
+target_compile_definitions(case_runner PRIVATE _GNU_SOURCE)
+target_include_directories(case_runner PRIVATE ${CMAKE_SOURCE_DIR}/src)
+target_link_libraries(case_runner PRIVATE nngpu)
+
+set(NNGPU_PYTHON "" CACHE FILEPATH
+    "Python with numpy, onnx, onnxruntime, scikit-learn (tests/requirements.txt); empty: no Python tests")
+
+if(NNGPU_PYTHON)
+  set(CASES_DIR ${CMAKE_BINARY_DIR}/cases)
+  set(PY_TESTS ${CMAKE_CURRENT_SOURCE_DIR})
+
+  # --- fixtures: generate the cases -------------------------------------------
+  add_test(NAME gen_node_cases
+           COMMAND ${NNGPU_PYTHON} ${PY_TESTS}/gen_node_cases.py ${CASES_DIR}/node
+                   --ops-def ${CMAKE_SOURCE_DIR}/src/graph/ops.def)
+  set_tests_properties(gen_node_cases PROPERTIES FIXTURES_SETUP node_cases TIMEOUT 300)
+
+  add_test(NAME gen_model_cases
+           COMMAND ${NNGPU_PYTHON} ${PY_TESTS}/make_models.py ${CASES_DIR}/models)
+  set_tests_properties(gen_model_cases PROPERTIES FIXTURES_SETUP model_cases TIMEOUT 300)
+
+  # --- node conformance: every supported op's ONNX cases on each device ------
+  foreach(dev cpu opencl:0)
+    string(REPLACE ":" "" dev_name ${dev})
+    add_test(NAME onnx_node_${dev_name}
+             COMMAND case_runner --device ${dev} --quiet ${CASES_DIR}/node)
+    set_tests_properties(onnx_node_${dev_name} PROPERTIES
+                         FIXTURES_REQUIRED node_cases TIMEOUT 900)
+
+    add_test(NAME onnx_models_${dev_name}
+             COMMAND case_runner --device ${dev} --max-rel-err 1e-4 ${CASES_DIR}/models)
+    set_tests_properties(onnx_models_${dev_name} PROPERTIES
+                         FIXTURES_REQUIRED model_cases TIMEOUT 900)
+  endforeach()
+
+  # --- bad input: nnrun must fail cleanly, with one error line, no partial output
+  add_test(NAME nnrun_bad_input
+           COMMAND ${NNGPU_PYTHON} ${PY_TESTS}/bad_input.py $<TARGET_FILE:nnrun>
+                   --model ${CMAKE_SOURCE_DIR}/models/digits_cnn.onnx
+                   --input ${CMAKE_SOURCE_DIR}/models/digits_test_x.npy
+                   --workdir ${CMAKE_BINARY_DIR}/bad_input)
+  set_tests_properties(nnrun_bad_input PROPERTIES TIMEOUT 600)
+endif()

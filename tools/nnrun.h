@@ -1,0 +1,32 @@
+/* nnrun internals: options and result printing. */
+#ifndef NNRUN_H
+#define NNRUN_H
+
+#include "nngpu/nngpu.h"
+
+#define NNRUN_MAX_INPUTS 64
+
+typedef struct nnrun_args {
+    const char *model;        /* NULL: the bundled default model */
+    const char *device;
+    const char *output_dir;
+    const char *tuning_db;
+    int n_inputs;
+    const char *input_name[NNRUN_MAX_INPUTS];
+    const char *input_file[NNRUN_MAX_INPUTS];
+    int runs, warmup;
+    int json, verbose, list_devices, no_fusion, no_cpu_fallback;
+    nngpu_precision precision;
+} nnrun_args;
+
+typedef struct nnrun_timing {
+    double median_ms, min_ms, mean_ms;
+    int runs;
+} nnrun_timing;
+
+void nnrun_print_devices(int json);
+void nnrun_print_text(const nnrun_args *a, const nngpu_session *s, const nnrun_timing *t);
+void nnrun_print_json(const nnrun_args *a, const nngpu_session *s, const nnrun_timing *t,
+                      double accuracy, int n_correct, int n_samples);
+
+#endif

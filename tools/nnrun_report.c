@@ -1,0 +1,118 @@
+/* nnrun's output: the device list, the text summary and the JSON object. */
+#include <stdio.h>
+#include <string.h>
+
+#include "nnrun.h"
+
+static void json_string(const char *s) {
+    putchar('"');
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') printf("\\%c", c);
+        else if (c < 0x20) printf("\\u%04x", c);
+        else putchar(c);
+    }
+    putchar('"');
+}
+
+void nnrun_print_devices(int json) {
+    int n = nngpu_device_count();
+    if (json) printf("[");
+    for (int i = 0; i < n; i++) {
+        nngpu_device_info d;
+        if (nngpu_device_get(i, &d) != NNGPU_OK) continue;
+        if (json) {
+            printf("%s{\"index\": %d, \"selector\": ", i ? ", " : "", d.index);
+            json_string(d.selector);
+            printf(", \"name\": ");
+            json_string(d.name);
+            printf(", \"vendor\": ");
+            json_string(d.vendor);
+            printf(", \"driver_version\": ");
+            json_string(d.driver_version);
+            printf(", \"type\": ");
+            json_string(d.device_type);
+            printf(", \"compute_units\": %d, \"global_mem_bytes\": %llu, \"local_mem_bytes\": %llu"
+                   ", \"max_work_group_size\": %zu, \"fp16\": %s, \"int8_dot\": %s"
+                   ", \"subgroups\": %s, \"subgroup_size\": %d}",
+                   d.compute_units, (unsigned long long)d.global_mem_bytes,
+                   (unsigned long long)d.local_mem_bytes, d.max_work_group_size,
+                   d.has_fp16 ? "true" : "false", d.has_int8_dot ? "true" : "false",
+                   d.has_subgroups ? "true" : "false", d.subgroup_size);
+        } else {
+            printf("%d  %-10s %s (%s, %s)\n", d.index, d.selector, d.name, d.vendor, d.device_type);
+            printf("     driver %s, %d compute units, %.1f GiB, local memory %llu KiB, "
+                   "work-group <= %zu\n",
+                   d.driver_version, d.compute_units, d.global_mem_bytes / 1073741824.0,
+                   (unsigned long long)(d.local_mem_bytes / 1024), d.max_work_group_size);
+            printf("     fp16 %s, int8 dot %s, subgroups %s\n", d.has_fp16 ? "yes" : "no",
+                   d.has_int8_dot ? "yes" : "no", d.has_subgroups ? "yes" : "no");
+        }
+    }
+    if (json) printf("]\n");
+    else if (n == 0) printf("no OpenCL device found (the CPU reference is 'cpu')\n");
+}
+
+void nnrun_print_text(const nnrun_args *a, const nngpu_session *s, const nnrun_timing *t) {
+    nngpu_session_stats st;
+    nngpu_session_get_stats(s, &st);
+    printf("model    %s\n", a->model);
+    printf("device   %s (%s)\n", a->device, st.device_name);
+    printf("graph    %d ONNX nodes -> %d kernels", st.onnx_nodes, st.kernels);
+    if (st.cpu_nodes) printf(" + %d nodes on the CPU", st.cpu_nodes);
+    printf(" (%d folded at compile time)\n", st.folded_nodes);
+    printf("memory   arena %.1f KiB (tensors %.1f KiB, lower bound %.1f KiB), weights %.1f KiB\n",
+           st.arena_bytes / 1024.0, st.tensor_bytes / 1024.0, st.lower_bound_bytes / 1024.0,
+           st.weight_bytes / 1024.0);
+    if (a->verbose) printf("passes:\n%s", nngpu_session_summary(s));
+    int n = nngpu_session_layer_count(s);
+    printf("%-4s %-28s %-34s %-9s %s\n", "#", "layer", "kernel", "time ms", "fused ops");
+    for (int i = 0; i < n; i++) {
+        nngpu_layer_info l;
+        if (nngpu_session_layer(s, i, &l) != NNGPU_OK) continue;
+        char tm[32] = "-";
+        if (l.time_ms >= 0) snprintf(tm, sizeof tm, "%.3f", l.time_ms);
+        printf("%-4d %-28.28s %-34.34s %-9s %s\n", i, l.name, l.kernel, tm, l.fused);
+    }
+    printf("latency  median %.3f ms, min %.3f ms over %d runs\n", t->median_ms, t->min_ms, t->runs);
+}
+
+void nnrun_print_json(const nnrun_args *a, const nngpu_session *s, const nnrun_timing *t,
+                      double accuracy, int n_correct, int n_samples) {
+    nngpu_session_stats st;
+    nngpu_session_get_stats(s, &st);
+    printf("{\"model\": ");
+    json_string(a->model);
+    printf(", \"device\": ");
+    json_string(a->device);
+    printf(", \"device_name\": ");
+    json_string(st.device_name);
+    printf(", \"latency_ms\": {\"median\": %.6f, \"min\": %.6f, \"mean\": %.6f, \"runs\": %d}",
+           t->median_ms, t->min_ms, t->mean_ms, t->runs);
+    printf(", \"nodes\": %d, \"kernels\": %d, \"cpu_nodes\": %d, \"folded_nodes\": %d",
+           st.onnx_nodes, st.kernels, st.cpu_nodes, st.folded_nodes);
+    printf(", \"arena_bytes\": %zu, \"tensor_bytes\": %zu, \"lower_bound_bytes\": %zu"
+           ", \"weight_bytes\": %zu",
+           st.arena_bytes, st.tensor_bytes, st.lower_bound_bytes, st.weight_bytes);
+    if (n_samples > 0)
+        printf(", \"accuracy\": %.6f, \"correct\": %d, \"samples\": %d", accuracy, n_correct,
+               n_samples);
+    printf(", \"layers\": [");
+    int n = nngpu_session_layer_count(s);
+    for (int i = 0; i < n; i++) {
+        nngpu_layer_info l;
+        if (nngpu_session_layer(s, i, &l) != NNGPU_OK) continue;
+        printf("%s{\"name\": ", i ? ", " : "");
+        json_string(l.name);
+        printf(", \"kernel\": ");
+        json_string(l.kernel);
+        printf(", \"fused\": ");
+        json_string(l.fused);
+        printf(", \"params_source\": ");
+        json_string(l.params_source);
+        printf(", \"on_cpu\": %s, \"time_ms\": ", l.on_cpu ? "true" : "false");
+        if (l.time_ms >= 0) printf("%.6f}", l.time_ms);
+        else printf("null}");
+    }
+    printf("]}\n");
+}
