@@ -82,94 +82,47 @@ __kernel void pad(__global float *y, int y_off, __global const float *x, int x_o
     y[y_off + gid] = NG_EPI_APPLY(v, gid);
 }
 
-/* coordinate modes */
-#define NG_CTM_HALF_PIXEL 0
-#define NG_CTM_ASYMMETRIC 1
-#define NG_CTM_ALIGN_CORNERS 2
-#define NG_CTM_PYTORCH_HALF_PIXEL 3
-#define NG_CTM_HALF_PIXEL_SYMMETRIC 4
+#ifndef TAPS
+#define TAPS 2 /* taps per resized dim: 1 nearest, 2 linear, 4 cubic */
+#endif
 
-float ng_resize_coord(int ctm, float o, float scale, int in_len, int out_len) {
-    switch (ctm) {
-    case NG_CTM_ASYMMETRIC: return o / scale;
-    case NG_CTM_ALIGN_CORNERS:
-        return out_len == 1 ? 0.0f : o * (float)(in_len - 1) / (float)(out_len - 1);
-    case NG_CTM_PYTORCH_HALF_PIXEL: return out_len == 1 ? -0.5f : (o + 0.5f) / scale - 0.5f;
-    case NG_CTM_HALF_PIXEL_SYMMETRIC: {
-        float adj = (float)out_len / (scale * (float)in_len);
-        return (float)in_len * 0.5f * (1.0f - adj) + (o + 0.5f) / scale - 0.5f;
-    }
-    default: return (o + 0.5f) / scale - 0.5f;
-    }
-}
-
-/* nearest modes: 0 round_prefer_floor, 1 round_prefer_ceil, 2 floor, 3 ceil */
-int ng_nearest(float xf, int nearest_mode) {
-    float f = floor(xf);
-    float r = xf - f;
-    if (r == 0.0f) return (int)f;
-    switch (nearest_mode) {
-    case 1: return (int)(r >= 0.5f ? f + 1.0f : f);
-    case 2: return (int)f;
-    case 3: return (int)f + 1;
-    default: return (int)(r > 0.5f ? f + 1.0f : f);
-    }
-}
-
-/* linear: 0 nearest, 1 (N-)linear over the resized dims. Dims in `ident`
- * (a bit mask) keep their coordinate. */
+/* Resize from per-dim tables the host computed (exactly as the reference):
+ * dim k with toff[k] >= 0 reads entry toff[k] + c: TAPS clamped source
+ * indices, then TAPS weights (float bits). Other dims keep their coordinate. */
 __kernel void resize(__global float *y, int y_off, __global const float *x, int x_off, int n,
-                     int rank, int8 od, int8 xd, float8 sc, int ident, int linear, int ctm,
-                     int nearest_mode, NG_EPI_PARAMS) {
+                     int rank, int8 od, int8 xd, int8 toff, __global const int *tab,
+                     NG_EPI_PARAMS) {
     int gid = get_global_id(0);
     if (gid >= n) return;
     NG_INT8_ARRAY(odim, od);
     NG_INT8_ARRAY(xdim, xd);
-    float scale[8] = {sc.s0, sc.s1, sc.s2, sc.s3, sc.s4, sc.s5, sc.s6, sc.s7};
-    int i0[8], i1[8];
-    float w[8];
-    int xstr[8];
-    int q = gid, s = 1, n_lin = 0, lin_dim[8];
+    NG_INT8_ARRAY(toffs, toff);
+    int ent[8], rstr[8];
+    int q = gid, s = 1, n_res = 0, base = 0, combos = 1;
     for (int k = rank - 1; k >= 0; k--) {
-        int c = q % odim[k], len = xdim[k];
+        int c = q % odim[k];
         q /= odim[k];
-        xstr[k] = s;
-        s *= len;
-        i0[k] = i1[k] = c;
-        w[k] = 0.0f;
-        if (ident & (1 << k)) continue;
-        float xf = ng_resize_coord(ctm, (float)c, scale[k], len, odim[k]);
-        if (linear) {
-            float f = floor(xf);
-            w[k] = xf - f;
-            i0[k] = clamp((int)f, 0, len - 1);
-            i1[k] = clamp((int)f + 1, 0, len - 1);
-            lin_dim[n_lin++] = k;
+        if (toffs[k] < 0) {
+            base += c * s;
         } else {
-            i0[k] = clamp(ng_nearest(xf, nearest_mode), 0, len - 1);
+            ent[n_res] = (toffs[k] + c) * 2 * TAPS;
+            rstr[n_res++] = s;
+            combos *= TAPS;
         }
+        s *= xdim[k];
     }
-    int base = 0;
-    for (int k = 0; k < rank; k++) base += i0[k] * xstr[k];
-    float v;
-    if (n_lin == 0) {
-        v = x[x_off + base];
-    } else {
-        v = 0.0f;
-        for (int corner = 0; corner < (1 << n_lin); corner++) {
-            float wt = 1.0f;
-            int xi = base;
-            for (int j = 0; j < n_lin; j++) {
-                int k = lin_dim[j];
-                if (corner & (1 << j)) {
-                    wt *= w[k];
-                    xi += (i1[k] - i0[k]) * xstr[k];
-                } else {
-                    wt *= 1.0f - w[k];
-                }
-            }
-            if (wt != 0.0f) v += wt * x[x_off + xi];
+    float v = 0.0f;
+    for (int t = 0; t < combos; t++) {
+        int r = t, xi = base;
+        float wt = 1.0f;
+        for (int j = 0; j < n_res; j++) {
+            int tap = r % TAPS;
+            r /= TAPS;
+            __global const int *e = tab + ent[j];
+            xi += e[tap] * rstr[j];
+            wt *= as_float(e[TAPS + tap]);
         }
+        if (wt != 0.0f) v += wt * x[x_off + xi];
     }
     y[y_off + gid] = NG_EPI_APPLY(v, gid);
 }

@@ -2,7 +2,9 @@
  *   s = scale / sqrt(var + eps);  W' = W * s (per output channel);
  *   b' = (b - mean) * s + B. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/status.h"
 #include "passes.h"
@@ -34,10 +36,14 @@ static int bn_read(const ng_graph *g, const ng_node *bn, bn_coeffs *k) {
     return 1;
 }
 
-/* New constant named after base holding data (float32), so weights shared
- * with other nodes stay untouched. */
-static int add_const(ng_graph *g, const char *base, int rank, const int64_t *dims,
-                     const float *data) {
+/* New constant named after tensor `like` (or "bn_bias" when -1) holding data
+ * (float32), so weights shared with other nodes stay untouched. Copies what
+ * it needs from `like` first: adding a tensor may move g->tensors. */
+static int add_const(ng_graph *g, int like, int rank, const int64_t *dims_in, const float *data) {
+    char base[256];
+    int64_t dims[NNGPU_MAX_DIMS];
+    snprintf(base, sizeof base, "%s", like >= 0 ? g->tensors[like].name : "bn_bias");
+    memcpy(dims, dims_in, sizeof(int64_t) * (size_t)rank);
     int t = ng_tensor_add_unique(g, base);
     if (t < 0 || ng_tensor_set_const(g, t, NNGPU_DTYPE_FLOAT32, rank, dims, data) != NNGPU_OK)
         return -1;
@@ -60,8 +66,9 @@ static int fold_into_conv(ng_graph *g, ng_node *conv, const bn_coeffs *k) {
             nb[o] = (float)(bias * k->s[o] + k->shift[o]);
         }
         int64_t bdims[1] = {k->c};
-        int tw = add_const(g, w->name, w->rank, w->dims, nw);
-        int tb = add_const(g, b ? b->name : "bn_bias", 1, bdims, nb);
+        int w_id = conv->in[1], b_id = b ? conv->in[2] : -1;
+        int tw = add_const(g, w_id, w->rank, w->dims, nw);
+        int tb = add_const(g, b_id, 1, bdims, nb); /* w, b may move: not used below */
         ok = tw >= 0 && tb >= 0;
         if (ok && conv->n_in < 3) {
             int *in = realloc(conv->in, sizeof(int) * 3);
@@ -104,8 +111,10 @@ static int fold_into_gemm(ng_graph *g, ng_node *gemm, const bn_coeffs *k) {
             nc[o] = (float)(c * k->s[o] + k->shift[o]);
         }
         int64_t cdims[1] = {k->c};
-        int tw = add_const(g, bt->name, 2, bt->dims, nw);
-        int tc = add_const(g, ct ? ct->name : "bn_bias", 1, cdims, nc);
+        int b_id = gemm->in[1], c_id = ct ? gemm->in[2] : -1;
+        int64_t bdims[2] = {rows, cols};
+        int tw = add_const(g, b_id, 2, bdims, nw);
+        int tc = add_const(g, c_id, 1, cdims, nc); /* bt, ct may move: not used below */
         ok = tw >= 0 && tc >= 0;
         if (ok && gemm->n_in < 3) {
             int *in = realloc(gemm->in, sizeof(int) * 3);
@@ -155,6 +164,47 @@ nngpu_status ng_pass_fuse_batchnorm(ng_graph *g, ng_report *r) {
         ng_node_note_fused(prev, "BatchNormalization");
         ng_report_add(r, "fuse_batchnorm: '%s' into %s '%s'", bn->name, ng_op_name(prev->op),
                       prev->name);
+    }
+    return NNGPU_OK;
+}
+
+/* A BatchNormalization left standing becomes x * s + shift: a Mul with an
+ * Add epilogue step, which every backend runs as one elementwise kernel. */
+nngpu_status ng_pass_lower_batchnorm(ng_graph *g, ng_report *r) {
+    for (int i = 0; i < g->n_nodes; i++) {
+        ng_node *bn = &g->nodes[i];
+        if (bn->dead || bn->op != NG_OP_BATCHNORM || bn->n_in < 5 || bn->n_out > 1) continue;
+        const ng_tensor *x = ng_in(g, bn, 0);
+        if (x->dtype != NNGPU_DTYPE_FLOAT32 || x->rank < 2) continue;
+        bn_coeffs k;
+        if (!bn_read(g, bn, &k)) continue;
+        int64_t dims[NNGPU_MAX_DIMS];
+        int rank = x->rank - 1; /* [C, 1, ...] broadcasts over [N, C, ...] */
+        dims[0] = k.c;
+        for (int d = 1; d < rank; d++) dims[d] = 1;
+        float *sv = malloc(sizeof(float) * (size_t)k.c), *bv = malloc(sizeof(float) * (size_t)k.c);
+        int ok = sv && bv && x->dims[1] == k.c;
+        for (int64_t c = 0; ok && c < k.c; c++) {
+            sv[c] = (float)k.s[c];
+            bv[c] = (float)k.shift[c];
+        }
+        int ts = ok ? add_const(g, bn->in[1], rank, dims, sv) : -1;
+        int tb = ts >= 0 ? add_const(g, bn->in[2], rank, dims, bv) : -1;
+        free(sv);
+        free(bv);
+        free(k.s);
+        free(k.shift);
+        if (tb < 0) continue;
+        bn = &g->nodes[i];
+        bn->op = NG_OP_MUL;
+        bn->in[1] = ts;
+        bn->n_in = bn->n_main_inputs = 2;
+        int slot = ng_node_input_slot(bn, tb);
+        if (slot < 0) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s'", bn->name);
+        bn->epi[0] = (ng_epi_step){.op = NG_OP_ADD, .operand = slot};
+        bn->n_epi = 1;
+        ng_node_note_fused(bn, "BatchNormalization");
+        ng_report_add(r, "lower_batchnorm: '%s' as x * scale + shift", bn->name);
     }
     return NNGPU_OK;
 }

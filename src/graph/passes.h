@@ -15,6 +15,8 @@ nngpu_status ng_pass_infer_fold(ng_graph *g, int fold, ng_report *r);
 nngpu_status ng_pass_eliminate(ng_graph *g, ng_report *r);
 /* Folds BatchNormalization into the preceding Conv / Gemm. */
 nngpu_status ng_pass_fuse_batchnorm(ng_graph *g, ng_report *r);
+/* Turns remaining BatchNormalizations into Mul + Add-epilogue nodes. */
+nngpu_status ng_pass_lower_batchnorm(ng_graph *g, ng_report *r);
 /* Folds zero constant Pad of spatial dims into the following Conv / AveragePool. */
 nngpu_status ng_pass_fuse_pad(ng_graph *g, ng_report *r);
 /* Appends bias, activations, residual Adds and other elementwise consumers

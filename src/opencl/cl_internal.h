@@ -29,7 +29,7 @@ struct ng_context {
     size_t weight_bytes;
 };
 
-#define NG_CL_MAX_LAUNCHES 4
+#define NG_CL_MAX_LAUNCHES 32 /* Concat/Split run one launch per input/output */
 #define NG_CL_MAX_OWNED 16
 
 typedef struct ng_cl_launch {

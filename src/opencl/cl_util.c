@@ -41,7 +41,7 @@ int ng_cl_bcast_desc(int ro, const int64_t *od, int r, const int64_t *d, cl_int 
             if (lo < 0) lo = k;
             else if (gap) gap = 2; /* a broadcast dim between used dims */
             hi = k;
-        } else if (lo >= 0 && od[k] != 1) {
+        } else if (lo >= 0 && od[k] != 1 && !gap) {
             gap = 1;
         }
     }

@@ -40,7 +40,11 @@ nngpu_status ng_ref_reduce(const ng_graph *g, const ng_node *n, const void *cons
     for (int64_t i = 0; i < ny; i++) {
         double v = acc[i];
         if (n->op == NG_OP_REDUCEMEAN) v = per ? v / (double)per : NAN;
-        if (is_max && ng_ref_is_int(y->dtype) && per == 0) v = 0; /* empty max of ints */
+        if (is_max && ng_ref_is_int(y->dtype) && per == 0) { /* empty max of ints: the minimum */
+            ng_ref_sti(y->dtype, out[0], i, y->dtype == NNGPU_DTYPE_INT64 ? INT64_MIN : y->dtype == NNGPU_DTYPE_INT32 ? INT32_MIN
+                                            : y->dtype == NNGPU_DTYPE_INT8 ? INT8_MIN : 0);
+            continue;
+        }
         ng_ref_std(y->dtype, out[0], i, v);
     }
     free(acc);

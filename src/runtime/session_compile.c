@@ -35,6 +35,7 @@ static nngpu_status run_passes(nngpu_session *s) {
     s->folded_nodes = before - count_live(g);
     if (!(off & NNGPU_PASS_ELIMINATE)) NG_CHECK(ng_pass_eliminate(g, r));
     if (!(off & NNGPU_PASS_FUSE_BATCHNORM)) NG_CHECK(ng_pass_fuse_batchnorm(g, r));
+    NG_CHECK(ng_pass_lower_batchnorm(g, r));
     if (!(off & NNGPU_PASS_FUSE_PAD)) NG_CHECK(ng_pass_fuse_pad(g, r));
     int heavy = !(off & NNGPU_PASS_FUSE_EPILOGUE), elt = !(off & NNGPU_PASS_FUSE_ELEMENTWISE);
     if (heavy || elt) NG_CHECK(ng_pass_fuse_epilogues(g, heavy, elt, r));

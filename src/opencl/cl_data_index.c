@@ -1,0 +1,151 @@
+/* The data family's indexed ops: Gather and Pad (Resize in cl_resize.c). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cl_data.h"
+#include "core/status.h"
+
+static size_t total_of(const ng_tensor *t) { return (size_t)ng_numel(t); }
+
+/* ---- Gather ---------------------------------------------------------------- */
+
+int ng_cl_gather_supports(const ng_graph *g, const ng_node *n) {
+    const ng_tensor *x = ng_in(g, n, 0), *idx = ng_in(g, n, 1), *y = ng_out(g, n, 0);
+    if (!ng_cl_float_tensor_ok(x) || !ng_cl_float_tensor_ok(y) || !idx || x->rank < 1) return 0;
+    if (ng_axis(ng_attr_int(n, "axis", 0), x->rank) < 0) return 0;
+    if (idx->dtype != NNGPU_DTYPE_INT32 && !(idx->dtype == NNGPU_DTYPE_INT64 && idx->data))
+        return 0;
+    return ng_numel(idx) * (x->rank ? ng_numel(x) : 1) >= 0 && ng_cl_epilogue_supported(g, n);
+}
+
+nngpu_status ng_cl_gather_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
+                                  const ng_binding *bind, ng_kernel *k) {
+    const ng_tensor *x = ng_in(g, n, 0), *idx = ng_in(g, n, 1), *y = ng_out(g, n, 0);
+    int axis = ng_axis(ng_attr_int(n, "axis", 0), x->rank);
+    int64_t outer = 1, inner = 1, len = x->dims[axis], n_idx = ng_numel(idx);
+    for (int j = 0; j < axis; j++) outer *= x->dims[j];
+    for (int j = axis + 1; j < x->rank; j++) inner *= x->dims[j];
+    if (outer * n_idx * inner != ng_numel(y))
+        return ng_error(NNGPU_ERR_INVALID_ARG, "node '%s': Gather output '%s' has the wrong size",
+                        n->name, y->name);
+    cl_mem idx_mem = NULL;
+    cl_int idx_off = 0;
+    if (idx->data) { /* constant indices: checked, normalized, uploaded as int32 */
+        cl_int *v = malloc(sizeof(cl_int) * (size_t)(n_idx ? n_idx : 1));
+        if (!v) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", n->name);
+        for (int64_t j = 0; j < n_idx; j++) {
+            int64_t id = ng_const_int(idx, j);
+            if (id < 0) id += len;
+            if (id < 0 || id >= len) {
+                free(v);
+                return ng_error(NNGPU_ERR_INVALID_ARG, "node '%s': index %lld of '%s' is out of range",
+                                n->name, (long long)ng_const_int(idx, j), idx->name);
+            }
+            v[j] = (cl_int)id;
+        }
+        nngpu_status s = ng_cl_upload(c, k, v, sizeof(cl_int) * (size_t)n_idx, &idx_mem);
+        free(v);
+        NG_CHECK(s);
+    } else {
+        NG_CHECK(ng_cl_tensor_arg(c, k, g, n->in[1], bind, &idx_mem, &idx_off));
+    }
+    char opts[32];
+    snprintf(opts, sizeof opts, "-DNG_EPI=%d", n->n_epi > 0);
+    cl_kernel kern;
+    NG_CHECK(ng_cl_launch_add(c, k, "data.cl", "gather", opts, total_of(y), 0, &kern));
+    ng_cl_args a;
+    ng_cl_args_begin(&a, kern, k->node_name);
+    ng_cl_arg_tensor(&a, c, k, g, n->out[0], bind);
+    ng_cl_arg_tensor(&a, c, k, g, n->in[0], bind);
+    ng_cl_arg_mem(&a, idx_mem);
+    ng_cl_arg_int(&a, idx_off);
+    ng_cl_arg_int(&a, ng_numel(y));
+    ng_cl_arg_int(&a, n_idx ? n_idx : 1);
+    ng_cl_arg_int(&a, len);
+    ng_cl_arg_int(&a, inner);
+    ng_cl_arg_epilogue(&a, c, k, g, n, bind);
+    ng_cl_kernel_name(k, n, "gather");
+    return a.status;
+}
+
+/* ---- Pad ---------------------------------------------------------------------- */
+
+typedef struct pad_plan {
+    int64_t begin[NNGPU_MAX_DIMS];
+    int mode; /* 0 constant, 1 reflect, 2 edge */
+    float value;
+} pad_plan;
+
+static int pad_plan_of(const ng_graph *g, const ng_node *n, pad_plan *p) {
+    const ng_tensor *x = ng_in(g, n, 0), *y = ng_out(g, n, 0);
+    int r = x->rank;
+    const char *mode = ng_attr_string(n, "mode", "constant");
+    if (strcmp(mode, "constant") == 0) p->mode = 0;
+    else if (strcmp(mode, "reflect") == 0) p->mode = 1;
+    else if (strcmp(mode, "edge") == 0) p->mode = 2;
+    else return 0;
+    int64_t pads[2 * NNGPU_MAX_DIMS], axes[NNGPU_MAX_DIMS];
+    int np = ng_node_ints(g, n, n->opset < 11 ? "pads" : NULL, 1, pads, 2 * NNGPU_MAX_DIMS);
+    int na = n->opset >= 18 ? ng_node_ints(g, n, NULL, 3, axes, NNGPU_MAX_DIMS) : 0;
+    if (np < 0 || na < 0) return 0;
+    if (na == 0) {
+        na = r;
+        for (int k = 0; k < r; k++) axes[k] = k;
+    }
+    if (np != 2 * na) return 0;
+    memset(p->begin, 0, sizeof p->begin);
+    for (int j = 0; j < na; j++) {
+        int a = ng_axis(axes[j], r);
+        if (a < 0) return 0;
+        p->begin[a] = pads[j];
+    }
+    p->value = 0.0f;
+    if (n->opset < 11) {
+        p->value = ng_attr_float(n, "value", 0.0f);
+    } else {
+        const ng_tensor *v = ng_in(g, n, 2);
+        if (v && n->n_main_inputs > 2) {
+            if (!v->data || ng_numel(v) != 1) return 0;
+            p->value = (float)ng_const_double(v, 0);
+        }
+    }
+    for (int k = 0; k < r; k++)
+        if (x->dims[k] == 0 && y->dims[k] > 0 && p->mode != 0) return 0;
+    return 1;
+}
+
+int ng_cl_pad_supports(const ng_graph *g, const ng_node *n) {
+    pad_plan p;
+    const ng_tensor *x = ng_in(g, n, 0), *y = ng_out(g, n, 0);
+    return ng_cl_float_tensor_ok(x) && ng_cl_float_tensor_ok(y) && x->rank == y->rank &&
+           pad_plan_of(g, n, &p) && ng_cl_epilogue_supported(g, n);
+}
+
+nngpu_status ng_cl_pad_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
+                               const ng_binding *bind, ng_kernel *k) {
+    const ng_tensor *x = ng_in(g, n, 0), *y = ng_out(g, n, 0);
+    pad_plan p;
+    if (!pad_plan_of(g, n, &p))
+        return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s': Pad parameters must be constant", n->name);
+    if (ng_numel(y) == 0) return NNGPU_OK;
+    char opts[32];
+    snprintf(opts, sizeof opts, "-DNG_EPI=%d", n->n_epi > 0);
+    cl_kernel kern;
+    NG_CHECK(ng_cl_launch_add(c, k, "data.cl", "pad", opts, total_of(y), 0, &kern));
+    ng_cl_args a;
+    ng_cl_args_begin(&a, kern, k->node_name);
+    ng_cl_arg_tensor(&a, c, k, g, n->out[0], bind);
+    ng_cl_arg_tensor(&a, c, k, g, n->in[0], bind);
+    ng_cl_arg_int(&a, ng_numel(y));
+    ng_cl_arg_int(&a, y->rank);
+    ng_cl_arg_int8(&a, y->dims, y->rank);
+    ng_cl_arg_int8(&a, x->dims, x->rank);
+    ng_cl_arg_int8(&a, p.begin, x->rank);
+    ng_cl_arg_int(&a, p.mode);
+    ng_cl_arg_float(&a, p.value);
+    ng_cl_arg_epilogue(&a, c, k, g, n, bind);
+    static const char *names[] = {"pad_constant", "pad_reflect", "pad_edge"};
+    ng_cl_kernel_name(k, n, names[p.mode]);
+    return a.status;
+}
