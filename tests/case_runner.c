@@ -3,8 +3,9 @@
  * outputs with a normalized error bound and an elementwise tolerance.
  *
  *   case_runner --device SEL [--device SEL...] [--rtol R] [--atol A]
- *               [--max-rel-err E] [--quiet] CASE_DIR...
+ *               [--max-rel-err E] [--guard-bytes G] [--quiet] CASE_DIR...
  * A CASE_DIR without model.onnx stands for its sub-folders (sorted by name).
+ * A case's optional "tolerance" file ("RTOL ATOL") loosens --rtol/--atol for it.
  *
  * Prints one line per case and device, then "cases: P passed, F failed,
  * U unsupported"; exits 1 when any case failed, 2 on a usage error. */
@@ -26,6 +27,7 @@ typedef struct runner_config {
     const char *devices[MAX_DEVICES];
     int n_devices;
     double rtol, atol, max_rel_err;
+    size_t guard_bytes;
     int quiet;
 } runner_config;
 
@@ -163,6 +165,7 @@ static int compare_output(const runner_config *cfg, const char *name, const nngp
 /* ---- one case ------------------------------------------------------------------ */
 
 typedef struct case_data {
+    double rtol, atol; /* from the case's "tolerance" file ("RTOL ATOL"), else 0 */
     nngpu_model *model;
     int n_in, n_out;
     nngpu_tensor *inputs, *expected;
@@ -183,6 +186,16 @@ static int status_is_unsupported(nngpu_status s) { return s == NNGPU_ERR_UNSUPPO
 static int case_load(const char *dir, case_data *c, case_report *r) {
     char path[4096];
     memset(c, 0, sizeof *c);
+    snprintf(path, sizeof path, "%s/tolerance", dir);
+    FILE *tol = fopen(path, "r");
+    if (tol) {
+        int ok = fscanf(tol, "%lf %lf", &c->rtol, &c->atol) == 2 && c->rtol >= 0 && c->atol >= 0;
+        fclose(tol);
+        if (!ok) {
+            report_set(r, CASE_FAIL, "%s: want two non-negative numbers \"RTOL ATOL\"", path);
+            return -1;
+        }
+    }
     snprintf(path, sizeof path, "%s/model.onnx", dir);
     nngpu_status s = nngpu_model_load_file(path, &c->model);
     if (s != NNGPU_OK) {
@@ -237,7 +250,7 @@ static case_result case_run(const runner_config *cfg, case_data *c, const char *
                             case_report *r) {
     nngpu_options o;
     nngpu_options_init(&o);
-    o.guard_bytes = 256;
+    o.guard_bytes = cfg->guard_bytes;
     nngpu_session *sess = NULL;
     nngpu_status s = nngpu_session_create(c->model, device, &o, &sess);
     if (s != NNGPU_OK)
@@ -273,8 +286,11 @@ static case_result case_run(const runner_config *cfg, case_data *c, const char *
             report_set(r, status_is_unsupported(s) ? CASE_UNSUPPORTED : CASE_FAIL,
                        "run: %s: %s", nngpu_status_name(s), nngpu_last_error());
     }
+    runner_config case_cfg = *cfg; /* a case's own tolerance may be looser */
+    if (c->rtol > case_cfg.rtol) case_cfg.rtol = c->rtol;
+    if (c->atol > case_cfg.atol) case_cfg.atol = c->atol;
     for (int i = 0; i < c->n_out && r->result == CASE_PASS; i++)
-        compare_output(cfg, c->expected[i].name, &outs[i], &c->expected[i], r);
+        compare_output(&case_cfg, c->expected[i].name, &outs[i], &c->expected[i], r);
     for (int i = 0; i < c->n_out; i++) free(outs[i].data);
     free(outs);
     nngpu_session_destroy(sess);
@@ -345,11 +361,14 @@ static const char *case_name(const char *dir) {
 
 static void usage(FILE *f) {
     fprintf(f, "usage: case_runner --device SEL [--device SEL...] [--rtol R] [--atol A]\n"
-               "                   [--max-rel-err E] [--quiet] CASE_DIR...\n"
+               "                   [--max-rel-err E] [--guard-bytes G] [--quiet] CASE_DIR...\n"
                "  SEL: a device index, \"opencl:N\" or \"cpu\"\n"
                "  a case passes when every output has the expected dtype and shape, no NaN\n"
                "  where none is expected, and ||out-ref||/||ref|| <= E (default 1e-4) or\n"
-               "  every |out-ref| <= A + R*|ref| (defaults 1e-5, 1e-4); integers must match\n");
+               "  every |out-ref| <= A + R*|ref| (defaults 1e-5, 1e-4); integers must match\n"
+               "  G: guard bytes around every tensor, checked after each run (default 256)\n"
+               "  a CASE_DIR without model.onnx stands for its sub-folders; a case's file\n"
+               "  \"tolerance\" (\"RTOL ATOL\") loosens R and A for that case\n");
 }
 
 static int parse_double(const char *arg, const char *s, double *out) {
@@ -365,7 +384,7 @@ static int parse_double(const char *arg, const char *s, double *out) {
 }
 
 int main(int argc, char **argv) {
-    runner_config cfg = {.rtol = 1e-4, .atol = 1e-5, .max_rel_err = 1e-4};
+    runner_config cfg = {.rtol = 1e-4, .atol = 1e-5, .max_rel_err = 1e-4, .guard_bytes = 256};
     dir_list dirs = {0};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -383,6 +402,13 @@ int main(int argc, char **argv) {
                 return 2;
             }
             cfg.devices[cfg.n_devices++] = argv[++i];
+        } else if (strcmp(a, "--guard-bytes") == 0 && has_val) {
+            double g;
+            if (parse_double(a, argv[++i], &g) != 0) {
+                dir_list_free(&dirs);
+                return 2;
+            }
+            cfg.guard_bytes = (size_t)g;
         } else if ((strcmp(a, "--rtol") == 0 || strcmp(a, "--atol") == 0 ||
                     strcmp(a, "--max-rel-err") == 0) && has_val) {
             double *dst = a[2] == 'r' ? &cfg.rtol : a[2] == 'a' ? &cfg.atol : &cfg.max_rel_err;

@@ -26,6 +26,14 @@ SUPPORTED_ELEM_TYPES = {
     TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.DOUBLE, TensorProto.INT8,
     TensorProto.UINT8, TensorProto.INT32, TensorProto.INT64, TensorProto.BOOL,
 }
+# Inputs that carry parameters (shapes, axes, pads, ...) rather than data, by op;
+# nngpu wants them constant, so by default they become initializers.
+PARAM_INPUTS = {
+    "Reshape": {1}, "Slice": {1, 2, 3, 4}, "Split": {1}, "Squeeze": {1}, "Unsqueeze": {1},
+    "Pad": {1, 2, 3}, "Resize": {1, 2, 3}, "Upsample": {1}, "ReduceMean": {1},
+    "ReduceSum": {1}, "ReduceMax": {1}, "Expand": {1}, "ConstantOfShape": {0},
+    "Range": {0, 1, 2},
+}
 SUPPORTED_NP_DTYPES = {np.dtype(t) for t in (np.float32, np.float16, np.float64, np.int8,
                                              np.uint8, np.int32, np.int64, np.bool_)}
 
@@ -109,6 +117,9 @@ def skip_reason(case, ops):
             return reason
     if not case.data_sets:
         return "no data"
+    raw_in, raw_out = case.data_sets[0]
+    if len(raw_in) != len(model.graph.input) or len(raw_out) != len(model.graph.output):
+        return "data does not match graph inputs/outputs"
     inputs, outputs = case_data(case)
     for value in inputs + outputs:
         if isinstance(value, TensorProto):
@@ -117,19 +128,47 @@ def skip_reason(case, ops):
             return f"non-tensor value ({type(value).__name__})"
         if value.dtype not in SUPPORTED_NP_DTYPES:
             return f"dtype {value.dtype}"
-    if len(inputs) != len(model.graph.input) or len(outputs) != len(model.graph.output):
-        return "data does not match graph inputs/outputs"
     return None
 
 
-def write_case(case, outdir):
+def bake_params(model, inputs):
+    """Turns graph inputs used only as parameters (PARAM_INPUTS) into initializers.
+
+    Returns the new model, the remaining inputs and how many were baked."""
+    uses = {}
+    for node in model.graph.node:
+        for slot, name in enumerate(node.input):
+            uses.setdefault(name, []).append(slot in PARAM_INPUTS.get(node.op_type, ()))
+    model = onnx.ModelProto.FromString(model.SerializeToString())
+    keep_vi, keep_data, baked = [], [], 0
+    for vi, value in zip(model.graph.input, inputs):
+        if uses.get(vi.name) and all(uses[vi.name]):
+            model.graph.initializer.append(onnx.numpy_helper.from_array(value, vi.name))
+            baked += 1
+        else:
+            keep_vi.append(vi)
+            keep_data.append(value)
+    del model.graph.input[:]
+    model.graph.input.extend(keep_vi)
+    return model, keep_data, baked
+
+
+def write_case(case, outdir, bake):
+    """Writes one case; returns how many parameter inputs were baked."""
     case_dir = os.path.join(outdir, case.name)
     os.makedirs(case_dir, exist_ok=True)
-    onnx.save(case.model, os.path.join(case_dir, "model.onnx"))
     inputs, outputs = case_data(case)
+    model, baked = case.model, 0
+    if bake:
+        model, inputs, baked = bake_params(model, inputs)
+    onnx.save(model, os.path.join(case_dir, "model.onnx"))
+    # The case's own tolerance (ONNX's runner: rtol 1e-3, atol 1e-7), read by case_runner.
+    with open(os.path.join(case_dir, "tolerance"), "w", encoding="ascii") as f:
+        f.write(f"{case.rtol!r} {case.atol!r}\n")
     for kind, values in (("input", inputs), ("output", outputs)):
         for i, value in enumerate(values):
-            np.save(os.path.join(case_dir, f"{kind}_{i}.npy"), np.ascontiguousarray(value))
+            np.save(os.path.join(case_dir, f"{kind}_{i}.npy"), np.asarray(value, order="C"))
+    return baked
 
 
 def collect_cases():
@@ -146,11 +185,13 @@ def main():
     ap.add_argument("--ops-def", default=os.path.join(root, "src", "graph", "ops.def"))
     ap.add_argument("--filter", default=None, help="regex: only cases whose name matches")
     ap.add_argument("--verbose", action="store_true", help="list every skipped case")
+    ap.add_argument("--dynamic-params", action="store_true",
+                    help="keep shape/axes/pads inputs as graph inputs instead of initializers")
     args = ap.parse_args()
 
     ops = read_ops(args.ops_def)
     pattern = re.compile(args.filter) if args.filter else None
-    written, skipped = 0, collections.Counter()
+    written, baked_cases, skipped = 0, 0, collections.Counter()
     os.makedirs(args.outdir, exist_ok=True)
     for case in collect_cases():
         if case.kind != "node" or (pattern and not pattern.search(case.name)):
@@ -161,11 +202,12 @@ def main():
             if args.verbose:
                 print(f"skip {case.name}: {reason}")
             continue
-        write_case(case, args.outdir)
+        baked_cases += write_case(case, args.outdir, not args.dynamic_params) > 0
         written += 1
 
     print(f"node cases: {written} written, {sum(skipped.values())} skipped "
-          f"({len(ops)} ops in {os.path.relpath(args.ops_def, root)})")
+          f"({len(ops)} ops in {os.path.relpath(args.ops_def, root)}); "
+          f"{baked_cases} with parameter inputs made initializers")
     for reason, count in skipped.most_common():
         print(f"  skipped {count:4d}: {reason}")
     return 0 if written else 1

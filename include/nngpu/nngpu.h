@@ -156,14 +156,21 @@ nngpu_status nngpu_model_set_input_shape(nngpu_model *m, const char *name, int r
                                          const int64_t *dims);
 
 /* A host tensor: data is owned by the caller. */
-typedef struct nngpu_tensor {
+typedef struct nngpu_tensor nngpu_tensor;
+
+/* Turns a graph input into a constant with the given value (copied), for
+ * inputs that are really parameters (shapes, axes, pads, indices): shapes
+ * then resolve at session creation. Before nngpu_session_create. */
+nngpu_status nngpu_model_freeze_input(nngpu_model *m, const nngpu_tensor *value);
+
+struct nngpu_tensor {
     const char *name;
     nngpu_dtype dtype;
     int rank;
     int64_t dims[NNGPU_MAX_DIMS];
     void *data;
     size_t size_bytes; /* capacity of data (outputs) or its size (inputs) */
-} nngpu_tensor;
+};
 
 /* Runs the session. Inputs are matched by name; every graph input must be
  * given with the shape the session was created for. Outputs are filled in

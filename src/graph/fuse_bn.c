@@ -127,10 +127,12 @@ static int fold_into_gemm(ng_graph *g, ng_node *gemm, const bn_coeffs *k) {
         if (ok) {
             gemm->in[1] = tw;
             gemm->in[2] = tc;
+            /* one at a time: adding an attribute may move gemm->attrs */
             ng_attr *a = ng_node_add_attr(gemm, "alpha", NG_ATTR_FLOAT);
-            ng_attr *b = ng_node_add_attr(gemm, "beta", NG_ATTR_FLOAT);
+            if (a) a->f = 1.0f;
+            ng_attr *b = a ? ng_node_add_attr(gemm, "beta", NG_ATTR_FLOAT) : NULL;
+            if (b) b->f = 1.0f;
             ok = a && b;
-            if (ok) a->f = b->f = 1.0f;
         }
     }
     free(nw);

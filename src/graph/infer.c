@@ -27,6 +27,7 @@ static int is_float(nngpu_dtype t) {
 
 /* Input i, required: must exist and have a known shape. */
 static nngpu_status need(const ng_graph *g, const ng_node *n, int i, const ng_tensor **t) {
+    *t = NULL;
     const ng_tensor *x = i < n->n_main_inputs ? ng_in(g, n, i) : NULL;
     if (!x) return nerr(n, NNGPU_ERR_INVALID_ARG, "missing required input %d", i);
     if (x->rank < 0)
@@ -707,7 +708,7 @@ nngpu_status ng_infer_pad(const ng_graph *g, const ng_node *n, int64_t *pb, int6
         *value = ng_attr_float(n, "value", 0.0f);
     } else {
         NG_CHECK(ints(g, n, NULL, 1, "pads", p, 2 * MAXD, &c));
-        double v[1];
+        double v[1] = {0.0};
         int cv = const_doubles(g, n, 2, v, 1);
         if (cv < 0) return nerr(n, NNGPU_ERR_UNSUPPORTED, "constant_value input '%s' is not constant", ng_in(g, n, 2)->name);
         if (cv == 1) *value = v[0];

@@ -141,3 +141,32 @@ nngpu_status nngpu_model_set_input_shape(nngpu_model *m, const char *name, int r
     m->shape_set[k] = 1;
     return NNGPU_OK;
 }
+
+nngpu_status nngpu_model_freeze_input(nngpu_model *m, const nngpu_tensor *value) {
+    ng_graph *g = m->g;
+    int t = value && value->name ? ng_tensor_find(g, value->name) : -1;
+    int k = 0;
+    while (k < g->n_inputs && g->inputs[k] != t) k++;
+    if (t < 0 || k == g->n_inputs)
+        return ng_error(NNGPU_ERR_NOT_FOUND, "model has no input '%s'",
+                        value && value->name ? value->name : "(null)");
+    const ng_tensor *x = &g->tensors[t];
+    if (value->dtype != x->dtype || value->rank != x->rank)
+        return ng_error(NNGPU_ERR_INVALID_ARG, "input '%s': a %s tensor of rank %d is needed",
+                        x->name, nngpu_dtype_name(x->dtype), x->rank);
+    size_t count = 1;
+    for (int i = 0; i < value->rank; i++) count *= (size_t)value->dims[i];
+    if (!value->data || value->size_bytes < count * nngpu_dtype_size(value->dtype))
+        return ng_error(NNGPU_ERR_INVALID_ARG, "input '%s': too little data", x->name);
+    NG_CHECK(ng_tensor_set_const(g, t, value->dtype, value->rank, value->dims, value->data));
+    g->tensors[t].is_input = 0;
+    for (int i = k + 1; i < g->n_inputs; i++) {
+        g->inputs[i - 1] = g->inputs[i];
+        if (m->shapes) {
+            memcpy(m->shapes[i - 1], m->shapes[i], sizeof m->shapes[i]);
+            m->shape_set[i - 1] = m->shape_set[i];
+        }
+    }
+    g->n_inputs--;
+    return NNGPU_OK;
+}

@@ -154,20 +154,26 @@ static nngpu_status run_on_cpu(nngpu_session *s, const ng_node *n) {
     return st;
 }
 
+static nngpu_status check_node_guards(nngpu_session *s, const ng_node *n);
+static nngpu_status poison_node_outputs(nngpu_session *s, const ng_node *n);
+
 static nngpu_status run_steps(nngpu_session *s) {
     const ng_backend *be = s->dev ? s->dev->backend : NULL;
     for (int i = 0; i < s->n_steps; i++) {
         ng_step *st = &s->steps[i];
         const ng_node *n = &s->g->nodes[st->node];
         if (st->is_view) continue;
+        if (s->opts.guard_bytes) NG_CHECK(poison_node_outputs(s, n));
         if (st->on_cpu) {
             if (be) NG_CHECK(be->finish(s->ctx));
             nngpu_status r = run_on_cpu(s, n);
             if (r != NNGPU_OK) return r;
+            if (s->opts.guard_bytes) NG_CHECK(check_node_guards(s, n));
             continue;
         }
         nngpu_status r = be->kernel_enqueue(s->ctx, st->kernel);
         if (r != NNGPU_OK) return ng_error_context(r, "running node '%s'", n->name);
+        if (s->opts.guard_bytes) NG_CHECK(check_node_guards(s, n));
     }
     if (be) {
         nngpu_status r = be->finish(s->ctx);
@@ -189,27 +195,57 @@ static nngpu_status poison(nngpu_session *s) {
     return st;
 }
 
-/* Every tensor's guard bytes must still hold the poison. */
-static nngpu_status check_guards(nngpu_session *s) {
-    unsigned char *p = malloc(s->arena_size);
-    if (!p) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "checking guard bytes");
-    nngpu_status st = ng_session_read(s, 0, s->arena_size, p);
+/* Tensor t's guard bytes must still hold the poison. Checked right after its
+ * producer ran (and for graph outputs after the run): with a shared arena a
+ * later tensor may legitimately reuse the space of a dead one, guards included. */
+static nngpu_status check_guard(nngpu_session *s, int t) {
     const ng_graph *g = s->g;
+    const ng_tensor *x = &g->tensors[t];
     size_t gb = s->opts.guard_bytes;
-    for (int t = 0; t < g->n_tensors && st == NNGPU_OK; t++) {
-        const ng_tensor *x = &g->tensors[t];
-        if (!s->planned[t] || x->view_of >= 0) continue;
-        size_t end = x->offset + ng_nbytes(x);
-        for (size_t i = 0; i < gb && st == NNGPU_OK; i++) {
-            if (p[x->offset - 1 - i] != POISON || p[end + i] != POISON)
-                st = ng_error(NNGPU_ERR_INTERNAL,
-                              "guard bytes around tensor '%s' were overwritten (a kernel wrote "
-                              "out of bounds; producer: node '%s')",
-                              x->name, x->producer >= 0 ? g->nodes[x->producer].name : "input");
-        }
-    }
+    if (!gb || !s->planned[t] || x->view_of >= 0 || x->data) return NNGPU_OK;
+    unsigned char *p = malloc(2 * gb);
+    if (!p) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "checking guard bytes");
+    nngpu_status st = ng_session_read(s, x->offset - gb, gb, p);
+    if (st == NNGPU_OK) st = ng_session_read(s, x->offset + ng_nbytes(x), gb, p + gb);
+    for (size_t i = 0; i < 2 * gb && st == NNGPU_OK; i++)
+        if (p[i] != POISON)
+            st = ng_error(NNGPU_ERR_INTERNAL,
+                          "guard bytes %s tensor '%s' were overwritten (a kernel wrote out of "
+                          "bounds; producer: node '%s')",
+                          i < gb ? "before" : "after", x->name,
+                          x->producer >= 0 ? g->nodes[x->producer].name : "input");
     free(p);
     return st;
+}
+
+/* Before a node runs: its outputs and their guards hold the poison again (the
+ * space may have held a dead tensor), so unwritten elements read as NaN. */
+static nngpu_status poison_node_outputs(nngpu_session *s, const ng_node *n) {
+    const ng_graph *g = s->g;
+    size_t gb = s->opts.guard_bytes;
+    for (int k = 0; k < n->n_out; k++) {
+        int t = n->out[k];
+        if (t < 0 || !s->planned[t] || g->tensors[t].view_of >= 0 || g->tensors[t].data) continue;
+        size_t bytes = ng_nbytes(&g->tensors[t]) + 2 * gb;
+        unsigned char *p = malloc(bytes);
+        if (!p) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "poisoning tensor '%s'", g->tensors[t].name);
+        memset(p, POISON, bytes);
+        nngpu_status st = ng_session_write(s, g->tensors[t].offset - gb, bytes, p);
+        free(p);
+        NG_CHECK(st);
+    }
+    return NNGPU_OK;
+}
+
+static nngpu_status check_node_guards(nngpu_session *s, const ng_node *n) {
+    for (int k = 0; k < n->n_out; k++)
+        if (n->out[k] >= 0) NG_CHECK(check_guard(s, n->out[k]));
+    return NNGPU_OK;
+}
+
+static nngpu_status check_output_guards(nngpu_session *s) {
+    for (int k = 0; k < s->g->n_outputs; k++) NG_CHECK(check_guard(s, s->g->outputs[k]));
+    return NNGPU_OK;
 }
 
 static nngpu_status read_outputs(nngpu_session *s, int n, nngpu_tensor *outputs) {
@@ -240,7 +276,7 @@ nngpu_status nngpu_session_run(nngpu_session *s, int n_inputs, const nngpu_tenso
     if (s->opts.guard_bytes) NG_CHECK(poison(s));
     NG_CHECK(write_inputs(s, n_inputs, inputs));
     NG_CHECK(run_steps(s));
-    if (s->opts.guard_bytes) NG_CHECK(check_guards(s));
+    if (s->opts.guard_bytes) NG_CHECK(check_output_guards(s));
     return read_outputs(s, n_outputs, outputs);
 }
 
