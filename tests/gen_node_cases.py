@@ -6,7 +6,9 @@ graph-input order) and output_<i>.npy (expected, in graph-output order), the
 layout tests/case_runner.c reads. The op list is parsed from src/graph/ops.def.
 Cases are skipped (and counted per reason) when their model uses an op outside
 the list or a non-default domain, runs in training mode, or carries a dtype or
-value kind nngpu has no type for.
+value kind nngpu has no type for. Graph inputs that only feed parameter slots
+(shape, axes, pads, sizes, ...) become initializers unless --dynamic-params,
+and each case records ONNX's tolerance in a "tolerance" file ("RTOL ATOL").
 """
 import argparse
 import collections

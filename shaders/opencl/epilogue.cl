@@ -32,7 +32,8 @@ enum ng_cl_meta_layout {
     NG_META_MAX_STEPS = 8,
     NG_META_SIZE = 74
 };
-enum ng_cl_index_mode { NG_IDX_SAME = 0, NG_IDX_BLOCK = 1, NG_IDX_GENERIC = 2 };
+/* NG_IDX_SCALAR (j = 0) only in compiled-in epilogues (EPI_MODE<j>). */
+enum ng_cl_index_mode { NG_IDX_SAME = 0, NG_IDX_BLOCK = 1, NG_IDX_GENERIC = 2, NG_IDX_SCALAR = 3 };
 
 #ifndef NG_CL_HOST
 
@@ -92,9 +93,67 @@ int ng_bcast_index(int i, __constant int *meta, __constant int *d) {
     return j;
 }
 
-/* Applies the node's epilogue steps to y, the value at output index i. */
+/* The node's epilogue, applied to y, the value at output index i.
+ * Compiled in (the host's ng_cl_epilogue_options): EPI_N steps, step s
+ * being EPI_OP<s> (op code), EPI_SLOT<s> (operand slot 0/1, -1 unary),
+ * EPI_FIRST<s> (operand_first), EPI_A<s>/EPI_B<s> (alpha/beta); slot j's
+ * indexing is EPI_MODE<j> (ng_cl_index_mode). Everything is a constant, so
+ * the steps unroll into straight-line code; only operand sizes/strides come
+ * from epi_meta at run time. Without EPI_N (families not yet passing the
+ * options) the same steps are read from epi_meta and interpreted. */
+int ng_epi_index(int i, __constant int *meta, int slot, int mode) {
+    __constant int *d = meta + NG_META_OPND + slot * NG_META_OPND_SIZE;
+    if (mode == NG_IDX_SAME) return i;
+    if (mode == NG_IDX_SCALAR) return 0;
+    if (mode == NG_IDX_BLOCK) return (i / d[1]) % d[2];
+    return ng_bcast_index(i, meta, d);
+}
+
+#define NG_EPI_OPERAND(slot, i)                                                                \
+    ((slot) == 0 ? epi_a[epi_a_off + ng_epi_index((i), epi_meta, 0, EPI_MODE0)]               \
+                 : epi_b[epi_b_off + ng_epi_index((i), epi_meta, 1, EPI_MODE1)])
+#define NG_EPI_STEP(s)                                                                         \
+    if (EPI_SLOT##s < 0) {                                                                     \
+        y = ng_unary(EPI_OP##s, y, EPI_A##s, EPI_B##s);                                        \
+    } else {                                                                                   \
+        const float v = NG_EPI_OPERAND(EPI_SLOT##s, i);                                        \
+        y = EPI_FIRST##s ? ng_binary(EPI_OP##s, v, y) : ng_binary(EPI_OP##s, y, v);            \
+    }
+
 float ng_epilogue(float y, int i, __constant int *epi_meta, __global const float *epi_a,
                   int epi_a_off, __global const float *epi_b, int epi_b_off) {
+#ifdef EPI_N
+#ifndef EPI_MODE0
+#define EPI_MODE0 NG_IDX_SAME
+#endif
+#ifndef EPI_MODE1
+#define EPI_MODE1 NG_IDX_SAME
+#endif
+#if EPI_N > 0
+    NG_EPI_STEP(0)
+#endif
+#if EPI_N > 1
+    NG_EPI_STEP(1)
+#endif
+#if EPI_N > 2
+    NG_EPI_STEP(2)
+#endif
+#if EPI_N > 3
+    NG_EPI_STEP(3)
+#endif
+#if EPI_N > 4
+    NG_EPI_STEP(4)
+#endif
+#if EPI_N > 5
+    NG_EPI_STEP(5)
+#endif
+#if EPI_N > 6
+    NG_EPI_STEP(6)
+#endif
+#if EPI_N > 7
+    NG_EPI_STEP(7)
+#endif
+#else
     int n = epi_meta[NG_META_NSTEPS];
     for (int s = 0; s < n; s++) {
         __constant int *st = epi_meta + NG_META_STEPS + s * NG_META_STEP_SIZE;
@@ -107,6 +166,7 @@ float ng_epilogue(float y, int i, __constant int *epi_meta, __global const float
             y = st[2] ? ng_binary(st[0], v, y) : ng_binary(st[0], y, v);
         }
     }
+#endif
     return y;
 }
 

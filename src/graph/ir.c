@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/half.h"
 #include "core/namemap.h"
 #include "core/status.h"
 
@@ -218,6 +219,7 @@ int64_t ng_const_int(const ng_tensor *t, int64_t i) {
     case NNGPU_DTYPE_BOOL: return ((const uint8_t *)t->data)[i];
     case NNGPU_DTYPE_FLOAT32: return (int64_t)((const float *)t->data)[i];
     case NNGPU_DTYPE_FLOAT64: return (int64_t)((const double *)t->data)[i];
+    case NNGPU_DTYPE_FLOAT16: return (int64_t)ng_half_to_float(((const uint16_t *)t->data)[i]);
     default: return 0;
     }
 }
@@ -226,6 +228,7 @@ double ng_const_double(const ng_tensor *t, int64_t i) {
     switch (t->dtype) {
     case NNGPU_DTYPE_FLOAT32: return ((const float *)t->data)[i];
     case NNGPU_DTYPE_FLOAT64: return ((const double *)t->data)[i];
+    case NNGPU_DTYPE_FLOAT16: return ng_half_to_float(((const uint16_t *)t->data)[i]);
     default: return (double)ng_const_int(t, i);
     }
 }

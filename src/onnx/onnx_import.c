@@ -35,7 +35,7 @@ static nngpu_status read_opset(const Onnx__ModelProto *m, int *opset) {
     if (v < NG_ONNX_OPSET_MIN || v > NG_ONNX_OPSET_NEWEST)
         return ng_error(NNGPU_ERR_UNSUPPORTED, "opset %lld is not supported (supported: %d..%d)",
                         (long long)v, NG_ONNX_OPSET_MIN, NG_ONNX_OPSET_MAX);
-    if (v > NG_ONNX_OPSET_MAX)
+    if (v > NG_ONNX_OPSET_MAX && getenv("NNGPU_VERBOSE"))
         fprintf(stderr, "nngpu: warning: opset %lld is newer than %d, the newest nngpu was "
                         "checked against; loading it as if ops were unchanged\n",
                 (long long)v, NG_ONNX_OPSET_MAX);

@@ -179,9 +179,10 @@ static nngpu_status conv_prepare(ng_context *c, const ng_graph *g, const ng_node
     else
         bias = wmem;
 
-    char popts[300], opts[400];
+    char popts[300], eopts[1024], opts[1400];
     ng_cl_params_options(&p, popts, sizeof popts);
-    snprintf(opts, sizeof opts, "%s -DHAS_BIAS=%d -DNG_EPI=%d", popts, cg.bias >= 0, n->n_epi > 0);
+    ng_cl_epilogue_options(g, n, eopts, sizeof eopts);
+    snprintf(opts, sizeof opts, "%s -DHAS_BIAS=%d %s", popts, cg.bias >= 0, eopts);
     const char *kname = depthwise ? "conv2d_depthwise" : "conv2d_direct";
     cl_kernel kern;
     NG_CHECK(ng_cl_kernel_create(c, "conv.cl", kname, opts, &kern));

@@ -1,6 +1,7 @@
 /* Fused epilogues: the op-code mapping, what the meta encoding can express,
  * building the meta buffer and binding the operand tensors. */
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cl_util.h"
@@ -140,4 +141,39 @@ void ng_cl_epilogue_name(const ng_node *n, char *name, size_t cap) {
         for (const char *p = op; *p; p++) name[len++] = (char)tolower((unsigned char)*p);
         name[len] = '\0';
     }
+}
+
+void ng_cl_epilogue_options(const ng_graph *g, const ng_node *n, char *buf, size_t cap) {
+    int slot_of_step[NG_MAX_EPI], slot_input[2] = {-1, -1};
+    int n_slots = -1;
+    const ng_tensor *y = n ? ng_out(g, n, 0) : NULL;
+    if (n && n->n_epi > 0 && n->n_epi <= NG_META_MAX_STEPS && ng_cl_float_tensor_ok(y))
+        n_slots = epi_slots(g, n, slot_of_step, slot_input);
+    if (n_slots < 0) { /* no steps, or unsupported (ng_cl_epilogue_args reports it) */
+        snprintf(buf, cap, "-DNG_EPI=%d", n && n->n_epi > 0);
+        return;
+    }
+    size_t len = 0;
+#define PUT(...)                                                                              \
+    do {                                                                                      \
+        int w_ = snprintf(buf + len, len < cap ? cap - len : 0, __VA_ARGS__);                 \
+        if (w_ > 0) len += (size_t)w_;                                                        \
+    } while (0)
+    PUT("-DNG_EPI=1 -DEPI_N=%d", n->n_epi);
+    for (int j = 0; j < n_slots; j++) {
+        const ng_tensor *t = ng_in(g, n, slot_input[j]);
+        cl_int desc[NG_META_OPND_SIZE];
+        ng_cl_bcast_desc(y->rank, y->dims, t->rank, t->dims, desc);
+        int mode = desc[0] == NG_IDX_BLOCK && desc[2] == 1 ? NG_IDX_SCALAR : desc[0];
+        PUT(" -DEPI_MODE%d=%d", j, mode);
+    }
+    for (int s = 0; s < n->n_epi; s++) {
+        const ng_epi_step *st = &n->epi[s];
+        PUT(" -DEPI_OP%d=%d -DEPI_SLOT%d=%d -DEPI_FIRST%d=%d", s, (int)ng_cl_opcode_of(st->op), s,
+            slot_of_step[s], s, st->operand_first);
+        PUT(" -DEPI_A%d=as_float(0x%08xu) -DEPI_B%d=as_float(0x%08xu)", s,
+            (unsigned)float_bits(st->alpha), s, (unsigned)float_bits(st->beta));
+    }
+#undef PUT
+    if (len >= cap && cap > 0) buf[0] = '\0'; /* callers size buf; never a cut option */
 }

@@ -228,9 +228,10 @@ static nngpu_status prepare_clblast(ng_context *c, const ng_graph *g, const ng_n
 static nngpu_status prepare_tiled(ng_context *c, const ng_graph *g, const ng_node *n,
                                   const ng_binding *bind, ng_kernel *k, const gemm_shape *s,
                                   ng_params *p, int ta, int tb, int ty, int tc) {
-    char opts[512], popts[400];
+    char opts[1500], popts[400], eopts[1024];
     ng_cl_params_options(p, popts, sizeof popts);
-    snprintf(opts, sizeof opts, "%s -DHAS_C=%d -DNG_EPI=%d", popts, s->has_c, n->n_epi > 0);
+    ng_cl_epilogue_options(g, n, eopts, sizeof eopts);
+    snprintf(opts, sizeof opts, "%s -DHAS_C=%d %s", popts, s->has_c, eopts);
     cl_kernel kern;
     NG_CHECK(ng_cl_kernel_create(c, "gemm.cl", "gemm_tiled", opts, &kern));
     ng_cl_launch *l = &k->launch[k->n_launches++];

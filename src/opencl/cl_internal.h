@@ -110,6 +110,12 @@ nngpu_status ng_cl_epilogue_args(ng_context *c, ng_kernel *k, const ng_graph *g,
                                  const ng_node *n, const ng_binding *bind, cl_kernel kern,
                                  cl_uint first_arg);
 int ng_cl_epilogue_supported(const ng_graph *g, const ng_node *n);
+/* Build options compiling n's epilogue into the kernel ("-DNG_EPI=1
+ * -DEPI_N=.. -DEPI_OP0=.."; "-DNG_EPI=0" without steps), so each distinct
+ * epilogue is its own program and unrolls to straight-line code. Kernels
+ * built without it interpret the steps from the meta buffer. cap >= 1024
+ * holds any epilogue. */
+void ng_cl_epilogue_options(const ng_graph *g, const ng_node *n, char *buf, size_t cap);
 /* Appends "+bias+relu"-style text for the node's epilogue to name. */
 void ng_cl_epilogue_name(const ng_node *n, char *name, size_t cap);
 

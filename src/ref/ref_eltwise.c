@@ -45,7 +45,7 @@ nngpu_status ng_ref_unary_op(const ng_graph *g, const ng_node *n, const void *co
             case NG_OP_NEG: v = (int64_t)(0 - (uint64_t)v); break;
             case NG_OP_ABS: v = v < 0 ? (int64_t)(0 - (uint64_t)v) : v; break;
             case NG_OP_RELU: v = v < 0 ? 0 : v; break;
-            case NG_OP_CLIP: v = v < imin ? imin : v > imax ? imax : v; break;
+            case NG_OP_CLIP: v = v < imin ? imin : v, v = v > imax ? imax : v; break;
             default: break;
             }
             ng_ref_sti(y->dtype, out[0], i, v);

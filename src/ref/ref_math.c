@@ -31,7 +31,10 @@ float ng_ref_unary(ng_op op, float x, float alpha, float beta) {
     case NG_OP_RECIPROCAL: return 1.0f / x;
     case NG_OP_RELU: return x < 0 ? 0.0f : x;
     case NG_OP_LEAKYRELU: return x < 0 ? alpha * x : x;
-    case NG_OP_CLIP: return x < alpha ? alpha : x > beta ? beta : x;
+    case NG_OP_CLIP: { /* min(max(x, lo), hi): min > max gives max */
+        float v = x < alpha ? alpha : x;
+        return v > beta ? beta : v;
+    }
     case NG_OP_SIGMOID: return sigmoid(x);
     case NG_OP_HARDSIGMOID: {
         float y = alpha * x + beta;

@@ -154,97 +154,71 @@ static nngpu_status run_on_cpu(nngpu_session *s, const ng_node *n) {
     return st;
 }
 
-static nngpu_status check_node_guards(nngpu_session *s, const ng_node *n);
-static nngpu_status poison_node_outputs(nngpu_session *s, const ng_node *n);
+/* Checked runs (options.guard_bytes): before each step its outputs and the
+ * guard bytes around them are poisoned; after it the guards must still hold
+ * the poison. Per step, because planned tensors share memory over time. */
+static nngpu_status poison_outputs(nngpu_session *s, const ng_node *n, unsigned char **scratch,
+                                   size_t *cap) {
+    size_t gb = s->opts.guard_bytes;
+    for (int k = 0; k < n->n_out; k++) {
+        const ng_tensor *t = ng_out(s->g, n, k);
+        if (!t || !s->planned[n->out[k]] || t->view_of >= 0) continue;
+        size_t span = ng_nbytes(t) + 2 * gb;
+        if (span > *cap) {
+            unsigned char *p = realloc(*scratch, span);
+            if (!p) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "guard bytes");
+            *scratch = p;
+            *cap = span;
+        }
+        memset(*scratch, POISON, span);
+        NG_CHECK(ng_session_write(s, t->offset - gb, span, *scratch));
+    }
+    return NNGPU_OK;
+}
+
+static nngpu_status check_output_guards(nngpu_session *s, const ng_node *n, unsigned char *scratch) {
+    size_t gb = s->opts.guard_bytes;
+    for (int k = 0; k < n->n_out; k++) {
+        const ng_tensor *t = ng_out(s->g, n, k);
+        if (!t || !s->planned[n->out[k]] || t->view_of >= 0) continue;
+        size_t bytes = ng_nbytes(t);
+        NG_CHECK(ng_session_read(s, t->offset - gb, bytes + 2 * gb, scratch));
+        for (size_t i = 0; i < gb; i++)
+            if (scratch[i] != POISON || scratch[gb + bytes + i] != POISON)
+                return ng_error(NNGPU_ERR_INTERNAL,
+                                "node '%s' wrote outside its output '%s' (guard bytes %s it "
+                                "were overwritten)",
+                                n->name, t->name, scratch[i] != POISON ? "before" : "after");
+    }
+    return NNGPU_OK;
+}
 
 static nngpu_status run_steps(nngpu_session *s) {
     const ng_backend *be = s->dev ? s->dev->backend : NULL;
-    for (int i = 0; i < s->n_steps; i++) {
+    int checked = s->opts.guard_bytes > 0;
+    unsigned char *scratch = NULL;
+    size_t cap = 0;
+    nngpu_status r = NNGPU_OK;
+    for (int i = 0; i < s->n_steps && r == NNGPU_OK; i++) {
         ng_step *st = &s->steps[i];
         const ng_node *n = &s->g->nodes[st->node];
         if (st->is_view) continue;
-        if (s->opts.guard_bytes) NG_CHECK(poison_node_outputs(s, n));
+        if (checked && (r = poison_outputs(s, n, &scratch, &cap)) != NNGPU_OK) break;
         if (st->on_cpu) {
-            if (be) NG_CHECK(be->finish(s->ctx));
-            nngpu_status r = run_on_cpu(s, n);
-            if (r != NNGPU_OK) return r;
-            if (s->opts.guard_bytes) NG_CHECK(check_node_guards(s, n));
-            continue;
+            if (be && (r = be->finish(s->ctx)) != NNGPU_OK) break;
+            r = run_on_cpu(s, n);
+        } else {
+            r = be->kernel_enqueue(s->ctx, st->kernel);
+            if (r != NNGPU_OK) r = ng_error_context(r, "running node '%s'", n->name);
+            else if (checked) r = be->finish(s->ctx);
         }
-        nngpu_status r = be->kernel_enqueue(s->ctx, st->kernel);
-        if (r != NNGPU_OK) return ng_error_context(r, "running node '%s'", n->name);
-        if (s->opts.guard_bytes) NG_CHECK(check_node_guards(s, n));
+        if (r == NNGPU_OK && checked) r = check_output_guards(s, n, scratch);
     }
-    if (be) {
-        nngpu_status r = be->finish(s->ctx);
-        if (r != NNGPU_OK) return r;
-        for (int i = 0; i < s->n_steps; i++)
-            if (s->steps[i].kernel)
-                s->steps[i].time_ms = be->kernel_time_ms(s->ctx, s->steps[i].kernel);
-    }
-    return NNGPU_OK;
-}
-
-/* Poisons the arena (guards included) before a checked run. */
-static nngpu_status poison(nngpu_session *s) {
-    unsigned char *p = malloc(s->arena_size);
-    if (!p) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "poisoning the arena");
-    memset(p, POISON, s->arena_size);
-    nngpu_status st = ng_session_write(s, 0, s->arena_size, p);
-    free(p);
-    return st;
-}
-
-/* Tensor t's guard bytes must still hold the poison. Checked right after its
- * producer ran (and for graph outputs after the run): with a shared arena a
- * later tensor may legitimately reuse the space of a dead one, guards included. */
-static nngpu_status check_guard(nngpu_session *s, int t) {
-    const ng_graph *g = s->g;
-    const ng_tensor *x = &g->tensors[t];
-    size_t gb = s->opts.guard_bytes;
-    if (!gb || !s->planned[t] || x->view_of >= 0 || x->data) return NNGPU_OK;
-    unsigned char *p = malloc(2 * gb);
-    if (!p) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "checking guard bytes");
-    nngpu_status st = ng_session_read(s, x->offset - gb, gb, p);
-    if (st == NNGPU_OK) st = ng_session_read(s, x->offset + ng_nbytes(x), gb, p + gb);
-    for (size_t i = 0; i < 2 * gb && st == NNGPU_OK; i++)
-        if (p[i] != POISON)
-            st = ng_error(NNGPU_ERR_INTERNAL,
-                          "guard bytes %s tensor '%s' were overwritten (a kernel wrote out of "
-                          "bounds; producer: node '%s')",
-                          i < gb ? "before" : "after", x->name,
-                          x->producer >= 0 ? g->nodes[x->producer].name : "input");
-    free(p);
-    return st;
-}
-
-/* Before a node runs: its outputs and their guards hold the poison again (the
- * space may have held a dead tensor), so unwritten elements read as NaN. */
-static nngpu_status poison_node_outputs(nngpu_session *s, const ng_node *n) {
-    const ng_graph *g = s->g;
-    size_t gb = s->opts.guard_bytes;
-    for (int k = 0; k < n->n_out; k++) {
-        int t = n->out[k];
-        if (t < 0 || !s->planned[t] || g->tensors[t].view_of >= 0 || g->tensors[t].data) continue;
-        size_t bytes = ng_nbytes(&g->tensors[t]) + 2 * gb;
-        unsigned char *p = malloc(bytes);
-        if (!p) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "poisoning tensor '%s'", g->tensors[t].name);
-        memset(p, POISON, bytes);
-        nngpu_status st = ng_session_write(s, g->tensors[t].offset - gb, bytes, p);
-        free(p);
-        NG_CHECK(st);
-    }
-    return NNGPU_OK;
-}
-
-static nngpu_status check_node_guards(nngpu_session *s, const ng_node *n) {
-    for (int k = 0; k < n->n_out; k++)
-        if (n->out[k] >= 0) NG_CHECK(check_guard(s, n->out[k]));
-    return NNGPU_OK;
-}
-
-static nngpu_status check_output_guards(nngpu_session *s) {
-    for (int k = 0; k < s->g->n_outputs; k++) NG_CHECK(check_guard(s, s->g->outputs[k]));
+    free(scratch);
+    if (r != NNGPU_OK || !be) return r;
+    NG_CHECK(be->finish(s->ctx));
+    for (int i = 0; i < s->n_steps; i++)
+        if (s->steps[i].kernel) s->steps[i].time_ms = be->kernel_time_ms(s->ctx, s->steps[i].kernel);
     return NNGPU_OK;
 }
 
@@ -273,10 +247,8 @@ static nngpu_status read_outputs(nngpu_session *s, int n, nngpu_tensor *outputs)
 nngpu_status nngpu_session_run(nngpu_session *s, int n_inputs, const nngpu_tensor *inputs,
                                int n_outputs, nngpu_tensor *outputs) {
     if (!s) return ng_error(NNGPU_ERR_INVALID_ARG, "nngpu_session_run: NULL session");
-    if (s->opts.guard_bytes) NG_CHECK(poison(s));
     NG_CHECK(write_inputs(s, n_inputs, inputs));
     NG_CHECK(run_steps(s));
-    if (s->opts.guard_bytes) NG_CHECK(check_output_guards(s));
     return read_outputs(s, n_outputs, outputs);
 }
 
