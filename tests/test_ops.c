@@ -26,8 +26,8 @@ static void conv_random(conv_cfg *c, int force_depthwise) {
     c->kh = kern[ki][0];
     c->kw = kern[ki][1];
     c->n = th_randint(1, 2);
-    int mode = force_depthwise ? 2 : th_randint(0, 4); /* 0-2: plain, 3: depthwise, 4: grouped */
-    if (mode == 3 || force_depthwise) {
+    int mode = force_depthwise ? 3 : th_randint(0, 4); /* 0-2: plain, 3: depthwise, 4: grouped */
+    if (mode == 3) {
         c->c = th_randint(1, 9);
         c->group = c->c;
         c->k = c->c * th_randint(1, 2);
@@ -784,6 +784,7 @@ static void fused_conv_activations(void) {
     th_node(g, "Sigmoid", "c", "s");
     th_node(g, "Mul", "c,s", "y");
     th_output(g, "y");
+    th_expect_fused("Conv+Sigmoid+Mul");
     th_check_graph(nm, g, TOL);
 }
 
@@ -994,6 +995,8 @@ static void fused_shuffle_and_block(void) {
     th_attr_int(g, "transB", 1);
     th_node(g, "Softmax", "logits", "y");
     th_output(g, "y");
+    th_expect_fused("Conv+BatchNormalization+Relu");
+    th_expect_fused("Conv+BatchNormalization+Add+Relu");
     th_check_graph(nm, g, TOL);
 }
 
@@ -1204,6 +1207,148 @@ static void test_awkward(void) {
     th_check_graph(nm, g, TOL);
 }
 
+/* ---- ops outside the OpenCL list (the CPU may run them) and older opsets ------------- */
+
+static void test_extra_ops(void) {
+    static const struct {
+        const char *op;
+        float lo, hi;
+    } un[] = {{"Log", 0.05f, 4}, {"Reciprocal", 0.25f, 2}, {"Elu", -2, 2}, {"Erf", -2, 2},
+              {"Floor", -3, 3}, {"Ceil", -3, 3}};
+    int64_t d[4];
+    for (size_t i = 0; i < sizeof un / sizeof un[0]; i++) {
+        random_shape4(d);
+        NAME("%s (fallback allowed) %lldx%lldx%lldx%lld", un[i].op, (long long)d[0],
+             (long long)d[1], (long long)d[2], (long long)d[3]);
+        nngpu_graph *g = th_graph(13);
+        th_input_range(g, "x", 4, d, un[i].lo, un[i].hi);
+        th_node(g, un[i].op, "x", "y");
+        th_output(g, "y");
+        th_expect_cpu_fallback();
+        th_check_graph(nm, g, TOL);
+    }
+    /* Conv + Elu, and GELU (erf form) after MatMul: epilogue ops a device may not have */
+    conv_cfg c;
+    nngpu_graph *g = conv_graph(&c, 1);
+    conv_name(&c, "Conv+Elu (fallback allowed)");
+    th_node(g, "Elu", "c", "y");
+    th_attr_float(g, "alpha", 0.7f);
+    th_output(g, "y");
+    th_expect_cpu_fallback();
+    th_check_graph(nm, g, TOL);
+
+    int m = th_randint(1, 9), k = th_randint(1, 20), n = th_randint(1, 16);
+    NAME("MatMul+GELU(erf) m%d k%d n%d (fallback allowed)", m, k, n);
+    g = th_graph(13);
+    th_input(g, "x", 2, D(m, k));
+    th_const_rand(g, "w", 2, D(k, n), -1, 1);
+    th_const_f32(g, "r2", 0, NULL, (const float[]){1.41421356f});
+    th_const_f32(g, "one", 0, NULL, (const float[]){1.0f});
+    th_const_f32(g, "half", 0, NULL, (const float[]){0.5f});
+    th_node(g, "MatMul", "x,w", "h");
+    th_node(g, "Div", "h,r2", "t0");
+    th_node(g, "Erf", "t0", "t1");
+    th_node(g, "Add", "t1,one", "t2");
+    th_node(g, "Mul", "h,t2", "t3");
+    th_node(g, "Mul", "t3,half", "y");
+    th_output(g, "y");
+    th_expect_cpu_fallback();
+    th_check_graph(nm, g, TOL);
+
+    /* Max / Min (variadic), Where, Expand */
+    random_shape4(d);
+    g = th_graph(13);
+    th_input(g, "a", 4, d);
+    th_input(g, "b", 1, D(d[3]));
+    th_input(g, "c", 3, D(d[1], 1, 1));
+    th_node(g, "Max", "a,b,c", "mx");
+    th_node(g, "Min", "mx,b", "y");
+    th_output(g, "y");
+    th_expect_cpu_fallback();
+    th_check_graph("Max(3 inputs)+Min (fallback allowed)", g, TOL);
+
+    g = th_graph(13);
+    th_input(g, "a", 4, d);
+    th_input(g, "b", 4, d);
+    th_node(g, "Greater", "a,b", "gt");
+    th_node(g, "Where", "gt,a,b", "y");
+    th_output(g, "y");
+    th_expect_cpu_fallback();
+    th_check_graph("Where(Greater(a,b), a, b) (fallback allowed)", g, TOL);
+
+    g = th_graph(13);
+    th_input(g, "a", 3, D(d[1], 1, 1));
+    th_const_i64(g, "shape", 1, D(4), d);
+    th_node(g, "Expand", "a,shape", "e");
+    th_node(g, "Relu", "e", "y");
+    th_output(g, "y");
+    th_expect_cpu_fallback();
+    th_check_graph("Expand then Relu (fallback allowed)", g, TOL);
+
+    /* Identity and Dropout between ops are removed */
+    g = conv_graph(&c, 1);
+    conv_name(&c, "Conv+Identity+Dropout+Relu");
+    th_node(g, "Identity", "c", "i");
+    th_node(g, "Dropout", "i", "dr");
+    th_node(g, "Relu", "dr", "y");
+    th_output(g, "y");
+    th_expect_fused("Conv+Relu");
+    th_check_graph(nm, g, TOL);
+}
+
+static void test_old_opsets(void) {
+    int64_t d[4];
+    random_shape4(d);
+    d[2] = 1;
+    nngpu_graph *g = th_graph(11);
+    th_input(g, "x", 4, d);
+    th_node(g, "Squeeze", "x", "s");
+    th_attr_ints(g, "axes", 1, D(2));
+    th_node(g, "Unsqueeze", "s", "u");
+    th_attr_ints(g, "axes", 1, D(0));
+    th_node(g, "Relu", "u", "y");
+    th_output(g, "y");
+    th_check_graph("Squeeze/Unsqueeze opset11 attributes", g, TOL);
+
+    random_shape4(d);
+    d[1] = th_randint(3, 7);
+    g = th_graph(11);
+    th_input(g, "x", 4, d);
+    th_node(g, "Split", "x", "a,b");
+    th_attr_int(g, "axis", 1);
+    th_attr_ints(g, "split", 2, D(1, d[1] - 1));
+    th_node(g, "ReduceSum", "b", "y");
+    th_attr_ints(g, "axes", 1, D(1));
+    th_output(g, "a");
+    th_output(g, "y");
+    th_check_graph("Split+ReduceSum opset11 attributes", g, TOL);
+
+    random_shape4(d);
+    g = th_graph(2);
+    th_input(g, "x", 4, d);
+    th_node(g, "Pad", "x", "y");
+    th_attr_ints(g, "pads", 8, D(0, 0, 1, 2, 0, 0, 2, 1));
+    th_attr_string(g, "mode", "edge");
+    th_output(g, "y");
+    th_check_graph("Pad opset2 attributes edge", g, TOL);
+
+    g = th_graph(9);
+    d[3] = th_randint(4, 13);
+    th_input(g, "x", 4, d);
+    th_node(g, "Slice", "x", "y"); /* opset < 10: starts/ends as attributes */
+    th_attr_ints(g, "starts", 1, D(1));
+    th_attr_ints(g, "ends", 1, D(-1));
+    th_attr_ints(g, "axes", 1, D(3));
+    th_output(g, "y");
+    th_check_graph("Slice opset9 attributes", g, TOL);
+
+    g = th_graph(9);
+    th_input(g, "x", 3, D(2, 3, 7));
+    th_node(g, "Softmax", "x", "y"); /* opset < 13: flattens from axis 1 */
+    th_output(g, "y");
+    th_check_graph("Softmax opset9 default axis (2-D coercion)", g, TOL);
+}
+
 int main(int argc, char **argv) {
     th_init(argc, argv);
     test_conv();
@@ -1232,5 +1377,7 @@ int main(int argc, char **argv) {
     fused_shuffle_and_block();
     test_larger();
     test_awkward();
+    test_extra_ops();
+    test_old_opsets();
     return th_summary();
 }

@@ -72,7 +72,10 @@ typedef struct nngpu_device_info {
     uint64_t global_mem_bytes;
     uint64_t local_mem_bytes;  /* shared memory per work-group */
     size_t max_work_group_size;
-    int has_fp16;              /* half arithmetic (cl_khr_fp16) */
+    int has_fp16;              /* half arithmetic (cl_khr_fp16; Vulkan shaderFloat16) */
+    int has_fp16_storage;      /* 16-bit storage buffers (Vulkan storageBuffer16BitAccess) */
+    int has_int8_storage;      /* 8-bit storage buffers (Vulkan storageBuffer8BitAccess) */
+    int has_cooperative_matrix; /* VK_KHR/NV_cooperative_matrix */
     int has_int8_dot;          /* integer dot product (cl_khr_integer_dot_product) */
     int has_subgroups;         /* cl_khr_subgroups / cl_intel_subgroups */
     int subgroup_size;         /* 0 when unknown */
