@@ -203,7 +203,7 @@ typedef struct nngpu_layer_info {
     const char *fused;    /* the ONNX ops it covers, "Conv+BatchNormalization+Relu" */
     const char *params_source; /* "default", later "db:exact" etc. */
     int on_cpu;           /* 1: ran on the CPU fallback */
-    double time_ms;       /* device time, -1 when not profiled */
+    double time_ms;       /* device time (host time for CPU steps), -1 when not profiled */
 } nngpu_layer_info;
 int nngpu_session_layer_count(const nngpu_session *s);
 nngpu_status nngpu_session_layer(const nngpu_session *s, int i, nngpu_layer_info *out);

@@ -61,6 +61,8 @@ __kernel void conv2d_direct(__constant int *geom, __global const float *x, const
     __global const float *wg = w + ((gi * nkb + kb) * cg) * KH_ * KW_ * OC_T;
     const int ih0 = oh * SH_ - PT_;
     const int iw0 = ow0 * SW_ - PL_;
+    /* Row reads of this work-item stay inside the image: no column checks. */
+    const int inside = iw0 >= 0 && iw0 + (PX_T - 1) * SW_ + (KW_ - 1) * DW_ < W_;
     for (int ci = 0; ci < cg; ci++) {
         __global const float *xc = xg + ci * H_ * W_;
         __global const float *wc = wg + ci * KH_ * KW_ * OC_T;
@@ -71,17 +73,34 @@ __kernel void conv2d_direct(__constant int *geom, __global const float *x, const
             for (int kw = 0; kw < KW_; kw++) {
                 const WTYPE wv = WLOAD(0, wc + (kh * KW_ + kw) * OC_T);
                 const int iw = iw0 + kw * DW_;
+                if (inside) {
 #pragma unroll
-                for (int p = 0; p < PX_T; p++) {
-                    const int xi = iw + p * SW_;
-                    const float xv = (xi >= 0 && xi < W_) ? xr[xi] : 0.0f;
-                    acc[p] = mad((WTYPE)(xv), wv, acc[p]);
+                    for (int p = 0; p < PX_T; p++)
+                        acc[p] = mad((WTYPE)(xr[iw + p * SW_]), wv, acc[p]);
+                } else {
+#pragma unroll
+                    for (int p = 0; p < PX_T; p++) {
+                        const int xi = iw + p * SW_;
+                        const float xv = (xi >= 0 && xi < W_) ? xr[xi] : 0.0f;
+                        acc[p] = mad((WTYPE)(xv), wv, acc[p]);
+                    }
                 }
             }
         }
     }
 
+    /* Transpose the tile so each channel's PX_T pixels store as one run. */
+    float t[PX_T][OC_T];
+#pragma unroll
+    for (int p = 0; p < PX_T; p++) {
+#if OC_T == 1
+        t[p][0] = acc[p];
+#else
+        NG_CAT(vstore, OC_T)(acc[p], 0, t[p]);
+#endif
+    }
     const int oplane = OH_ * OW_;
+    const int full = ow0 + PX_T <= OW_;
 #pragma unroll
     for (int j = 0; j < OC_T; j++) {
         const int kl = kb * OC_T + j;
@@ -92,22 +111,39 @@ __kernel void conv2d_direct(__constant int *geom, __global const float *x, const
 #else
         const float b = 0.0f;
 #endif
-        const int obase = (n * K_ + k) * oplane + oh * OW_;
+        const int obase = (n * K_ + k) * oplane + oh * OW_ + ow0;
+        if (full) {
+            float o[PX_T];
 #pragma unroll
-        for (int p = 0; p < PX_T; p++) {
-            if (ow0 + p < OW_) {
-                float v[OC_T];
-#if OC_T == 1
-                v[0] = acc[p];
-#else
-                NG_CAT(vstore, OC_T)(acc[p], 0, v);
-#endif
-                const int i = obase + ow0 + p;
-                y[y_off + i] = NG_EPI_APPLY(v[j] + b, i);
-            }
+            for (int p = 0; p < PX_T; p++) o[p] = NG_EPI_APPLY(t[p][j] + b, obase + p);
+#pragma unroll
+            for (int p = 0; p < PX_T; p++) y[y_off + obase + p] = o[p];
+        } else {
+            for (int p = 0; p < PX_T; p++)
+                if (ow0 + p < OW_) y[y_off + obase + p] = NG_EPI_APPLY(t[p][j] + b, obase + p);
         }
     }
 }
+
+/* Depthwise geometry can be compiled in: DW_K (square kernel size) and
+ * DW_S (stride, both axes; dilation 1). Then the taps unroll, and a
+ * work-item reads its row segment once (unchecked inside the image) and
+ * stores its PX_T pixels as one vector. */
+#ifdef DW_K
+#define DKH DW_K
+#define DKW DW_K
+#define DSH DW_S
+#define DSW DW_S
+#define DDH 1
+#define DDW 1
+#else
+#define DKH KH_
+#define DKW KW_
+#define DSH SH_
+#define DSW SW_
+#define DDH DH_
+#define DDW DW_
+#endif
 
 __kernel void conv2d_depthwise(__constant int *geom, __global const float *x, const int x_off,
                                __global const float *w, __global const float *bias,
@@ -121,32 +157,66 @@ __kernel void conv2d_depthwise(__constant int *geom, __global const float *x, co
 #pragma unroll
     for (int p = 0; p < PX_T; p++) acc[p] = 0.0f;
     __global const float *xc = x + x_off + z * H_ * W_;
-    __global const float *wc = w + c * KH_ * KW_;
-    const int ih0 = oh * SH_ - PT_, iw0 = ow0 * SW_ - PL_;
-    for (int kh = 0; kh < KH_; kh++) {
-        const int ih = ih0 + kh * DH_;
+    __global const float *wc = w + c * DKH * DKW;
+    const int ih0 = oh * DSH - PT_, iw0 = ow0 * DSW - PL_;
+#ifdef DW_K
+    /* The row segment a work-item reads: SPAN inputs from iw0, copied
+     * unchecked when inside the image. Scalar code on purpose: PoCL
+     * vectorizes it across the work-items of a group (explicit vectors
+     * here measured 2x slower). */
+#define SPAN ((PX_T - 1) * DW_S + DW_K)
+    const int inside = iw0 >= 0 && iw0 + SPAN <= W_;
+#pragma unroll
+    for (int kh = 0; kh < DW_K; kh++) {
+        const int ih = ih0 + kh;
+        if (ih < 0 || ih >= H_) continue;
+        __global const float *xr = xc + ih * W_ + iw0;
+        float seg[SPAN];
+        if (inside) {
+#pragma unroll
+            for (int e = 0; e < SPAN; e++) seg[e] = xr[e];
+        } else {
+#pragma unroll
+            for (int e = 0; e < SPAN; e++)
+                seg[e] = (iw0 + e >= 0 && iw0 + e < W_) ? xr[e] : 0.0f;
+        }
+#pragma unroll
+        for (int kw = 0; kw < DW_K; kw++) {
+            const float wv = wc[kh * DW_K + kw];
+#pragma unroll
+            for (int p = 0; p < PX_T; p++) acc[p] = mad(seg[p * DW_S + kw], wv, acc[p]);
+        }
+    }
+#undef SPAN
+#else
+    for (int kh = 0; kh < DKH; kh++) {
+        const int ih = ih0 + kh * DDH;
         if (ih < 0 || ih >= H_) continue;
         __global const float *xr = xc + ih * W_;
-        for (int kw = 0; kw < KW_; kw++) {
-            const float wv = wc[kh * KW_ + kw];
-            const int iw = iw0 + kw * DW_;
+        for (int kw = 0; kw < DKW; kw++) {
+            const float wv = wc[kh * DKW + kw];
+            const int iw = iw0 + kw * DDW;
 #pragma unroll
             for (int p = 0; p < PX_T; p++) {
-                const int xi = iw + p * SW_;
+                const int xi = iw + p * DSW;
                 acc[p] = mad((xi >= 0 && xi < W_) ? xr[xi] : 0.0f, wv, acc[p]);
             }
         }
     }
+#endif
 #if HAS_BIAS
     const float b = bias[bias_off + c];
 #else
     const float b = 0.0f;
 #endif
-    const int obase = z * OH_ * OW_ + oh * OW_;
+    const int obase = z * OH_ * OW_ + oh * OW_ + ow0;
+    if (ow0 + PX_T <= OW_) { /* whole segment: straight-line, one vector store */
 #pragma unroll
-    for (int p = 0; p < PX_T; p++)
-        if (ow0 + p < OW_) {
-            const int i = obase + ow0 + p;
-            y[y_off + i] = NG_EPI_APPLY(acc[p] + b, i);
-        }
+        for (int p = 0; p < PX_T; p++) acc[p] = NG_EPI_APPLY(acc[p] + b, obase + p);
+#pragma unroll
+        for (int p = 0; p < PX_T; p++) y[y_off + obase + p] = acc[p];
+    } else {
+        for (int p = 0; p < PX_T; p++)
+            if (ow0 + p < OW_) y[y_off + obase + p] = NG_EPI_APPLY(acc[p] + b, obase + p);
+    }
 }

@@ -37,7 +37,10 @@ enum ng_cl_index_mode { NG_IDX_SAME = 0, NG_IDX_BLOCK = 1, NG_IDX_GENERIC = 2, N
 
 #ifndef NG_CL_HOST
 
-float ng_unary(int op, float x, float a, float b) {
+/* Forced inline: with constant op codes each call folds to one expression. */
+#define NG_INLINE __attribute__((always_inline))
+
+NG_INLINE float ng_unary(int op, float x, float a, float b) {
     switch (op) {
     case NG_CL_RELU: return x < 0.0f ? 0.0f : x;
     case NG_CL_LEAKYRELU: return x < 0.0f ? a * x : x;
@@ -61,7 +64,7 @@ float ng_unary(int op, float x, float a, float b) {
     }
 }
 
-float ng_binary(int op, float a, float b) {
+NG_INLINE float ng_binary(int op, float a, float b) {
     switch (op) {
     case NG_CL_ADD: return a + b;
     case NG_CL_SUB: return a - b;
@@ -101,7 +104,7 @@ int ng_bcast_index(int i, __constant int *meta, __constant int *d) {
  * the steps unroll into straight-line code; only operand sizes/strides come
  * from epi_meta at run time. Without EPI_N (families not yet passing the
  * options) the same steps are read from epi_meta and interpreted. */
-int ng_epi_index(int i, __constant int *meta, int slot, int mode) {
+NG_INLINE int ng_epi_index(int i, __constant int *meta, int slot, int mode) {
     __constant int *d = meta + NG_META_OPND + slot * NG_META_OPND_SIZE;
     if (mode == NG_IDX_SAME) return i;
     if (mode == NG_IDX_SCALAR) return 0;
@@ -120,7 +123,7 @@ int ng_epi_index(int i, __constant int *meta, int slot, int mode) {
         y = EPI_FIRST##s ? ng_binary(EPI_OP##s, v, y) : ng_binary(EPI_OP##s, y, v);            \
     }
 
-float ng_epilogue(float y, int i, __constant int *epi_meta, __global const float *epi_a,
+NG_INLINE float ng_epilogue(float y, int i, __constant int *epi_meta, __global const float *epi_a,
                   int epi_a_off, __global const float *epi_b, int epi_b_off) {
 #ifdef EPI_N
 #ifndef EPI_MODE0

@@ -68,6 +68,13 @@ void gemm_tiled(const int M, const int N, const int K,
     __global const float *ap = a + a_off + a_boff[batch];
     __global const float *bp = bm + b_off + b_boff[batch];
 
+    /* lane0[v]: the column of lane 0 of vector v; edge vectors read the
+     * last VEC columns instead (shifted, see below) and store only lanes at
+     * or past their own column. */
+    int lane0[NV];
+#pragma unroll
+    for (int v = 0; v < NV; v++) lane0[v] = n0 + wn * TN + v * VEC;
+
     VTYPE acc[TM][NV];
 #pragma unroll
     for (int r = 0; r < TM; r++)
@@ -121,13 +128,27 @@ void gemm_tiled(const int M, const int N, const int K,
             }
         }
     } else {
-        for (int k = 0; k < K; k++) {
-            float bt[TN];
+        /* Edge tiles (and strided B): whole vectors inside N still load as
+         * vectors when B rows are contiguous; the rest are gathered. */
+        const int nfull = sbn == 1 ? (N - rn0) / VEC : 0;
+        const int shift = sbn == 1 && N >= VEC; /* edge vectors load [N-VEC, N) */
 #pragma unroll
-            for (int j = 0; j < TN; j++) bt[j] = bp[k * sbk + min(rn0 + j, N - 1) * sbn];
+        for (int v = 0; v < NV; v++)
+            if (v >= nfull && shift) lane0[v] = N - VEC;
+        for (int k = 0; k < K; k++) {
             VTYPE bv[NV];
 #pragma unroll
-            for (int v = 0; v < NV; v++) bv[v] = VLOADL(v, bt);
+            for (int v = 0; v < NV; v++) {
+                if (v < nfull || shift) {
+                    bv[v] = VLOADL(0, bp + k * sbk + lane0[v]);
+                } else {
+                    float bt[VEC];
+#pragma unroll
+                    for (int j = 0; j < VEC; j++)
+                        bt[j] = bp[k * sbk + min(rn0 + v * VEC + j, N - 1) * sbn];
+                    bv[v] = VLOADL(0, bt);
+                }
+            }
 #pragma unroll
             for (int r = 0; r < TM; r++) {
                 const float av = ap[arow[r] + k * sak];
@@ -139,12 +160,41 @@ void gemm_tiled(const int M, const int N, const int K,
 #endif
 
     const int cbase = c_off + batch * M * N;
+    const int col0 = n0 + wn * TN;
 #pragma unroll
     for (int r = 0; r < TM; r++) {
         const int gm = m0 + wm * TM + r;
         if (gm >= M) break;
 #pragma unroll
         for (int v = 0; v < NV; v++) {
+            const int col = col0 + v * VEC;
+            const int i0 = batch * M * N + gm * N + col; /* epilogue index of element 0 */
+            if (col + VEC <= N) { /* a whole vector: stored with vstore */
+                VTYPE yv = alpha * acc[r][v];
+#if HAS_C
+                if (scn == 0)
+                    yv += beta * cin[cin_off + gm * scm];
+                else /* scn == 1 */
+                    yv += beta * VLOADL(0, cin + cin_off + gm * scm + col);
+#endif
+#if NG_EPI
+                float vals[VEC];
+#if VEC == 1
+                vals[0] = yv;
+#else
+                NG_CAT(vstore, VEC)(yv, 0, vals);
+#endif
+#pragma unroll
+                for (int j = 0; j < VEC; j++) vals[j] = NG_EPI_APPLY(vals[j], i0 + j);
+                yv = VLOADL(0, vals);
+#endif
+#if VEC == 1
+                c[cbase + gm * N + col] = yv;
+#else
+                NG_CAT(vstore, VEC)(yv, 0, c + cbase + gm * N + col);
+#endif
+                continue;
+            }
             float vals[VEC];
 #if VEC == 1
             vals[0] = acc[r][v];
@@ -152,14 +202,13 @@ void gemm_tiled(const int M, const int N, const int K,
             NG_CAT(vstore, VEC)(acc[r][v], 0, vals);
 #endif
             for (int j = 0; j < VEC; j++) {
-                const int gn = n0 + wn * TN + v * VEC + j;
-                if (gn < N) {
+                const int gn = lane0[v] + j;
+                if (gn >= col && gn < N) {
                     float y = alpha * vals[j];
 #if HAS_C
                     y += beta * cin[cin_off + gm * scm + gn * scn];
 #endif
-                    const int i = batch * M * N + gm * N + gn;
-                    c[cbase + gm * N + gn] = NG_EPI_APPLY(y, i);
+                    c[cbase + gm * N + gn] = NG_EPI_APPLY(y, i0 - col + gn);
                 }
             }
         }

@@ -126,6 +126,15 @@ static float *relayout_weights(const conv_geom *cg, const float *w, int oct, siz
     return out;
 }
 
+/* Pixels per work-item for compiled-in depthwise rows on CPUs: a divisor
+ * of the row in [4, 16] when there is one (no partial segment, whose
+ * stores are per pixel), else 8 (the whole row when shorter). */
+static int dw_row_tile(int ow) {
+    for (int t = 16; t >= 4; t--)
+        if (ow % t == 0) return t;
+    return ow < 8 ? ow : 8;
+}
+
 static nngpu_status conv_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
                                  const ng_binding *bind, ng_kernel *k) {
     conv_geom cg;
@@ -142,7 +151,14 @@ static nngpu_status conv_prepare(ng_context *c, const ng_graph *g, const ng_node
     memset(&p, 0, sizeof p);
     int kg = cg.K / cg.G;
     if (!depthwise) ng_params_set(&p, "OC_T", gpu ? (kg >= 4 ? 4 : oc_tile_for(kg)) : oc_tile_for(kg));
-    ng_params_set(&p, "PX_T", cg.OW >= 4 ? 4 : cg.OW);
+    /* Depthwise with a small square kernel, equal strides and no dilation
+     * gets its geometry compiled in (DW_K, DW_S) and a longer row segment. */
+    int dw_fixed = depthwise && cg.KH == cg.KW && cg.KH <= 7 && cg.SH == cg.SW && cg.SH <= 2 &&
+                   cg.DH == 1 && cg.DW == 1;
+    int px_def = cg.OW >= 4 ? 4 : cg.OW;
+    if (dw_fixed && !gpu) px_def = dw_row_tile(cg.OW);
+    ng_params_set(&p, "PX_T", px_def);
+    if (depthwise) ng_params_set(&p, "WG_DW", 64); /* work-items per group */
     char sig[160];
     snprintf(sig, sizeof sig, "N=%d,C=%d,H=%d,W=%d,K=%d,k=%dx%d,s=%dx%d,d=%dx%d,g=%d", cg.N, cg.C,
              cg.H, cg.W, cg.K, cg.KH, cg.KW, cg.SH, cg.SW, cg.DH, cg.DW, cg.G);
@@ -182,7 +198,9 @@ static nngpu_status conv_prepare(ng_context *c, const ng_graph *g, const ng_node
     char popts[300], eopts[1024], opts[1400];
     ng_cl_params_options(&p, popts, sizeof popts);
     ng_cl_epilogue_options(g, n, eopts, sizeof eopts);
-    snprintf(opts, sizeof opts, "%s -DHAS_BIAS=%d %s", popts, cg.bias >= 0, eopts);
+    char dopts[64] = "";
+    if (dw_fixed) snprintf(dopts, sizeof dopts, " -DDW_K=%d -DDW_S=%d", cg.KH, cg.SH);
+    snprintf(opts, sizeof opts, "%s -DHAS_BIAS=%d%s %s", popts, cg.bias >= 0, dopts, eopts);
     const char *kname = depthwise ? "conv2d_depthwise" : "conv2d_direct";
     cl_kernel kern;
     NG_CHECK(ng_cl_kernel_create(c, "conv.cl", kname, opts, &kern));
@@ -200,6 +218,17 @@ static nngpu_status conv_prepare(ng_context *c, const ng_graph *g, const ng_node
     l->global[1] = (size_t)cg.OH;
     l->global[2] = depthwise ? (size_t)cg.N * cg.C : (size_t)cg.N * cg.G * nkb;
     l->use_local = 0;
+    if (depthwise) { /* a group: a row's segments x rows dividing OH, about WG_DW items */
+        int wg = ng_params_get(&p, "WG_DW", 64);
+        size_t lx = l->global[0] < (size_t)wg ? l->global[0] : (size_t)wg;
+        size_t ly = (size_t)wg / lx;
+        while (ly > 1 && cg.OH % ly) ly--;
+        l->global[0] = (l->global[0] + lx - 1) / lx * lx;
+        l->local[0] = lx;
+        l->local[1] = ly;
+        l->local[2] = 1;
+        l->use_local = 1;
+    }
     snprintf(k->name, sizeof k->name, "%s", kname);
     ng_cl_epilogue_name(n, k->name, sizeof k->name);
     return NNGPU_OK;

@@ -224,10 +224,11 @@ static nngpu_status prepare_clblast(ng_context *c, const ng_graph *g, const ng_n
 
 /* ---- our kernel ------------------------------------------------------------ */
 
-/* ta, tb, ty, tc: the tensors playing A, B, Y and C (-1: none). */
+/* ta, tb, ty, tc: the tensors playing A, B, Y and C (-1: none); b_pre, when
+ * not NULL, replaces tb's storage (a pre-transposed constant B, offset 0). */
 static nngpu_status prepare_tiled(ng_context *c, const ng_graph *g, const ng_node *n,
                                   const ng_binding *bind, ng_kernel *k, const gemm_shape *s,
-                                  ng_params *p, int ta, int tb, int ty, int tc) {
+                                  ng_params *p, int ta, int tb, int ty, int tc, cl_mem b_pre) {
     char opts[1500], popts[400], eopts[1024];
     ng_cl_params_options(p, popts, sizeof popts);
     ng_cl_epilogue_options(g, n, eopts, sizeof eopts);
@@ -240,7 +241,12 @@ static nngpu_status prepare_tiled(ng_context *c, const ng_graph *g, const ng_nod
     cl_mem a, b, y, cin, ab, bb;
     cl_int ao, bo, yo, co = 0;
     NG_CHECK(ng_cl_tensor_arg(c, k, g, ta, bind, &a, &ao));
-    NG_CHECK(ng_cl_tensor_arg(c, k, g, tb, bind, &b, &bo));
+    if (b_pre) {
+        b = b_pre;
+        bo = 0;
+    } else {
+        NG_CHECK(ng_cl_tensor_arg(c, k, g, tb, bind, &b, &bo));
+    }
     NG_CHECK(ng_cl_tensor_arg(c, k, g, ty, bind, &y, &yo));
     if (s->has_c)
         NG_CHECK(ng_cl_tensor_arg(c, k, g, tc, bind, &cin, &co));
@@ -279,6 +285,29 @@ static nngpu_status prepare_tiled(ng_context *c, const ng_graph *g, const ng_nod
     return NNGPU_OK;
 }
 
+/* Gemm with transB and a constant B: uploads B transposed (K x N) so the
+ * kernel reads contiguous rows of B (its vector path); s becomes transB=0.
+ * *out stays NULL when B is not such a constant. */
+static nngpu_status pretranspose_b(ng_context *c, const ng_graph *g, const ng_node *n,
+                                   ng_kernel *k, gemm_shape *s, cl_mem *out) {
+    const ng_tensor *b = ng_in(g, n, 1);
+    *out = NULL;
+    if (n->op != NG_OP_GEMM || !s->trans_b || !b->data || s->batch != 1) return NNGPU_OK;
+    size_t K = (size_t)s->K, N = (size_t)s->N;
+    float *bt = malloc(K * N * sizeof(float));
+    if (!bt) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", k->node_name);
+    const float *src = b->data; /* (N, K) */
+    for (size_t nn = 0; nn < N; nn++)
+        for (size_t kk = 0; kk < K; kk++) bt[kk * N + nn] = src[nn * K + kk];
+    nngpu_status st = ng_cl_upload(c, k, bt, K * N * sizeof(float), out);
+    free(bt);
+    NG_CHECK(st);
+    s->trans_b = 0;
+    s->sbk = s->N;
+    s->sbn = 1;
+    return NNGPU_OK;
+}
+
 static nngpu_status gemm_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
                                  const ng_binding *bind, ng_kernel *k) {
     gemm_shape s;
@@ -298,11 +327,12 @@ static nngpu_status gemm_prepare(ng_context *c, const ng_graph *g, const ng_node
     ng_params_lookup(&c->info, c->opts.tuning_db, "gemm", sig, &p);
     k->params_source = p.source;
     nngpu_status st;
+    cl_mem b_pre = NULL;
     if (ng_params_get(&p, "ALGO", 0) == 1 && !s.has_c && n->n_epi == 0)
         st = prepare_clblast(c, g, n, bind, k, &s);
-    else
+    else if ((st = pretranspose_b(c, g, n, k, &s, &b_pre)) == NNGPU_OK)
         st = prepare_tiled(c, g, n, bind, k, &s, &p, n->in[0], n->in[1], n->out[0],
-                           s.has_c ? n->in[2] : -1);
+                           s.has_c ? n->in[2] : -1, b_pre);
     free(s.a_boff);
     free(s.b_boff);
     return st;
@@ -339,7 +369,7 @@ nngpu_status ng_cl_gemm_conv1x1(ng_context *c, const ng_graph *g, const ng_node 
                  s.has_c);
         ng_params_lookup(&c->info, c->opts.tuning_db, "gemm", sig, &p);
         k->params_source = p.source;
-        st = prepare_tiled(c, g, n, bind, k, &s, &p, n->in[1], n->in[0], n->out[0], bias);
+        st = prepare_tiled(c, g, n, bind, k, &s, &p, n->in[1], n->in[0], n->out[0], bias, NULL);
     }
     free(s.a_boff);
     free(s.b_boff);

@@ -118,7 +118,7 @@ static int taps(const rparams *p, double x, double scale, int64_t *idx, double *
 nngpu_status ng_ref_resize(const ng_graph *g, const ng_node *n, const void *const *in,
                            void *const *out) {
     const ng_tensor *x = ng_in(g, n, 0), *y = ng_out(g, n, 0);
-    rparams p;
+    rparams p = {0};
     NG_CHECK(parse(n, &p));
     double scales[NNGPU_MAX_DIMS], roi[2 * NNGPU_MAX_DIMS];
     int64_t od[NNGPU_MAX_DIMS], cur[NNGPU_MAX_DIMS];

@@ -51,8 +51,8 @@ static nngpu_status wrap(ng_graph *g, nngpu_model **out) {
 }
 
 nngpu_status nngpu_model_load_file(const char *path, nngpu_model **out) {
-    void *data;
-    size_t size;
+    void *data = NULL;
+    size_t size = 0;
     NG_CHECK(read_whole_file(path, &data, &size));
     char *dir_copy = strdup(path);
     if (!dir_copy) {

@@ -2,12 +2,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/status.h"
 #include "ref/ref.h"
 #include "runtime.h"
 
-#define POISON 0xFF /* every float32 made of it is a NaN */
+#define POISON 0xFF
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+} /* every float32 made of it is a NaN */
 
 nngpu_status nngpu_session_create(const nngpu_model *m, const char *selector,
                                   const nngpu_options *o, nngpu_session **out) {
@@ -206,7 +213,9 @@ static nngpu_status run_steps(nngpu_session *s) {
         if (checked && (r = poison_outputs(s, n, &scratch, &cap)) != NNGPU_OK) break;
         if (st->on_cpu) {
             if (be && (r = be->finish(s->ctx)) != NNGPU_OK) break;
+            double t0 = now_ms();
             r = run_on_cpu(s, n);
+            if (s->opts.profiling) st->time_ms = now_ms() - t0; /* host time, copies included */
         } else {
             r = be->kernel_enqueue(s->ctx, st->kernel);
             if (r != NNGPU_OK) r = ng_error_context(r, "running node '%s'", n->name);
