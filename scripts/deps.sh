@@ -6,7 +6,7 @@ BUILD="$ROOT/build"
 
 BUILD_PACKAGES=(build-essential cmake pkg-config ocl-icd-opencl-dev opencl-headers
   pocl-opencl-icd clinfo libclblast-dev libprotobuf-c-dev protobuf-c-compiler libonnx-dev
-  libsqlite3-dev)
+  libsqlite3-dev libvulkan-dev glslang-tools spirv-tools mesa-vulkan-drivers vulkan-tools)
 TEST_PACKAGES=(python3 python3-venv python3-pip)
 
 install_missing() {

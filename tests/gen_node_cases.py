@@ -34,7 +34,9 @@ PARAM_INPUTS = {
     "Reshape": {1}, "Slice": {1, 2, 3, 4}, "Split": {1}, "Squeeze": {1}, "Unsqueeze": {1},
     "Pad": {1, 2, 3}, "Resize": {1, 2, 3}, "Upsample": {1}, "ReduceMean": {1},
     "ReduceSum": {1}, "ReduceMax": {1}, "Expand": {1}, "ConstantOfShape": {0},
-    "Range": {0, 1, 2},
+    "Range": {0, 1, 2}, "ReduceMin": {1}, "ReduceProd": {1}, "ReduceL1": {1},
+    "ReduceL2": {1}, "ReduceSumSquare": {1}, "ReduceLogSumExp": {1}, "Tile": {1},
+    "TopK": {1}, "CumSum": {1}, "Trilu": {1}, "OneHot": {1},
 }
 SUPPORTED_NP_DTYPES = {np.dtype(t) for t in (np.float32, np.float16, np.float64, np.int8,
                                              np.uint8, np.int32, np.int64, np.bool_)}

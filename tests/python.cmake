@@ -29,7 +29,7 @@ if(NNGPU_PYTHON)
   set_tests_properties(gen_model_cases PROPERTIES FIXTURES_SETUP model_cases TIMEOUT 300)
 
   # --- node conformance: every supported op's ONNX cases on each device ------
-  foreach(dev cpu opencl:0)
+  foreach(dev cpu opencl:0 vulkan:0)
     string(REPLACE ":" "" dev_name ${dev})
     add_test(NAME onnx_node_${dev_name}
              COMMAND case_runner --device ${dev} --quiet ${CASES_DIR}/node)

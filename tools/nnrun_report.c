@@ -34,23 +34,32 @@ void nnrun_print_devices(int json) {
             json_string(d.device_type);
             printf(", \"compute_units\": %d, \"global_mem_bytes\": %llu, \"local_mem_bytes\": %llu"
                    ", \"max_work_group_size\": %zu, \"fp16\": %s, \"int8_dot\": %s"
-                   ", \"subgroups\": %s, \"subgroup_size\": %d}",
+                   ", \"subgroups\": %s, \"subgroup_size\": %d, \"fp16_storage\": %s"
+                   ", \"int8_storage\": %s, \"cooperative_matrix\": %s}",
                    d.compute_units, (unsigned long long)d.global_mem_bytes,
                    (unsigned long long)d.local_mem_bytes, d.max_work_group_size,
                    d.has_fp16 ? "true" : "false", d.has_int8_dot ? "true" : "false",
-                   d.has_subgroups ? "true" : "false", d.subgroup_size);
+                   d.has_subgroups ? "true" : "false", d.subgroup_size,
+                   d.has_fp16_storage ? "true" : "false", d.has_int8_storage ? "true" : "false",
+                   d.has_cooperative_matrix ? "true" : "false");
         } else {
             printf("%d  %-10s %s (%s, %s)\n", d.index, d.selector, d.name, d.vendor, d.device_type);
             printf("     driver %s, %d compute units, %.1f GiB, local memory %llu KiB, "
                    "work-group <= %zu\n",
                    d.driver_version, d.compute_units, d.global_mem_bytes / 1073741824.0,
                    (unsigned long long)(d.local_mem_bytes / 1024), d.max_work_group_size);
-            printf("     fp16 %s, int8 dot %s, subgroups %s\n", d.has_fp16 ? "yes" : "no",
+            printf("     fp16 %s, int8 dot %s, subgroups %s", d.has_fp16 ? "yes" : "no",
                    d.has_int8_dot ? "yes" : "no", d.has_subgroups ? "yes" : "no");
+            if (d.subgroup_size > 0) printf(" (size %d)", d.subgroup_size);
+            if (d.backend == NNGPU_BACKEND_VULKAN)
+                printf(", fp16 storage %s, int8 storage %s, cooperative matrix %s",
+                       d.has_fp16_storage ? "yes" : "no", d.has_int8_storage ? "yes" : "no",
+                       d.has_cooperative_matrix ? "yes" : "no");
+            printf("\n");
         }
     }
     if (json) printf("]\n");
-    else if (n == 0) printf("no OpenCL device found (the CPU reference is 'cpu')\n");
+    else if (n == 0) printf("no OpenCL or Vulkan device found (the CPU reference is 'cpu')\n");
 }
 
 void nnrun_print_text(const nnrun_args *a, const nngpu_session *s, const nnrun_timing *t) {

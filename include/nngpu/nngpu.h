@@ -142,6 +142,12 @@ typedef struct nngpu_options {
     int verbose;                /* 1: passes print what they did to stderr (default 0) */
     size_t guard_bytes;         /* testing: poison the arena, pad each tensor with guard
                                    bytes and check them after every run (default 0) */
+    const char *params_override; /* tuning: forces kernel parameters at session creation,
+                                   "family:NAME=V,NAME=V;family2:..." (NNGPU_PARAMS syntax);
+                                   when not NULL (even "") the tuning DB and NNGPU_PARAMS
+                                   are not read and every layer's params_source is
+                                   "override". Read only during nngpu_session_create.
+                                   Default NULL. */
 } nngpu_options;
 
 void nngpu_options_init(nngpu_options *o);

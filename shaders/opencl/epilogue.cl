@@ -12,6 +12,8 @@ enum ng_cl_opcode {
     NG_CL_IDENTITY, NG_CL_RELU, NG_CL_LEAKYRELU, NG_CL_CLIP, NG_CL_SIGMOID, NG_CL_HARDSIGMOID,
     NG_CL_HARDSWISH, NG_CL_TANH, NG_CL_ELU, NG_CL_SILU, NG_CL_ERF, NG_CL_SQRT, NG_CL_EXP,
     NG_CL_LOG, NG_CL_NEG, NG_CL_ABS, NG_CL_RECIPROCAL, NG_CL_FLOOR, NG_CL_CEIL,
+    NG_CL_SIN, NG_CL_COS, NG_CL_SOFTPLUS, NG_CL_SOFTSIGN, NG_CL_SELU /* a, b = gamma */,
+    NG_CL_MISH, NG_CL_SIGN, NG_CL_ROUND /* half to even */, NG_CL_GELU /* a != 0: tanh form */,
     /* binary: y = f(a, b) */
     NG_CL_ADD = 32, NG_CL_SUB, NG_CL_MUL, NG_CL_DIV, NG_CL_POW, NG_CL_PRELU, NG_CL_MAX, NG_CL_MIN
 };
@@ -60,6 +62,17 @@ NG_INLINE float ng_unary(int op, float x, float a, float b) {
     case NG_CL_RECIPROCAL: return 1.0f / x;
     case NG_CL_FLOOR: return floor(x);
     case NG_CL_CEIL: return ceil(x);
+    case NG_CL_SIN: return sin(x);
+    case NG_CL_COS: return cos(x);
+    case NG_CL_SOFTPLUS: return x > 0.0f ? x + log1p(exp(-x)) : log1p(exp(x));
+    case NG_CL_SOFTSIGN: return x / (1.0f + fabs(x));
+    case NG_CL_SELU: return x > 0.0f ? b * x : b * a * expm1(x);
+    case NG_CL_MISH: return x * tanh(x > 0.0f ? x + log1p(exp(-x)) : log1p(exp(x)));
+    case NG_CL_SIGN: return x > 0.0f ? 1.0f : x < 0.0f ? -1.0f : x;
+    case NG_CL_ROUND: return rint(x);
+    case NG_CL_GELU:
+        return a != 0.0f ? 0.5f * x * (1.0f + tanh(0.7978845608f * (x + 0.044715f * x * x * x)))
+                         : 0.5f * x * (1.0f + erf(x * 0.7071067812f));
     default: return x;
     }
 }

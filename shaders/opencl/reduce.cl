@@ -1,21 +1,41 @@
-/* ReduceSum / ReduceMean / ReduceMax, then the epilogue. */
+/* Reduce{Sum,Mean,Max,Min,Prod,L1,L2,SumSquare,LogSumExp}, then the epilogue. */
 
 #ifndef RED
-#define RED 0 /* 0 sum, 1 mean, 2 max */
+#define RED 0 /* 0 sum, 1 mean, 2 max, 3 min, 4 prod, 5 L1, 6 L2, 7 sum square, 8 log-sum-exp */
 #endif
 #ifndef WG
 #define WG 64 /* work-group size of reduce_rows (a power of two) */
 #endif
 
+/* RED_MAP: each input element; RED_ADD: combines partials; RED_FINAL: the result. */
 #if RED == 2
 #define RED_INIT (-INFINITY)
 #define RED_ADD(acc, v) fmax((acc), (v))
+#elif RED == 3
+#define RED_INIT INFINITY
+#define RED_ADD(acc, v) fmin((acc), (v))
+#elif RED == 4
+#define RED_INIT 1.0f
+#define RED_ADD(acc, v) ((acc) * (v))
 #else
 #define RED_INIT 0.0f
 #define RED_ADD(acc, v) ((acc) + (v))
 #endif
+#if RED == 5
+#define RED_MAP(v) fabs(v)
+#elif RED == 6 || RED == 7
+#define RED_MAP(v) ((v) * (v))
+#elif RED == 8
+#define RED_MAP(v) exp(v)
+#else
+#define RED_MAP(v) (v)
+#endif
 #if RED == 1
 #define RED_FINAL(acc, n) ((acc) / (float)(n))
+#elif RED == 6
+#define RED_FINAL(acc, n) sqrt(acc)
+#elif RED == 8
+#define RED_FINAL(acc, n) log(acc)
 #else
 #define RED_FINAL(acc, n) (acc)
 #endif
@@ -28,7 +48,7 @@ void reduce_rows(__global float *y, int y_off, __global const float *x, int x_of
     int row = get_group_id(0), lid = get_local_id(0);
     __global const float *xr = x + x_off + row * len;
     float acc = RED_INIT;
-    for (int j = lid; j < len; j += WG) acc = RED_ADD(acc, xr[j]);
+    for (int j = lid; j < len; j += WG) acc = RED_ADD(acc, RED_MAP(xr[j]));
     red[lid] = acc;
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int s = WG / 2; s > 0; s >>= 1) {
@@ -46,7 +66,7 @@ __kernel void reduce_strided(__global float *y, int y_off, __global const float 
     int o = gid / inner, in = gid - o * inner;
     __global const float *xr = x + x_off + o * len * inner + in;
     float acc = RED_INIT;
-    for (int j = 0; j < len; j++) acc = RED_ADD(acc, xr[j * inner]);
+    for (int j = 0; j < len; j++) acc = RED_ADD(acc, RED_MAP(xr[j * inner]));
     y[y_off + gid] = NG_EPI_APPLY(RED_FINAL(acc, len), gid);
 }
 
@@ -70,7 +90,7 @@ __kernel void reduce_generic(__global float *y, int y_off, __global const float 
     int off = 0;
     float acc = RED_INIT;
     for (int j = 0; j < len; j++) {
-        acc = RED_ADD(acc, x[x_off + base + off]);
+        acc = RED_ADD(acc, RED_MAP(x[x_off + base + off]));
         for (int k = nr - 1; k >= 0; k--) { /* next reduced coordinate */
             off += rstr[k];
             if (++c[k] < rdim[k]) break;
@@ -79,4 +99,36 @@ __kernel void reduce_generic(__global float *y, int y_off, __global const float 
         }
     }
     y[y_off + gid] = NG_EPI_APPLY(RED_FINAL(acc, len), gid);
+}
+
+/* ArgMax (IS_MAX 1) / ArgMin over the middle axis of (outer, len, inner):
+ * one work-item per (outer, inner); the first extreme wins, or the last with
+ * LAST 1; a NaN wins at once. int64 output (no epilogue). */
+#ifndef IS_MAX
+#define IS_MAX 1
+#endif
+#ifndef LAST
+#define LAST 0
+#endif
+__kernel void arg_strided(__global long *y, int y_off, __global const float *x, int x_off,
+                          int outer, int len, int inner) {
+    int gid = get_global_id(0);
+    if (gid >= outer * inner) return;
+    int o = gid / inner, in = gid - o * inner;
+    __global const float *xr = x + x_off + o * len * inner + in;
+    float best = xr[0];
+    int arg = 0;
+    for (int j = 1; j < len && best == best; j++) {
+        float v = xr[j * inner];
+#if IS_MAX
+        int better = LAST ? v >= best : v > best;
+#else
+        int better = LAST ? v <= best : v < best;
+#endif
+        if (better || v != v) {
+            best = v;
+            arg = j;
+        }
+    }
+    y[y_off + gid] = arg;
 }

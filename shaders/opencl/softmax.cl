@@ -1,5 +1,12 @@
-/* Softmax over the middle axis of an (outer, len, inner) view, max-subtracted. */
+/* Softmax (LogSoftmax with LOG=1, Hardmax with HARD=1) over the middle axis
+ * of an (outer, len, inner) view, max-subtracted. */
 
+#ifndef LOG
+#define LOG 0 /* 1: log(softmax) = x - max - log(sum) */
+#endif
+#ifndef HARD
+#define HARD 0 /* 1: Hardmax, 1 at the first maximum, else 0 (softmax_strided only) */
+#endif
 #ifndef WG
 #define WG 64 /* work-group size of softmax_rows (a power of two) */
 #endif
@@ -30,9 +37,9 @@ void softmax_rows(__global float *y, int y_off, __global const float *x, int x_o
         if (lid < s) red[lid] += red[lid + s];
         barrier(CLK_LOCAL_MEM_FENCE);
     }
-    float inv = 1.0f / red[0];
+    float inv = 1.0f / red[0], lse = m + log(red[0]);
     for (int j = lid; j < len; j += WG)
-        y[y_off + base + j] = NG_EPI_APPLY(exp(xr[j] - m) * inv, base + j);
+        y[y_off + base + j] = NG_EPI_APPLY(LOG ? xr[j] - lse : exp(xr[j] - m) * inv, base + j);
 }
 
 /* Any inner: one work-item per (outer, inner) row, stride inner. */
@@ -44,10 +51,22 @@ __kernel void softmax_strided(__global float *y, int y_off, __global const float
     int base = o * len * inner + in;
     __global const float *xr = x + x_off + base;
     float m = -INFINITY;
+#if HARD
+    int arg = 0;
+    for (int j = 0; j < len; j++)
+        if (xr[j * inner] > m) {
+            m = xr[j * inner];
+            arg = j;
+        }
+    for (int j = 0; j < len; j++)
+        y[y_off + base + j * inner] = NG_EPI_APPLY(j == arg ? 1.0f : 0.0f, base + j * inner);
+    return;
+#endif
     for (int j = 0; j < len; j++) m = fmax(m, xr[j * inner]);
     float sum = 0.0f;
     for (int j = 0; j < len; j++) sum += exp(xr[j * inner] - m);
-    float inv = 1.0f / sum;
+    float inv = 1.0f / sum, lse = m + log(sum);
     for (int j = 0; j < len; j++)
-        y[y_off + base + j * inner] = NG_EPI_APPLY(exp(xr[j * inner] - m) * inv, base + j * inner);
+        y[y_off + base + j * inner] =
+            NG_EPI_APPLY(LOG ? xr[j * inner] - lse : exp(xr[j * inner] - m) * inv, base + j * inner);
 }

@@ -1,4 +1,5 @@
-/* Epilogue fusion: the elementwise consumers of a Conv / Gemm / MatMul
+/* Epilogue fusion: the elementwise consumers of a Conv / Gemm / MatMul /
+ * ConvTranspose / Layer-, Instance-, GroupNormalization
  * (bias, activation, residual Add, activation again) or of an elementwise
  * node (a chain) become ng_epi_steps of that node, which then runs where its
  * last absorbed consumer stood. */
@@ -49,6 +50,11 @@ static int as_unary_step(const ng_graph *g, const ng_node *c, ng_epi_step *st) {
         st->beta = ng_attr_float(c, "beta", 0.5f);
         break;
     case NG_OP_ELU: st->alpha = ng_attr_float(c, "alpha", 1.0f); break;
+    case NG_OP_SELU:
+        st->alpha = ng_attr_float(c, "alpha", 1.67326319217681884765625f);
+        st->beta = ng_attr_float(c, "gamma", 1.05070102214813232421875f);
+        break;
+    case NG_OP_GELU: st->alpha = ng_attr_string(c, "approximate", "none")[0] == 't'; break;
     case NG_OP_CLIP: return clip_bounds(g, c, &st->alpha, &st->beta);
     default: break;
     }
@@ -142,7 +148,9 @@ nngpu_status ng_pass_fuse_epilogues(ng_graph *g, int anchors_conv_gemm, int anch
     for (int i = 0; i < g->n_nodes; i++) {
         ng_node *n = &g->nodes[i];
         if (n->dead || n->n_out != 1) continue;
-        int heavy = n->op == NG_OP_CONV || n->op == NG_OP_GEMM || n->op == NG_OP_MATMUL;
+        int heavy = n->op == NG_OP_CONV || n->op == NG_OP_GEMM || n->op == NG_OP_MATMUL ||
+                    n->op == NG_OP_CONVTRANSPOSE || n->op == NG_OP_LAYERNORM ||
+                    n->op == NG_OP_INSTANCENORM || n->op == NG_OP_GROUPNORM;
         int elt = is_binary(n->op) || ng_op_kind_of(n->op) == NG_KIND_ELTWISE_UNARY;
         if ((heavy && !anchors_conv_gemm) || (elt && !anchors_eltwise) || (!heavy && !elt)) continue;
         for (int pos = i; pos >= 0;) pos = absorb_one(g, pos, r);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/status.h"
+#include "infer_internal.h"
 
 #define MAXD NNGPU_MAX_DIMS
 
@@ -124,6 +125,32 @@ static nngpu_status bcast_inputs(const ng_graph *g, const ng_node *n, int first,
                         nngpu_last_error());
     }
     return NNGPU_OK;
+}
+
+/* Exported forms of the helpers above for the other inference files. */
+nngpu_status ng_infer_err(const ng_node *n, nngpu_status s, const char *fmt, ...) {
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return nerr(n, s, "%s", msg);
+}
+nngpu_status ng_infer_need(const ng_graph *g, const ng_node *n, int i, const ng_tensor **t) {
+    return need(g, n, i, t);
+}
+const ng_tensor *ng_infer_opt(const ng_graph *g, const ng_node *n, int i) { return opt(g, n, i); }
+void ng_infer_set_out(ng_graph *g, ng_node *n, int i, nngpu_dtype dt, int rank,
+                      const int64_t *dims) {
+    set_out(g, n, i, dt, rank, dims);
+}
+nngpu_status ng_infer_ints(const ng_graph *g, const ng_node *n, const char *attr, int input,
+                           const char *what, int64_t *out, int max, int *cnt) {
+    return ints(g, n, attr, input, what, out, max, cnt);
+}
+nngpu_status ng_infer_bcast(const ng_graph *g, const ng_node *n, int first, int count, int *r,
+                            int64_t *dims) {
+    return bcast_inputs(g, n, first, count, r, dims);
 }
 
 /* ---- elementwise ------------------------------------------------------------------------ */
@@ -979,18 +1006,34 @@ static nngpu_status infer_main(ng_graph *g, ng_node *n) {
     case NG_OP_SUB:
     case NG_OP_MUL:
     case NG_OP_DIV:
-    case NG_OP_POW: return infer_binary(g, n, NNGPU_DTYPE_UNDEFINED);
+    case NG_OP_POW:
+    case NG_OP_MOD: return infer_binary(g, n, NNGPU_DTYPE_UNDEFINED);
     case NG_OP_EQUAL:
     case NG_OP_LESS:
-    case NG_OP_GREATER: return infer_binary(g, n, NNGPU_DTYPE_BOOL);
+    case NG_OP_GREATER:
+    case NG_OP_LESSOREQUAL:
+    case NG_OP_GREATEROREQUAL:
+    case NG_OP_AND:
+    case NG_OP_OR:
+    case NG_OP_XOR: return infer_binary(g, n, NNGPU_DTYPE_BOOL);
     case NG_OP_PRELU: return infer_prelu(g, n);
     case NG_OP_MAX:
-    case NG_OP_MIN: return infer_variadic(g, n);
+    case NG_OP_MIN:
+    case NG_OP_SUM:
+    case NG_OP_MEAN: return infer_variadic(g, n);
     case NG_OP_WHERE: return infer_where(g, n);
-    case NG_OP_SOFTMAX: return infer_softmax(g, n);
+    case NG_OP_SOFTMAX:
+    case NG_OP_LOGSOFTMAX:
+    case NG_OP_HARDMAX: return infer_softmax(g, n);
     case NG_OP_REDUCEMEAN:
     case NG_OP_REDUCESUM:
-    case NG_OP_REDUCEMAX: return infer_reduce(g, n);
+    case NG_OP_REDUCEMAX:
+    case NG_OP_REDUCEMIN:
+    case NG_OP_REDUCEPROD:
+    case NG_OP_REDUCEL1:
+    case NG_OP_REDUCEL2:
+    case NG_OP_REDUCESUMSQUARE:
+    case NG_OP_REDUCELOGSUMEXP: return infer_reduce(g, n);
     case NG_OP_CONCAT: return infer_concat(g, n);
     case NG_OP_SPLIT: return infer_split(g, n);
     case NG_OP_SLICE: return infer_slice(g, n);
@@ -1012,10 +1055,14 @@ static nngpu_status infer_main(ng_graph *g, ng_node *n) {
     case NG_OP_EXPAND: return infer_expand(g, n);
     case NG_OP_IDENTITY:
     case NG_OP_FLOOR:
-    case NG_OP_CEIL: return infer_same(g, n);
-    default:
+    case NG_OP_CEIL:
+    case NG_OP_NOT: return infer_same(g, n);
+    default: {
         if (ng_op_kind_of(n->op) == NG_KIND_ELTWISE_UNARY) return infer_same(g, n);
+        nngpu_status s;
+        if (ng_infer_nn(g, n, &s) || ng_infer_data(g, n, &s)) return s;
         return nerr(n, NNGPU_ERR_UNSUPPORTED, "no shape inference");
+    }
     }
 }
 

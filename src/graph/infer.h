@@ -24,6 +24,24 @@ typedef struct ng_window {
 } ng_window;
 nngpu_status ng_infer_window(const ng_graph *g, const ng_node *n, ng_window *w);
 
+/* ConvTranspose: the window with in/out swapped in meaning: in = input
+ * spatial dims, out = output dims, pb = begin pads (auto_pad / output_shape
+ * resolved); output pixel o gets input i where o = i*s - pb + k*d. */
+nngpu_status ng_infer_convtranspose(const ng_graph *g, const ng_node *n, ng_window *w);
+
+/* Einsum: every dim of every input and of the output as a label id; ids
+ * 0..n_ell-1 are the (right-aligned, broadcast) ellipsis dims. size: each
+ * label's extent (dims of 1 broadcast). */
+#define NG_EINSUM_MAX_IN 8
+#define NG_EINSUM_MAX_LABELS 64
+typedef struct ng_einsum {
+    int n_in, n_labels, n_ell;
+    int in_rank[NG_EINSUM_MAX_IN], in_lab[NG_EINSUM_MAX_IN][NNGPU_MAX_DIMS];
+    int out_rank, out_lab[NNGPU_MAX_DIMS];
+    int64_t size[NG_EINSUM_MAX_LABELS];
+} ng_einsum;
+nngpu_status ng_infer_einsum(const ng_graph *g, const ng_node *n, ng_einsum *e);
+
 /* Slice: start and step per input dim (0 / 1 where untouched) and the output dims. */
 nngpu_status ng_infer_slice(const ng_graph *g, const ng_node *n, int64_t *start, int64_t *step,
                             int64_t *out_dims);

@@ -17,10 +17,14 @@ nngpu_status ng_pass_eliminate(ng_graph *g, ng_report *r);
 nngpu_status ng_pass_fuse_batchnorm(ng_graph *g, ng_report *r);
 /* Turns remaining BatchNormalizations into Mul + Add-epilogue nodes. */
 nngpu_status ng_pass_lower_batchnorm(ng_graph *g, ng_report *r);
+/* Turns variadic Sum/Mean/Max/Min into a binary elementwise node with the
+ * other inputs as epilogue steps (or Identity for one input). */
+nngpu_status ng_pass_lower_variadic(ng_graph *g, ng_report *r);
 /* Folds zero constant Pad of spatial dims into the following Conv / AveragePool. */
 nngpu_status ng_pass_fuse_pad(ng_graph *g, ng_report *r);
 /* Appends bias, activations, residual Adds and other elementwise consumers
- * to Conv/Gemm/MatMul (epilogue) and to elementwise nodes (chains). */
+ * to Conv/Gemm/MatMul/ConvTranspose/normalizations (epilogue) and to
+ * elementwise nodes (chains). */
 nngpu_status ng_pass_fuse_epilogues(ng_graph *g, int anchors_conv_gemm, int anchors_eltwise,
                                     ng_report *r);
 /* Marks Reshape/Flatten/Squeeze/Unsqueeze outputs as views of their input. */

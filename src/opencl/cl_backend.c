@@ -137,7 +137,9 @@ static nngpu_status cl_node_prepare(ng_context *c, const ng_graph *g, const ng_n
     snprintf(k->node_name, sizeof k->node_name, "%s", n->name ? n->name : "?");
     snprintf(k->name, sizeof k->name, "%s", f->name);
     k->params_source = "default";
+    ng_params_scope_begin(c->opts.params_override, &k->tuning);
     nngpu_status s = f->prepare(c, g, n, bind, k);
+    ng_params_scope_end();
     if (s != NNGPU_OK) {
         cl_kernel_destroy(c, k);
         return s;
@@ -178,6 +180,8 @@ static const char *cl_kernel_name(const ng_kernel *k) { return k->name; }
 static const char *cl_kernel_params_source(const ng_kernel *k) {
     return k->params_source ? k->params_source : "default";
 }
+
+static const ng_params_record *cl_kernel_params(const ng_kernel *k) { return &k->tuning; }
 
 static nngpu_status cl_finish(ng_context *c) {
     return ng_cl_check(clFinish(c->queue), "clFinish", NULL);
@@ -229,6 +233,7 @@ const ng_backend ng_backend_opencl = {
     .kernel_destroy = cl_kernel_destroy,
     .kernel_name = cl_kernel_name,
     .kernel_params_source = cl_kernel_params_source,
+    .kernel_params = cl_kernel_params,
     .finish = cl_finish,
     .kernel_time_ms = cl_kernel_time_ms,
     .weight_bytes = cl_weight_bytes,

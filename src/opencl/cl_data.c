@@ -1,5 +1,6 @@
 /* The data family: copies (Reshape/Flatten/Squeeze/Unsqueeze/Identity/
- * Dropout/Cast), Transpose, Slice, Expand, Concat, Split as strided copies;
+ * Dropout/Cast), Transpose, Slice, Expand, Concat, Split as strided copies
+ * (Tile, DepthToSpace, SpaceToDepth planned in cl_data_map.c);
  * Gather, Pad, Resize/Upsample in cl_data_index.c. */
 #include <stdio.h>
 #include <string.h>
@@ -129,8 +130,11 @@ static int data_supports(ng_context *c, const ng_graph *g, const ng_node *n) {
                ng_cl_epilogue_supported(g, n);
     }
     int64_t a[NNGPU_MAX_DIMS], b[NNGPU_MAX_DIMS];
-    int perm[NNGPU_MAX_DIMS];
+    int perm[NNGPU_MAX_DIMS], r;
     switch (n->op) {
+    case NG_OP_TILE:
+    case NG_OP_DEPTHTOSPACE:
+    case NG_OP_SPACETODEPTH: return ng_cl_remap_plan(g, n, &r, a, b) && ng_cl_epilogue_supported(g, n);
     case NG_OP_TRANSPOSE:
         return all_float(g, n, 1, 1) && x->rank == y->rank && transpose_perm(n, x->rank, perm) &&
                ng_cl_epilogue_supported(g, n);
@@ -206,6 +210,14 @@ static nngpu_status data_prepare(ng_context *c, const ng_graph *g, const ng_node
         for (int j = 0; j < y->rank; j++) st[j] = desc[4 + j];
         name = "expand";
         NG_CHECK(ng_cl_copy_launch(c, k, g, bind, n->in[0], 0, n->out[0], 0, y->rank, y->dims, st, ys, n));
+    } else if (n->op == NG_OP_TILE || n->op == NG_OP_DEPTHTOSPACE || n->op == NG_OP_SPACETODEPTH) {
+        int r;
+        if (!ng_cl_remap_plan(g, n, &r, d, st))
+            return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s': no copy plan", n->name);
+        int64_t os[NNGPU_MAX_DIMS];
+        ng_cl_strides(r, d, os);
+        name = n->op == NG_OP_TILE ? "tile" : n->op == NG_OP_DEPTHTOSPACE ? "depth_to_space" : "space_to_depth";
+        NG_CHECK(ng_cl_copy_launch(c, k, g, bind, n->in[0], 0, n->out[0], 0, r, d, st, os, n));
     } else if (n->op == NG_OP_CONCAT) {
         int axis = ng_axis(ng_attr_int(n, "axis", 0), y->rank);
         int64_t at = 0;

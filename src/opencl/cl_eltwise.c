@@ -22,6 +22,11 @@ static int unary_params(const ng_graph *g, const ng_node *n, float *p0, float *p
     switch (n->op) {
     case NG_OP_LEAKYRELU: *p0 = ng_attr_float(n, "alpha", 0.01f); return 1;
     case NG_OP_ELU: *p0 = ng_attr_float(n, "alpha", 1.0f); return 1;
+    case NG_OP_SELU:
+        *p0 = ng_attr_float(n, "alpha", 1.67326319217681884765625f);
+        *p1 = ng_attr_float(n, "gamma", 1.05070102214813232421875f);
+        return 1;
+    case NG_OP_GELU: *p0 = ng_attr_string(n, "approximate", "none")[0] == 't'; return 1;
     case NG_OP_HARDSIGMOID:
         *p0 = ng_attr_float(n, "alpha", 0.2f);
         *p1 = ng_attr_float(n, "beta", 0.5f);

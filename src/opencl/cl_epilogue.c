@@ -28,6 +28,15 @@ enum ng_cl_opcode ng_cl_opcode_of(ng_op op) {
     case NG_OP_RECIPROCAL: return NG_CL_RECIPROCAL;
     case NG_OP_FLOOR: return NG_CL_FLOOR;
     case NG_OP_CEIL: return NG_CL_CEIL;
+    case NG_OP_SIN: return NG_CL_SIN;
+    case NG_OP_COS: return NG_CL_COS;
+    case NG_OP_SOFTPLUS: return NG_CL_SOFTPLUS;
+    case NG_OP_SOFTSIGN: return NG_CL_SOFTSIGN;
+    case NG_OP_SELU: return NG_CL_SELU;
+    case NG_OP_MISH: return NG_CL_MISH;
+    case NG_OP_SIGN: return NG_CL_SIGN;
+    case NG_OP_ROUND: return NG_CL_ROUND;
+    case NG_OP_GELU: return NG_CL_GELU;
     case NG_OP_ADD: return NG_CL_ADD;
     case NG_OP_SUB: return NG_CL_SUB;
     case NG_OP_MUL: return NG_CL_MUL;

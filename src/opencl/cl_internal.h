@@ -45,6 +45,7 @@ struct ng_kernel {
     char name[96];            /* "conv2d_direct+bias+relu" */
     char node_name[64];       /* the node it runs, for errors (set by the backend) */
     const char *params_source;
+    ng_params_record tuning;  /* the lookup's family, signature, params (for the tuner) */
     int n_launches;           /* run in order */
     ng_cl_launch launch[NG_CL_MAX_LAUNCHES];
     int n_owned;              /* buffers this layer owns: uploaded weights, metadata */

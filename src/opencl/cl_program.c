@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cl_binary_cache.h"
 #include "cl_internal.h"
 #include "core/status.h"
 
@@ -45,16 +46,24 @@ static nngpu_status build(ng_context *c, const char *file, const char *options,
     cl_uint n_src = 0;
     if (epi) srcs[n_src++] = epi;
     srcs[n_src++] = src;
-    cl_int err;
-    cl_program prog = clCreateProgramWithSource(c->ctx, n_src, srcs, NULL, &err);
-    if (err != CL_SUCCESS) return ng_cl_check(err, "clCreateProgramWithSource", file);
     size_t olen = strlen(NG_CL_BASE_OPTIONS) + strlen(options) + 2;
     char *opts = malloc(olen);
-    if (!opts) {
-        clReleaseProgram(prog);
-        return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "opencl: out of host memory building %s", file);
-    }
+    if (!opts) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "opencl: out of host memory building %s", file);
     snprintf(opts, olen, "%s %s", NG_CL_BASE_OPTIONS, options);
+    /* The on-disk binary cache first (cl_binary_cache.h). */
+    uint64_t key = ng_cl_binary_key(c, srcs, n_src, opts);
+    cl_program prog = ng_cl_binary_load(c, key, opts);
+    if (prog) {
+        free(opts);
+        *out = prog;
+        return NNGPU_OK;
+    }
+    cl_int err;
+    prog = clCreateProgramWithSource(c->ctx, n_src, srcs, NULL, &err);
+    if (err != CL_SUCCESS) {
+        free(opts);
+        return ng_cl_check(err, "clCreateProgramWithSource", file);
+    }
     err = clBuildProgram(prog, 1, &c->device, opts, NULL, NULL);
     if (err != CL_SUCCESS) {
         char log[4096] = "";
@@ -67,6 +76,7 @@ static nngpu_status build(ng_context *c, const char *file, const char *options,
         clReleaseProgram(prog);
         return s;
     }
+    ng_cl_binary_store(c, key, prog);
     free(opts);
     *out = prog;
     return NNGPU_OK;

@@ -1,4 +1,5 @@
-/* The reduce family: ReduceSum / ReduceMean / ReduceMax over any axes. The
+/* The reduce family: ReduceSum / Mean / Max / Min / Prod / L1 / L2 /
+ * SumSquare / LogSumExp over any axes (the op is the kernel's RED macro). The
  * input is collapsed to groups of neighbouring dims that are all kept or all
  * reduced; one reduced group runs as (outer, len, inner), more as generic. */
 #include <stdio.h>
@@ -48,15 +49,27 @@ static int reduce_view_of(const ng_graph *g, const ng_node *n, reduce_view *v) {
     return 1;
 }
 
-static int is_reduce(ng_op op) {
-    return op == NG_OP_REDUCESUM || op == NG_OP_REDUCEMEAN || op == NG_OP_REDUCEMAX;
+/* The kernel's RED code of a reduce op; -1 for other ops. */
+static int red_code(ng_op op) {
+    switch (op) {
+    case NG_OP_REDUCESUM: return 0;
+    case NG_OP_REDUCEMEAN: return 1;
+    case NG_OP_REDUCEMAX: return 2;
+    case NG_OP_REDUCEMIN: return 3;
+    case NG_OP_REDUCEPROD: return 4;
+    case NG_OP_REDUCEL1: return 5;
+    case NG_OP_REDUCEL2: return 6;
+    case NG_OP_REDUCESUMSQUARE: return 7;
+    case NG_OP_REDUCELOGSUMEXP: return 8;
+    default: return -1;
+    }
 }
 
 static int reduce_supports(ng_context *c, const ng_graph *g, const ng_node *n) {
     (void)c;
     reduce_view v;
     const ng_tensor *x = ng_in(g, n, 0);
-    return is_reduce(n->op) && ng_cl_float_tensor_ok(x) && ng_numel(x) > 0 &&
+    return red_code(n->op) >= 0 && ng_cl_float_tensor_ok(x) && ng_numel(x) > 0 &&
            ng_cl_float_tensor_ok(ng_out(g, n, 0)) && reduce_view_of(g, n, &v) &&
            ng_numel(ng_out(g, n, 0)) * v.len == ng_numel(x) && ng_cl_epilogue_supported(g, n);
 }
@@ -93,7 +106,7 @@ static nngpu_status reduce_prepare(ng_context *c, const ng_graph *g, const ng_no
     while ((size_t)wg > c->info.max_work_group_size && wg > 1) wg >>= 1;
     int rows = n_red == 1 && inner == 1 && v.len >= ng_params_get(&p, "ROWS_MIN_LEN", 64) && wg > 1;
 
-    int red = n->op == NG_OP_REDUCESUM ? 0 : n->op == NG_OP_REDUCEMEAN ? 1 : 2;
+    int red = red_code(n->op);
     char opts[64];
     snprintf(opts, sizeof opts, "-DRED=%d -DWG=%d -DNG_EPI=%d", red, rows ? wg : 1, n->n_epi > 0);
     const char *name = rows ? "reduce_rows" : n_red <= 1 ? "reduce_strided" : "reduce_generic";

@@ -1,159 +1,33 @@
-/* Resize / Upsample: nearest, linear and cubic over any dims. The host
- * computes, per resized dim and output coordinate, the source taps and
- * weights in double exactly as the reference does (src/ref/ref_resize.c);
+/* Resize / Upsample: nearest, linear and cubic over any dims. The per-dim
+ * tap tables come from src/runtime/resize_table.c (shared with Vulkan);
  * the kernel only combines them. */
-#include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "cl_data.h"
 #include "core/status.h"
-#include "graph/infer.h"
-
-enum { R_NEAREST, R_LINEAR, R_CUBIC };
-enum { C_HALF, C_ASYM, C_ALIGN, C_PYTORCH, C_HALF_SYM };
-enum { N_FLOOR_PREF, N_CEIL_PREF, N_FLOOR, N_CEIL, N_LEGACY };
-
-typedef struct resize_plan {
-    int mode, coord, near, exclude;
-    double cubic_a;
-    double scale[NNGPU_MAX_DIMS];
-    int64_t od[NNGPU_MAX_DIMS];
-} resize_plan;
-
-static int index_of(const char *s, const char *const *names, int n) {
-    for (int j = 0; j < n; j++)
-        if (strcmp(s, names[j]) == 0) return j;
-    return -1;
-}
-
-static int resize_plan_of(const ng_graph *g, const ng_node *n, resize_plan *p) {
-    const ng_tensor *x = ng_in(g, n, 0);
-    int legacy = n->op == NG_OP_UPSAMPLE || n->opset < 11;
-    static const char *const modes[] = {"nearest", "linear", "bilinear", "cubic"};
-    int m = index_of(ng_attr_string(n, "mode", "nearest"), modes, 4);
-    if (m < 0 || (m == 3 && legacy) || ng_attr_int(n, "antialias", 0)) return 0;
-    p->mode = m == 0 ? R_NEAREST : m == 3 ? R_CUBIC : R_LINEAR;
-    p->cubic_a = ng_attr_float(n, "cubic_coeff_a", -0.75f);
-    p->exclude = (int)ng_attr_int(n, "exclude_outside", 0);
-    p->coord = C_ASYM;
-    p->near = N_LEGACY;
-    if (!legacy) {
-        static const char *const ctms[] = {"half_pixel", "asymmetric", "align_corners",
-                                           "pytorch_half_pixel", "half_pixel_symmetric"};
-        static const char *const nms[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"};
-        p->coord = index_of(ng_attr_string(n, "coordinate_transformation_mode", "half_pixel"), ctms, 5);
-        p->near = index_of(ng_attr_string(n, "nearest_mode", "round_prefer_floor"), nms, 4);
-        if (p->coord < 0 || p->near < 0) return 0;
-    }
-    double roi[2 * NNGPU_MAX_DIMS];
-    if (ng_infer_resize(g, n, p->scale, p->od, roi) != NNGPU_OK) return 0;
-    for (int k = 0; k < x->rank; k++)
-        if (p->scale[k] <= 0 || (p->od[k] > 0 && x->dims[k] == 0)) return 0;
-    return 1;
-}
-
-/* Source coordinate of output index o along a dim (as the reference). */
-static double src_coord(const resize_plan *p, double o, double scale, int64_t in, int64_t out_int) {
-    double out_w = scale * (double)in;
-    switch (p->coord) {
-    case C_ALIGN: return out_w == 1 ? 0.0 : o * (double)(in - 1) / (out_w - 1);
-    case C_ASYM: return o / scale;
-    case C_PYTORCH: return out_w == 1 ? -0.5 : (o + 0.5) / scale - 0.5;
-    case C_HALF_SYM: {
-        double adj = (double)out_int / out_w, center = (double)in / 2;
-        return center * (1 - adj) + (o + 0.5) / scale - 0.5;
-    }
-    default: return (o + 0.5) / scale - 0.5;
-    }
-}
-
-static int64_t clamp64(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : v > hi ? hi : v; }
-
-/* Fills one table entry (taps indices, then weight bits) for coordinate x. */
-static void taps(const resize_plan *p, double x, double scale, int64_t in, int n_taps,
-                 cl_int *e) {
-    double fl = floor(x), ratio = x == fl ? 1.0 : x - fl, w[4] = {0, 0, 0, 0};
-    int cnt = p->mode == R_CUBIC ? 4 : 2;
-    if (p->mode == R_CUBIC) {
-        double A = p->cubic_a, r = ratio, s = 1 - ratio;
-        w[0] = ((A * (r + 1) - 5 * A) * (r + 1) + 8 * A) * (r + 1) - 4 * A;
-        w[1] = ((A + 2) * r - (A + 3)) * r * r + 1;
-        w[2] = ((A + 2) * s - (A + 3)) * s * s + 1;
-        w[3] = ((A * (s + 1) - 5 * A) * (s + 1) + 8 * A) * (s + 1) - 4 * A;
-    } else if (p->mode == R_LINEAR) {
-        w[0] = 1 - ratio;
-        w[1] = ratio;
-    } else {
-        int up;
-        switch (p->near) {
-        case N_FLOOR_PREF: up = ratio > 0.5; break;
-        case N_CEIL_PREF: up = ratio >= 0.5; break;
-        case N_FLOOR: up = 0; break;
-        case N_CEIL: up = 1; break;
-        default: up = scale < 1; break; /* legacy: floor upsampling, ceil downsampling */
-        }
-        if (x == fl) up = 1;
-        w[0] = !up;
-        w[1] = up;
-    }
-    int64_t first = (int64_t)fl - (cnt / 2 - 1) - (x == fl ? 1 : 0), idx[4];
-    double sum = 0;
-    for (int i = 0; i < cnt; i++) {
-        idx[i] = first + i;
-        if (p->exclude && (idx[i] < 0 || idx[i] >= in)) w[i] = 0;
-        sum += w[i];
-    }
-    if (p->exclude && sum != 0)
-        for (int i = 0; i < cnt; i++) w[i] /= sum;
-    if (n_taps == 1) { /* nearest: the tap with weight 1 */
-        idx[0] = w[0] != 0 ? idx[0] : idx[1];
-        w[0] = 1;
-    }
-    for (int i = 0; i < n_taps; i++) {
-        float wf = (float)w[i];
-        e[i] = (cl_int)clamp64(idx[i], 0, in - 1);
-        memcpy(&e[n_taps + i], &wf, sizeof wf);
-    }
-}
+#include "runtime/resize_table.h"
 
 int ng_cl_resize_supports(const ng_graph *g, const ng_node *n) {
-    resize_plan p;
     const ng_tensor *x = ng_in(g, n, 0), *y = ng_out(g, n, 0);
     return ng_cl_float_tensor_ok(x) && ng_cl_float_tensor_ok(y) && x->rank == y->rank &&
-           ng_numel(x) > 0 && resize_plan_of(g, n, &p) && ng_cl_epilogue_supported(g, n);
+           ng_numel(x) > 0 && ng_resize_supported(g, n) && ng_cl_epilogue_supported(g, n);
 }
 
 nngpu_status ng_cl_resize_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
                                   const ng_binding *bind, ng_kernel *k) {
     const ng_tensor *x = ng_in(g, n, 0), *y = ng_out(g, n, 0);
-    resize_plan p;
-    if (!resize_plan_of(g, n, &p))
-        return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s': Resize mode or parameters not supported",
-                        n->name);
-    if (ng_numel(y) == 0) return NNGPU_OK;
-    int n_taps = p.mode == R_NEAREST ? 1 : p.mode == R_LINEAR ? 2 : 4;
-    int64_t toff[NNGPU_MAX_DIMS], entries = 0;
-    for (int d = 0; d < x->rank; d++) {
-        int ident = fabs(p.scale[d] - 1.0) <= 1e-9 && y->dims[d] == x->dims[d];
-        toff[d] = ident ? -1 : entries;
-        if (!ident) entries += y->dims[d];
+    ng_resize_table t;
+    NG_CHECK(ng_resize_table_build(g, n, &t));
+    if (ng_numel(y) == 0) {
+        ng_resize_table_free(&t);
+        return NNGPU_OK;
     }
-    size_t bytes = sizeof(cl_int) * 2 * (size_t)n_taps * (size_t)(entries ? entries : 1);
-    cl_int *tab = calloc(1, bytes);
-    if (!tab) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", n->name);
-    for (int d = 0; d < x->rank; d++)
-        for (int64_t o = 0; toff[d] >= 0 && o < y->dims[d]; o++) {
-            double xs = src_coord(&p, (double)o, p.scale[d], x->dims[d], y->dims[d]);
-            taps(&p, xs, p.scale[d], x->dims[d], n_taps, tab + (toff[d] + o) * 2 * n_taps);
-        }
     cl_mem tab_mem;
-    nngpu_status s = ng_cl_meta_upload(c, k, tab, bytes, &tab_mem);
-    free(tab);
+    nngpu_status s = ng_cl_meta_upload(c, k, t.tab, t.bytes, &tab_mem);
+    ng_resize_table_free(&t);
     NG_CHECK(s);
     char opts[48];
-    snprintf(opts, sizeof opts, "-DTAPS=%d -DNG_EPI=%d", n_taps, n->n_epi > 0);
+    snprintf(opts, sizeof opts, "-DTAPS=%d -DNG_EPI=%d", t.taps, n->n_epi > 0);
     cl_kernel kern;
     NG_CHECK(ng_cl_launch_add(c, k, "data.cl", "resize", opts, (size_t)ng_numel(y), 0, &kern));
     ng_cl_args a;
@@ -164,10 +38,10 @@ nngpu_status ng_cl_resize_prepare(ng_context *c, const ng_graph *g, const ng_nod
     ng_cl_arg_int(&a, y->rank);
     ng_cl_arg_int8(&a, y->dims, y->rank);
     ng_cl_arg_int8(&a, x->dims, x->rank);
-    ng_cl_arg_int8(&a, toff, x->rank);
+    ng_cl_arg_int8(&a, t.toff, x->rank);
     ng_cl_arg_mem(&a, tab_mem);
     ng_cl_arg_epilogue(&a, c, k, g, n, bind);
     static const char *names[] = {"resize_nearest", "resize_linear", "resize_cubic"};
-    ng_cl_kernel_name(k, n, names[p.mode]);
+    ng_cl_kernel_name(k, n, names[t.mode]);
     return a.status;
 }

@@ -1,4 +1,4 @@
-/* The softmax family: Softmax as (outer, len, inner); opset < 13 coerces to
+/* The softmax family: Softmax, LogSoftmax, Hardmax as (outer, len, inner); opset < 13 coerces to
  * 2-D at `axis` (default 1), opset >= 13 normalizes one axis (default -1). */
 #include <stdio.h>
 
@@ -26,7 +26,8 @@ static int softmax_view(const ng_graph *g, const ng_node *n, int64_t *outer, int
 static int softmax_supports(ng_context *c, const ng_graph *g, const ng_node *n) {
     (void)c;
     int64_t o, l, i;
-    return n->op == NG_OP_SOFTMAX && ng_cl_float_tensor_ok(ng_in(g, n, 0)) &&
+    return (n->op == NG_OP_SOFTMAX || n->op == NG_OP_LOGSOFTMAX || n->op == NG_OP_HARDMAX) &&
+           ng_cl_float_tensor_ok(ng_in(g, n, 0)) &&
            ng_cl_float_tensor_ok(ng_out(g, n, 0)) && ng_in(g, n, 0)->rank > 0 &&
            ng_numel(ng_in(g, n, 0)) == ng_numel(ng_out(g, n, 0)) &&
            softmax_view(g, n, &o, &l, &i) && ng_cl_epilogue_supported(g, n);
@@ -47,10 +48,12 @@ static nngpu_status softmax_prepare(ng_context *c, const ng_graph *g, const ng_n
     int wg = ng_params_get(&p, "WG", 64);
     if (wg < 1 || (wg & (wg - 1))) wg = 64;
     while ((size_t)wg > c->info.max_work_group_size && wg > 1) wg >>= 1;
-    int rows = inner == 1 && len >= ng_params_get(&p, "ROWS_MIN_LEN", 64) && wg > 1;
+    int rows = inner == 1 && len >= ng_params_get(&p, "ROWS_MIN_LEN", 64) && wg > 1 &&
+               n->op != NG_OP_HARDMAX;
 
-    char opts[64];
-    snprintf(opts, sizeof opts, "-DWG=%d -DNG_EPI=%d", rows ? wg : 1, n->n_epi > 0);
+    char opts[80];
+    snprintf(opts, sizeof opts, "-DWG=%d -DLOG=%d -DHARD=%d -DNG_EPI=%d", rows ? wg : 1,
+             n->op == NG_OP_LOGSOFTMAX, n->op == NG_OP_HARDMAX, n->n_epi > 0);
     cl_kernel kern;
     if (rows)
         NG_CHECK(ng_cl_launch_add(c, k, "softmax.cl", "softmax_rows", opts, (size_t)(outer * wg),
@@ -66,7 +69,10 @@ static nngpu_status softmax_prepare(ng_context *c, const ng_graph *g, const ng_n
     ng_cl_arg_int(&a, len);
     if (!rows) ng_cl_arg_int(&a, inner);
     ng_cl_arg_epilogue(&a, c, k, g, n, bind);
-    ng_cl_kernel_name(k, n, rows ? "softmax_rows" : "softmax_strided");
+    int lg = n->op == NG_OP_LOGSOFTMAX;
+    ng_cl_kernel_name(k, n, n->op == NG_OP_HARDMAX ? "hardmax"
+                            : rows ? (lg ? "logsoftmax_rows" : "softmax_rows")
+                                   : (lg ? "logsoftmax_strided" : "softmax_strided"));
     return a.status;
 }
 

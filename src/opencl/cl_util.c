@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/status.h"
+#include "runtime/broadcast.h"
 
 void ng_cl_strides(int rank, const int64_t *dims, int64_t *strides) {
     int64_t s = 1;
@@ -24,40 +25,18 @@ int ng_cl_float_tensor_ok(const ng_tensor *t) {
     return ng_numel(t) < INT_MAX;
 }
 
+_Static_assert(NG_BCAST_SAME == NG_IDX_SAME && NG_BCAST_BLOCK == NG_IDX_BLOCK &&
+                   NG_BCAST_GENERIC == NG_IDX_GENERIC,
+               "ng_bcast_mode doubles as the OpenCL index mode");
+
 int ng_cl_bcast_desc(int ro, const int64_t *od, int r, const int64_t *d, cl_int *desc) {
     memset(desc, 0, sizeof(cl_int) * NG_META_OPND_SIZE);
-    if (r > ro) return 0;
-    int64_t st[NNGPU_MAX_DIMS];
-    ng_cl_strides(r, d, st);
-    int lo = -1, hi = -1, same = (r == ro), gap = 0;
-    for (int k = 0; k < ro; k++) {
-        int j = k - (ro - r);
-        int64_t dim = j < 0 ? 1 : d[j];
-        if (dim != od[k] && dim != 1) return 0;
-        if (dim != od[k]) same = 0;
-        int64_t s = (dim == 1) ? 0 : st[j];
-        desc[4 + k] = (cl_int)s;
-        if (dim != 1) {
-            if (lo < 0) lo = k;
-            else if (gap) gap = 2; /* a broadcast dim between used dims */
-            hi = k;
-        } else if (lo >= 0 && od[k] != 1 && !gap) {
-            gap = 1;
-        }
-    }
-    if (same) {
-        desc[0] = NG_IDX_SAME;
-    } else if (gap != 2) {
-        int64_t inner = 1, count = 1;
-        for (int k = hi + 1; k < ro; k++) inner *= od[k];
-        for (int k = lo; lo >= 0 && k <= hi; k++) count *= od[k];
-        if (lo < 0) inner = 1;
-        desc[0] = NG_IDX_BLOCK;
-        desc[1] = (cl_int)inner;
-        desc[2] = (cl_int)count;
-    } else {
-        desc[0] = NG_IDX_GENERIC;
-    }
+    ng_bcast b;
+    if (!ng_bcast_plan(ro, od, r, d, &b)) return 0;
+    desc[0] = (cl_int)b.mode;
+    desc[1] = (cl_int)b.inner;
+    desc[2] = (cl_int)b.count;
+    for (int k = 0; k < ro; k++) desc[4 + k] = (cl_int)b.strides[k];
     return 1;
 }
 

@@ -22,14 +22,48 @@ static ng_ref_fn lookup(ng_op op) {
     case NG_OP_PRELU:
     case NG_OP_EQUAL:
     case NG_OP_LESS:
-    case NG_OP_GREATER: return ng_ref_binary_op;
+    case NG_OP_GREATER:
+    case NG_OP_LESSOREQUAL:
+    case NG_OP_GREATEROREQUAL:
+    case NG_OP_AND:
+    case NG_OP_OR:
+    case NG_OP_XOR: return ng_ref_binary_op;
+    case NG_OP_NOT: return ng_ref_not;
+    case NG_OP_MOD: return ng_ref_mod;
     case NG_OP_MAX:
-    case NG_OP_MIN: return ng_ref_variadic;
+    case NG_OP_MIN:
+    case NG_OP_SUM:
+    case NG_OP_MEAN: return ng_ref_variadic;
     case NG_OP_WHERE: return ng_ref_where;
-    case NG_OP_SOFTMAX: return ng_ref_softmax;
+    case NG_OP_SOFTMAX:
+    case NG_OP_LOGSOFTMAX:
+    case NG_OP_HARDMAX: return ng_ref_softmax;
     case NG_OP_REDUCEMEAN:
     case NG_OP_REDUCESUM:
-    case NG_OP_REDUCEMAX: return ng_ref_reduce;
+    case NG_OP_REDUCEMAX:
+    case NG_OP_REDUCEMIN:
+    case NG_OP_REDUCEPROD:
+    case NG_OP_REDUCEL1:
+    case NG_OP_REDUCEL2:
+    case NG_OP_REDUCESUMSQUARE:
+    case NG_OP_REDUCELOGSUMEXP: return ng_ref_reduce;
+    case NG_OP_ARGMAX:
+    case NG_OP_ARGMIN: return ng_ref_argmax;
+    case NG_OP_LAYERNORM: return ng_ref_layernorm;
+    case NG_OP_INSTANCENORM:
+    case NG_OP_GROUPNORM: return ng_ref_channel_norm;
+    case NG_OP_CONVTRANSPOSE: return ng_ref_convtranspose;
+    case NG_OP_LRN: return ng_ref_lrn;
+    case NG_OP_EINSUM: return ng_ref_einsum;
+    case NG_OP_TILE: return ng_ref_tile;
+    case NG_OP_DEPTHTOSPACE:
+    case NG_OP_SPACETODEPTH: return ng_ref_space_depth;
+    case NG_OP_GATHERELEMENTS: return ng_ref_gather_elements;
+    case NG_OP_TRILU: return ng_ref_trilu;
+    case NG_OP_ONEHOT: return ng_ref_onehot;
+    case NG_OP_SIZE: return ng_ref_size;
+    case NG_OP_CUMSUM: return ng_ref_cumsum;
+    case NG_OP_TOPK: return ng_ref_topk;
     case NG_OP_CONCAT: return ng_ref_concat;
     case NG_OP_SPLIT: return ng_ref_split;
     case NG_OP_SLICE: return ng_ref_slice;
@@ -70,7 +104,22 @@ int ng_ref_supported(const ng_graph *g, const ng_node *n) {
     case NG_OP_BATCHNORM:
     case NG_OP_AVGPOOL:
     case NG_OP_GLOBALAVGPOOL:
-    case NG_OP_SOFTMAX: return ng_ref_is_float(t);
+    case NG_OP_SOFTMAX:
+    case NG_OP_LOGSOFTMAX:
+    case NG_OP_HARDMAX:
+    case NG_OP_LAYERNORM:
+    case NG_OP_INSTANCENORM:
+    case NG_OP_GROUPNORM:
+    case NG_OP_CONVTRANSPOSE:
+    case NG_OP_LRN:
+    case NG_OP_REDUCEL2:
+    case NG_OP_REDUCELOGSUMEXP: return ng_ref_is_float(t);
+    case NG_OP_AND:
+    case NG_OP_OR:
+    case NG_OP_XOR:
+    case NG_OP_NOT: return t == NNGPU_DTYPE_BOOL;
+    case NG_OP_REDUCEMAX:
+    case NG_OP_REDUCEMIN: return numeric(t) || t == NNGPU_DTYPE_BOOL;
     case NG_OP_RESIZE:
     case NG_OP_UPSAMPLE: return numeric(t);
     case NG_OP_GEMM:
@@ -79,25 +128,39 @@ int ng_ref_supported(const ng_graph *g, const ng_node *n) {
     case NG_OP_GLOBALMAXPOOL:
     case NG_OP_REDUCEMEAN:
     case NG_OP_REDUCESUM:
-    case NG_OP_REDUCEMAX:
+    case NG_OP_REDUCEPROD:
+    case NG_OP_REDUCEL1:
+    case NG_OP_REDUCESUMSQUARE:
+    case NG_OP_ARGMAX:
+    case NG_OP_ARGMIN:
+    case NG_OP_TOPK:
+    case NG_OP_CUMSUM:
+    case NG_OP_EINSUM:
+    case NG_OP_SUM:
+    case NG_OP_MEAN:
     case NG_OP_ADD:
     case NG_OP_SUB:
     case NG_OP_MUL:
     case NG_OP_DIV:
     case NG_OP_POW:
+    case NG_OP_MOD:
     case NG_OP_PRELU:
     case NG_OP_MAX:
     case NG_OP_MIN:
     case NG_OP_RANGE: return numeric(t);
     case NG_OP_EQUAL:
     case NG_OP_LESS:
-    case NG_OP_GREATER: return numeric(t) || (n->op == NG_OP_EQUAL && t == NNGPU_DTYPE_BOOL);
+    case NG_OP_GREATER:
+    case NG_OP_LESSOREQUAL:
+    case NG_OP_GREATEROREQUAL: return numeric(t) || (n->op == NG_OP_EQUAL && t == NNGPU_DTYPE_BOOL);
     case NG_OP_NEG:
     case NG_OP_ABS:
     case NG_OP_RELU:
     case NG_OP_CLIP:
     case NG_OP_FLOOR:
-    case NG_OP_CEIL: return numeric(t);
+    case NG_OP_CEIL:
+    case NG_OP_SIGN:
+    case NG_OP_ROUND: return numeric(t);
     case NG_OP_CAST: return t != NNGPU_DTYPE_UNDEFINED;
     default:
         if (ng_op_kind_of(n->op) == NG_KIND_ELTWISE_UNARY) return ng_ref_is_float(t);

@@ -1,4 +1,5 @@
-/* Elementwise ops: unary, binary (broadcast), Max/Min (variadic), Where. */
+/* Elementwise ops: unary, binary (broadcast), Max/Min/Sum/Mean (variadic),
+ * Where, Not, Mod. */
 #include <math.h>
 #include <string.h>
 
@@ -8,16 +9,14 @@
 /* Unary ops whose integer form is exact. */
 static int int_unary(ng_op op) {
     return op == NG_OP_NEG || op == NG_OP_ABS || op == NG_OP_RELU || op == NG_OP_CLIP ||
-           op == NG_OP_FLOOR || op == NG_OP_CEIL;
+           op == NG_OP_FLOOR || op == NG_OP_CEIL || op == NG_OP_SIGN || op == NG_OP_ROUND;
 }
 
 nngpu_status ng_ref_unary_op(const ng_graph *g, const ng_node *n, const void *const *in,
                              void *const *out) {
     const ng_tensor *x = ng_in(g, n, 0), *y = ng_out(g, n, 0);
     float alpha, beta;
-    ng_ref_unary_defaults(n->op, &alpha, &beta);
-    alpha = ng_attr_float(n, "alpha", alpha);
-    beta = ng_attr_float(n, "beta", beta);
+    ng_ref_unary_attrs(n, &alpha, &beta);
     int64_t imin = INT64_MIN, imax = INT64_MAX;
     if (n->op == NG_OP_CLIP) {
         if (n->opset < 11) {
@@ -45,6 +44,7 @@ nngpu_status ng_ref_unary_op(const ng_graph *g, const ng_node *n, const void *co
             case NG_OP_NEG: v = (int64_t)(0 - (uint64_t)v); break;
             case NG_OP_ABS: v = v < 0 ? (int64_t)(0 - (uint64_t)v) : v; break;
             case NG_OP_RELU: v = v < 0 ? 0 : v; break;
+            case NG_OP_SIGN: v = v > 0 ? 1 : v < 0 ? -1 : 0; break;
             case NG_OP_CLIP: v = v < imin ? imin : v, v = v > imax ? imax : v; break;
             default: break;
             }
@@ -57,12 +57,36 @@ nngpu_status ng_ref_unary_op(const ng_graph *g, const ng_node *n, const void *co
     return NNGPU_OK;
 }
 
+static int is_compare(ng_op op) {
+    return op == NG_OP_EQUAL || op == NG_OP_LESS || op == NG_OP_GREATER ||
+           op == NG_OP_LESSOREQUAL || op == NG_OP_GREATEROREQUAL || op == NG_OP_AND ||
+           op == NG_OP_OR || op == NG_OP_XOR;
+}
+
 static int compare(ng_op op, double a, double b) {
-    return op == NG_OP_EQUAL ? a == b : op == NG_OP_LESS ? a < b : a > b;
+    switch (op) {
+    case NG_OP_EQUAL: return a == b;
+    case NG_OP_LESS: return a < b;
+    case NG_OP_GREATER: return a > b;
+    case NG_OP_LESSOREQUAL: return a <= b;
+    case NG_OP_GREATEROREQUAL: return a >= b;
+    case NG_OP_AND: return a != 0 && b != 0;
+    case NG_OP_OR: return a != 0 || b != 0;
+    default: return (a != 0) != (b != 0); /* Xor */
+    }
 }
 
 static int compare_int(ng_op op, int64_t a, int64_t b) {
-    return op == NG_OP_EQUAL ? a == b : op == NG_OP_LESS ? a < b : a > b;
+    switch (op) {
+    case NG_OP_EQUAL: return a == b;
+    case NG_OP_LESS: return a < b;
+    case NG_OP_GREATER: return a > b;
+    case NG_OP_LESSOREQUAL: return a <= b;
+    case NG_OP_GREATEROREQUAL: return a >= b;
+    case NG_OP_AND: return a != 0 && b != 0;
+    case NG_OP_OR: return a != 0 || b != 0;
+    default: return (a != 0) != (b != 0); /* Xor */
+    }
 }
 
 /* Double-precision form of ng_ref_binary for float64 tensors. */
@@ -87,7 +111,7 @@ static void binary(ng_op op, const ng_tensor *ta, const void *a, const ng_tensor
     ng_ref_bcast_strides(ty->rank, ty->dims, ta->rank, ta->dims, sa);
     ng_ref_bcast_strides(ty->rank, ty->dims, tb->rank, tb->dims, sb);
     int64_t cnt = ng_numel(ty);
-    int cmp = op == NG_OP_EQUAL || op == NG_OP_LESS || op == NG_OP_GREATER;
+    int cmp = is_compare(op);
     int ints = ng_ref_is_int(ta->dtype) && ng_ref_is_int(tb->dtype);
     int f64 = ta->dtype == NNGPU_DTYPE_FLOAT64;
     for (int64_t i = 0; i < cnt; i++) {
@@ -125,8 +149,22 @@ nngpu_status ng_ref_variadic(const ng_graph *g, const ng_node *n, const void *co
     for (int64_t i = 0; i < cnt; i++)
         memcpy((char *)out[0] + (size_t)i * es,
                (const char *)in[0] + (size_t)ng_ref_bcast_offset(y->rank, y->dims, s, i) * es, es);
+    ng_op op = n->op == NG_OP_SUM || n->op == NG_OP_MEAN ? NG_OP_ADD : n->op;
     for (int k = 1; k < n->n_main_inputs; k++)
-        binary(n->op, y, out[0], ng_in(g, n, k), in[k], y, out[0]);
+        binary(op, y, out[0], ng_in(g, n, k), in[k], y, out[0]);
+    if (n->op == NG_OP_MEAN && n->n_main_inputs > 1) {
+        double c = n->n_main_inputs;
+        for (int64_t i = 0; i < cnt; i++)
+            if (ng_ref_is_int(y->dtype)) ng_ref_sti(y->dtype, out[0], i, ng_ref_ldi(y->dtype, out[0], i) / (int64_t)c);
+            else ng_ref_std(y->dtype, out[0], i, ng_ref_ldd(y->dtype, out[0], i) / c);
+    }
+    return NNGPU_OK;
+}
+
+nngpu_status ng_ref_not(const ng_graph *g, const ng_node *n, const void *const *in,
+                        void *const *out) {
+    int64_t cnt = ng_numel(ng_out(g, n, 0));
+    for (int64_t i = 0; i < cnt; i++) ((uint8_t *)out[0])[i] = !((const uint8_t *)in[0])[i];
     return NNGPU_OK;
 }
 
@@ -145,6 +183,31 @@ nngpu_status ng_ref_where(const ng_graph *g, const ng_node *n, const void *const
         int k = c ? 1 : 2;
         memcpy((char *)out[0] + (size_t)i * es,
                (const char *)in[k] + (size_t)ng_ref_bcast_offset(y->rank, y->dims, s[k], i) * es, es);
+    }
+    return NNGPU_OK;
+}
+
+/* Mod: fmod=0 takes the divisor's sign (Python's %), fmod=1 the dividend's (C's fmod). */
+nngpu_status ng_ref_mod(const ng_graph *g, const ng_node *n, const void *const *in,
+                        void *const *out) {
+    const ng_tensor *ta = ng_in(g, n, 0), *tb = ng_in(g, n, 1), *ty = ng_out(g, n, 0);
+    int fm = (int)ng_attr_int(n, "fmod", 0), ints = ng_ref_is_int(ty->dtype);
+    int64_t sa[NNGPU_MAX_DIMS], sb[NNGPU_MAX_DIMS], cnt = ng_numel(ty);
+    ng_ref_bcast_strides(ty->rank, ty->dims, ta->rank, ta->dims, sa);
+    ng_ref_bcast_strides(ty->rank, ty->dims, tb->rank, tb->dims, sb);
+    for (int64_t i = 0; i < cnt; i++) {
+        int64_t ia = ng_ref_bcast_offset(ty->rank, ty->dims, sa, i);
+        int64_t ib = ng_ref_bcast_offset(ty->rank, ty->dims, sb, i);
+        if (!ints) {
+            double b = ng_ref_ldd(tb->dtype, in[1], ib), r = fmod(ng_ref_ldd(ta->dtype, in[0], ia), b);
+            if (!fm && r != 0 && (r < 0) != (b < 0)) r += b;
+            ng_ref_std(ty->dtype, out[0], i, r);
+            continue;
+        }
+        int64_t a = ng_ref_ldi(ta->dtype, in[0], ia), b = ng_ref_ldi(tb->dtype, in[1], ib);
+        int64_t r = b == 0 || b == -1 ? 0 : a % b;
+        if (!fm && r != 0 && (r < 0) != (b < 0)) r += b;
+        ng_ref_sti(ty->dtype, out[0], i, r);
     }
     return NNGPU_OK;
 }

@@ -63,5 +63,21 @@ nngpu_status ng_ref_constant(const ng_graph *g, const ng_node *n, const void *co
 nngpu_status ng_ref_shape(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_constant_of_shape(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_range(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_mod(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_not(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_argmax(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_layernorm(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_einsum(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_lrn(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_channel_norm(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_convtranspose(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_tile(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_space_depth(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_gather_elements(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_trilu(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_onehot(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_size(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_cumsum(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_topk(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 
 #endif

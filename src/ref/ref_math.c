@@ -9,6 +9,9 @@ static float sigmoid(float x) {
     return e / (1.0f + e);
 }
 
+/* log(1 + e^x) without overflow. */
+static float softplus(float x) { return x > 0 ? x + log1pf(expf(-x)) : log1pf(expf(x)); }
+
 void ng_ref_unary_defaults(ng_op op, float *alpha, float *beta) {
     *alpha = 0;
     *beta = 0;
@@ -16,6 +19,7 @@ void ng_ref_unary_defaults(ng_op op, float *alpha, float *beta) {
     case NG_OP_LEAKYRELU: *alpha = 0.01f; break;
     case NG_OP_HARDSIGMOID: *alpha = 0.2f; *beta = 0.5f; break;
     case NG_OP_ELU: *alpha = 1.0f; break;
+    case NG_OP_SELU: *alpha = 1.67326319217681884765625f; *beta = 1.05070102214813232421875f; break;
     case NG_OP_CLIP: *alpha = -INFINITY; *beta = INFINITY; break;
     default: break;
     }
@@ -48,6 +52,18 @@ float ng_ref_unary(ng_op op, float x, float alpha, float beta) {
     case NG_OP_ELU: return x < 0 ? alpha * (expf(x) - 1.0f) : x;
     case NG_OP_SILU: return x * sigmoid(x);
     case NG_OP_ERF: return erff(x);
+    case NG_OP_SIN: return sinf(x);
+    case NG_OP_COS: return cosf(x);
+    case NG_OP_SOFTPLUS: return softplus(x);
+    case NG_OP_SOFTSIGN: return x / (1.0f + fabsf(x));
+    case NG_OP_SELU: return x > 0 ? beta * x : beta * alpha * (expf(x) - 1.0f);
+    case NG_OP_MISH: return x * tanhf(softplus(x));
+    case NG_OP_SIGN: return x > 0 ? 1.0f : x < 0 ? -1.0f : x; /* keeps 0 and nan */
+    case NG_OP_ROUND: return rintf(x); /* half to even */
+    case NG_OP_GELU: /* alpha 1: the tanh approximation */
+        if (alpha != 0)
+            return 0.5f * x * (1.0f + tanhf(0.7978845608028654f * (x + 0.044715f * x * x * x)));
+        return 0.5f * x * (1.0f + erff(x * 0.7071067811865476f));
     case NG_OP_FLOOR: return floorf(x);
     case NG_OP_CEIL: return ceilf(x);
     default: return NAN;
@@ -90,5 +106,16 @@ int64_t ng_ref_binary_int(ng_op op, int64_t a, int64_t b) {
     case NG_OP_MAX: return a > b ? a : b;
     case NG_OP_MIN: return a < b ? a : b;
     default: return 0;
+    }
+}
+
+void ng_ref_unary_attrs(const ng_node *n, float *alpha, float *beta) {
+    ng_ref_unary_defaults(n->op, alpha, beta);
+    *alpha = ng_attr_float(n, "alpha", *alpha);
+    *beta = ng_attr_float(n, "beta", *beta);
+    if (n->op == NG_OP_SELU) *beta = ng_attr_float(n, "gamma", *beta);
+    if (n->op == NG_OP_GELU) {
+        const char *a = ng_attr_string(n, "approximate", "none");
+        *alpha = a[0] == 't'; /* "tanh" */
     }
 }

@@ -1,4 +1,5 @@
-/* Softmax: single axis (opset >= 13) or the legacy 2-D coercion at axis. */
+/* Softmax, LogSoftmax, Hardmax: single axis (opset >= 13) or the legacy 2-D
+ * coercion at axis. */
 #include <math.h>
 
 #include "ref_internal.h"
@@ -20,14 +21,25 @@ nngpu_status ng_ref_softmax(const ng_graph *g, const ng_node *n, const void *con
         for (int64_t in_ = 0; in_ < inner; in_++) {
             int64_t base = o * len * inner + in_;
             double mx = -INFINITY, sum = 0;
+            int64_t arg = 0;
             for (int64_t k = 0; k < len; k++) {
                 double v = ng_ref_ldd(x->dtype, in[0], base + k * inner);
-                if (v > mx) mx = v;
+                if (v > mx) {
+                    mx = v;
+                    arg = k;
+                }
+            }
+            if (n->op == NG_OP_HARDMAX) {
+                for (int64_t k = 0; k < len; k++) ng_ref_std(y->dtype, out[0], base + k * inner, k == arg);
+                continue;
             }
             for (int64_t k = 0; k < len; k++) sum += exp(ng_ref_ldd(x->dtype, in[0], base + k * inner) - mx);
-            for (int64_t k = 0; k < len; k++)
+            double lse = log(sum);
+            for (int64_t k = 0; k < len; k++) {
+                double v = ng_ref_ldd(x->dtype, in[0], base + k * inner) - mx;
                 ng_ref_std(y->dtype, out[0], base + k * inner,
-                           exp(ng_ref_ldd(x->dtype, in[0], base + k * inner) - mx) / sum);
+                           n->op == NG_OP_LOGSOFTMAX ? v - lse : exp(v) / sum);
+            }
         }
     return NNGPU_OK;
 }

@@ -6,6 +6,7 @@
 
 #include "graph/ir.h"
 #include "nngpu/nngpu.h"
+#include "runtime/params.h"
 
 typedef struct ng_context ng_context; /* a backend's per-session device state */
 typedef struct ng_buffer ng_buffer;   /* a device allocation */
@@ -48,6 +49,12 @@ typedef struct ng_backend {
     const char *(*kernel_name)(const ng_kernel *k);
     /* Where the kernel's parameters came from ("default", "db:exact", ...). */
     const char *(*kernel_params_source)(const ng_kernel *k);
+    /* Optional (NULL: the backend cannot be tuned): the family, signature and
+     * parameters the kernel's lookup resolved to (family "" when none). A
+     * backend fills it by wrapping node_prepare in ng_params_scope_begin/end
+     * (runtime/params.h), which also applies options.params_override. OpenCL
+     * has it; the Vulkan backend must add it for nntune to tune it. */
+    const ng_params_record *(*kernel_params)(const ng_kernel *k);
     /* Waits for everything enqueued. */
     nngpu_status (*finish)(ng_context *c);
     /* Device time of the kernel's last run in ms (after finish), -1 when not profiled. */
@@ -57,5 +64,6 @@ typedef struct ng_backend {
 } ng_backend;
 
 extern const ng_backend ng_backend_opencl;
+extern const ng_backend ng_backend_vulkan;
 
 #endif

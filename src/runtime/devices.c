@@ -7,7 +7,7 @@
 #include "core/status.h"
 #include "runtime.h"
 
-static const ng_backend *const backends[] = {&ng_backend_opencl, NULL};
+static const ng_backend *const backends[] = {&ng_backend_opencl, &ng_backend_vulkan, NULL};
 
 static ng_device_entry *devices;
 static int n_devices;
@@ -65,7 +65,7 @@ nngpu_status nngpu_device_find(const char *selector, int *index) {
             return NNGPU_OK;
         }
     return ng_error(NNGPU_ERR_NOT_FOUND,
-                    "no device '%s' (use an index, opencl:N or cpu; see --list-devices)", selector);
+                    "no device '%s' (use an index, opencl:N, vulkan:N or cpu; see --list-devices)", selector);
 }
 
 nngpu_status ng_device_resolve(const char *selector, const ng_device_entry **out) {

@@ -1,5 +1,6 @@
 #include "params.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,9 +22,31 @@ int ng_params_get(const ng_params *p, const char *name, int def) {
     return def;
 }
 
-/* NNGPU_PARAMS="family:NAME=V,NAME=V;family2:..." or "NAME=V" for every family. */
-static int apply_env(const char *family, ng_params *p) {
-    const char *env = getenv("NNGPU_PARAMS");
+/* The current node-preparation scope (ng_params_scope_begin). */
+static _Thread_local const char *scope_override;
+static _Thread_local ng_params_record *scope_record;
+
+void ng_params_scope_begin(const char *override, ng_params_record *rec) {
+    scope_override = override;
+    scope_record = rec;
+    if (rec) memset(rec, 0, sizeof *rec);
+}
+
+void ng_params_scope_end(void) {
+    scope_override = NULL;
+    scope_record = NULL;
+}
+
+static void scope_note(const char *family, const char *signature, const ng_params *p) {
+    ng_params_record *r = scope_record;
+    if (!r || (r->family[0] && r->signature[0] && !signature[0])) return;
+    snprintf(r->family, sizeof r->family, "%s", family);
+    snprintf(r->signature, sizeof r->signature, "%s", signature);
+    r->params = *p;
+}
+
+/* spec: "family:NAME=V,NAME=V;family2:..." or "NAME=V" for every family. */
+static int apply_spec(const char *env, const char *family, ng_params *p) {
     if (!env || !*env) return 0;
     int applied = 0;
     char buf[512];
@@ -54,8 +77,13 @@ static int apply_env(const char *family, ng_params *p) {
 
 void ng_params_lookup(const nngpu_device_info *dev, const char *db_path, const char *family,
                       const char *signature, ng_params *p) {
-    (void)dev;
-    (void)db_path;
-    (void)signature;
-    p->source = apply_env(family, p) ? "env" : "default";
+    if (scope_override) {
+        apply_spec(scope_override, family, p);
+        p->source = "override";
+        scope_note(family, signature ? signature : "", p);
+        return;
+    }
+    const char *db = ng_params_db_apply(dev, db_path, family, signature, p); /* params_db.c */
+    p->source = apply_spec(getenv("NNGPU_PARAMS"), family, p) ? "env" : db ? db : "default";
+    scope_note(family, signature ? signature : "", p);
 }

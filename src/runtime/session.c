@@ -6,6 +6,7 @@
 
 #include "core/status.h"
 #include "ref/ref.h"
+#include "params.h"
 #include "runtime.h"
 
 #define POISON 0xFF
@@ -27,7 +28,10 @@ nngpu_status nngpu_session_create(const nngpu_model *m, const char *selector,
     if (o) s->opts = *o;
     else nngpu_options_init(&s->opts);
     s->dev = dev;
-    nngpu_status st = ng_session_compile(s, m);
+    /* A corrupt or foreign tuning DB fails here, naming the file; none is fine. */
+    ng_db *db = NULL;
+    nngpu_status st = dev ? ng_params_db_get(s->opts.tuning_db, &db) : NNGPU_OK;
+    if (st == NNGPU_OK) st = ng_session_compile(s, m);
     if (st != NNGPU_OK) {
         nngpu_session_destroy(s);
         return st;

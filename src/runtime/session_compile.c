@@ -33,6 +33,7 @@ static nngpu_status run_passes(nngpu_session *s) {
     int before = count_live(g);
     NG_CHECK(ng_pass_infer_fold(g, !(off & NNGPU_PASS_FOLD_CONSTANTS), r));
     s->folded_nodes = before - count_live(g);
+    NG_CHECK(ng_pass_lower_variadic(g, r));
     if (!(off & NNGPU_PASS_ELIMINATE)) NG_CHECK(ng_pass_eliminate(g, r));
     if (!(off & NNGPU_PASS_FUSE_BATCHNORM)) NG_CHECK(ng_pass_fuse_batchnorm(g, r));
     NG_CHECK(ng_pass_lower_batchnorm(g, r));

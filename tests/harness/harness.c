@@ -27,6 +27,7 @@ static struct {
         float lo, hi;
     } ranges[TH_MAX_RANGES];
     int cpu_fallback;
+    char fallback_on[32]; /* selector prefix where CPU fallback is allowed ("" none) */
     int n_fused;
     char fused[4][128];
     int node_count;
@@ -185,6 +186,9 @@ void th_output(nngpu_graph *g, const char *name) {
 }
 
 void th_expect_cpu_fallback(void) { pend.cpu_fallback = 1; }
+void th_expect_cpu_fallback_on(const char *sel_prefix) {
+    snprintf(pend.fallback_on, sizeof pend.fallback_on, "%s", sel_prefix);
+}
 void th_expect_fused(const char *fused) {
     if (pend.n_fused < 4) snprintf(pend.fused[pend.n_fused++], sizeof pend.fused[0], "%s", fused);
 }
@@ -437,7 +441,8 @@ static int check_target(const char *case_name, const nngpu_model *m, const char 
     }
     char buf[512];
     if (ok && is_device && cpu_layers(s, buf, sizeof buf)) {
-        if (pend.cpu_fallback) {
+        if (pend.cpu_fallback ||
+            (pend.fallback_on[0] && !strncmp(sel, pend.fallback_on, strlen(pend.fallback_on)))) {
             printf("note %s on %s: ran on the CPU (allowed): %s\n", case_name, sel, buf);
         } else {
             snprintf(why, sizeof why, "UNSUPPORTED on the device, ran on the CPU: %s", buf);

@@ -55,6 +55,9 @@ void th_output(nngpu_graph *g, const char *name);
 /* ---- expectations for the next th_check_graph ---- */
 /* Nodes may run on the CPU fallback on devices (ops OpenCL needn't cover). */
 void th_expect_cpu_fallback(void);
+/* The same, only on devices whose selector starts with sel_prefix ("vulkan"):
+ * for ops one backend runs and another does not yet. */
+void th_expect_cpu_fallback_on(const char *sel_prefix);
 /* Some layer of every fused session must cover exactly these ops, in any
  * order, e.g. "Conv+BatchNormalization+Relu" (checked on "cpu" with passes and
  * on devices). Up to 4 calls per case, all required. */

@@ -1,0 +1,60 @@
+/* Direct and depthwise convolution (shaders/opencl/conv.cl): OC_T output
+ * channels (a vector) x PX_T pixels per work-item; depthwise work-groups of
+ * about WG_DW items. Signature: N,C,H,W,K,k=KHxKW,s=SHxSW,d=DHxDW,g. */
+#include "space.h"
+
+static double out_pixels(const ng_sig *s) {
+    double oh = (double)(ng_sig_get(s, "H", 0, 1) + ng_sig_get(s, "s", 0, 1) - 1) / ng_sig_get(s, "s", 0, 1);
+    double ow = (double)(ng_sig_get(s, "W", 0, 1) + ng_sig_get(s, "s", 1, 1) - 1) / ng_sig_get(s, "s", 1, 1);
+    return (double)(long long)oh * (double)(long long)ow; /* 'same' padding assumed */
+}
+
+static double conv_flops(const ng_sig *s) {
+    double taps = (double)ng_sig_get(s, "k", 0, 1) * ng_sig_get(s, "k", 1, 1);
+    double cin = (double)ng_sig_get(s, "C", 0, 1) / ng_sig_get(s, "g", 0, 1);
+    return 2.0 * ng_sig_get(s, "N", 0, 1) * ng_sig_get(s, "K", 0, 1) * out_pixels(s) * cin * taps;
+}
+
+static double conv_bytes(const ng_sig *s) {
+    double n = ng_sig_get(s, "N", 0, 1), c = ng_sig_get(s, "C", 0, 1), k = ng_sig_get(s, "K", 0, 1);
+    double taps = (double)ng_sig_get(s, "k", 0, 1) * ng_sig_get(s, "k", 1, 1);
+    return 4.0 * (n * c * ng_sig_get(s, "H", 0, 1) * ng_sig_get(s, "W", 0, 1) + n * k * out_pixels(s) +
+                  k * c / ng_sig_get(s, "g", 0, 1) * taps);
+}
+
+static void direct_declare(ng_space *sp) {
+    NG_SPACE_ADD(sp, "OC_T", 1, 2, 4, 8, 16);
+    NG_SPACE_ADD(sp, "PX_T", 1, 2, 4, 8);
+}
+
+static int direct_valid(const ng_space *sp, const ng_params *c) {
+    int oct = ng_params_get(c, "OC_T", 1), pxt = ng_params_get(c, "PX_T", 1);
+    long long kg = ng_sig_get(&sp->sig, "K", 0, 1) / ng_sig_get(&sp->sig, "g", 0, 1);
+    long long ow = ng_sig_get(&sp->sig, "W", 0, 1);
+    const ng_params *d = &sp->defaults;
+    if (oct != 1 && oct != 2 && oct != 4 && oct != 8 && oct != 16) return 0; /* vector widths */
+    if (pxt < 1 || pxt > 64) return 0;
+    if (oct * pxt > (ng_space_is_gpu(sp) ? 32 : 64)) return 0; /* accumulators */
+    if (oct > ng_pow2_ceil(kg) && oct != ng_params_get(d, "OC_T", 0)) return 0;
+    if (pxt > ng_pow2_ceil(ow) && pxt != ng_params_get(d, "PX_T", 0)) return 0;
+    return 1;
+}
+
+static void dw_declare(ng_space *sp) {
+    NG_SPACE_ADD(sp, "PX_T", 1, 2, 4, 7, 8, 14, 16);
+    NG_SPACE_ADD(sp, "WG_DW", 16, 32, 64, 128, 256);
+}
+
+static int dw_valid(const ng_space *sp, const ng_params *c) {
+    int pxt = ng_params_get(c, "PX_T", 1), wg = ng_params_get(c, "WG_DW", 64);
+    long long ow = ng_sig_get(&sp->sig, "W", 0, 1);
+    const ng_params *d = &sp->defaults;
+    if (pxt < 1 || pxt > 64 || wg < 1 || (size_t)wg > sp->dev.max_work_group_size) return 0;
+    if (pxt > ng_pow2_ceil(ow) && pxt != ng_params_get(d, "PX_T", 0)) return 0;
+    return 1;
+}
+
+const ng_tune_family ng_tune_conv_direct = {"conv_direct", 1, direct_declare, direct_valid, NULL,
+                                            conv_flops, conv_bytes};
+const ng_tune_family ng_tune_conv_depthwise = {"conv_depthwise", 1, dw_declare, dw_valid, NULL,
+                                               conv_flops, conv_bytes};

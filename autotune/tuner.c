@@ -1,0 +1,466 @@
+/* The tuner's driver: measures and verifies candidates through the public
+ * session API, runs a strategy over the space, stores the result. */
+#include "autotune/tuner.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/status.h"
+#include "runtime/runtime.h"
+
+
+#define CLOSE 1.03 /* contenders within 3% of the best are re-measured */
+#define TOL 1e-4   /* normalized error bound */
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+void ng_tune_opts_init(ng_tune_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->device = "opencl:0";
+    o->auto_exhaustive_max = 24;
+    o->warmup = 1;
+    o->runs = 5;
+    o->seed = (unsigned)time(NULL);
+}
+
+void ng_tune_key(const nngpu_device_info *dev, const ng_tune_job *job, int space_version,
+                 ng_db_key *key) {
+    memset(key, 0, sizeof *key);
+    ng_db_device_of(dev, &key->dev);
+    key->family = job->family;
+    key->source_hash = ng_params_source_hash(dev, job->family);
+    key->signature = job->signature;
+    key->space_version = space_version;
+}
+
+/* ---- the job's fixed inputs and reference outputs -------------------------- */
+
+typedef struct tune_ctx {
+    const ng_tune_job *job;
+    const ng_tune_opts *o;
+    nngpu_device_info dev;
+    ng_space sp;
+    ng_db_key key;
+    int n_in, n_out;
+    nngpu_tensor in[16], out[16];
+    float *ref[16];
+    double ref_norm[16];
+    unsigned rng;
+    double t0;
+    int rejected;
+} tune_ctx;
+
+static float rnd(unsigned *s) {
+    *s = *s * 1664525u + 1013904223u;
+    return (float)((*s >> 8) & 0xFFFFFF) / 8388608.0f - 1.0f; /* [-1, 1) */
+}
+
+static void ctx_free(tune_ctx *t) {
+    for (int i = 0; i < t->n_in; i++) free(t->in[i].data);
+    for (int i = 0; i < t->n_out; i++) {
+        free(t->out[i].data);
+        free(t->ref[i]);
+    }
+}
+
+/* Fresh random inputs and the CPU reference's outputs. */
+static nngpu_status ctx_init(tune_ctx *t) {
+    const nngpu_model *m = t->job->model;
+    t->n_in = nngpu_model_input_count(m);
+    t->n_out = nngpu_model_output_count(m);
+    if (t->n_in > 16 || t->n_out > 16)
+        return ng_error(NNGPU_ERR_UNSUPPORTED, "layer '%s': too many inputs or outputs to tune", t->job->layer);
+    for (int i = 0; i < t->n_in; i++) {
+        nngpu_tensor_desc d;
+        NG_CHECK(nngpu_model_input(m, i, &d));
+        nngpu_tensor *x = &t->in[i];
+        x->name = d.name;
+        x->dtype = d.dtype;
+        x->rank = d.rank;
+        memcpy(x->dims, d.dims, sizeof x->dims);
+        size_t n = 1;
+        for (int k = 0; k < d.rank; k++) n *= (size_t)(d.dims[k] > 0 ? d.dims[k] : 1);
+        x->size_bytes = n * sizeof(float);
+        if (!(x->data = malloc(x->size_bytes)))
+            return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "tuning input '%s'", d.name);
+        for (size_t k = 0; k < n; k++) ((float *)x->data)[k] = rnd(&t->rng);
+    }
+    nngpu_session *cpu;
+    NG_CHECK(nngpu_session_create(m, "cpu", NULL, &cpu));
+    nngpu_status st = NNGPU_OK;
+    for (int i = 0; i < t->n_out && st == NNGPU_OK; i++) {
+        nngpu_tensor_desc d;
+        st = nngpu_session_output(cpu, i, &d);
+        if (st != NNGPU_OK) break;
+        size_t n = 1;
+        for (int k = 0; k < d.rank; k++) n *= (size_t)d.dims[k];
+        t->out[i].name = d.name;
+        t->out[i].size_bytes = n * nngpu_dtype_size(d.dtype);
+        t->out[i].data = malloc(t->out[i].size_bytes + 1);
+        t->ref[i] = malloc(t->out[i].size_bytes + 1);
+        if (!t->out[i].data || !t->ref[i]) st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "tuning outputs");
+        if (d.dtype != NNGPU_DTYPE_FLOAT32 && st == NNGPU_OK)
+            st = ng_error(NNGPU_ERR_UNSUPPORTED, "layer '%s': output '%s' is not float32",
+                          t->job->layer, d.name);
+    }
+    if (st == NNGPU_OK) st = nngpu_session_run(cpu, t->n_in, t->in, t->n_out, t->out);
+    for (int i = 0; i < t->n_out && st == NNGPU_OK; i++) {
+        memcpy(t->ref[i], t->out[i].data, t->out[i].size_bytes);
+        double s = 0;
+        size_t n = t->out[i].size_bytes / sizeof(float);
+        for (size_t k = 0; k < n; k++) s += (double)t->ref[i][k] * t->ref[i][k];
+        t->ref_norm[i] = sqrt(s);
+    }
+    nngpu_session_destroy(cpu);
+    return st;
+}
+
+/* ---- one candidate --------------------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Creates a session with `override`, checks its outputs, times `runs` runs.
+ * Returns 0 with *ms (median device time), 1 when the candidate is rejected
+ * (why says how); rec receives what the kernel's lookup resolved to. */
+static int measure(tune_ctx *t, const char *override, const ng_params *cand, int runs, double *ms,
+                   ng_params_record *rec, char *why, size_t cap) {
+    nngpu_options opts;
+    nngpu_options_init(&opts);
+    opts.profiling = 1;
+    opts.params_override = override;
+    nngpu_session *s = NULL;
+    if (nngpu_session_create(t->job->model, t->o->device, &opts, &s) != NNGPU_OK) {
+        snprintf(why, cap, "build: %s", nngpu_last_error());
+        return 1;
+    }
+    int rc = 0, found = 0;
+    for (int i = 0; i < s->n_steps; i++) {
+        if (!s->steps[i].kernel || !s->dev->backend->kernel_params) continue;
+        const ng_params_record *r = s->dev->backend->kernel_params(s->steps[i].kernel);
+        if (r && !strcmp(r->family, t->job->family) && !strcmp(r->signature, t->job->signature)) {
+            if (rec) *rec = *r;
+            found = 1;
+        }
+    }
+    if (!found) {
+        snprintf(why, cap, "the layer no longer compiles to %s(%s)", t->job->family, t->job->signature);
+        rc = 1;
+    }
+    /* Outputs poisoned with NaN, one run, compared with the reference. */
+    for (int i = 0; i < t->n_out && !rc; i++) memset(t->out[i].data, 0xFF, t->out[i].size_bytes);
+    if (!rc && nngpu_session_run(s, t->n_in, t->in, t->n_out, t->out) != NNGPU_OK) {
+        snprintf(why, cap, "run: %s", nngpu_last_error());
+        rc = 1;
+    }
+    for (int i = 0; i < t->n_out && !rc; i++) {
+        float *y = t->out[i].data;
+        size_t n = t->out[i].size_bytes / sizeof(float);
+        if (t->o->corrupt && cand) t->o->corrupt(cand, y, n, t->o->corrupt_user);
+        double e = 0;
+        for (size_t k = 0; k < n; k++) {
+            double d = (double)y[k] - t->ref[i][k];
+            e += d * d;
+        }
+        double err = sqrt(e) / (t->ref_norm[i] > 0 ? t->ref_norm[i] : 1.0);
+        if (!(err <= TOL)) { /* NaN fails too */
+            snprintf(why, cap, "wrong output '%s': normalized error %.3g", t->out[i].name, err);
+            rc = 1;
+        }
+    }
+    for (int w = 1; w < t->o->warmup && !rc; w++)
+        if (nngpu_session_run(s, t->n_in, t->in, t->n_out, t->out) != NNGPU_OK) rc = 1;
+    double times[64];
+    if (runs > 64) runs = 64;
+    for (int r = 0; r < runs && !rc; r++) {
+        if (nngpu_session_run(s, t->n_in, t->in, t->n_out, t->out) != NNGPU_OK) {
+            snprintf(why, cap, "run: %s", nngpu_last_error());
+            rc = 1;
+            break;
+        }
+        double sum = 0;
+        for (int i = 0; i < nngpu_session_layer_count(s); i++) {
+            nngpu_layer_info li;
+            if (nngpu_session_layer(s, i, &li) == NNGPU_OK && !li.on_cpu && li.time_ms > 0)
+                sum += li.time_ms;
+        }
+        times[r] = sum;
+    }
+    if (!rc) {
+        qsort(times, (size_t)runs, sizeof(double), cmp_double);
+        *ms = runs ? times[runs / 2] : 0;
+    }
+    nngpu_session_destroy(s);
+    return rc;
+}
+
+/* ---- strategies ------------------------------------------------------------ */
+
+typedef struct search {
+    tune_ctx *t;
+    ng_params *cand;
+    int n;
+    double *ms;     /* < 0: not measured; INFINITY: rejected */
+    int best;       /* index, -1 before any */
+    int evals, limit;
+    double deadline; /* wall clock, 0: none */
+    int stopped;
+} search;
+
+static int out_of_budget(search *s) {
+    if (s->t->o->stop && *s->t->o->stop) return 1;
+    if (s->limit && s->evals >= s->limit) return 1;
+    return s->deadline > 0 && now_s() >= s->deadline;
+}
+
+/* Measures candidate i once; 0 when the budget ran out first. */
+static int eval(search *s, int i) {
+    if (s->ms[i] >= 0) return 1;
+    if (out_of_budget(s)) {
+        s->stopped = 1;
+        return 0;
+    }
+    tune_ctx *t = s->t;
+    char ovr[512], why[512], txt[256];
+    ng_space_override(&t->sp, &s->cand[i], ovr, sizeof ovr);
+    double ms = 0;
+    ng_params_record rec;
+    int rc = measure(t, ovr, &s->cand[i], t->o->runs, &ms, &rec, why, sizeof why);
+    s->evals++;
+    ng_params_format(&s->cand[i], txt, sizeof txt);
+    if (rc) {
+        s->ms[i] = INFINITY;
+        t->rejected++;
+        if (t->o->db) ng_db_reject(t->o->db, &t->key, &s->cand[i], why);
+        if (t->o->verbose) fprintf(stderr, "  rejected %s: %s\n", txt, why);
+        return 1;
+    }
+    s->ms[i] = ms;
+    if (t->o->verbose) fprintf(stderr, "  %-60s %9.4f ms\n", txt, ms);
+    if (s->best < 0 || ms < s->ms[s->best]) s->best = i;
+    return 1;
+}
+
+static int find(const search *s, const ng_params *p) {
+    for (int i = 0; i < s->n; i++)
+        if (ng_params_equal(&s->cand[i], p)) return i;
+    return -1;
+}
+
+static unsigned next_rand(unsigned *r) {
+    *r = *r * 1103515245u + 12345u;
+    return (*r >> 16) & 0x7FFF;
+}
+
+/* A random candidate not measured yet, -1 when none. */
+static int random_unmeasured(search *s) {
+    int left = 0;
+    for (int i = 0; i < s->n; i++) left += s->ms[i] < 0;
+    if (!left) return -1;
+    int k = (int)(next_rand(&s->t->rng) % (unsigned)left);
+    for (int i = 0; i < s->n; i++)
+        if (s->ms[i] < 0 && k-- == 0) return i;
+    return -1;
+}
+
+/* Candidates one step away from c in one parameter (the next smaller or
+ * larger value), canonical and valid; returns their count. */
+static int neighbours(const search *s, int c, int *out, int cap) {
+    const ng_space *sp = &s->t->sp;
+    int n = 0;
+    for (int p = 0; p < sp->n_params; p++) {
+        const ng_space_param *pp = &sp->param[p];
+        int v = ng_params_get(&s->cand[c], pp->name, 0), at = -1;
+        for (int j = 0; j < pp->n; j++)
+            if (pp->values[j] == v) at = j;
+        for (int d = -1; d <= 1; d += 2) {
+            /* Step until a valid candidate (constraints may exclude the next value). */
+            for (int j = at + d; j >= 0 && j < pp->n; j += d) {
+                ng_params q = s->cand[c];
+                ng_params_set(&q, pp->name, pp->values[j]);
+                if (sp->fam->canonical) sp->fam->canonical(sp, &q);
+                int k = find(s, &q);
+                if (k < 0) continue;
+                int dup = k == c;
+                for (int i = 0; i < n; i++) dup |= out[i] == k;
+                if (!dup && n < cap) out[n++] = k;
+                break;
+            }
+        }
+    }
+    return n;
+}
+
+static void run_exhaustive(search *s) {
+    for (int i = 0; i < s->n; i++)
+        if (!eval(s, i)) return;
+}
+
+/* Random start, then hill climbing: measure every neighbour of the best so
+ * far, move to the best of them; at a local optimum restart from a random
+ * candidate. Stops at the evaluation limit (default: 15% of the space, at
+ * least 8) or the deadline. */
+static void run_search(search *s) {
+    int starts = s->n > 60 ? 4 : 2;
+    for (int i = 0; i < starts; i++) {
+        int r = random_unmeasured(s);
+        if (r < 0 || !eval(s, r)) return;
+    }
+    int cur = s->best;
+    while (cur >= 0) {
+        int nb[2 * NG_MAX_PARAMS];
+        int k = neighbours(s, cur, nb, 2 * NG_MAX_PARAMS);
+        int before = s->best;
+        for (int i = 0; i < k; i++)
+            if (!eval(s, nb[i])) return;
+        if (s->best != before && s->best >= 0) {
+            cur = s->best;
+            continue;
+        }
+        /* Local optimum: restart from an unexplored point. */
+        int r = random_unmeasured(s);
+        if (r < 0 || !eval(s, r)) return;
+        cur = s->ms[r] < INFINITY ? r : s->best;
+        if (cur == before) { /* its neighbours are measured: try another point */
+            r = random_unmeasured(s);
+            if (r < 0 || !eval(s, r)) return;
+            if (s->ms[r] < INFINITY) cur = r;
+        }
+    }
+}
+
+/* ---- the driver ------------------------------------------------------------ */
+
+static double elapsed(const tune_ctx *t) { return now_s() - t->t0; }
+
+nngpu_status ng_tune_run(const ng_tune_job *job, const ng_tune_opts *o, ng_tune_result *r) {
+    memset(r, 0, sizeof *r);
+    tune_ctx t;
+    memset(&t, 0, sizeof t);
+    t.job = job;
+    t.o = o;
+    t.rng = o->seed * 2654435761u + 1;
+    t.t0 = now_s();
+    int idx;
+    NG_CHECK(nngpu_device_find(o->device, &idx));
+    NG_CHECK(nngpu_device_get(idx, &t.dev));
+    nngpu_status st = ctx_init(&t);
+    if (st != NNGPU_OK) {
+        ctx_free(&t);
+        return st;
+    }
+    /* The default first: it must run, and tells the defaults. */
+    char why[512];
+    double def_ms = 0;
+    ng_params_record rec;
+    if (measure(&t, "", NULL, o->runs, &def_ms, &rec, why, sizeof why)) {
+        ctx_free(&t);
+        return ng_error(NNGPU_ERR_DEVICE, "layer '%s' (%s %s) fails with default parameters: %s",
+                        job->layer, job->family, job->signature, why);
+    }
+    st = ng_space_init(&t.sp, job->family, job->signature, &t.dev, &rec.params);
+    if (st != NNGPU_OK) {
+        ctx_free(&t);
+        return st;
+    }
+    ng_tune_key(&t.dev, job, t.sp.fam->version, &t.key);
+    search s;
+    memset(&s, 0, sizeof s);
+    s.t = &t;
+    s.best = -1;
+    s.n = ng_space_enumerate(&t.sp, &s.cand);
+    s.ms = malloc(sizeof(double) * (size_t)(s.n ? s.n : 1));
+    if (!s.n || !s.ms) {
+        free(s.cand);
+        free(s.ms);
+        ctx_free(&t);
+        return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "search space of %s", job->family);
+    }
+    for (int i = 0; i < s.n; i++) s.ms[i] = -1;
+    s.ms[0] = def_ms; /* candidate 0 is the default */
+    s.best = 0;
+    s.evals = 1;
+    r->space_size = s.n;
+    r->defaults = rec.params;
+    ng_tune_strategy strat = o->strategy;
+    if (strat == NG_TUNE_AUTO)
+        strat = s.n <= (o->auto_exhaustive_max ? o->auto_exhaustive_max : 24) ? NG_TUNE_EXHAUSTIVE
+                                                                              : NG_TUNE_SEARCH;
+    s.limit = o->max_evals;
+    if (!s.limit && strat == NG_TUNE_SEARCH) s.limit = s.n * 15 / 100 > 8 ? s.n * 15 / 100 : 8;
+    if (o->budget_s > 0) s.deadline = t.t0 + o->budget_s * 0.85; /* room to re-measure */
+    snprintf(r->space_note, sizeof r->space_note, "%s, %d of %.0f", strat == NG_TUNE_EXHAUSTIVE ? "exhaustive" : "search", s.n,
+             ng_space_raw_size(&t.sp));
+    if (strat == NG_TUNE_EXHAUSTIVE) run_exhaustive(&s);
+    else run_search(&s);
+    r->complete = !s.stopped && !(o->stop && *o->stop);
+
+    /* The default and the close contenders (best first), measured again side
+     * by side while the budget lasts. */
+    int close[6], nc = 0;
+    close[nc++] = 0;
+    for (int pick = 0; pick < 5; pick++) { /* the 5 fastest within CLOSE of the best */
+        int c = -1;
+        for (int i = 1; i < s.n; i++) {
+            int taken = 0;
+            for (int k = 1; k < nc; k++) taken |= close[k] == i;
+            if (!taken && s.ms[i] >= 0 && s.ms[i] < INFINITY && s.ms[i] <= s.ms[s.best] * CLOSE &&
+                (c < 0 || s.ms[i] < s.ms[c]))
+                c = i;
+        }
+        if (c < 0) break;
+        close[nc++] = c;
+    }
+    double best_ms = INFINITY, end = o->budget_s > 0 ? t.t0 + o->budget_s : 0;
+    int best = 0, remeasured = 0;
+    for (int i = 0; i < nc && nc > 1; i++) {
+        if ((o->stop && *o->stop) || (end > 0 && now_s() >= end)) break;
+        char ovr[512];
+        double ms;
+        ng_space_override(&t.sp, &s.cand[close[i]], ovr, sizeof ovr);
+        if (measure(&t, close[i] == 0 ? "" : ovr, &s.cand[close[i]], o->runs * 2, &ms, NULL, why, sizeof why))
+            continue;
+        remeasured++;
+        if (close[i] == 0) def_ms = ms;
+        if (ms < best_ms) {
+            best_ms = ms;
+            best = close[i];
+        }
+    }
+    if (remeasured < 2) { /* no side-by-side comparison: the first pass decides */
+        best = s.best;
+        best_ms = s.ms[best];
+        if (best == 0) def_ms = best_ms;
+    }
+    r->best = s.cand[best];
+    r->best_ms = best_ms;
+    r->default_ms = def_ms;
+    r->tried = s.evals;
+    r->rejected = t.rejected;
+    if (o->db) { /* partial results too: a later run resumes from them with --retune */
+        ng_db_entry e;
+        memset(&e, 0, sizeof e);
+        ng_params all = rec.params; /* every parameter the kernel reads, best values */
+        for (int i = 0; i < r->best.n; i++) ng_params_set(&all, r->best.name[i], r->best.value[i]);
+        ng_db_entry_set_params(&e, &all);
+        e.best_ms = best_ms;
+        e.default_ms = def_ms;
+        e.candidates_tried = s.evals;
+        st = ng_db_store(o->db, &t.key, &e);
+        r->stored = st == NNGPU_OK;
+    }
+    r->seconds = elapsed(&t);
+    free(s.cand);
+    free(s.ms);
+    ctx_free(&t);
+    return st;
+}

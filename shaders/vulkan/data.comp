@@ -1,0 +1,125 @@
+#version 450
+/* Data movement, then the epilogue. KIND 0: contiguous copy; 1: strided copy
+ * (reshape, transpose, slice, expand, concat, split); 2: gather; 3: pad
+ * (constant, reflect, edge, wrap);
+ * 4: resize from host-computed tap tables. Dims and strides sit in the int
+ * meta buffer at meta_off (8 slots per list). */
+#extension GL_GOOGLE_include_directive : require
+#include "epilogue_ops.h"
+
+layout(local_size_x_id = 0) in;           /* work-group size */
+#include "grid.glsl" /* after the local size: gl_WorkGroupSize */
+layout(constant_id = 1) const int KIND = 0;
+layout(constant_id = 2) const int TAPS = 2;     /* resize taps per dim: 1 nearest, 2 linear, 4 cubic */
+layout(constant_id = 3) const int PAD_MODE = 0; /* 0 constant, 1 reflect, 2 edge, 3 wrap */
+#define EPI_SPEC_BASE 4
+
+layout(std430, binding = 0) writeonly buffer Y { float y[]; };
+layout(std430, binding = 1) readonly buffer X { float x[]; };
+layout(std430, binding = 2) readonly buffer Meta { int meta[]; };
+layout(std430, binding = 3) readonly buffer Idx { int idx[]; }; /* gather indices, resize table */
+#define EPI_BINDING_BASE 4
+
+layout(push_constant) uniform Push {
+    uint y_off, x_off, n, y_base, rank, meta_off, idx_off, n_idx, axis_len, inner;
+    float value; /* pad constant */
+    NG_EPI_PUSH_FIELDS
+} p;
+
+#include "epilogue.glsl"
+
+#define M_DIM(k) meta[p.meta_off + (k)]
+#define M_A(k) meta[p.meta_off + 8u + (k)]
+#define M_B(k) meta[p.meta_off + 16u + (k)]
+
+/* meta: dims, x strides, y strides */
+void copy_strided(uint gid) {
+    uint xi = 0u, yi = 0u, q = gid;
+    for (int k = int(p.rank) - 1; k >= 0; k--) {
+        uint d = uint(M_DIM(k));
+        uint c = q % d;
+        q /= d;
+        xi += c * uint(M_A(k));
+        yi += c * uint(M_B(k));
+    }
+    y[p.y_off + yi] = ng_epilogue(x[p.x_off + xi], p.y_base + yi);
+}
+
+/* Output (outer, n_idx, inner) from x (outer, axis_len, inner); negative
+ * indices count from the end, out-of-range ones give 0. */
+void gather(uint gid) {
+    uint in_ = gid % p.inner, t = gid / p.inner;
+    uint j = t % p.n_idx, o = t / p.n_idx;
+    int id = idx[p.idx_off + j];
+    if (id < 0) id += int(p.axis_len);
+    float v = (id >= 0 && id < int(p.axis_len)) ? x[p.x_off + (o * p.axis_len + uint(id)) * p.inner + in_] : 0.0;
+    y[p.y_off + gid] = ng_epilogue(v, gid);
+}
+
+/* meta: output dims, input dims, leading pads (may be negative) */
+void pad(uint gid) {
+    uint xi = 0u, xstride = 1u, q = gid;
+    bool inside = true;
+    for (int k = int(p.rank) - 1; k >= 0; k--) {
+        int od = M_DIM(k), len = M_A(k);
+        int c = int(q % uint(od)) - M_B(k);
+        q /= uint(od);
+        if (c < 0 || c >= len) {
+            if (PAD_MODE == 0 || len == 0) inside = false;
+            else if (PAD_MODE == 2) c = clamp(c, 0, len - 1);
+            else if (PAD_MODE == 3) c = ((c % len) + len) % len;
+            else if (len == 1) c = 0;
+            else
+                while (c < 0 || c >= len) c = c < 0 ? -c : 2 * (len - 1) - c;
+        }
+        if (inside) xi += uint(c) * xstride;
+        xstride *= uint(len);
+    }
+    float v = inside ? x[p.x_off + xi] : p.value;
+    y[p.y_off + gid] = ng_epilogue(v, gid);
+}
+
+/* meta: output dims, input dims, table offsets (-1: dim not resized). Table
+ * entry e of a resized dim: TAPS clamped source indices, then TAPS weights
+ * (float bits), computed on the host exactly as the reference does. */
+void resize(uint gid) {
+    uint ent[8], rstr[8];
+    uint q = gid, s = 1u, n_res = 0u, base = 0u, combos = 1u;
+    for (int k = int(p.rank) - 1; k >= 0; k--) {
+        uint od = uint(M_DIM(k));
+        uint c = q % od;
+        q /= od;
+        int toff = M_B(k);
+        if (toff < 0) {
+            base += c * s;
+        } else {
+            ent[n_res] = p.idx_off + (uint(toff) + c) * 2u * uint(TAPS);
+            rstr[n_res++] = s;
+            combos *= uint(TAPS);
+        }
+        s *= uint(M_A(k));
+    }
+    float v = 0.0;
+    for (uint t = 0u; t < combos; t++) {
+        uint r = t, xi = base;
+        float wt = 1.0;
+        for (uint j = 0u; j < n_res; j++) {
+            uint tap = r % uint(TAPS);
+            r /= uint(TAPS);
+            xi += uint(idx[ent[j] + tap]) * rstr[j];
+            wt *= intBitsToFloat(idx[ent[j] + uint(TAPS) + tap]);
+        }
+        if (wt != 0.0) v += wt * x[p.x_off + xi];
+    }
+    y[p.y_off + gid] = ng_epilogue(v, gid);
+}
+
+void main() {
+    uint gid = ng_global_id();
+    if (gid >= p.n) return;
+    if (KIND == 0) y[p.y_off + gid] = ng_epilogue(x[p.x_off + gid], p.y_base + gid);
+    else if (KIND == 1) copy_strided(gid);
+    else if (KIND == 2) gather(gid);
+    else if (KIND == 3) pad(gid);
+    else resize(gid);
+}

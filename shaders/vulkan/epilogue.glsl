@@ -1,0 +1,172 @@
+/* The unary/binary math of every elementwise op and the fused-epilogue
+ * applier ng_epilogue(y, i), shared by the kernel families (GLSL 450).
+ *
+ * The including shader, before including this file, includes
+ * "epilogue_ops.h", declares its push-constant block as `p` ending with
+ * NG_EPI_PUSH_FIELDS, and defines
+ *   EPI_SPEC_BASE     first constant_id of the epilogue's NG_VK_EPI_SPECS constants
+ *   EPI_BINDING_BASE  first of its NG_VK_EPI_BINDINGS bindings.
+ * Without EPI_SPEC_BASE only the math is defined. The host fills the
+ * constants, bindings and push fields with ng_vk_epilogue_args. Every op
+ * code, operand slot and mode is a specialization constant, so the steps fold
+ * to straight-line code when the pipeline is created. */
+#ifndef NG_EPILOGUE_GLSL
+#define NG_EPILOGUE_GLSL
+
+#include "epilogue_ops.h"
+
+#define NG_INF uintBitsToFloat(0x7f800000u)
+#define NG_NAN uintBitsToFloat(0x7fc00000u)
+
+float ng_erf(float x) { /* Abramowitz & Stegun 7.1.26, |error| < 1.5e-7 */
+    float t = 1.0 / (1.0 + 0.3275911 * abs(x));
+    float y = 1.0 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t +
+                     0.254829592) * t * exp(-x * x);
+    return x < 0.0 ? -y : y;
+}
+
+float ng_pow(float a, float b) { /* powf semantics for negative bases and zero */
+    if (b == 0.0) return 1.0;
+    if (a == 0.0) return b > 0.0 ? 0.0 : NG_INF;
+    float r = exp2(b * log2(abs(a)));
+    if (a < 0.0) {
+        if (floor(b) != b) return NG_NAN;
+        if (mod(b, 2.0) != 0.0) r = -r;
+    }
+    return r;
+}
+
+float ng_softplus(float x) { return x > 0.0 ? x + log(1.0 + exp(-x)) : log(1.0 + exp(x)); }
+
+float ng_unary(int op, float x, float a, float b) {
+    switch (op) {
+    case NG_VK_OP_RELU: return max(x, 0.0);
+    case NG_VK_OP_LEAKYRELU: return x < 0.0 ? a * x : x;
+    case NG_VK_OP_CLIP: return min(max(x, a), b);
+    case NG_VK_OP_SIGMOID: return 1.0 / (1.0 + exp(-x));
+    case NG_VK_OP_HARDSIGMOID: return clamp(a * x + b, 0.0, 1.0);
+    case NG_VK_OP_HARDSWISH: return x * clamp(x * (1.0 / 6.0) + 0.5, 0.0, 1.0);
+    case NG_VK_OP_TANH: return tanh(clamp(x, -15.0, 15.0));
+    case NG_VK_OP_ELU: return x < 0.0 ? a * (exp(x) - 1.0) : x;
+    case NG_VK_OP_SILU: return x / (1.0 + exp(-x));
+    case NG_VK_OP_ERF: return ng_erf(x);
+    case NG_VK_OP_SQRT: return sqrt(x);
+    case NG_VK_OP_EXP: return exp(x);
+    case NG_VK_OP_LOG: return log(x);
+    case NG_VK_OP_NEG: return -x;
+    case NG_VK_OP_ABS: return abs(x);
+    case NG_VK_OP_RECIPROCAL: return 1.0 / x;
+    case NG_VK_OP_FLOOR: return floor(x);
+    case NG_VK_OP_CEIL: return ceil(x);
+    case NG_VK_OP_SIN: return sin(x);
+    case NG_VK_OP_COS: return cos(x);
+    case NG_VK_OP_SOFTPLUS: return ng_softplus(x);
+    case NG_VK_OP_SOFTSIGN: return x / (1.0 + abs(x));
+    case NG_VK_OP_SELU: return x > 0.0 ? b * x : b * a * (exp(x) - 1.0);
+    case NG_VK_OP_MISH: return x * tanh(min(ng_softplus(x), 15.0));
+    case NG_VK_OP_SIGN: return x > 0.0 ? 1.0 : x < 0.0 ? -1.0 : x;
+    case NG_VK_OP_ROUND: return roundEven(x);
+    case NG_VK_OP_GELU:
+        if (a != 0.0) {
+            float u = 0.7978845608028654 * (x + 0.044715 * x * x * x);
+            return 0.5 * x * (1.0 + tanh(clamp(u, -15.0, 15.0)));
+        }
+        return 0.5 * x * (1.0 + ng_erf(x * 0.7071067811865476));
+    default: return x;
+    }
+}
+
+float ng_binary(int op, float a, float b) {
+    switch (op) {
+    case NG_VK_OP_ADD: return a + b;
+    case NG_VK_OP_SUB: return a - b;
+    case NG_VK_OP_MUL: return a * b;
+    case NG_VK_OP_DIV: return a / b;
+    case NG_VK_OP_POW: return ng_pow(a, b);
+    case NG_VK_OP_PRELU: return a < 0.0 ? a * b : a;
+    case NG_VK_OP_MAX: return max(a, b);
+    case NG_VK_OP_MIN: return min(a, b);
+    default: return a;
+    }
+}
+
+/* Defines uint fname(uint i, int slot): the GENERIC-mode operand index of
+ * output index i, from int buffer array `meta` (NG_VK_META_* layout). */
+#define NG_DEFINE_BCAST_GENERIC(fname, meta)                                                  \
+    uint fname(uint i, int slot) {                                                            \
+        uint j = 0u;                                                                          \
+        for (int k = meta[NG_VK_META_RANK] - 1; k >= 0; k--) {                                \
+            uint n = uint(meta[NG_VK_META_DIMS + k]);                                         \
+            j += (i % n) * uint(meta[NG_VK_META_STRIDES + 8 * slot + k]);                     \
+            i /= n;                                                                           \
+        }                                                                                     \
+        return j;                                                                             \
+    }
+
+/* Operand index of output index i for a mode (NG_VK_IDX_*). */
+#define NG_BCAST_INDEX(mode, i, inner, count, generic_fn, slot)                               \
+    ((mode) == NG_VK_IDX_SAME     ? (i)                                                       \
+     : (mode) == NG_VK_IDX_SCALAR ? 0u                                                        \
+     : (mode) == NG_VK_IDX_BLOCK  ? ((i) / (inner)) % (count)                                 \
+                                  : generic_fn((i), (slot)))
+
+/* ---- the epilogue's specialization constants and bindings ---- */
+
+#ifdef EPI_SPEC_BASE
+layout(constant_id = EPI_SPEC_BASE + NG_VK_EPI_SPEC_N) const int EPI_N = 0;
+layout(constant_id = EPI_SPEC_BASE + NG_VK_EPI_SPEC_MODE0) const int EPI_MODE0 = 0;
+layout(constant_id = EPI_SPEC_BASE + NG_VK_EPI_SPEC_MODE1) const int EPI_MODE1 = 0;
+
+#define NG_EPI_STEP_DECL(s)                                                                   \
+    layout(constant_id = EPI_SPEC_BASE + NG_VK_EPI_SPEC_STEP(s) + 0) const int EPI_OP##s = 0;  \
+    layout(constant_id = EPI_SPEC_BASE + NG_VK_EPI_SPEC_STEP(s) + 1) const int EPI_SLOT##s = -1; \
+    layout(constant_id = EPI_SPEC_BASE + NG_VK_EPI_SPEC_STEP(s) + 2) const int EPI_FIRST##s = 0; \
+    layout(constant_id = EPI_SPEC_BASE + NG_VK_EPI_SPEC_STEP(s) + 3) const float EPI_A##s = 0.0; \
+    layout(constant_id = EPI_SPEC_BASE + NG_VK_EPI_SPEC_STEP(s) + 4) const float EPI_B##s = 0.0;
+NG_EPI_STEP_DECL(0)
+NG_EPI_STEP_DECL(1)
+NG_EPI_STEP_DECL(2)
+NG_EPI_STEP_DECL(3)
+NG_EPI_STEP_DECL(4)
+NG_EPI_STEP_DECL(5)
+NG_EPI_STEP_DECL(6)
+NG_EPI_STEP_DECL(7)
+
+layout(std430, binding = EPI_BINDING_BASE + 0) readonly buffer NgEpiA { float epi_a[]; };
+layout(std430, binding = EPI_BINDING_BASE + 1) readonly buffer NgEpiB { float epi_b[]; };
+layout(std430, binding = EPI_BINDING_BASE + 2) readonly buffer NgEpiMeta { int epi_meta[]; };
+NG_DEFINE_BCAST_GENERIC(ng_epi_generic, epi_meta)
+
+float ng_epi_operand(int slot, uint i) {
+    if (slot == 0)
+        return epi_a[p.epi_off0 + NG_BCAST_INDEX(EPI_MODE0, i, p.epi_inner0, p.epi_count0,
+                                                 ng_epi_generic, 0)];
+    return epi_b[p.epi_off1 + NG_BCAST_INDEX(EPI_MODE1, i, p.epi_inner1, p.epi_count1,
+                                             ng_epi_generic, 1)];
+}
+
+#define NG_EPI_STEP(s)                                                                        \
+    if (EPI_N > s) {                                                                          \
+        if (EPI_SLOT##s < 0) {                                                                \
+            y = ng_unary(EPI_OP##s, y, EPI_A##s, EPI_B##s);                                   \
+        } else {                                                                              \
+            float v = ng_epi_operand(EPI_SLOT##s, i);                                         \
+            y = EPI_FIRST##s != 0 ? ng_binary(EPI_OP##s, v, y) : ng_binary(EPI_OP##s, y, v);  \
+        }                                                                                     \
+    }
+
+float ng_epilogue(float y, uint i) {
+    NG_EPI_STEP(0)
+    NG_EPI_STEP(1)
+    NG_EPI_STEP(2)
+    NG_EPI_STEP(3)
+    NG_EPI_STEP(4)
+    NG_EPI_STEP(5)
+    NG_EPI_STEP(6)
+    NG_EPI_STEP(7)
+    return y;
+}
+
+#endif
+
+#endif

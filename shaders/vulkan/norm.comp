@@ -1,0 +1,86 @@
+#version 450
+/* The norm family, then the epilogue. KIND 0 (rows): LayerNormalization,
+ * InstanceNormalization, GroupNormalization — one work-group per
+ * normalized row of len elements (the mean, then the variance of x - mean,
+ * in shared memory), y = (x - mean) * invstd * scale[si] + bias[si] with
+ * si = (row % R) * CG + j / SP (src/runtime/norm_plan.h). KIND 1 (lrn): LRN
+ * across channels, one invocation per element of an (N, C, SP) view,
+ * y = x * (bias + alpha / size * sum of x^2 over channels c-lo..c+hi)^-beta. */
+#extension GL_GOOGLE_include_directive : require
+#include "epilogue_ops.h"
+
+layout(local_size_x_id = 0) in;         /* work-group size (a power of two for rows) */
+#include "grid.glsl" /* after the local size: gl_WorkGroupSize */
+layout(constant_id = 1) const int KIND = 0;
+#define EPI_SPEC_BASE 2
+
+layout(std430, binding = 0) writeonly buffer Y { float y[]; };
+layout(std430, binding = 1) readonly buffer X { float x[]; };
+layout(std430, binding = 2) readonly buffer Scale { float scale[]; };
+layout(std430, binding = 3) readonly buffer Bias { float bias[]; };
+#define EPI_BINDING_BASE 4
+
+layout(push_constant) uniform Push {
+    uint y_off, x_off;
+    uint rows, len, R, CG, SP; /* rows: the rows, their length, the scale index */
+    float eps;
+    uint total, C, lo, hi;     /* lrn: elements, channels, window below / above */
+    float alpha_n, beta, k;    /* lrn: alpha / size, beta, bias */
+    NG_EPI_PUSH_FIELDS
+} p;
+
+#include "epilogue.glsl"
+
+shared float red[gl_WorkGroupSize.x];
+
+/* The sum of v over the work-group (every invocation gets it). */
+float wg_sum(float v) {
+    uint lid = gl_LocalInvocationID.x;
+    red[lid] = v;
+    barrier();
+    for (uint s = gl_WorkGroupSize.x / 2u; s > 0u; s >>= 1) {
+        if (lid < s) red[lid] += red[lid + s];
+        barrier();
+    }
+    float r = red[0];
+    barrier();
+    return r;
+}
+
+void norm_rows() {
+    uint row = ng_group_id(), lid = gl_LocalInvocationID.x, wg = gl_WorkGroupSize.x;
+    if (row >= p.rows) return; /* uniform per work-group */
+    uint base = row * p.len, xb = p.x_off + base;
+    float s = 0.0;
+    for (uint j = lid; j < p.len; j += wg) s += x[xb + j];
+    float mean = wg_sum(s) / float(p.len);
+    float q = 0.0;
+    for (uint j = lid; j < p.len; j += wg) {
+        float d = x[xb + j] - mean;
+        q += d * d;
+    }
+    float inv = inversesqrt(wg_sum(q) / float(p.len) + p.eps);
+    uint sbase = (row % p.R) * p.CG;
+    for (uint j = lid; j < p.len; j += wg) {
+        uint si = sbase + j / p.SP;
+        y[p.y_off + base + j] = ng_epilogue((x[xb + j] - mean) * inv * scale[si] + bias[si], base + j);
+    }
+}
+
+void lrn() {
+    uint i = ng_global_id();
+    if (i >= p.total) return;
+    uint c = (i / p.SP) % p.C, base = p.x_off + i - c * p.SP;
+    uint c0 = c >= p.lo ? c - p.lo : 0u, c1 = min(c + p.hi, p.C - 1u);
+    float sq = 0.0;
+    for (uint ch = c0; ch <= c1; ch++) {
+        float v = x[base + ch * p.SP];
+        sq += v * v;
+    }
+    y[p.y_off + i] = ng_epilogue(x[p.x_off + i] * ng_pow(p.k + p.alpha_n * sq, -p.beta), i);
+}
+
+void main() {
+    if (KIND == 0) norm_rows();
+    else lrn();
+}

@@ -1,0 +1,109 @@
+/* Shape inference: Tile, DepthToSpace, SpaceToDepth, GatherElements, Trilu,
+ * OneHot, Size. */
+#include <string.h>
+
+#include "infer_internal.h"
+
+#define MAXD NNGPU_MAX_DIMS
+#define ERR(...) ng_infer_err(n, __VA_ARGS__)
+
+static nngpu_status infer_tile(ng_graph *g, ng_node *n) {
+    const ng_tensor *x;
+    NG_CHECK(ng_infer_need(g, n, 0, &x));
+    int64_t rep[MAXD], d[MAXD];
+    int c;
+    NG_CHECK(ng_infer_ints(g, n, NULL, 1, "repeats", rep, MAXD, &c));
+    if (c != x->rank) return ERR(NNGPU_ERR_INVALID_ARG, "repeats has %d values for rank %d", c, x->rank);
+    for (int i = 0; i < c; i++) {
+        if (rep[i] < 0) return ERR(NNGPU_ERR_INVALID_ARG, "negative repeat %lld", (long long)rep[i]);
+        d[i] = x->dims[i] * rep[i];
+    }
+    ng_infer_set_out(g, n, 0, x->dtype, x->rank, d);
+    return NNGPU_OK;
+}
+
+static nngpu_status infer_space_depth(ng_graph *g, ng_node *n) {
+    const ng_tensor *x;
+    NG_CHECK(ng_infer_need(g, n, 0, &x));
+    int64_t b = ng_attr_int(n, "blocksize", 0);
+    if (x->rank != 4) return ERR(NNGPU_ERR_INVALID_ARG, "input '%s' has rank %d, needs 4", x->name, x->rank);
+    if (b < 1) return ERR(NNGPU_ERR_INVALID_ARG, "blocksize %lld", (long long)b);
+    int64_t d[4] = {x->dims[0], x->dims[1], x->dims[2], x->dims[3]};
+    const char *mode = ng_attr_string(n, "mode", "DCR");
+    if (strcmp(mode, "DCR") && strcmp(mode, "CRD")) return ERR(NNGPU_ERR_UNSUPPORTED, "mode '%s'", mode);
+    if (n->op == NG_OP_DEPTHTOSPACE) {
+        if (d[1] % (b * b)) return ERR(NNGPU_ERR_INVALID_ARG, "%lld channels are not a multiple of blocksize^2", (long long)d[1]);
+        d[1] /= b * b;
+        d[2] *= b;
+        d[3] *= b;
+    } else {
+        if (d[2] % b || d[3] % b) return ERR(NNGPU_ERR_INVALID_ARG, "spatial dims are not multiples of blocksize %lld", (long long)b);
+        d[1] *= b * b;
+        d[2] /= b;
+        d[3] /= b;
+    }
+    ng_infer_set_out(g, n, 0, x->dtype, 4, d);
+    return NNGPU_OK;
+}
+
+static int is_index(nngpu_dtype t) { return t == NNGPU_DTYPE_INT32 || t == NNGPU_DTYPE_INT64; }
+
+static nngpu_status infer_gather_elements(ng_graph *g, ng_node *n) {
+    const ng_tensor *x, *idx;
+    NG_CHECK(ng_infer_need(g, n, 0, &x));
+    NG_CHECK(ng_infer_need(g, n, 1, &idx));
+    if (!is_index(idx->dtype)) return ERR(NNGPU_ERR_INVALID_ARG, "indices '%s' are %s", idx->name, nngpu_dtype_name(idx->dtype));
+    if (idx->rank != x->rank || x->rank < 1)
+        return ERR(NNGPU_ERR_INVALID_ARG, "indices '%s' have rank %d, data has %d", idx->name, idx->rank, x->rank);
+    if (ng_axis(ng_attr_int(n, "axis", 0), x->rank) < 0) return ERR(NNGPU_ERR_INVALID_ARG, "axis is out of range");
+    ng_infer_set_out(g, n, 0, x->dtype, idx->rank, idx->dims);
+    return NNGPU_OK;
+}
+
+static nngpu_status infer_trilu(ng_graph *g, ng_node *n) {
+    const ng_tensor *x, *k = ng_infer_opt(g, n, 1);
+    NG_CHECK(ng_infer_need(g, n, 0, &x));
+    if (x->rank < 2) return ERR(NNGPU_ERR_INVALID_ARG, "input '%s' has rank %d, needs >= 2", x->name, x->rank);
+    if (k && (!k->data || ng_numel(k) != 1)) return ERR(NNGPU_ERR_UNSUPPORTED, "k '%s' must be a constant scalar", k->name);
+    ng_infer_set_out(g, n, 0, x->dtype, x->rank, x->dims);
+    return NNGPU_OK;
+}
+
+static nngpu_status infer_onehot(ng_graph *g, ng_node *n) {
+    const ng_tensor *idx, *depth, *val;
+    NG_CHECK(ng_infer_need(g, n, 0, &idx));
+    NG_CHECK(ng_infer_need(g, n, 1, &depth));
+    NG_CHECK(ng_infer_need(g, n, 2, &val));
+    if (!depth->data || ng_numel(depth) != 1) return ERR(NNGPU_ERR_UNSUPPORTED, "depth '%s' must be a constant scalar", depth->name);
+    if (ng_numel(val) != 2) return ERR(NNGPU_ERR_INVALID_ARG, "values '%s' must hold 2 values", val->name);
+    if (idx->rank + 1 > MAXD) return ERR(NNGPU_ERR_UNSUPPORTED, "rank over %d", MAXD);
+    int64_t dep = (int64_t)ng_const_double(depth, 0);
+    if (dep < 1) return ERR(NNGPU_ERR_INVALID_ARG, "depth %lld", (long long)dep);
+    int ax = ng_axis(ng_attr_int(n, "axis", -1), idx->rank + 1);
+    if (ax < 0) return ERR(NNGPU_ERR_INVALID_ARG, "axis is out of range");
+    int64_t d[MAXD];
+    for (int i = 0, j = 0; i <= idx->rank; i++) d[i] = i == ax ? dep : idx->dims[j++];
+    ng_infer_set_out(g, n, 0, val->dtype, idx->rank + 1, d);
+    return NNGPU_OK;
+}
+
+static nngpu_status infer_size(ng_graph *g, ng_node *n) {
+    const ng_tensor *x;
+    NG_CHECK(ng_infer_need(g, n, 0, &x));
+    int64_t none = 0;
+    ng_infer_set_out(g, n, 0, NNGPU_DTYPE_INT64, 0, &none);
+    return NNGPU_OK;
+}
+
+int ng_infer_data(ng_graph *g, ng_node *n, nngpu_status *st) {
+    switch (n->op) {
+    case NG_OP_TILE: *st = infer_tile(g, n); return 1;
+    case NG_OP_DEPTHTOSPACE:
+    case NG_OP_SPACETODEPTH: *st = infer_space_depth(g, n); return 1;
+    case NG_OP_GATHERELEMENTS: *st = infer_gather_elements(g, n); return 1;
+    case NG_OP_TRILU: *st = infer_trilu(g, n); return 1;
+    case NG_OP_ONEHOT: *st = infer_onehot(g, n); return 1;
+    case NG_OP_SIZE: *st = infer_size(g, n); return 1;
+    default: return 0;
+    }
+}

@@ -1,0 +1,251 @@
+/* Shape inference: normalizations (LRN too), ConvTranspose, Einsum, ArgMax/ArgMin, TopK, CumSum. */
+#include <string.h>
+
+#include "infer_internal.h"
+
+#define MAXD NNGPU_MAX_DIMS
+#define ERR(...) ng_infer_err(n, __VA_ARGS__)
+
+static int is_float(nngpu_dtype t) {
+    return t == NNGPU_DTYPE_FLOAT32 || t == NNGPU_DTYPE_FLOAT16 || t == NNGPU_DTYPE_FLOAT64;
+}
+
+/* 1 when shape a broadcasts (unidirectionally) to shape b. */
+static int bcast_to(int ra, const int64_t *a, int rb, const int64_t *b) {
+    if (ra > rb) return 0;
+    for (int i = 0; i < ra; i++)
+        if (a[i] != b[rb - ra + i] && a[i] != 1) return 0;
+    return 1;
+}
+
+static nngpu_status infer_layernorm(ng_graph *g, ng_node *n) {
+    const ng_tensor *x, *s, *b = ng_infer_opt(g, n, 2);
+    NG_CHECK(ng_infer_need(g, n, 0, &x));
+    NG_CHECK(ng_infer_need(g, n, 1, &s));
+    if (!is_float(x->dtype)) return ERR(NNGPU_ERR_UNSUPPORTED, "input '%s' is %s", x->name, nngpu_dtype_name(x->dtype));
+    int ax = ng_axis(ng_attr_int(n, "axis", -1), x->rank);
+    if (ax < 0) return ERR(NNGPU_ERR_INVALID_ARG, "axis is out of range for rank %d", x->rank);
+    const int64_t *nd = x->dims + ax;
+    int nr = x->rank - ax;
+    if (!bcast_to(s->rank, s->dims, nr, nd))
+        return ERR(NNGPU_ERR_INVALID_ARG, "scale '%s' does not broadcast to the normalized dims", s->name);
+    if (b && (b->rank < 0 || !bcast_to(b->rank, b->dims, nr, nd)))
+        return ERR(NNGPU_ERR_INVALID_ARG, "bias '%s' does not broadcast to the normalized dims", b->name);
+    ng_infer_set_out(g, n, 0, x->dtype, x->rank, x->dims);
+    int64_t d[MAXD];
+    for (int i = 0; i < x->rank; i++) d[i] = i < ax ? x->dims[i] : 1;
+    nngpu_dtype st = ng_attr_int(n, "stash_type", 1) == 1 ? NNGPU_DTYPE_FLOAT32 : x->dtype;
+    ng_infer_set_out(g, n, 1, st, x->rank, d);
+    ng_infer_set_out(g, n, 2, st, x->rank, d);
+    return NNGPU_OK;
+}
+
+/* InstanceNormalization (scale, B: [C]) and GroupNormalization (scale, bias:
+ * [num_groups] before opset 21, [C] from 21; either is accepted). */
+static nngpu_status infer_channel_norm(ng_graph *g, ng_node *n) {
+    const ng_tensor *x, *s, *b;
+    NG_CHECK(ng_infer_need(g, n, 0, &x));
+    NG_CHECK(ng_infer_need(g, n, 1, &s));
+    NG_CHECK(ng_infer_need(g, n, 2, &b));
+    if (x->rank < 2) return ERR(NNGPU_ERR_INVALID_ARG, "input '%s' has rank %d, needs >= 2", x->name, x->rank);
+    if (!is_float(x->dtype)) return ERR(NNGPU_ERR_UNSUPPORTED, "input '%s' is %s", x->name, nngpu_dtype_name(x->dtype));
+    int64_t c = x->dims[1];
+    if (n->op == NG_OP_GROUPNORM) {
+        int64_t ng = ng_attr_int(n, "num_groups", 0);
+        if (ng < 1 || c % ng)
+            return ERR(NNGPU_ERR_INVALID_ARG, "num_groups %lld does not divide %lld channels", (long long)ng, (long long)c);
+        for (int i = 1; i <= 2; i++) {
+            const ng_tensor *p = i == 1 ? s : b;
+            if (p->rank != 1 || (p->dims[0] != c && p->dims[0] != ng))
+                return ERR(NNGPU_ERR_INVALID_ARG, "parameter '%s' must be [%lld] or [%lld]", p->name, (long long)c, (long long)ng);
+        }
+    } else {
+        for (int i = 1; i <= 2; i++) {
+            const ng_tensor *p = i == 1 ? s : b;
+            if (p->rank != 1 || p->dims[0] != c)
+                return ERR(NNGPU_ERR_INVALID_ARG, "parameter '%s' must be [%lld]", p->name, (long long)c);
+        }
+    }
+    ng_infer_set_out(g, n, 0, x->dtype, x->rank, x->dims);
+    return NNGPU_OK;
+}
+
+/* Python's floor division (the ONNX reference splits negative totals so). */
+static int64_t floordiv2(int64_t v) { return v >= 0 ? v / 2 : -((-v + 1) / 2); }
+
+nngpu_status ng_infer_convtranspose(const ng_graph *g, const ng_node *n, ng_window *w) {
+    const ng_tensor *x, *wt;
+    NG_CHECK(ng_infer_need(g, n, 0, &x));
+    NG_CHECK(ng_infer_need(g, n, 1, &wt));
+    if (x->rank < 3) return ERR(NNGPU_ERR_INVALID_ARG, "input '%s' has rank %d, needs >= 3", x->name, x->rank);
+    if (wt->rank != x->rank)
+        return ERR(NNGPU_ERR_INVALID_ARG, "weight '%s' has rank %d, input has %d", wt->name, wt->rank, x->rank);
+    int ns = x->rank - 2;
+    memset(w, 0, sizeof *w);
+    w->ns = ns;
+    int64_t op[MAXD] = {0}, os[MAXD];
+    const int64_t *p;
+    int c, n_os = 0;
+    for (int i = 0; i < ns; i++) {
+        w->in[i] = x->dims[2 + i];
+        w->k[i] = wt->dims[2 + i];
+        w->s[i] = w->d[i] = 1;
+    }
+    if ((c = ng_attr_ints(n, "kernel_shape", &p)) != 0) {
+        if (c != ns) return ERR(NNGPU_ERR_INVALID_ARG, "kernel_shape has %d values for %d spatial dims", c, ns);
+        for (int i = 0; i < ns; i++)
+            if (p[i] != w->k[i]) return ERR(NNGPU_ERR_INVALID_ARG, "kernel_shape disagrees with weight '%s'", wt->name);
+    }
+    static const char *lists[] = {"strides", "dilations", "output_padding", "output_shape"};
+    for (int l = 0; l < 4; l++) {
+        if ((c = ng_attr_ints(n, lists[l], &p)) == 0) continue;
+        if (l == 3 && c == ns + 2) { /* full shape given: keep the spatial part */
+            p += 2;
+            c = ns;
+        }
+        if (c != ns) return ERR(NNGPU_ERR_INVALID_ARG, "%s has %d values for %d spatial dims", lists[l], c, ns);
+        for (int i = 0; i < ns; i++) {
+            if (l == 0) w->s[i] = p[i];
+            else if (l == 1) w->d[i] = p[i];
+            else if (l == 2) op[i] = p[i];
+            else os[i] = p[i];
+        }
+        if (l == 3) n_os = ns;
+    }
+    for (int i = 0; i < ns; i++)
+        if (w->s[i] < 1 || w->d[i] < 1 || w->k[i] < 1 || op[i] < 0)
+            return ERR(NNGPU_ERR_INVALID_ARG, "strides, dilations and kernel dims must be >= 1, output_padding >= 0");
+    const char *ap = ng_attr_string(n, "auto_pad", "NOTSET");
+    int same = !strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER");
+    if (!same && strcmp(ap, "NOTSET") && strcmp(ap, "VALID")) return ERR(NNGPU_ERR_UNSUPPORTED, "auto_pad '%s'", ap);
+    if (!same && (c = ng_attr_ints(n, "pads", &p)) != 0) {
+        if (c != 2 * ns) return ERR(NNGPU_ERR_INVALID_ARG, "pads has %d values for %d spatial dims", c, ns);
+        for (int i = 0; i < ns; i++) {
+            w->pb[i] = p[i];
+            w->pe[i] = p[ns + i];
+            if (p[i] < 0 || p[ns + i] < 0) return ERR(NNGPU_ERR_INVALID_ARG, "negative pads");
+        }
+    }
+    for (int i = 0; i < ns; i++) {
+        int64_t full = w->s[i] * (w->in[i] - 1) + op[i] + (w->k[i] - 1) * w->d[i] + 1;
+        if (same) {
+            int64_t o = n_os ? os[i] : w->in[i] * w->s[i];
+            int64_t total = full - o;
+            int64_t half = floordiv2(total);
+            w->pb[i] = ap[5] == 'U' ? half : total - half;
+            w->pe[i] = total - w->pb[i];
+            w->out[i] = o;
+        } else {
+            w->out[i] = n_os ? os[i] : full - w->pb[i] - w->pe[i];
+        }
+        if (w->out[i] < 1) return ERR(NNGPU_ERR_INVALID_ARG, "output spatial dim %d would be %lld", i, (long long)w->out[i]);
+    }
+    return NNGPU_OK;
+}
+
+static nngpu_status infer_convtranspose(ng_graph *g, ng_node *n) {
+    ng_window w;
+    NG_CHECK(ng_infer_convtranspose(g, n, &w));
+    const ng_tensor *x = ng_in(g, n, 0), *wt = ng_in(g, n, 1), *b = ng_infer_opt(g, n, 2);
+    int64_t group = ng_attr_int(n, "group", 1);
+    if (!is_float(x->dtype)) return ERR(NNGPU_ERR_UNSUPPORTED, "input '%s' is %s", x->name, nngpu_dtype_name(x->dtype));
+    if (group < 1 || x->dims[1] % group || wt->dims[0] != x->dims[1])
+        return ERR(NNGPU_ERR_INVALID_ARG, "input '%s' has %lld channels, weight '%s' is [%lld, %lld, ...] with group %lld",
+                   x->name, (long long)x->dims[1], wt->name, (long long)wt->dims[0], (long long)wt->dims[1], (long long)group);
+    int64_t m = wt->dims[1] * group;
+    if (b && (b->rank != 1 || b->dims[0] != m)) return ERR(NNGPU_ERR_INVALID_ARG, "bias '%s' must be [%lld]", b->name, (long long)m);
+    int64_t d[MAXD] = {x->dims[0], m};
+    for (int i = 0; i < w.ns; i++) d[2 + i] = w.out[i];
+    ng_infer_set_out(g, n, 0, x->dtype, x->rank, d);
+    return NNGPU_OK;
+}
+
+/* ArgMax / ArgMin: axis, keepdims; int64 output. */
+static nngpu_status infer_arg(ng_graph *g, ng_node *n) {
+    const ng_tensor *x;
+    NG_CHECK(ng_infer_need(g, n, 0, &x));
+    int ax = ng_axis(ng_attr_int(n, "axis", 0), x->rank);
+    if (ax < 0) return ERR(NNGPU_ERR_INVALID_ARG, "axis is out of range for rank %d", x->rank);
+    if (x->dims[ax] == 0) return ERR(NNGPU_ERR_INVALID_ARG, "cannot reduce the empty axis %d", ax);
+    int keep = (int)ng_attr_int(n, "keepdims", 1), r = 0;
+    int64_t d[MAXD];
+    for (int i = 0; i < x->rank; i++)
+        if (i != ax) d[r++] = x->dims[i];
+        else if (keep) d[r++] = 1;
+    ng_infer_set_out(g, n, 0, NNGPU_DTYPE_INT64, r, d);
+    return NNGPU_OK;
+}
+
+/* TopK with k as attribute (opset < 10) or constant input. */
+static nngpu_status infer_topk(ng_graph *g, ng_node *n) {
+    const ng_tensor *x;
+    NG_CHECK(ng_infer_need(g, n, 0, &x));
+    int ax = ng_axis(ng_attr_int(n, "axis", -1), x->rank);
+    if (ax < 0) return ERR(NNGPU_ERR_INVALID_ARG, "axis is out of range for rank %d", x->rank);
+    int64_t k;
+    if (n->opset < 10) {
+        k = ng_attr_int(n, "k", -1);
+    } else {
+        int c;
+        NG_CHECK(ng_infer_ints(g, n, NULL, 1, "K", &k, 1, &c));
+        if (c != 1) return ERR(NNGPU_ERR_INVALID_ARG, "K must be one constant value");
+    }
+    if (k < 0 || k > x->dims[ax])
+        return ERR(NNGPU_ERR_INVALID_ARG, "k = %lld for an axis of %lld", (long long)k, (long long)x->dims[ax]);
+    int64_t d[MAXD];
+    memcpy(d, x->dims, sizeof d);
+    d[ax] = k;
+    ng_infer_set_out(g, n, 0, x->dtype, x->rank, d);
+    ng_infer_set_out(g, n, 1, NNGPU_DTYPE_INT64, x->rank, d);
+    return NNGPU_OK;
+}
+
+static nngpu_status infer_einsum(ng_graph *g, ng_node *n) {
+    ng_einsum e;
+    NG_CHECK(ng_infer_einsum(g, n, &e));
+    const ng_tensor *x = ng_in(g, n, 0);
+    for (int k = 1; k < e.n_in; k++)
+        if (ng_in(g, n, k)->dtype != x->dtype) return ERR(NNGPU_ERR_INVALID_ARG, "inputs differ in dtype");
+    int64_t d[MAXD];
+    for (int i = 0; i < e.out_rank; i++) d[i] = e.size[e.out_lab[i]];
+    ng_infer_set_out(g, n, 0, x->dtype, e.out_rank, d);
+    return NNGPU_OK;
+}
+
+static nngpu_status infer_lrn(ng_graph *g, ng_node *n) {
+    const ng_tensor *x;
+    NG_CHECK(ng_infer_need(g, n, 0, &x));
+    if (x->rank < 2) return ERR(NNGPU_ERR_INVALID_ARG, "input '%s' has rank %d, needs >= 2", x->name, x->rank);
+    if (!is_float(x->dtype)) return ERR(NNGPU_ERR_UNSUPPORTED, "input '%s' is %s", x->name, nngpu_dtype_name(x->dtype));
+    if (ng_attr_int(n, "size", 0) < 1) return ERR(NNGPU_ERR_INVALID_ARG, "attribute 'size' must be >= 1");
+    ng_infer_set_out(g, n, 0, x->dtype, x->rank, x->dims);
+    return NNGPU_OK;
+}
+
+static nngpu_status infer_cumsum(ng_graph *g, ng_node *n) {
+    const ng_tensor *x, *a;
+    NG_CHECK(ng_infer_need(g, n, 0, &x));
+    NG_CHECK(ng_infer_need(g, n, 1, &a));
+    int64_t ax;
+    int c;
+    NG_CHECK(ng_infer_ints(g, n, NULL, 1, "axis", &ax, 1, &c));
+    if (c != 1 || ng_axis(ax, x->rank) < 0) return ERR(NNGPU_ERR_INVALID_ARG, "axis must be one value in range for rank %d", x->rank);
+    ng_infer_set_out(g, n, 0, x->dtype, x->rank, x->dims);
+    return NNGPU_OK;
+}
+
+int ng_infer_nn(ng_graph *g, ng_node *n, nngpu_status *st) {
+    switch (n->op) {
+    case NG_OP_LAYERNORM: *st = infer_layernorm(g, n); return 1;
+    case NG_OP_INSTANCENORM:
+    case NG_OP_GROUPNORM: *st = infer_channel_norm(g, n); return 1;
+    case NG_OP_CONVTRANSPOSE: *st = infer_convtranspose(g, n); return 1;
+    case NG_OP_ARGMAX:
+    case NG_OP_ARGMIN: *st = infer_arg(g, n); return 1;
+    case NG_OP_TOPK: *st = infer_topk(g, n); return 1;
+    case NG_OP_CUMSUM: *st = infer_cumsum(g, n); return 1;
+    case NG_OP_LRN: *st = infer_lrn(g, n); return 1;
+    case NG_OP_EINSUM: *st = infer_einsum(g, n); return 1;
+    default: return 0;
+    }
+}

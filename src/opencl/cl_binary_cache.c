@@ -1,0 +1,133 @@
+#include "cl_binary_cache.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/cachedir.h"
+#include "core/hash.h"
+
+#define MAGIC "NGCLBIN1"
+#define MAX_BINARY ((uint64_t)256 << 20)
+
+typedef struct bin_header {
+    char magic[8];
+    uint64_t key, size, hash; /* hash: of the binary that follows */
+} bin_header;
+
+static atomic_int n_loaded, n_stored, n_rejected;
+
+ng_cl_binary_stats ng_cl_binary_stats_get(void) {
+    ng_cl_binary_stats s = {atomic_load(&n_loaded), atomic_load(&n_stored),
+                            atomic_load(&n_rejected)};
+    return s;
+}
+
+static int enabled(void) {
+    const char *e = getenv("NNGPU_NO_CACHE");
+    return !(e && *e && strcmp(e, "0") != 0);
+}
+
+/* <cache dir>/cl into dir; 0 when there is none. */
+static int cache_folder(char *dir, size_t cap) {
+    char root[900];
+    if (!enabled() || !ng_cache_dir(root, sizeof root)) return 0;
+    return snprintf(dir, cap, "%s/cl", root) < (int)cap;
+}
+
+static int file_of(uint64_t key, char *path, size_t cap) {
+    char dir[1000];
+    if (!cache_folder(dir, sizeof dir)) return 0;
+    return snprintf(path, cap, "%s/%016llx.bin", dir, (unsigned long long)key) < (int)cap;
+}
+
+uint64_t ng_cl_binary_key(ng_context *c, const char *const *srcs, cl_uint n_src,
+                          const char *options) {
+    char plat[256] = "";
+    clGetPlatformInfo(c->platform, CL_PLATFORM_VERSION, sizeof plat - 1, plat, NULL);
+    uint64_t h = ng_hash_str(NG_HASH_INIT, MAGIC);
+    for (cl_uint i = 0; i < n_src; i++) h = ng_hash_str(h, srcs[i]);
+    h = ng_hash_str(h, options);
+    h = ng_hash_str(h, c->info.name);
+    h = ng_hash_str(h, c->info.driver_version);
+    return ng_hash_str(h, plat);
+}
+
+/* Reads and checks the file; the binary (malloc'd) or NULL. */
+static unsigned char *read_file(const char *path, uint64_t key, size_t *size) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    bin_header h;
+    unsigned char *data = NULL;
+    int ok = fread(&h, sizeof h, 1, f) == 1 && memcmp(h.magic, MAGIC, 8) == 0 && h.key == key &&
+             h.size > 0 && h.size <= MAX_BINARY && (data = malloc((size_t)h.size)) &&
+             fread(data, 1, (size_t)h.size, f) == h.size && fgetc(f) == EOF &&
+             ng_hash_bytes(NG_HASH_INIT, data, (size_t)h.size) == h.hash;
+    fclose(f);
+    if (!ok) {
+        free(data);
+        atomic_fetch_add(&n_rejected, 1);
+        return NULL;
+    }
+    *size = (size_t)h.size;
+    return data;
+}
+
+cl_program ng_cl_binary_load(ng_context *c, uint64_t key, const char *options) {
+    char path[1100];
+    size_t size = 0;
+    if (!file_of(key, path, sizeof path)) return NULL;
+    unsigned char *data = read_file(path, key, &size);
+    if (!data) return NULL;
+    const unsigned char *bins[1] = {data};
+    cl_int bin_status = CL_SUCCESS, err;
+    cl_program prog =
+        clCreateProgramWithBinary(c->ctx, 1, &c->device, &size, bins, &bin_status, &err);
+    free(data);
+    if (err == CL_SUCCESS && bin_status == CL_SUCCESS &&
+        clBuildProgram(prog, 1, &c->device, options, NULL, NULL) == CL_SUCCESS) {
+        atomic_fetch_add(&n_loaded, 1);
+        return prog;
+    }
+    if (err == CL_SUCCESS) clReleaseProgram(prog);
+    atomic_fetch_add(&n_rejected, 1);
+    return NULL; /* the driver refused it: rebuilt from source, then overwritten */
+}
+
+void ng_cl_binary_store(ng_context *c, uint64_t key, cl_program prog) {
+    char dir[1000], path[1100], tmp[1200];
+    if (!cache_folder(dir, sizeof dir) || !file_of(key, path, sizeof path)) return;
+    size_t size = 0;
+    if (clGetProgramInfo(prog, CL_PROGRAM_BINARY_SIZES, sizeof size, &size, NULL) != CL_SUCCESS ||
+        size == 0 || size > MAX_BINARY)
+        return;
+    unsigned char *data = malloc(size);
+    if (!data) return;
+    unsigned char *bins[1] = {data};
+    if (clGetProgramInfo(prog, CL_PROGRAM_BINARIES, sizeof bins, bins, NULL) != CL_SUCCESS) {
+        free(data);
+        return;
+    }
+    bin_header h;
+    memset(&h, 0, sizeof h);
+    memcpy(h.magic, MAGIC, 8);
+    h.key = key;
+    h.size = size;
+    h.hash = ng_hash_bytes(NG_HASH_INIT, data, size);
+    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
+    FILE *f = ng_mkdirs(dir) == 0 ? fopen(tmp, "wb") : NULL;
+    int ok = f && fwrite(&h, sizeof h, 1, f) == 1 && fwrite(data, 1, size, f) == size;
+    if (f && fclose(f) != 0) ok = 0;
+    if (ok && rename(tmp, path) != 0) ok = 0;
+    if (!ok) {
+        if (f) remove(tmp);
+        static atomic_int warned;
+        if (!atomic_exchange(&warned, 1))
+            fprintf(stderr, "nngpu: warning: could not write the OpenCL program cache %s\n", path);
+    } else {
+        atomic_fetch_add(&n_stored, 1);
+    }
+    free(data);
+}

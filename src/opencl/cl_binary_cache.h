@@ -1,0 +1,26 @@
+/* OpenCL program binaries on disk, in <cache dir>/cl/<key>.bin (core/cachedir.h;
+ * NNGPU_NO_CACHE=1 switches it off). The key hashes the sources, the build
+ * options, the device name, the driver and the platform version. Files are
+ * written to a temporary name and renamed; one that fails its checks or its
+ * build is ignored (the program is built from source and the file rewritten). */
+#ifndef NG_CL_BINARY_CACHE_H
+#define NG_CL_BINARY_CACHE_H
+
+#include <stdint.h>
+
+#include "cl_internal.h"
+
+uint64_t ng_cl_binary_key(ng_context *c, const char *const *srcs, cl_uint n_src,
+                          const char *options);
+/* A built program from the cache, or NULL. */
+cl_program ng_cl_binary_load(ng_context *c, uint64_t key, const char *options);
+/* Saves a built program's binary (failures only warn). */
+void ng_cl_binary_store(ng_context *c, uint64_t key, cl_program prog);
+
+/* Process-wide counters (tests, benchmarks): programs loaded from / stored to disk. */
+typedef struct ng_cl_binary_stats {
+    int loaded, stored, rejected;
+} ng_cl_binary_stats;
+ng_cl_binary_stats ng_cl_binary_stats_get(void);
+
+#endif

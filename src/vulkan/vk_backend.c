@@ -1,0 +1,198 @@
+/* The Vulkan backend: contexts (instance, device, compute queue, memory,
+ * pipeline cache), buffers, and layers dispatched to the kernel families of
+ * vk_families.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/status.h"
+#include "vk_device.h"
+
+static int vk_device_count(void) { return ng_vk_device_count(); }
+
+static nngpu_status vk_device_info(int index, nngpu_device_info *out) {
+    const ng_vk_device_desc *d = ng_vk_device_desc_get(index);
+    if (!d) return ng_error(NNGPU_ERR_NOT_FOUND, "no vulkan device %d", index);
+    *out = d->info;
+    return NNGPU_OK;
+}
+
+static void vk_context_destroy(ng_context *c) {
+    if (!c) return;
+    if (c->device) {
+        vkDeviceWaitIdle(c->device);
+        ng_vk_pipeline_cache_save(c);
+        ng_vk_pipelines_release(c);
+        ng_vk_memory_release(c);
+        if (c->timestamps) vkDestroyQueryPool(c->device, c->timestamps, NULL);
+        if (c->fence) vkDestroyFence(c->device, c->fence, NULL);
+        if (c->cmd_pool) vkDestroyCommandPool(c->device, c->cmd_pool, NULL);
+        if (c->pipeline_cache) vkDestroyPipelineCache(c->device, c->pipeline_cache, NULL);
+        vkDestroyDevice(c->device, NULL);
+    }
+    if (c->instance) vkDestroyInstance(c->instance, NULL);
+    free(c->pending);
+    free(c->recorded);
+    free(c);
+}
+
+static nngpu_status open_device(ng_context *c) {
+    uint32_t nq = 0;
+    vkGetPhysicalDeviceQueueFamilyProperties(c->phys, &nq, NULL);
+    VkQueueFamilyProperties qf[16];
+    if (nq > 16) nq = 16;
+    vkGetPhysicalDeviceQueueFamilyProperties(c->phys, &nq, qf);
+    int fam = -1;
+    for (uint32_t i = 0; i < nq; i++) /* prefer a compute queue with timestamps */
+        if ((qf[i].queueFlags & VK_QUEUE_COMPUTE_BIT) &&
+            (fam < 0 || (qf[fam].timestampValidBits == 0 && qf[i].timestampValidBits)))
+            fam = (int)i;
+    if (fam < 0)
+        return ng_error(NNGPU_ERR_UNSUPPORTED, "vulkan: device '%s' has no compute queue",
+                        c->info.name);
+    c->queue_family = (uint32_t)fam;
+    float prio = 1.0f;
+    VkDeviceQueueCreateInfo qi = {.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
+                                  .queueFamilyIndex = c->queue_family,
+                                  .queueCount = 1,
+                                  .pQueuePriorities = &prio};
+    VkDeviceCreateInfo di = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+                             .queueCreateInfoCount = 1,
+                             .pQueueCreateInfos = &qi};
+    NG_CHECK(ng_vk_check(vkCreateDevice(c->phys, &di, NULL, &c->device), "vkCreateDevice", NULL));
+    vkGetDeviceQueue(c->device, c->queue_family, 0, &c->queue);
+    VkPhysicalDeviceProperties props;
+    vkGetPhysicalDeviceProperties(c->phys, &props);
+    c->limits = props.limits;
+    c->timestamp_period_ns =
+        qf[fam].timestampValidBits ? (double)props.limits.timestampPeriod : 0.0;
+    return NNGPU_OK;
+}
+
+static nngpu_status vk_context_create(int index, const nngpu_options *o, ng_context **out) {
+    ng_context *c = calloc(1, sizeof *c);
+    if (!c) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "vulkan: out of host memory");
+    c->device_index = index;
+    if (o)
+        c->opts = *o;
+    else
+        nngpu_options_init(&c->opts);
+    nngpu_status s = vk_device_info(index, &c->info);
+    if (s == NNGPU_OK) s = ng_vk_device_open(index, &c->instance, &c->phys);
+    if (s == NNGPU_OK) s = open_device(c);
+    if (s == NNGPU_OK) s = ng_vk_memory_init(c);
+    if (s == NNGPU_OK) s = ng_vk_commands_init(c);
+    if (s != NNGPU_OK) {
+        vk_context_destroy(c);
+        return s;
+    }
+    ng_vk_pipeline_cache_open(c);
+    *out = c;
+    return NNGPU_OK;
+}
+
+static nngpu_status vk_buffer_create(ng_context *c, size_t bytes, ng_buffer **out) {
+    return ng_vk_buffer_create(c, bytes, out);
+}
+
+static void vk_buffer_destroy(ng_context *c, ng_buffer *b) { ng_vk_buffer_destroy(c, b); }
+
+static nngpu_status check_range(const ng_buffer *b, size_t offset, size_t bytes) {
+    if (offset > b->size || bytes > b->size - offset)
+        return ng_error(NNGPU_ERR_INVALID_ARG,
+                        "vulkan: transfer of %zu bytes at %zu outside a %zu-byte buffer", bytes,
+                        offset, (size_t)b->size);
+    return NNGPU_OK;
+}
+
+static nngpu_status vk_buffer_write(ng_context *c, ng_buffer *b, size_t offset, size_t bytes,
+                                    const void *src) {
+    NG_CHECK(check_range(b, offset, bytes));
+    return ng_vk_transfer(c, b, offset, bytes, (void *)src, 1);
+}
+
+static nngpu_status vk_buffer_read(ng_context *c, ng_buffer *b, size_t offset, size_t bytes,
+                                   void *dst) {
+    NG_CHECK(check_range(b, offset, bytes));
+    return ng_vk_transfer(c, b, offset, bytes, dst, 0);
+}
+
+static const ng_vk_family *family_of(ng_context *c, const ng_graph *g, const ng_node *n) {
+    for (int i = 0; ng_vk_families[i]; i++)
+        if (ng_vk_families[i]->supports(c, g, n)) return ng_vk_families[i];
+    return NULL;
+}
+
+static int vk_node_supported(ng_context *c, const ng_graph *g, const ng_node *n) {
+    return family_of(c, g, n) != NULL;
+}
+
+static void vk_kernel_destroy(ng_context *c, ng_kernel *k) {
+    if (!k) return;
+    ng_vk_forget(c, k);
+    if (k->desc_pool) vkDestroyDescriptorPool(c->device, k->desc_pool, NULL);
+    for (int i = 0; i < k->n_owned; i++) ng_vk_buffer_destroy(c, k->owned[i]);
+    free(k);
+}
+
+static nngpu_status vk_node_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
+                                    const ng_binding *bind, ng_kernel **out) {
+    const ng_vk_family *f = family_of(c, g, n);
+    if (!f)
+        return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s': %s is not supported by vulkan",
+                        n->name ? n->name : "?", ng_op_name(n->op));
+    ng_kernel *k = calloc(1, sizeof *k);
+    if (!k) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "vulkan: out of host memory");
+    snprintf(k->node_name, sizeof k->node_name, "%s", n->name ? n->name : "?");
+    snprintf(k->name, sizeof k->name, "%s", f->name);
+    k->params_source = "default";
+    k->last_ms = -1.0;
+    ng_params_scope_begin(c->opts.params_override, &k->tuning);
+    nngpu_status s = f->prepare(c, g, n, bind, k);
+    ng_params_scope_end();
+    if (s != NNGPU_OK) {
+        vk_kernel_destroy(c, k);
+        return s;
+    }
+    *out = k;
+    return NNGPU_OK;
+}
+
+static nngpu_status vk_kernel_enqueue(ng_context *c, ng_kernel *k) { return ng_vk_enqueue(c, k); }
+
+static const char *vk_kernel_name(const ng_kernel *k) { return k->name; }
+
+static const ng_params_record *vk_kernel_params(const ng_kernel *k) { return &k->tuning; }
+
+static const char *vk_kernel_params_source(const ng_kernel *k) {
+    return k->params_source ? k->params_source : "default";
+}
+
+static nngpu_status vk_finish(ng_context *c) { return ng_vk_finish(c); }
+
+static double vk_kernel_time_ms(ng_context *c, const ng_kernel *k) { return ng_vk_kernel_ms(c, k); }
+
+static size_t vk_weight_bytes(const ng_context *c) { return c->weight_bytes; }
+
+const ng_backend ng_backend_vulkan = {
+    .name = "vulkan",
+    .kind = NNGPU_BACKEND_VULKAN,
+    .device_count = vk_device_count,
+    .device_info = vk_device_info,
+    .context_create = vk_context_create,
+    .context_destroy = vk_context_destroy,
+    .buffer_create = vk_buffer_create,
+    .buffer_destroy = vk_buffer_destroy,
+    .buffer_write = vk_buffer_write,
+    .buffer_read = vk_buffer_read,
+    .node_supported = vk_node_supported,
+    .node_prepare = vk_node_prepare,
+    .kernel_enqueue = vk_kernel_enqueue,
+    .kernel_destroy = vk_kernel_destroy,
+    .kernel_name = vk_kernel_name,
+    .kernel_params_source = vk_kernel_params_source,
+    .kernel_params = vk_kernel_params,
+    .finish = vk_finish,
+    .kernel_time_ms = vk_kernel_time_ms,
+    .weight_bytes = vk_weight_bytes,
+};

@@ -1,0 +1,312 @@
+/* Gemm and MatMul as one tiled GEMM family (shaders/vulkan/gemm.comp):
+ * transA/transB by strides, alpha/beta with C broadcast, MatMul batching with
+ * broadcast batch dims (per-batch offset tables) and 1-D operands. 1x1
+ * convolutions come here too (ng_vk_gemm_conv1x1). */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/status.h"
+#include "vk_gemm.h"
+
+/* A GEMM-shaped node: out[b] = alpha * op(A)[b] x op(B)[b] + beta * C. */
+typedef struct gemm_shape {
+    int M, N, K, batch;
+    int sam, sak, sbk, sbn; /* element strides of the (M,K) and (K,N) views */
+    int trans_a, trans_b;
+    float alpha, beta;
+    int has_c, scm, scn;    /* C broadcast strides over (M,N) */
+    int *a_boff, *b_boff;   /* per-batch element offsets (malloc'd) */
+} gemm_shape;
+
+enum { SPEC_N = 8, BIND_N = 6 };
+
+typedef struct gemm_push {
+    int32_t M, N, K, a_off, sam, sak, b_off, sbk, sbn, y_off, c_off, scm, scn;
+    float alpha, beta;
+    ng_vk_epi_push epi;
+} gemm_push;
+
+static int is_f32(const ng_tensor *t) { return t && t->dtype == NNGPU_DTYPE_FLOAT32 && t->rank >= 0; }
+
+/* Batch offsets of MatMul's broadcast batch dims into s (when tables). */
+static int matmul_batches(const ng_tensor *a, const ng_tensor *b, gemm_shape *s, int tables) {
+    int ra = a->rank, rb = b->rank;
+    int nba = ra > 2 ? ra - 2 : 0, nbb = rb > 2 ? rb - 2 : 0;
+    int nb = nba > nbb ? nba : nbb;
+    int64_t bd[NNGPU_MAX_DIMS], da[NNGPU_MAX_DIMS], db[NNGPU_MAX_DIMS], total = 1;
+    for (int i = 0; i < nb; i++) {
+        int ia = i - (nb - nba), ib = i - (nb - nbb);
+        da[i] = ia >= 0 ? a->dims[ia] : 1;
+        db[i] = ib >= 0 ? b->dims[ib] : 1;
+        if (da[i] != db[i] && da[i] != 1 && db[i] != 1) return 0;
+        bd[i] = da[i] > db[i] ? da[i] : db[i];
+        total *= bd[i];
+    }
+    if (total > (1 << 24)) return 0;
+    s->batch = (int)total;
+    if (!tables) return 1;
+    s->a_boff = malloc(sizeof(int) * (size_t)(total ? total : 1));
+    s->b_boff = malloc(sizeof(int) * (size_t)(total ? total : 1));
+    if (!s->a_boff || !s->b_boff) return -1;
+    for (int64_t t = 0; t < total; t++) {
+        int64_t rem = t, oa = 0, ob = 0, sa = (int64_t)s->M * s->K, sb = (int64_t)s->K * s->N;
+        for (int i = nb - 1; i >= 0; i--) {
+            int64_t ci = rem % bd[i];
+            rem /= bd[i];
+            if (da[i] != 1) oa += ci * sa;
+            if (db[i] != 1) ob += ci * sb;
+            sa *= da[i];
+            sb *= db[i];
+        }
+        s->a_boff[t] = (int)oa;
+        s->b_boff[t] = (int)ob;
+    }
+    return 1;
+}
+
+/* Fills s from the node; 1 when it is a GEMM we run, 0 when not, -1 when
+ * out of host memory. Tables (want_tables) are freed by the caller. */
+static int gemm_shape_of(const ng_graph *g, const ng_node *n, gemm_shape *s, int want_tables) {
+    memset(s, 0, sizeof *s);
+    const ng_tensor *a = ng_in(g, n, 0), *b = ng_in(g, n, 1), *y = ng_out(g, n, 0);
+    if (!is_f32(a) || !is_f32(b) || !is_f32(y)) return 0;
+    if (ng_numel(a) > INT_MAX || ng_numel(b) > INT_MAX || ng_numel(y) > INT_MAX) return 0;
+    s->alpha = 1.0f;
+    s->batch = 1;
+    if (n->op == NG_OP_GEMM) {
+        if (a->rank != 2 || b->rank != 2 || y->rank != 2) return 0;
+        s->trans_a = (int)ng_attr_int(n, "transA", 0);
+        s->trans_b = (int)ng_attr_int(n, "transB", 0);
+        s->alpha = ng_attr_float(n, "alpha", 1.0f);
+        s->beta = ng_attr_float(n, "beta", 1.0f);
+        s->M = (int)(s->trans_a ? a->dims[1] : a->dims[0]);
+        s->K = (int)(s->trans_a ? a->dims[0] : a->dims[1]);
+        s->N = (int)(s->trans_b ? b->dims[0] : b->dims[1]);
+        if ((s->trans_b ? b->dims[1] : b->dims[0]) != s->K) return 0;
+        if (y->dims[0] != s->M || y->dims[1] != s->N) return 0;
+        s->sam = s->trans_a ? 1 : s->K;
+        s->sak = s->trans_a ? s->M : 1;
+        s->sbk = s->trans_b ? 1 : s->N;
+        s->sbn = s->trans_b ? s->K : 1;
+        const ng_tensor *c = n->n_main_inputs > 2 && n->in[2] >= 0 ? ng_in(g, n, 2) : NULL;
+        if (c && s->beta != 0.0f) {
+            if (!is_f32(c) || c->rank > 2) return 0;
+            int64_t cm = c->rank == 2 ? c->dims[0] : 1, cn = c->rank >= 1 ? c->dims[c->rank - 1] : 1;
+            if ((cm != 1 && cm != s->M) || (cn != 1 && cn != s->N)) return 0;
+            s->has_c = 1;
+            s->scn = cn == 1 ? 0 : 1;
+            s->scm = cm == 1 ? 0 : (int)cn;
+        }
+    } else if (n->op == NG_OP_MATMUL) {
+        if (a->rank < 1 || b->rank < 1) return 0;
+        int ra = a->rank, rb = b->rank;
+        s->M = ra == 1 ? 1 : (int)a->dims[ra - 2];
+        s->K = (int)a->dims[ra - 1];
+        s->N = rb == 1 ? 1 : (int)b->dims[rb - 1];
+        if ((rb == 1 ? b->dims[0] : b->dims[rb - 2]) != s->K) return 0;
+        s->sam = s->K;
+        s->sak = 1;
+        s->sbk = s->N;
+        s->sbn = 1;
+        int r = matmul_batches(a, b, s, want_tables);
+        if (r <= 0) return r;
+        if ((int64_t)s->batch * s->M * s->N != ng_numel(y)) return 0;
+    } else {
+        return 0;
+    }
+    if (want_tables && !s->a_boff) {
+        s->a_boff = calloc(1, sizeof(int));
+        s->b_boff = calloc(1, sizeof(int));
+        if (!s->a_boff || !s->b_boff) return -1;
+    }
+    return s->M > 0 && s->N > 0 && s->K > 0;
+}
+
+static int gemm_supports(ng_context *c, const ng_graph *g, const ng_node *n) {
+    if (n->op != NG_OP_GEMM && n->op != NG_OP_MATMUL) return 0;
+    gemm_shape s;
+    if (gemm_shape_of(g, n, &s, 0) != 1) return 0;
+    if ((uint32_t)s.batch > c->limits.maxComputeWorkGroupCount[2]) return 0;
+    return ng_vk_epilogue_supported(g, n);
+}
+
+static void gemm_defaults(const ng_context *c, const gemm_shape *s, ng_params *p) {
+    memset(p, 0, sizeof *p);
+    int gpu = strcmp(c->info.device_type, "gpu") == 0;
+    int wg = gpu ? 16 : 8;
+    if (s->M < 16) { /* matrix-vector-like: one row of invocations */
+        ng_params_set(p, "WG_M", 1);
+        ng_params_set(p, "TM", s->M < 4 ? s->M : 4);
+        ng_params_set(p, "WG_N", 64);
+        ng_params_set(p, "TN", s->N >= 256 ? 4 : 1);
+    } else if (s->N < 16) {
+        ng_params_set(p, "WG_M", 64);
+        ng_params_set(p, "TM", s->M >= 256 ? 4 : 1);
+        ng_params_set(p, "WG_N", 1);
+        ng_params_set(p, "TN", s->N < 4 ? s->N : 4);
+    } else {
+        ng_params_set(p, "WG_M", wg);
+        ng_params_set(p, "WG_N", wg);
+        ng_params_set(p, "TM", 4);
+        ng_params_set(p, "TN", 4);
+    }
+    ng_params_set(p, "TK", 16);
+}
+
+/* ta, tb, ty, tc: the tensors playing A, B, Y and C (-1: none); b_pre, when
+ * not NULL, replaces tb's storage (offset 0). */
+static nngpu_status prepare_tiled(ng_context *c, const ng_graph *g, const ng_node *n,
+                                  const ng_binding *bind, ng_kernel *k, const gemm_shape *s,
+                                  const ng_params *p, int ta, int tb, int ty, int tc,
+                                  ng_buffer *b_pre) {
+    int wm = ng_params_get(p, "WG_M", 8), wn = ng_params_get(p, "WG_N", 8);
+    int tm = ng_params_get(p, "TM", 4), tn = ng_params_get(p, "TN", 4), tk = ng_params_get(p, "TK", 16);
+    uint64_t shared = (uint64_t)tk * ((uint64_t)wm * tm + (uint64_t)wn * tn) * 4;
+    if (wm < 1 || wn < 1 || tm < 1 || tn < 1 || tk < 1 || tm > 16 || tn > 16 ||
+        (uint64_t)wm * wn > c->limits.maxComputeWorkGroupInvocations ||
+        (uint32_t)wm > c->limits.maxComputeWorkGroupSize[1] ||
+        (uint32_t)wn > c->limits.maxComputeWorkGroupSize[0] ||
+        shared > c->limits.maxComputeSharedMemorySize)
+        return ng_error(NNGPU_ERR_INVALID_ARG,
+                        "node '%s': bad gemm parameters WG_M=%d WG_N=%d TM=%d TN=%d TK=%d",
+                        k->node_name, wm, wn, tm, tn, tk);
+    gemm_push push;
+    memset(&push, 0, sizeof push);
+    ng_buffer *buf[BIND_N + NG_VK_EPI_BINDINGS];
+    uint32_t off;
+    NG_CHECK(ng_vk_tensor_arg(c, k, g, ta, bind, &buf[0], &off));
+    push.a_off = (int32_t)off;
+    if (b_pre) {
+        buf[1] = b_pre;
+        push.b_off = 0;
+    } else {
+        NG_CHECK(ng_vk_tensor_arg(c, k, g, tb, bind, &buf[1], &off));
+        push.b_off = (int32_t)off;
+    }
+    NG_CHECK(ng_vk_tensor_arg(c, k, g, ty, bind, &buf[2], &off));
+    push.y_off = (int32_t)off;
+    if (s->has_c) {
+        NG_CHECK(ng_vk_tensor_arg(c, k, g, tc, bind, &buf[3], &off));
+        push.c_off = (int32_t)off;
+    } else {
+        buf[3] = buf[0]; /* never read */
+    }
+    size_t table = sizeof(int) * (size_t)s->batch;
+    NG_CHECK(ng_vk_upload(c, k, s->a_boff, table, &buf[4]));
+    NG_CHECK(ng_vk_upload(c, k, s->b_boff, table, &buf[5]));
+    c->weight_bytes -= 2 * table; /* metadata, not weights */
+    push.M = s->M; push.N = s->N; push.K = s->K;
+    push.sam = s->sam; push.sak = s->sak; push.sbk = s->sbk; push.sbn = s->sbn;
+    push.scm = s->scm; push.scn = s->scn;
+    push.alpha = s->alpha; push.beta = s->beta;
+
+    int32_t spec[SPEC_N + NG_VK_EPI_SPECS];
+    memset(spec, 0, sizeof spec);
+    spec[0] = wm; spec[1] = wn; spec[2] = tm; spec[3] = tn; spec[4] = tk; spec[5] = s->has_c;
+    NG_CHECK(ng_vk_epilogue_args(c, k, g, n, bind, buf[0], spec + SPEC_N, buf + BIND_N, &push.epi));
+    uint32_t groups[3] = {(uint32_t)((s->N + wn * tn - 1) / (wn * tn)),
+                          (uint32_t)((s->M + wm * tm - 1) / (wm * tm)), (uint32_t)s->batch};
+    NG_CHECK(ng_vk_dispatch_add(c, k, "gemm", spec, SPEC_N + NG_VK_EPI_SPECS, buf,
+                                BIND_N + NG_VK_EPI_BINDINGS, &push, sizeof push, groups));
+    int reads[3 + NG_MAX_EPI], n_reads = 0;
+    reads[n_reads++] = ta;
+    if (!b_pre) reads[n_reads++] = tb;
+    if (s->has_c) reads[n_reads++] = tc;
+    n_reads += ng_vk_epilogue_reads(n, reads + n_reads);
+    ng_vk_dispatch_tensors(c, k, g, bind, reads, n_reads, ty);
+    ng_vk_kernel_name(k, n, n->op == NG_OP_CONV ? "conv2d_1x1_gemm" : "gemm_tiled");
+    return NNGPU_OK;
+}
+
+/* Gemm with transB and a constant B: uploads B transposed (K x N), so the
+ * shared-memory loads of B read rows; s becomes transB=0. */
+static nngpu_status pretranspose_b(ng_context *c, const ng_graph *g, const ng_node *n,
+                                   ng_kernel *k, gemm_shape *s, ng_buffer **out) {
+    const ng_tensor *b = ng_in(g, n, 1);
+    *out = NULL;
+    if (n->op != NG_OP_GEMM || !s->trans_b || !b->data || s->batch != 1) return NNGPU_OK;
+    size_t K = (size_t)s->K, N = (size_t)s->N;
+    float *bt = malloc(K * N * sizeof(float));
+    if (!bt) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", k->node_name);
+    const float *src = b->data; /* (N, K) */
+    for (size_t nn = 0; nn < N; nn++)
+        for (size_t kk = 0; kk < K; kk++) bt[kk * N + nn] = src[nn * K + kk];
+    nngpu_status st = ng_vk_upload(c, k, bt, K * N * sizeof(float), out);
+    free(bt);
+    NG_CHECK(st);
+    s->trans_b = 0;
+    s->sbk = s->N;
+    s->sbn = 1;
+    return NNGPU_OK;
+}
+
+static void lookup(ng_context *c, const gemm_shape *s, ng_params *p, ng_kernel *k) {
+    gemm_defaults(c, s, p);
+    char sig[128];
+    snprintf(sig, sizeof sig, "M=%d,N=%d,K=%d,B=%d,tA=%d,tB=%d,C=%d", s->M, s->N, s->K, s->batch,
+             s->trans_a, s->trans_b, s->has_c);
+    ng_params_lookup(&c->info, c->opts.tuning_db, "vk_gemm", sig, p);
+    k->params_source = p->source;
+}
+
+static nngpu_status gemm_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
+                                 const ng_binding *bind, ng_kernel *k) {
+    gemm_shape s;
+    int ok = gemm_shape_of(g, n, &s, 1);
+    nngpu_status st;
+    if (ok < 0) {
+        st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", k->node_name);
+    } else if (ok == 0) {
+        st = ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s': %s shape not supported by vulkan",
+                      k->node_name, ng_op_name(n->op));
+    } else {
+        ng_params p;
+        ng_buffer *b_pre = NULL;
+        st = pretranspose_b(c, g, n, k, &s, &b_pre);
+        if (st == NNGPU_OK) {
+            lookup(c, &s, &p, k);
+            st = prepare_tiled(c, g, n, bind, k, &s, &p, n->in[0], n->in[1], n->out[0],
+                               s.has_c ? n->in[2] : -1, b_pre);
+        }
+    }
+    free(s.a_boff);
+    free(s.b_boff);
+    return st;
+}
+
+nngpu_status ng_vk_gemm_conv1x1(ng_context *c, const ng_graph *g, const ng_node *n,
+                                const ng_binding *bind, ng_kernel *k, int batch, int channels,
+                                int pixels, int out_channels, int bias) {
+    gemm_shape s;
+    memset(&s, 0, sizeof s);
+    s.M = out_channels;
+    s.N = pixels;
+    s.K = channels;
+    s.batch = batch;
+    s.sam = channels;
+    s.sak = 1;
+    s.sbk = pixels;
+    s.sbn = 1;
+    s.alpha = s.beta = 1.0f;
+    s.has_c = bias >= 0;
+    s.scm = 1;
+    s.scn = 0;
+    s.a_boff = calloc((size_t)batch, sizeof(int));
+    s.b_boff = malloc(sizeof(int) * (size_t)batch);
+    nngpu_status st;
+    if (!s.a_boff || !s.b_boff) {
+        st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", k->node_name);
+    } else {
+        for (int i = 0; i < batch; i++) s.b_boff[i] = i * channels * pixels;
+        ng_params p;
+        lookup(c, &s, &p, k);
+        st = prepare_tiled(c, g, n, bind, k, &s, &p, n->in[1], n->in[0], n->out[0], bias, NULL);
+    }
+    free(s.a_boff);
+    free(s.b_boff);
+    return st;
+}
+
+const ng_vk_family ng_vk_family_gemm = {"gemm", gemm_supports, gemm_prepare};

@@ -1,0 +1,87 @@
+/* The softmax family: Softmax and LogSoftmax as (outer, len, inner); opset < 13 coerces to
+ * 2-D at `axis` (default 1), opset >= 13 normalizes one axis (default -1)
+ * (shaders/vulkan/softmax.comp). */
+#include <stdio.h>
+
+#include "core/status.h"
+#include "vk_util.h"
+
+enum { SPEC_WG, SPEC_ROWS, SPEC_LOG, EPI_SPEC = 3 };
+enum { N_SPEC = EPI_SPEC + NG_VK_EPI_SPECS, EPI_BINDING = 2 };
+
+typedef struct softmax_push {
+    uint32_t y_off, x_off, outer, len, inner;
+    ng_vk_epi_push epi;
+} softmax_push;
+
+/* 0 when the axis is out of range. */
+static int softmax_view(const ng_graph *g, const ng_node *n, int64_t *outer, int64_t *len,
+                        int64_t *inner) {
+    const ng_tensor *x = ng_in(g, n, 0);
+    int r = x->rank;
+    int axis = ng_axis(ng_attr_int(n, "axis", n->opset < 13 ? 1 : -1), r);
+    if (axis < 0) return 0;
+    *outer = *len = *inner = 1;
+    for (int k = 0; k < axis; k++) *outer *= x->dims[k];
+    if (n->opset < 13) {
+        for (int k = axis; k < r; k++) *len *= x->dims[k];
+    } else {
+        *len = x->dims[axis];
+        for (int k = axis + 1; k < r; k++) *inner *= x->dims[k];
+    }
+    return *len > 0;
+}
+
+static int softmax_supports(ng_context *c, const ng_graph *g, const ng_node *n) {
+    (void)c;
+    int64_t o, l, i;
+    return (n->op == NG_OP_SOFTMAX || n->op == NG_OP_LOGSOFTMAX) && ng_vk_float_tensor_ok(ng_in(g, n, 0)) &&
+           ng_vk_float_tensor_ok(ng_out(g, n, 0)) && ng_in(g, n, 0)->rank > 0 &&
+           ng_numel(ng_in(g, n, 0)) == ng_numel(ng_out(g, n, 0)) &&
+           softmax_view(g, n, &o, &l, &i) && ng_vk_epilogue_supported(g, n);
+}
+
+static nngpu_status softmax_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
+                                    const ng_binding *bind, ng_kernel *k) {
+    int64_t outer, len, inner;
+    if (!softmax_view(g, n, &outer, &len, &inner))
+        return ng_error(NNGPU_ERR_INVALID_ARG, "node '%s': softmax axis out of range", n->name);
+    ng_params p = {0};
+    ng_params_set(&p, "WG", 64);
+    ng_params_set(&p, "ROWS_MIN_LEN", 64); /* rows at least this long use a work-group each */
+    char sig[64];
+    snprintf(sig, sizeof sig, "%lldx%lldx%lld", (long long)outer, (long long)len, (long long)inner);
+    ng_params_lookup(&c->info, c->opts.tuning_db, "softmax", sig, &p);
+    k->params_source = p.source;
+    int wg = ng_vk_wg(c, &p, 64);
+    int rows = inner == 1 && len >= ng_params_get(&p, "ROWS_MIN_LEN", 64) && wg > 1;
+    static const char *names[2][2] = {{"softmax_strided", "softmax_rows"},
+                                      {"logsoftmax_strided", "logsoftmax_rows"}};
+    ng_vk_kernel_name(k, n, names[n->op == NG_OP_LOGSOFTMAX][rows]);
+    if (outer * inner == 0) return NNGPU_OK;
+
+    int32_t spec[N_SPEC] = {0};
+    softmax_push push = {0};
+    ng_buffer *buf[EPI_BINDING + NG_VK_EPI_BINDINGS];
+    spec[SPEC_WG] = wg;
+    spec[SPEC_ROWS] = rows;
+    spec[SPEC_LOG] = n->op == NG_OP_LOGSOFTMAX;
+    push.outer = (uint32_t)outer;
+    push.len = (uint32_t)len;
+    push.inner = (uint32_t)inner;
+    NG_CHECK(ng_vk_tensor_arg(c, k, g, n->out[0], bind, &buf[0], &push.y_off));
+    NG_CHECK(ng_vk_tensor_arg(c, k, g, n->in[0], bind, &buf[1], &push.x_off));
+    NG_CHECK(ng_vk_epilogue_args(c, k, g, n, bind, buf[0], spec + EPI_SPEC, buf + EPI_BINDING,
+                                 &push.epi));
+    uint32_t groups[3];
+    ng_vk_groups_1d(c, rows ? (uint64_t)outer * (uint64_t)wg : (uint64_t)(outer * inner),
+                    (uint32_t)wg, groups);
+    NG_CHECK(ng_vk_dispatch_add(c, k, "softmax", spec, N_SPEC, buf,
+                                EPI_BINDING + NG_VK_EPI_BINDINGS, &push, sizeof push, groups));
+    int reads[1 + NG_MAX_EPI] = {n->in[0]};
+    int n_reads = 1 + ng_vk_epilogue_reads(n, reads + 1);
+    ng_vk_dispatch_tensors(c, k, g, bind, reads, n_reads, n->out[0]);
+    return NNGPU_OK;
+}
+
+const ng_vk_family ng_vk_family_softmax = {"softmax", softmax_supports, softmax_prepare};

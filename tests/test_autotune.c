@@ -1,0 +1,246 @@
+/* Autotuner: search-space constraints, verification rejecting a wrong
+ * kernel, the budget, and nntune end to end (resumable) on a tiny model.
+ * Needs an OpenCL device; without one every case reports "skipped". */
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "autotune/tuner.h"
+#include "nngpu/graph.h"
+
+static int passed, failed;
+#define CHECK(cond, ...)                                   \
+    do {                                                   \
+        if (cond) passed++;                                \
+        else {                                             \
+            failed++;                                      \
+            printf("FAIL %s:%d: ", __FILE__, __LINE__);    \
+            printf(__VA_ARGS__);                           \
+            printf("\n");                                  \
+        }                                                  \
+    } while (0)
+
+static const char *DEV = "opencl:0";
+
+static float *rand_buf(size_t n) {
+    float *p = malloc(n * sizeof(float) + 1);
+    for (size_t i = 0; i < n; i++) p[i] = (float)rand() / RAND_MAX - 0.5f;
+    return p;
+}
+
+/* x[1,C,H,H] -> Conv(k, group) + Relu; or Gemm when k == 0. */
+static nngpu_model *layer_model(int c, int h, int k_out, int ks, int group) {
+    nngpu_graph *g = nngpu_graph_create();
+    int64_t xd[4] = {1, c, h, h}, wd[4] = {k_out, c / group, ks, ks}, bd[1] = {k_out};
+    float *w = rand_buf((size_t)(k_out * c * ks * ks)), *b = rand_buf((size_t)k_out);
+    const char *in[3] = {"x", "w", "b"}, *y[1] = {"y"}, *z[1] = {"z"};
+    int64_t pads[4] = {ks / 2, ks / 2, ks / 2, ks / 2};
+    if (ks == 0) { /* Gemm: x[c, h] x w[h, k_out] + b */
+        int64_t ad[2] = {c, h}, gw[2] = {h, k_out};
+        nngpu_graph_add_input(g, "x", NNGPU_DTYPE_FLOAT32, 2, ad);
+        nngpu_graph_add_constant(g, "w", NNGPU_DTYPE_FLOAT32, 2, gw, w);
+        nngpu_graph_add_constant(g, "b", NNGPU_DTYPE_FLOAT32, 1, bd, b);
+        nngpu_graph_add_node(g, "Gemm", "fc", 3, in, 1, y);
+    } else {
+        nngpu_graph_add_input(g, "x", NNGPU_DTYPE_FLOAT32, 4, xd);
+        nngpu_graph_add_constant(g, "w", NNGPU_DTYPE_FLOAT32, 4, wd, w);
+        nngpu_graph_add_constant(g, "b", NNGPU_DTYPE_FLOAT32, 1, bd, b);
+        nngpu_graph_add_node(g, "Conv", "conv", 3, in, 1, y);
+        nngpu_graph_set_attr_ints(g, "pads", 4, pads);
+        nngpu_graph_set_attr_int(g, "group", group);
+    }
+    nngpu_graph_add_node(g, "Relu", "relu", 1, y, 1, z);
+    nngpu_graph_add_output(g, "z");
+    free(w);
+    free(b);
+    nngpu_model *m = NULL;
+    if (nngpu_model_from_graph(g, &m) != NNGPU_OK) return NULL;
+    return m;
+}
+
+static void test_spaces(const nngpu_device_info *info, ng_tune_jobs *jobs) {
+    for (int j = 0; j < jobs->n; j++) {
+        const ng_tune_job *job = &jobs->job[j];
+        ng_space sp;
+        nngpu_status st = ng_space_init(&sp, job->family, job->signature, info, &job->defaults);
+        CHECK(st == NNGPU_OK, "space %s %s: %s", job->family, job->signature, nngpu_last_error());
+        if (st != NNGPU_OK) continue;
+        ng_params *c;
+        int n = ng_space_enumerate(&sp, &c);
+        CHECK(n > 1, "space %s %s has %d candidates", job->family, job->signature, n);
+        CHECK(ng_space_contains(&sp, &job->defaults), "default of %s %s not in its space", job->family,
+              job->signature);
+        int bad = 0;
+        for (int i = 0; i < n; i++) {
+            if (!sp.fam->valid(&sp, &c[i])) bad++;
+            int wg = 1, tm = 0;
+            if (!strcmp(job->family, "gemm")) {
+                wg = ng_params_get(&c[i], "WG_M", 1) * ng_params_get(&c[i], "WG_N", 1);
+                tm = ng_params_get(&c[i], "TM", 1);
+                if (ng_params_get(&c[i], "USE_LOCAL", 0) && ng_params_get(&c[i], "ALGO", 0) == 0) {
+                    unsigned long long lm = 4ull * ng_params_get(&c[i], "TK", 1) *
+                        (unsigned long long)(ng_params_get(&c[i], "WG_M", 1) * tm +
+                         ng_params_get(&c[i], "WG_N", 1) * ng_params_get(&c[i], "VEC", 1) * ng_params_get(&c[i], "NV", 1));
+                    if (lm > info->local_mem_bytes) bad++;
+                }
+            }
+            if (!strcmp(job->family, "conv_depthwise")) wg = ng_params_get(&c[i], "WG_DW", 1);
+            if (!strcmp(job->family, "conv_direct") && ng_params_get(&c[i], "OC_T", 1) * ng_params_get(&c[i], "PX_T", 1) > 64) bad++;
+            if ((size_t)wg > info->max_work_group_size) bad++;
+            for (int k = 0; k < i && k < 4096; k++)
+                if (ng_params_equal(&c[k], &c[i])) bad++;
+        }
+        CHECK(bad == 0, "space %s %s: %d candidates break constraints or repeat", job->family,
+              job->signature, bad);
+        printf("space %-15s %-48s %5d candidates (%.0f before constraints)\n", job->family,
+               job->signature, n, ng_space_raw_size(&sp));
+        free(c);
+    }
+}
+
+/* Test hook: a "kernel" that is wrong for OC_T=4 (and build failures come
+ * from the tuner itself when a candidate cannot build). */
+static void corrupt(const ng_params *cand, float *out, size_t n, void *user) {
+    (void)user;
+    if (ng_params_get(cand, "OC_T", 0) == 4 && n) out[n / 2] += 1.0f;
+}
+
+static void test_verification(ng_tune_job *job, ng_db *db) {
+    ng_tune_opts o;
+    ng_tune_opts_init(&o);
+    o.device = DEV;
+    o.db = db;
+    o.strategy = NG_TUNE_EXHAUSTIVE;
+    o.runs = 2;
+    o.corrupt = corrupt;
+    ng_tune_result r;
+    nngpu_status st = ng_tune_run(job, &o, &r);
+    CHECK(st == NNGPU_OK, "tuning %s: %s", job->signature, nngpu_last_error());
+    if (st != NNGPU_OK) return;
+    CHECK(r.rejected >= 1, "the wrong candidate was not rejected (%d rejected)", r.rejected);
+    CHECK(ng_params_get(&r.best, "OC_T", 0) != 4, "a wrong candidate was chosen");
+    CHECK(r.complete && r.tried == r.space_size, "exhaustive tried %d of %d", r.tried, r.space_size);
+    CHECK(r.stored, "result not stored");
+    ng_params wrong = r.best;
+    ng_params_set(&wrong, "OC_T", 4);
+    ng_db_key key;
+    nngpu_device_info info;
+    int idx;
+    nngpu_device_find(DEV, &idx);
+    nngpu_device_get(idx, &info);
+    ng_tune_key(&info, job, ng_tune_family_find(job->family)->version, &key);
+    CHECK(ng_db_is_rejected(db, &key, &wrong) == 1, "the wrong candidate is not recorded as rejected");
+    ng_db_entry e;
+    ng_db_match m;
+    CHECK(ng_db_lookup(db, &key, &e, &m) == NNGPU_OK && m == NG_DB_EXACT, "result not found in the DB");
+    printf("verification: %d tried, %d rejected, default %.4f ms, best %.4f ms\n", r.tried, r.rejected,
+           r.default_ms, r.best_ms);
+}
+
+static void test_budget(ng_tune_job *job) {
+    ng_tune_opts o;
+    ng_tune_opts_init(&o);
+    o.device = DEV;
+    o.strategy = NG_TUNE_EXHAUSTIVE;
+    o.budget_s = 3;
+    ng_tune_result r;
+    nngpu_status st = ng_tune_run(job, &o, &r);
+    CHECK(st == NNGPU_OK, "tuning under a budget: %s", nngpu_last_error());
+    /* One candidate (a program build) may overrun the deadline. */
+    CHECK(r.seconds < o.budget_s + 3.0, "budget 3 s, took %.1f s", r.seconds);
+    CHECK(!r.complete && r.tried < r.space_size, "budget should stop the search (%d of %d)", r.tried,
+          r.space_size);
+    printf("budget: %.1f s for a 3 s budget, %d of %d candidates\n", r.seconds, r.tried, r.space_size);
+}
+
+static int run_cmd(const char *cmd, const char *out_file, char *out, size_t cap) {
+    int rc = system(cmd);
+    out[0] = '\0';
+    FILE *f = fopen(out_file, "r");
+    if (f) {
+        size_t n = fread(out, 1, cap - 1, f);
+        out[n] = '\0';
+        fclose(f);
+    }
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static void test_nntune(void) {
+    char src[1024], model[1100], cmd[4096], out[65536];
+    snprintf(src, sizeof src, "%s", __FILE__);
+    snprintf(model, sizeof model, "%s/../models/digits_cnn.onnx", dirname(src));
+    const char *bin = getenv("NNTUNE") ? getenv("NNTUNE") : "./nntune";
+    if (access(bin, X_OK) != 0 || access(model, R_OK) != 0) {
+        printf("nntune end to end: skipped (no %s or %s)\n", bin, model);
+        return;
+    }
+    char db[64] = "/tmp/nngpu_test_tune_XXXXXX";
+    int fd = mkstemp(db);
+    if (fd >= 0) close(fd);
+    unlink(db); /* a path that does not exist yet is an empty DB */
+    snprintf(cmd, sizeof cmd, "%s --device %s %s --db %s --budget 15 --json > %s.out 2>%s.err", bin,
+             DEV, model, db, db, db);
+    char of[128];
+    snprintf(of, sizeof of, "%s.out", db);
+    int rc = run_cmd(cmd, of, out, sizeof out);
+    CHECK(rc == 0, "nntune exited with %d", rc);
+    CHECK(strstr(out, "\"status\":\"tuned\"") != NULL, "first run tuned nothing: %s", out);
+    rc = run_cmd(cmd, of, out, sizeof out);
+    CHECK(rc == 0, "second nntune exited with %d", rc);
+    CHECK(strstr(out, "\"status\":\"tuned\"") == NULL && strstr(out, "\"status\":\"skipped\""),
+          "second run should skip everything: %s", out);
+    snprintf(cmd, sizeof cmd, "%s db export --db %s > %s.out", bin, db, db);
+    rc = run_cmd(cmd, of, out, sizeof out);
+    CHECK(rc == 0 && strstr(out, "\"family\":\"conv_direct\""), "db export: rc %d: %s", rc, out);
+    snprintf(cmd, sizeof cmd, "rm -f %s %s.out %s.err %s-journal %s-wal %s-shm", db, db, db, db, db, db);
+    if (system(cmd) != 0) printf("cleanup failed\n");
+}
+
+int main(void) {
+    srand(1234);
+    int idx;
+    nngpu_device_info info;
+    if (nngpu_device_find(DEV, &idx) != NNGPU_OK || nngpu_device_get(idx, &info) != NNGPU_OK) {
+        printf("no %s: skipped\n0 passed, 0 failed\n", DEV);
+        return 0;
+    }
+    ng_tune_jobs jobs = {0};
+    nngpu_model *ms[4] = {layer_model(8, 12, 16, 3, 1), layer_model(16, 12, 16, 3, 16),
+                          layer_model(8, 12, 24, 1, 1), layer_model(20, 64, 48, 0, 1)};
+    for (int i = 0; i < 4; i++) {
+        CHECK(ms[i] != NULL, "model %d", i);
+        if (!ms[i]) continue;
+        nngpu_status st = ng_tune_collect(ms[i], DEV, &jobs);
+        CHECK(st == NNGPU_OK, "collect: %s", nngpu_last_error());
+        nngpu_model_destroy(ms[i]);
+    }
+    CHECK(jobs.n == 4, "expected 4 distinct kernels, got %d", jobs.n);
+    test_spaces(&info, &jobs);
+
+    char dbp[64] = "/tmp/nngpu_test_db_XXXXXX";
+    int fd = mkstemp(dbp);
+    if (fd >= 0) close(fd);
+    unlink(dbp);
+    ng_db *db = NULL;
+    CHECK(ng_db_open(dbp, 1, &db) == NNGPU_OK, "db open: %s", nngpu_last_error());
+    int conv = -1;
+    for (int j = 0; j < jobs.n; j++)
+        if (!strcmp(jobs.job[j].family, "conv_direct")) conv = j;
+    CHECK(conv >= 0, "no conv_direct kernel");
+    if (conv >= 0 && db) {
+        test_verification(&jobs.job[conv], db);
+    }
+    for (int j = 0; j < jobs.n; j++) /* a large space: the budget must stop it */
+        if (!strcmp(jobs.job[j].family, "gemm")) {
+            test_budget(&jobs.job[j]);
+            break;
+        }
+    if (db) ng_db_close(db);
+    unlink(dbp);
+    ng_tune_jobs_free(&jobs);
+    test_nntune();
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed != 0;
+}

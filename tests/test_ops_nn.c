@@ -1,0 +1,586 @@
+/* The wider op set (normalizations, ConvTranspose, more reductions and
+ * activations, index ops) on every device against the CPU reference, with
+ * random shapes and data each run (harness/harness.h: seed, filter). */
+#include <stdio.h>
+#include <string.h>
+
+#include "harness/harness.h"
+
+#define TOL 1e-4
+#define D(...) ((const int64_t[]){__VA_ARGS__})
+#define NAME(...) snprintf(nm, sizeof nm, __VA_ARGS__)
+
+static char nm[256];
+
+/* Ops the OpenCL backend deliberately leaves to the CPU fallback. */
+static const char *const cpu_only[] = {
+    "TopK", "CumSum", "Trilu",
+    "GatherElements", "OneHot", "Size", "And", "Or", "Xor", "Not", "LessOrEqual",
+    "GreaterOrEqual", NULL};
+
+/* Ops OpenCL runs that the Vulkan backend does not yet (CPU there). */
+static const char *const not_on_vulkan[] = {
+    "ConvTranspose", "LayerNormalization", "InstanceNormalization", "GroupNormalization", "LRN",
+    "Einsum", "ArgMax", "ArgMin", "Hardmax", NULL};
+
+static void fallback_if(const char *op) {
+    for (int i = 0; cpu_only[i]; i++)
+        if (!strcmp(cpu_only[i], op)) th_expect_cpu_fallback();
+    for (int i = 0; not_on_vulkan[i]; i++)
+        if (!strcmp(not_on_vulkan[i], op)) th_expect_cpu_fallback_on("vulkan");
+}
+
+static void shape(int rank, int64_t *d, int hi) {
+    for (int i = 0; i < rank; i++) d[i] = th_randint(1, hi);
+}
+
+static const char *dims_text(int rank, const int64_t *d) {
+    static char buf[96];
+    buf[0] = '\0';
+    for (int i = 0; i < rank; i++) snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%lld", i ? "x" : "", (long long)d[i]);
+    return rank ? buf : "scalar";
+}
+
+/* ---- activations ---------------------------------------------------------------- */
+
+static void test_activations(void) {
+    static const struct {
+        const char *op;
+        float lo, hi;
+    } ops[] = {{"Sin", -4, 4},   {"Cos", -4, 4},  {"Softplus", -6, 6}, {"Softsign", -4, 4},
+               {"Selu", -3, 3},  {"Mish", -5, 5}, {"Sign", -1, 1},     {"Round", -4, 4},
+               {"Gelu", -4, 4},  {"Erf", -2, 2},  {"Log", 0.05f, 4},   {"Reciprocal", 0.2f, 3},
+               {"Elu", -3, 3},   {"Floor", -4, 4}, {"Ceil", -4, 4}};
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        for (int rep = 0; rep < 2; rep++) {
+            int rank = th_randint(1, 4);
+            int64_t d[4];
+            shape(rank, d, 9);
+            int tanh_approx = rep == 1;
+            NAME("%s %s%s", ops[i].op, dims_text(rank, d), !strcmp(ops[i].op, "Gelu") && tanh_approx ? " tanh" : "");
+            nngpu_graph *g = th_graph(20);
+            fallback_if(ops[i].op);
+            th_input_range(g, "x", rank, d, ops[i].lo, ops[i].hi);
+            th_node(g, ops[i].op, "x", "y");
+            if (!strcmp(ops[i].op, "Selu")) {
+                th_attr_float(g, "alpha", th_randf(1, 2));
+                th_attr_float(g, "gamma", th_randf(0.8f, 1.2f));
+            }
+            if (!strcmp(ops[i].op, "Elu")) th_attr_float(g, "alpha", th_randf(0.5f, 1.5f));
+            if (!strcmp(ops[i].op, "Gelu") && tanh_approx) th_attr_string(g, "approximate", "tanh");
+            th_output(g, "y");
+            th_check_graph(nm, g, TOL);
+        }
+    /* Conv + Gelu / Mish: fused as epilogue steps where the device has the op. */
+    static const char *acts[] = {"Gelu", "Mish", "Softplus", "Selu"};
+    for (int i = 0; i < 4; i++) {
+        int c = th_randint(1, 6), k = th_randint(1, 8), h = th_randint(3, 12), w = th_randint(3, 12);
+        NAME("Conv+%s c%d k%d %dx%d", acts[i], c, k, h, w);
+        nngpu_graph *g = th_graph(20);
+        fallback_if(acts[i]);
+        th_input(g, "x", 4, D(1, c, h, w));
+        th_const_rand(g, "w", 4, D(k, c, 3, 3), -1, 1);
+        th_node(g, "Conv", "x,w", "t");
+        th_attr_ints(g, "pads", 4, D(1, 1, 1, 1));
+        th_node(g, acts[i], "t", "y");
+        th_output(g, "y");
+        th_check_graph(nm, g, TOL);
+    }
+}
+
+/* ---- variadic and logical -------------------------------------------------------- */
+
+static void test_variadic(void) {
+    static const char *ops[] = {"Sum", "Mean", "Max", "Min"};
+    for (int i = 0; i < 12; i++) {
+        const char *op = ops[i % 4];
+        int n_in = th_randint(1, 4);
+        int64_t d[4];
+        shape(4, d, 7);
+        NAME("%s %d inputs %s", op, n_in, dims_text(4, d));
+        nngpu_graph *g = th_graph(13);
+        if (!strcmp(op, "Mean") && n_in == 4) th_expect_cpu_fallback(); /* 3 epilogue operands */
+        char ins[64] = "", name[16];
+        for (int k = 0; k < n_in; k++) {
+            snprintf(name, sizeof name, "x%d", k);
+            int64_t dk[4];
+            memcpy(dk, d, sizeof dk);
+            if (k == 1) dk[1] = 1; /* broadcast */
+            if (k == 2) dk[3] = 1;
+            th_input(g, name, 4, dk);
+            snprintf(ins + strlen(ins), sizeof ins - strlen(ins), "%s%s", k ? "," : "", name);
+        }
+        th_node(g, op, ins, "y");
+        th_output(g, "y");
+        th_check_graph(nm, g, TOL);
+    }
+}
+
+static void test_logical(void) {
+    static const char *ops[] = {"And", "Or", "Xor", "Not", "LessOrEqual", "GreaterOrEqual"};
+    for (int i = 0; i < 6; i++) {
+        int64_t d[3];
+        shape(3, d, 8);
+        NAME("%s %s", ops[i], dims_text(3, d));
+        nngpu_graph *g = th_graph(16);
+        th_expect_cpu_fallback();
+        th_input(g, "a", 3, d);
+        th_input(g, "b", 2, d + 1);
+        float z = 0;
+        th_const_f32(g, "zero", 0, NULL, &z);
+        if (i >= 4) {
+            th_node(g, ops[i], "a,b", "c");
+        } else {
+            th_node(g, "Greater", "a,zero", "pa");
+            th_node(g, "Less", "b,zero", "pb");
+            th_node(g, ops[i], i == 3 ? "pa" : "pa,pb", "c");
+        }
+        th_node(g, "Cast", "c", "y");
+        th_attr_int(g, "to", 1);
+        th_output(g, "y");
+        th_check_graph(nm, g, TOL);
+    }
+}
+
+/* ---- normalizations ---------------------------------------------------------------- */
+
+static void test_layernorm(void) {
+    for (int i = 0; i < 10; i++) {
+        int rank = th_randint(2, 4), axis = th_randint(1, rank - 1), bias = i % 3 != 0;
+        if (i % 2) axis -= rank; /* negative */
+        int64_t d[4];
+        shape(rank, d, 9);
+        if (i == 9) d[rank - 1] = 768 / 4; /* a transformer-like row */
+        int a = axis < 0 ? axis + rank : axis, stats = i % 4 == 1;
+        NAME("LayerNormalization %s axis%d%s%s", dims_text(rank, d), axis, bias ? " bias" : "", stats ? " mean/invstd" : "");
+        nngpu_graph *g = th_graph(17);
+        if (stats) th_expect_cpu_fallback(); /* the device kernel writes Y only */
+        fallback_if("LayerNormalization");
+        th_input_range(g, "x", rank, d, -3, 5);
+        th_const_rand(g, "s", rank - a, d + a, 0.5f, 1.5f);
+        if (bias) th_const_rand(g, "b", rank - a, d + a, -1, 1);
+        th_node(g, "LayerNormalization", bias ? "x,s,b" : "x,s", stats ? "y,m,v" : "y");
+        th_attr_int(g, "axis", axis);
+        th_attr_float(g, "epsilon", i % 2 ? 1e-5f : 1e-3f);
+        th_output(g, "y");
+        if (stats) {
+            th_output(g, "m");
+            th_output(g, "v");
+        }
+        th_check_graph(nm, g, TOL);
+    }
+}
+
+static void test_channel_norms(void) {
+    for (int i = 0; i < 6; i++) {
+        int rank = th_randint(3, 4);
+        int64_t d[4];
+        shape(rank, d, 9);
+        d[1] = th_randint(1, 8);
+        NAME("InstanceNormalization %s", dims_text(rank, d));
+        nngpu_graph *g = th_graph(17);
+        fallback_if("InstanceNormalization");
+        th_input_range(g, "x", rank, d, -2, 4);
+        th_const_rand(g, "s", 1, d + 1, 0.5f, 1.5f);
+        th_const_rand(g, "b", 1, d + 1, -1, 1);
+        th_node(g, "InstanceNormalization", "x,s,b", "y");
+        th_attr_float(g, "epsilon", 1e-5f);
+        th_output(g, "y");
+        th_check_graph(nm, g, TOL);
+    }
+    for (int i = 0; i < 6; i++) {
+        int groups = th_randint(1, 4), opset = i % 2 ? 18 : 21;
+        int64_t d[4] = {th_randint(1, 2), groups * th_randint(1, 3), th_randint(1, 9), th_randint(1, 9)};
+        int64_t np = opset == 18 ? groups : d[1];
+        NAME("GroupNormalization opset%d %s groups%d", opset, dims_text(4, d), groups);
+        nngpu_graph *g = th_graph(opset);
+        fallback_if("GroupNormalization");
+        th_input_range(g, "x", 4, d, -2, 4);
+        th_const_rand(g, "s", 1, D(np), 0.5f, 1.5f);
+        th_const_rand(g, "b", 1, D(np), -1, 1);
+        th_node(g, "GroupNormalization", "x,s,b", "y");
+        th_attr_int(g, "num_groups", groups);
+        th_output(g, "y");
+        th_check_graph(nm, g, TOL);
+    }
+}
+
+static void test_lrn(void) {
+    for (int i = 0; i < 4; i++) {
+        int size = th_randint(1, 6), rank = th_randint(3, 4);
+        int64_t d[4];
+        shape(rank, d, 9);
+        d[1] = th_randint(1, 12);
+        NAME("LRN %s size%d", dims_text(rank, d), size);
+        nngpu_graph *g = th_graph(13);
+        fallback_if("LRN");
+        th_input_range(g, "x", rank, d, -3, 3);
+        th_node(g, "LRN", "x", "y");
+        th_attr_int(g, "size", size);
+        th_attr_float(g, "alpha", th_randf(1e-4f, 0.1f));
+        th_attr_float(g, "beta", th_randf(0.5f, 1.0f));
+        th_attr_float(g, "bias", th_randf(1.0f, 2.0f));
+        th_output(g, "y");
+        th_check_graph(nm, g, TOL);
+    }
+}
+
+static void test_mod(void) {
+    int64_t d[3];
+    shape(3, d, 7);
+    NAME("Mod fmod=1 %s", dims_text(3, d));
+    nngpu_graph *g = th_graph(13);
+    th_expect_cpu_fallback();
+    th_input_range(g, "a", 3, d, -5, 5);
+    th_input_range(g, "b", 1, d + 2, 0.5f, 2);
+    th_node(g, "Mod", "a,b", "y");
+    th_attr_int(g, "fmod", 1);
+    th_output(g, "y");
+    th_check_graph(nm, g, TOL);
+}
+
+static void test_einsum(void) {
+    static const struct {
+        const char *eq;
+        int ra, rb; /* rb 0: one input */
+    } cases[] = {{"bij,bjk->bik", 3, 3}, {"...ij,...jk", 4, 3}, {"ij->ji", 2, 0},
+                 {"bhqd,bhkd->bhqk", 4, 4}, {"i,i->", 1, 1}, {"ii->i", 2, 0}, {"bij->bj", 3, 0}};
+    for (int i = 0; i < 7; i++) {
+        int64_t b = th_randint(1, 3), h = th_randint(1, 3), p = th_randint(1, 6), q = th_randint(1, 6),
+                r = th_randint(1, 6), da[4], db[4];
+        switch (i) {
+        case 0: memcpy(da, D(b, p, q), 24); memcpy(db, D(b, q, r), 24); break;
+        case 1: memcpy(da, D(h, b, p, q), 32); memcpy(db, D(b, q, r), 24); break;
+        case 2: memcpy(da, D(p, q), 16); break;
+        case 3: memcpy(da, D(b, h, p, q), 32); memcpy(db, D(b, h, r, q), 32); break;
+        case 4: memcpy(da, D(p), 8); memcpy(db, D(p), 8); break;
+        case 5: memcpy(da, D(p, p), 16); break;
+        default: memcpy(da, D(b, p, q), 24); break;
+        }
+        NAME("Einsum %s %s", cases[i].eq, dims_text(cases[i].ra, da));
+        nngpu_graph *g = th_graph(12);
+        fallback_if("Einsum");
+        th_input(g, "a", cases[i].ra, da);
+        if (cases[i].rb) th_input(g, "b", cases[i].rb, db);
+        th_node(g, "Einsum", cases[i].rb ? "a,b" : "a", "y");
+        th_attr_string(g, "equation", cases[i].eq);
+        th_output(g, "y");
+        th_check_graph(nm, g, TOL);
+    }
+}
+
+/* ---- ConvTranspose ------------------------------------------------------------------ */
+
+static void test_convtranspose(void) {
+    for (int i = 0; i < 16; i++) {
+        int group = i % 5 == 4 ? th_randint(2, 3) : 1;
+        int c = group * th_randint(1, 4), mg = th_randint(1, 5);
+        int kh = th_randint(1, 4), kw = th_randint(1, 4), sh = th_randint(1, 3), sw = th_randint(1, 3);
+        int dh = th_randint(1, 2), dw = i % 3 == 0 ? 2 : 1;
+        int h = th_randint(1, 9), w = th_randint(1, 9), bias = th_randint(0, 1);
+        int p[4];
+        for (int k = 0; k < 4; k++) p[k] = th_randint(0, (k % 2 ? kw : kh) - 1);
+        int oph = th_randint(0, (sh > dh ? sh : dh) - 1), opw = th_randint(0, (sw > dw ? sw : dw) - 1);
+        int mode = i % 4; /* 0, 1: pads + output_padding; 2: SAME_UPPER; 3: output_shape */
+        /* keep at least one output pixel */
+        int full_h = sh * (h - 1) + oph + (kh - 1) * dh + 1, full_w = sw * (w - 1) + opw + (kw - 1) * dw + 1;
+        if (full_h - p[0] - p[2] < 1) p[0] = p[2] = 0;
+        if (full_w - p[1] - p[3] < 1) p[1] = p[3] = 0;
+        NAME("ConvTranspose c%d m%d %dx%d ker%dx%d s%d,%d d%d,%d p%d,%d,%d,%d op%d,%d g%d mode%d%s", c,
+             mg * group, h, w, kh, kw, sh, sw, dh, dw, p[0], p[1], p[2], p[3], oph, opw, group, mode,
+             bias ? " bias" : "");
+        nngpu_graph *g = th_graph(17);
+        fallback_if("ConvTranspose");
+        th_input(g, "x", 4, D(th_randint(1, 2), c, h, w));
+        th_const_rand(g, "w", 4, D(c, mg, kh, kw), -1, 1);
+        if (bias) th_const_rand(g, "b", 1, D(mg * group), -1, 1);
+        th_node(g, "ConvTranspose", bias ? "x,w,b" : "x,w", "y");
+        th_attr_ints(g, "strides", 2, D(sh, sw));
+        th_attr_ints(g, "dilations", 2, D(dh, dw));
+        if (group > 1) th_attr_int(g, "group", group);
+        if (mode < 2) {
+            th_attr_ints(g, "pads", 4, D(p[0], p[1], p[2], p[3]));
+            th_attr_ints(g, "output_padding", 2, D(oph, opw));
+        } else if (mode == 2) {
+            th_attr_string(g, "auto_pad", "SAME_UPPER");
+        } else {
+            th_attr_ints(g, "output_shape", 2, D(full_h - oph, full_w - opw + 1));
+        }
+        th_output(g, "y");
+        th_check_graph(nm, g, TOL);
+    }
+    int len = th_randint(3, 20);
+    NAME("ConvTranspose1d len%d", len);
+    nngpu_graph *g = th_graph(17);
+    fallback_if("ConvTranspose");
+    th_input(g, "x", 3, D(2, 3, len));
+    th_const_rand(g, "w", 3, D(3, 4, 4), -1, 1);
+    th_node(g, "ConvTranspose", "x,w", "y");
+    th_attr_ints(g, "strides", 1, D(2));
+    th_attr_ints(g, "pads", 2, D(1, 1));
+    th_output(g, "y");
+    th_check_graph(nm, g, TOL);
+}
+
+/* ---- reductions, softmax family, arg ops -------------------------------------------- */
+
+static void test_reductions(void) {
+    static const char *ops[] = {"ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceLogSumExp"};
+    for (int i = 0; i < 24; i++) {
+        const char *op = ops[i % 6];
+        int opset = i < 12 ? 13 : 18, keep = th_randint(0, 1);
+        int64_t d[4];
+        shape(4, d, 6);
+        int64_t axes[3];
+        int na = th_randint(0, 3);
+        static const int64_t pick[][3] = {{0, 0, 0}, {-1, 0, 0}, {1, 2, 0}, {1, 2, 3}};
+        memcpy(axes, pick[na], sizeof axes);
+        NAME("%s opset%d %s naxes%d keepdims%d", op, opset, dims_text(4, d), na, keep);
+        nngpu_graph *g = th_graph(opset);
+        fallback_if(op);
+        th_input_range(g, "x", 4, d, !strcmp(op, "ReduceProd") ? 0.6f : -2, !strcmp(op, "ReduceProd") ? 1.5f : 2);
+        if (opset >= 18 && na) th_const_i64(g, "axes", 1, D(na), axes);
+        th_node(g, op, opset >= 18 && na ? "x,axes" : "x", "y");
+        if (opset < 18 && na) th_attr_ints(g, "axes", na, axes);
+        th_attr_int(g, "keepdims", keep);
+        th_output(g, "y");
+        th_check_graph(nm, g, TOL);
+    }
+}
+
+static void test_softmax_family(void) {
+    static const char *ops[] = {"LogSoftmax", "Hardmax"};
+    for (int i = 0; i < 10; i++) {
+        const char *op = ops[i % 2];
+        int opset = i % 4 < 2 ? 11 : 13, rank = th_randint(2, 4);
+        int64_t d[4];
+        shape(rank, d, 9);
+        d[rank - 1] = th_randint(1, 40);
+        int axis = th_randint(-rank, rank - 1);
+        NAME("%s opset%d %s axis%d", op, opset, dims_text(rank, d), axis);
+        nngpu_graph *g = th_graph(opset);
+        fallback_if(op);
+        th_input_range(g, "x", rank, d, -6, 6);
+        th_node(g, op, "x", "y");
+        th_attr_int(g, "axis", axis);
+        th_output(g, "y");
+        th_check_graph(nm, g, TOL);
+    }
+}
+
+static void test_arg_topk(void) {
+    for (int i = 0; i < 8; i++) {
+        const char *op = i % 2 ? "ArgMin" : "ArgMax";
+        int rank = th_randint(1, 4), axis = th_randint(-rank, rank - 1), keep = th_randint(0, 1);
+        int64_t d[4];
+        shape(rank, d, 8);
+        NAME("%s %s axis%d keepdims%d last%d", op, dims_text(rank, d), axis, keep, i / 4);
+        nngpu_graph *g = th_graph(13);
+        fallback_if(op);
+        th_input(g, "x", rank, d);
+        th_node(g, op, "x", "y");
+        th_attr_int(g, "axis", axis);
+        th_attr_int(g, "keepdims", keep);
+        th_attr_int(g, "select_last_index", i / 4);
+        th_output(g, "y");
+        th_check_graph(nm, g, TOL);
+    }
+    for (int i = 0; i < 6; i++) {
+        int rank = th_randint(1, 3), axis = th_randint(-rank, rank - 1), largest = i % 2 == 0;
+        int64_t d[3];
+        shape(rank, d, 9);
+        int a = axis < 0 ? axis + rank : axis;
+        int64_t k = th_randint(1, (int)d[a]);
+        NAME("TopK %s axis%d k%lld largest%d", dims_text(rank, d), axis, (long long)k, largest);
+        nngpu_graph *g = th_graph(11);
+        fallback_if("TopK");
+        th_input(g, "x", rank, d);
+        th_const_i64(g, "k", 1, D(1), &k);
+        th_node(g, "TopK", "x,k", "v,ix");
+        th_attr_int(g, "axis", axis);
+        th_attr_int(g, "largest", largest);
+        th_output(g, "v");
+        th_output(g, "ix");
+        th_check_graph(nm, g, TOL);
+    }
+    /* OneHot of a runtime ArgMax, then Size of the result. */
+    int64_t d[2] = {th_randint(1, 6), th_randint(2, 9)}, depth = d[1] + 1;
+    float vals[2] = {-0.5f, 2.0f};
+    NAME("ArgMax+OneHot+Size %s", dims_text(2, d));
+    nngpu_graph *g = th_graph(13);
+    th_expect_cpu_fallback();
+    th_input(g, "x", 2, d);
+    th_const_i64(g, "depth", 0, NULL, &depth);
+    th_const_f32(g, "vals", 1, D(2), vals);
+    th_node(g, "ArgMax", "x", "ix");
+    th_attr_int(g, "axis", 1);
+    th_node(g, "OneHot", "ix,depth,vals", "y");
+    th_attr_int(g, "axis", -1);
+    th_node(g, "Size", "y", "n");
+    th_output(g, "y");
+    th_output(g, "n");
+    th_check_graph(nm, g, TOL);
+}
+
+/* ---- index-mapping ops ----------------------------------------------------------------- */
+
+static void test_index_ops(void) {
+    for (int i = 0; i < 6; i++) {
+        int rank = th_randint(1, 4);
+        int64_t d[4], rep[4];
+        shape(rank, d, 5);
+        for (int k = 0; k < rank; k++) rep[k] = th_randint(1, 3);
+        NAME("Tile %s repeats %s", dims_text(rank, d), dims_text(rank, rep));
+        nngpu_graph *g = th_graph(13);
+        fallback_if("Tile");
+        th_input(g, "x", rank, d);
+        th_const_i64(g, "r", 1, D(rank), rep);
+        th_node(g, "Tile", "x,r", "y");
+        th_output(g, "y");
+        th_check_graph(nm, g, TOL);
+    }
+    for (int i = 0; i < 6; i++) {
+        int b = th_randint(2, 3), d2s = i < 4, crd = i % 2;
+        int64_t d[4] = {th_randint(1, 2), th_randint(1, 4), th_randint(1, 6), th_randint(1, 6)};
+        if (d2s) d[1] *= b * b;
+        else {
+            d[2] *= b;
+            d[3] *= b;
+        }
+        const char *op = d2s ? "DepthToSpace" : "SpaceToDepth";
+        NAME("%s %s block%d %s", op, dims_text(4, d), b, crd ? "CRD" : "DCR");
+        nngpu_graph *g = th_graph(13);
+        fallback_if(op);
+        th_input(g, "x", 4, d);
+        th_node(g, op, "x", "y");
+        th_attr_int(g, "blocksize", b);
+        if (d2s) th_attr_string(g, "mode", crd ? "CRD" : "DCR");
+        th_output(g, "y");
+        th_check_graph(nm, g, TOL);
+    }
+    for (int i = 0; i < 4; i++) {
+        int64_t d[3], di[3], idx[256];
+        shape(3, d, 6);
+        int axis = th_randint(0, 2);
+        memcpy(di, d, sizeof di);
+        di[axis] = th_randint(1, 5);
+        int64_t cnt = di[0] * di[1] * di[2];
+        for (int64_t k = 0; k < cnt; k++) idx[k] = th_randint((int)-d[axis], (int)d[axis] - 1);
+        NAME("GatherElements %s axis%d indices %s", dims_text(3, d), axis, dims_text(3, di));
+        nngpu_graph *g = th_graph(13);
+        fallback_if("GatherElements");
+        th_input(g, "x", 3, d);
+        th_const_i64(g, "i", 3, di, idx);
+        th_node(g, "GatherElements", "x,i", "y");
+        th_attr_int(g, "axis", axis);
+        th_output(g, "y");
+        th_check_graph(nm, g, TOL);
+    }
+    for (int i = 0; i < 4; i++) {
+        int rank = th_randint(1, 3), axis = th_randint(-rank, rank - 1);
+        int64_t d[3], ax = axis;
+        shape(rank, d, 9);
+        NAME("CumSum %s axis%d exclusive%d reverse%d", dims_text(rank, d), axis, i % 2, i / 2);
+        nngpu_graph *g = th_graph(14);
+        fallback_if("CumSum");
+        th_input(g, "x", rank, d);
+        th_const_i64(g, "a", 0, NULL, &ax);
+        th_node(g, "CumSum", "x,a", "y");
+        th_attr_int(g, "exclusive", i % 2);
+        th_attr_int(g, "reverse", i / 2);
+        th_output(g, "y");
+        th_check_graph(nm, g, TOL);
+    }
+    for (int i = 0; i < 4; i++) {
+        int64_t d[3], k = th_randint(-3, 3);
+        shape(3, d, 8);
+        NAME("Trilu %s upper%d k%lld", dims_text(3, d), i % 2, (long long)k);
+        nngpu_graph *g = th_graph(14);
+        fallback_if("Trilu");
+        th_input(g, "x", 3, d);
+        th_const_i64(g, "k", 0, NULL, &k);
+        th_node(g, "Trilu", i < 2 ? "x,k" : "x", "y");
+        th_attr_int(g, "upper", i % 2);
+        th_output(g, "y");
+        th_check_graph(nm, g, TOL);
+    }
+}
+
+/* ---- fused patterns on the new anchors ------------------------------------------------ */
+
+static void test_fused_anchors(void) {
+    int c = th_randint(2, 8), h = th_randint(2, 9), w = th_randint(2, 9);
+    NAME("InstanceNormalization+Relu c%d %dx%d", c, h, w);
+    nngpu_graph *g = th_graph(17);
+    fallback_if("InstanceNormalization");
+    th_input(g, "x", 4, D(1, c, h, w));
+    th_const_rand(g, "s", 1, D(c), 0.5f, 1.5f);
+    th_const_rand(g, "b", 1, D(c), -1, 1);
+    th_node(g, "InstanceNormalization", "x,s,b", "t");
+    th_node(g, "Relu", "t", "y");
+    th_output(g, "y");
+    th_expect_fused("InstanceNormalization+Relu");
+    th_check_graph(nm, g, TOL);
+
+    NAME("GroupNormalization+SiLU c%d %dx%d", 2 * c, h, w);
+    g = th_graph(21);
+    fallback_if("GroupNormalization");
+    th_input(g, "x", 4, D(2, 2 * c, h, w));
+    th_const_rand(g, "s", 1, D(2 * c), 0.5f, 1.5f);
+    th_const_rand(g, "b", 1, D(2 * c), -1, 1);
+    th_node(g, "GroupNormalization", "x,s,b", "t");
+    th_attr_int(g, "num_groups", 2);
+    th_node(g, "Sigmoid", "t", "sg");
+    th_node(g, "Mul", "t,sg", "y");
+    th_output(g, "y");
+    th_expect_fused("GroupNormalization+Sigmoid+Mul");
+    th_check_graph(nm, g, TOL);
+
+    int tok = th_randint(1, 17), e = th_randint(4, 64);
+    NAME("LayerNormalization+Add+Gelu tokens%d e%d", tok, e);
+    g = th_graph(20);
+    fallback_if("LayerNormalization");
+    th_input(g, "x", 3, D(1, tok, e));
+    th_input(g, "r", 3, D(1, tok, e));
+    th_const_rand(g, "s", 1, D(e), 0.5f, 1.5f);
+    th_const_rand(g, "b", 1, D(e), -1, 1);
+    th_node(g, "LayerNormalization", "x,s,b", "t");
+    th_node(g, "Add", "t,r", "u");
+    th_node(g, "Gelu", "u", "y");
+    th_output(g, "y");
+    th_expect_fused("LayerNormalization+Add+Gelu");
+    th_check_graph(nm, g, TOL);
+
+    NAME("ConvTranspose+Add+LeakyRelu c%d %dx%d", c, h, w);
+    g = th_graph(17);
+    fallback_if("ConvTranspose");
+    th_input(g, "x", 4, D(1, c, h, w));
+    th_const_rand(g, "w", 4, D(c, 3, 2, 2), -1, 1);
+    th_const_rand(g, "bb", 3, D(3, 1, 1), -1, 1);
+    th_node(g, "ConvTranspose", "x,w", "t");
+    th_attr_ints(g, "strides", 2, D(2, 2));
+    th_node(g, "Add", "t,bb", "u");
+    th_node(g, "LeakyRelu", "u", "y");
+    th_output(g, "y");
+    th_expect_fused("ConvTranspose+Add+LeakyRelu");
+    th_check_graph(nm, g, TOL);
+}
+
+int main(int argc, char **argv) {
+    th_init(argc, argv);
+    test_activations();
+    test_variadic();
+    test_logical();
+    test_layernorm();
+    test_channel_norms();
+    test_lrn();
+    test_mod();
+    test_einsum();
+    test_convtranspose();
+    test_reductions();
+    test_softmax_family();
+    test_arg_topk();
+    test_index_ops();
+    test_fused_anchors();
+    return th_summary();
+}

@@ -1,0 +1,12 @@
+/* nntune: the autotuner's command line (tools/nntune*.c). */
+#ifndef NNTUNE_H
+#define NNTUNE_H
+
+#include "autotune/tuner.h"
+
+/* nntune db list|export|import|merge ... ; returns the exit code. */
+int nntune_db_main(int argc, char **argv);
+/* Adds the built-in set of common CNN layers (MobileNet, ResNet, SqueezeNet). */
+nngpu_status nntune_builtin_jobs(const char *device, ng_tune_jobs *jobs);
+
+#endif
