@@ -186,6 +186,11 @@ struct nngpu_tensor {
  * (dtype, rank, dims set; data must have room: see nngpu_session_output). */
 nngpu_status nngpu_session_run(nngpu_session *s, int n_inputs, const nngpu_tensor *inputs,
                                int n_outputs, nngpu_tensor *outputs);
+/* Turns per-layer timing on or off for the following runs (only for a
+ * session created with options.profiling = 1). Timing costs time on some
+ * drivers: measure latency with it off. */
+void nngpu_session_set_profiling(nngpu_session *s, int on);
+
 /* Resolved shape of output i of this session. */
 nngpu_status nngpu_session_output(const nngpu_session *s, int i, nngpu_tensor_desc *out);
 

@@ -1,11 +1,16 @@
-/* Tiled GEMM with shared memory, batched:
+/* Tiled GEMM, batched:
  *   Y[b] (M x N) = epilogue(alpha * op(A)[b] x op(B)[b] + beta * C)
  * A and B are read through element strides (so transposes and 1x1
  * convolutions need no copies); per-batch element offsets come from the
  * a_boff / b_boff tables (MatMul broadcasting). A work-group of
- * WG_M x WG_N invocations computes a (WG_M*TM) x (WG_N*TN) tile of Y,
- * staging TK-deep slices of A and B in shared memory; each invocation owns
- * TM x TN outputs strided by the work-group size. */
+ * WG_M x WG_N invocations computes a (WG_M*TM) x (WG_N*TN) tile of Y.
+ * Two variants, chosen by the SHARED constant:
+ *  SHARED=1 (GPUs): TK-deep slices of A and B staged in shared memory; each
+ *    invocation owns TM x TN outputs strided by the work-group size.
+ *  SHARED=0 (CPUs, lavapipe): no shared memory or barriers; each invocation
+ *    owns a TM x TN block of neighbouring outputs in registers and reads
+ *    A and B straight from memory, as vec4 where VEC allows (lavapipe runs
+ *    every buffer access lane by lane, so fewer, wider loads per FMA win). */
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "epilogue_ops.h"
@@ -16,6 +21,11 @@ layout(constant_id = 2) const int TM = 4;    /* outputs per invocation along M *
 layout(constant_id = 3) const int TN = 4;    /* outputs per invocation along N */
 layout(constant_id = 4) const int TK = 16;   /* K slice staged in shared memory */
 layout(constant_id = 5) const int HAS_C = 0; /* 1: add beta * C */
+layout(constant_id = 6) const int SHARED = 1; /* 1: shared-memory tiles; 0: register tiles */
+/* SHARED=0 only, bit flags: 1: B rows read as vec4 (sbn = 1; b_off, sbk,
+ * b_boff and N multiples of 4; TN a multiple of 4); 2: A prepacked by the
+ * host as [ceil(M/TM)][K][TM] (TM a multiple of 4, a_off a multiple of 4). */
+layout(constant_id = 7) const int VEC = 0;
 layout(local_size_x_id = 1, local_size_y_id = 0, local_size_z = 1) in;
 
 layout(std430, binding = 0) readonly buffer A_ { float a[]; };
@@ -24,6 +34,8 @@ layout(std430, binding = 2) writeonly buffer Y_ { float y[]; };
 layout(std430, binding = 3) readonly buffer C_ { float c[]; };
 layout(std430, binding = 4) readonly buffer AB_ { int a_boff[]; };
 layout(std430, binding = 5) readonly buffer BB_ { int b_boff[]; };
+layout(std430, binding = 6) readonly buffer A4_ { vec4 a4[]; }; /* A's buffer again */
+layout(std430, binding = 7) readonly buffer B4_ { vec4 b4[]; }; /* B's buffer again */
 
 layout(push_constant) uniform Push {
     int M, N, K;
@@ -37,15 +49,82 @@ layout(push_constant) uniform Push {
 
 #include "grid.glsl"
 #define EPI_SPEC_BASE 8
-#define EPI_BINDING_BASE 6
+#define EPI_BINDING_BASE 8
 #include "epilogue.glsl"
 
 const int BM = WG_M * TM;
 const int BN = WG_N * TN;
-shared float As[TK * BM];
-shared float Bs[TK * BN];
+shared float As[SHARED != 0 ? TK * BM : 1];
+shared float Bs[SHARED != 0 ? TK * BN : 1];
+
+void store_tile(const int m, const int n, const int batch, const float v0) {
+    float v = p.alpha * v0;
+    if (HAS_C != 0) v += p.beta * c[p.c_off + m * p.scm + n * p.scn];
+    const int idx = batch * p.M * p.N + m * p.N + n;
+    y[p.y_off + idx] = ng_epilogue(v, uint(idx));
+}
+
+/* SHARED=0: a TM x TN block per invocation, invocations along N first.
+ * Out-of-range rows and columns are read clamped (no divergent branches in
+ * the K loop) and not stored. */
+void main_registers() {
+    const int tx = int(gl_LocalInvocationID.x), ty = int(gl_LocalInvocationID.y);
+    const int n0 = (int(gl_WorkGroupID.x) * WG_N + tx) * TN;
+    const int mb = int(gl_WorkGroupID.y) * WG_M + ty, m0 = mb * TM;
+    const int batch = int(gl_WorkGroupID.z);
+    const int abase = p.a_off + a_boff[batch], bbase = p.b_off + b_boff[batch];
+
+    float acc[TM * TN];
+    for (int i = 0; i < TM * TN; i++) acc[i] = 0.0;
+    int aidx[TM], bidx[TN];
+    for (int i = 0; i < TM; i++) aidx[i] = abase + min(m0 + i, p.M - 1) * p.sam;
+    for (int j = 0; j < TN; j++) bidx[j] = bbase + min(n0 + j, p.N - 1) * p.sbn;
+    /* vec4 reads: A's block row clamped to the packed rows, B's vec4 index
+     * clamped per vec4 to the last one in range. */
+    int a4i = (p.a_off >> 2) + min(mb, (p.M - 1) / TM) * p.K * (TM / 4);
+    int b4i[TN / 4 > 0 ? TN / 4 : 1];
+    for (int q = 0; q < TN / 4; q++) b4i[q] = (bbase >> 2) + min((n0 >> 2) + q, (p.N >> 2) - 1);
+    const int sbk4 = p.sbk >> 2;
+
+    for (int k = 0; k < p.K; k++) {
+        float av[TM], bv[TN];
+        if ((VEC & 2) != 0) {
+            for (int q = 0; q < TM / 4; q++) {
+                const vec4 v = a4[a4i + q];
+                av[4 * q] = v.x; av[4 * q + 1] = v.y; av[4 * q + 2] = v.z; av[4 * q + 3] = v.w;
+            }
+            a4i += TM / 4;
+        } else {
+            for (int i = 0; i < TM; i++) av[i] = a[aidx[i] + k * p.sak];
+        }
+        if ((VEC & 1) != 0) {
+            for (int q = 0; q < TN / 4; q++) {
+                const vec4 v = b4[b4i[q] + k * sbk4];
+                bv[4 * q] = v.x; bv[4 * q + 1] = v.y; bv[4 * q + 2] = v.z; bv[4 * q + 3] = v.w;
+            }
+        } else {
+            for (int j = 0; j < TN; j++) bv[j] = b[bidx[j] + k * p.sbk];
+        }
+        for (int i = 0; i < TM; i++)
+            for (int j = 0; j < TN; j++) acc[i * TN + j] += av[i] * bv[j];
+    }
+
+    for (int i = 0; i < TM; i++) {
+        const int m = m0 + i;
+        if (m >= p.M) break;
+        for (int j = 0; j < TN; j++) {
+            const int n = n0 + j;
+            if (n >= p.N) break;
+            store_tile(m, n, batch, acc[i * TN + j]);
+        }
+    }
+}
 
 void main() {
+    if (SHARED == 0) {
+        main_registers();
+        return;
+    }
     const int tx = int(gl_LocalInvocationID.x), ty = int(gl_LocalInvocationID.y);
     const int lid = ty * WG_N + tx, nthreads = WG_M * WG_N;
     const int m0 = int(gl_WorkGroupID.y) * BM, n0 = int(gl_WorkGroupID.x) * BN;
@@ -77,17 +156,13 @@ void main() {
         barrier();
     }
 
-    const int ybase = batch * p.M * p.N;
     for (int i = 0; i < TM; i++) {
         const int m = m0 + ty + i * WG_M;
         if (m >= p.M) break;
         for (int j = 0; j < TN; j++) {
             const int n = n0 + tx + j * WG_N;
             if (n >= p.N) break;
-            float v = p.alpha * acc[i * TN + j];
-            if (HAS_C != 0) v += p.beta * c[p.c_off + m * p.scm + n * p.scn];
-            const int idx = ybase + m * p.N + n;
-            y[p.y_off + idx] = ng_epilogue(v, uint(idx));
+            store_tile(m, n, batch, acc[i * TN + j]);
         }
     }
 }

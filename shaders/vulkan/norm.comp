@@ -3,7 +3,9 @@
  * InstanceNormalization, GroupNormalization — one work-group per
  * normalized row of len elements (the mean, then the variance of x - mean,
  * in shared memory), y = (x - mean) * invstd * scale[si] + bias[si] with
- * si = (row % R) * CG + j / SP (src/runtime/norm_plan.h). KIND 1 (lrn): LRN
+ * si = (row % R) * CG + j / SP (src/runtime/norm_plan.h), scale read at
+ * s_off + si / s_div (bias alike); STATS also writes LayerNorm's Mean and / or
+ * InvStdDev per row. KIND 1 (lrn): LRN
  * across channels, one invocation per element of an (N, C, SP) view,
  * y = x * (bias + alpha / size * sum of x^2 over channels c-lo..c+hi)^-beta. */
 #extension GL_GOOGLE_include_directive : require
@@ -12,18 +14,22 @@
 layout(local_size_x_id = 0) in;         /* work-group size (a power of two for rows) */
 #include "grid.glsl" /* after the local size: gl_WorkGroupSize */
 layout(constant_id = 1) const int KIND = 0;
-#define EPI_SPEC_BASE 2
+layout(constant_id = 2) const int STATS = 0; /* bit 0: Mean, bit 1: InvStdDev written */
+#define EPI_SPEC_BASE 3
 
 layout(std430, binding = 0) writeonly buffer Y { float y[]; };
 layout(std430, binding = 1) readonly buffer X { float x[]; };
 layout(std430, binding = 2) readonly buffer Scale { float scale[]; };
 layout(std430, binding = 3) readonly buffer Bias { float bias[]; };
-#define EPI_BINDING_BASE 4
+layout(std430, binding = 4) writeonly buffer Mean { float mean_out[]; };
+layout(std430, binding = 5) writeonly buffer InvStd { float invstd_out[]; };
+#define EPI_BINDING_BASE 6
 
 layout(push_constant) uniform Push {
     uint y_off, x_off;
     uint rows, len, R, CG, SP; /* rows: the rows, their length, the scale index */
     float eps;
+    uint s_off, s_div, b_off, b_div, mean_off, inv_off;
     uint total, C, lo, hi;     /* lrn: elements, channels, window below / above */
     float alpha_n, beta, k;    /* lrn: alpha / size, beta, bias */
     NG_EPI_PUSH_FIELDS
@@ -60,10 +66,13 @@ void norm_rows() {
         q += d * d;
     }
     float inv = inversesqrt(wg_sum(q) / float(p.len) + p.eps);
+    if ((STATS & 1) != 0 && lid == 0u) mean_out[p.mean_off + row] = mean;
+    if ((STATS & 2) != 0 && lid == 0u) invstd_out[p.inv_off + row] = inv;
     uint sbase = (row % p.R) * p.CG;
     for (uint j = lid; j < p.len; j += wg) {
         uint si = sbase + j / p.SP;
-        y[p.y_off + base + j] = ng_epilogue((x[xb + j] - mean) * inv * scale[si] + bias[si], base + j);
+        float v = (x[xb + j] - mean) * inv * scale[p.s_off + si / p.s_div] + bias[p.b_off + si / p.b_div];
+        y[p.y_off + base + j] = ng_epilogue(v, base + j);
     }
 }
 

@@ -43,6 +43,7 @@ static nngpu_status cl_context_create(int index, const nngpu_options *o, ng_cont
         return s;
     }
     cl_command_queue_properties qp = c->opts.profiling ? CL_QUEUE_PROFILING_ENABLE : 0;
+    c->can_profile = c->opts.profiling;
     c->queue = clCreateCommandQueue(c->ctx, c->device, qp, &err);
     if (err != CL_SUCCESS) {
         s = ng_cl_check(err, "clCreateCommandQueue", c->info.name);
@@ -216,6 +217,8 @@ static double cl_kernel_time_ms(ng_context *c, const ng_kernel *k) {
 
 static size_t cl_weight_bytes(const ng_context *c) { return c->weight_bytes; }
 
+static void cl_set_profiling(ng_context *c, int on) { c->opts.profiling = on && c->can_profile; }
+
 const ng_backend ng_backend_opencl = {
     .name = "opencl",
     .kind = NNGPU_BACKEND_OPENCL,
@@ -237,4 +240,5 @@ const ng_backend ng_backend_opencl = {
     .finish = cl_finish,
     .kernel_time_ms = cl_kernel_time_ms,
     .weight_bytes = cl_weight_bytes,
+    .set_profiling = cl_set_profiling,
 };

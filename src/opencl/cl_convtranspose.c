@@ -5,40 +5,17 @@
 
 #include "cl_util.h"
 #include "core/status.h"
-#include "graph/infer.h"
+#include "runtime/convt_plan.h"
 
-#define NG_CT_GEO 25
-
-/* The kernel's geometry; 0 when the node is not one this kernel runs. */
+/* The geometry (src/runtime/convt_plan.h) for float tensors the kernel indexes. */
 static int ct_geometry(const ng_graph *g, const ng_node *n, cl_int *geo) {
-    const ng_tensor *x = ng_in(g, n, 0), *w = ng_in(g, n, 1), *y = ng_out(g, n, 0);
-    if (!ng_cl_float_tensor_ok(x) || !ng_cl_float_tensor_ok(w) || !ng_cl_float_tensor_ok(y)) return 0;
-    ng_window win;
-    if (ng_infer_convtranspose(g, n, &win) != NNGPU_OK || win.ns > 3) return 0;
-    int64_t group = ng_attr_int(n, "group", 1);
-    if (group < 1 || x->dims[1] % group || y->dims[1] % group || w->dims[0] != x->dims[1]) return 0;
-    int64_t v[NG_CT_GEO] = {x->dims[0], x->dims[1], y->dims[1], group};
-    int sh = 3 - win.ns;
-    for (int i = 0; i < 3; i++) {
-        int j = i - sh;
-        v[4 + i] = j < 0 ? 1 : win.in[j];
-        v[7 + i] = j < 0 ? 1 : win.out[j];
-        v[10 + i] = j < 0 ? 1 : win.k[j];
-        v[13 + i] = j < 0 ? 1 : win.s[j];
-        v[16 + i] = j < 0 ? 1 : win.d[j];
-        v[19 + i] = j < 0 ? 0 : win.pb[j];
-        v[22 + i] = (v[7 + i] + v[13 + i] - 1) / v[13 + i]; /* outputs per phase */
-    }
-    for (int i = 0; i < NG_CT_GEO; i++) {
-        if (v[i] > INT_MAX / 4 || v[i] < -(INT_MAX / 4)) return 0;
-        geo[i] = (cl_int)v[i];
-    }
-    return 1;
+    return ng_cl_float_tensor_ok(ng_in(g, n, 0)) && ng_cl_float_tensor_ok(ng_in(g, n, 1)) &&
+           ng_cl_float_tensor_ok(ng_out(g, n, 0)) && ng_convt_geometry(g, n, (int32_t *)geo);
 }
 
 static int ct_supports(ng_context *c, const ng_graph *g, const ng_node *n) {
     (void)c;
-    cl_int geo[NG_CT_GEO];
+    cl_int geo[NG_CONVT_GEO];
     const ng_tensor *b = n->n_main_inputs > 2 ? ng_in(g, n, 2) : NULL;
     return n->op == NG_OP_CONVTRANSPOSE && ct_geometry(g, n, geo) && (!b || ng_cl_float_tensor_ok(b)) &&
            ng_cl_epilogue_supported(g, n);
@@ -46,7 +23,7 @@ static int ct_supports(ng_context *c, const ng_graph *g, const ng_node *n) {
 
 static nngpu_status ct_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
                                const ng_binding *bind, ng_kernel *k) {
-    cl_int geo[NG_CT_GEO];
+    cl_int geo[NG_CONVT_GEO];
     if (!ct_geometry(g, n, geo))
         return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s': ConvTranspose geometry", n->name);
     int has_bias = n->n_main_inputs > 2 && n->in[2] >= 0;

@@ -1,54 +1,17 @@
 /* The einsum family: Einsum of one or two float inputs as a direct kernel
  * (shaders/opencl/einsum.cl), labels resolved by ng_infer_einsum. */
-#include <limits.h>
 #include <stdio.h>
 
 #include "cl_util.h"
 #include "core/status.h"
-#include "graph/infer.h"
+#include "runtime/einsum_plan.h"
 
-#define NG_EINSUM_META (2 + 3 * (NNGPU_MAX_DIMS + 8))
-
-/* The kernel's meta and the summed-element count; 0 when not runnable. */
+/* The plan (src/runtime/einsum_plan.h) for float tensors the kernel indexes. */
 static int einsum_plan(const ng_graph *g, const ng_node *n, cl_int *meta, int64_t *n_sum) {
-    ng_einsum e;
-    if (n->op != NG_OP_EINSUM || n->n_main_inputs < 1 || n->n_main_inputs > 2 ||
-        ng_infer_einsum(g, n, &e) != NNGPU_OK)
-        return 0;
-    for (int k = 0; k < e.n_in; k++)
+    if (n->op != NG_OP_EINSUM || n->n_main_inputs < 1 || n->n_main_inputs > 2) return 0;
+    for (int k = 0; k < n->n_main_inputs; k++)
         if (!ng_cl_float_tensor_ok(ng_in(g, n, k))) return 0;
-    if (!ng_cl_float_tensor_ok(ng_out(g, n, 0))) return 0;
-    int64_t st[2][NG_EINSUM_MAX_LABELS] = {{0}};
-    for (int k = 0; k < e.n_in; k++) {
-        const ng_tensor *x = ng_in(g, n, k);
-        int64_t s = 1;
-        for (int j = x->rank - 1; j >= 0; j--) {
-            if (x->dims[j] != 1) st[k][e.in_lab[k][j]] += s;
-            s *= x->dims[j];
-        }
-    }
-    int is_out[NG_EINSUM_MAX_LABELS] = {0}, ns = 0;
-    for (int i = 0; i < e.out_rank; i++) is_out[e.out_lab[i]] = 1;
-    meta[0] = e.out_rank;
-    for (int i = 0; i < e.out_rank; i++) {
-        int l = e.out_lab[i];
-        meta[2 + 3 * i] = (cl_int)e.size[l];
-        meta[3 + 3 * i] = (cl_int)st[0][l];
-        meta[4 + 3 * i] = (cl_int)st[1][l];
-    }
-    *n_sum = 1;
-    cl_int *sm = meta + 2 + 3 * e.out_rank;
-    for (int l = 0; l < e.n_labels; l++) {
-        if (is_out[l] || e.size[l] == 1) continue;
-        if (ns == 8) return 0;
-        sm[3 * ns] = (cl_int)e.size[l];
-        sm[3 * ns + 1] = (cl_int)st[0][l];
-        sm[3 * ns + 2] = (cl_int)st[1][l];
-        *n_sum *= e.size[l];
-        ns++;
-    }
-    meta[1] = ns;
-    return *n_sum < INT_MAX;
+    return ng_cl_float_tensor_ok(ng_out(g, n, 0)) && ng_einsum_plan(g, n, (int32_t *)meta, n_sum);
 }
 
 static int einsum_supports(ng_context *c, const ng_graph *g, const ng_node *n) {

@@ -27,6 +27,7 @@ struct ng_context {
     nngpu_options opts;
     ng_cl_program_entry *programs; /* built programs keyed by (file, options) */
     size_t weight_bytes;
+    int can_profile;  /* the queue was created with profiling enabled */
 };
 
 #define NG_CL_MAX_LAUNCHES 32 /* Concat/Split run one launch per input/output */

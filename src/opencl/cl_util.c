@@ -25,8 +25,8 @@ int ng_cl_float_tensor_ok(const ng_tensor *t) {
     return ng_numel(t) < INT_MAX;
 }
 
-_Static_assert(NG_BCAST_SAME == NG_IDX_SAME && NG_BCAST_BLOCK == NG_IDX_BLOCK &&
-                   NG_BCAST_GENERIC == NG_IDX_GENERIC,
+_Static_assert((int)NG_BCAST_SAME == (int)NG_IDX_SAME && (int)NG_BCAST_BLOCK == (int)NG_IDX_BLOCK &&
+                   (int)NG_BCAST_GENERIC == (int)NG_IDX_GENERIC,
                "ng_bcast_mode doubles as the OpenCL index mode");
 
 int ng_cl_bcast_desc(int ro, const int64_t *od, int r, const int64_t *d, cl_int *desc) {

@@ -61,6 +61,9 @@ typedef struct ng_backend {
     double (*kernel_time_ms)(ng_context *c, const ng_kernel *k);
     /* Bytes of constants the context uploaded. */
     size_t (*weight_bytes)(const ng_context *c);
+    /* Turns per-kernel timing on or off between runs (a context created with
+     * options.profiling = 0 never times). */
+    void (*set_profiling)(ng_context *c, int on);
 } ng_backend;
 
 extern const ng_backend ng_backend_opencl;

@@ -65,3 +65,21 @@ float *ng_norm_param_expand(const ng_graph *g, const ng_node *n, int i, const ng
     }
     return v;
 }
+
+int ng_norm_param_direct(const ng_graph *g, const ng_node *n, int i, const ng_norm_plan *p,
+                         int64_t *div) {
+    const ng_tensor *t = ng_in(g, n, i);
+    if (!t || t->dtype != NNGPU_DTYPE_FLOAT32 || t->rank < 0) return 0;
+    int64_t cnt = ng_numel(t);
+    if (n->op == NG_OP_LAYERNORM) { /* the normalized dims' shape (leading 1s allowed) */
+        const ng_tensor *x = ng_in(g, n, 0);
+        int ax = ng_axis(ng_attr_int(n, "axis", -1), x->rank);
+        if (ax < 0 || cnt != p->n_par) return 0;
+        for (int d = t->rank - 1, xd = x->rank - 1; d >= 0 && xd >= ax; d--, xd--)
+            if (t->dims[d] != x->dims[xd]) return 0; /* broadcast: no plain index */
+        *div = 1;
+        return 1;
+    }
+    *div = cnt == p->n_par ? 1 : (n->op == NG_OP_GROUPNORM && cnt == p->R) ? p->CG : 0;
+    return *div > 0;
+}

@@ -22,4 +22,10 @@ int ng_norm_plan_of(const ng_graph *g, const ng_node *n, ng_norm_plan *p);
  * input is not constant or memory runs out. */
 float *ng_norm_param_expand(const ng_graph *g, const ng_node *n, int i, const ng_norm_plan *p);
 
+/* 1 when input i of n (scale or bias) can be read in place as t[si / *div]
+ * (float32, one value per si, or GroupNorm's one per group), so it need not
+ * be constant. */
+int ng_norm_param_direct(const ng_graph *g, const ng_node *n, int i, const ng_norm_plan *p,
+                         int64_t *div);
+
 #endif

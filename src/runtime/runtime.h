@@ -40,6 +40,7 @@ struct nngpu_session {
     size_t arena_size;           /* bytes, guards included */
     unsigned char *planned;      /* planned[t]: tensor t has arena storage */
     nngpu_options opts;
+    int can_profile;             /* created with options.profiling */
     int n_steps;
     ng_step *steps;
     ng_report report;

@@ -28,6 +28,7 @@ nngpu_status nngpu_session_create(const nngpu_model *m, const char *selector,
     if (o) s->opts = *o;
     else nngpu_options_init(&s->opts);
     s->dev = dev;
+    s->can_profile = s->opts.profiling;
     /* A corrupt or foreign tuning DB fails here, naming the file; none is fine. */
     ng_db *db = NULL;
     nngpu_status st = dev ? ng_params_db_get(s->opts.tuning_db, &db) : NNGPU_OK;
@@ -291,6 +292,13 @@ void nngpu_session_get_stats(const nngpu_session *s, nngpu_session_stats *out) {
     out->lower_bound_bytes = s->plan.lower_bound_bytes;
     out->weight_bytes = s->dev ? s->dev->backend->weight_bytes(s->ctx) : 0;
     out->device_name = s->dev ? s->dev->info.name : "CPU reference";
+}
+
+void nngpu_session_set_profiling(nngpu_session *s, int on) {
+    on = on && s->can_profile;
+    s->opts.profiling = on;
+    if (s->dev && s->dev->backend->set_profiling) s->dev->backend->set_profiling(s->ctx, on);
+    for (int i = 0; i < s->n_steps; i++) s->steps[i].time_ms = -1;
 }
 
 int nngpu_session_layer_count(const nngpu_session *s) { return s->n_steps; }

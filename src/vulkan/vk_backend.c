@@ -77,6 +77,7 @@ static nngpu_status vk_context_create(int index, const nngpu_options *o, ng_cont
         c->opts = *o;
     else
         nngpu_options_init(&c->opts);
+    c->can_profile = c->opts.profiling;
     nngpu_status s = vk_device_info(index, &c->info);
     if (s == NNGPU_OK) s = ng_vk_device_open(index, &c->instance, &c->phys);
     if (s == NNGPU_OK) s = open_device(c);
@@ -174,6 +175,10 @@ static double vk_kernel_time_ms(ng_context *c, const ng_kernel *k) { return ng_v
 
 static size_t vk_weight_bytes(const ng_context *c) { return c->weight_bytes; }
 
+/* The recorded command buffer holds timestamp writes or not: finish()
+ * re-records when the setting differs from the recording's. */
+static void vk_set_profiling(ng_context *c, int on) { c->opts.profiling = on && c->can_profile; }
+
 const ng_backend ng_backend_vulkan = {
     .name = "vulkan",
     .kind = NNGPU_BACKEND_VULKAN,
@@ -195,4 +200,5 @@ const ng_backend ng_backend_vulkan = {
     .finish = vk_finish,
     .kernel_time_ms = vk_kernel_time_ms,
     .weight_bytes = vk_weight_bytes,
+    .set_profiling = vk_set_profiling,
 };

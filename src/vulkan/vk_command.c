@@ -297,10 +297,13 @@ static void read_times(ng_context *c) {
 nngpu_status ng_vk_finish(ng_context *c) {
     if (c->n_pending == 0) return NNGPU_OK;
     int prof = c->opts.profiling && c->timestamp_period_ns > 0;
-    int same = c->recorded_valid && c->n_recorded == c->n_pending &&
+    int same = c->recorded_valid && c->recorded_prof == prof && c->n_recorded == c->n_pending &&
                memcmp(c->recorded, c->pending, sizeof *c->pending * (size_t)c->n_pending) == 0;
     nngpu_status s = NNGPU_OK;
-    if (!same) s = record(c, prof);
+    if (!same) {
+        s = record(c, prof);
+        c->recorded_prof = prof;
+    }
     if (s == NNGPU_OK) {
         VkSubmitInfo si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
                            .commandBufferCount = 1,

@@ -20,7 +20,7 @@ typedef struct gemm_shape {
     int *a_boff, *b_boff;   /* per-batch element offsets (malloc'd) */
 } gemm_shape;
 
-enum { SPEC_N = 8, BIND_N = 6 };
+enum { SPEC_N = 8, BIND_N = 8 };
 
 typedef struct gemm_push {
     int32_t M, N, K, a_off, sam, sak, b_off, sbk, sbn, y_off, c_off, scm, scn;
@@ -132,10 +132,25 @@ static int gemm_supports(ng_context *c, const ng_graph *g, const ng_node *n) {
     return ng_vk_epilogue_supported(g, n);
 }
 
+/* GPUs: shared-memory tiles (SHARED=1). CPUs (lavapipe runs each buffer
+ * access lane by lane, and barriers switch coroutines): register tiles of
+ * TM x TN per invocation with vec4 reads (SHARED=0), 8 invocations (one
+ * AVX2 vector) per work-group. */
 static void gemm_defaults(const ng_context *c, const gemm_shape *s, ng_params *p) {
     memset(p, 0, sizeof *p);
     int gpu = strcmp(c->info.device_type, "gpu") == 0;
-    int wg = gpu ? 16 : 8;
+    if (!gpu) {
+        ng_params_set(p, "SHARED", 0);
+        ng_params_set(p, "WG_M", 1);
+        ng_params_set(p, "WG_N", 8);
+        ng_params_set(p, "TM", s->M < 8 ? (s->M < 4 ? s->M : 4) : 8);
+        ng_params_set(p, "TN", 8);
+        ng_params_set(p, "TK", 1);
+        ng_params_set(p, "VEC", 1);
+        return;
+    }
+    int wg = 16;
+    ng_params_set(p, "SHARED", 1);
     if (s->M < 16) { /* matrix-vector-like: one row of invocations */
         ng_params_set(p, "WG_M", 1);
         ng_params_set(p, "TM", s->M < 4 ? s->M : 4);
@@ -155,6 +170,19 @@ static void gemm_defaults(const ng_context *c, const gemm_shape *s, ng_params *p
     ng_params_set(p, "TK", 16);
 }
 
+/* A (M x K, row stride sam, unit k stride, batch-invariant, host data) as
+ * [ceil(M/tm)][K][tm], zero padded: the vec4 A reads of SHARED=0. */
+static float *pack_a(const gemm_shape *s, const float *a, int tm, size_t *bytes) {
+    size_t nmb = ((size_t)s->M + (size_t)tm - 1) / (size_t)tm, K = (size_t)s->K;
+    float *out = calloc(nmb * K * (size_t)tm, sizeof(float));
+    if (!out) return NULL;
+    for (size_t m = 0; m < (size_t)s->M; m++)
+        for (size_t k = 0; k < K; k++)
+            out[((m / (size_t)tm) * K + k) * (size_t)tm + m % (size_t)tm] = a[m * (size_t)s->sam + k];
+    *bytes = nmb * K * (size_t)tm * sizeof(float);
+    return out;
+}
+
 /* ta, tb, ty, tc: the tensors playing A, B, Y and C (-1: none); b_pre, when
  * not NULL, replaces tb's storage (offset 0). */
 static nngpu_status prepare_tiled(ng_context *c, const ng_graph *g, const ng_node *n,
@@ -163,7 +191,8 @@ static nngpu_status prepare_tiled(ng_context *c, const ng_graph *g, const ng_nod
                                   ng_buffer *b_pre) {
     int wm = ng_params_get(p, "WG_M", 8), wn = ng_params_get(p, "WG_N", 8);
     int tm = ng_params_get(p, "TM", 4), tn = ng_params_get(p, "TN", 4), tk = ng_params_get(p, "TK", 16);
-    uint64_t shared = (uint64_t)tk * ((uint64_t)wm * tm + (uint64_t)wn * tn) * 4;
+    int use_shared = ng_params_get(p, "SHARED", 1) != 0;
+    uint64_t shared = use_shared ? (uint64_t)tk * ((uint64_t)wm * tm + (uint64_t)wn * tn) * 4 : 0;
     if (wm < 1 || wn < 1 || tm < 1 || tn < 1 || tk < 1 || tm > 16 || tn > 16 ||
         (uint64_t)wm * wn > c->limits.maxComputeWorkGroupInvocations ||
         (uint32_t)wm > c->limits.maxComputeWorkGroupSize[1] ||
@@ -176,8 +205,30 @@ static nngpu_status prepare_tiled(ng_context *c, const ng_graph *g, const ng_nod
     memset(&push, 0, sizeof push);
     ng_buffer *buf[BIND_N + NG_VK_EPI_BINDINGS];
     uint32_t off;
-    NG_CHECK(ng_vk_tensor_arg(c, k, g, ta, bind, &buf[0], &off));
-    push.a_off = (int32_t)off;
+    /* SHARED=0 vec4 reads where the layout allows (VEC=0 turns them off). */
+    int vec = 0;
+    if (!use_shared && ng_params_get(p, "VEC", 1)) {
+        const ng_tensor *at = (&g->tensors[ta]);
+        int a_const = at->data && s->sak == 1 && tm % 4 == 0;
+        for (int i = 0; a_const && i < s->batch; i++) a_const = s->a_boff[i] == 0;
+        if (a_const) vec |= 2;
+        int b_rows = s->sbn == 1 && s->sbk % 4 == 0 && s->N % 4 == 0 && tn % 4 == 0;
+        for (int i = 0; b_rows && i < s->batch; i++) b_rows = s->b_boff[i] % 4 == 0;
+        if (b_rows) vec |= 1;
+    }
+    if (vec & 2) {
+        size_t bytes = 0;
+        float *packed = pack_a(s, (&g->tensors[ta])->data, tm, &bytes);
+        if (!packed)
+            return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", k->node_name);
+        nngpu_status st = ng_vk_upload(c, k, packed, bytes, &buf[0]);
+        free(packed);
+        NG_CHECK(st);
+        push.a_off = 0;
+    } else {
+        NG_CHECK(ng_vk_tensor_arg(c, k, g, ta, bind, &buf[0], &off));
+        push.a_off = (int32_t)off;
+    }
     if (b_pre) {
         buf[1] = b_pre;
         push.b_off = 0;
@@ -185,6 +236,9 @@ static nngpu_status prepare_tiled(ng_context *c, const ng_graph *g, const ng_nod
         NG_CHECK(ng_vk_tensor_arg(c, k, g, tb, bind, &buf[1], &off));
         push.b_off = (int32_t)off;
     }
+    if (push.b_off % 4) vec &= ~1;
+    buf[6] = buf[0];
+    buf[7] = buf[1];
     NG_CHECK(ng_vk_tensor_arg(c, k, g, ty, bind, &buf[2], &off));
     push.y_off = (int32_t)off;
     if (s->has_c) {
@@ -205,13 +259,14 @@ static nngpu_status prepare_tiled(ng_context *c, const ng_graph *g, const ng_nod
     int32_t spec[SPEC_N + NG_VK_EPI_SPECS];
     memset(spec, 0, sizeof spec);
     spec[0] = wm; spec[1] = wn; spec[2] = tm; spec[3] = tn; spec[4] = tk; spec[5] = s->has_c;
+    spec[6] = use_shared; spec[7] = vec;
     NG_CHECK(ng_vk_epilogue_args(c, k, g, n, bind, buf[0], spec + SPEC_N, buf + BIND_N, &push.epi));
     uint32_t groups[3] = {(uint32_t)((s->N + wn * tn - 1) / (wn * tn)),
                           (uint32_t)((s->M + wm * tm - 1) / (wm * tm)), (uint32_t)s->batch};
     NG_CHECK(ng_vk_dispatch_add(c, k, "gemm", spec, SPEC_N + NG_VK_EPI_SPECS, buf,
                                 BIND_N + NG_VK_EPI_BINDINGS, &push, sizeof push, groups));
     int reads[3 + NG_MAX_EPI], n_reads = 0;
-    reads[n_reads++] = ta;
+    if (!(vec & 2)) reads[n_reads++] = ta;
     if (!b_pre) reads[n_reads++] = tb;
     if (s->has_c) reads[n_reads++] = tc;
     n_reads += ng_vk_epilogue_reads(n, reads + n_reads);

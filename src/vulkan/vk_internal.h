@@ -62,6 +62,8 @@ struct ng_context {
     VkCommandBuffer xfer_cmd;     /* staging copies */
     uint32_t query_cap;           /* timestamps in the query pool */
     int recorded_valid;           /* c->cmd holds the recorded list */
+    int recorded_prof;            /* ... recorded with timestamp writes */
+    int can_profile;              /* options.profiling at creation */
     int next_block_id;
     int cache_dirty;              /* pipelines created since the cache file was read */
 };
