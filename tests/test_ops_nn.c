@@ -157,8 +157,12 @@ static void test_layernorm(void) {
         if (stats) th_expect_cpu_fallback(); /* the device kernel writes Y only */
         fallback_if("LayerNormalization");
         th_input_range(g, "x", rank, d, -3, 5);
-        th_const_rand(g, "s", rank - a, d + a, 0.5f, 1.5f);
-        if (bias) th_const_rand(g, "b", rank - a, d + a, -1, 1);
+        /* every third case: scale/bias with a leading 1 ([1, E], as exporters write) */
+        int64_t sd[5] = {1};
+        for (int k = a; k < rank; k++) sd[1 + k - a] = d[k];
+        int lead = i % 3 == 2;
+        th_const_rand(g, "s", rank - a + lead, sd + !lead, 0.5f, 1.5f);
+        if (bias) th_const_rand(g, "b", rank - a + lead, sd + !lead, -1, 1);
         th_node(g, "LayerNormalization", bias ? "x,s,b" : "x,s", stats ? "y,m,v" : "y");
         th_attr_int(g, "axis", axis);
         th_attr_float(g, "epsilon", i % 2 ? 1e-5f : 1e-3f);

@@ -72,7 +72,7 @@ NG_INLINE float ng_unary(int op, float x, float a, float b) {
     case NG_CL_ROUND: return rint(x);
     case NG_CL_GELU:
         return a != 0.0f ? 0.5f * x * (1.0f + tanh(0.7978845608f * (x + 0.044715f * x * x * x)))
-                         : 0.5f * x * (1.0f + erf(x * 0.7071067812f));
+                         : 0.5f * x * erfc(-x * 0.7071067812f); /* = 1 + erf, no cancellation */
     default: return x;
     }
 }

@@ -10,9 +10,11 @@ static int is_float(nngpu_dtype t) {
     return t == NNGPU_DTYPE_FLOAT32 || t == NNGPU_DTYPE_FLOAT16 || t == NNGPU_DTYPE_FLOAT64;
 }
 
-/* 1 when shape a broadcasts (unidirectionally) to shape b. */
+/* 1 when shape a broadcasts (unidirectionally) to shape b; extra leading
+ * dims of a must be 1 (a LayerNorm scale [1, E] over rows of E). */
 static int bcast_to(int ra, const int64_t *a, int rb, const int64_t *b) {
-    if (ra > rb) return 0;
+    for (; ra > rb; a++, ra--)
+        if (a[0] != 1) return 0;
     for (int i = 0; i < ra; i++)
         if (a[i] != b[rb - ra + i] && a[i] != 1) return 0;
     return 1;

@@ -63,7 +63,7 @@ float ng_ref_unary(ng_op op, float x, float alpha, float beta) {
     case NG_OP_GELU: /* alpha 1: the tanh approximation */
         if (alpha != 0)
             return 0.5f * x * (1.0f + tanhf(0.7978845608028654f * (x + 0.044715f * x * x * x)));
-        return 0.5f * x * (1.0f + erff(x * 0.7071067811865476f));
+        return (float)(0.5 * x * erfc(-x * 0.7071067811865476)); /* 1 + erf without cancellation */
     case NG_OP_FLOOR: return floorf(x);
     case NG_OP_CEIL: return ceilf(x);
     default: return NAN;

@@ -1,7 +1,7 @@
-/* The norm family: LayerNormalization (Y only), InstanceNormalization and
- * GroupNormalization as rows, a work-group each (src/runtime/norm_plan.h:
- * scale / bias read in place where their shape allows, else constants
- * uploaded expanded; LayerNorm's Mean / InvStdDev outputs too), and LRN
+/* The norm family: LayerNormalization (with its Mean / InvStdDev outputs),
+ * InstanceNormalization and GroupNormalization as rows, a work-group each
+ * (src/runtime/norm_plan.h: scale / bias read in place where their shape
+ * allows, else constants uploaded expanded), and LRN
  * across channels (shaders/vulkan/norm.comp). */
 #include <stdio.h>
 #include <stdlib.h>
