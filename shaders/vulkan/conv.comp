@@ -13,6 +13,15 @@ layout(constant_id = 0) const int WG = 64;     /* invocations per work-group */
 layout(constant_id = 1) const int OC_T = 4;    /* output channels per invocation */
 layout(constant_id = 2) const int PX_T = 4;    /* output pixels per invocation */
 layout(constant_id = 3) const int HAS_BIAS = 0;
+/* Geometry compiled in (0: read from push constants): kernel width, stride
+ * and dilation along W. With all three set, each kernel row's input span is
+ * read once per invocation and reused across taps (CPUs: lavapipe pays for
+ * every buffer read lane by lane). */
+layout(constant_id = 4) const int CKW = 0;
+layout(constant_id = 5) const int CSW = 0;
+layout(constant_id = 6) const int CDW = 0;
+const bool ROWC = CKW > 0 && CSW > 0 && CDW > 0;
+const int SPAN = ROWC ? (PX_T - 1) * CSW + (CKW - 1) * CDW + 1 : 1;
 layout(local_size_x_id = 0, local_size_y = 1, local_size_z = 1) in;
 
 layout(std430, binding = 0) readonly buffer X_ { float x[]; };
@@ -54,24 +63,51 @@ void main() {
     int xbase = p.x_off + (nb * p.C + gi * cg) * xplane;
     int wbase = (gi * nkb + kb) * cg * taps * OC_T;
     const int ih0 = oh * p.SH - p.PT;
-    for (int ci = 0; ci < cg; ci++) {
-        for (int kh = 0; kh < p.KH; kh++) {
-            const int ih = ih0 + kh * p.DH;
-            if (ih < 0 || ih >= p.H) continue;
-            const int xrow = xbase + ih * p.W;
-            const int wrow = wbase + kh * p.KW * OC_T;
-            for (int kw = 0; kw < p.KW; kw++) {
-                float wv[OC_T];
-                for (int j = 0; j < OC_T; j++) wv[j] = w[wrow + kw * OC_T + j];
-                for (int px = 0; px < PX_T; px++) {
-                    const int iw = (ow0 + px) * p.SW - p.PL + kw * p.DW;
-                    const float xv = (iw >= 0 && iw < p.W) ? x[xrow + iw] : 0.0;
-                    for (int j = 0; j < OC_T; j++) acc[px * OC_T + j] += xv * wv[j];
+    if (ROWC) {
+        const int iw0 = ow0 * CSW - p.PL;
+        for (int ci = 0; ci < cg; ci++) {
+            for (int kh = 0; kh < p.KH; kh++) {
+                const int ih = ih0 + kh * p.DH;
+                const bool rowok = ih >= 0 && ih < p.H;
+                const int xrow = xbase + clamp(ih, 0, p.H - 1) * p.W;
+                float xr[SPAN];
+                for (int t = 0; t < SPAN; t++) { /* clamped reads, zero outside */
+                    const int iw = iw0 + t;
+                    const float v = x[xrow + clamp(iw, 0, p.W - 1)];
+                    xr[t] = (rowok && iw >= 0 && iw < p.W) ? v : 0.0;
+                }
+                const int wrow = wbase + kh * CKW * OC_T;
+                for (int kw = 0; kw < CKW; kw++) {
+                    float wv[OC_T];
+                    for (int j = 0; j < OC_T; j++) wv[j] = w[wrow + kw * OC_T + j];
+                    for (int px = 0; px < PX_T; px++)
+                        for (int j = 0; j < OC_T; j++)
+                            acc[px * OC_T + j] += xr[px * CSW + kw * CDW] * wv[j];
                 }
             }
+            xbase += xplane;
+            wbase += taps * OC_T;
         }
-        xbase += xplane;
-        wbase += taps * OC_T;
+    } else {
+        for (int ci = 0; ci < cg; ci++) {
+            for (int kh = 0; kh < p.KH; kh++) {
+                const int ih = ih0 + kh * p.DH;
+                if (ih < 0 || ih >= p.H) continue;
+                const int xrow = xbase + ih * p.W;
+                const int wrow = wbase + kh * p.KW * OC_T;
+                for (int kw = 0; kw < p.KW; kw++) {
+                    float wv[OC_T];
+                    for (int j = 0; j < OC_T; j++) wv[j] = w[wrow + kw * OC_T + j];
+                    for (int px = 0; px < PX_T; px++) {
+                        const int iw = (ow0 + px) * p.SW - p.PL + kw * p.DW;
+                        const float xv = (iw >= 0 && iw < p.W) ? x[xrow + iw] : 0.0;
+                        for (int j = 0; j < OC_T; j++) acc[px * OC_T + j] += xv * wv[j];
+                    }
+                }
+            }
+            xbase += xplane;
+            wbase += taps * OC_T;
+        }
     }
 
     for (int j = 0; j < OC_T; j++) {

@@ -196,6 +196,9 @@ static nngpu_status conv_prepare(ng_context *c, const ng_graph *g, const ng_node
     int32_t spec[SPEC_N + NG_VK_EPI_SPECS];
     memset(spec, 0, sizeof spec);
     spec[0] = wg; spec[1] = oct; spec[2] = pxt; spec[3] = cg.bias >= 0;
+    if (ng_params_get(&p, "FIXED", 1)) { /* geometry along W compiled in */
+        spec[4] = cg.KW; spec[5] = cg.SW; spec[6] = cg.DW;
+    }
     NG_CHECK(ng_vk_epilogue_args(c, k, g, n, bind, buf[0], spec + SPEC_N, buf + BIND_N, &push.epi));
     uint32_t groups[3];
     ng_vk_groups_1d(c, (uint64_t)total, (uint32_t)wg, groups);
