@@ -43,6 +43,16 @@ static int direct_valid(const ng_space *sp, const ng_params *c) {
 static void dw_declare(ng_space *sp) {
     NG_SPACE_ADD(sp, "PX_T", 1, 2, 4, 7, 8, 14, 16);
     NG_SPACE_ADD(sp, "WG_DW", 16, 32, 64, 128, 256);
+    NG_SPACE_ADD(sp, "DW_VEC", 0, 8); /* explicit float8 rows (compiled geometry only) */
+}
+
+/* The depthwise kernel compiles its geometry in (and honours DW_VEC) for
+ * square kernels up to 7, stride 1 or 2, no dilation (src/opencl/cl_conv.c). */
+static int dw_geometry_fixed(const ng_space *sp) {
+    long long kh = ng_sig_get(&sp->sig, "k", 0, 0), kw = ng_sig_get(&sp->sig, "k", 1, 0);
+    long long sh = ng_sig_get(&sp->sig, "s", 0, 0), sw = ng_sig_get(&sp->sig, "s", 1, 0);
+    long long dh = ng_sig_get(&sp->sig, "d", 0, 1), dw = ng_sig_get(&sp->sig, "d", 1, 1);
+    return kh == kw && kh <= 7 && sh == sw && (sh == 1 || sh == 2) && dh == 1 && dw == 1;
 }
 
 static int dw_valid(const ng_space *sp, const ng_params *c) {
@@ -51,10 +61,14 @@ static int dw_valid(const ng_space *sp, const ng_params *c) {
     const ng_params *d = &sp->defaults;
     if (pxt < 1 || pxt > 64 || wg < 1 || (size_t)wg > sp->dev.max_work_group_size) return 0;
     if (pxt > ng_pow2_ceil(ow) && pxt != ng_params_get(d, "PX_T", 0)) return 0;
+    if (ng_params_get(c, "DW_VEC", 0)) {
+        /* DW_VEC replaces PX_T: one PX_T value avoids duplicate candidates */
+        if (!dw_geometry_fixed(sp) || pxt != ng_params_get(d, "PX_T", 0)) return 0;
+    }
     return 1;
 }
 
 const ng_tune_family ng_tune_conv_direct = {"conv_direct", 1, direct_declare, direct_valid, NULL,
                                             conv_flops, conv_bytes};
-const ng_tune_family ng_tune_conv_depthwise = {"conv_depthwise", 1, dw_declare, dw_valid, NULL,
+const ng_tune_family ng_tune_conv_depthwise = {"conv_depthwise", 2, dw_declare, dw_valid, NULL,
                                                conv_flops, conv_bytes};

@@ -1059,6 +1059,35 @@ static void test_larger(void) {
     th_output(g, "y");
     th_check_graph(nm, g, TOL);
 
+    /* Shapes that pick the CPU variants: depthwise stride 2 on rows of >= 28
+     * outputs (float8 rows, the last one shifted), a 1x1 expand (short K,
+     * 4-row GEMM tiles), a direct conv on rows of >= 64 outputs (PX_T 8). */
+    for (int i = 0; i < 3; i++) {
+        memset(&c, 0, sizeof c);
+        c.n = 1; c.dh = c.dw = 1; c.bias = 1; c.group = 1;
+        if (i == 0) {
+            c.c = c.k = c.group = th_randint(4, 16);
+            c.h = th_randint(5, 12); c.w = th_randint(56, 75);
+            c.kh = c.kw = 3; c.sh = c.sw = 2;
+        } else if (i == 1) {
+            c.c = th_randint(8, 24); c.k = c.c * th_randint(4, 6);
+            c.h = th_randint(14, 20); c.w = th_randint(14, 20);
+            c.kh = c.kw = 1; c.sh = c.sw = 1;
+        } else {
+            c.c = 3; c.k = th_randint(8, 16);
+            c.h = th_randint(5, 9); c.w = th_randint(130, 150);
+            c.kh = c.kw = 3; c.sh = c.sw = 2;
+        }
+        if (c.kh == 3) c.pads[0] = c.pads[1] = c.pads[2] = c.pads[3] = 1;
+        conv_name(&c, i == 0 ? "Conv depthwise s2 wide rows" : i == 1 ? "Conv 1x1 expand"
+                                                                     : "Conv direct wide rows");
+        g = th_graph(17);
+        th_input(g, "x", 4, D(c.n, c.c, c.h, c.w));
+        add_conv(g, &c, "x", "y");
+        th_output(g, "y");
+        th_check_graph(nm, g, TOL);
+    }
+
     int len = th_randint(500, 1500);
     NAME("Softmax long axis %d", len);
     g = th_graph(13);

@@ -2,7 +2,8 @@
  *   conv2d_direct:    a work-item computes OC_T output channels x PX_T
  *                     output pixels of one row, with weights re-laid out
  *                     as [group][oc block][c][kh][kw][OC_T] (zero padded).
- *   conv2d_depthwise: group == C == K; a work-item computes PX_T pixels.
+ *   conv2d_depthwise: group == C == K; a work-item computes PX_T pixels
+ *                     (or DW_VEC pixels as one vector, see below).
  * (1x1 stride-1 convolutions run as GEMM: gemm.cl.) */
 
 #ifndef OC_T
@@ -145,6 +146,76 @@ __kernel void conv2d_direct(__constant int *geom, __global const float *x, const
 #define DDW DW_
 #endif
 
+#if defined(DW_K) && defined(DW_VEC) && DW_VEC > 1
+/* DW_VEC (4, 8, 16) pixels of a row per work-item as one vector, each tap
+ * loaded straight from global memory when the segment is inside the image
+ * (stride 2: two vectors, even lanes); a private copy only at the edges.
+ * The row's last vector is shifted left to end at OW (when OW >= DW_VEC):
+ * it recomputes pixels of its neighbour and stores the same values.
+ * Faster on PoCL for stride 2 and for short rows only (cl_conv.c picks). */
+#define DVT NG_CAT(float, DW_VEC)
+#define DVLOAD(i, p) NG_CAT(vload, DW_VEC)((i), (p))
+#define DSPAN ((DW_VEC - 1) * DW_S + DW_K)
+__kernel void conv2d_depthwise(__constant int *geom, __global const float *x, const int x_off,
+                               __global const float *w, __global const float *bias,
+                               const int bias_off, __global float *y, const int y_off,
+                               NG_EPI_PARAMS) {
+    int ow0 = get_global_id(0) * DW_VEC;
+    const int oh = get_global_id(1), z = get_global_id(2), c = z % C_;
+    if (ow0 >= OW_ || oh >= OH_) return;
+    if (OW_ >= DW_VEC && ow0 + DW_VEC > OW_) ow0 = OW_ - DW_VEC;
+    __global const float *xc = x + x_off + z * H_ * W_;
+    __global const float *wc = w + c * DW_K * DW_K;
+    const int ih0 = oh * DW_S - PT_, iw0 = ow0 * DW_S - PL_;
+    const int inside = iw0 >= 0 && iw0 + DSPAN + DW_S <= W_;
+    DVT acc = (DVT)(0.0f);
+#pragma unroll
+    for (int kh = 0; kh < DW_K; kh++) {
+        const int ih = ih0 + kh;
+        if (ih < 0 || ih >= H_) continue;
+        __global const float *xr = xc + ih * W_ + iw0;
+        if (inside) {
+#pragma unroll
+            for (int kw = 0; kw < DW_K; kw++) {
+#if DW_S == 1
+                const DVT xv = DVLOAD(0, xr + kw);
+#else
+                const DVT lo = DVLOAD(0, xr + kw), hi = DVLOAD(0, xr + kw + DW_VEC);
+                const DVT xv = (DVT)(lo.even, hi.even);
+#endif
+                acc = mad(xv, (DVT)(wc[kh * DW_K + kw]), acc);
+            }
+        } else {
+            float seg[DSPAN];
+#pragma unroll
+            for (int e = 0; e < DSPAN; e++)
+                seg[e] = (iw0 + e >= 0 && iw0 + e < W_) ? xr[e] : 0.0f;
+#pragma unroll
+            for (int kw = 0; kw < DW_K; kw++) {
+                float t[DW_VEC];
+#pragma unroll
+                for (int p = 0; p < DW_VEC; p++) t[p] = seg[p * DW_S + kw];
+                acc = mad(DVLOAD(0, t), (DVT)(wc[kh * DW_K + kw]), acc);
+            }
+        }
+    }
+#if HAS_BIAS
+    acc += bias[bias_off + c];
+#endif
+    const int obase = z * OH_ * OW_ + oh * OW_ + ow0;
+    float o[DW_VEC];
+    NG_CAT(vstore, DW_VEC)(acc, 0, o);
+#pragma unroll
+    for (int p = 0; p < DW_VEC; p++) o[p] = NG_EPI_APPLY(o[p], obase + p);
+    if (ow0 + DW_VEC <= OW_) {
+        NG_CAT(vstore, DW_VEC)(DVLOAD(0, o), 0, y + y_off + obase);
+    } else {
+        for (int p = 0; p < DW_VEC; p++)
+            if (ow0 + p < OW_) y[y_off + obase + p] = o[p];
+    }
+}
+#undef DSPAN
+#else
 __kernel void conv2d_depthwise(__constant int *geom, __global const float *x, const int x_off,
                                __global const float *w, __global const float *bias,
                                const int bias_off, __global float *y, const int y_off,
@@ -220,3 +291,4 @@ __kernel void conv2d_depthwise(__constant int *geom, __global const float *x, co
             if (ow0 + p < OW_) y[y_off + obase + p] = NG_EPI_APPLY(acc[p] + b, obase + p);
     }
 }
+#endif /* DW_VEC */

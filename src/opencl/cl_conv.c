@@ -156,9 +156,14 @@ static nngpu_status conv_prepare(ng_context *c, const ng_graph *g, const ng_node
     int dw_fixed = depthwise && cg.KH == cg.KW && cg.KH <= 7 && cg.SH == cg.SW && cg.SH <= 2 &&
                    cg.DH == 1 && cg.DW == 1;
     int px_def = cg.OW >= 4 ? 4 : cg.OW;
+    if (!depthwise && !gpu && cg.OW >= 64) px_def = 8; /* long rows: 8 pixels per item */
     if (dw_fixed && !gpu) px_def = dw_row_tile(cg.OW);
     ng_params_set(&p, "PX_T", px_def);
     if (depthwise) ng_params_set(&p, "WG_DW", 64); /* work-items per group */
+    /* Explicit float8 rows (DW_VEC) for stride 2 on wide rows and for rows
+     * of at most 8 pixels: 10-30% faster there on PoCL, slower elsewhere. */
+    if (dw_fixed)
+        ng_params_set(&p, "DW_VEC", !gpu && ((cg.SH == 2 && cg.OW >= 28) || cg.OW <= 8) ? 8 : 0);
     char sig[160];
     snprintf(sig, sizeof sig, "N=%d,C=%d,H=%d,W=%d,K=%d,k=%dx%d,s=%dx%d,d=%dx%d,g=%d", cg.N, cg.C,
              cg.H, cg.W, cg.K, cg.KH, cg.KW, cg.SH, cg.SW, cg.DH, cg.DW, cg.G);
@@ -167,6 +172,11 @@ static nngpu_status conv_prepare(ng_context *c, const ng_graph *g, const ng_node
     k->params_source = p.source;
     int oct = depthwise ? 1 : ng_params_get(&p, "OC_T", 8);
     int pxt = ng_params_get(&p, "PX_T", 4);
+    int dvec = dw_fixed ? ng_params_get(&p, "DW_VEC", 0) : 0;
+    if (dvec && dvec != 4 && dvec != 8 && dvec != 16)
+        return ng_error(NNGPU_ERR_INVALID_ARG, "node '%s': bad depthwise DW_VEC=%d", k->node_name,
+                        dvec);
+    if (dvec) pxt = dvec;
     if ((oct != 1 && oct != 2 && oct != 4 && oct != 8 && oct != 16) || pxt < 1 || pxt > 64)
         return ng_error(NNGPU_ERR_INVALID_ARG, "node '%s': bad conv parameters OC_T=%d PX_T=%d",
                         k->node_name, oct, pxt);

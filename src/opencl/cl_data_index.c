@@ -5,47 +5,28 @@
 
 #include "cl_data.h"
 #include "core/status.h"
+#include "runtime/lower_gather.h"
 
 static size_t total_of(const ng_tensor *t) { return (size_t)ng_numel(t); }
 
 /* ---- Gather ---------------------------------------------------------------- */
 
 int ng_cl_gather_supports(const ng_graph *g, const ng_node *n) {
-    const ng_tensor *x = ng_in(g, n, 0), *idx = ng_in(g, n, 1), *y = ng_out(g, n, 0);
-    if (!ng_cl_float_tensor_ok(x) || !ng_cl_float_tensor_ok(y) || !idx || x->rank < 1) return 0;
-    if (ng_axis(ng_attr_int(n, "axis", 0), x->rank) < 0) return 0;
-    if (idx->dtype != NNGPU_DTYPE_INT32 && !(idx->dtype == NNGPU_DTYPE_INT64 && idx->data))
-        return 0;
-    return ng_numel(idx) * (x->rank ? ng_numel(x) : 1) >= 0 && ng_cl_epilogue_supported(g, n);
+    return ng_gather_supported(g, n) && ng_cl_epilogue_supported(g, n);
 }
 
 nngpu_status ng_cl_gather_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
                                   const ng_binding *bind, ng_kernel *k) {
-    const ng_tensor *x = ng_in(g, n, 0), *idx = ng_in(g, n, 1), *y = ng_out(g, n, 0);
-    int axis = ng_axis(ng_attr_int(n, "axis", 0), x->rank);
-    int64_t outer = 1, inner = 1, len = x->dims[axis], n_idx = ng_numel(idx);
-    for (int j = 0; j < axis; j++) outer *= x->dims[j];
-    for (int j = axis + 1; j < x->rank; j++) inner *= x->dims[j];
-    if (outer * n_idx * inner != ng_numel(y))
-        return ng_error(NNGPU_ERR_INVALID_ARG, "node '%s': Gather output '%s' has the wrong size",
-                        n->name, y->name);
+    const ng_tensor *idx = ng_in(g, n, 1), *y = ng_out(g, n, 0);
+    ng_gather_view v;
+    NG_CHECK(ng_gather_plan(g, n, &v));
     cl_mem idx_mem = NULL;
     cl_int idx_off = 0;
     if (idx->data) { /* constant indices: checked, normalized, uploaded as int32 */
-        cl_int *v = malloc(sizeof(cl_int) * (size_t)(n_idx ? n_idx : 1));
-        if (!v) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", n->name);
-        for (int64_t j = 0; j < n_idx; j++) {
-            int64_t id = ng_const_int(idx, j);
-            if (id < 0) id += len;
-            if (id < 0 || id >= len) {
-                free(v);
-                return ng_error(NNGPU_ERR_INVALID_ARG, "node '%s': index %lld of '%s' is out of range",
-                                n->name, (long long)ng_const_int(idx, j), idx->name);
-            }
-            v[j] = (cl_int)id;
-        }
-        nngpu_status s = ng_cl_upload(c, k, v, sizeof(cl_int) * (size_t)n_idx, &idx_mem);
-        free(v);
+        int32_t *ids;
+        NG_CHECK(ng_gather_indices(g, n, &v, &ids));
+        nngpu_status s = ng_cl_upload(c, k, ids, sizeof(int32_t) * (size_t)v.n_idx, &idx_mem);
+        free(ids);
         NG_CHECK(s);
     } else {
         NG_CHECK(ng_cl_tensor_arg(c, k, g, n->in[1], bind, &idx_mem, &idx_off));
@@ -61,9 +42,9 @@ nngpu_status ng_cl_gather_prepare(ng_context *c, const ng_graph *g, const ng_nod
     ng_cl_arg_mem(&a, idx_mem);
     ng_cl_arg_int(&a, idx_off);
     ng_cl_arg_int(&a, ng_numel(y));
-    ng_cl_arg_int(&a, n_idx ? n_idx : 1);
-    ng_cl_arg_int(&a, len);
-    ng_cl_arg_int(&a, inner);
+    ng_cl_arg_int(&a, v.n_idx ? v.n_idx : 1);
+    ng_cl_arg_int(&a, v.len);
+    ng_cl_arg_int(&a, v.inner);
     ng_cl_arg_epilogue(&a, c, k, g, n, bind);
     ng_cl_kernel_name(k, n, "gather");
     return a.status;

@@ -8,9 +8,7 @@
 #include "runtime/resize_table.h"
 
 int ng_cl_resize_supports(const ng_graph *g, const ng_node *n) {
-    const ng_tensor *x = ng_in(g, n, 0), *y = ng_out(g, n, 0);
-    return ng_cl_float_tensor_ok(x) && ng_cl_float_tensor_ok(y) && x->rank == y->rank &&
-           ng_numel(x) > 0 && ng_resize_supported(g, n) && ng_cl_epilogue_supported(g, n);
+    return ng_resize_supported(g, n) && ng_cl_epilogue_supported(g, n);
 }
 
 nngpu_status ng_cl_resize_prepare(ng_context *c, const ng_graph *g, const ng_node *n,

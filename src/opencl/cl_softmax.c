@@ -4,52 +4,19 @@
 
 #include "cl_util.h"
 #include "core/status.h"
-
-/* 0 when the axis is out of range. */
-static int softmax_view(const ng_graph *g, const ng_node *n, int64_t *outer, int64_t *len,
-                        int64_t *inner) {
-    const ng_tensor *x = ng_in(g, n, 0);
-    int r = x->rank;
-    int axis = ng_axis(ng_attr_int(n, "axis", n->opset < 13 ? 1 : -1), r);
-    if (axis < 0) return 0;
-    *outer = *len = *inner = 1;
-    for (int k = 0; k < axis; k++) *outer *= x->dims[k];
-    if (n->opset < 13) {
-        for (int k = axis; k < r; k++) *len *= x->dims[k];
-    } else {
-        *len = x->dims[axis];
-        for (int k = axis + 1; k < r; k++) *inner *= x->dims[k];
-    }
-    return *len > 0;
-}
+#include "runtime/lower_softmax.h"
 
 static int softmax_supports(ng_context *c, const ng_graph *g, const ng_node *n) {
     (void)c;
-    int64_t o, l, i;
-    return (n->op == NG_OP_SOFTMAX || n->op == NG_OP_LOGSOFTMAX || n->op == NG_OP_HARDMAX) &&
-           ng_cl_float_tensor_ok(ng_in(g, n, 0)) &&
-           ng_cl_float_tensor_ok(ng_out(g, n, 0)) && ng_in(g, n, 0)->rank > 0 &&
-           ng_numel(ng_in(g, n, 0)) == ng_numel(ng_out(g, n, 0)) &&
-           softmax_view(g, n, &o, &l, &i) && ng_cl_epilogue_supported(g, n);
+    return ng_softmax_supported(g, n) && ng_cl_epilogue_supported(g, n);
 }
 
 static nngpu_status softmax_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
                                     const ng_binding *bind, ng_kernel *k) {
-    int64_t outer, len, inner;
-    if (!softmax_view(g, n, &outer, &len, &inner))
-        return ng_error(NNGPU_ERR_INVALID_ARG, "node '%s': softmax axis out of range", n->name);
-    ng_params p = {0};
-    ng_params_set(&p, "WG", 64);
-    ng_params_set(&p, "ROWS_MIN_LEN", 64); /* rows at least this long use a work-group each */
-    char sig[64];
-    snprintf(sig, sizeof sig, "%lldx%lldx%lld", (long long)outer, (long long)len, (long long)inner);
-    ng_params_lookup(&c->info, c->opts.tuning_db, "softmax", sig, &p);
-    k->params_source = p.source;
-    int wg = ng_params_get(&p, "WG", 64);
-    if (wg < 1 || (wg & (wg - 1))) wg = 64;
-    while ((size_t)wg > c->info.max_work_group_size && wg > 1) wg >>= 1;
-    int rows = inner == 1 && len >= ng_params_get(&p, "ROWS_MIN_LEN", 64) && wg > 1 &&
-               n->op != NG_OP_HARDMAX;
+    ng_softmax_view v;
+    NG_CHECK(ng_softmax_lower(&c->info, c->opts.tuning_db, g, n, &v, &k->params_source));
+    int64_t outer = v.outer, len = v.len, inner = v.inner;
+    int wg = v.wg, rows = v.rows;
 
     char opts[80];
     snprintf(opts, sizeof opts, "-DWG=%d -DLOG=%d -DHARD=%d -DNG_EPI=%d", rows ? wg : 1,

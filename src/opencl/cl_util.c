@@ -2,41 +2,29 @@
 #include "cl_util.h"
 
 #include <ctype.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/status.h"
 #include "runtime/broadcast.h"
 
-void ng_cl_strides(int rank, const int64_t *dims, int64_t *strides) {
-    int64_t s = 1;
-    for (int k = rank - 1; k >= 0; k--) {
-        strides[k] = s;
-        s *= dims[k];
-    }
-}
-
-int ng_cl_float_tensor_ok(const ng_tensor *t) {
-    if (!t || t->dtype != NNGPU_DTYPE_FLOAT32 || t->rank < 0 || t->rank > NNGPU_MAX_DIMS)
-        return 0;
-    for (int k = 0; k < t->rank; k++)
-        if (t->dims[k] < 0) return 0;
-    return ng_numel(t) < INT_MAX;
-}
-
 _Static_assert((int)NG_BCAST_SAME == (int)NG_IDX_SAME && (int)NG_BCAST_BLOCK == (int)NG_IDX_BLOCK &&
                    (int)NG_BCAST_GENERIC == (int)NG_IDX_GENERIC,
                "ng_bcast_mode doubles as the OpenCL index mode");
+
+void ng_cl_bcast_desc_of(const ng_bcast *b, int ro, cl_int *desc) {
+    memset(desc, 0, sizeof(cl_int) * NG_META_OPND_SIZE);
+    desc[0] = (cl_int)b->mode;
+    desc[1] = (cl_int)b->inner;
+    desc[2] = (cl_int)b->count;
+    for (int k = 0; k < ro; k++) desc[4 + k] = (cl_int)b->strides[k];
+}
 
 int ng_cl_bcast_desc(int ro, const int64_t *od, int r, const int64_t *d, cl_int *desc) {
     memset(desc, 0, sizeof(cl_int) * NG_META_OPND_SIZE);
     ng_bcast b;
     if (!ng_bcast_plan(ro, od, r, d, &b)) return 0;
-    desc[0] = (cl_int)b.mode;
-    desc[1] = (cl_int)b.inner;
-    desc[2] = (cl_int)b.count;
-    for (int k = 0; k < ro; k++) desc[4 + k] = (cl_int)b.strides[k];
+    ng_cl_bcast_desc_of(&b, ro, desc);
     return 1;
 }
 
@@ -145,30 +133,6 @@ nngpu_status ng_cl_launch_add(ng_context *c, ng_kernel *k, const char *file, con
     l->global[0] = global;
     *out = kern;
     return NNGPU_OK;
-}
-
-int ng_cl_collapse(int rank, int64_t *dims, int64_t *xs, int64_t *ys) {
-    int r = 0;
-    for (int k = 0; k < rank; k++) {
-        if (dims[k] == 1) continue;
-        if (r > 0 && xs[r - 1] == xs[k] * dims[k] && (!ys || ys[r - 1] == ys[k] * dims[k])) {
-            dims[r - 1] *= dims[k];
-            xs[r - 1] = xs[k];
-            if (ys) ys[r - 1] = ys[k];
-            continue;
-        }
-        dims[r] = dims[k];
-        xs[r] = xs[k];
-        if (ys) ys[r] = ys[k];
-        r++;
-    }
-    if (r == 0) {
-        dims[0] = 1;
-        xs[0] = 1;
-        if (ys) ys[0] = 1;
-        r = 1;
-    }
-    return r;
 }
 
 void ng_cl_kernel_name(ng_kernel *k, const ng_node *n, const char *base) {

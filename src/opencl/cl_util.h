@@ -6,18 +6,25 @@
 
 #include "cl_internal.h"
 #include "cl_opcodes.h"
+#include "runtime/broadcast.h"
+#include "runtime/lower_util.h"
 
-/* Row-major element strides of dims. */
-void ng_cl_strides(int rank, const int64_t *dims, int64_t *strides);
-
-/* 1 when tensor t exists, is float32, has a known shape of rank <= 8 and
- * fewer than 2^31 elements (kernels index with int). */
-int ng_cl_float_tensor_ok(const ng_tensor *t);
+/* The backend-neutral shape helpers (runtime/lower_util.h) under the names
+ * the OpenCL families use. */
+static inline void ng_cl_strides(int rank, const int64_t *dims, int64_t *strides) {
+    ng_lower_strides(rank, dims, strides);
+}
+static inline int ng_cl_float_tensor_ok(const ng_tensor *t) { return ng_lower_f32_ok(t); }
+static inline int ng_cl_collapse(int rank, int64_t *dims, int64_t *xs, int64_t *ys) {
+    return ng_lower_collapse(rank, dims, xs, ys);
+}
 
 /* Fills a NG_META_OPND_SIZE-int operand descriptor (see epilogue.cl) for a
  * tensor of shape (r, d) broadcast to the output (ro, od). Returns 0 when the
  * shapes do not broadcast. */
 int ng_cl_bcast_desc(int ro, const int64_t *od, int r, const int64_t *d, cl_int *desc);
+/* The same descriptor from a plan b for an output of rank ro. */
+void ng_cl_bcast_desc_of(const ng_bcast *b, int ro, cl_int *desc);
 
 /* Writes the output rank/dims into a meta array of NG_META_SIZE ints. */
 void ng_cl_meta_dims(cl_int *meta, int rank, const int64_t *dims);
@@ -57,11 +64,6 @@ void ng_cl_arg_epilogue(ng_cl_args *a, ng_context *c, ng_kernel *k, const ng_gra
 nngpu_status ng_cl_launch_add(ng_context *c, ng_kernel *k, const char *file, const char *name,
                               const char *options, size_t global, size_t local,
                               cl_kernel *out);
-
-/* Collapses a strided iteration space in place: drops size-1 dims and merges
- * neighbours that are contiguous in both stride sets (ys may be NULL).
- * Returns the new rank (>= 1). */
-int ng_cl_collapse(int rank, int64_t *dims, int64_t *xs, int64_t *ys);
 
 /* "+relu"-style suffix for k->name from the node's epilogue. */
 void ng_cl_kernel_name(ng_kernel *k, const ng_node *n, const char *base);

@@ -8,6 +8,7 @@
 
 #include "core/status.h"
 #include "graph/infer.h"
+#include "lower_util.h"
 
 enum { C_HALF, C_ASYM, C_ALIGN, C_PYTORCH, C_HALF_SYM };
 enum { N_FLOOR_PREF, N_CEIL_PREF, N_FLOOR, N_CEIL, N_LEGACY };
@@ -116,8 +117,10 @@ static void taps(const resize_plan *p, double x, double scale, int64_t in, int n
 }
 
 int ng_resize_supported(const ng_graph *g, const ng_node *n) {
+    const ng_tensor *x = ng_in(g, n, 0), *y = ng_out(g, n, 0);
     resize_plan p;
-    return resize_plan_of(g, n, &p);
+    return ng_lower_f32_ok(x) && ng_lower_f32_ok(y) && x->rank == y->rank && ng_numel(x) > 0 &&
+           resize_plan_of(g, n, &p);
 }
 
 nngpu_status ng_resize_table_build(const ng_graph *g, const ng_node *n, ng_resize_table *t) {

@@ -22,7 +22,9 @@ typedef struct ng_resize_table {
     size_t bytes;
 } ng_resize_table;
 
-/* 1 when the node's mode, attributes and parameters can be lowered. */
+/* 1 when the node's tensors are float32 (ng_lower_f32_ok) of one rank, the
+ * input is not empty, and its mode, attributes and parameters can be
+ * lowered. The backend checks its epilogue. */
 int ng_resize_supported(const ng_graph *g, const ng_node *n);
 /* Builds the table; errors name the node. Free with ng_resize_table_free. */
 nngpu_status ng_resize_table_build(const ng_graph *g, const ng_node *n, ng_resize_table *t);

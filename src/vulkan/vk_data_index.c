@@ -6,30 +6,21 @@
 
 #include "core/status.h"
 #include "graph/infer.h"
+#include "runtime/lower_gather.h"
 #include "runtime/resize_table.h"
 #include "vk_data.h"
 
 /* ---- Gather ---------------------------------------------------------------- */
 
 int ng_vk_gather_supports(const ng_graph *g, const ng_node *n) {
-    const ng_tensor *x = ng_in(g, n, 0), *idx = ng_in(g, n, 1), *y = ng_out(g, n, 0);
-    if (!ng_vk_float_tensor_ok(x) || !ng_vk_float_tensor_ok(y) || !idx || x->rank < 1) return 0;
-    if (ng_axis(ng_attr_int(n, "axis", 0), x->rank) < 0) return 0;
-    if (idx->dtype != NNGPU_DTYPE_INT32 && !(idx->dtype == NNGPU_DTYPE_INT64 && idx->data))
-        return 0;
-    return ng_vk_epilogue_supported(g, n);
+    return ng_gather_supported(g, n) && ng_vk_epilogue_supported(g, n);
 }
 
 nngpu_status ng_vk_gather_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
                                   const ng_binding *bind, ng_kernel *k) {
-    const ng_tensor *x = ng_in(g, n, 0), *idx = ng_in(g, n, 1), *y = ng_out(g, n, 0);
-    int axis = ng_axis(ng_attr_int(n, "axis", 0), x->rank);
-    int64_t outer = 1, inner = 1, len = x->dims[axis], n_idx = ng_numel(idx);
-    for (int j = 0; j < axis; j++) outer *= x->dims[j];
-    for (int j = axis + 1; j < x->rank; j++) inner *= x->dims[j];
-    if (outer * n_idx * inner != ng_numel(y))
-        return ng_error(NNGPU_ERR_INVALID_ARG, "node '%s': Gather output '%s' has the wrong size",
-                        n->name, y->name);
+    const ng_tensor *idx = ng_in(g, n, 1), *y = ng_out(g, n, 0);
+    ng_gather_view v;
+    NG_CHECK(ng_gather_plan(g, n, &v));
     ng_vk_kernel_name(k, n, "gather");
     if (ng_numel(y) == 0) return NNGPU_OK;
     ng_vk_data_call d;
@@ -38,20 +29,10 @@ nngpu_status ng_vk_gather_prepare(ng_context *c, const ng_graph *g, const ng_nod
     d.read = n->in[0];
     d.write = n->out[0];
     if (idx->data) { /* constant indices: checked, normalized, uploaded as int32 */
-        int32_t *v = malloc(sizeof(int32_t) * (size_t)n_idx);
-        if (!v) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", n->name);
-        for (int64_t j = 0; j < n_idx; j++) {
-            int64_t id = ng_const_int(idx, j);
-            if (id < 0) id += len;
-            if (id < 0 || id >= len) {
-                free(v);
-                return ng_error(NNGPU_ERR_INVALID_ARG, "node '%s': index %lld of '%s' is out of range",
-                                n->name, (long long)ng_const_int(idx, j), idx->name);
-            }
-            v[j] = (int32_t)id;
-        }
-        nngpu_status s = ng_vk_upload(c, k, v, sizeof(int32_t) * (size_t)n_idx, &d.idx);
-        free(v);
+        int32_t *ids;
+        NG_CHECK(ng_gather_indices(g, n, &v, &ids));
+        nngpu_status s = ng_vk_upload(c, k, ids, sizeof(int32_t) * (size_t)v.n_idx, &d.idx);
+        free(ids);
         NG_CHECK(s);
     } else {
         NG_CHECK(ng_vk_tensor_arg(c, k, g, n->in[1], bind, &d.idx, &d.push.idx_off));
@@ -59,9 +40,9 @@ nngpu_status ng_vk_gather_prepare(ng_context *c, const ng_graph *g, const ng_nod
     NG_CHECK(ng_vk_tensor_arg(c, k, g, n->out[0], bind, &d.y, &d.push.y_off));
     NG_CHECK(ng_vk_tensor_arg(c, k, g, n->in[0], bind, &d.x, &d.push.x_off));
     d.items = ng_numel(y);
-    d.push.n_idx = (uint32_t)n_idx;
-    d.push.axis_len = (uint32_t)len;
-    d.push.inner = (uint32_t)inner;
+    d.push.n_idx = (uint32_t)v.n_idx;
+    d.push.axis_len = (uint32_t)v.len;
+    d.push.inner = (uint32_t)v.inner;
     return ng_vk_data_dispatch(c, k, g, bind, n, &d);
 }
 
@@ -121,9 +102,7 @@ nngpu_status ng_vk_pad_prepare(ng_context *c, const ng_graph *g, const ng_node *
 /* ---- Resize / Upsample ------------------------------------------------------------ */
 
 int ng_vk_resize_supports(const ng_graph *g, const ng_node *n) {
-    const ng_tensor *x = ng_in(g, n, 0), *y = ng_out(g, n, 0);
-    return ng_vk_float_tensor_ok(x) && ng_vk_float_tensor_ok(y) && x->rank == y->rank &&
-           ng_numel(x) > 0 && ng_resize_supported(g, n) && ng_vk_epilogue_supported(g, n);
+    return ng_resize_supported(g, n) && ng_vk_epilogue_supported(g, n);
 }
 
 nngpu_status ng_vk_resize_prepare(ng_context *c, const ng_graph *g, const ng_node *n,

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "core/status.h"
+#include "runtime/lower_softmax.h"
 #include "vk_util.h"
 
 enum { SPEC_WG, SPEC_ROWS, SPEC_LOG, EPI_SPEC = 3 };
@@ -14,47 +15,17 @@ typedef struct softmax_push {
     ng_vk_epi_push epi;
 } softmax_push;
 
-/* 0 when the axis is out of range. */
-static int softmax_view(const ng_graph *g, const ng_node *n, int64_t *outer, int64_t *len,
-                        int64_t *inner) {
-    const ng_tensor *x = ng_in(g, n, 0);
-    int r = x->rank;
-    int axis = ng_axis(ng_attr_int(n, "axis", n->opset < 13 ? 1 : -1), r);
-    if (axis < 0) return 0;
-    *outer = *len = *inner = 1;
-    for (int k = 0; k < axis; k++) *outer *= x->dims[k];
-    if (n->opset < 13) {
-        for (int k = axis; k < r; k++) *len *= x->dims[k];
-    } else {
-        *len = x->dims[axis];
-        for (int k = axis + 1; k < r; k++) *inner *= x->dims[k];
-    }
-    return *len > 0;
-}
-
 static int softmax_supports(ng_context *c, const ng_graph *g, const ng_node *n) {
     (void)c;
-    int64_t o, l, i;
-    return (n->op == NG_OP_SOFTMAX || n->op == NG_OP_LOGSOFTMAX) && ng_vk_float_tensor_ok(ng_in(g, n, 0)) &&
-           ng_vk_float_tensor_ok(ng_out(g, n, 0)) && ng_in(g, n, 0)->rank > 0 &&
-           ng_numel(ng_in(g, n, 0)) == ng_numel(ng_out(g, n, 0)) &&
-           softmax_view(g, n, &o, &l, &i) && ng_vk_epilogue_supported(g, n);
+    return n->op != NG_OP_HARDMAX && ng_softmax_supported(g, n) && ng_vk_epilogue_supported(g, n);
 }
 
 static nngpu_status softmax_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
                                     const ng_binding *bind, ng_kernel *k) {
-    int64_t outer, len, inner;
-    if (!softmax_view(g, n, &outer, &len, &inner))
-        return ng_error(NNGPU_ERR_INVALID_ARG, "node '%s': softmax axis out of range", n->name);
-    ng_params p = {0};
-    ng_params_set(&p, "WG", 64);
-    ng_params_set(&p, "ROWS_MIN_LEN", 64); /* rows at least this long use a work-group each */
-    char sig[64];
-    snprintf(sig, sizeof sig, "%lldx%lldx%lld", (long long)outer, (long long)len, (long long)inner);
-    ng_params_lookup(&c->info, c->opts.tuning_db, "softmax", sig, &p);
-    k->params_source = p.source;
-    int wg = ng_vk_wg(c, &p, 64);
-    int rows = inner == 1 && len >= ng_params_get(&p, "ROWS_MIN_LEN", 64) && wg > 1;
+    ng_softmax_view v;
+    NG_CHECK(ng_softmax_lower(&c->info, c->opts.tuning_db, g, n, &v, &k->params_source));
+    int64_t outer = v.outer, len = v.len, inner = v.inner;
+    int wg = v.wg, rows = v.rows;
     static const char *names[2][2] = {{"softmax_strided", "softmax_rows"},
                                       {"logsoftmax_strided", "logsoftmax_rows"}};
     ng_vk_kernel_name(k, n, names[n->op == NG_OP_LOGSOFTMAX][rows]);

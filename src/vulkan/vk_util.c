@@ -1,25 +1,8 @@
 /* Helpers shared by the eltwise, softmax, reduce and data families. */
 #include "vk_util.h"
 
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
-
-int ng_vk_float_tensor_ok(const ng_tensor *t) {
-    if (!t || t->dtype != NNGPU_DTYPE_FLOAT32 || t->rank < 0 || t->rank > NNGPU_MAX_DIMS)
-        return 0;
-    for (int k = 0; k < t->rank; k++)
-        if (t->dims[k] < 0) return 0;
-    return ng_numel(t) < INT_MAX;
-}
-
-void ng_vk_strides(int rank, const int64_t *dims, int64_t *strides) {
-    int64_t s = 1;
-    for (int k = rank - 1; k >= 0; k--) {
-        strides[k] = s;
-        s *= dims[k];
-    }
-}
 
 int ng_vk_bcast_mode(const ng_bcast *b) {
     switch (b->mode) {
@@ -45,30 +28,6 @@ int ng_vk_wg(const ng_context *c, const ng_params *p, int def) {
     while (c->info.max_work_group_size > 0 && (size_t)wg > c->info.max_work_group_size && wg > 1)
         wg >>= 1;
     return wg;
-}
-
-int ng_vk_collapse(int rank, int64_t *dims, int64_t *xs, int64_t *ys) {
-    int r = 0;
-    for (int k = 0; k < rank; k++) {
-        if (dims[k] == 1) continue;
-        if (r > 0 && xs[r - 1] == xs[k] * dims[k] && (!ys || ys[r - 1] == ys[k] * dims[k])) {
-            dims[r - 1] *= dims[k];
-            xs[r - 1] = xs[k];
-            if (ys) ys[r - 1] = ys[k];
-            continue;
-        }
-        dims[r] = dims[k];
-        xs[r] = xs[k];
-        if (ys) ys[r] = ys[k];
-        r++;
-    }
-    if (r == 0) {
-        dims[0] = 1;
-        xs[0] = 1;
-        if (ys) ys[0] = 1;
-        r = 1;
-    }
-    return r;
 }
 
 void ng_vk_kernel_name(ng_kernel *k, const ng_node *n, const char *base) {

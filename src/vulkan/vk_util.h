@@ -5,14 +5,18 @@
 #define NG_VK_UTIL_H
 
 #include "runtime/broadcast.h"
+#include "runtime/lower_util.h"
 #include "vk_internal.h"
 
-/* 1 when tensor t exists, is float32, has a known shape of rank <= 8 and
- * fewer than 2^31 elements (shaders index with uint32). */
-int ng_vk_float_tensor_ok(const ng_tensor *t);
-
-/* Row-major element strides of dims. */
-void ng_vk_strides(int rank, const int64_t *dims, int64_t *strides);
+/* The backend-neutral shape helpers (runtime/lower_util.h) under the names
+ * the Vulkan families use. */
+static inline int ng_vk_float_tensor_ok(const ng_tensor *t) { return ng_lower_f32_ok(t); }
+static inline void ng_vk_strides(int rank, const int64_t *dims, int64_t *strides) {
+    ng_lower_strides(rank, dims, strides);
+}
+static inline int ng_vk_collapse(int rank, int64_t *dims, int64_t *xs, int64_t *ys) {
+    return ng_lower_collapse(rank, dims, xs, ys);
+}
 
 /* The NG_VK_IDX_* mode of a broadcast plan (BLOCK with count 1 -> SCALAR). */
 int ng_vk_bcast_mode(const ng_bcast *b);
@@ -25,11 +29,6 @@ void ng_vk_bcast_meta(int32_t *meta, int rank, const int64_t *dims, const ng_bca
 /* The work-group size: parameter "WG" of p (default def), a power of two
  * within the device limit. */
 int ng_vk_wg(const ng_context *c, const ng_params *p, int def);
-
-/* Collapses a strided iteration space in place: drops size-1 dims and merges
- * neighbours contiguous in both stride sets (ys may be NULL). Returns the new
- * rank (>= 1). */
-int ng_vk_collapse(int rank, int64_t *dims, int64_t *xs, int64_t *ys);
 
 /* k->name = base + "+relu"-style suffix from the node's epilogue. */
 void ng_vk_kernel_name(ng_kernel *k, const ng_node *n, const char *base);
