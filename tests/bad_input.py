@@ -27,18 +27,20 @@ class Checker:
         self.passed = self.failed = 0
         self.count = 0
 
-    def run(self, model, inputs, outdir=None):
+    def run(self, model, inputs, outdir=None, device=None, env=None):
         """Runs nnrun; inputs: list of (name, file). Returns (proc, outdir)."""
         self.count += 1
         if outdir is None:
             outdir = os.path.join(self.args.workdir, f"out{self.count}")
             os.makedirs(outdir)
-        cmd = [self.args.nnrun, model, "--device", self.args.device, "--output-dir", outdir]
+        cmd = [self.args.nnrun, model, "--device", device or self.args.device,
+               "--output-dir", outdir]
         for name, path in inputs:
             cmd += ["--input", f"{name}={path}"]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, errors="replace",
-                                  timeout=self.args.timeout)
+                                  timeout=self.args.timeout,
+                                  env=dict(os.environ, **env) if env else None)
         except subprocess.TimeoutExpired:
             proc = subprocess.CompletedProcess(cmd, None, "", "(timed out)")
         return proc, outdir
@@ -78,9 +80,9 @@ class Checker:
         proc, outdir = self.run(model, inputs, outdir)
         self.report(label, self.error_problem(proc, outdir, mentions))
 
-    def expect_clean(self, label, model, inputs, mentions):
+    def expect_clean(self, label, model, inputs, mentions, device=None, env=None):
         """Either a clean error or a clean success with whole output files."""
-        proc, outdir = self.run(model, inputs)
+        proc, outdir = self.run(model, inputs, device=device, env=env)
         if proc.returncode == 0:
             files = self.leftovers(outdir)
             bad = [f for f in files if not f.endswith(".npy")]
@@ -193,6 +195,25 @@ def input_cases(c, a, x, input_name):
         os.chmod(ro, 0o755)
 
 
+def device_fault_cases(c, a, model, good_input):
+    """Device allocation failures, injected on the Vulkan backend with
+    NNGPU_VK_ALLOC_LIMIT at several sizes: the arena, then the weights of one
+    layer or another, fail to allocate. Each must end in one clean error (or
+    a clean success when everything fitted)."""
+    listing = subprocess.run([a.nnrun, "--list-devices"], capture_output=True, text=True)
+    if "vulkan:0" not in listing.stdout:
+        print("note: no vulkan:0 device: allocation-failure injection not exercised")
+        return
+    for limit in (1024, 4096, 16384, 65536, 262144):
+        c.expect_clean(f"vulkan:0 with NNGPU_VK_ALLOC_LIMIT={limit}", model, good_input,
+                       ["NNGPU_VK_ALLOC_LIMIT", "out of memory"], device="vulkan:0",
+                       env={"NNGPU_VK_ALLOC_LIMIT": str(limit)})
+    proc, _ = c.run(model, good_input, device="vulkan:0",
+                    env={"NNGPU_VK_ALLOC_LIMIT": "1024"})
+    c.report("vulkan:0 with a 1 KiB allocation limit fails",
+             None if proc.returncode == 1 else f"exit {proc.returncode}")
+
+
 def graph_input_name(model_bytes):
     m = onnx.load_from_string(model_bytes)
     inits = {i.name for i in m.graph.initializer}
@@ -233,6 +254,7 @@ def main():
     good_input = [(input_name, good)]
     model_cases(c, a, model_bytes, good_input)
     input_cases(c, a, x, input_name)
+    device_fault_cases(c, a, a.model, good_input)
     print(f"{c.passed} passed, {c.failed} failed")
     return 1 if c.failed else 0
 
