@@ -206,36 +206,38 @@ static nngpu_status copy_list(nngpu_graph *g, const char *name, int n, const voi
     return NNGPU_OK;
 }
 
-nngpu_status nngpu_graph_set_attr_ints(nngpu_graph *g, const char *name, int n,
-                                       const int64_t *v) {
+/* attr_target for an attribute that will own copy; frees copy on failure. */
+static nngpu_status attr_take(nngpu_graph *g, const char *name, ng_attr_type type, void *copy,
+                              ng_attr **out) {
+    nngpu_status st = attr_target(g, name, type, out);
+    if (st != NNGPU_OK) free(copy);
+    return st;
+}
+
+/* An INTS or FLOATS attribute: a copy of the n elements of size sz at v. */
+static nngpu_status set_list(nngpu_graph *g, const char *name, ng_attr_type type, int n,
+                             const void *v, size_t sz) {
     if (!g) return ng_error(NNGPU_ERR_INVALID_ARG, "set_attr: graph is NULL");
     void *copy;
-    NG_CHECK(copy_list(g, name ? name : "", n, v, sizeof *v, &copy));
+    NG_CHECK(copy_list(g, name ? name : "", n, v, sz, &copy));
     ng_attr *a;
-    nngpu_status st = attr_target(g, name, NG_ATTR_INTS, &a);
-    if (st != NNGPU_OK) {
-        free(copy);
-        return st;
-    }
-    a->ints = copy;
+    NG_CHECK(attr_take(g, name, type, copy, &a));
+    if (type == NG_ATTR_INTS)
+        a->ints = copy;
+    else
+        a->floats = copy;
     a->n = n;
     return NNGPU_OK;
 }
 
+nngpu_status nngpu_graph_set_attr_ints(nngpu_graph *g, const char *name, int n,
+                                       const int64_t *v) {
+    return set_list(g, name, NG_ATTR_INTS, n, v, sizeof *v);
+}
+
 nngpu_status nngpu_graph_set_attr_floats(nngpu_graph *g, const char *name, int n,
                                          const float *v) {
-    if (!g) return ng_error(NNGPU_ERR_INVALID_ARG, "set_attr: graph is NULL");
-    void *copy;
-    NG_CHECK(copy_list(g, name ? name : "", n, v, sizeof *v, &copy));
-    ng_attr *a;
-    nngpu_status st = attr_target(g, name, NG_ATTR_FLOATS, &a);
-    if (st != NNGPU_OK) {
-        free(copy);
-        return st;
-    }
-    a->floats = copy;
-    a->n = n;
-    return NNGPU_OK;
+    return set_list(g, name, NG_ATTR_FLOATS, n, v, sizeof *v);
 }
 
 nngpu_status nngpu_graph_set_attr_string(nngpu_graph *g, const char *name, const char *v) {
@@ -243,11 +245,7 @@ nngpu_status nngpu_graph_set_attr_string(nngpu_graph *g, const char *name, const
     char *copy = strdup(v);
     if (!copy) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "attribute '%s'", name ? name : "");
     ng_attr *a;
-    nngpu_status st = attr_target(g, name, NG_ATTR_STRING, &a);
-    if (st != NNGPU_OK) {
-        free(copy);
-        return st;
-    }
+    NG_CHECK(attr_take(g, name, NG_ATTR_STRING, copy, &a));
     a->s = copy;
     return NNGPU_OK;
 }
@@ -269,11 +267,7 @@ nngpu_status nngpu_graph_set_attr_tensor(nngpu_graph *g, const char *name, nngpu
     if (!copy) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "%s '%s'", what, name);
     if (bytes) memcpy(copy, data, bytes);
     ng_attr *a;
-    nngpu_status st = attr_target(g, name, NG_ATTR_TENSOR, &a);
-    if (st != NNGPU_OK) {
-        free(copy);
-        return st;
-    }
+    NG_CHECK(attr_take(g, name, NG_ATTR_TENSOR, copy, &a));
     a->t_dtype = dtype;
     a->t_rank = rank;
     for (int i = 0; i < rank; i++) a->t_dims[i] = dims[i];

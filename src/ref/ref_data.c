@@ -25,22 +25,40 @@ nngpu_status ng_ref_dropout(const ng_graph *g, const ng_node *n, const void *con
     return NNGPU_OK;
 }
 
+/* Tensor t seen as [outer, t->dims[ax], inner] blocks along n's "axis". */
+typedef struct axis_view {
+    int ax;
+    size_t es; /* element bytes */
+    int64_t outer, inner;
+} axis_view;
+
+static axis_view axis_view_of(const ng_node *n, const ng_tensor *t) {
+    axis_view a = {ng_axis(ng_attr_int(n, "axis", 0), t->rank), nngpu_dtype_size(t->dtype), 1, 1};
+    for (int i = 0; i < a.ax; i++) a.outer *= t->dims[i];
+    for (int i = a.ax + 1; i < t->rank; i++) a.inner *= t->dims[i];
+    return a;
+}
+
+/* Copies len slices along the axis, in each outer block: from src (axis size
+ * src_dim) at src_pos to dst (axis size dst_dim) at dst_pos. */
+static void axis_copy(const axis_view *a, int64_t len, void *dst, int64_t dst_dim,
+                      int64_t dst_pos, const void *src, int64_t src_dim, int64_t src_pos) {
+    size_t es = a->es;
+    for (int64_t o = 0; o < a->outer; o++)
+        memcpy((char *)dst + (size_t)((o * dst_dim + dst_pos) * a->inner) * es,
+               (const char *)src + (size_t)((o * src_dim + src_pos) * a->inner) * es,
+               (size_t)(len * a->inner) * es);
+}
+
 /* Copies along an axis: [outer, len, inner] blocks. */
 nngpu_status ng_ref_concat(const ng_graph *g, const ng_node *n, const void *const *in,
                            void *const *out) {
     const ng_tensor *y = ng_out(g, n, 0);
-    int ax = ng_axis(ng_attr_int(n, "axis", 0), y->rank);
-    size_t es = nngpu_dtype_size(y->dtype);
-    int64_t outer = 1, inner = 1;
-    for (int i = 0; i < ax; i++) outer *= y->dims[i];
-    for (int i = ax + 1; i < y->rank; i++) inner *= y->dims[i];
+    axis_view a = axis_view_of(n, y);
     int64_t pos = 0;
     for (int k = 0; k < n->n_main_inputs; k++) {
-        const ng_tensor *x = ng_in(g, n, k);
-        int64_t len = x->dims[ax];
-        for (int64_t o = 0; o < outer; o++)
-            memcpy((char *)out[0] + (size_t)((o * y->dims[ax] + pos) * inner) * es,
-                   (const char *)in[k] + (size_t)(o * len * inner) * es, (size_t)(len * inner) * es);
+        int64_t len = ng_in(g, n, k)->dims[a.ax];
+        axis_copy(&a, len, out[0], y->dims[a.ax], pos, in[k], len, 0);
         pos += len;
     }
     return NNGPU_OK;
@@ -49,21 +67,13 @@ nngpu_status ng_ref_concat(const ng_graph *g, const ng_node *n, const void *cons
 nngpu_status ng_ref_split(const ng_graph *g, const ng_node *n, const void *const *in,
                           void *const *out) {
     const ng_tensor *x = ng_in(g, n, 0);
-    int ax = ng_axis(ng_attr_int(n, "axis", 0), x->rank);
-    size_t es = nngpu_dtype_size(x->dtype);
-    int64_t outer = 1, inner = 1;
-    for (int i = 0; i < ax; i++) outer *= x->dims[i];
-    for (int i = ax + 1; i < x->rank; i++) inner *= x->dims[i];
+    axis_view a = axis_view_of(n, x);
     int64_t pos = 0;
     for (int k = 0; k < n->n_out; k++) {
         const ng_tensor *y = ng_out(g, n, k);
         if (!y) continue;
-        int64_t len = y->dims[ax];
-        if (out[k])
-            for (int64_t o = 0; o < outer; o++)
-                memcpy((char *)out[k] + (size_t)(o * len * inner) * es,
-                       (const char *)in[0] + (size_t)((o * x->dims[ax] + pos) * inner) * es,
-                       (size_t)(len * inner) * es);
+        int64_t len = y->dims[a.ax];
+        if (out[k]) axis_copy(&a, len, out[k], len, 0, in[0], x->dims[a.ax], pos);
         pos += len;
     }
     return NNGPU_OK;
@@ -77,20 +87,29 @@ static void coords(int r, const int64_t *dims, int64_t i, int64_t *c) {
     }
 }
 
+/* y[c] = x[base + sum c[k]*xs[k]] for every output coordinate c. */
+static void strided_copy(const ng_tensor *y, const int64_t *xs, int64_t base, size_t es,
+                         const void *x, void *out) {
+    int64_t c[MAXD], cnt = ng_numel(y);
+    for (int64_t i = 0; i < cnt; i++) {
+        coords(y->rank, y->dims, i, c);
+        int64_t off = base;
+        for (int k = 0; k < y->rank; k++) off += c[k] * xs[k];
+        memcpy((char *)out + (size_t)i * es, (const char *)x + (size_t)off * es, es);
+    }
+}
+
 nngpu_status ng_ref_slice(const ng_graph *g, const ng_node *n, const void *const *in,
                           void *const *out) {
     const ng_tensor *x = ng_in(g, n, 0), *y = ng_out(g, n, 0);
-    int64_t st[MAXD], sp[MAXD], d[MAXD], xs[MAXD], c[MAXD];
+    int64_t st[MAXD], sp[MAXD], d[MAXD], xs[MAXD], base = 0;
     NG_CHECK(ng_infer_slice(g, n, st, sp, d));
     ng_ref_strides(x->rank, x->dims, xs);
-    size_t es = nngpu_dtype_size(x->dtype);
-    int64_t cnt = ng_numel(y);
-    for (int64_t i = 0; i < cnt; i++) {
-        coords(y->rank, y->dims, i, c);
-        int64_t off = 0;
-        for (int k = 0; k < x->rank; k++) off += (st[k] + c[k] * sp[k]) * xs[k];
-        memcpy((char *)out[0] + (size_t)i * es, (const char *)in[0] + (size_t)off * es, es);
+    for (int k = 0; k < x->rank; k++) {
+        base += st[k] * xs[k];
+        xs[k] *= sp[k];
     }
+    strided_copy(y, xs, base, nngpu_dtype_size(x->dtype), in[0], out[0]);
     return NNGPU_OK;
 }
 
@@ -99,40 +118,28 @@ nngpu_status ng_ref_transpose(const ng_graph *g, const ng_node *n, const void *c
     const ng_tensor *x = ng_in(g, n, 0), *y = ng_out(g, n, 0);
     const int64_t *p;
     int np = ng_attr_ints(n, "perm", &p);
-    int64_t xs[MAXD], c[MAXD];
+    int64_t xs[MAXD], ps[MAXD];
     ng_ref_strides(x->rank, x->dims, xs);
-    size_t es = nngpu_dtype_size(x->dtype);
-    int64_t cnt = ng_numel(y);
-    for (int64_t i = 0; i < cnt; i++) {
-        coords(y->rank, y->dims, i, c);
-        int64_t off = 0;
-        for (int k = 0; k < y->rank; k++) off += c[k] * xs[np ? p[k] : y->rank - 1 - k];
-        memcpy((char *)out[0] + (size_t)i * es, (const char *)in[0] + (size_t)off * es, es);
-    }
+    for (int k = 0; k < y->rank; k++) ps[k] = xs[np ? p[k] : y->rank - 1 - k];
+    strided_copy(y, ps, 0, nngpu_dtype_size(x->dtype), in[0], out[0]);
     return NNGPU_OK;
 }
 
 nngpu_status ng_ref_gather(const ng_graph *g, const ng_node *n, const void *const *in,
                            void *const *out) {
     const ng_tensor *x = ng_in(g, n, 0), *idx = ng_in(g, n, 1);
-    int ax = ng_axis(ng_attr_int(n, "axis", 0), x->rank);
-    size_t es = nngpu_dtype_size(x->dtype);
-    int64_t outer = 1, inner = 1, dim = x->dims[ax], ni = ng_numel(idx);
-    for (int i = 0; i < ax; i++) outer *= x->dims[i];
-    for (int i = ax + 1; i < x->rank; i++) inner *= x->dims[i];
+    axis_view a = axis_view_of(n, x);
+    int64_t dim = x->dims[a.ax], ni = ng_numel(idx);
     for (int64_t j = 0; j < ni; j++) {
         int64_t v = ng_ref_ldi(idx->dtype, in[1], j);
         if (v < -dim || v >= dim)
             return ng_ref_err(n, NNGPU_ERR_INVALID_ARG, "index %lld is out of range [%lld, %lld)",
                               (long long)v, (long long)-dim, (long long)dim);
     }
-    for (int64_t o = 0; o < outer; o++)
-        for (int64_t j = 0; j < ni; j++) {
-            int64_t v = ng_ref_ldi(idx->dtype, in[1], j);
-            if (v < 0) v += dim;
-            memcpy((char *)out[0] + (size_t)((o * ni + j) * inner) * es,
-                   (const char *)in[0] + (size_t)((o * dim + v) * inner) * es, (size_t)inner * es);
-        }
+    for (int64_t j = 0; j < ni; j++) {
+        int64_t v = ng_ref_ldi(idx->dtype, in[1], j);
+        axis_copy(&a, 1, out[0], ni, j, in[0], dim, v < 0 ? v + dim : v);
+    }
     return NNGPU_OK;
 }
 
