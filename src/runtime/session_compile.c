@@ -113,10 +113,21 @@ static nngpu_status prepare_kernels(nngpu_session *s) {
     for (int i = 0; i < s->n_steps && st == NNGPU_OK; i++) {
         ng_step *step = &s->steps[i];
         if (step->is_view || step->on_cpu) continue;
-        st = be->node_prepare(s->ctx, g, &g->nodes[step->node], bind, &step->kernel);
-        if (st == NNGPU_OK)
+        const ng_node *n = &g->nodes[step->node];
+        st = be->node_prepare(s->ctx, g, n, bind, &step->kernel);
+        if (st == NNGPU_OK) {
             snprintf(step->kernel_name, sizeof step->kernel_name, "%s",
                      be->kernel_name(step->kernel));
+        } else if (st == NNGPU_ERR_UNSUPPORTED && s->opts.allow_cpu_fallback &&
+                   ng_ref_supported(g, n)) {
+            /* the device claimed the node but cannot build it after all */
+            ng_report_add(&s->report, "cpu_fallback: node '%s' (%s) runs on the CPU: %s", n->name,
+                          ng_op_name(n->op), nngpu_last_error());
+            step->kernel = NULL;
+            step->on_cpu = 1;
+            snprintf(step->kernel_name, sizeof step->kernel_name, "cpu:%s", ng_op_name(n->op));
+            st = NNGPU_OK;
+        }
     }
     free(bind);
     return st;
