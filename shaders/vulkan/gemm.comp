@@ -10,7 +10,12 @@
  *  SHARED=0 (CPUs, lavapipe): no shared memory or barriers; each invocation
  *    owns a TM x TN block of neighbouring outputs in registers and reads
  *    A and B straight from memory, as vec4 where VEC allows (lavapipe runs
- *    every buffer access lane by lane, so fewer, wider loads per FMA win). */
+ *    every buffer access lane by lane, so fewer, wider loads per FMA win).
+ * CONV=1 (SHARED=0 only): implicit-GEMM convolution, NCHW, one group:
+ *    A = weights (M = out channels, K = C*KH*KW), B[k][n] = the input pixel
+ *    tap k of output pixel n (N = OH*OW) reads, im2col indices computed
+ *    here (no im2col buffer); kernel shape, stride and dilation are
+ *    constants, the input size and padding push constants (see ROWS). */
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "epilogue_ops.h"
@@ -26,6 +31,18 @@ layout(constant_id = 6) const int SHARED = 1; /* 1: shared-memory tiles; 0: regi
  * b_boff and N multiples of 4; TN a multiple of 4); 2: A prepacked by the
  * host as [ceil(M/TM)][K][TM] (TM a multiple of 4, a_off a multiple of 4). */
 layout(constant_id = 7) const int VEC = 0;
+layout(constant_id = 8) const int CONV = 0;
+layout(constant_id = 9) const int CKH = 1;
+layout(constant_id = 10) const int CKW = 1;
+layout(constant_id = 11) const int CSH = 1;
+layout(constant_id = 12) const int CSW = 1;
+layout(constant_id = 13) const int CDH = 1;
+layout(constant_id = 14) const int CDW = 1;
+/* CONV: 1: an invocation's TN columns are neighbouring pixels of one output
+ * row (columns numbered by row segments of TN, ceil(OW/TN) per row), so
+ * each kernel row's input span is read once and reused across taps. */
+layout(constant_id = 15) const int ROWS = 0;
+const int SPAN = ROWS != 0 ? (TN - 1) * CSW + (CKW - 1) * CDW + 1 : 1;
 layout(local_size_x_id = 1, local_size_y_id = 0, local_size_z = 1) in;
 
 layout(std430, binding = 0) readonly buffer A_ { float a[]; };
@@ -44,11 +61,12 @@ layout(push_constant) uniform Push {
     int y_off;
     int c_off, scm, scn;
     float alpha, beta;
+    int H, W, OW, PT, PL; /* CONV: input size, output width, padding */
     NG_EPI_PUSH_FIELDS
 } p;
 
 #include "grid.glsl"
-#define EPI_SPEC_BASE 8
+#define EPI_SPEC_BASE 16
 #define EPI_BINDING_BASE 8
 #include "epilogue.glsl"
 
@@ -63,6 +81,19 @@ void store_tile(const int m, const int n, const int batch, const float v0) {
     const int idx = batch * p.M * p.N + m * p.N + n;
     y[p.y_off + idx] = ng_epilogue(v, uint(idx));
 }
+
+/* SHARED=0: A's row values av[0..TM) at k: packed vec4 reads (VEC & 2,
+ * advancing a4i) or strided scalar ones. */
+#define NG_LOAD_A(k)                                                                  \
+    if ((VEC & 2) != 0) {                                                             \
+        for (int q = 0; q < TM / 4; q++) {                                            \
+            const vec4 v = a4[a4i + q];                                               \
+            av[4 * q] = v.x; av[4 * q + 1] = v.y; av[4 * q + 2] = v.z; av[4 * q + 3] = v.w; \
+        }                                                                             \
+        a4i += TM / 4;                                                                \
+    } else {                                                                          \
+        for (int i = 0; i < TM; i++) av[i] = a[aidx[i] + (k) * p.sak];                \
+    }
 
 /* SHARED=0: a TM x TN block per invocation, invocations along N first.
  * Out-of-range rows and columns are read clamped (no divergent branches in
@@ -86,17 +117,75 @@ void main_registers() {
     for (int q = 0; q < TN / 4; q++) b4i[q] = (bbase >> 2) + min((n0 >> 2) + q, (p.N >> 2) - 1);
     const int sbk4 = p.sbk >> 2;
 
-    for (int k = 0; k < p.K; k++) {
-        float av[TM], bv[TN];
-        if ((VEC & 2) != 0) {
-            for (int q = 0; q < TM / 4; q++) {
-                const vec4 v = a4[a4i + q];
-                av[4 * q] = v.x; av[4 * q + 1] = v.y; av[4 * q + 2] = v.z; av[4 * q + 3] = v.w;
+    if (CONV != 0 && ROWS != 0) { /* implicit GEMM over row segments */
+        const int segs = (p.OW + TN - 1) / TN, OH = p.N / p.OW, col = n0 / TN;
+        const int oh = min(col / segs, OH - 1), iw0 = (col - (col / segs) * segs) * TN * CSW - p.PL;
+        const int C = p.K / (CKH * CKW), plane = p.H * p.W;
+        int xc = bbase, k = 0;
+        for (int ci = 0; ci < C; ci++, xc += plane) {
+            for (int kh = 0; kh < CKH; kh++) {
+                const int ih = oh * CSH - p.PT + kh * CDH;
+                const bool rowok = ih >= 0 && ih < p.H;
+                const int xrow = xc + clamp(ih, 0, p.H - 1) * p.W;
+                float xr[SPAN];
+                for (int t = 0; t < SPAN; t++) { /* clamped reads, zero outside */
+                    const int iw = iw0 + t;
+                    const float v = b[xrow + clamp(iw, 0, p.W - 1)];
+                    xr[t] = (rowok && iw >= 0 && iw < p.W) ? v : 0.0;
+                }
+                for (int kw = 0; kw < CKW; kw++, k++) {
+                    float av[TM];
+                    NG_LOAD_A(k);
+                    for (int i = 0; i < TM; i++)
+                        for (int j = 0; j < TN; j++)
+                            acc[i * TN + j] += av[i] * xr[j * CSW + kw * CDW];
+                }
             }
-            a4i += TM / 4;
-        } else {
-            for (int i = 0; i < TM; i++) av[i] = a[aidx[i] + k * p.sak];
         }
+        const int ohs = col / segs, ow0 = (col - ohs * segs) * TN;
+        for (int i = 0; i < TM; i++) {
+            const int m = m0 + i;
+            if (m >= p.M || ohs >= OH) break;
+            for (int j = 0; j < TN; j++) {
+                if (ow0 + j >= p.OW) break;
+                store_tile(m, ohs * p.OW + ow0 + j, batch, acc[i * TN + j]);
+            }
+        }
+        return;
+    } else if (CONV != 0) { /* implicit GEMM: k = (c, kh, kw), n = (oh, ow) */
+        int ih0[TN], iw0[TN];
+        for (int j = 0; j < TN; j++) {
+            const int n = min(n0 + j, p.N - 1), oh = n / p.OW;
+            ih0[j] = oh * CSH - p.PT;
+            iw0[j] = (n - oh * p.OW) * CSW - p.PL;
+        }
+        const int C = p.K / (CKH * CKW), plane = p.H * p.W;
+        int xc = bbase, k = 0;
+        for (int ci = 0; ci < C; ci++, xc += plane) {
+            for (int kh = 0; kh < CKH; kh++) {
+                int xrow[TN];
+                bool rowok[TN];
+                for (int j = 0; j < TN; j++) {
+                    const int ih = ih0[j] + kh * CDH;
+                    rowok[j] = ih >= 0 && ih < p.H;
+                    xrow[j] = xc + clamp(ih, 0, p.H - 1) * p.W;
+                }
+                for (int kw = 0; kw < CKW; kw++, k++) {
+                    float av[TM], bv[TN];
+                    NG_LOAD_A(k);
+                    for (int j = 0; j < TN; j++) { /* clamped read, zero outside */
+                        const int iw = iw0[j] + kw * CDW;
+                        const float v = b[xrow[j] + clamp(iw, 0, p.W - 1)];
+                        bv[j] = (rowok[j] && iw >= 0 && iw < p.W) ? v : 0.0;
+                    }
+                    for (int i = 0; i < TM; i++)
+                        for (int j = 0; j < TN; j++) acc[i * TN + j] += av[i] * bv[j];
+                }
+            }
+        }
+    } else for (int k = 0; k < p.K; k++) {
+        float av[TM], bv[TN];
+        NG_LOAD_A(k);
         if ((VEC & 1) != 0) {
             for (int q = 0; q < TN / 4; q++) {
                 const vec4 v = b4[b4i[q] + k * sbk4];

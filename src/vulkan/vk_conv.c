@@ -1,5 +1,7 @@
-/* Conv (NCHW, 2-D; 1-D as H=1): 1x1 stride-1 as GEMM, the rest by the
- * direct shader shaders/vulkan/conv.comp (depthwise = OC_T 1). */
+/* Conv (NCHW, 2-D; 1-D as H=1): 1x1 stride-1 as GEMM; other ungrouped ones
+ * as implicit GEMM where parameter IGEMM is set (default on CPU devices:
+ * lavapipe), the rest by the direct shader shaders/vulkan/conv.comp
+ * (depthwise = OC_T 1). */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,13 @@ typedef struct conv_geom {
     int N, C, H, W, K, OH, OW, KH, KW, SH, SW, PT, PL, DH, DW, G;
     int bias; /* tensor id, -1: none */
 } conv_geom;
+
+/* The GEMM family's view of an ungrouped convolution. */
+static ng_vk_conv_gemm gemm_view(const conv_geom *cg) {
+    ng_vk_conv_gemm v = {cg->N, cg->C, cg->H, cg->W, cg->K, cg->OH, cg->OW, cg->KH, cg->KW,
+                         cg->SH, cg->SW, cg->PT, cg->PL, cg->DH, cg->DW, cg->bias};
+    return v;
+}
 
 enum { SPEC_N = 8, BIND_N = 4 };
 
@@ -106,7 +115,7 @@ static int is_1x1(const conv_geom *cg) {
 static int conv_supports(ng_context *c, const ng_graph *g, const ng_node *n) {
     conv_geom cg;
     if (n->op != NG_OP_CONV || !conv_geom_of(g, n, &cg)) return 0;
-    if (is_1x1(&cg) && (uint32_t)cg.N > c->limits.maxComputeWorkGroupCount[2]) return 0;
+    if (cg.G == 1 && (uint32_t)cg.N > c->limits.maxComputeWorkGroupCount[2]) return 0;
     return ng_vk_epilogue_supported(g, n);
 }
 
@@ -138,8 +147,8 @@ static nngpu_status conv_prepare(ng_context *c, const ng_graph *g, const ng_node
     if (!conv_geom_of(g, n, &cg))
         return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s': Conv attributes not supported by vulkan",
                         k->node_name);
-    if (is_1x1(&cg))
-        return ng_vk_gemm_conv1x1(c, g, n, bind, k, cg.N, cg.C, cg.H * cg.W, cg.K, cg.bias);
+    ng_vk_conv_gemm view = gemm_view(&cg);
+    if (is_1x1(&cg)) return ng_vk_gemm_conv(c, g, n, bind, k, &view);
     int depthwise = cg.G == cg.C && cg.G == cg.K;
     int kg = cg.K / cg.G;
     ng_params p;
@@ -147,12 +156,14 @@ static nngpu_status conv_prepare(ng_context *c, const ng_graph *g, const ng_node
     ng_params_set(&p, "WG", 64);
     ng_params_set(&p, "OC_T", depthwise ? 1 : oc_tile_for(kg));
     ng_params_set(&p, "PX_T", depthwise ? (cg.OW >= 8 ? 8 : cg.OW) : (cg.OW >= 4 ? 4 : cg.OW));
+    ng_params_set(&p, "IGEMM", cg.G == 1 && strcmp(c->info.device_type, "gpu") != 0);
     char sig[160];
     snprintf(sig, sizeof sig, "N=%d,C=%d,H=%d,W=%d,K=%d,k=%dx%d,s=%dx%d,d=%dx%d,g=%d", cg.N, cg.C,
              cg.H, cg.W, cg.K, cg.KH, cg.KW, cg.SH, cg.SW, cg.DH, cg.DW, cg.G);
     ng_params_lookup(&c->info, c->opts.tuning_db, depthwise ? "vk_conv_depthwise" : "vk_conv",
                      sig, &p);
     k->params_source = p.source;
+    if (cg.G == 1 && ng_params_get(&p, "IGEMM", 0)) return ng_vk_gemm_conv(c, g, n, bind, k, &view);
     int wg = ng_vk_wg(c, &p, 64);
     int oct = ng_params_get(&p, "OC_T", 4), pxt = ng_params_get(&p, "PX_T", 4);
     if (oct < 1 || oct > 16 || pxt < 1 || pxt > 32)
