@@ -305,12 +305,14 @@ static void run_exhaustive(search *s) {
         if (!eval(s, i)) return;
 }
 
-/* Random start, then hill climbing: measure every neighbour of the best so
- * far, move to the best of them; at a local optimum restart from a random
- * candidate. Stops at the evaluation limit (default: 15% of the space, at
- * least 8) or the deadline. */
+/* Hill climbing from the default (the backend's hand-tuned choice, already
+ * measured; large spaces add a few random starts): neighbours of the
+ * current point in random order, moving to the first that beats it (a short
+ * search takes several steps instead of sweeping one neighbourhood); at a
+ * local optimum restart from a random candidate. Stops at the evaluation
+ * limit (default: 15% of the space, at least 6) or the deadline. */
 static void run_search(search *s) {
-    int starts = s->n > 60 ? 4 : 2;
+    int starts = s->n > 200 ? 4 : 0;
     for (int i = 0; i < starts; i++) {
         int r = random_unmeasured(s);
         if (r < 0 || !eval(s, r)) return;
@@ -319,14 +321,23 @@ static void run_search(search *s) {
     while (cur >= 0) {
         int nb[2 * NG_MAX_PARAMS];
         int k = neighbours(s, cur, nb, 2 * NG_MAX_PARAMS);
-        int before = s->best;
-        for (int i = 0; i < k; i++)
-            if (!eval(s, nb[i])) return;
-        if (s->best != before && s->best >= 0) {
-            cur = s->best;
-            continue;
+        for (int i = k - 1; i > 0; i--) { /* shuffle */
+            int j = (int)(next_rand(&s->t->rng) % (unsigned)(i + 1)), x = nb[i];
+            nb[i] = nb[j];
+            nb[j] = x;
         }
+        int moved = 0;
+        for (int i = 0; i < k && !moved; i++) {
+            int measured = s->ms[nb[i]] >= 0;
+            if (!eval(s, nb[i])) return;
+            if (!measured && s->ms[nb[i]] < s->ms[cur]) {
+                cur = nb[i];
+                moved = 1;
+            }
+        }
+        if (moved) continue;
         /* Local optimum: restart from an unexplored point. */
+        int before = cur;
         int r = random_unmeasured(s);
         if (r < 0 || !eval(s, r)) return;
         cur = s->ms[r] < INFINITY ? r : s->best;
@@ -396,7 +407,7 @@ nngpu_status ng_tune_run(const ng_tune_job *job, const ng_tune_opts *o, ng_tune_
         strat = s.n <= (o->auto_exhaustive_max ? o->auto_exhaustive_max : 24) ? NG_TUNE_EXHAUSTIVE
                                                                               : NG_TUNE_SEARCH;
     s.limit = o->max_evals;
-    if (!s.limit && strat == NG_TUNE_SEARCH) s.limit = s.n * 15 / 100 > 8 ? s.n * 15 / 100 : 8;
+    if (!s.limit && strat == NG_TUNE_SEARCH) s.limit = s.n * 15 / 100 > 6 ? s.n * 15 / 100 : 6;
     if (o->budget_s > 0) s.deadline = t.t0 + o->budget_s * 0.85; /* room to re-measure */
     snprintf(r->space_note, sizeof r->space_note, "%s, %d of %.0f", strat == NG_TUNE_EXHAUSTIVE ? "exhaustive" : "search", s.n,
              ng_space_raw_size(&t.sp));
@@ -405,10 +416,13 @@ nngpu_status ng_tune_run(const ng_tune_job *job, const ng_tune_opts *o, ng_tune_
     r->complete = !s.stopped && !(o->stop && *o->stop);
 
     /* The default and the close contenders (best first), measured again side
-     * by side while the budget lasts. */
-    int close[6], nc = 0;
+     * by side while the budget lasts. A search re-measures fewer: each costs
+     * a program build like a new candidate, and a short search's time would
+     * go mostly into them (one contender per 8 candidates measured, 2 to 5). */
+    int close[6], nc = 0, max_close = 5;
+    if (strat == NG_TUNE_SEARCH) max_close = s.limit / 8 < 2 ? 2 : s.limit / 8 > 5 ? 5 : s.limit / 8;
     close[nc++] = 0;
-    for (int pick = 0; pick < 5; pick++) { /* the 5 fastest within CLOSE of the best */
+    for (int pick = 0; pick < max_close; pick++) { /* the fastest within CLOSE of the best */
         int c = -1;
         for (int i = 1; i < s.n; i++) {
             int taken = 0;

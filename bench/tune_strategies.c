@@ -2,12 +2,18 @@
  * MobileNetV2 and ResNet-18, the speed the budgeted search reaches
  * (exhaustive optimum's time / search's choice's time) and the time it
  * takes (fraction of exhaustive). Target: >= 95% speed in <= 20% time.
- *   tune_strategies [--device opencl:0] [--max-space N] [--evals-pct P]
+ *   POCL_KERNEL_CACHE=0 tune_strategies [--device opencl:0] [--max-space N]
+ *                                       [--only I,J,...] [--list] [--verbose]
  * Exhaustive search is run only on spaces of at most --max-space
- * candidates (default 400): the rest are skipped and listed as such. */
+ * candidates (default 400): the rest are skipped and listed as such.
+ * --list prints each shape's index, kernel and space size, measuring
+ * nothing; --only runs the listed indices. The winners of the two
+ * strategies are re-measured side by side (interleaved runs) for the speed
+ * ratio ("?" marks a ratio from the strategies' own, separate measurements). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "autotune/tuner.h"
 #include "nngpu/graph.h"
@@ -55,18 +61,106 @@ static nngpu_model *model_of(const shape *s) {
     return nngpu_model_from_graph(g, &m) == NNGPU_OK ? m : NULL;
 }
 
+/* Each strategy run starts with its own empty program-binary cache, so
+ * neither profits from builds the other did (run with POCL_KERNEL_CACHE=0
+ * so that POCL's own cache does not either). */
+static void fresh_cache(int idx, const char *strategy) {
+    char dir[256];
+    snprintf(dir, sizeof dir, "/tmp/tune_strategies.%d/%d-%s", (int)getpid(), idx, strategy);
+    setenv("NNGPU_CACHE_DIR", dir, 1);
+}
+
+/* Device time of one run (sum of the layers' times). */
+static double run_ms(nngpu_session *s, nngpu_tensor *in, nngpu_tensor *out) {
+    if (nngpu_session_run(s, 1, in, 1, out) != NNGPU_OK) return -1;
+    double sum = 0;
+    for (int i = 0; i < nngpu_session_layer_count(s); i++) {
+        nngpu_layer_info li;
+        if (nngpu_session_layer(s, i, &li) == NNGPU_OK && !li.on_cpu) sum += li.time_ms;
+    }
+    return sum;
+}
+
+static int cmp_ms(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The two winners measured again side by side (runs alternate A, B, A, ...,
+ * so load changes hit both alike): medians into ms[0], ms[1]. 0 on success. */
+static int interleaved(const ng_tune_job *job, const ng_params *a, const ng_params *b,
+                       const char *dev, double ms[2]) {
+    enum { RUNS = 31 };
+    const ng_params *p[2] = {a, b};
+    nngpu_session *s[2] = {NULL, NULL};
+    char ovr[2][512];
+    int rc = 1;
+    for (int k = 0; k < 2; k++) {
+        nngpu_options opts;
+        nngpu_options_init(&opts);
+        opts.profiling = 1;
+        int len = snprintf(ovr[k], sizeof ovr[k], "%s:", job->family);
+        ng_params_format(p[k], ovr[k] + len, sizeof ovr[k] - (size_t)len);
+        opts.params_override = ovr[k];
+        if (nngpu_session_create(job->model, dev, &opts, &s[k]) != NNGPU_OK) goto done;
+    }
+    nngpu_tensor_desc di, dout;
+    if (nngpu_model_input(job->model, 0, &di) != NNGPU_OK || nngpu_session_output(s[0], 0, &dout) != NNGPU_OK)
+        goto done;
+    size_t ni = 1, no = 1;
+    for (int k = 0; k < di.rank; k++) ni *= (size_t)di.dims[k];
+    for (int k = 0; k < dout.rank; k++) no *= (size_t)dout.dims[k];
+    nngpu_tensor in = {di.name, di.dtype, di.rank, {0}, calloc(ni, sizeof(float)), ni * sizeof(float)};
+    nngpu_tensor out = {dout.name, dout.dtype, dout.rank, {0}, malloc(no * sizeof(float)), no * sizeof(float)};
+    memcpy(in.dims, di.dims, sizeof in.dims);
+    memcpy(out.dims, dout.dims, sizeof out.dims);
+    double t[2][RUNS];
+    rc = !in.data || !out.data;
+    for (int k = 0; k < 2 && !rc; k++) rc = run_ms(s[k], &in, &out) < 0; /* warm-up */
+    for (int r = 0; r < RUNS && !rc; r++)
+        for (int k = 0; k < 2 && !rc; k++) rc = (t[k][r] = run_ms(s[k], &in, &out)) < 0;
+    for (int k = 0; k < 2 && !rc; k++) {
+        qsort(t[k], RUNS, sizeof(double), cmp_ms);
+        ms[k] = t[k][RUNS / 2];
+    }
+    free(in.data);
+    free(out.data);
+done:
+    for (int k = 0; k < 2; k++) nngpu_session_destroy(s[k]);
+    return rc;
+}
+
+/* 1 when i is one of the comma-separated numbers in list. */
+static int in_list(const char *list, int i) {
+    for (const char *p = list; *p;) {
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end == p) return 0;
+        if (v == i) return 1;
+        p = *end == ',' ? end + 1 : end;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
     const char *dev = "opencl:0";
-    int max_space = 400;
+    int max_space = 400, list = 0, verbose = 0;
+    const char *only = NULL; /* "4,6,9": shape indices (--list shows them) */
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--list")) list = 1;
+        else if (!strcmp(argv[i], "--verbose")) verbose = 1;
     for (int i = 1; i + 1 < argc; i++) {
         if (!strcmp(argv[i], "--device")) dev = argv[++i];
         else if (!strcmp(argv[i], "--max-space")) max_space = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--only")) only = argv[++i];
     }
-    printf("%-12s %-16s %-48s %6s %9s %9s %7s %7s %7s\n", "net", "family", "signature", "space",
-           "exh_ms", "search_ms", "speed", "evals", "time");
+    if (!list)
+        printf("%-12s %-16s %-48s %6s %9s %9s %7s %9s %7s\n", "net", "family", "signature", "space",
+               "exh_ms", "search_ms", "speed", "evals s/e", "time");
     double sum_speed = 0, sum_time = 0;
     int counted = 0;
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        if (only && !in_list(only, (int)i)) continue;
         nngpu_model *m = model_of(&shapes[i]);
         ng_tune_jobs jobs = {0};
         if (!m || ng_tune_collect(m, dev, &jobs) != NNGPU_OK || jobs.n == 0) {
@@ -76,12 +170,27 @@ int main(int argc, char **argv) {
         }
         nngpu_model_destroy(m);
         ng_tune_job *job = &jobs.job[0];
+        if (list) {
+            ng_space sp;
+            nngpu_device_info di;
+            int idx, n = 0;
+            ng_params *c = NULL;
+            if (nngpu_device_find(dev, &idx) == NNGPU_OK && nngpu_device_get(idx, &di) == NNGPU_OK &&
+                ng_space_init(&sp, job->family, job->signature, &di, &job->defaults) == NNGPU_OK)
+                n = ng_space_enumerate(&sp, &c);
+            free(c);
+            printf("%2zu %-12s %-16s %-60s %6d\n", i, shapes[i].net, job->family, job->signature, n);
+            ng_tune_jobs_free(&jobs);
+            continue;
+        }
         ng_tune_opts o;
         ng_tune_result ex, se;
         ng_tune_opts_init(&o);
         o.device = dev;
         o.seed = 42 + (unsigned)i;
+        o.verbose = verbose;
         o.strategy = NG_TUNE_SEARCH;
+        fresh_cache((int)i, "search");
         if (ng_tune_run(job, &o, &se) != NNGPU_OK) {
             printf("%s %s: %s\n", job->family, job->signature, nngpu_last_error());
             ng_tune_jobs_free(&jobs);
@@ -95,14 +204,20 @@ int main(int argc, char **argv) {
             continue;
         }
         o.strategy = NG_TUNE_EXHAUSTIVE;
+        fresh_cache((int)i, "exhaustive");
         if (ng_tune_run(job, &o, &ex) != NNGPU_OK) {
             ng_tune_jobs_free(&jobs);
             continue;
         }
-        double speed = ex.best_ms / se.best_ms, tfrac = se.seconds / ex.seconds;
-        printf("%-12s %-16s %-48.48s %6d %9.4f %9.4f %6.1f%% %7d %6.1f%% (%.1fs vs %.1fs)\n",
-               shapes[i].net, job->family, job->signature, ex.space_size, ex.best_ms, se.best_ms,
-               100 * speed, se.tried, 100 * tfrac, se.seconds, ex.seconds);
+        /* The winners again, side by side: the speed ratio from these. */
+        double both[2] = {ex.best_ms, se.best_ms};
+        int side = !interleaved(job, &ex.best, &se.best, dev, both);
+        double speed = both[0] / both[1], tfrac = se.seconds / ex.seconds;
+        int ok = speed >= 0.95 && tfrac <= 0.20;
+        printf("%-12s %-16s %-48.48s %6d %9.4f %9.4f %6.1f%%%s %4d/%-4d %6.1f%% (%.1fs / %.1fs) %s\n",
+               shapes[i].net, job->family, job->signature, ex.space_size, both[0], both[1],
+               100 * speed, side ? "" : "?", se.tried, ex.tried, 100 * tfrac, se.seconds, ex.seconds,
+               ok ? "MET" : "missed");
         fflush(stdout);
         sum_speed += speed > 1 ? 1 : speed;
         sum_time += tfrac;
