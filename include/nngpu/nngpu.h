@@ -42,6 +42,8 @@ typedef enum nngpu_dtype {
     NNGPU_DTYPE_INT64,
     NNGPU_DTYPE_BOOL,
     NNGPU_DTYPE_FLOAT64,
+    NNGPU_DTYPE_INT4,  /* packed two per byte, low nibble first (ONNX INT4) */
+    NNGPU_DTYPE_UINT4, /* packed two per byte, low nibble first (ONNX UINT4) */
     NNGPU_DTYPE_COUNT
 } nngpu_dtype;
 
@@ -116,9 +118,16 @@ nngpu_status nngpu_model_output(const nngpu_model *m, int i, nngpu_tensor_desc *
 
 typedef enum nngpu_precision {
     NNGPU_PRECISION_FP32 = 0,
-    NNGPU_PRECISION_FP16,
-    NNGPU_PRECISION_INT8
+    NNGPU_PRECISION_FP16, /* fp16 storage, fp32 accumulation; layers over the guard stay fp32 */
+    NNGPU_PRECISION_INT8  /* post-training INT8: Conv/Gemm/MatMul with constant weights */
 } nngpu_precision;
+
+/* How INT8 calibration turns observed activations into a range. */
+typedef enum nngpu_calibration_method {
+    NNGPU_CALIBRATION_MINMAX = 0, /* the observed min and max */
+    NNGPU_CALIBRATION_PERCENTILE, /* clip both tails at options.calibration_percentile */
+    NNGPU_CALIBRATION_ENTROPY     /* the clip that minimizes KL divergence (TensorRT's) */
+} nngpu_calibration_method;
 
 /* Passes, as bits of nngpu_options.disabled_passes; also switched off by the
  * environment variable NNGPU_DISABLE_PASSES="fold,fuse_bn,...". */
@@ -134,6 +143,22 @@ typedef enum nngpu_pass {
 
 typedef struct nngpu_options {
     nngpu_precision precision;  /* default FP32 */
+    int precision_strict;       /* 1: fail when the device cannot run `precision` (no fp16,
+                                   no int8 storage); 0: run fp32 and say so (default 0) */
+    const char *calibration;    /* an .npy file or a folder of .npy files of representative
+                                   inputs, for INT8 ranges and the FP16 guard. NULL: random
+                                   normal inputs, with a warning in the summary (INT8). */
+    nngpu_calibration_method calibration_method; /* default MINMAX */
+    float calibration_percentile; /* PERCENTILE: the kept fraction in percent (default 99.99) */
+    int bias_correction;        /* INT8: correct each channel's bias for the mean shift its
+                                   weight rounding causes (default 1) */
+    float fp16_tolerance;       /* FP16 guard: a layer whose relative L2 error on the
+                                   calibration inputs exceeds this stays fp32 (default 1e-3) */
+    int weight_bits;            /* 4 or 8: weight-only quantization of MatMul/Gemm weights
+                                   (float activations, dequantized inside the kernel);
+                                   0: off (default) */
+    int weight_group_size;      /* weight_bits: scales per group of this many input rows
+                                   (a multiple of 2); 0: one scale per output column */
     const char *tuning_db;      /* tuning database path; NULL: $NNGPU_TUNING_DB or none */
     int profiling;              /* 1: record per-layer device times (default 0) */
     int fusion;                 /* 0: no fusion passes at all (default 1) */
@@ -202,7 +227,9 @@ typedef struct nngpu_session_stats {
     size_t arena_bytes;   /* planned intermediate memory */
     size_t tensor_bytes;  /* sum of intermediate tensor sizes */
     size_t lower_bound_bytes; /* largest set of tensors live at once */
-    size_t weight_bytes;
+    size_t weight_bytes;  /* bytes of constants the kernels read, after quantization */
+    size_t model_weight_bytes; /* bytes of the imported model's constants */
+    const char *precision;  /* what the session runs: "fp32", "fp16", "int8", "fp32+int4w" */
     const char *device_name;
 } nngpu_session_stats;
 void nngpu_session_get_stats(const nngpu_session *s, nngpu_session_stats *out);
@@ -214,6 +241,7 @@ typedef struct nngpu_layer_info {
     const char *fused;    /* the ONNX ops it covers, "Conv+BatchNormalization+Relu" */
     const char *params_source; /* "default", later "db:exact" etc. */
     int on_cpu;           /* 1: ran on the CPU fallback */
+    const char *precision; /* the layer's storage: "fp32", "fp16", "int8", "int4w", "int8w" */
     double time_ms;       /* device time (host time for CPU steps), -1 when not profiled */
 } nngpu_layer_info;
 int nngpu_session_layer_count(const nngpu_session *s);

@@ -9,6 +9,8 @@ static const struct {
     [NNGPU_DTYPE_UINT8] = {"uint8", 1},         [NNGPU_DTYPE_INT32] = {"int32", 4},
     [NNGPU_DTYPE_INT64] = {"int64", 8},         [NNGPU_DTYPE_BOOL] = {"bool", 1},
     [NNGPU_DTYPE_FLOAT64] = {"float64", 8},
+    /* 4-bit types are packed: their size here is the byte that holds two */
+    [NNGPU_DTYPE_INT4] = {"int4", 1},           [NNGPU_DTYPE_UINT4] = {"uint4", 1},
 };
 
 const char *nngpu_dtype_name(nngpu_dtype t) {

@@ -177,6 +177,8 @@ int64_t ng_numel(const ng_tensor *t) {
 }
 
 size_t ng_nbytes(const ng_tensor *t) {
+    if (t->dtype == NNGPU_DTYPE_INT4 || t->dtype == NNGPU_DTYPE_UINT4)
+        return ((size_t)ng_numel(t) + 1) / 2; /* packed two per byte */
     return (size_t)ng_numel(t) * nngpu_dtype_size(t->dtype);
 }
 

@@ -8,6 +8,10 @@ void nngpu_options_init(nngpu_options *o) {
     o->precision = NNGPU_PRECISION_FP32;
     o->fusion = 1;
     o->allow_cpu_fallback = 1;
+    o->calibration_method = NNGPU_CALIBRATION_MINMAX;
+    o->calibration_percentile = 99.99f;
+    o->bias_correction = 1;
+    o->fp16_tolerance = 1e-3f;
 }
 
 static const struct {

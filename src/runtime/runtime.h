@@ -46,8 +46,14 @@ struct nngpu_session {
     ng_report report;
     ng_plan_stats plan;
     int folded_nodes;
+    size_t model_weight_bytes;   /* constants of the imported model */
+    char precision[24];          /* what the session runs: "fp32", "fp16", "int8", ... */
     nngpu_session_stats stats;
 };
+
+/* The storage precision of node n as run ("fp32", "fp16", "int8", "int4w",
+ * "int8w"), read from its op and dtypes. */
+const char *ng_node_precision(const ng_graph *g, const ng_node *n);
 
 /* Compilation: passes, lowering, planning, kernel preparation. */
 nngpu_status ng_session_compile(nngpu_session *s, const nngpu_model *m);

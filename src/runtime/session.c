@@ -291,6 +291,8 @@ void nngpu_session_get_stats(const nngpu_session *s, nngpu_session_stats *out) {
     out->tensor_bytes = s->plan.tensor_bytes;
     out->lower_bound_bytes = s->plan.lower_bound_bytes;
     out->weight_bytes = s->dev ? s->dev->backend->weight_bytes(s->ctx) : 0;
+    out->model_weight_bytes = s->model_weight_bytes;
+    out->precision = s->precision[0] ? s->precision : "fp32";
     out->device_name = s->dev ? s->dev->info.name : "CPU reference";
 }
 
@@ -313,6 +315,7 @@ nngpu_status nngpu_session_layer(const nngpu_session *s, int i, nngpu_layer_info
     out->fused = n->fused ? n->fused : ng_op_name(n->op);
     out->params_source = st->kernel ? s->dev->backend->kernel_params_source(st->kernel) : "-";
     out->on_cpu = st->on_cpu;
+    out->precision = ng_node_precision(s->g, n);
     out->time_ms = st->time_ms;
     return NNGPU_OK;
 }

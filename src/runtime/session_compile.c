@@ -133,7 +133,16 @@ static nngpu_status prepare_kernels(nngpu_session *s) {
     return st;
 }
 
+static size_t constant_bytes(const ng_graph *g) {
+    size_t b = 0;
+    for (int t = 0; t < g->n_tensors; t++)
+        if (g->tensors[t].data) b += ng_nbytes(&g->tensors[t]);
+    return b;
+}
+
 nngpu_status ng_session_compile(nngpu_session *s, const nngpu_model *m) {
+    s->model_weight_bytes = constant_bytes(m->g);
+    snprintf(s->precision, sizeof s->precision, "fp32");
     s->g = ng_graph_clone(m->g);
     if (!s->g) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "copying the model's graph");
     s->report.verbose = s->opts.verbose;

@@ -31,6 +31,9 @@ static struct {
     int n_fused;
     char fused[4][128];
     int node_count;
+    int precision_set;      /* th_expect_precision: device sessions run at precision */
+    nngpu_precision precision;
+    double precision_tol;
 } pend;
 
 /* ---- random numbers (splitmix64) ------------------------------------------------- */
@@ -74,6 +77,19 @@ void th_init(int argc, char **argv) {
     }
     if (!nd) printf("no devices: only the CPU reference with passes is checked\n");
     fflush(stdout);
+}
+
+/* float -> IEEE binary16 bits, round to nearest even (test inputs only). */
+static uint16_t th_half(float f) {
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    uint32_t sign = (x >> 16) & 0x8000u, mant = x & 0x7fffffu;
+    int exp = (int)((x >> 23) & 0xff) - 127 + 15;
+    if (exp >= 31) return (uint16_t)(sign | 0x7c00u);
+    if (exp <= 0) return (uint16_t)sign; /* inputs are O(1): no subnormals needed */
+    uint32_t h = sign | ((uint32_t)exp << 10) | (mant >> 13), rest = mant & 0x1fffu;
+    if (rest > 0x1000u || (rest == 0x1000u && (h & 1u))) h++;
+    return (uint16_t)h;
 }
 
 /* ---- building ----------------------------------------------------------------- */
@@ -128,6 +144,24 @@ void th_const_rand(nngpu_graph *g, const char *name, int rank, const int64_t *di
     th_fill(p, n, lo, hi);
     note(nngpu_graph_add_constant(g, name, NNGPU_DTYPE_FLOAT32, rank, dims, p), "constant", name);
     free(p);
+}
+
+void th_const_data(nngpu_graph *g, const char *name, nngpu_dtype dtype, int rank,
+                   const int64_t *dims, const void *data) {
+    if (!g) return;
+    note(nngpu_graph_add_constant(g, name, dtype, rank, dims, data), "constant", name);
+}
+
+void th_input_typed(nngpu_graph *g, const char *name, nngpu_dtype dtype, int rank,
+                    const int64_t *dims) {
+    if (!g) return;
+    note(nngpu_graph_add_input(g, name, dtype, rank, dims), "input", name);
+}
+
+void th_expect_precision(nngpu_precision p, double tol) {
+    pend.precision_set = 1;
+    pend.precision = p;
+    pend.precision_tol = tol;
 }
 
 void th_const_f32(nngpu_graph *g, const char *name, int rank, const int64_t *dims,
@@ -256,6 +290,9 @@ static int make_inputs(const nngpu_model *m, run_io *io, char *err, size_t cap) 
             case NNGPU_DTYPE_FLOAT32: ((float *)t->data)[k] = v; break;
             case NNGPU_DTYPE_INT64: ((int64_t *)t->data)[k] = (int64_t)floorf(v); break;
             case NNGPU_DTYPE_INT32: ((int32_t *)t->data)[k] = (int32_t)floorf(v); break;
+            case NNGPU_DTYPE_INT8: ((int8_t *)t->data)[k] = (int8_t)th_randint(-128, 127); break;
+            case NNGPU_DTYPE_UINT8: ((uint8_t *)t->data)[k] = (uint8_t)th_randint(0, 255); break;
+            case NNGPU_DTYPE_FLOAT16: ((uint16_t *)t->data)[k] = th_half(v); break;
             default: memset((char *)t->data + k * es, 0x3C, es); break;
             }
         }
@@ -416,6 +453,10 @@ static int check_target(const char *case_name, const nngpu_model *m, const char 
     nngpu_options_init(&o);
     o.fusion = 1;
     o.guard_bytes = TH_GUARD;
+    if (pend.precision_set && is_device) {
+        o.precision = pend.precision;
+        tol = pend.precision_tol;
+    }
     run_io io;
     memset(&io, 0, sizeof io);
     nngpu_session *s = NULL;

@@ -43,6 +43,13 @@ void th_const_f32(nngpu_graph *g, const char *name, int rank, const int64_t *dim
                   const float *data);
 void th_const_i64(nngpu_graph *g, const char *name, int rank, const int64_t *dims,
                   const int64_t *data);
+/* A constant of any dtype (data copied; 4-bit types packed). */
+void th_const_data(nngpu_graph *g, const char *name, nngpu_dtype dtype, int rank,
+                   const int64_t *dims, const void *data);
+/* A runtime input of any dtype: int8/uint8 uniform over their whole range,
+ * float16/int32/int64 from the input's range (default [-1, 1]). */
+void th_input_typed(nngpu_graph *g, const char *name, nngpu_dtype dtype, int rank,
+                    const int64_t *dims);
 /* A node: inputs and outputs as comma-separated names ("x,,b": omitted input). */
 void th_node(nngpu_graph *g, const char *op, const char *inputs, const char *outputs);
 /* Attributes of the node added last. */
@@ -62,6 +69,10 @@ void th_expect_cpu_fallback_on(const char *sel_prefix);
  * order, e.g. "Conv+BatchNormalization+Relu" (checked on "cpu" with passes and
  * on devices). Up to 4 calls per case, all required. */
 void th_expect_fused(const char *fused);
+
+/* Device sessions run at precision p (options.precision) and are compared
+ * with the fp32 reference at tolerance tol instead of the case's. */
+void th_expect_precision(nngpu_precision p, double tol);
 
 /* ---- running ---- */
 /* Takes ownership of g; runs the case and counts it. Returns 1 when it passed
