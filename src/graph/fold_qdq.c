@@ -53,14 +53,21 @@ static int match_input(const ng_graph *g, qdq_layer *L) {
     return is_int8(ng_in(g, d, 0)->dtype) && ng_qparams_of(g, d, &L->px) && L->px.n == 1;
 }
 
-/* w = DQ(w_q const), per tensor or per output channel. */
+/* w = DQ(w_q const), per tensor or per output channel; or DQ(b_q) per
+ * tensor for a MatMul of two activations. */
 static int match_weight(const ng_graph *g, qdq_layer *L) {
     const ng_node *n = &g->nodes[L->node];
     L->dq_w = producer_op(g, n->in[1], NG_OP_DEQUANTIZELINEAR);
     if (L->dq_w < 0) return 0;
     const ng_node *d = &g->nodes[L->dq_w];
     const ng_tensor *w = ng_in(g, d, 0);
-    if (!w->data || !is_int8(w->dtype) || !ng_qparams_of(g, d, &L->pw) || L->pw.block) return 0;
+    if (!is_int8(w->dtype) || !ng_qparams_of(g, d, &L->pw) || L->pw.block) return 0;
+    if (!w->data) { /* a runtime B of MatMul (attention): per tensor */
+        if (n->op != NG_OP_MATMUL || w->rank < 2 || L->pw.n != 1) return 0;
+        L->n_ch = w->dims[w->rank - 1];
+        L->K = w->dims[w->rank - 2];
+        return 1;
+    }
     if (L->is_conv) {
         if (w->rank < 3) return 0;
         L->n_ch = w->dims[0];
