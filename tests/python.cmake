@@ -49,4 +49,10 @@ if(NNGPU_PYTHON)
                    --input ${CMAKE_SOURCE_DIR}/models/digits_test_x.npy
                    --workdir ${CMAKE_BINARY_DIR}/bad_input)
   set_tests_properties(nnrun_bad_input PROPERTIES TIMEOUT 600)
+
+  # --- post-training INT8: digits accuracy per device, end-to-end models vs fp32
+  add_test(NAME quant_ptq
+           COMMAND ${NNGPU_PYTHON} ${PY_TESTS}/quant_ptq.py $<TARGET_FILE:nnrun>
+                   --models-dir ${CMAKE_SOURCE_DIR}/models)
+  set_tests_properties(quant_ptq PROPERTIES TIMEOUT 900)
 endif()

@@ -88,17 +88,17 @@ static double tail_edge(const double *h, double bin_width, double tail) {
     return 0;
 }
 
-static double kl_at(const double *hist, int i, double outliers, double *p, double *q) {
+static double kl_at(const double *hist, int i, int levels, double outliers, double *p, double *q) {
     /* P: the first i bins, the clipped mass added to the last one */
     double p_sum = 0;
     for (int k = 0; k < i; k++) p[k] = hist[k];
     p[i - 1] += outliers;
     for (int k = 0; k < i; k++) p_sum += p[k];
-    /* Q: the first i bins merged into NG_CALIB_LEVELS levels, spread back
-     * evenly over the bins that were nonzero */
-    int merged = i / NG_CALIB_LEVELS;
-    for (int j = 0; j < NG_CALIB_LEVELS; j++) {
-        int start = j * merged, stop = j == NG_CALIB_LEVELS - 1 ? i : start + merged;
+    /* Q: the first i bins merged into `levels` levels, spread back evenly
+     * over the bins that were nonzero */
+    int merged = i / levels;
+    for (int j = 0; j < levels; j++) {
+        int start = j * merged, stop = j == levels - 1 ? i : start + merged;
         double level = 0;
         int nonzero = 0;
         for (int k = start; k < stop; k++) {
@@ -119,19 +119,19 @@ static double kl_at(const double *hist, int i, double outliers, double *p, doubl
     return kl;
 }
 
-double ng_calib_entropy_threshold(const double *hist, int n_bins, double bin_width) {
-    if (n_bins <= NG_CALIB_LEVELS) return n_bins * bin_width;
+double ng_calib_entropy_threshold(const double *hist, int n_bins, double bin_width, int levels) {
+    if (n_bins <= levels) return n_bins * bin_width;
     double *p = malloc(sizeof(double) * (size_t)n_bins * 2);
     if (!p) return n_bins * bin_width; /* no memory: no clipping */
     double *q = p + n_bins;
     double outliers = 0;
-    for (int k = NG_CALIB_LEVELS; k < n_bins; k++) outliers += hist[k];
+    for (int k = levels; k < n_bins; k++) outliers += hist[k];
     double best = INFINITY;
     int best_i = n_bins;
-    for (int i = NG_CALIB_LEVELS; i <= n_bins; i++) {
-        if (i > NG_CALIB_LEVELS) outliers -= hist[i - 1];
+    for (int i = levels; i <= n_bins; i++) {
+        if (i > levels) outliers -= hist[i - 1];
         if (hist[i - 1] == 0 && i < n_bins) continue; /* same P as a smaller clip, worse Q */
-        double kl = kl_at(hist, i, outliers, p, q);
+        double kl = kl_at(hist, i, levels, outliers, p, q);
         if (kl < best) {
             best = kl;
             best_i = i;
@@ -155,7 +155,11 @@ void ng_calib_range(const ng_calib_observer *o, nngpu_calibration_method method,
         double *mag = malloc(sizeof(double) * NG_CALIB_BINS);
         if (mag) {
             for (int b = 0; b < NG_CALIB_BINS; b++) mag[b] = o->pos[b] + o->neg[b];
-            double t = ng_calib_entropy_threshold(mag, NG_CALIB_BINS, w);
+            /* the spike of exact zeros (ReLU outputs) is not part of the shape
+             * to fit; one-signed tensors get all 256 levels over [0, T] */
+            mag[0] = mag[1];
+            int levels = o->min >= 0 || o->max <= 0 ? 2 * NG_CALIB_LEVELS : NG_CALIB_LEVELS;
+            double t = ng_calib_entropy_threshold(mag, NG_CALIB_BINS, w, levels);
             free(mag);
             if (t < h) h = t;
             if (-t > l) l = -t;

@@ -43,7 +43,9 @@ void ng_calib_range(const ng_calib_observer *o, nngpu_calibration_method method,
                     float percentile, float *lo, float *hi);
 
 /* The KL-optimal threshold over a magnitude histogram (TensorRT's entropy
- * calibration): hist[n_bins] counts over [0, n_bins * bin_width). */
-double ng_calib_entropy_threshold(const double *hist, int n_bins, double bin_width);
+ * calibration): hist[n_bins] counts over [0, n_bins * bin_width), each
+ * candidate clip quantized to `levels` levels (128: signed int8 magnitudes,
+ * 256: a one-signed tensor). */
+double ng_calib_entropy_threshold(const double *hist, int n_bins, double bin_width, int levels);
 
 #endif
