@@ -155,12 +155,16 @@ void ng_calib_range(const ng_calib_observer *o, nngpu_calibration_method method,
         double *mag = malloc(sizeof(double) * NG_CALIB_BINS);
         if (mag) {
             for (int b = 0; b < NG_CALIB_BINS; b++) mag[b] = o->pos[b] + o->neg[b];
+            /* robustness: never clip more than 1% of the values (the KL search
+             * alone clips everything of data far from 0 into one bin) */
+            double floor_t = tail_edge(mag, w, 0.01 * (double)o->count);
             /* the spike of exact zeros (ReLU outputs) is not part of the shape
              * to fit; one-signed tensors get all 256 levels over [0, T] */
             mag[0] = mag[1];
             int levels = o->min >= 0 || o->max <= 0 ? 2 * NG_CALIB_LEVELS : NG_CALIB_LEVELS;
             double t = ng_calib_entropy_threshold(mag, NG_CALIB_BINS, w, levels);
             free(mag);
+            if (t < floor_t) t = floor_t;
             if (t < h) h = t;
             if (-t > l) l = -t;
         }

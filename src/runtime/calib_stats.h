@@ -38,7 +38,9 @@ void ng_calib_observe(ng_calib_observer *o, const float *x, int64_t n, int rank,
 
 /* The range [lo, hi] (always containing 0) that method picks; percentile is
  * the kept fraction in percent for NNGPU_CALIBRATION_PERCENTILE (half of the
- * rest is clipped on each tail). */
+ * rest is clipped on each tail). ENTROPY: the KL threshold T over the |x|
+ * histogram (the zero bin ignored), never below the magnitude 99% of the
+ * values lie under, then [-T, T] intersected with [min, max]. */
 void ng_calib_range(const ng_calib_observer *o, nngpu_calibration_method method,
                     float percentile, float *lo, float *hi);
 
