@@ -9,12 +9,11 @@ nngpu_status ng_ref_cast(const ng_graph *g, const ng_node *n, const void *const 
     const ng_tensor *x = ng_in(g, n, 0), *y = ng_out(g, n, 0);
     int64_t cnt = ng_numel(y);
     if (x->dtype == y->dtype) return ng_ref_copy(g, n, in, out);
-    if (ng_ref_is_4bit(y->dtype)) { /* ONNX: round half to even, saturate */
-        int64_t lo = y->dtype == NNGPU_DTYPE_INT4 ? -8 : 0, hi = lo + 15;
+    if (ng_ref_is_4bit(y->dtype)) { /* ONNX: round half to even, keep the low 4 bits */
         memset(out[0], 0, ng_nbytes(y));
         for (int64_t i = 0; i < cnt; i++) {
             double v = rint(ng_ref_ldd(x->dtype, in[0], i));
-            ng_ref_sti(y->dtype, out[0], i, v != v ? 0 : v < lo ? lo : v > hi ? hi : (int64_t)v);
+            ng_ref_sti(y->dtype, out[0], i, v != v || fabs(v) > 1e18 ? 0 : (int64_t)v);
         }
         return NNGPU_OK;
     }
