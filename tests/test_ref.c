@@ -498,6 +498,57 @@ static void test_epilogue(void) {
     CHECK(ng_infer_node(G, n) == NNGPU_ERR_INVALID_ARG, "bad epilogue operand");
 }
 
+static void test_quant(void) {
+    reset(13); /* round half to even and saturation */
+    int x = f32("x", 1, (int64_t[]){6}, (float[]){0.5f, 1.5f, 2.5f, -0.5f, 300, -300});
+    int sc = f32("s", 0, NULL, (float[]){1});
+    int zp = cten("z", NNGPU_DTYPE_INT8, 0, NULL, (int8_t[]){0});
+    ng_node *n = node(NG_OP_QUANTIZELINEAR, 3, (int[]){x, sc, zp}, 1);
+    RUN_OK(n);
+    const int8_t *q = outbuf[0];
+    CHECK(ng_out(G, n, 0)->dtype == NNGPU_DTYPE_INT8 && q[0] == 0 && q[1] == 2 && q[2] == 2 &&
+          q[3] == 0 && q[4] == 127 && q[5] == -128, "QuantizeLinear int8");
+
+    reset(21); /* int4 output, packed low nibble first: {3, -8, 7} */
+    x = f32("x", 1, (int64_t[]){3}, (float[]){1.5f, -9, 7.2f});
+    sc = f32("s", 0, NULL, (float[]){1});
+    zp = cten("z", NNGPU_DTYPE_INT4, 0, NULL, (uint8_t[]){1});
+    n = node(NG_OP_QUANTIZELINEAR, 3, (int[]){x, sc, zp}, 1);
+    RUN_OK(n);
+    const uint8_t *b = outbuf[0];
+    CHECK(ng_nbytes(ng_out(G, n, 0)) == 2 && b[0] == 0x83 && b[1] == 0x07, "QuantizeLinear int4: %02x %02x", b[0], b[1]);
+
+    reset(21); /* blocked DequantizeLinear: [2, 4], blocks of 2 along axis 1 */
+    x = cten("x", NNGPU_DTYPE_INT8, 2, (int64_t[]){2, 4}, (int8_t[]){1, 2, 3, 4, 5, 6, 7, 8});
+    sc = f32("s", 2, (int64_t[]){2, 2}, (float[]){1, 10, 100, 1000});
+    n = node(NG_OP_DEQUANTIZELINEAR, 2, (int[]){x, sc}, 1);
+    attr_i(n, "axis", 1);
+    attr_i(n, "block_size", 2);
+    RUN_OK(n);
+    OUT_F(n, 1, 2, 30, 40, 500, 600, 7000, 8000);
+
+    reset(13); /* QLinearMatMul with a fused Add(float residual) + Relu before requantizing */
+    int a = cten("a", NNGPU_DTYPE_INT8, 2, (int64_t[]){1, 2}, (int8_t[]){10, -20});
+    int as = f32("as", 0, NULL, (float[]){0.5f});
+    int az = cten("az", NNGPU_DTYPE_INT8, 0, NULL, (int8_t[]){0});
+    int w = cten("w", NNGPU_DTYPE_INT8, 2, (int64_t[]){2, 2}, (int8_t[]){1, 2, 3, 4});
+    int ws = f32("ws", 0, NULL, (float[]){0.1f});
+    int wz = cten("wz", NNGPU_DTYPE_INT8, 0, NULL, (int8_t[]){0});
+    int ys = f32("ys", 0, NULL, (float[]){0.5f});
+    int yz = cten("yz", NNGPU_DTYPE_INT8, 0, NULL, (int8_t[]){3});
+    int res = f32("res", 2, (int64_t[]){1, 2}, (float[]){4, 1});
+    n = node(NG_OP_QLINEARMATMUL, 8, (int[]){a, as, az, w, ws, wz, ys, yz}, 1);
+    n->in = realloc(n->in, sizeof(int) * 9);
+    n->in[8] = res;
+    n->n_in = 9;
+    n->epi[0] = (ng_epi_step){NG_OP_ADD, 8, 0, 0, 0};
+    n->epi[1] = (ng_epi_step){NG_OP_RELU, -1, 0, 0, 0};
+    n->n_epi = 2;
+    RUN_OK(n); /* acc [-50, -60]; real [-2.5, -3]; +res [1.5, -2]; relu [1.5, 0]; /0.5 + 3 = [6, 3] */
+    q = outbuf[0];
+    CHECK(q[0] == 6 && q[1] == 3, "QLinearMatMul epilogue: %d %d", q[0], q[1]);
+}
+
 static void test_infer_errors(void) {
     reset(13);
     ng_node *n = node(NG_OP_ADD, 2,
@@ -533,6 +584,7 @@ int main(void) {
     test_eltwise();
     test_half();
     test_epilogue();
+    test_quant();
     test_infer_errors();
     reset(13);
     nngpu_graph_destroy(G);
