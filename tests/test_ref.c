@@ -8,6 +8,7 @@
 #include "graph/infer.h"
 #include "graph/ir.h"
 #include "ref/ref.h"
+#include "runtime/lower_quant.h"
 
 static int passed, failed;
 
@@ -549,6 +550,70 @@ static void test_quant(void) {
     CHECK(q[0] == 6 && q[1] == 3, "QLinearMatMul epilogue: %d %d", q[0], q[1]);
 }
 
+/* The plans of runtime/lower_quant.h read from nodes. */
+static void test_quant_plans(void) {
+    reset(13); /* QLinearConv uint8 x, int8 w per channel, bias, depthwise 3x3 pad 1 stride 2 */
+    int x = cten("x", NNGPU_DTYPE_UINT8, 4, (int64_t[]){2, 2, 5, 5}, NULL);
+    int xs = f32("xs", 0, NULL, (float[]){0.5f});
+    int xz = cten("xz", NNGPU_DTYPE_UINT8, 0, NULL, (uint8_t[]){7});
+    int w = cten("w", NNGPU_DTYPE_INT8, 4, (int64_t[]){2, 1, 3, 3}, NULL);
+    int ws = f32("ws", 1, (int64_t[]){2}, (float[]){0.25f, 2});
+    int wz = cten("wz", NNGPU_DTYPE_INT8, 1, (int64_t[]){2}, (int8_t[]){-1, 3});
+    int ys = f32("ys", 0, NULL, (float[]){0.125f});
+    int yz = cten("yz", NNGPU_DTYPE_UINT8, 0, NULL, (uint8_t[]){9});
+    int bias = cten("b", NNGPU_DTYPE_INT32, 1, (int64_t[]){2}, (int32_t[]){-5, 6});
+    ng_node *n = node(NG_OP_QLINEARCONV, 9, (int[]){x, xs, xz, w, ws, wz, ys, yz, bias}, 1);
+    attr_i(n, "group", 2);
+    attr_is(n, "pads", 4, (int64_t[]){1, 1, 1, 1});
+    attr_is(n, "strides", 2, (int64_t[]){2, 2});
+    CHECK(ng_infer_node(G, n) == NNGPU_OK, "QLinearConv infer: %s", nngpu_last_error());
+    ng_qlayer q;
+    CHECK(ng_qlayer_of(G, n, &q) && q.is_conv && q.conv.OH == 3 && q.conv.G == 2 && q.conv.PT == 1 &&
+              q.n_ch == 2 && !q.x_signed && q.w_signed && q.x_zp == 7 && q.w_zp[1] == 3 &&
+              q.mult[0] == 0.125f && q.mult[1] == 1 && q.bias[0] == -5 && q.y_scale == 0.125f &&
+              q.y_zp == 9 && q.out == NG_QOUT_UINT8 && q.w_input == 3 && q.w_const,
+          "QLinearConv plan");
+    ng_qlayer_free(&q);
+
+    reset(13); /* MatMulInteger, A [3, 4, 5] . B [5, 6] (broadcast) */
+    int a = cten("a", NNGPU_DTYPE_INT8, 3, (int64_t[]){3, 4, 5}, NULL);
+    int b = cten("bm", NNGPU_DTYPE_UINT8, 2, (int64_t[]){5, 6}, NULL);
+    n = node(NG_OP_MATMULINTEGER, 2, (int[]){a, b}, 1);
+    CHECK(ng_infer_node(G, n) == NNGPU_OK, "MatMulInteger infer: %s", nngpu_last_error());
+    CHECK(ng_qlayer_of(G, n, &q) && !q.is_conv && q.batch == 3 && q.M == 4 && q.K == 5 && q.N == 6 &&
+              q.a_batch_stride == 20 && q.b_batch_stride == 0 && q.out == NG_QOUT_INT32 && q.x_zp == 0,
+          "MatMulInteger plan");
+    ng_qlayer_free(&q);
+
+    reset(13); /* per-axis QuantizeLinear along axis 1 of [2, 3, 4] */
+    x = f32("x", 3, (int64_t[]){2, 3, 4}, NULL);
+    int s = f32("s", 1, (int64_t[]){3}, (float[]){1, 2, 3});
+    int z = cten("z", NNGPU_DTYPE_INT8, 1, (int64_t[]){3}, (int8_t[]){-1, 0, 1});
+    n = node(NG_OP_QUANTIZELINEAR, 3, (int[]){x, s, z}, 1);
+    CHECK(ng_infer_node(G, n) == NNGPU_OK, "QuantizeLinear infer: %s", nngpu_last_error());
+    ng_qconvert c;
+    CHECK(ng_qconvert_of(G, n, &c) && c.quantize && c.outer == 2 && c.axis_len == 3 && c.inner == 4 &&
+              c.block == 1 && c.n_scales == 3 && c.scale[2] == 3 && c.zp[0] == -1 &&
+              c.y_dtype == NNGPU_DTYPE_INT8,
+          "QuantizeLinear plan");
+    ng_qconvert_free(&c);
+
+    reset(13); /* MatMulQuantW: int4 W [5, 3], blocks of 2 rows */
+    x = f32("x", 3, (int64_t[]){2, 4, 5}, NULL);
+    w = cten("w", NNGPU_DTYPE_INT4, 2, (int64_t[]){5, 3}, NULL);
+    s = f32("s", 2, (int64_t[]){3, 3}, (float[]){1, 2, 3, 4, 5, 6, 7, 8, 9});
+    n = node(NG_OP_MATMULQW, 3, (int[]){x, w, s}, 1);
+    attr_i(n, "block_size", 2);
+    CHECK(ng_infer_node(G, n) == NNGPU_OK && shape_is(n, 0, 3, (int64_t[]){2, 4, 3}),
+          "MatMulQuantW infer: %s", nngpu_last_error());
+    ng_qweight qw;
+    CHECK(ng_qweight_of(G, n, &qw) && qw.batch == 2 && qw.M == 4 && qw.K == 5 && qw.N == 3 &&
+              qw.bits == 4 && qw.w_signed && qw.block == 2 && qw.n_groups == 3 && qw.scale[8] == 9 &&
+              qw.zp[4] == 0 && ng_nbytes(qw.w) == 8,
+          "MatMulQuantW plan");
+    ng_qweight_free(&qw);
+}
+
 static void test_infer_errors(void) {
     reset(13);
     ng_node *n = node(NG_OP_ADD, 2,
@@ -585,6 +650,7 @@ int main(void) {
     test_half();
     test_epilogue();
     test_quant();
+    test_quant_plans();
     test_infer_errors();
     reset(13);
     nngpu_graph_destroy(G);
