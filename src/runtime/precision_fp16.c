@@ -29,8 +29,8 @@ static const char *missing_fp16(const nngpu_session *s) {
     if (!s->dev) return "has no fp16 kernels";
     const nngpu_device_info *d = &s->dev->info;
     if (s->dev->backend->kind == NNGPU_BACKEND_VULKAN)
-        return d->has_fp16_storage && d->has_fp16 ? ""
-                                                  : "has no 16-bit storage buffers with shaderFloat16";
+        return d->has_fp16_storage ? ""
+                                                  : "has no 16-bit storage buffers";
     const char *env = getenv("NNGPU_OPENCL_FP16_STORAGE");
     return d->has_fp16 || (env && strcmp(env, "1") == 0) ? "" : "has no cl_khr_fp16";
 }
