@@ -244,7 +244,8 @@ static int add_like(rewrite *r, int t, const char *suffix, nngpu_dtype dt) {
 static nngpu_status add_cast(rewrite *r, int src, int dst, int anchor, int after) {
     ng_graph *g = r->g;
     char name[300];
-    snprintf(name, sizeof name, "%s/cast_%s", g->tensors[src].name,
+    const ng_tensor *named = g->tensors[dst].is_output ? &g->tensors[dst] : &g->tensors[src];
+    snprintf(name, sizeof name, "%s/cast_%s", named->name,
              g->tensors[dst].dtype == NNGPU_DTYPE_FLOAT16 ? "fp16" : "fp32");
     int id = ng_node_add(g, NG_OP_CAST, name, 1, &src, 1, &dst);
     ng_attr *a = id >= 0 ? ng_node_add_attr(&g->nodes[id], "to", NG_ATTR_INT) : NULL;
