@@ -153,6 +153,7 @@ nngpu_status ng_session_compile(nngpu_session *s, const nngpu_model *m) {
         NG_CHECK(s->dev->backend->context_create(s->dev->info.backend_index, &s->opts, &s->ctx));
     }
     NG_CHECK(ng_session_quantize_int8(s, m));
+    NG_CHECK(ng_session_apply_fp16(s));
     NG_CHECK(lower(s));
     NG_CHECK(plan(s));
     if (s->dev) {
