@@ -108,11 +108,20 @@ def mlp(rng, din=64, hidden=256, dout=32):
     return n.model([din], n.op("Gemm", [x, w, b], transB=1))
 
 
+def tied(rng, dim=64):
+    """One weight read by two MatMuls: quantized once."""
+    n = make_models.Net("tied", rng)
+    w = n.const(rng.normal(0, np.sqrt(1.0 / dim), (dim, dim)))
+    x = n.op("Relu", [n.op("MatMul", ["input", w])])
+    return n.model([dim], n.op("MatMul", [x, w]))
+
+
 def float_models(args):
     """(name, model path, input name, calibration batches, test input)."""
     out = []
     for name, build in (("resnet", make_models.resnet), ("mobilenet_v2", make_models.mobilenet_v2),
-                        ("transformer", make_models.transformer), ("mlp", mlp)):
+                        ("transformer", make_models.transformer), ("mlp", mlp),
+                        ("tied", tied)):
         rng = np.random.default_rng([args.seed, len(out)])
         model = build(rng)
         path = os.path.join(args.workdir, f"{name}.onnx")
@@ -144,7 +153,8 @@ STATIC_CASES = [
 
 def quantize(args, name, path, input_name, calib, fmt, per_channel, act):
     pre = os.path.join(args.workdir, f"{name}_pre.onnx")
-    if not os.path.exists(pre):
+    if pre not in args.preprocessed:
+        args.preprocessed.add(pre)
         quant_pre_process(path, pre)  # folds BatchNormalization like an exporter would
     out = os.path.join(args.workdir, f"{name}_{fmt}_{'pc' if per_channel else 'pt'}_{act}.onnx")
     extra = {}
@@ -329,7 +339,7 @@ def fake_quantized(path, out, bits, group):
 
 def check_weight_only(ck, args, models):
     by_name = {m[0]: m for m in models}
-    for name in ("mlp", "transformer"):
+    for name in ("mlp", "transformer", "tied"):
         _, path, input_name, _, x = by_name[name]
         ref = run_ort(path, {input_name: x})
         for bits, group in ((8, 0), (4, 0), (4, 32)):
@@ -382,6 +392,7 @@ def main():
         tmp = tempfile.TemporaryDirectory()
         args.workdir = tmp.name
     os.makedirs(args.workdir, exist_ok=True)
+    args.preprocessed = set()
     ck = Checker(args)
     parts = args.only.split(",")
     models = float_models(args) if {"static", "weight_only"} & set(parts) else []

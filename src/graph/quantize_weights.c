@@ -44,10 +44,27 @@ static void quantize(const float *w, const qw_job *j, void *q, float *s) {
         }
 }
 
-/* Rewrites node ni; adds the bytes before and after to *before, *after. */
-static nngpu_status quantize_node(ng_graph *g, int ni, qw_job *j, size_t *before, size_t *after) {
+/* Weights already quantized, so a weight two nodes share is stored once. */
+typedef struct qw_done {
+    int src, trans_b, w, scale;
+    float alpha;
+} qw_done;
+
+static const qw_done *find_done(const qw_done *d, int n, int src, const qw_job *j) {
+    for (int i = 0; i < n; i++)
+        if (d[i].src == src && d[i].trans_b == j->trans_b && d[i].alpha == j->alpha) return &d[i];
+    return NULL;
+}
+
+/* Rewrites node ni; adds the bytes before and after to *before, *after and
+ * records the new constants in *done. */
+static nngpu_status quantize_node(ng_graph *g, int ni, qw_job *j, size_t *before, size_t *after,
+                                  qw_done *done) {
     ng_node *n = &g->nodes[ni];
     const ng_tensor *wt = ng_in(g, n, 1);
+    done->src = n->in[1];
+    done->trans_b = j->trans_b;
+    done->alpha = j->alpha;
     char base[200];
     snprintf(base, sizeof base, "%s", wt->name);
     int64_t cnt = j->K * j->N;
@@ -73,6 +90,8 @@ static nngpu_status quantize_node(ng_graph *g, int ni, qw_job *j, size_t *before
     free(q);
     free(s);
     if (st < 0) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': quantized weight", base);
+    done->w = w;
+    done->scale = st;
     ng_op old = g->nodes[ni].op;
     NG_CHECK(ng_node_to_matmulqw(g, ni, w, st, -1, j->block));
     if (!g->nodes[ni].fused) ng_node_note_fused(&g->nodes[ni], ng_op_name(old));
@@ -88,7 +107,11 @@ nngpu_status ng_pass_quantize_weights(ng_graph *g, int bits, int group, int *cou
                         "options.weight_group_size is %d: use a positive even row count (0: per column)",
                         group);
     size_t before = 0, after = 0;
-    for (int i = 0; i < g->n_nodes; i++) {
+    qw_done *done = malloc(sizeof *done * (size_t)(g->n_nodes ? g->n_nodes : 1));
+    if (!done) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "weight quantization");
+    int n_done = 0;
+    nngpu_status status = NNGPU_OK;
+    for (int i = 0; i < g->n_nodes && status == NNGPU_OK; i++) {
         qw_job j = {.bits = bits};
         const ng_node *n = &g->nodes[i];
         if (!ng_matmulqw_candidate(g, n, &j.K, &j.N, &j.trans_b, &j.alpha)) continue;
@@ -96,9 +119,19 @@ nngpu_status ng_pass_quantize_weights(ng_graph *g, int bits, int group, int *cou
         if (!w->data || w->dtype != NNGPU_DTYPE_FLOAT32) continue;
         j.block = group && group < j.K ? group : 0;
         j.G = j.block ? (j.K + j.block - 1) / j.block : 1;
-        NG_CHECK(quantize_node(g, i, &j, &before, &after));
-        ++*count;
+        const qw_done *same = find_done(done, n_done, n->in[1], &j);
+        if (same) {
+            ng_op old = n->op;
+            status = ng_node_to_matmulqw(g, i, same->w, same->scale, -1, j.block);
+            if (!g->nodes[i].fused) ng_node_note_fused(&g->nodes[i], ng_op_name(old));
+        } else {
+            status = quantize_node(g, i, &j, &before, &after, &done[n_done]);
+            n_done += status == NNGPU_OK;
+        }
+        *count += status == NNGPU_OK;
     }
+    free(done);
+    NG_CHECK(status);
     char how[32];
     if (group) snprintf(how, sizeof how, "group %d", group);
     else snprintf(how, sizeof how, "per column");
