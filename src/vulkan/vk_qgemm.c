@@ -26,6 +26,7 @@ typedef struct qgemm_shape {
     int M, N, K, batch;
     int sam, sak, a_bs, sbk, sbn, b_bs; /* element strides */
     const ng_conv_geom *conv;           /* implicit-GEMM convolution, NULL: none */
+    int ch_m;                           /* 1: output channel = row (convolutions) */
     int qw_bits;                        /* MatMulQuantW: 4 or 8; 0: integer GEMM */
 } qgemm_shape;
 
@@ -77,6 +78,7 @@ static uint8_t *pack_b(const qgemm_shape *s, const uint8_t *w, int bits, int tn,
     return out;
 }
 
+/* Uploads and frees packed data (NULL: out of host memory) of `bytes`. */
 static nngpu_status upload_packed(ng_context *c, ng_kernel *k, uint8_t *data, size_t bytes,
                                   ng_buffer **out) {
     if (!data) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", k->node_name);
@@ -154,7 +156,7 @@ static nngpu_status dispatch(ng_context *c, const ng_graph *g, const ng_node *n,
     spec[0] = wm; spec[1] = wn; spec[2] = tm; spec[3] = tn; spec[4] = s->qw_bits != 0;
     spec[5] = q->a_pre != NULL; spec[6] = q->b_pre != NULL; spec[7] = q->a_signed;
     spec[8] = q->b_signed; spec[9] = s->qw_bits ? s->qw_bits : 8; spec[10] = q->out;
-    spec[11] = s->conv != NULL;
+    spec[11] = s->ch_m;
     spec[19] = !q->a_pre && !s->qw_bits && s->sak == 1 && push.a_off % 4 == 0 && s->sam % 4 == 0 &&
                s->a_bs % 4 == 0 && s->K % 4 == 0;
     int64_t ncols = s->N;
@@ -235,6 +237,7 @@ nngpu_status ng_vk_qgemm_conv(ng_context *c, const ng_graph *g, const ng_node *n
     s.sbn = 1;
     s.b_bs = cv->C * cv->H * cv->W;
     s.conv = plain ? NULL : cv;
+    s.ch_m = 1;
     ng_params p;
     lookup(c, &s, &p, k);
     qgemm_args a = layer_args(n, q);
@@ -247,7 +250,8 @@ nngpu_status ng_vk_qgemm_conv(ng_context *c, const ng_graph *g, const ng_node *n
     const ng_tensor *w = ng_in(g, n, q->w_input);
     if (tm % 4 == 0 && w->data) {
         size_t bytes = 0;
-        NG_CHECK(upload_packed(c, k, pack_a(&s, w->data, tm, &bytes), bytes, &a.a_pre));
+        uint8_t *packed = pack_a(&s, w->data, tm, &bytes);
+        NG_CHECK(upload_packed(c, k, packed, bytes, &a.a_pre));
     }
     NG_CHECK(dispatch(c, g, n, bind, k, &s, &p, &a));
     ng_vk_kernel_name(k, n, plain ? "qconv2d_1x1_gemm" : "qconv2d_implicit_gemm");
@@ -285,7 +289,8 @@ static nngpu_status qmatmul_prepare(ng_context *c, const ng_graph *g, const ng_n
     const ng_tensor *w = ng_in(g, n, q->w_input);
     if (tn % 4 == 0 && w->data && q->w_const && s.b_bs == 0) {
         size_t bytes = 0;
-        NG_CHECK(upload_packed(c, k, pack_b(&s, w->data, 8, tn, &bytes), bytes, &a.b_pre));
+        uint8_t *packed = pack_b(&s, w->data, 8, tn, &bytes);
+        NG_CHECK(upload_packed(c, k, packed, bytes, &a.b_pre));
     }
     NG_CHECK(dispatch(c, g, n, bind, k, &s, &p, &a));
     ng_vk_kernel_name(k, n, "qgemm");
@@ -325,7 +330,8 @@ static nngpu_status qweight_prepare(ng_context *c, const ng_graph *g, const ng_n
     a.out = ng_vk_qout_code(NG_QOUT_FLOAT);
     a.block = w->block;
     size_t bytes = 0;
-    NG_CHECK(upload_packed(c, k, pack_b(&s, w->w->data, w->bits, tn, &bytes), bytes, &a.b_pre));
+    uint8_t *packed = pack_b(&s, w->w->data, w->bits, tn, &bytes);
+    NG_CHECK(upload_packed(c, k, packed, bytes, &a.b_pre));
     size_t cells = (size_t)w->n_groups * (size_t)w->N;
     int32_t *t = calloc(cells * 4, sizeof *t);
     if (!t) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", k->node_name);
