@@ -7,6 +7,7 @@
 #include "core/status.h"
 #include "graph/passes.h"
 #include "ref/ref.h"
+#include "runtime/calibrate.h"
 #include "runtime.h"
 
 static nngpu_status bind_input_shapes(ng_graph *g, const nngpu_model *m) {
@@ -151,6 +152,8 @@ nngpu_status ng_session_compile(nngpu_session *s, const nngpu_model *m) {
     if (s->dev) {
         NG_CHECK(s->dev->backend->context_create(s->dev->info.backend_index, &s->opts, &s->ctx));
     }
+    NG_CHECK(ng_session_quantize_int8(s, m));
+    NG_CHECK(ng_session_apply_fp16(s));
     NG_CHECK(lower(s));
     NG_CHECK(plan(s));
     if (s->dev) {

@@ -32,6 +32,7 @@ static int qconv_layer(ng_context *c, const ng_graph *g, const ng_node *n, ng_ql
 }
 
 static int qconv_supports(ng_context *c, const ng_graph *g, const ng_node *n) {
+    if (c->half) return 0; /* no float16 variants: fp16 layers go elsewhere */
     ng_qlayer q;
     if (!qconv_layer(c, g, n, &q)) return 0;
     ng_qlayer_free(&q);

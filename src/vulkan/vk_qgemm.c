@@ -350,6 +350,7 @@ static nngpu_status qweight_prepare(ng_context *c, const ng_graph *g, const ng_n
 /* ---- the family ---- */
 
 static int qgemm_supports(ng_context *c, const ng_graph *g, const ng_node *n) {
+    if (c->half) return 0; /* no float16 variants: fp16 layers go elsewhere */
     if (n->op == NG_OP_MATMULQW) {
         ng_qweight w;
         if (!ng_qweight_of(g, n, &w)) return 0;

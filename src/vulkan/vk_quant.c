@@ -25,7 +25,7 @@ static int convert_ok(const ng_node *n, const ng_qconvert *q) {
 }
 
 static int quant_supports(ng_context *c, const ng_graph *g, const ng_node *n) {
-    (void)c;
+    if (c->half) return 0; /* no float16 variants: fp16 layers go elsewhere */
     if (n->op != NG_OP_QUANTIZELINEAR && n->op != NG_OP_DEQUANTIZELINEAR) return 0;
     ng_qconvert q;
     if (!ng_qconvert_of(g, n, &q)) return 0;
