@@ -1,5 +1,5 @@
-/* QuantizeLinear (float -> int8/uint8) and DequantizeLinear (int8/uint8/int32
- * -> float) on shaders/vulkan/quant.comp, with the scales and zero points of
+/* QuantizeLinear (float -> int8/uint8/int4/uint4) and DequantizeLinear
+ * (those and int32 -> float) on shaders/vulkan/quant.comp, with the scales and zero points of
  * the shared plan (ng_qconvert_of) uploaded once. */
 #include <limits.h>
 #include <stdio.h>
@@ -7,21 +7,23 @@
 #include "core/status.h"
 #include "vk_quant.h"
 
-enum { SPEC_WG, SPEC_QUANTIZE, SPEC_SIGNED, SPEC_X_INT32, N_SPEC };
+enum { SPEC_WG, SPEC_QUANTIZE, SPEC_SIGNED, SPEC_X_INT32, SPEC_BITS, N_SPEC };
 
 typedef struct quant_push {
     int32_t n, x_off, y_off, axis_len, inner, block, total;
 } quant_push;
 
 static int is_8bit(nngpu_dtype t) { return t == NNGPU_DTYPE_INT8 || t == NNGPU_DTYPE_UINT8; }
+static int is_4bit(nngpu_dtype t) { return t == NNGPU_DTYPE_INT4 || t == NNGPU_DTYPE_UINT4; }
+static int is_packed(nngpu_dtype t) { return is_8bit(t) || is_4bit(t); }
 
 static int convert_ok(const ng_node *n, const ng_qconvert *q) {
     if (n->n_epi || q->n > INT_MAX - 8 || q->block < 1 || q->n_scales < 1 || q->inner < 1 ||
         q->axis_len < 1)
         return 0;
-    if (q->quantize) return q->x_dtype == NNGPU_DTYPE_FLOAT32 && is_8bit(q->y_dtype);
+    if (q->quantize) return q->x_dtype == NNGPU_DTYPE_FLOAT32 && is_packed(q->y_dtype);
     return q->y_dtype == NNGPU_DTYPE_FLOAT32 &&
-           (is_8bit(q->x_dtype) || q->x_dtype == NNGPU_DTYPE_INT32);
+           (is_packed(q->x_dtype) || q->x_dtype == NNGPU_DTYPE_INT32);
 }
 
 static int quant_supports(ng_context *c, const ng_graph *g, const ng_node *n) {
@@ -54,13 +56,14 @@ static nngpu_status convert_prepare(ng_context *c, const ng_graph *g, const ng_n
     push.axis_len = (int32_t)q->axis_len;
     push.inner = (int32_t)q->inner;
     push.block = q->block;
-    /* quantize: words of y's bytes from y_off's word; dequantize: 4 elements */
-    int64_t total = q->quantize ? ((int64_t)push.y_off + q->n + 3) / 4 - push.y_off / 4
-                                : (q->n + 3) / 4;
+    nngpu_dtype tq = q->quantize ? q->y_dtype : q->x_dtype;
+    int bits = is_4bit(tq) ? 4 : 8, epw = 32 / bits;
+    /* quantize: the words y spans (offsets count bytes); dequantize: 4 elements each */
+    int64_t y0 = (int64_t)push.y_off * (8 / bits);
+    int64_t total = q->quantize ? (y0 + q->n + epw - 1) / epw - y0 / epw : (q->n + 3) / 4;
     push.total = (int32_t)total;
-    nngpu_dtype t8 = q->quantize ? q->y_dtype : q->x_dtype;
-    int32_t spec[N_SPEC] = {wg, q->quantize, t8 == NNGPU_DTYPE_INT8,
-                            q->x_dtype == NNGPU_DTYPE_INT32};
+    int32_t spec[N_SPEC] = {wg, q->quantize, tq == NNGPU_DTYPE_INT8 || tq == NNGPU_DTYPE_INT4,
+                            tq == NNGPU_DTYPE_INT32, bits};
     uint32_t groups[3];
     ng_vk_groups_1d(c, (uint64_t)total, (uint32_t)wg, groups);
     NG_CHECK(ng_vk_dispatch_add(c, k, "quant", spec, N_SPEC, buf, 4, &push, sizeof push, groups));
