@@ -12,6 +12,7 @@
  * matrices are Lavin's (points 0, +-1 for F(2,3); 0, +-1, +-2 for F(4,3)). */
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
 #include "epilogue_ops.h"
 
 layout(constant_id = 0) const int WG = 64;
@@ -82,24 +83,24 @@ void data_transform(const int c, const int t) {
         const int per = p.TH * p.TW, n = t / per, r = t - n * per, ty = r / p.TW;
         const int ih0 = ty * TILE - p.PT, iw0 = (r - ty * p.TW) * TILE - p.PL;
         const int base = p.src_off + (n * p.C + c) * p.H * p.W;
-        for (int i = 0; i < ALPHA; i++) {
+        [[unroll]] for (int i = 0; i < ALPHA; i++) {
             const int ih = ih0 + i;
             const bool rowok = ih >= 0 && ih < p.H;
             const int row = base + clamp(ih, 0, p.H - 1) * p.W;
-            for (int j = 0; j < ALPHA; j++) { /* clamped read, zero outside */
+            [[unroll]] for (int j = 0; j < ALPHA; j++) { /* clamped read, zero outside */
                 const int iw = iw0 + j;
                 const float v = src[row + clamp(iw, 0, p.W - 1)];
                 d[i * ALPHA + j] = rowok && iw >= 0 && iw < p.W ? v : 0.0;
             }
         }
-        for (int j = 0; j < ALPHA; j++) bt_line(d, j, ALPHA);
-        for (int i = 0; i < ALPHA; i++) bt_line(d, i * ALPHA, 1);
+        [[unroll]] for (int j = 0; j < ALPHA; j++) bt_line(d, j, ALPHA);
+        [[unroll]] for (int i = 0; i < ALPHA; i++) bt_line(d, i * ALPHA, 1);
     } else {
-        for (int i = 0; i < ALPHA * ALPHA; i++) d[i] = 0.0;
+        [[unroll]] for (int i = 0; i < ALPHA * ALPHA; i++) d[i] = 0.0;
     }
     const int plane = p.C * p.NTP;
     int o = p.dst_off + c * p.NTP + t;
-    for (int xi = 0; xi < ALPHA * ALPHA; xi++, o += plane) dst[o] = d[xi];
+    [[unroll]] for (int xi = 0; xi < ALPHA * ALPHA; xi++, o += plane) dst[o] = d[xi];
 }
 
 void output_transform(const int k, const int t) {
@@ -107,16 +108,16 @@ void output_transform(const int k, const int t) {
     float m[36];
     const int plane = p.C * p.NTP;
     int o = p.src_off + k * p.NTP + t;
-    for (int xi = 0; xi < ALPHA * ALPHA; xi++, o += plane) m[xi] = src[o];
-    for (int j = 0; j < ALPHA; j++) at_line(m, j, ALPHA);
-    for (int i = 0; i < TILE; i++) at_line(m, i * ALPHA, 1);
+    [[unroll]] for (int xi = 0; xi < ALPHA * ALPHA; xi++, o += plane) m[xi] = src[o];
+    [[unroll]] for (int j = 0; j < ALPHA; j++) at_line(m, j, ALPHA);
+    [[unroll]] for (int i = 0; i < TILE; i++) at_line(m, i * ALPHA, 1);
     const float b = HAS_BIAS != 0 ? bias[p.bias_off + k] : 0.0;
     const int per = p.TH * p.TW, n = t / per, r = t - n * per, ty = r / p.TW;
     const int oh0 = ty * TILE, ow0 = (r - ty * p.TW) * TILE;
     const int base = (n * p.C + k) * p.H * p.W;
-    for (int i = 0; i < TILE; i++) {
+    [[unroll]] for (int i = 0; i < TILE; i++) {
         if (oh0 + i >= p.H) break;
-        for (int j = 0; j < TILE; j++) {
+        [[unroll]] for (int j = 0; j < TILE; j++) {
             if (ow0 + j >= p.W) break;
             const int idx = base + (oh0 + i) * p.W + ow0 + j;
             dst[p.dst_off + idx] = ng_epilogue(m[i * ALPHA + j] + b, uint(idx));

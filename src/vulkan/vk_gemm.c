@@ -408,6 +408,12 @@ nngpu_status ng_vk_gemm_batched_add(ng_context *c, ng_kernel *k, const ng_vk_gem
     s.alpha = 1.0f;
     ng_params p;
     gemm_defaults(c, &s, &p);
+    if (!ng_params_get(&p, "SHARED", 1)) { /* few columns: the group's lanes along M too */
+        int tn = ng_params_get(&p, "TN", 4), wn = ng_params_get(&p, "WG_N", 16), cols = 1;
+        while (cols < wn && cols * tn < s.N) cols *= 2;
+        ng_params_set(&p, "WG_N", cols);
+        ng_params_set(&p, "WG_M", wn / cols);
+    }
     ng_params_lookup(&c->info, c->opts.tuning_db, family, signature, &p);
     k->params_source = p.source;
     int wm = ng_params_get(&p, "WG_M", 8), wn = ng_params_get(&p, "WG_N", 8);

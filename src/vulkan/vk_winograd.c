@@ -49,7 +49,10 @@ int ng_vk_winograd_fits(const ng_vk_conv_gemm *v) {
 
 int ng_vk_winograd_default(const ng_context *c, const ng_vk_conv_gemm *v) {
     if (strcmp(c->info.device_type, "gpu") == 0) return 0; /* not measured on GPUs */
-    return v->C >= 16 && v->K >= 16 ? 4 : 0;
+    if (v->C < 16 || v->K < 16) return 0;
+    /* F(4,3) where its GEMMs keep 16 or more columns (tiles); measured on
+     * lavapipe: ResNet-18's 14x14 and larger maps, F(2,3) on 7x7 */
+    return tiles_of(v, 4).nt >= 16 ? 4 : 2;
 }
 
 /* U[xi][k][c] = (G g[k][c] G^T)[xi], in double. */
