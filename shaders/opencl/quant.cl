@@ -11,6 +11,9 @@
 #ifndef YT
 #define YT char
 #endif
+#ifndef QUANTIZE
+#define QUANTIZE 1 /* 1: quantize_linear, 0: dequantize_linear */
+#endif
 #ifndef PER_TENSOR
 #define PER_TENSOR 1 /* 1: one scale and zero point */
 #endif
@@ -27,6 +30,7 @@ NG_INLINE int q_slot(int i, int inner, int axis_len, int block) {
 #endif
 }
 
+#if QUANTIZE
 __kernel void quantize_linear(const int n, __global const XT *x, const int x_off,
                               __global YT *y, const int y_off, __global const float *scale,
                               __global const int *zp, const int inner, const int axis_len,
@@ -36,7 +40,7 @@ __kernel void quantize_linear(const int n, __global const XT *x, const int x_off
     const int s = q_slot(i, inner, axis_len, block);
     y[y_off + i] = CONVERT_Y_SAT(rint(x[x_off + i] / scale[s]) + (float)zp[s]);
 }
-
+#else
 __kernel void dequantize_linear(const int n, __global const XT *x, const int x_off,
                                 __global float *y, const int y_off, __global const float *scale,
                                 __global const int *zp, const int inner, const int axis_len,
@@ -46,3 +50,4 @@ __kernel void dequantize_linear(const int n, __global const XT *x, const int x_o
     const int s = q_slot(i, inner, axis_len, block);
     y[y_off + i] = convert_float((int)x[x_off + i] - zp[s]) * scale[s];
 }
+#endif

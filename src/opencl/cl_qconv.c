@@ -60,7 +60,9 @@ static nngpu_status qconv_build(ng_context *c, const ng_graph *g, const ng_node 
     ng_params p;
     memset(&p, 0, sizeof p);
     ng_params_set(&p, "OC_T", kg >= 16 && !gpu ? 16 : kg >= 8 ? 8 : kg >= 3 ? 4 : kg >= 2 ? 2 : 1);
-    ng_params_set(&p, "PX_T", cg->OW >= 64 && !gpu ? 8 : cg->OW >= 4 ? 4 : cg->OW);
+    /* CPUs: 8-pixel rows (measured 1.5-2x faster than 4 on PoCL for 3x3 and depthwise) */
+    int px = gpu ? 4 : 8;
+    ng_params_set(&p, "PX_T", cg->OW >= px ? px : cg->OW);
     char sig[160];
     snprintf(sig, sizeof sig, "N=%d,C=%d,H=%d,W=%d,K=%d,k=%dx%d,s=%dx%d,d=%dx%d,g=%d", cg->N,
              cg->C, cg->H, cg->W, cg->K, cg->KH, cg->KW, cg->SH, cg->SW, cg->DH, cg->DW, cg->G);

@@ -59,8 +59,8 @@ static nngpu_status quant_prepare(ng_context *c, const ng_graph *g, const ng_nod
     cl_kernel kern = NULL;
     if (st == NNGPU_OK) {
         char opts[128];
-        snprintf(opts, sizeof opts, "-DXT=%s -DYT=%s -DPER_TENSOR=%d", cl_type_of(q.x_dtype),
-                 cl_type_of(q.y_dtype), q.n_scales == 1);
+        snprintf(opts, sizeof opts, "-DQUANTIZE=%d -DXT=%s -DYT=%s -DPER_TENSOR=%d", q.quantize,
+                 cl_type_of(q.x_dtype), cl_type_of(q.y_dtype), q.n_scales == 1);
         st = ng_cl_launch_add(c, k, "quant.cl", kname, opts, (size_t)q.n, 64, &kern);
     }
     if (st == NNGPU_OK) {
