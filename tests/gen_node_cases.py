@@ -9,6 +9,8 @@ the list or a non-default domain, runs in training mode, or carries a dtype or
 value kind nngpu has no type for. Graph inputs that only feed parameter slots
 (shape, axes, pads, sizes, ...) become initializers unless --dynamic-params,
 and each case records ONNX's tolerance in a "tolerance" file ("RTOL ATOL").
+INT4/UINT4 graph inputs and outputs (numpy has no 4-bit type for the .npy
+files) travel as INT8/UINT8 through a Cast at the graph's edge.
 """
 import argparse
 import collections
@@ -27,7 +29,10 @@ DEFAULT_DOMAINS = ("", "ai.onnx")
 SUPPORTED_ELEM_TYPES = {
     TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.DOUBLE, TensorProto.INT8,
     TensorProto.UINT8, TensorProto.INT32, TensorProto.INT64, TensorProto.BOOL,
+    TensorProto.INT4, TensorProto.UINT4,
 }
+# 4-bit types and the 8-bit types their graph inputs and outputs are widened to.
+WIDENED = {TensorProto.INT4: TensorProto.INT8, TensorProto.UINT4: TensorProto.UINT8}
 # Inputs that carry parameters (shapes, axes, pads, ...) rather than data, by op;
 # nngpu wants them constant, so by default they become initializers.
 PARAM_INPUTS = {
@@ -40,6 +45,7 @@ PARAM_INPUTS = {
 }
 SUPPORTED_NP_DTYPES = {np.dtype(t) for t in (np.float32, np.float16, np.float64, np.int8,
                                              np.uint8, np.int32, np.int64, np.bool_)}
+SUPPORTED_NP_DTYPE_NAMES = {"int4", "uint4"}  # ml_dtypes' 4-bit types, widened on writing
 
 
 def read_ops(ops_def):
@@ -130,7 +136,7 @@ def skip_reason(case, ops):
             return f"dtype {elem_type_name(value.data_type)}"
         if not isinstance(value, np.ndarray):
             return f"non-tensor value ({type(value).__name__})"
-        if value.dtype not in SUPPORTED_NP_DTYPES:
+        if value.dtype not in SUPPORTED_NP_DTYPES and value.dtype.name not in SUPPORTED_NP_DTYPE_NAMES:
             return f"dtype {value.dtype}"
     return None
 
@@ -157,6 +163,33 @@ def bake_params(model, inputs):
     return model, keep_data, baked
 
 
+def widen_4bit_io(model, inputs, outputs):
+    """INT4/UINT4 graph inputs and outputs become INT8/UINT8 with a Cast beside them."""
+    graph = model.graph
+    casts_in, casts_out = [], []
+    for i, vi in enumerate(graph.input):
+        et = vi.type.tensor_type.elem_type
+        if et in WIDENED:
+            wide = vi.name + "_wide"
+            casts_in.append(onnx.helper.make_node("Cast", [wide], [vi.name], to=et))
+            vi.name = wide
+            vi.type.tensor_type.elem_type = WIDENED[et]
+            inputs[i] = inputs[i].astype(np.int8 if et == TensorProto.INT4 else np.uint8)
+    for i, vi in enumerate(graph.output):
+        et = vi.type.tensor_type.elem_type
+        if et in WIDENED:
+            wide = vi.name + "_wide"
+            casts_out.append(onnx.helper.make_node("Cast", [vi.name], [wide], to=WIDENED[et]))
+            vi.name = wide
+            vi.type.tensor_type.elem_type = WIDENED[et]
+            outputs[i] = outputs[i].astype(np.int8 if et == TensorProto.INT4 else np.uint8)
+    if casts_in or casts_out:
+        nodes = casts_in + list(graph.node) + casts_out
+        del graph.node[:]
+        graph.node.extend(nodes)
+    return model, inputs, outputs
+
+
 def write_case(case, outdir, bake):
     """Writes one case; returns how many parameter inputs were baked."""
     case_dir = os.path.join(outdir, case.name)
@@ -165,6 +198,8 @@ def write_case(case, outdir, bake):
     model, baked = case.model, 0
     if bake:
         model, inputs, baked = bake_params(model, inputs)
+    model = onnx.ModelProto.FromString(model.SerializeToString())
+    model, inputs, outputs = widen_4bit_io(model, list(inputs), list(outputs))
     onnx.save(model, os.path.join(case_dir, "model.onnx"))
     # The case's own tolerance (ONNX's runner: rtol 1e-3, atol 1e-7), read by case_runner.
     with open(os.path.join(case_dir, "tolerance"), "w", encoding="ascii") as f:

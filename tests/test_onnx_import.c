@@ -2,7 +2,8 @@
  * the protobuf-c structs (Conv+Relu+Mul+Add, initializers in raw_data, typed
  * fields and an external file, a Constant node), its errors (unknown op, bad
  * opset, missing external file, cycle, ...), and fuzzing: every truncation
- * and 2000 random bit flips must give OK or an error with a message. */
+ * and 2000 random bit flips must give OK or an error with a message; INT4/UINT4
+ * tensors decode packed (raw_data, int32_data) and are sized packed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "graph/ir.h"
 #include "onnx/onnx.pb-c.h"
 #include "onnx/onnx_import.h"
+#include "onnx/onnx_internal.h"
 
 static int n_pass, n_fail;
 
@@ -502,6 +504,56 @@ static void test_fuzz(void) {
     free(buf);
 }
 
+/* INT4 / UINT4 tensors: packed two per byte, low nibble first, in raw_data or
+ * one byte per int32_data value; sized packed by the importer and the builder. */
+static void test_int4(void) {
+    static int64_t d5[1] = {5}, d3[1] = {3};
+    /* int4 [5] = {1, -2, 7, -8, 3}: bytes 0xE1, 0x87, 0x03 */
+    static uint8_t packed[3] = {0xE1, 0x87, 0x03};
+    static int32_t packed32[3] = {0xE1, 0x87, 0x03};
+    static const int64_t want[5] = {1, -2, 7, -8, 3};
+    Onnx__TensorProto *t = tensor("q4", 22, 1, d5);
+    t->has_raw_data = 1;
+    t->raw_data.data = packed;
+    t->raw_data.len = 3;
+    ng_onnx_tensor ot;
+    CHECK(ng_onnx_tensor_decode(t, tmp_dir, "q4", &ot) == NNGPU_OK);
+    CHECK(ot.dtype == NNGPU_DTYPE_INT4 && ot.bytes == 3 && ot.rank == 1 && ot.dims[0] == 5);
+    ng_graph *g = nngpu_graph_create();
+    CHECK(g && nngpu_graph_add_constant(g, "q4", ot.dtype, 1, d5, ot.data) == NNGPU_OK);
+    const ng_tensor *c = g ? &g->tensors[ng_tensor_find(g, "q4")] : NULL;
+    CHECK(c && ng_nbytes(c) == 3);
+    for (int i = 0; c && i < 5; i++) CHECK(ng_const_int(c, i) == want[i]);
+    ng_onnx_tensor_free(&ot);
+    t->raw_data.len = 5; /* one byte per element is wrong */
+    CHECK(ng_onnx_tensor_decode(t, tmp_dir, "q4", &ot) == NNGPU_ERR_PARSE);
+    t->has_raw_data = 0;
+    t->raw_data.len = 0;
+    t->n_int32_data = 3;
+    t->int32_data = packed32;
+    CHECK(ng_onnx_tensor_decode(t, tmp_dir, "q4", &ot) == NNGPU_OK);
+    CHECK(ot.bytes == 3 && ot.data && memcmp(ot.data, packed, 3) == 0);
+    ng_onnx_tensor_free(&ot);
+    t->n_int32_data = 5;
+    CHECK(ng_onnx_tensor_decode(t, tmp_dir, "q4", &ot) == NNGPU_ERR_PARSE);
+    free(t);
+    /* uint4 [3] = {1, 14, 8}: bytes 0xE1, 0x08 */
+    static uint8_t u[2] = {0xE1, 0x08};
+    t = tensor("u4", 21, 1, d3);
+    t->has_raw_data = 1;
+    t->raw_data.data = u;
+    t->raw_data.len = 2;
+    CHECK(ng_onnx_tensor_decode(t, tmp_dir, "u4", &ot) == NNGPU_OK);
+    CHECK(ot.dtype == NNGPU_DTYPE_UINT4 && ot.bytes == 2);
+    CHECK(g && nngpu_graph_add_constant(g, "u4", ot.dtype, 1, d3, ot.data) == NNGPU_OK);
+    c = g ? &g->tensors[ng_tensor_find(g, "u4")] : NULL;
+    CHECK(c && ng_nbytes(c) == 2 && ng_const_int(c, 0) == 1 && ng_const_int(c, 1) == 14 &&
+          ng_const_int(c, 2) == 8);
+    ng_onnx_tensor_free(&ot);
+    free(t);
+    if (g) nngpu_graph_destroy(g);
+}
+
 int main(void) {
     for (int i = 0; i < W_N; i++) w_data[i] = (float)(i % 7) * 0.25f - 0.5f;
     if (!mkdtemp(tmp_dir) || !mkdtemp(empty_dir)) {
@@ -523,6 +575,7 @@ int main(void) {
     test_model();
     test_errors();
     test_fuzz();
+    test_int4();
 
     remove(path);
     rmdir(tmp_dir);

@@ -8,6 +8,7 @@
 #include "graph/infer.h"
 #include "graph/ir.h"
 #include "ref/ref.h"
+#include "runtime/lower_quant.h"
 
 static int passed, failed;
 
@@ -498,6 +499,121 @@ static void test_epilogue(void) {
     CHECK(ng_infer_node(G, n) == NNGPU_ERR_INVALID_ARG, "bad epilogue operand");
 }
 
+static void test_quant(void) {
+    reset(13); /* round half to even and saturation */
+    int x = f32("x", 1, (int64_t[]){6}, (float[]){0.5f, 1.5f, 2.5f, -0.5f, 300, -300});
+    int sc = f32("s", 0, NULL, (float[]){1});
+    int zp = cten("z", NNGPU_DTYPE_INT8, 0, NULL, (int8_t[]){0});
+    ng_node *n = node(NG_OP_QUANTIZELINEAR, 3, (int[]){x, sc, zp}, 1);
+    RUN_OK(n);
+    const int8_t *q = outbuf[0];
+    CHECK(ng_out(G, n, 0)->dtype == NNGPU_DTYPE_INT8 && q[0] == 0 && q[1] == 2 && q[2] == 2 &&
+          q[3] == 0 && q[4] == 127 && q[5] == -128, "QuantizeLinear int8");
+
+    reset(21); /* int4 output, packed low nibble first: {3, -8, 7} */
+    x = f32("x", 1, (int64_t[]){3}, (float[]){1.5f, -9, 7.2f});
+    sc = f32("s", 0, NULL, (float[]){1});
+    zp = cten("z", NNGPU_DTYPE_INT4, 0, NULL, (uint8_t[]){1});
+    n = node(NG_OP_QUANTIZELINEAR, 3, (int[]){x, sc, zp}, 1);
+    RUN_OK(n);
+    const uint8_t *b = outbuf[0];
+    CHECK(ng_nbytes(ng_out(G, n, 0)) == 2 && b[0] == 0x83 && b[1] == 0x07, "QuantizeLinear int4: %02x %02x", b[0], b[1]);
+
+    reset(21); /* blocked DequantizeLinear: [2, 4], blocks of 2 along axis 1 */
+    x = cten("x", NNGPU_DTYPE_INT8, 2, (int64_t[]){2, 4}, (int8_t[]){1, 2, 3, 4, 5, 6, 7, 8});
+    sc = f32("s", 2, (int64_t[]){2, 2}, (float[]){1, 10, 100, 1000});
+    n = node(NG_OP_DEQUANTIZELINEAR, 2, (int[]){x, sc}, 1);
+    attr_i(n, "axis", 1);
+    attr_i(n, "block_size", 2);
+    RUN_OK(n);
+    OUT_F(n, 1, 2, 30, 40, 500, 600, 7000, 8000);
+
+    reset(13); /* QLinearMatMul with a fused Add(float residual) + Relu before requantizing */
+    int a = cten("a", NNGPU_DTYPE_INT8, 2, (int64_t[]){1, 2}, (int8_t[]){10, -20});
+    int as = f32("as", 0, NULL, (float[]){0.5f});
+    int az = cten("az", NNGPU_DTYPE_INT8, 0, NULL, (int8_t[]){0});
+    int w = cten("w", NNGPU_DTYPE_INT8, 2, (int64_t[]){2, 2}, (int8_t[]){1, 2, 3, 4});
+    int ws = f32("ws", 0, NULL, (float[]){0.1f});
+    int wz = cten("wz", NNGPU_DTYPE_INT8, 0, NULL, (int8_t[]){0});
+    int ys = f32("ys", 0, NULL, (float[]){0.5f});
+    int yz = cten("yz", NNGPU_DTYPE_INT8, 0, NULL, (int8_t[]){3});
+    int res = f32("res", 2, (int64_t[]){1, 2}, (float[]){4, 1});
+    n = node(NG_OP_QLINEARMATMUL, 8, (int[]){a, as, az, w, ws, wz, ys, yz}, 1);
+    n->in = realloc(n->in, sizeof(int) * 9);
+    n->in[8] = res;
+    n->n_in = 9;
+    n->epi[0] = (ng_epi_step){NG_OP_ADD, 8, 0, 0, 0};
+    n->epi[1] = (ng_epi_step){NG_OP_RELU, -1, 0, 0, 0};
+    n->n_epi = 2;
+    RUN_OK(n); /* acc [-50, -60]; real [-2.5, -3]; +res [1.5, -2]; relu [1.5, 0]; /0.5 + 3 = [6, 3] */
+    q = outbuf[0];
+    CHECK(q[0] == 6 && q[1] == 3, "QLinearMatMul epilogue: %d %d", q[0], q[1]);
+}
+
+/* The plans of runtime/lower_quant.h read from nodes. */
+static void test_quant_plans(void) {
+    reset(13); /* QLinearConv uint8 x, int8 w per channel, bias, depthwise 3x3 pad 1 stride 2 */
+    int x = cten("x", NNGPU_DTYPE_UINT8, 4, (int64_t[]){2, 2, 5, 5}, NULL);
+    int xs = f32("xs", 0, NULL, (float[]){0.5f});
+    int xz = cten("xz", NNGPU_DTYPE_UINT8, 0, NULL, (uint8_t[]){7});
+    int w = cten("w", NNGPU_DTYPE_INT8, 4, (int64_t[]){2, 1, 3, 3}, NULL);
+    int ws = f32("ws", 1, (int64_t[]){2}, (float[]){0.25f, 2});
+    int wz = cten("wz", NNGPU_DTYPE_INT8, 1, (int64_t[]){2}, (int8_t[]){-1, 3});
+    int ys = f32("ys", 0, NULL, (float[]){0.125f});
+    int yz = cten("yz", NNGPU_DTYPE_UINT8, 0, NULL, (uint8_t[]){9});
+    int bias = cten("b", NNGPU_DTYPE_INT32, 1, (int64_t[]){2}, (int32_t[]){-5, 6});
+    ng_node *n = node(NG_OP_QLINEARCONV, 9, (int[]){x, xs, xz, w, ws, wz, ys, yz, bias}, 1);
+    attr_i(n, "group", 2);
+    attr_is(n, "pads", 4, (int64_t[]){1, 1, 1, 1});
+    attr_is(n, "strides", 2, (int64_t[]){2, 2});
+    CHECK(ng_infer_node(G, n) == NNGPU_OK, "QLinearConv infer: %s", nngpu_last_error());
+    ng_qlayer q;
+    CHECK(ng_qlayer_of(G, n, &q) && q.is_conv && q.conv.OH == 3 && q.conv.G == 2 && q.conv.PT == 1 &&
+              q.n_ch == 2 && !q.x_signed && q.w_signed && q.x_zp == 7 && q.w_zp[1] == 3 &&
+              q.mult[0] == 0.125f && q.mult[1] == 1 && q.bias[0] == -5 && q.y_scale == 0.125f &&
+              q.y_zp == 9 && q.out == NG_QOUT_UINT8 && q.w_input == 3 && q.w_const,
+          "QLinearConv plan");
+    ng_qlayer_free(&q);
+
+    reset(13); /* MatMulInteger, A [3, 4, 5] . B [5, 6] (broadcast) */
+    int a = cten("a", NNGPU_DTYPE_INT8, 3, (int64_t[]){3, 4, 5}, NULL);
+    int b = cten("bm", NNGPU_DTYPE_UINT8, 2, (int64_t[]){5, 6}, NULL);
+    n = node(NG_OP_MATMULINTEGER, 2, (int[]){a, b}, 1);
+    CHECK(ng_infer_node(G, n) == NNGPU_OK, "MatMulInteger infer: %s", nngpu_last_error());
+    CHECK(ng_qlayer_of(G, n, &q) && !q.is_conv && q.batch == 3 && q.M == 4 && q.K == 5 && q.N == 6 &&
+              q.a_batch_stride == 20 && q.b_batch_stride == 0 && q.out == NG_QOUT_INT32 && q.x_zp == 0,
+          "MatMulInteger plan");
+    ng_qlayer_free(&q);
+
+    reset(13); /* per-axis QuantizeLinear along axis 1 of [2, 3, 4] */
+    x = f32("x", 3, (int64_t[]){2, 3, 4}, NULL);
+    int s = f32("s", 1, (int64_t[]){3}, (float[]){1, 2, 3});
+    int z = cten("z", NNGPU_DTYPE_INT8, 1, (int64_t[]){3}, (int8_t[]){-1, 0, 1});
+    n = node(NG_OP_QUANTIZELINEAR, 3, (int[]){x, s, z}, 1);
+    CHECK(ng_infer_node(G, n) == NNGPU_OK, "QuantizeLinear infer: %s", nngpu_last_error());
+    ng_qconvert c;
+    CHECK(ng_qconvert_of(G, n, &c) && c.quantize && c.outer == 2 && c.axis_len == 3 && c.inner == 4 &&
+              c.block == 1 && c.n_scales == 3 && c.scale[2] == 3 && c.zp[0] == -1 &&
+              c.y_dtype == NNGPU_DTYPE_INT8,
+          "QuantizeLinear plan");
+    ng_qconvert_free(&c);
+
+    reset(13); /* MatMulQuantW: int4 W [5, 3], blocks of 2 rows */
+    x = f32("x", 3, (int64_t[]){2, 4, 5}, NULL);
+    w = cten("w", NNGPU_DTYPE_INT4, 2, (int64_t[]){5, 3}, NULL);
+    s = f32("s", 2, (int64_t[]){3, 3}, (float[]){1, 2, 3, 4, 5, 6, 7, 8, 9});
+    n = node(NG_OP_MATMULQW, 3, (int[]){x, w, s}, 1);
+    attr_i(n, "block_size", 2);
+    CHECK(ng_infer_node(G, n) == NNGPU_OK && shape_is(n, 0, 3, (int64_t[]){2, 4, 3}),
+          "MatMulQuantW infer: %s", nngpu_last_error());
+    ng_qweight qw;
+    CHECK(ng_qweight_of(G, n, &qw) && qw.batch == 2 && qw.M == 4 && qw.K == 5 && qw.N == 3 &&
+              qw.bits == 4 && qw.w_signed && qw.block == 2 && qw.n_groups == 3 && qw.scale[8] == 9 &&
+              qw.zp[4] == 0 && ng_nbytes(qw.w) == 8,
+          "MatMulQuantW plan");
+    ng_qweight_free(&qw);
+}
+
 static void test_infer_errors(void) {
     reset(13);
     ng_node *n = node(NG_OP_ADD, 2,
@@ -533,6 +649,8 @@ int main(void) {
     test_eltwise();
     test_half();
     test_epilogue();
+    test_quant();
+    test_quant_plans();
     test_infer_errors();
     reset(13);
     nngpu_graph_destroy(G);

@@ -5,7 +5,8 @@ Plain numpy (forward and backward written out), Adam, fixed seed, stratified
 80/20 split. Exports models/digits_cnn.onnx (opset 13, input "image"
 [N,1,8,8], output "logits" [N,10], with BatchNormalization nodes left in so
 nngpu's BN folding is exercised) plus models/digits_test_x.npy (float32
-[M,1,8,8] in [0,1]) and models/digits_test_y.npy (int64 [M]), then checks with
+[M,1,8,8] in [0,1]) and models/digits_test_y.npy (int64 [M]), models/digits_calib_x.npy
+(256 training images for INT8 calibration), then checks with
 onnxruntime that the exported model reproduces the numpy accuracy.
 """
 import argparse
@@ -264,6 +265,8 @@ def main():
     export_onnx(p, bn, model_path)
     np.save(os.path.join(args.out_dir, "digits_test_x.npy"), x_te.astype(np.float32))
     np.save(os.path.join(args.out_dir, "digits_test_y.npy"), y_te.astype(np.int64))
+    # INT8 calibration samples: the first 256 training images (never the held-out ones)
+    np.save(os.path.join(args.out_dir, "digits_calib_x.npy"), x_tr[:256].astype(np.float32))
 
     ort_acc, err = check_onnxruntime(model_path, x_te.astype(np.float32), y_te, ref_logits)
     print(f"onnxruntime held-out accuracy: {ort_acc:.4f} (logits rel. error vs numpy {err:.2e})")

@@ -38,6 +38,7 @@ static nngpu_status check_shape(const char *what, const char *name, nngpu_dtype 
                             name);
     }
     uint64_t b;
+    if (dt == NNGPU_DTYPE_INT4 || dt == NNGPU_DTYPE_UINT4) n = n / 2 + n % 2; /* packed two per byte */
     if (__builtin_mul_overflow(n, (uint64_t)nngpu_dtype_size(dt), &b) || b > SIZE_MAX / 2)
         return ng_error(NNGPU_ERR_INVALID_ARG, "%s '%s': size overflows", what, name);
     if (bytes) *bytes = (size_t)b;

@@ -26,6 +26,7 @@ static int dup_str(char **dst, const char *src) {
 static size_t attr_tensor_bytes(const ng_attr *a) {
     size_t n = 1;
     for (int i = 0; i < a->t_rank; i++) n *= (size_t)a->t_dims[i];
+    if (a->t_dtype == NNGPU_DTYPE_INT4 || a->t_dtype == NNGPU_DTYPE_UINT4) return (n + 1) / 2;
     return n * nngpu_dtype_size(a->t_dtype);
 }
 

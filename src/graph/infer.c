@@ -230,9 +230,9 @@ nngpu_status ng_infer_window(const ng_graph *g, const ng_node *n, ng_window *w) 
     w->ns = ns;
     const int64_t *ks;
     int c = ng_attr_ints(n, "kernel_shape", &ks);
-    if (n->op == NG_OP_CONV) {
-        const ng_tensor *wt;
-        NG_CHECK(need(g, n, 1, &wt));
+    if (n->op == NG_OP_CONV || n->op == NG_OP_CONVINTEGER || n->op == NG_OP_QLINEARCONV) {
+        const ng_tensor *wt; /* kernel dims from the weight */
+        NG_CHECK(need(g, n, n->op == NG_OP_QLINEARCONV ? 3 : 1, &wt));
         if (wt->rank != x->rank)
             return nerr(n, NNGPU_ERR_INVALID_ARG, "weight '%s' has rank %d, input has %d", wt->name,
                         wt->rank, x->rank);
@@ -307,10 +307,11 @@ nngpu_status ng_infer_window(const ng_graph *g, const ng_node *n, ng_window *w) 
     return NNGPU_OK;
 }
 
-static nngpu_status infer_conv(ng_graph *g, ng_node *n) {
+nngpu_status ng_infer_conv_shape(const ng_graph *g, const ng_node *n, int wi, int bi, int *rank,
+                                 int64_t *dims) {
     ng_window w;
     NG_CHECK(ng_infer_window(g, n, &w));
-    const ng_tensor *x = ng_in(g, n, 0), *wt = ng_in(g, n, 1), *b = opt(g, n, 2);
+    const ng_tensor *x = ng_in(g, n, 0), *wt = ng_in(g, n, wi), *b = bi >= 0 ? opt(g, n, bi) : NULL;
     int64_t group = ng_attr_int(n, "group", 1);
     if (group < 1 || x->dims[1] % group || wt->dims[0] % group || wt->dims[1] * group != x->dims[1])
         return nerr(n, NNGPU_ERR_INVALID_ARG,
@@ -319,11 +320,21 @@ static nngpu_status infer_conv(ng_graph *g, ng_node *n) {
                     (long long)wt->dims[1], (long long)group);
     if (b && (b->rank != 1 || b->dims[0] != wt->dims[0]))
         return nerr(n, NNGPU_ERR_INVALID_ARG, "bias '%s' must be [%lld]", b->name, (long long)wt->dims[0]);
+    dims[0] = x->dims[0];
+    dims[1] = wt->dims[0];
+    for (int i = 0; i < w.ns; i++) dims[2 + i] = w.out[i];
+    *rank = x->rank;
+    return NNGPU_OK;
+}
+
+static nngpu_status infer_conv(ng_graph *g, ng_node *n) {
+    int r;
+    int64_t d[MAXD];
+    NG_CHECK(ng_infer_conv_shape(g, n, 1, 2, &r, d));
+    const ng_tensor *x = ng_in(g, n, 0);
     if (!is_float(x->dtype))
         return nerr(n, NNGPU_ERR_UNSUPPORTED, "input '%s' is %s", x->name, nngpu_dtype_name(x->dtype));
-    int64_t d[MAXD] = {x->dims[0], wt->dims[0]};
-    for (int i = 0; i < w.ns; i++) d[2 + i] = w.out[i];
-    set_out(g, n, 0, x->dtype, x->rank, d);
+    set_out(g, n, 0, x->dtype, r, d);
     return NNGPU_OK;
 }
 
@@ -371,10 +382,11 @@ static nngpu_status infer_gemm(ng_graph *g, ng_node *n) {
     return NNGPU_OK;
 }
 
-static nngpu_status infer_matmul(ng_graph *g, ng_node *n) {
+nngpu_status ng_infer_matmul_shape(const ng_graph *g, const ng_node *n, int ia, int ib, int *rank,
+                                   int64_t *dims) {
     const ng_tensor *a, *b;
-    NG_CHECK(need(g, n, 0, &a));
-    NG_CHECK(need(g, n, 1, &b));
+    NG_CHECK(need(g, n, ia, &a));
+    NG_CHECK(need(g, n, ib, &b));
     if (a->rank < 1 || b->rank < 1)
         return nerr(n, NNGPU_ERR_INVALID_ARG, "inputs must have rank >= 1");
     int64_t ka = a->dims[a->rank - 1];
@@ -390,7 +402,16 @@ static nngpu_status infer_matmul(ng_graph *g, ng_node *n) {
     if (a->rank >= 2) d[r++] = a->dims[a->rank - 2];
     if (b->rank >= 2) d[r++] = b->dims[b->rank - 1];
     if (r > MAXD) return nerr(n, NNGPU_ERR_UNSUPPORTED, "rank over %d", MAXD);
-    set_out(g, n, 0, a->dtype, r, d);
+    *rank = r;
+    memcpy(dims, d, sizeof(int64_t) * (size_t)r);
+    return NNGPU_OK;
+}
+
+static nngpu_status infer_matmul(ng_graph *g, ng_node *n) {
+    int r;
+    int64_t d[MAXD];
+    NG_CHECK(ng_infer_matmul_shape(g, n, 0, 1, &r, d));
+    set_out(g, n, 0, ng_in(g, n, 0)->dtype, r, d);
     return NNGPU_OK;
 }
 
@@ -873,7 +894,7 @@ static nngpu_status infer_resize(ng_graph *g, ng_node *n) {
 
 /* ---- types and shape computation ------------------------------------------------------------ */
 
-static nngpu_dtype onnx_dtype(int64_t t) {
+nngpu_dtype ng_infer_onnx_dtype(int64_t t) {
     switch (t) {
     case 1: return NNGPU_DTYPE_FLOAT32;
     case 2: return NNGPU_DTYPE_UINT8;
@@ -883,6 +904,8 @@ static nngpu_dtype onnx_dtype(int64_t t) {
     case 9: return NNGPU_DTYPE_BOOL;
     case 10: return NNGPU_DTYPE_FLOAT16;
     case 11: return NNGPU_DTYPE_FLOAT64;
+    case 21: return NNGPU_DTYPE_UINT4;
+    case 22: return NNGPU_DTYPE_INT4;
     default: return NNGPU_DTYPE_UNDEFINED;
     }
 }
@@ -891,7 +914,7 @@ static nngpu_status infer_cast(ng_graph *g, ng_node *n) {
     const ng_tensor *x;
     NG_CHECK(need(g, n, 0, &x));
     int64_t to = ng_attr_int(n, "to", -1);
-    nngpu_dtype dt = onnx_dtype(to);
+    nngpu_dtype dt = ng_infer_onnx_dtype(to);
     if (dt == NNGPU_DTYPE_UNDEFINED) return nerr(n, NNGPU_ERR_UNSUPPORTED, "cast to ONNX type %lld", (long long)to);
     set_out(g, n, 0, dt, x->rank, x->dims);
     return NNGPU_OK;
@@ -1060,7 +1083,7 @@ static nngpu_status infer_main(ng_graph *g, ng_node *n) {
     default: {
         if (ng_op_kind_of(n->op) == NG_KIND_ELTWISE_UNARY) return infer_same(g, n);
         nngpu_status s;
-        if (ng_infer_nn(g, n, &s) || ng_infer_data(g, n, &s)) return s;
+        if (ng_infer_nn(g, n, &s) || ng_infer_data(g, n, &s) || ng_infer_quant(g, n, &s)) return s;
         return nerr(n, NNGPU_ERR_UNSUPPORTED, "no shape inference");
     }
     }

@@ -55,4 +55,16 @@ nngpu_status ng_infer_pad(const ng_graph *g, const ng_node *n, int64_t *pb, int6
 nngpu_status ng_infer_resize(const ng_graph *g, const ng_node *n, double *scales,
                              int64_t *out_dims, double *roi);
 
+/* QuantizeLinear / DequantizeLinear: x (input xi) viewed as [outer, axis_len,
+ * inner] around the quantization axis; the scale (input si) of element
+ * (o, a, i) is at (o * n_blocks + a / block) * inner + i when blocked, else at
+ * a / block. Per tensor: one block covering everything. */
+typedef struct ng_qaxis {
+    int64_t outer, axis_len, inner;
+    int64_t block;    /* axis elements per scale (>= 1) */
+    int64_t n_blocks; /* scales along the axis */
+    int blocked;      /* opset 21 block_size: the scale has x's rank */
+} ng_qaxis;
+nngpu_status ng_infer_qaxis(const ng_graph *g, const ng_node *n, int xi, int si, ng_qaxis *q);
+
 #endif

@@ -26,5 +26,15 @@ nngpu_status ng_infer_bcast(const ng_graph *g, const ng_node *n, int first, int 
  * theirs (its status in *st), 0 otherwise. */
 int ng_infer_nn(ng_graph *g, ng_node *n, nngpu_status *st);
 int ng_infer_data(ng_graph *g, ng_node *n, nngpu_status *st);
+int ng_infer_quant(ng_graph *g, ng_node *n, nngpu_status *st);
+
+/* ONNX TensorProto data type -> dtype; UNDEFINED when not supported. */
+nngpu_dtype ng_infer_onnx_dtype(int64_t t);
+/* Conv's output shape with the weight at input wi and the bias at bi (-1: none). */
+nngpu_status ng_infer_conv_shape(const ng_graph *g, const ng_node *n, int wi, int bi, int *rank,
+                                 int64_t *dims);
+/* MatMul's output shape for inputs ia (A) and ib (B): NumPy batch broadcast. */
+nngpu_status ng_infer_matmul_shape(const ng_graph *g, const ng_node *n, int ia, int ib, int *rank,
+                                   int64_t *dims);
 
 #endif

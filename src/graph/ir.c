@@ -198,7 +198,9 @@ nngpu_status ng_tensor_set_const(ng_graph *g, int t, nngpu_dtype dt, int rank,
             return ng_error(NNGPU_ERR_INVALID_ARG, "constant '%s' has a negative dim", x->name);
         n *= dims[i];
     }
-    size_t bytes = (size_t)n * nngpu_dtype_size(dt);
+    size_t bytes = dt == NNGPU_DTYPE_INT4 || dt == NNGPU_DTYPE_UINT4
+                       ? ((size_t)n + 1) / 2 /* packed two per byte */
+                       : (size_t)n * nngpu_dtype_size(dt);
     void *copy = malloc(bytes ? bytes : 1);
     if (!copy)
         return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "constant '%s': %zu bytes", x->name, bytes);
@@ -222,6 +224,11 @@ int64_t ng_const_int(const ng_tensor *t, int64_t i) {
     case NNGPU_DTYPE_FLOAT32: return (int64_t)((const float *)t->data)[i];
     case NNGPU_DTYPE_FLOAT64: return (int64_t)((const double *)t->data)[i];
     case NNGPU_DTYPE_FLOAT16: return (int64_t)ng_half_to_float(((const uint16_t *)t->data)[i]);
+    case NNGPU_DTYPE_INT4:
+    case NNGPU_DTYPE_UINT4: { /* packed two per byte, low nibble first */
+        int v = (((const uint8_t *)t->data)[i >> 1] >> (4 * (i & 1))) & 15;
+        return t->dtype == NNGPU_DTYPE_INT4 && v > 7 ? v - 16 : v;
+    }
     default: return 0;
     }
 }

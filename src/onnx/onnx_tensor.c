@@ -17,6 +17,8 @@ nngpu_dtype ng_onnx_dtype(int32_t t) {
     case ONNX__TENSOR_PROTO__DATA_TYPE__INT32: return NNGPU_DTYPE_INT32;
     case ONNX__TENSOR_PROTO__DATA_TYPE__INT64: return NNGPU_DTYPE_INT64;
     case ONNX__TENSOR_PROTO__DATA_TYPE__BOOL: return NNGPU_DTYPE_BOOL;
+    case 21: return NNGPU_DTYPE_UINT4; /* ONNX__TENSOR_PROTO__DATA_TYPE__UINT4 (newer onnx.proto) */
+    case 22: return NNGPU_DTYPE_INT4;
     default: return NNGPU_DTYPE_UNDEFINED;
     }
 }
@@ -25,7 +27,8 @@ const char *ng_onnx_dtype_name(int32_t t) {
     static const char *names[] = {"UNDEFINED", "FLOAT",  "UINT8",     "INT8",       "UINT16",
                                   "INT16",     "INT32",  "INT64",     "STRING",     "BOOL",
                                   "FLOAT16",   "DOUBLE", "UINT32",    "UINT64",     "COMPLEX64",
-                                  "COMPLEX128", "BFLOAT16"};
+                                  "COMPLEX128", "BFLOAT16", "FLOAT8E4M3FN", "FLOAT8E4M3FNUZ",
+                                  "FLOAT8E5M2", "FLOAT8E5M2FNUZ", "UINT4", "INT4", "FLOAT4E2M1"};
     return t >= 0 && t < (int32_t)(sizeof names / sizeof *names) ? names[t] : "unknown";
 }
 
@@ -72,12 +75,15 @@ static nngpu_status decode_external(const Onnx__TensorProto *tp, const char *bas
     return NNGPU_OK;
 }
 
-/* Converts n int32_data values to dtype dt (int8/uint8/bool/float16/int32). */
+/* Converts n int32_data values to dtype dt (int8/uint8/bool/float16/int32; for
+ * int4/uint4 each value is one byte of two packed elements). */
 static void widen_int32(const int32_t *src, size_t n, nngpu_dtype dt, void *dst) {
     for (size_t i = 0; i < n; i++) {
         switch (dt) {
         case NNGPU_DTYPE_INT8: ((int8_t *)dst)[i] = (int8_t)src[i]; break;
-        case NNGPU_DTYPE_UINT8: ((uint8_t *)dst)[i] = (uint8_t)src[i]; break;
+        case NNGPU_DTYPE_UINT8:
+        case NNGPU_DTYPE_INT4:
+        case NNGPU_DTYPE_UINT4: ((uint8_t *)dst)[i] = (uint8_t)src[i]; break;
         case NNGPU_DTYPE_BOOL: ((uint8_t *)dst)[i] = src[i] != 0; break;
         case NNGPU_DTYPE_FLOAT16: ((uint16_t *)dst)[i] = (uint16_t)src[i]; break;
         default: ((int32_t *)dst)[i] = src[i]; break;
@@ -122,7 +128,9 @@ nngpu_status ng_onnx_tensor_decode(const Onnx__TensorProto *tp, const char *base
         if (__builtin_mul_overflow(n, (uint64_t)tp->dims[i], &n))
             return ng_error(NNGPU_ERR_PARSE, "%s: element count overflows", what);
     }
-    if (__builtin_mul_overflow(n, (uint64_t)nngpu_dtype_size(out->dtype), &bytes) ||
+    int packed = out->dtype == NNGPU_DTYPE_INT4 || out->dtype == NNGPU_DTYPE_UINT4;
+    uint64_t stored = packed ? n / 2 + n % 2 : n; /* 4-bit: two per byte, also in int32_data */
+    if (__builtin_mul_overflow(stored, (uint64_t)nngpu_dtype_size(out->dtype), &bytes) ||
         bytes > SIZE_MAX / 2)
         return ng_error(NNGPU_ERR_PARSE, "%s: size overflows", what);
     out->bytes = (size_t)bytes;
@@ -142,9 +150,9 @@ nngpu_status ng_onnx_tensor_decode(const Onnx__TensorProto *tp, const char *base
     size_t cnt;
     int is_int32;
     const void *src = typed_field(tp, out->dtype, &cnt, &is_int32);
-    if (cnt != n)
+    if (cnt != stored)
         return ng_error(NNGPU_ERR_PARSE, "%s: %zu values stored, its shape needs %llu", what,
-                        cnt, (unsigned long long)n);
+                        cnt, (unsigned long long)stored);
     if (cnt && !src) return ng_error(NNGPU_ERR_PARSE, "%s: data missing", what);
     out->owned = malloc(out->bytes ? out->bytes : 1);
     if (!out->owned) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "%s: %zu bytes", what, out->bytes);

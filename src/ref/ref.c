@@ -64,6 +64,13 @@ static ng_ref_fn lookup(ng_op op) {
     case NG_OP_SIZE: return ng_ref_size;
     case NG_OP_CUMSUM: return ng_ref_cumsum;
     case NG_OP_TOPK: return ng_ref_topk;
+    case NG_OP_QUANTIZELINEAR: return ng_ref_quantize;
+    case NG_OP_DEQUANTIZELINEAR: return ng_ref_dequantize;
+    case NG_OP_QLINEARCONV:
+    case NG_OP_CONVINTEGER: return ng_ref_qconv;
+    case NG_OP_QLINEARMATMUL:
+    case NG_OP_MATMULINTEGER: return ng_ref_qmatmul;
+    case NG_OP_MATMULQW: return ng_ref_matmul_quant_w;
     case NG_OP_CONCAT: return ng_ref_concat;
     case NG_OP_SPLIT: return ng_ref_split;
     case NG_OP_SLICE: return ng_ref_slice;
@@ -91,6 +98,40 @@ static ng_ref_fn lookup(ng_op op) {
     }
 }
 
+/* QLinearConv / QLinearMatMul apply their epilogue to the real value, before requantizing. */
+static int epilogue_inside(ng_op op) { return op == NG_OP_QLINEARCONV || op == NG_OP_QLINEARMATMUL; }
+
+/* Ops that read or write packed 4-bit tensors (others see bytes, not elements). */
+static int handles_4bit(ng_op op) {
+    switch (op) {
+    case NG_OP_QUANTIZELINEAR:
+    case NG_OP_DEQUANTIZELINEAR:
+    case NG_OP_MATMULQW:
+    case NG_OP_CAST:
+    case NG_OP_CONSTANT:
+    case NG_OP_SHAPE:
+    case NG_OP_SIZE:
+    case NG_OP_RESHAPE:
+    case NG_OP_FLATTEN:
+    case NG_OP_SQUEEZE:
+    case NG_OP_UNSQUEEZE:
+    case NG_OP_IDENTITY: return 1;
+    default: return 0;
+    }
+}
+
+static int touches_4bit(const ng_graph *g, const ng_node *n) {
+    for (int i = 0; i < n->n_in; i++) {
+        const ng_tensor *t = ng_in(g, n, i);
+        if (t && ng_ref_is_4bit(t->dtype)) return 1;
+    }
+    for (int i = 0; i < n->n_out; i++) {
+        const ng_tensor *t = ng_out(g, n, i);
+        if (t && ng_ref_is_4bit(t->dtype)) return 1;
+    }
+    return 0;
+}
+
 static int numeric(nngpu_dtype t) { return ng_ref_is_float(t) || (ng_ref_is_int(t) && t != NNGPU_DTYPE_BOOL); }
 
 int ng_ref_supported(const ng_graph *g, const ng_node *n) {
@@ -98,8 +139,16 @@ int ng_ref_supported(const ng_graph *g, const ng_node *n) {
     const ng_tensor *x = n->n_main_inputs > 0 ? ng_in(g, n, 0) : NULL;
     nngpu_dtype t = x ? x->dtype : NNGPU_DTYPE_UNDEFINED;
     const ng_tensor *y = ng_out(g, n, 0);
-    if (n->n_epi && (!y || !ng_ref_is_float(y->dtype))) return 0;
+    if (n->n_epi && !epilogue_inside(n->op) && (!y || !ng_ref_is_float(y->dtype))) return 0;
+    if (!handles_4bit(n->op) && touches_4bit(g, n)) return 0;
     switch (n->op) {
+    case NG_OP_QUANTIZELINEAR:
+    case NG_OP_DEQUANTIZELINEAR:
+    case NG_OP_QLINEARCONV:
+    case NG_OP_QLINEARMATMUL:
+    case NG_OP_CONVINTEGER:
+    case NG_OP_MATMULINTEGER:
+    case NG_OP_MATMULQW: return 1; /* shape inference checked the dtypes */
     case NG_OP_CONV:
     case NG_OP_BATCHNORM:
     case NG_OP_AVGPOOL:
@@ -201,7 +250,7 @@ nngpu_status ng_ref_run(const ng_graph *g, const ng_node *n, const void *const *
         if (n->in[i] >= 0 && !in[i] && ng_numel(&g->tensors[n->in[i]]) > 0)
             return ng_ref_err(n, NNGPU_ERR_INVALID_ARG, "input %d has no data", i);
     NG_CHECK(fn(g, n, in, out));
-    if (!n->n_epi) return NNGPU_OK;
+    if (!n->n_epi || epilogue_inside(n->op)) return NNGPU_OK;
     const ng_tensor *y = ng_out(g, n, 0);
     if (y->dtype == NNGPU_DTYPE_FLOAT32) {
         ng_ref_apply_epilogue(g, n, out[0], in);

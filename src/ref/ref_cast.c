@@ -1,4 +1,5 @@
 /* Cast and the shape-computation ops: Constant, Shape, ConstantOfShape, Range. */
+#include <math.h>
 #include <string.h>
 
 #include "ref_internal.h"
@@ -8,6 +9,14 @@ nngpu_status ng_ref_cast(const ng_graph *g, const ng_node *n, const void *const 
     const ng_tensor *x = ng_in(g, n, 0), *y = ng_out(g, n, 0);
     int64_t cnt = ng_numel(y);
     if (x->dtype == y->dtype) return ng_ref_copy(g, n, in, out);
+    if (ng_ref_is_4bit(y->dtype)) { /* ONNX: round half to even, keep the low 4 bits */
+        memset(out[0], 0, ng_nbytes(y));
+        for (int64_t i = 0; i < cnt; i++) {
+            double v = rint(ng_ref_ldd(x->dtype, in[0], i));
+            ng_ref_sti(y->dtype, out[0], i, v != v || fabs(v) > 1e18 ? 0 : (int64_t)v);
+        }
+        return NNGPU_OK;
+    }
     for (int64_t i = 0; i < cnt; i++) {
         if (ng_ref_is_int(x->dtype) && ng_ref_is_int(y->dtype))
             ng_ref_sti(y->dtype, out[0], i, ng_ref_ldi(x->dtype, in[0], i));

@@ -14,6 +14,7 @@ nngpu_status ng_ref_err(const ng_node *n, nngpu_status s, const char *fmt, ...) 
 
 int ng_ref_is_float(nngpu_dtype t);
 int ng_ref_is_int(nngpu_dtype t); /* int8/uint8/int32/int64/bool */
+int ng_ref_is_4bit(nngpu_dtype t); /* int4/uint4: packed, read and written by ldi/sti */
 
 /* Element i of a buffer of dtype t, as float / double / int64, and back. */
 float ng_ref_ldf(nngpu_dtype t, const void *p, int64_t i);
@@ -78,6 +79,11 @@ nngpu_status ng_ref_trilu(const ng_graph *g, const ng_node *n, const void *const
 nngpu_status ng_ref_onehot(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_size(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_cumsum(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_quantize(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_dequantize(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_qconv(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_qmatmul(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_matmul_quant_w(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_topk(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 
 #endif

@@ -18,6 +18,8 @@ int ng_ref_is_float(nngpu_dtype t) {
     return t == NNGPU_DTYPE_FLOAT32 || t == NNGPU_DTYPE_FLOAT16 || t == NNGPU_DTYPE_FLOAT64;
 }
 
+int ng_ref_is_4bit(nngpu_dtype t) { return t == NNGPU_DTYPE_INT4 || t == NNGPU_DTYPE_UINT4; }
+
 int ng_ref_is_int(nngpu_dtype t) {
     return t == NNGPU_DTYPE_INT8 || t == NNGPU_DTYPE_UINT8 || t == NNGPU_DTYPE_INT32 ||
            t == NNGPU_DTYPE_INT64 || t == NNGPU_DTYPE_BOOL;
@@ -43,6 +45,11 @@ int64_t ng_ref_ldi(nngpu_dtype t, const void *p, int64_t i) {
     case NNGPU_DTYPE_BOOL: return ((const uint8_t *)p)[i] != 0;
     case NNGPU_DTYPE_INT32: return ((const int32_t *)p)[i];
     case NNGPU_DTYPE_INT64: return ((const int64_t *)p)[i];
+    case NNGPU_DTYPE_INT4:
+    case NNGPU_DTYPE_UINT4: { /* two per byte, low nibble first */
+        int v = (((const uint8_t *)p)[i >> 1] >> (4 * (i & 1))) & 15;
+        return t == NNGPU_DTYPE_INT4 && v > 7 ? v - 16 : v;
+    }
     case NNGPU_DTYPE_FLOAT32:
     case NNGPU_DTYPE_FLOAT16:
     case NNGPU_DTYPE_FLOAT64: {
@@ -63,6 +70,13 @@ void ng_ref_sti(nngpu_dtype t, void *p, int64_t i, int64_t v) {
     case NNGPU_DTYPE_BOOL: ((uint8_t *)p)[i] = v != 0; break;
     case NNGPU_DTYPE_INT32: ((int32_t *)p)[i] = (int32_t)v; break;
     case NNGPU_DTYPE_INT64: ((int64_t *)p)[i] = v; break;
+    case NNGPU_DTYPE_INT4:
+    case NNGPU_DTYPE_UINT4: { /* the other nibble of the byte is kept */
+        uint8_t *b = (uint8_t *)p + (i >> 1);
+        int sh = 4 * (int)(i & 1);
+        *b = (uint8_t)((*b & ~(15 << sh)) | ((v & 15) << sh));
+        break;
+    }
     default: ng_ref_std(t, p, i, (double)v); break;
     }
 }

@@ -5,10 +5,13 @@
 
 static int f32(const ng_tensor *t) { return t && t->dtype == NNGPU_DTYPE_FLOAT32 && t->rank >= 0; }
 
-int ng_conv_geom_of(const ng_graph *g, const ng_node *n, ng_conv_geom *cg) {
+static int known(const ng_tensor *t) { return t && t->rank >= 0; }
+
+int ng_conv_geom_read(const ng_graph *g, const ng_node *n, int w_input, ng_conv_geom *cg) {
     memset(cg, 0, sizeof *cg);
-    const ng_tensor *x = ng_in(g, n, 0), *w = ng_in(g, n, 1), *y = ng_out(g, n, 0);
-    if (!f32(x) || !f32(w) || !f32(y) || !w->data) return 0;
+    cg->bias = -1;
+    const ng_tensor *x = ng_in(g, n, 0), *w = ng_in(g, n, w_input), *y = ng_out(g, n, 0);
+    if (!known(x) || !known(w) || !known(y)) return 0;
     int r = x->rank;
     if ((r != 4 && r != 3) || w->rank != r || y->rank != r) return 0;
     if (ng_numel(x) > INT_MAX || ng_numel(y) > INT_MAX || ng_numel(w) > INT_MAX) return 0;
@@ -70,11 +73,19 @@ int ng_conv_geom_of(const ng_graph *g, const ng_node *n, ng_conv_geom *cg) {
         int64_t o = (in[i] + p[i] + p[i + 2] - span) / s[i] + 1;
         if (in[i] + p[i] + p[i + 2] < span || o != out[i]) return 0;
     }
-    cg->bias = -1;
+    return cg->N > 0 && cg->K > 0 && cg->OH > 0 && cg->OW > 0 && cg->C > 0;
+}
+
+int ng_conv_geom_of(const ng_graph *g, const ng_node *n, ng_conv_geom *cg) {
+    const ng_tensor *x = ng_in(g, n, 0), *w = ng_in(g, n, 1), *y = ng_out(g, n, 0);
+    if (!f32(x) || !f32(w) || !f32(y) || !w->data || !ng_conv_geom_read(g, n, 1, cg)) {
+        memset(cg, 0, sizeof *cg);
+        return 0;
+    }
     if (n->n_main_inputs > 2 && n->in[2] >= 0) {
         const ng_tensor *b = ng_in(g, n, 2);
         if (!f32(b) || ng_numel(b) != cg->K) return 0;
         cg->bias = n->in[2];
     }
-    return cg->N > 0 && cg->K > 0 && cg->OH > 0 && cg->OW > 0 && cg->C > 0;
+    return 1;
 }

@@ -15,4 +15,9 @@ typedef struct ng_conv_geom {
  * weights that the device kernels run (the node then goes to the CPU). */
 int ng_conv_geom_of(const ng_graph *g, const ng_node *n, ng_conv_geom *cg);
 
+/* The geometry alone, with the weight at input w_input and any dtypes
+ * (QLinearConv, ConvInteger); bias is -1. 0 when the device kernels cannot
+ * run it. */
+int ng_conv_geom_read(const ng_graph *g, const ng_node *n, int w_input, ng_conv_geom *cg);
+
 #endif

@@ -152,6 +152,46 @@ void th_const_data(nngpu_graph *g, const char *name, nngpu_dtype dtype, int rank
     note(nngpu_graph_add_constant(g, name, dtype, rank, dims, data), "constant", name);
 }
 
+/* Stores v as element i of an integer buffer of dtype t (4-bit: packed, low nibble first). */
+static void put_int(nngpu_dtype t, void *p, size_t i, int64_t v) {
+    switch (t) {
+    case NNGPU_DTYPE_INT8: ((int8_t *)p)[i] = (int8_t)v; break;
+    case NNGPU_DTYPE_UINT8: ((uint8_t *)p)[i] = (uint8_t)v; break;
+    case NNGPU_DTYPE_INT32: ((int32_t *)p)[i] = (int32_t)v; break;
+    case NNGPU_DTYPE_INT64: ((int64_t *)p)[i] = v; break;
+    case NNGPU_DTYPE_INT4:
+    case NNGPU_DTYPE_UINT4: {
+        uint8_t *b = (uint8_t *)p + i / 2;
+        int sh = 4 * (int)(i & 1);
+        *b = (uint8_t)((*b & ~(15 << sh)) | ((v & 15) << sh));
+        break;
+    }
+    default: break;
+    }
+}
+
+void th_const_int(nngpu_graph *g, const char *name, nngpu_dtype dtype, int rank,
+                  const int64_t *dims, int lo, int hi) {
+    if (!g) return;
+    size_t n = numel(rank, dims);
+    void *p = calloc(n ? n : 1, 8);
+    if (!p) return;
+    for (size_t i = 0; i < n; i++) put_int(dtype, p, i, th_randint(lo, hi));
+    note(nngpu_graph_add_constant(g, name, dtype, rank, dims, p), "constant", name);
+    free(p);
+}
+
+void th_const_scalar_f32(nngpu_graph *g, const char *name, float v) {
+    if (g) note(nngpu_graph_add_constant(g, name, NNGPU_DTYPE_FLOAT32, 0, NULL, &v), "constant", name);
+}
+
+void th_const_scalar_int(nngpu_graph *g, const char *name, nngpu_dtype dtype, int v) {
+    if (!g) return;
+    int64_t buf = 0;
+    put_int(dtype, &buf, 0, v);
+    note(nngpu_graph_add_constant(g, name, dtype, 0, NULL, &buf), "constant", name);
+}
+
 void th_input_typed(nngpu_graph *g, const char *name, nngpu_dtype dtype, int rank,
                     const int64_t *dims) {
     if (!g) return;
@@ -293,6 +333,8 @@ static int make_inputs(const nngpu_model *m, run_io *io, char *err, size_t cap) 
             case NNGPU_DTYPE_INT8: ((int8_t *)t->data)[k] = (int8_t)th_randint(-128, 127); break;
             case NNGPU_DTYPE_UINT8: ((uint8_t *)t->data)[k] = (uint8_t)th_randint(0, 255); break;
             case NNGPU_DTYPE_FLOAT16: ((uint16_t *)t->data)[k] = th_half(v); break;
+            case NNGPU_DTYPE_INT4:
+            case NNGPU_DTYPE_UINT4: ((uint8_t *)t->data)[k] = (uint8_t)th_rand(); break; /* bytes */
             default: memset((char *)t->data + k * es, 0x3C, es); break;
             }
         }
@@ -335,6 +377,11 @@ static double elem(const nngpu_tensor *t, size_t i) {
     case NNGPU_DTYPE_INT8: return ((const int8_t *)t->data)[i];
     case NNGPU_DTYPE_UINT8:
     case NNGPU_DTYPE_BOOL: return ((const uint8_t *)t->data)[i];
+    case NNGPU_DTYPE_INT4:
+    case NNGPU_DTYPE_UINT4: {
+        int v = (((const uint8_t *)t->data)[i / 2] >> (4 * (int)(i & 1))) & 15;
+        return t->dtype == NNGPU_DTYPE_INT4 && v > 7 ? v - 16 : v;
+    }
     default: return NAN;
     }
 }

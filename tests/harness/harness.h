@@ -46,7 +46,15 @@ void th_const_i64(nngpu_graph *g, const char *name, int rank, const int64_t *dim
 /* A constant of any dtype (data copied; 4-bit types packed). */
 void th_const_data(nngpu_graph *g, const char *name, nngpu_dtype dtype, int rank,
                    const int64_t *dims, const void *data);
-/* A runtime input of any dtype: int8/uint8 uniform over their whole range,
+/* Random integer constants of an integer dtype (int8/uint8/int32/int64,
+ * int4/uint4 packed) uniform in [lo, hi]; a float32 scale-like constant
+ * uniform in [lo, hi] is th_const_rand. */
+void th_const_int(nngpu_graph *g, const char *name, nngpu_dtype dtype, int rank,
+                  const int64_t *dims, int lo, int hi);
+/* A one-value constant of shape [] (rank 0): float32 or integer dtype. */
+void th_const_scalar_f32(nngpu_graph *g, const char *name, float v);
+void th_const_scalar_int(nngpu_graph *g, const char *name, nngpu_dtype dtype, int v);
+/* A runtime input of any dtype: int8/uint8/int4/uint4 uniform over their whole range,
  * float16/int32/int64 from the input's range (default [-1, 1]). */
 void th_input_typed(nngpu_graph *g, const char *name, nngpu_dtype dtype, int rank,
                     const int64_t *dims);

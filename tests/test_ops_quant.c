@@ -1,0 +1,311 @@
+/* Quantized ops on every device against the CPU reference (src/ref/ref_quant.c,
+ * ref_qlinear.c), random shapes, data, scales and zero points each run.
+ *
+ * CPU fallback: until the OpenCL and Vulkan int8 kernels land, devices run
+ * these ops on the CPU; th_expect_cpu_fallback() below (one call, in expect())
+ * allows it. The lead removes it when the kernels land. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "harness/harness.h"
+
+#define TOL_Q 1e-2   /* int8/uint8 outputs: a rounding difference of one unit passes */
+#define TOL_F 1e-5   /* float and int32 outputs */
+#define D(...) ((const int64_t[]){__VA_ARGS__})
+#define NAME(...) snprintf(nm, sizeof nm, __VA_ARGS__)
+
+static char nm[256];
+
+/* TODO(lead): remove when the device kernels for the quantized ops land. */
+static void expect(void) { th_expect_cpu_fallback(); }
+
+static const char *dt_name(nngpu_dtype t) { return nngpu_dtype_name(t); }
+static int lo_of(nngpu_dtype t) { return t == NNGPU_DTYPE_INT8 ? -128 : t == NNGPU_DTYPE_INT4 ? -8 : 0; }
+static int hi_of(nngpu_dtype t) { return t == NNGPU_DTYPE_INT8 ? 127 : t == NNGPU_DTYPE_INT4 ? 7 : t == NNGPU_DTYPE_UINT4 ? 15 : 255; }
+/* A zero point well inside the range (never all zeros). */
+static int zp_of(nngpu_dtype t) {
+    int lo = lo_of(t), hi = hi_of(t), q = (hi - lo + 1) / 4;
+    int v = th_randint(lo + q, hi - q);
+    return v ? v : 1;
+}
+static nngpu_dtype pick8(void) { return th_randint(0, 1) ? NNGPU_DTYPE_INT8 : NNGPU_DTYPE_UINT8; }
+
+/* ---- QuantizeLinear / DequantizeLinear ------------------------------------------------ */
+
+/* mode 0: per tensor, 1: per axis, 2: blocked (opset 21). Scales and zero
+ * points get the shape the mode needs, for x of shape d. */
+static void add_qparams(nngpu_graph *g, int mode, int rank, const int64_t *d, int ax, int block,
+                        nngpu_dtype qt, float slo, float shi) {
+    if (mode == 0) {
+        th_const_scalar_f32(g, "s", th_randf(slo, shi));
+        th_const_scalar_int(g, "z", qt, zp_of(qt));
+        return;
+    }
+    int64_t sd[NNGPU_MAX_DIMS];
+    int sr = 1;
+    if (mode == 1) {
+        sd[0] = d[ax];
+    } else {
+        sr = rank;
+        for (int i = 0; i < rank; i++) sd[i] = i == ax ? (d[i] + block - 1) / block : d[i];
+    }
+    th_const_rand(g, "s", sr, sd, slo, shi);
+    int lo = lo_of(qt), hi = hi_of(qt), q = (hi - lo + 1) / 4;
+    th_const_int(g, "z", qt, sr, sd, lo + q, hi - q);
+}
+
+static void random_shape(int *rank, int64_t *d) {
+    *rank = th_randint(1, 4);
+    for (int i = 0; i < *rank; i++) d[i] = th_randint(1, 9);
+}
+
+static void test_quantize(void) {
+    static const nngpu_dtype types[] = {NNGPU_DTYPE_UINT8, NNGPU_DTYPE_INT8, NNGPU_DTYPE_INT4, NNGPU_DTYPE_UINT4};
+    for (int mode = 0; mode < 3; mode++)
+        for (int ti = 0; ti < 4; ti++) {
+            nngpu_dtype qt = types[ti];
+            int four = ti >= 2, opset = four || mode == 2 ? 21 : mode == 1 ? 13 : 10;
+            int rank;
+            int64_t d[NNGPU_MAX_DIMS];
+            random_shape(&rank, d);
+            int ax = th_randint(0, rank - 1), block = th_randint(1, 4);
+            if (mode == 2) d[ax] = th_randint(1, 4) * block + th_randint(0, block - 1);
+            for (int dq = 0; dq < 2; dq++) {
+                nngpu_graph *g = th_graph(opset);
+                if (dq) th_input_typed(g, "x", qt, rank, d);
+                else th_input_range(g, "x", rank, d, -4, 4);
+                /* quantize: scales that use the range and saturate some values */
+                add_qparams(g, mode, rank, d, ax, block, qt, four ? 0.3f : 0.01f, four ? 0.6f : 0.04f);
+                th_node(g, dq ? "DequantizeLinear" : "QuantizeLinear", "x,s,z", "y");
+                if (mode) th_attr_int(g, "axis", ax - (th_randint(0, 1) ? rank : 0));
+                if (mode == 2) th_attr_int(g, "block_size", block);
+                th_output(g, "y");
+                expect();
+                NAME("%s %s %s rank%d axis%d block%d", dq ? "DequantizeLinear" : "QuantizeLinear",
+                     mode == 0 ? "per-tensor" : mode == 1 ? "per-axis" : "blocked", dt_name(qt), rank, ax, block);
+                th_check_graph(nm, g, dq ? TOL_F : TOL_Q);
+            }
+        }
+    /* no zero point: uint8 by default, output_dtype (opset 21) otherwise */
+    for (int i = 0; i < 2; i++) {
+        nngpu_graph *g = th_graph(21);
+        th_input_range(g, "x", 2, D(3, 7), -2, 2);
+        th_const_scalar_f32(g, "s", th_randf(0.01f, 0.03f));
+        th_node(g, "QuantizeLinear", "x,s", "y");
+        if (i) th_attr_int(g, "output_dtype", 3 /* INT8 */);
+        th_output(g, "y");
+        expect();
+        th_check_graph(i ? "QuantizeLinear no zero point output_dtype int8" : "QuantizeLinear no zero point", g, TOL_Q);
+    }
+}
+
+/* ---- QLinearConv / ConvInteger ------------------------------------------------------- */
+
+typedef struct qconv_cfg {
+    int n, c, h, w, k, kh, kw, sh, sw, dh, dw, pad, group, bias, per_ch, float_out;
+    nngpu_dtype xt, wt, yt;
+} qconv_cfg;
+
+static void qconv_random(qconv_cfg *c, int kind) {
+    memset(c, 0, sizeof *c);
+    c->n = th_randint(1, 2);
+    c->group = 1;
+    c->c = th_randint(1, 9);
+    c->k = th_randint(1, 12);
+    c->kh = c->kw = 3;
+    c->sh = c->sw = c->dh = c->dw = 1;
+    c->pad = th_randint(0, 1);
+    switch (kind) {
+    case 0: c->kh = c->kw = 1; c->pad = 0; break;                           /* 1x1 */
+    case 1: c->pad = 1; c->sh = c->sw = 2; break;                          /* 3x3 pad 1 stride 2 */
+    case 2: c->dh = c->dw = 2; break;                                      /* dilation */
+    case 3: c->group = c->c; c->k = c->c * th_randint(1, 2); c->pad = 1; break; /* depthwise */
+    case 4: c->group = th_randint(2, 3); c->c = c->group * th_randint(1, 3); c->k = c->group * th_randint(1, 3); break;
+    default: c->kh = th_randint(1, 5); c->kw = th_randint(1, 5); c->sh = th_randint(1, 3); c->sw = th_randint(1, 3); break;
+    }
+    c->h = th_randint(c->dh * (c->kh - 1) + 1, 15);
+    c->w = th_randint(c->dw * (c->kw - 1) + 1, 15);
+    c->bias = th_randint(0, 1);
+    c->per_ch = th_randint(0, 1);
+    c->xt = pick8();
+    c->wt = pick8();
+    c->yt = pick8();
+}
+
+static void qconv_attrs(nngpu_graph *g, const qconv_cfg *c) {
+    th_attr_ints(g, "kernel_shape", 2, D(c->kh, c->kw));
+    th_attr_ints(g, "strides", 2, D(c->sh, c->sw));
+    th_attr_ints(g, "dilations", 2, D(c->dh, c->dw));
+    th_attr_ints(g, "pads", 4, D(c->pad, c->pad, c->pad, c->pad));
+    if (c->group != 1) th_attr_int(g, "group", c->group);
+}
+
+static void test_qlinearconv(void) {
+    for (int rep = 0; rep < 14; rep++) {
+        qconv_cfg c;
+        qconv_random(&c, rep % 7);
+        c.float_out = rep == 13;
+        int taps = c.c / c.group * c.kh * c.kw;
+        float xs = th_randf(0.005f, 0.05f), ws = th_randf(0.002f, 0.02f);
+        /* y_scale so that the outputs spread over about a third of the range */
+        float ys = xs * ws * 5476.0f * sqrtf((float)taps) / 40.0f;
+        nngpu_graph *g = th_graph(13);
+        th_input_typed(g, "x", c.xt, 4, D(c.n, c.c, c.h, c.w));
+        th_const_scalar_f32(g, "xs", xs);
+        th_const_scalar_int(g, "xz", c.xt, zp_of(c.xt));
+        th_const_int(g, "w", c.wt, 4, D(c.k, c.c / c.group, c.kh, c.kw), lo_of(c.wt), hi_of(c.wt));
+        if (c.per_ch) {
+            th_const_rand(g, "ws", 1, D(c.k), ws * 0.5f, ws * 1.5f);
+            th_const_int(g, "wz", c.wt, 1, D(c.k), lo_of(c.wt) + 32, hi_of(c.wt) - 32);
+        } else {
+            th_const_scalar_f32(g, "ws", ws);
+            th_const_scalar_int(g, "wz", c.wt, zp_of(c.wt));
+        }
+        th_const_scalar_f32(g, "ys", ys);
+        th_const_scalar_int(g, "yz", c.yt, zp_of(c.yt));
+        int bias_range = (int)(1.0f / (xs * ws));
+        if (c.bias) th_const_int(g, "b", NNGPU_DTYPE_INT32, 1, D(c.k), -bias_range, bias_range);
+        char ins[128];
+        snprintf(ins, sizeof ins, "x,xs,xz,w,ws,wz,%s%s", c.float_out ? ",yz" : "ys,yz", c.bias ? ",b" : "");
+        th_node(g, "QLinearConv", ins, "y");
+        qconv_attrs(g, &c);
+        th_output(g, "y");
+        expect();
+        NAME("QLinearConv x%s w%s y%s n%d c%d %dx%d k%d ker%dx%d s%d d%d p%d g%d%s%s", dt_name(c.xt),
+             dt_name(c.wt), c.float_out ? "float32" : dt_name(c.yt), c.n, c.c, c.h, c.w, c.k, c.kh, c.kw,
+             c.sh, c.dh, c.pad, c.group, c.per_ch ? " per-channel" : "", c.bias ? " bias" : "");
+        th_check_graph(nm, g, c.float_out ? TOL_F : TOL_Q);
+    }
+}
+
+static void test_convinteger(void) {
+    for (int rep = 0; rep < 8; rep++) {
+        qconv_cfg c;
+        qconv_random(&c, rep % 7);
+        int zps = rep % 4; /* bit 0: x zero point, bit 1: w zero point */
+        nngpu_graph *g = th_graph(13);
+        th_input_typed(g, "x", c.xt, 4, D(c.n, c.c, c.h, c.w));
+        th_const_int(g, "w", c.wt, 4, D(c.k, c.c / c.group, c.kh, c.kw), lo_of(c.wt), hi_of(c.wt));
+        th_const_scalar_int(g, "xz", c.xt, zp_of(c.xt));
+        if (c.per_ch) th_const_int(g, "wz", c.wt, 1, D(c.k), lo_of(c.wt) + 32, hi_of(c.wt) - 32);
+        else th_const_scalar_int(g, "wz", c.wt, zp_of(c.wt));
+        th_node(g, "ConvInteger", zps == 0 ? "x,w" : zps == 1 ? "x,w,xz" : zps == 2 ? "x,w,,wz" : "x,w,xz,wz", "y");
+        qconv_attrs(g, &c);
+        th_output(g, "y");
+        expect();
+        NAME("ConvInteger x%s w%s n%d c%d %dx%d k%d ker%dx%d s%d d%d p%d g%d zp%d%s", dt_name(c.xt),
+             dt_name(c.wt), c.n, c.c, c.h, c.w, c.k, c.kh, c.kw, c.sh, c.dh, c.pad, c.group, zps,
+             c.per_ch ? " per-channel" : "");
+        th_check_graph(nm, g, TOL_F);
+    }
+}
+
+/* ---- QLinearMatMul / MatMulInteger --------------------------------------------------- */
+
+/* shape 0: 2-D, 1: batched, 2: batched A with a 2-D B (broadcast), 3: B batch 1 broadcast. */
+static void matmul_shapes(int shape, int *ra, int64_t *a, int *rb, int64_t *b, int M, int K, int N) {
+    int bt = th_randint(2, 3);
+    *ra = shape == 0 ? 2 : 3;
+    *rb = shape == 0 || shape == 2 ? 2 : 3;
+    int64_t ad[3] = {bt, M, K}, bd[3] = {shape == 3 ? 1 : bt, K, N};
+    memcpy(a, *ra == 2 ? ad + 1 : ad, sizeof(int64_t) * (size_t)*ra);
+    memcpy(b, *rb == 2 ? bd + 1 : bd, sizeof(int64_t) * (size_t)*rb);
+}
+
+static void test_qlinearmatmul(void) {
+    for (int rep = 0; rep < 10; rep++) {
+        int shape = rep % 4, M = th_randint(1, 17), K = th_randint(1, 40), N = th_randint(1, 19);
+        int ra, rb, per_col = th_randint(0, 1), b_const = rep % 3 != 2, float_out = rep == 9;
+        int64_t a[3], b[3];
+        matmul_shapes(shape, &ra, a, &rb, b, M, K, N);
+        nngpu_dtype at = pick8(), bt = pick8(), yt = pick8();
+        float as = th_randf(0.005f, 0.05f), bs = th_randf(0.002f, 0.02f);
+        nngpu_graph *g = th_graph(13);
+        th_input_typed(g, "a", at, ra, a);
+        if (b_const) th_const_int(g, "b", bt, rb, b, lo_of(bt), hi_of(bt));
+        else th_input_typed(g, "b", bt, rb, b);
+        th_const_scalar_f32(g, "as", as);
+        th_const_scalar_int(g, "az", at, zp_of(at));
+        if (per_col && b_const) {
+            th_const_rand(g, "bs", 1, D(N), bs * 0.5f, bs * 1.5f);
+            th_const_int(g, "bz", bt, 1, D(N), lo_of(bt) + 32, hi_of(bt) - 32);
+        } else {
+            th_const_scalar_f32(g, "bs", bs);
+            th_const_scalar_int(g, "bz", bt, zp_of(bt));
+        }
+        th_const_scalar_f32(g, "ys", as * bs * 5476.0f * sqrtf((float)K) / 40.0f);
+        th_const_scalar_int(g, "yz", yt, zp_of(yt));
+        th_node(g, "QLinearMatMul", float_out ? "a,as,az,b,bs,bz,,yz" : "a,as,az,b,bs,bz,ys,yz", "y");
+        th_output(g, "y");
+        expect();
+        NAME("QLinearMatMul a%s b%s y%s shape%d M%d K%d N%d%s%s", dt_name(at), dt_name(bt),
+             float_out ? "float32" : dt_name(yt), shape, M, K, N, per_col && b_const ? " per-column" : "",
+             b_const ? "" : " runtime-b");
+        th_check_graph(nm, g, float_out ? TOL_F : TOL_Q);
+    }
+}
+
+static void test_matmulinteger(void) {
+    for (int rep = 0; rep < 8; rep++) {
+        int shape = rep % 4, M = th_randint(1, 17), K = th_randint(1, 40), N = th_randint(1, 19), zps = rep % 4;
+        int ra, rb;
+        int64_t a[3], b[3];
+        matmul_shapes(shape, &ra, a, &rb, b, M, K, N);
+        nngpu_dtype at = pick8(), bt = pick8();
+        nngpu_graph *g = th_graph(13);
+        th_input_typed(g, "a", at, ra, a);
+        th_const_int(g, "b", bt, rb, b, lo_of(bt), hi_of(bt));
+        th_const_scalar_int(g, "az", at, zp_of(at));
+        th_const_int(g, "bz", bt, 1, D(N), lo_of(bt) + 32, hi_of(bt) - 32);
+        th_node(g, "MatMulInteger", zps == 0 ? "a,b" : zps == 1 ? "a,b,az" : zps == 2 ? "a,b,,bz" : "a,b,az,bz", "y");
+        th_output(g, "y");
+        expect();
+        NAME("MatMulInteger a%s b%s shape%d M%d K%d N%d zp%d", dt_name(at), dt_name(bt), shape, M, K, N, zps);
+        th_check_graph(nm, g, TOL_F);
+    }
+}
+
+/* ---- MatMulQuantW ------------------------------------------------------------------- */
+
+static void test_matmul_quant_w(void) {
+    static const nngpu_dtype types[] = {NNGPU_DTYPE_INT4, NNGPU_DTYPE_UINT4, NNGPU_DTYPE_INT8, NNGPU_DTYPE_UINT8};
+    for (int ti = 0; ti < 4; ti++)
+        for (int blocked = 0; blocked < 2; blocked++)
+            for (int zp = 0; zp < 2; zp++) {
+                nngpu_dtype wt = types[ti];
+                int block = blocked ? 2 * th_randint(1, 8) : 0;
+                int M = th_randint(1, 9), K = th_randint(1, 48), N = th_randint(1, 21), b = th_randint(1, 2);
+                int groups = block ? (K + block - 1) / block : 1;
+                nngpu_graph *g = th_graph(13);
+                th_input(g, "x", 3, D(b, M, K));
+                th_const_int(g, "w", wt, 2, D(K, N), lo_of(wt), hi_of(wt));
+                if (block) th_const_rand(g, "s", 2, D(groups, N), 0.01f, 0.1f);
+                else th_const_rand(g, "s", 1, D(N), 0.01f, 0.1f);
+                if (zp) {
+                    int lo = lo_of(wt), hi = hi_of(wt), q = (hi - lo + 1) / 4;
+                    if (block) th_const_int(g, "z", wt, 2, D(groups, N), lo + q, hi - q);
+                    else th_const_int(g, "z", wt, 1, D(N), lo + q, hi - q);
+                }
+                th_node(g, "MatMulQuantW", zp ? "x,w,s,z" : "x,w,s", "y");
+                if (block) th_attr_int(g, "block_size", block);
+                th_output(g, "y");
+                expect();
+                char how[32];
+                if (block) snprintf(how, sizeof how, "block%d", block);
+                else snprintf(how, sizeof how, "per-column");
+                NAME("MatMulQuantW w%s %s%s b%d M%d K%d N%d", dt_name(wt), how, zp ? " zero-point" : "", b, M, K, N);
+                th_check_graph(nm, g, TOL_F);
+            }
+}
+
+int main(int argc, char **argv) {
+    th_init(argc, argv);
+    test_quantize();
+    test_qlinearconv();
+    test_convinteger();
+    test_qlinearmatmul();
+    test_matmulinteger();
+    test_matmul_quant_w();
+    return th_summary();
+}
