@@ -15,6 +15,8 @@ static const char *cl_type_of(nngpu_dtype d) {
     case NNGPU_DTYPE_INT8: return "char";
     case NNGPU_DTYPE_UINT8: return "uchar";
     case NNGPU_DTYPE_INT32: return "int";
+    case NNGPU_DTYPE_INT4:
+    case NNGPU_DTYPE_UINT4: return "uchar"; /* packed, read and written by byte */
     default: return NULL;
     }
 }
@@ -22,8 +24,8 @@ static const char *cl_type_of(nngpu_dtype d) {
 static int quant_plan_ok(const ng_qconvert *q) {
     if (q->n <= 0 || q->n > INT_MAX || q->block <= 0) return 0;
     if (q->quantize)
-        return q->x_dtype == NNGPU_DTYPE_FLOAT32 &&
-               (q->y_dtype == NNGPU_DTYPE_INT8 || q->y_dtype == NNGPU_DTYPE_UINT8);
+        return q->x_dtype == NNGPU_DTYPE_FLOAT32 && q->y_dtype != NNGPU_DTYPE_INT32 &&
+               q->y_dtype != NNGPU_DTYPE_FLOAT32 && cl_type_of(q->y_dtype) != NULL;
     return q->y_dtype == NNGPU_DTYPE_FLOAT32 && q->x_dtype != NNGPU_DTYPE_FLOAT32 &&
            cl_type_of(q->x_dtype) != NULL;
 }
@@ -56,12 +58,15 @@ static nngpu_status quant_prepare(ng_context *c, const ng_graph *g, const ng_nod
     if (st == NNGPU_OK) st = ng_cl_upload(c, k, q.scale, ns * sizeof(float), &scale);
     if (st == NNGPU_OK) st = ng_cl_upload(c, k, q.zp, ns * sizeof(int32_t), &zp);
     const char *kname = q.quantize ? "quantize_linear" : "dequantize_linear";
+    nngpu_dtype qt = q.quantize ? q.y_dtype : q.x_dtype; /* the integer side */
+    int q4 = qt == NNGPU_DTYPE_INT4 ? 1 : qt == NNGPU_DTYPE_UINT4 ? 2 : 0;
+    size_t items = q4 && q.quantize ? (size_t)(q.n + 1) / 2 : (size_t)q.n; /* a byte each */
     cl_kernel kern = NULL;
     if (st == NNGPU_OK) {
         char opts[128];
-        snprintf(opts, sizeof opts, "-DQUANTIZE=%d -DXT=%s -DYT=%s -DPER_TENSOR=%d", q.quantize,
-                 cl_type_of(q.x_dtype), cl_type_of(q.y_dtype), q.n_scales == 1);
-        st = ng_cl_launch_add(c, k, "quant.cl", kname, opts, (size_t)q.n, 64, &kern);
+        snprintf(opts, sizeof opts, "-DQUANTIZE=%d -DXT=%s -DYT=%s -DQ4=%d -DPER_TENSOR=%d",
+                 q.quantize, cl_type_of(q.x_dtype), cl_type_of(q.y_dtype), q4, q.n_scales == 1);
+        st = ng_cl_launch_add(c, k, "quant.cl", kname, opts, items, 64, &kern);
     }
     if (st == NNGPU_OK) {
         ng_cl_args a;
