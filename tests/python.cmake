@@ -42,6 +42,23 @@ if(NNGPU_PYTHON)
                          FIXTURES_REQUIRED model_cases TIMEOUT 900)
   endforeach()
 
+  # --- quantized ONNX against onnxruntime: QDQ / QOperator INT8 models, int4/int8
+  # DequantizeLinear weights, weight-only --weight-bits 4/8
+  foreach(dev cpu opencl:0 vulkan:0)
+    string(REPLACE ":" "" dev_name ${dev})
+    add_test(NAME quant_onnx_${dev_name}
+             COMMAND ${NNGPU_PYTHON} ${PY_TESTS}/quant_onnx.py $<TARGET_FILE:nnrun>
+                     --devices ${dev} --workdir ${CMAKE_BINARY_DIR}/quant_onnx/${dev_name})
+    set_tests_properties(quant_onnx_${dev_name} PROPERTIES TIMEOUT 900)
+  endforeach()
+
+  # --- FP16: the models and the digits model at --precision fp16 vs fp32 on vulkan:0
+  add_test(NAME fp16_models_vulkan0
+           COMMAND ${NNGPU_PYTHON} ${PY_TESTS}/fp16_models.py $<TARGET_FILE:nnrun>
+                   --device vulkan:0 --workdir ${CMAKE_BINARY_DIR}/fp16_models
+                   --digits ${CMAKE_SOURCE_DIR}/models)
+  set_tests_properties(fp16_models_vulkan0 PROPERTIES TIMEOUT 600)
+
   # --- bad input: nnrun must fail cleanly, with one error line, no partial output
   add_test(NAME nnrun_bad_input
            COMMAND ${NNGPU_PYTHON} ${PY_TESTS}/bad_input.py $<TARGET_FILE:nnrun>
@@ -49,4 +66,10 @@ if(NNGPU_PYTHON)
                    --input ${CMAKE_SOURCE_DIR}/models/digits_test_x.npy
                    --workdir ${CMAKE_BINARY_DIR}/bad_input)
   set_tests_properties(nnrun_bad_input PROPERTIES TIMEOUT 600)
+
+  # --- post-training INT8: digits accuracy per device, end-to-end models vs fp32
+  add_test(NAME quant_ptq
+           COMMAND ${NNGPU_PYTHON} ${PY_TESTS}/quant_ptq.py $<TARGET_FILE:nnrun>
+                   --models-dir ${CMAKE_SOURCE_DIR}/models)
+  set_tests_properties(quant_ptq PROPERTIES TIMEOUT 900)
 endif()

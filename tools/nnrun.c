@@ -31,9 +31,38 @@ static void usage(FILE *f) {
             "usage: nnrun [MODEL.onnx] [--device SEL] [--input NAME=FILE.npy]... [--output-dir DIR]\n"
             "             [--runs N] [--warmup N] [--json] [--precision fp32|fp16|int8]\n"
             "             [--tuning-db FILE] [--no-fusion] [--no-cpu-fallback] [--verbose]\n"
+            "             [--require-precision] [--calibration PATH]\n"
+            "             [--calibration-method minmax|percentile|entropy] [--percentile P]\n"
+            "             [--no-bias-correction] [--fp16-tolerance X]\n"
+            "             [--weight-bits 4|8] [--weight-group N]\n"
             "       nnrun --list-devices [--json]\n"
             "SEL: an index from --list-devices, opencl:N, or cpu (the reference).\n"
-            "Without MODEL, runs the bundled digits model on its held-out test set.\n");
+            "Without MODEL, runs the bundled digits model on its held-out test set.\n"
+            "Reduced precision:\n"
+            "  --precision int8      post-training INT8 (Conv/Gemm/MatMul with constant weights)\n"
+            "  --calibration PATH    representative inputs: an .npy file (a stack along dim 0 is\n"
+            "                        cut into batches) or a folder of .npy files (<input>.npy per\n"
+            "                        input for several inputs); results are cached per model\n"
+            "  --calibration-method  minmax (default), percentile (both tails at --percentile,\n"
+            "                        default 99.99) or entropy (KL divergence, TensorRT's)\n"
+            "  --no-bias-correction  keep int8 layers' biases as they are\n"
+            "  --require-precision   fail when the device cannot run --precision\n"
+            "  --fp16-tolerance X    fp16: a layer whose relative error exceeds X stays fp32\n"
+            "  --weight-bits 4|8     weight-only quantization of MatMul/Gemm weights\n"
+            "  --weight-group N      --weight-bits: one scale per N input rows (even; 0: per column)\n");
+}
+
+/* A number in [lo, hi] for option arg; 0 on success. */
+static int parse_number(const char *arg, const char *val, double lo, double hi, double *out) {
+    char *end;
+    errno = 0;
+    double v = strtod(val, &end);
+    if (end == val || *end || errno || !(v >= lo && v <= hi)) {
+        fprintf(stderr, "nnrun: error: %s: '%s' is not a number in [%g, %g]\n", arg, val, lo, hi);
+        return 2;
+    }
+    *out = v;
+    return 0;
 }
 
 static int parse_args(int argc, char **argv, nnrun_args *a) {
@@ -71,7 +100,37 @@ static int parse_args(int argc, char **argv, nnrun_args *a) {
                 fprintf(stderr, "nnrun: error: --precision: '%s' is not fp32, fp16 or int8\n", val);
                 return 2;
             }
-        } else if (!strcmp(arg, "--input")) {
+        } else if (!strcmp(arg, "--calibration")) {
+            NEEDS_VALUE;
+            a->calibration = val;
+        } else if (!strcmp(arg, "--calibration-method")) {
+            NEEDS_VALUE;
+            if (!strcmp(val, "minmax")) a->calibration_method = NNGPU_CALIBRATION_MINMAX;
+            else if (!strcmp(val, "percentile")) a->calibration_method = NNGPU_CALIBRATION_PERCENTILE;
+            else if (!strcmp(val, "entropy")) a->calibration_method = NNGPU_CALIBRATION_ENTROPY;
+            else {
+                fprintf(stderr, "nnrun: error: --calibration-method: '%s' is not minmax, "
+                                "percentile or entropy\n", val);
+                return 2;
+            }
+        } else if (!strcmp(arg, "--percentile") || !strcmp(arg, "--fp16-tolerance") ||
+                   !strcmp(arg, "--weight-bits") || !strcmp(arg, "--weight-group")) {
+            NEEDS_VALUE;
+            double v;
+            int pct = !strcmp(arg, "--percentile"), tol = !strcmp(arg, "--fp16-tolerance");
+            int bits = !strcmp(arg, "--weight-bits");
+            if (parse_number(arg, val, pct ? 50 : 0, pct ? 100 : tol ? 1e30 : bits ? 8 : 1 << 20, &v))
+                return 2;
+            if (pct) a->percentile = (float)v;
+            else if (tol) a->fp16_tolerance = (float)v;
+            else if ((bits && v != 4 && v != 8) || v != (int)v || (!bits && (int)v % 2)) {
+                fprintf(stderr, "nnrun: error: %s: '%s' is not %s\n", arg, val,
+                        bits ? "4 or 8" : "an even count");
+                return 2;
+            } else *(bits ? &a->weight_bits : &a->weight_group) = (int)v;
+        } else if (!strcmp(arg, "--no-bias-correction")) a->no_bias_correction = 1;
+        else if (!strcmp(arg, "--require-precision")) a->require_precision = 1;
+        else if (!strcmp(arg, "--input")) {
             NEEDS_VALUE;
             const char *eq = strchr(val, '=');
             if (!eq || eq == val || !eq[1]) {
@@ -321,6 +380,14 @@ int main(int argc, char **argv) {
     o.fusion = !a.no_fusion;
     o.allow_cpu_fallback = !a.no_cpu_fallback;
     o.verbose = a.verbose;
+    o.precision_strict = a.require_precision;
+    o.calibration = a.calibration;
+    o.calibration_method = a.calibration_method;
+    if (a.percentile > 0) o.calibration_percentile = a.percentile;
+    o.bias_correction = !a.no_bias_correction;
+    if (a.fp16_tolerance > 0) o.fp16_tolerance = a.fp16_tolerance;
+    o.weight_bits = a.weight_bits;
+    o.weight_group_size = a.weight_group;
     if (!rc && nngpu_session_create(r.model, a.device, &o, &r.session) != NNGPU_OK)
         rc = fail_status();
     if (!rc) rc = alloc_outputs(&r);

@@ -17,6 +17,13 @@ typedef struct nnrun_args {
     int runs, warmup;
     int json, verbose, list_devices, no_fusion, no_cpu_fallback;
     nngpu_precision precision;
+    int require_precision;    /* options.precision_strict */
+    const char *calibration;  /* .npy file or folder */
+    nngpu_calibration_method calibration_method;
+    float percentile;         /* 0: the default */
+    int no_bias_correction;
+    int weight_bits, weight_group;
+    float fp16_tolerance;     /* 0: the default */
 } nnrun_args;
 
 typedef struct nnrun_timing {

@@ -62,6 +62,26 @@ void nnrun_print_devices(int json) {
     else if (n == 0) printf("no OpenCL or Vulkan device found (the CPU reference is 'cpu')\n");
 }
 
+/* The summary's lines that start with prefix, each printed with lead before it. */
+static void print_summary_lines(const nngpu_session *s, const char *prefix, const char *lead) {
+    const char *p = nngpu_session_summary(s);
+    size_t n = strlen(prefix);
+    while (p && *p) {
+        const char *end = strchr(p, '\n');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len >= n && !strncmp(p, prefix, n)) printf("%s%.*s\n", lead, (int)len, p);
+        p = end ? end + 1 : NULL;
+    }
+}
+
+/* "cached" or "computed" when the session calibrated, else NULL. */
+static const char *calibration_state(const nngpu_session *s) {
+    const char *p = nngpu_session_summary(s);
+    if (p && strstr(p, "calibration: cached")) return "cached";
+    if (p && strstr(p, "calibration: computed")) return "computed";
+    return NULL;
+}
+
 void nnrun_print_text(const nnrun_args *a, const nngpu_session *s, const nnrun_timing *t) {
     nngpu_session_stats st;
     nngpu_session_get_stats(s, &st);
@@ -73,15 +93,22 @@ void nnrun_print_text(const nnrun_args *a, const nngpu_session *s, const nnrun_t
     printf("memory   arena %.1f KiB (tensors %.1f KiB, lower bound %.1f KiB), weights %.1f KiB\n",
            st.arena_bytes / 1024.0, st.tensor_bytes / 1024.0, st.lower_bound_bytes / 1024.0,
            st.weight_bytes / 1024.0);
+    printf("precision %s (model weights %.1f KiB)\n", st.precision, st.model_weight_bytes / 1024.0);
+    if (!a->verbose) {
+        print_summary_lines(s, "calibration:", "          ");
+        print_summary_lines(s, "precision:", "          ");
+    }
     if (a->verbose) printf("passes:\n%s", nngpu_session_summary(s));
     int n = nngpu_session_layer_count(s);
-    printf("%-4s %-28s %-34s %-9s %s\n", "#", "layer", "kernel", "time ms", "fused ops");
+    printf("%-4s %-28s %-34s %-5s %-9s %s\n", "#", "layer", "kernel", "prec", "time ms",
+           "fused ops");
     for (int i = 0; i < n; i++) {
         nngpu_layer_info l;
         if (nngpu_session_layer(s, i, &l) != NNGPU_OK) continue;
         char tm[32] = "-";
         if (l.time_ms >= 0) snprintf(tm, sizeof tm, "%.3f", l.time_ms);
-        printf("%-4d %-28.28s %-34.34s %-9s %s\n", i, l.name, l.kernel, tm, l.fused);
+        printf("%-4d %-28.28s %-34.34s %-5s %-9s %s\n", i, l.name, l.kernel, l.precision, tm,
+               l.fused);
     }
     printf("latency  median %.3f ms, min %.3f ms over %d runs\n", t->median_ms, t->min_ms, t->runs);
 }
@@ -103,6 +130,11 @@ void nnrun_print_json(const nnrun_args *a, const nngpu_session *s, const nnrun_t
     printf(", \"arena_bytes\": %zu, \"tensor_bytes\": %zu, \"lower_bound_bytes\": %zu"
            ", \"weight_bytes\": %zu",
            st.arena_bytes, st.tensor_bytes, st.lower_bound_bytes, st.weight_bytes);
+    printf(", \"model_weight_bytes\": %zu, \"precision\": ", st.model_weight_bytes);
+    json_string(st.precision);
+    printf(", \"calibration\": ");
+    if (calibration_state(s)) json_string(calibration_state(s));
+    else printf("null");
     if (n_samples > 0)
         printf(", \"accuracy\": %.6f, \"correct\": %d, \"samples\": %d", accuracy, n_correct,
                n_samples);
@@ -119,6 +151,8 @@ void nnrun_print_json(const nnrun_args *a, const nngpu_session *s, const nnrun_t
         json_string(l.fused);
         printf(", \"params_source\": ");
         json_string(l.params_source);
+        printf(", \"precision\": ");
+        json_string(l.precision);
         printf(", \"on_cpu\": %s, \"time_ms\": ", l.on_cpu ? "true" : "false");
         if (l.time_ms >= 0) printf("%.6f}", l.time_ms);
         else printf("null}");

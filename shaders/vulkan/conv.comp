@@ -7,6 +7,7 @@
  * 65535-group limit). */
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#include "storage.glsl"
 #include "epilogue_ops.h"
 
 layout(constant_id = 0) const int WG = 64;     /* invocations per work-group */
@@ -24,10 +25,10 @@ const bool ROWC = CKW > 0 && CSW > 0 && CDW > 0;
 const int SPAN = ROWC ? (PX_T - 1) * CSW + (CKW - 1) * CDW + 1 : 1;
 layout(local_size_x_id = 0, local_size_y = 1, local_size_z = 1) in;
 
-layout(std430, binding = 0) readonly buffer X_ { float x[]; };
-layout(std430, binding = 1) readonly buffer W_ { float w[]; };
-layout(std430, binding = 2) readonly buffer Bias_ { float bias[]; };
-layout(std430, binding = 3) writeonly buffer Y_ { float y[]; };
+layout(std430, binding = 0) readonly buffer X_ { NG_FLOAT x[]; };
+layout(std430, binding = 1) readonly buffer W_ { NG_FLOAT w[]; };
+layout(std430, binding = 2) readonly buffer Bias_ { NG_FLOAT bias[]; };
+layout(std430, binding = 3) writeonly buffer Y_ { NG_FLOAT y[]; };
 
 layout(push_constant) uniform Push {
     int C, H, W, K, OH, OW, KH, KW;
@@ -120,7 +121,7 @@ void main() {
             const int ow = ow0 + px;
             if (ow >= p.OW) break;
             const int idx = obase + ow;
-            y[p.y_off + idx] = ng_epilogue(acc[px * OC_T + j] + bv, uint(idx));
+            y[p.y_off + idx] = NG_ST(ng_epilogue(acc[px * OC_T + j] + bv, uint(idx)));
         }
     }
 }

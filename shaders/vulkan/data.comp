@@ -5,6 +5,7 @@
  * 4: resize from host-computed tap tables. Dims and strides sit in the int
  * meta buffer at meta_off (8 slots per list). */
 #extension GL_GOOGLE_include_directive : require
+#include "storage.glsl"
 #include "epilogue_ops.h"
 
 layout(local_size_x_id = 0) in;           /* work-group size */
@@ -14,8 +15,8 @@ layout(constant_id = 2) const int TAPS = 2;     /* resize taps per dim: 1 neares
 layout(constant_id = 3) const int PAD_MODE = 0; /* 0 constant, 1 reflect, 2 edge, 3 wrap */
 #define EPI_SPEC_BASE 4
 
-layout(std430, binding = 0) writeonly buffer Y { float y[]; };
-layout(std430, binding = 1) readonly buffer X { float x[]; };
+layout(std430, binding = 0) writeonly buffer Y { NG_FLOAT y[]; };
+layout(std430, binding = 1) readonly buffer X { NG_FLOAT x[]; };
 layout(std430, binding = 2) readonly buffer Meta { int meta[]; };
 layout(std430, binding = 3) readonly buffer Idx { int idx[]; }; /* gather indices, resize table */
 #define EPI_BINDING_BASE 4
@@ -42,7 +43,7 @@ void copy_strided(uint gid) {
         xi += c * uint(M_A(k));
         yi += c * uint(M_B(k));
     }
-    y[p.y_off + yi] = ng_epilogue(x[p.x_off + xi], p.y_base + yi);
+    y[p.y_off + yi] = NG_ST(ng_epilogue(x[p.x_off + xi], p.y_base + yi));
 }
 
 /* Output (outer, n_idx, inner) from x (outer, axis_len, inner); negative
@@ -53,7 +54,7 @@ void gather(uint gid) {
     int id = idx[p.idx_off + j];
     if (id < 0) id += int(p.axis_len);
     float v = (id >= 0 && id < int(p.axis_len)) ? x[p.x_off + (o * p.axis_len + uint(id)) * p.inner + in_] : 0.0;
-    y[p.y_off + gid] = ng_epilogue(v, gid);
+    y[p.y_off + gid] = NG_ST(ng_epilogue(v, gid));
 }
 
 /* meta: output dims, input dims, leading pads (may be negative) */
@@ -76,7 +77,7 @@ void pad(uint gid) {
         xstride *= uint(len);
     }
     float v = inside ? x[p.x_off + xi] : p.value;
-    y[p.y_off + gid] = ng_epilogue(v, gid);
+    y[p.y_off + gid] = NG_ST(ng_epilogue(v, gid));
 }
 
 /* meta: output dims, input dims, table offsets (-1: dim not resized). Table
@@ -111,13 +112,13 @@ void resize(uint gid) {
         }
         if (wt != 0.0) v += wt * x[p.x_off + xi];
     }
-    y[p.y_off + gid] = ng_epilogue(v, gid);
+    y[p.y_off + gid] = NG_ST(ng_epilogue(v, gid));
 }
 
 void main() {
     uint gid = ng_global_id();
     if (gid >= p.n) return;
-    if (KIND == 0) y[p.y_off + gid] = ng_epilogue(x[p.x_off + gid], p.y_base + gid);
+    if (KIND == 0) y[p.y_off + gid] = NG_ST(ng_epilogue(x[p.x_off + gid], p.y_base + gid));
     else if (KIND == 1) copy_strided(gid);
     else if (KIND == 2) gather(gid);
     else if (KIND == 3) pad(gid);

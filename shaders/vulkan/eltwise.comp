@@ -2,6 +2,7 @@
 /* Elementwise unary/binary ops with NumPy broadcasting, then the node's
  * epilogue (how elementwise chains run fused as one kernel). */
 #extension GL_GOOGLE_include_directive : require
+#include "storage.glsl"
 #include "epilogue_ops.h"
 
 layout(local_size_x_id = 0) in;                  /* work-group size */
@@ -14,9 +15,9 @@ layout(constant_id = 5) const float P0 = 0.0;    /* unary parameters: alpha/beta
 layout(constant_id = 6) const float P1 = 0.0;
 #define EPI_SPEC_BASE 8
 
-layout(std430, binding = 0) writeonly buffer Y { float y[]; };
-layout(std430, binding = 1) readonly buffer A { float a[]; };
-layout(std430, binding = 2) readonly buffer B { float b[]; };
+layout(std430, binding = 0) writeonly buffer Y { NG_FLOAT y[]; };
+layout(std430, binding = 1) readonly buffer A { NG_FLOAT a[]; };
+layout(std430, binding = 2) readonly buffer B { NG_FLOAT b[]; };
 layout(std430, binding = 3) readonly buffer Meta { int meta[]; }; /* GENERIC inputs, slots 0/1 */
 #define EPI_BINDING_BASE 4
 
@@ -41,5 +42,5 @@ void main() {
     } else {
         r = ng_unary(OP, xa, P0, P1);
     }
-    y[p.y_off + i] = ng_epilogue(r, i);
+    y[p.y_off + i] = NG_ST(ng_epilogue(r, i));
 }

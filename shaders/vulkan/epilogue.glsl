@@ -14,6 +14,7 @@
 #define NG_EPILOGUE_GLSL
 
 #include "epilogue_ops.h"
+#include "storage.glsl"
 
 #define NG_INF uintBitsToFloat(0x7f800000u)
 #define NG_NAN uintBitsToFloat(0x7fc00000u)
@@ -149,8 +150,8 @@ NG_EPI_STEP_DECL(5)
 NG_EPI_STEP_DECL(6)
 NG_EPI_STEP_DECL(7)
 
-layout(std430, binding = EPI_BINDING_BASE + 0) readonly buffer NgEpiA { float epi_a[]; };
-layout(std430, binding = EPI_BINDING_BASE + 1) readonly buffer NgEpiB { float epi_b[]; };
+layout(std430, binding = EPI_BINDING_BASE + 0) readonly buffer NgEpiA { NG_FLOAT epi_a[]; };
+layout(std430, binding = EPI_BINDING_BASE + 1) readonly buffer NgEpiB { NG_FLOAT epi_b[]; };
 layout(std430, binding = EPI_BINDING_BASE + 2) readonly buffer NgEpiMeta { int epi_meta[]; };
 NG_DEFINE_BCAST_GENERIC(ng_epi_generic, epi_meta)
 

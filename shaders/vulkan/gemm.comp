@@ -18,6 +18,7 @@
  *    constants, the input size and padding push constants (see ROWS). */
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#include "storage.glsl"
 #include "epilogue_ops.h"
 
 layout(constant_id = 0) const int WG_M = 8;  /* invocations along M */
@@ -45,14 +46,14 @@ layout(constant_id = 15) const int ROWS = 0;
 const int SPAN = ROWS != 0 ? (TN - 1) * CSW + (CKW - 1) * CDW + 1 : 1;
 layout(local_size_x_id = 1, local_size_y_id = 0, local_size_z = 1) in;
 
-layout(std430, binding = 0) readonly buffer A_ { float a[]; };
-layout(std430, binding = 1) readonly buffer B_ { float b[]; };
-layout(std430, binding = 2) writeonly buffer Y_ { float y[]; };
-layout(std430, binding = 3) readonly buffer C_ { float c[]; };
+layout(std430, binding = 0) readonly buffer A_ { NG_FLOAT a[]; };
+layout(std430, binding = 1) readonly buffer B_ { NG_FLOAT b[]; };
+layout(std430, binding = 2) writeonly buffer Y_ { NG_FLOAT y[]; };
+layout(std430, binding = 3) readonly buffer C_ { NG_FLOAT c[]; };
 layout(std430, binding = 4) readonly buffer AB_ { int a_boff[]; };
 layout(std430, binding = 5) readonly buffer BB_ { int b_boff[]; };
-layout(std430, binding = 6) readonly buffer A4_ { vec4 a4[]; }; /* A's buffer again */
-layout(std430, binding = 7) readonly buffer B4_ { vec4 b4[]; }; /* B's buffer again */
+layout(std430, binding = 6) readonly buffer A4_ { NG_FLOAT4 a4[]; }; /* A's buffer again */
+layout(std430, binding = 7) readonly buffer B4_ { NG_FLOAT4 b4[]; }; /* B's buffer again */
 
 layout(push_constant) uniform Push {
     int M, N, K;
@@ -79,7 +80,7 @@ void store_tile(const int m, const int n, const int batch, const float v0) {
     float v = p.alpha * v0;
     if (HAS_C != 0) v += p.beta * c[p.c_off + m * p.scm + n * p.scn];
     const int idx = batch * p.M * p.N + m * p.N + n;
-    y[p.y_off + idx] = ng_epilogue(v, uint(idx));
+    y[p.y_off + idx] = NG_ST(ng_epilogue(v, uint(idx)));
 }
 
 /* SHARED=0: A's row values av[0..TM) at k: packed vec4 reads (VEC & 2,

@@ -6,6 +6,7 @@
  *               invocations per (n, c) plane, reduced in shared memory. */
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#include "storage.glsl"
 #include "epilogue_ops.h"
 
 layout(constant_id = 0) const int WG = 64;        /* invocations per work-group (power of two) */
@@ -14,8 +15,8 @@ layout(constant_id = 2) const int COUNT_PAD = 0;  /* average: divide by the wind
 layout(constant_id = 3) const int GLOBAL = 0;
 layout(local_size_x_id = 0, local_size_y = 1, local_size_z = 1) in;
 
-layout(std430, binding = 0) readonly buffer X_ { float x[]; };
-layout(std430, binding = 1) writeonly buffer Y_ { float y[]; };
+layout(std430, binding = 0) readonly buffer X_ { NG_FLOAT x[]; };
+layout(std430, binding = 1) writeonly buffer Y_ { NG_FLOAT y[]; };
 
 layout(push_constant) uniform Push {
     int H, W, OH, OW, KH, KW, SH, SW;
@@ -44,7 +45,7 @@ void pool_window(int i) {
             if (ih < 0 || ih >= p.H) continue;
             for (int kw = 0; kw < p.KW; kw++) {
                 const int iw = ws + kw * p.DW;
-                if (iw >= 0 && iw < p.W) acc = max(acc, x[xb + ih * p.W + iw]);
+                if (iw >= 0 && iw < p.W) acc = max(acc, float(x[xb + ih * p.W + iw]));
             }
         }
     } else {
@@ -60,7 +61,7 @@ void pool_window(int i) {
             cnt = (h1 - h0) * (w1 - w0);
         acc = cnt > 0 ? acc / float(cnt) : 0.0;
     }
-    y[p.y_off + i] = ng_epilogue(acc, uint(i));
+    y[p.y_off + i] = NG_ST(ng_epilogue(acc, uint(i)));
 }
 
 void main() {
@@ -76,7 +77,7 @@ void main() {
     const int xb = p.x_off + plane * p.W;
     float acc = IS_MAX != 0 ? uintBitsToFloat(0xff800000u) : 0.0;
     for (int j = lid; j < p.W; j += WG)
-        acc = IS_MAX != 0 ? max(acc, x[xb + j]) : acc + x[xb + j];
+        acc = IS_MAX != 0 ? max(acc, float(x[xb + j])) : acc + x[xb + j];
     part[lid] = acc;
     barrier();
     for (int s = WG / 2; s > 0; s >>= 1) {
@@ -87,6 +88,6 @@ void main() {
     if (lid == 0) {
         float v = part[0];
         if (IS_MAX == 0) v /= float(p.W);
-        y[p.y_off + plane] = ng_epilogue(v, uint(plane));
+        y[p.y_off + plane] = NG_ST(ng_epilogue(v, uint(plane)));
     }
 }

@@ -4,6 +4,7 @@
  * shared-memory reductions, for long rows; otherwise one invocation per
  * (outer, inner) row. */
 #extension GL_GOOGLE_include_directive : require
+#include "storage.glsl"
 #include "epilogue_ops.h"
 
 layout(local_size_x_id = 0) in;         /* work-group size (a power of two for ROWS) */
@@ -12,8 +13,8 @@ layout(constant_id = 1) const int ROWS = 0;
 layout(constant_id = 2) const int LOG = 0; /* 1: LogSoftmax */
 #define EPI_SPEC_BASE 3
 
-layout(std430, binding = 0) writeonly buffer Y { float y[]; };
-layout(std430, binding = 1) readonly buffer X { float x[]; };
+layout(std430, binding = 0) writeonly buffer Y { NG_FLOAT y[]; };
+layout(std430, binding = 1) readonly buffer X { NG_FLOAT x[]; };
 #define EPI_BINDING_BASE 2
 
 layout(push_constant) uniform Push {
@@ -35,7 +36,7 @@ void softmax_rows() {
     if (row >= p.outer) return; /* uniform per work-group */
     uint base = row * p.len, xb = p.x_off + base;
     float m = -NG_INF;
-    for (uint j = lid; j < p.len; j += wg) m = max(m, x[xb + j]);
+    for (uint j = lid; j < p.len; j += wg) m = max(m, float(x[xb + j]));
     red[lid] = m;
     barrier();
     for (uint s = wg / 2u; s > 0u; s >>= 1) {
@@ -54,7 +55,7 @@ void softmax_rows() {
     }
     float sum = red[0];
     for (uint j = lid; j < p.len; j += wg)
-        y[p.y_off + base + j] = ng_epilogue(softmax_value(x[xb + j], m, sum), base + j);
+        y[p.y_off + base + j] = NG_ST(ng_epilogue(softmax_value(x[xb + j], m, sum), base + j));
 }
 
 void softmax_strided() {
@@ -63,12 +64,12 @@ void softmax_strided() {
     uint o = gid / p.inner, in_ = gid - o * p.inner;
     uint base = o * p.len * p.inner + in_, xb = p.x_off + base;
     float m = -NG_INF;
-    for (uint j = 0u; j < p.len; j++) m = max(m, x[xb + j * p.inner]);
+    for (uint j = 0u; j < p.len; j++) m = max(m, float(x[xb + j * p.inner]));
     float sum = 0.0;
     for (uint j = 0u; j < p.len; j++) sum += exp(x[xb + j * p.inner] - m);
     for (uint j = 0u; j < p.len; j++) {
         uint k = base + j * p.inner;
-        y[p.y_off + k] = ng_epilogue(softmax_value(x[xb + j * p.inner], m, sum), k);
+        y[p.y_off + k] = NG_ST(ng_epilogue(softmax_value(x[xb + j * p.inner], m, sum), k));
     }
 }
 

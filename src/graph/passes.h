@@ -9,8 +9,22 @@
 
 /* Infers every node's output shapes in order and, with fold, evaluates
  * nodes whose inputs are all constant (Shape of a known shape included) on
- * the CPU reference, turning their outputs into constants. */
+ * the CPU reference, turning their outputs into constants; a
+ * DequantizeLinear feeding a Conv/Gemm/MatMul weight or bias is kept. */
 nngpu_status ng_pass_infer_fold(ng_graph *g, int fold, ng_report *r);
+/* Pre-quantized models: DQ -> Conv/MatMul/Gemm(DQ weights) [-> Relu/Clip]
+ * [-> Q] become QLinearConv / QLinearMatMul (float output without the Q). */
+nngpu_status ng_pass_fold_qdq(ng_graph *g, ng_report *r);
+/* DequantizeLinear(constant 4/8-bit W) -> MatMul/Gemm, activations float:
+ * MatMulQuantW. */
+nngpu_status ng_pass_fold_dq_matmul(ng_graph *g, ng_report *r);
+/* Folds the DequantizeLinears of constants that ng_pass_infer_fold kept for
+ * the two passes above (weights of layers they left float). */
+nngpu_status ng_pass_fold_dequantize(ng_graph *g, ng_report *r);
+/* Weight-only quantization (bits 4 or 8, scales per group of rows or per
+ * column when group is 0): constant MatMul/Gemm weights become MatMulQuantW;
+ * *count says how many. */
+nngpu_status ng_pass_quantize_weights(ng_graph *g, int bits, int group, int *count, ng_report *r);
 /* Removes Identity, inference-mode Dropout and no-op Casts. */
 nngpu_status ng_pass_eliminate(ng_graph *g, ng_report *r);
 /* Folds BatchNormalization into the preceding Conv / Gemm. */
@@ -29,6 +43,28 @@ nngpu_status ng_pass_fuse_epilogues(ng_graph *g, int anchors_conv_gemm, int anch
                                     ng_report *r);
 /* Marks Reshape/Flatten/Squeeze/Unsqueeze outputs as views of their input. */
 void ng_pass_mark_views(ng_graph *g);
+
+/* ---- INT8 post-training quantization (run after the passes above) ---- */
+/* A calibrated activation range; mean[n_ch]: per-channel means along the
+ * axis ng_quantize_int8_wanted asked for (n_ch 0: none). */
+typedef struct ng_quant_range {
+    int known;
+    float lo, hi; /* contains 0 */
+    int n_ch;
+    const double *mean;
+} ng_quant_range;
+/* Marks need[t] for the tensors whose ranges the rewrite reads (inputs and
+ * outputs of the layers it can quantize) and sets mean_axis[t] to the axis
+ * whose channel means bias correction uses (-1: none). Both [n_tensors]. */
+void ng_quantize_int8_wanted(const ng_graph *g, unsigned char *need, int *mean_axis);
+/* Turns each float Conv (2-D, constant weights) and Gemm/MatMul with a
+ * constant 2-D weight into QLinearConv / QLinearMatMul: per-channel
+ * symmetric int8 weights, per-tensor asymmetric int8 activations from
+ * ranges[n_tensors], a QuantizeLinear per float input tensor, int8 outputs
+ * where every consumer is a quantized layer. Layers it cannot quantize
+ * safely stay fp32 (a report line says why). *n_int8, *n_fp32: the counts. */
+nngpu_status ng_pass_quantize_int8(ng_graph *g, const ng_quant_range *ranges, int bias_correction,
+                                   ng_report *r, int *n_int8, int *n_fp32);
 
 /* ---- helpers shared by the passes ---- */
 /* Number of live consumers of tensor t (graph outputs count as one more). */

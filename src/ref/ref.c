@@ -1,6 +1,7 @@
 /* The reference's entry points: dispatch by op, dtype support, epilogues. */
 #include <stdlib.h>
 
+#include "graph/half_view.h"
 #include "ref_internal.h"
 #include "ref_math.h"
 
@@ -136,6 +137,7 @@ static int numeric(nngpu_dtype t) { return ng_ref_is_float(t) || (ng_ref_is_int(
 
 int ng_ref_supported(const ng_graph *g, const ng_node *n) {
     if (!lookup(n->op)) return 0;
+    if (n->op != NG_OP_CAST && ng_node_has_half(g, n)) return ng_ref_half_supported(g, n);
     const ng_tensor *x = n->n_main_inputs > 0 ? ng_in(g, n, 0) : NULL;
     nngpu_dtype t = x ? x->dtype : NNGPU_DTYPE_UNDEFINED;
     const ng_tensor *y = ng_out(g, n, 0);
@@ -241,6 +243,7 @@ nngpu_status ng_ref_run(const ng_graph *g, const ng_node *n, const void *const *
                         void *const *out) {
     ng_ref_fn fn = lookup(n->op);
     if (!fn) return ng_ref_err(n, NNGPU_ERR_UNSUPPORTED, "the reference has no kernel");
+    if (n->op != NG_OP_CAST && ng_node_has_half(g, n)) return ng_ref_half_run(g, n, in, out);
     if (!ng_ref_supported(g, n)) {
         const ng_tensor *x = n->n_main_inputs > 0 ? ng_in(g, n, 0) : NULL;
         return ng_ref_err(n, NNGPU_ERR_UNSUPPORTED, "the reference does not run dtype %s",

@@ -36,6 +36,11 @@ void ng_ref_strides(int r, const int64_t *d, int64_t *s);
  * fails (naming the node) on over 3 spatial dims. */
 nngpu_status ng_ref_window3(const ng_graph *g, const ng_node *n, ng_window *w);
 
+/* FLOAT16 nodes (ref_half.c): run on their float32 view. */
+int ng_ref_half_supported(const ng_graph *g, const ng_node *n);
+nngpu_status ng_ref_half_run(const ng_graph *g, const ng_node *n, const void *const *in,
+                             void *const *out);
+
 /* Families. */
 nngpu_status ng_ref_conv(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_pool(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);

@@ -55,6 +55,11 @@ struct nngpu_session {
  * "int8w"), read from its op and dtypes. */
 const char *ng_node_precision(const ng_graph *g, const ng_node *n);
 
+/* options.precision FP16: checks the device, keeps layers over the accuracy
+ * guard fp32 and rewrites the rest to FLOAT16 with Casts at the boundaries
+ * (precision_fp16.c). Call after the device context exists, before lowering. */
+nngpu_status ng_session_apply_fp16(nngpu_session *s);
+
 /* Compilation: passes, lowering, planning, kernel preparation. */
 nngpu_status ng_session_compile(nngpu_session *s, const nngpu_model *m);
 /* Transfers between the host and a tensor's arena storage. */

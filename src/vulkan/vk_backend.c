@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/status.h"
+#include "graph/half_view.h"
 #include "vk_device.h"
 
 static int vk_device_count(void) { return ng_vk_device_count(); }
@@ -56,7 +57,11 @@ static nngpu_status open_device(ng_context *c) {
                                   .queueFamilyIndex = c->queue_family,
                                   .queueCount = 1,
                                   .pQueuePriorities = &prio};
+    VkPhysicalDevice16BitStorageFeatures s16 = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES,
+        .storageBuffer16BitAccess = c->info.has_fp16_storage ? VK_TRUE : VK_FALSE};
     VkDeviceCreateInfo di = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+                             .pNext = &s16,
                              .queueCreateInfoCount = 1,
                              .pQueueCreateInfos = &qi};
     NG_CHECK(ng_vk_check(vkCreateDevice(c->phys, &di, NULL, &c->device), "vkCreateDevice", NULL));
@@ -124,7 +129,33 @@ static const ng_vk_family *family_of(ng_context *c, const ng_graph *g, const ng_
     return NULL;
 }
 
+/* Families with _f16 shader variants (shaders/vulkan/variants.cmake). */
+static int has_f16_variant(const ng_vk_family *f) {
+    static const char *const names[] = {"conv", "gemm", "pool", "eltwise", "softmax", "data"};
+    for (size_t i = 0; f && i < sizeof names / sizeof *names; i++)
+        if (strcmp(f->name, names[i]) == 0) return 1;
+    return 0;
+}
+
+/* An fp16 layer (every float tensor FLOAT16; Cast has its own family) runs
+ * the float32 family on its float32 view with the _f16 shaders. */
+static int is_half_layer(const ng_graph *g, const ng_node *n) {
+    return n->op != NG_OP_CAST && ng_node_has_half(g, n);
+}
+
+static const ng_vk_family *half_family_of(ng_context *c, const ng_graph *g, const ng_node *n) {
+    if (!c->info.has_fp16_storage || !ng_node_all_half(g, n)) return NULL;
+    ng_half_view v;
+    if (ng_half_view_init(&v, g, n, 0) != NNGPU_OK) return NULL;
+    c->half = 1;
+    const ng_vk_family *f = family_of(c, &v.g, n);
+    c->half = 0;
+    ng_half_view_free(&v);
+    return has_f16_variant(f) ? f : NULL;
+}
+
 static int vk_node_supported(ng_context *c, const ng_graph *g, const ng_node *n) {
+    if (is_half_layer(g, n)) return half_family_of(c, g, n) != NULL;
     return family_of(c, g, n) != NULL;
 }
 
@@ -138,18 +169,30 @@ static void vk_kernel_destroy(ng_context *c, ng_kernel *k) {
 
 static nngpu_status vk_node_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
                                     const ng_binding *bind, ng_kernel **out) {
-    const ng_vk_family *f = family_of(c, g, n);
+    int half = is_half_layer(g, n);
+    const ng_vk_family *f = half ? half_family_of(c, g, n) : family_of(c, g, n);
+    ng_half_view v;
+    if (f && half) NG_CHECK(ng_half_view_init(&v, g, n, 1));
     if (!f)
         return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s': %s is not supported by vulkan",
                         n->name ? n->name : "?", ng_op_name(n->op));
     ng_kernel *k = calloc(1, sizeof *k);
-    if (!k) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "vulkan: out of host memory");
+    if (!k) {
+        if (half) ng_half_view_free(&v);
+        return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "vulkan: out of host memory");
+    }
     snprintf(k->node_name, sizeof k->node_name, "%s", n->name ? n->name : "?");
     snprintf(k->name, sizeof k->name, "%s", f->name);
     k->params_source = "default";
     k->last_ms = -1.0;
     ng_params_scope_begin(c->opts.params_override, &k->tuning);
-    nngpu_status s = f->prepare(c, g, n, bind, k);
+    c->half = half;
+    nngpu_status s = f->prepare(c, half ? &v.g : g, n, bind, k);
+    c->half = 0;
+    if (half) {
+        ng_half_view_free(&v);
+        if (strlen(k->name) + 4 < sizeof k->name) strcat(k->name, ":f16");
+    }
     ng_params_scope_end();
     if (s != NNGPU_OK) {
         vk_kernel_destroy(c, k);

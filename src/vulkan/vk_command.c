@@ -63,6 +63,11 @@ nngpu_status ng_vk_dispatch_add(ng_context *c, ng_kernel *k, const char *shader,
     ng_vk_dispatch *d = &k->d[k->n_dispatches];
     memset(d, 0, sizeof *d);
     VkDescriptorSetLayout set_layout;
+    char variant[64];
+    if (c->half) { /* the shader's float16-storage variant (shaders/vulkan/variants.cmake) */
+        snprintf(variant, sizeof variant, "%s_f16", shader);
+        shader = variant;
+    }
     NG_CHECK(ng_vk_pipeline_get(c, shader, spec, n_spec, n_buffers, push_size, &d->pipeline,
                                 &d->layout, &set_layout));
     if (!k->desc_pool) {
@@ -120,14 +125,14 @@ void ng_vk_dispatch_tensors(ng_context *c, ng_kernel *k, const ng_graph *g,
         int t = reads[i];
         if (t < 0 || g->tensors[t].data || !bind[t].buf) continue; /* constants: owned */
         d->read_lo[n] = ng_vk_buffer_address(bind[t].buf) + bind[t].offset;
-        d->read_hi[n] = d->read_lo[n] + ng_nbytes(&g->tensors[t]);
+        d->read_hi[n] = d->read_lo[n] + ng_vk_tensor_bytes(c, &g->tensors[t]);
         n++;
     }
     d->n_reads = n;
     d->write_lo = d->write_hi = 0;
     if (write >= 0 && bind[write].buf) {
         d->write_lo = ng_vk_buffer_address(bind[write].buf) + bind[write].offset;
-        d->write_hi = d->write_lo + ng_nbytes(&g->tensors[write]);
+        d->write_hi = d->write_lo + ng_vk_tensor_bytes(c, &g->tensors[write]);
     }
 }
 

@@ -97,12 +97,12 @@ static nngpu_status conv_prepare(ng_context *c, const ng_graph *g, const ng_node
     uint32_t off;
     const ng_tensor *wt = ng_in(g, n, 1);
     if (oct == 1 && cg.C == cg.G) {
-        NG_CHECK(ng_vk_upload(c, k, wt->data, ng_nbytes(wt), &buf[1]));
+        NG_CHECK(ng_vk_upload_floats(c, k, wt->data, ng_nbytes(wt), &buf[1]));
     } else {
         size_t bytes = 0;
         float *w2 = relayout_weights(&cg, wt->data, oct, &bytes);
         if (!w2) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", k->node_name);
-        nngpu_status s = ng_vk_upload(c, k, w2, bytes, &buf[1]);
+        nngpu_status s = ng_vk_upload_floats(c, k, w2, bytes, &buf[1]);
         free(w2);
         NG_CHECK(s);
     }

@@ -228,7 +228,7 @@ static nngpu_status prepare_tiled(ng_context *c, const ng_graph *g, const ng_nod
         float *packed = pack_a(s, (&g->tensors[ta])->data, tm, &bytes);
         if (!packed)
             return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", k->node_name);
-        nngpu_status st = ng_vk_upload(c, k, packed, bytes, &buf[0]);
+        nngpu_status st = ng_vk_upload_floats(c, k, packed, bytes, &buf[0]);
         free(packed);
         NG_CHECK(st);
         push.a_off = 0;
@@ -309,7 +309,7 @@ static nngpu_status pretranspose_b(ng_context *c, const ng_graph *g, const ng_no
     const float *src = b->data; /* (N, K) */
     for (size_t nn = 0; nn < N; nn++)
         for (size_t kk = 0; kk < K; kk++) bt[kk * N + nn] = src[nn * K + kk];
-    nngpu_status st = ng_vk_upload(c, k, bt, K * N * sizeof(float), out);
+    nngpu_status st = ng_vk_upload_floats(c, k, bt, K * N * sizeof(float), out);
     free(bt);
     NG_CHECK(st);
     s->trans_b = 0;

@@ -66,6 +66,8 @@ struct ng_context {
     int can_profile;              /* options.profiling at creation */
     int next_block_id;
     int cache_dirty;              /* pipelines created since the cache file was read */
+    int half;                     /* preparing an fp16 layer on its float32 view: float
+                                     tensors are float16 in memory, shaders the _f16 variants */
 };
 
 #define NG_VK_MAX_BINDINGS 12
@@ -122,6 +124,13 @@ void ng_vk_buffer_destroy(ng_context *c, ng_buffer *b);
 /* Uploads host data into a new buffer owned by k (counted as weights). */
 nngpu_status ng_vk_upload(ng_context *c, ng_kernel *k, const void *data, size_t bytes,
                           ng_buffer **out);
+
+/* Uploads float32 data (bytes of float32) as the layer's float storage:
+ * float16 while c->half. */
+nngpu_status ng_vk_upload_floats(ng_context *c, ng_kernel *k, const float *data, size_t bytes,
+                                 ng_buffer **out);
+/* Bytes tensor t takes in device memory (float16 for float tensors while c->half). */
+size_t ng_vk_tensor_bytes(const ng_context *c, const ng_tensor *t);
 
 /* The buffer and element offset (float elements) of tensor t for a kernel;
  * constants are uploaded into k. */

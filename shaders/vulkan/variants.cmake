@@ -1,0 +1,5 @@
+# Shader variants: the same source with other defines (tools/vulkan_shaders.cmake).
+# _f16: float tensors stored as float16_t (storage.glsl), arithmetic in float32.
+foreach(stem eltwise conv gemm pool data softmax)
+  list(APPEND NG_VK_VARIANTS "${stem}_f16|${stem}.comp|NG_F16=1")
+endforeach()

@@ -1,0 +1,48 @@
+/* The INT8 step of session compilation: calibration, then the rewrite. */
+#include <stdio.h>
+#include <string.h>
+
+#include "calibrate.h"
+#include "core/status.h"
+
+static const char *method_text(const nngpu_options *o, char *buf, size_t cap) {
+    if (o->calibration_method == NNGPU_CALIBRATION_PERCENTILE)
+        snprintf(buf, cap, "percentile %g", (double)o->calibration_percentile);
+    else snprintf(buf, cap, "%s", o->calibration_method == NNGPU_CALIBRATION_ENTROPY ? "entropy" : "minmax");
+    return buf;
+}
+
+nngpu_status ng_session_quantize_int8(nngpu_session *s, const nngpu_model *m) {
+    if (s->opts.precision != NNGPU_PRECISION_INT8) return NNGPU_OK;
+    ng_report *r = &s->report;
+    const char *selector = s->dev ? s->dev->info.selector : "cpu";
+    if (s->dev && s->dev->info.backend == NNGPU_BACKEND_VULKAN && !s->dev->info.has_int8_storage) {
+        if (s->opts.precision_strict)
+            return ng_error(NNGPU_ERR_UNSUPPORTED,
+                            "%s (%s) has no 8-bit storage buffers: it cannot run int8",
+                            selector, s->dev->info.name);
+        ng_report_add(r, "precision: int8 asked for, but %s has no 8-bit storage: running fp32",
+                      selector);
+        return NNGPU_OK;
+    }
+    ng_calib_table t;
+    NG_CHECK(ng_calibrate_int8(m, s->g, selector, &s->opts, &t, r));
+    char method[48];
+    ng_report_add(r, "calibration: %s: %d samples of %s, method %s%s%s",
+                  t.cached ? "cached" : "computed", t.n_samples,
+                  s->opts.calibration ? s->opts.calibration : "random normal inputs",
+                  method_text(&s->opts, method, sizeof method), t.cache_path[0] ? ", cache " : "",
+                  t.cache_path);
+    if (!s->opts.calibration)
+        ng_report_add(r, "calibration: warning: no calibration data given: ranges come from "
+                         "random normal inputs and may not fit real data");
+    int n_int8 = 0, n_fp32 = 0;
+    nngpu_status st =
+        ng_pass_quantize_int8(s->g, t.ranges, s->opts.bias_correction, r, &n_int8, &n_fp32);
+    ng_calib_table_free(&t);
+    NG_CHECK(st);
+    if (n_int8 > 0) snprintf(s->precision, sizeof s->precision, "int8");
+    ng_report_add(r, "precision: %d layers int8, %d stay fp32%s", n_int8, n_fp32,
+                  n_int8 ? "" : " (nothing to quantize: the session runs fp32)");
+    return NNGPU_OK;
+}

@@ -1,0 +1,52 @@
+/* The cast family: Cast between float32 and float16, the boundaries of fp16
+ * layers (shaders/vulkan/cast.comp). Needs 16-bit storage buffers. */
+#include "core/status.h"
+#include "vk_util.h"
+
+typedef struct cast_push {
+    uint32_t f32_off, f16_off, n;
+} cast_push;
+
+static int shaped(const ng_tensor *t, nngpu_dtype dt) {
+    return t && t->dtype == dt && t->rank >= 0 && ng_numel(t) < ((int64_t)1 << 31);
+}
+
+/* 1: float32 -> float16, 0: float16 -> float32, -1: not this family's. */
+static int direction(ng_context *c, const ng_graph *g, const ng_node *n) {
+    const ng_tensor *x = ng_in(g, n, 0), *y = ng_out(g, n, 0);
+    if (n->op != NG_OP_CAST || n->n_epi || !c->info.has_fp16_storage || !x || !y) return -1;
+    if (shaped(x, NNGPU_DTYPE_FLOAT32) && shaped(y, NNGPU_DTYPE_FLOAT16)) return 1;
+    if (shaped(x, NNGPU_DTYPE_FLOAT16) && shaped(y, NNGPU_DTYPE_FLOAT32)) return 0;
+    return -1;
+}
+
+static int cast_supports(ng_context *c, const ng_graph *g, const ng_node *n) {
+    return direction(c, g, n) >= 0;
+}
+
+static nngpu_status cast_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
+                                 const ng_binding *bind, ng_kernel *k) {
+    int to16 = direction(c, g, n);
+    if (to16 < 0) return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s': not a float cast", n->name);
+    ng_vk_kernel_name(k, n, to16 ? "cast_f32_f16" : "cast_f16_f32");
+    int64_t total = ng_numel(ng_out(g, n, 0));
+    if (total == 0) return NNGPU_OK;
+    ng_params p = {0};
+    ng_params_set(&p, "WG", 64);
+    int wg = ng_vk_wg(c, &p, 64);
+    int32_t spec[2] = {wg, to16};
+    cast_push push = {0};
+    push.n = (uint32_t)total;
+    ng_buffer *buf[2];
+    int f32 = to16 ? n->in[0] : n->out[0], f16 = to16 ? n->out[0] : n->in[0];
+    NG_CHECK(ng_vk_tensor_arg(c, k, g, f32, bind, &buf[0], &push.f32_off));
+    NG_CHECK(ng_vk_tensor_arg(c, k, g, f16, bind, &buf[1], &push.f16_off));
+    uint32_t groups[3];
+    ng_vk_groups_1d(c, (uint64_t)total, (uint32_t)wg, groups);
+    NG_CHECK(ng_vk_dispatch_add(c, k, "cast", spec, 2, buf, 2, &push, sizeof push, groups));
+    int reads[1] = {n->in[0]};
+    ng_vk_dispatch_tensors(c, k, g, bind, reads, 1, n->out[0]);
+    return NNGPU_OK;
+}
+
+const ng_vk_family ng_vk_family_cast = {"cast", cast_supports, cast_prepare};

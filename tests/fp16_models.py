@@ -1,0 +1,88 @@
+"""FP16 end to end: the models of make_models.py and the bundled digits model
+through `nnrun --precision fp16` against fp32 on one device: relative L2 error
+<= 1e-2 per output, and the digits model's held-out accuracy unchanged."""
+import argparse
+import os
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_models import MODELS  # noqa: E402
+
+
+def run(nnrun, model, inp_name, x_path, out_dir, device, precision):
+    os.makedirs(out_dir, exist_ok=True)
+    cmd = [nnrun, model, "--device", device, "--precision", precision, "--runs", "1",
+           "--input", f"{inp_name}={x_path}", "--output-dir", out_dir]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)}: {r.stderr.strip()}")
+    fp16_lines = [l for l in r.stdout.splitlines() if l.startswith("fp16") or ":f16" in l]
+    return {f[:-4]: np.load(os.path.join(out_dir, f)) for f in os.listdir(out_dir)}, fp16_lines
+
+
+def rel_err(ref, got):
+    ref = ref.astype(np.float64)
+    got = got.astype(np.float64)
+    return float(np.linalg.norm(got - ref) / max(np.linalg.norm(ref), 1e-30))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("nnrun")
+    ap.add_argument("--device", default="vulkan:0")
+    ap.add_argument("--workdir", required=True)
+    ap.add_argument("--digits", required=True, help="folder with digits_cnn.onnx and its test data")
+    ap.add_argument("--tol", type=float, default=1e-2)
+    args = ap.parse_args()
+    failures = 0
+    cases = []
+    for index, name in enumerate(MODELS):
+        rng = np.random.default_rng([4321, index])
+        model = MODELS[name](rng)
+        case = os.path.join(args.workdir, name)
+        os.makedirs(case, exist_ok=True)
+        path = os.path.join(case, "model.onnx")
+        onnx.save(model, path)
+        dims = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim[1:]]
+        x = rng.standard_normal([1] + dims).astype(np.float32)
+        np.save(os.path.join(case, "x.npy"), x)
+        cases.append((name, path, model.graph.input[0].name, os.path.join(case, "x.npy")))
+    digits = os.path.join(args.digits, "digits_cnn.onnx")
+    dx = os.path.join(args.digits, "digits_test_x.npy")
+    cases.append(("digits", digits, onnx.load(digits).graph.input[0].name, dx))
+    outs = {}
+    for name, path, inp, x in cases:
+        try:
+            ref, _ = run(args.nnrun, path, inp, x, os.path.join(args.workdir, name, "fp32"),
+                         args.device, "fp32")
+            got, lines = run(args.nnrun, path, inp, x, os.path.join(args.workdir, name, "fp16"),
+                             args.device, "fp16")
+        except RuntimeError as e:
+            print(f"FAIL {name}: {e}")
+            failures += 1
+            continue
+        worst = max(rel_err(ref[k], got[k]) for k in ref)
+        n16 = sum(":f16" in l for l in lines)
+        ok = worst <= args.tol and n16 > 0
+        failures += not ok
+        print(f"{'ok  ' if ok else 'FAIL'} {name}: relative error {worst:.2e}, {n16} fp16 layers")
+        outs[name] = (ref, got)
+    if "digits" in outs:
+        y = np.load(os.path.join(args.digits, "digits_test_y.npy"))
+        ref, got = outs["digits"]
+        k = next(iter(ref))
+        a32 = float(np.mean(ref[k].argmax(-1) == y))
+        a16 = float(np.mean(got[k].argmax(-1) == y))
+        ok = abs(a32 - a16) < 1e-9
+        failures += not ok
+        print(f"{'ok  ' if ok else 'FAIL'} digits accuracy fp32 {a32:.4f} fp16 {a16:.4f}")
+    print(f"{failures} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,259 @@
+/* INT8 calibration pieces: the ranges each method picks on known
+ * distributions, channel means, .npy calibration inputs (a stack cut into
+ * batches, a folder, one file per input, wrong shapes), and the cache file
+ * (round trip, corrupt and foreign files). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/npy.h"
+#include "runtime/calib_data.h"
+#include "runtime/calib_stats.h"
+#include "runtime/calibrate.h"
+
+static int failures;
+
+#define EXPECT(cond, ...)                                                                      \
+    do {                                                                                       \
+        if (!(cond)) {                                                                         \
+            failures++;                                                                        \
+            fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                                    \
+            fprintf(stderr, __VA_ARGS__);                                                      \
+            fprintf(stderr, " (last error: %s)\n", nngpu_last_error());                        \
+        }                                                                                      \
+    } while (0)
+
+static char dir[] = "/tmp/nngpu_test_calib_XXXXXX";
+
+/* ---- distributions (fresh seed each run, printed) ---- */
+
+static unsigned seed;
+
+static double uniform01(void) { return ((double)rand_r(&seed) + 0.5) / ((double)RAND_MAX + 1.0); }
+
+static double gaussian(void) {
+    return sqrt(-2.0 * log(uniform01())) * cos(6.283185307179586 * uniform01());
+}
+
+enum { N = 200000 };
+
+/* Observes x in four batches (so the histogram widens as it goes) and picks each method's range. */
+static void ranges_of(const float *x, float lo[3], float hi[3]) {
+    ng_calib_observer o;
+    ng_calib_observer_init(&o, -1, 0);
+    int64_t dims[1] = {N / 4};
+    for (int b = 0; b < 4; b++) ng_calib_observe(&o, x + b * (N / 4), N / 4, 1, dims);
+    ng_calib_range(&o, NNGPU_CALIBRATION_MINMAX, 99.99f, &lo[0], &hi[0]);
+    ng_calib_range(&o, NNGPU_CALIBRATION_PERCENTILE, 99.9f, &lo[1], &hi[1]);
+    ng_calib_range(&o, NNGPU_CALIBRATION_ENTROPY, 99.99f, &lo[2], &hi[2]);
+    ng_calib_observer_free(&o);
+}
+
+static void test_methods(void) {
+    float *x = malloc(sizeof(float) * N), lo[3], hi[3], mn = INFINITY, mx = -INFINITY;
+    /* uniform [-1, 2]: nothing to clip much; percentile keeps 99.9% */
+    for (int i = 0; i < N; i++) x[i] = (float)(-1.0 + 3.0 * uniform01());
+    for (int i = 0; i < N; i++) mn = fminf(mn, x[i]), mx = fmaxf(mx, x[i]);
+    ranges_of(x, lo, hi);
+    EXPECT(lo[0] == mn && hi[0] == mx, "uniform minmax [%g, %g], data [%g, %g]", lo[0], hi[0], mn, mx);
+    EXPECT(lo[1] > -1.0f && lo[1] < -0.99f && hi[1] < 2.0f && hi[1] > 1.99f,
+           "uniform percentile [%g, %g]", lo[1], hi[1]);
+    EXPECT(lo[2] < -0.9f && hi[2] > 1.8f && lo[2] >= mn && hi[2] <= mx, "uniform entropy [%g, %g]",
+           lo[2], hi[2]);
+
+    /* gaussian with outliers at +-60: percentile and entropy clip well below them */
+    for (int i = 0; i < N; i++) x[i] = (float)gaussian();
+    for (int i = 0; i < 10; i++) x[rand_r(&seed) % N] = i % 2 ? 60.0f : -60.0f;
+    ranges_of(x, lo, hi);
+    EXPECT(lo[0] == -60.0f && hi[0] == 60.0f, "outliers minmax [%g, %g]", lo[0], hi[0]);
+    EXPECT(hi[1] > 2.5f && hi[1] < 6.0f && lo[1] < -2.5f && lo[1] > -6.0f,
+           "outliers percentile [%g, %g]", lo[1], hi[1]);
+    EXPECT(hi[2] > 2.0f && hi[2] < 15.0f && lo[2] < -2.0f && lo[2] > -15.0f,
+           "outliers entropy [%g, %g]", lo[2], hi[2]);
+
+    /* ReLU-like: half zeros, a long positive tail; lo stays 0 */
+    mx = 0;
+    for (int i = 0; i < N; i++) x[i] = fmaxf(0.0f, (float)gaussian()), mx = fmaxf(mx, x[i]);
+    ranges_of(x, lo, hi);
+    for (int m = 0; m < 3; m++) EXPECT(lo[m] == 0.0f, "relu method %d lo %g", m, lo[m]);
+    EXPECT(hi[0] == mx, "relu minmax hi %g, max %g", hi[0], mx);
+    EXPECT(hi[1] > 2.5f && hi[1] < mx, "relu percentile hi %g", hi[1]);
+    EXPECT(hi[2] > 2.0f && hi[2] <= mx, "relu entropy hi %g (max %g)", hi[2], mx);
+
+    /* all positive, away from 0: the range still contains 0 */
+    for (int i = 0; i < N; i++) x[i] = (float)(1.0 + uniform01());
+    ranges_of(x, lo, hi);
+    for (int m = 0; m < 3; m++)
+        EXPECT(lo[m] == 0.0f && hi[m] > 1.5f, "positive method %d [%g, %g]", m, lo[m], hi[m]);
+    free(x);
+}
+
+static void test_channel_means(void) {
+    ng_calib_observer o;
+    ng_calib_observer_init(&o, 1, 3);
+    int64_t dims[3] = {2, 3, 4};
+    float x[24];
+    for (int i = 0; i < 24; i++) x[i] = (float)((i / 4) % 3) * 10.0f + (float)(i % 4);
+    ng_calib_observe(&o, x, 24, 3, dims);
+    for (int c = 0; c < 3; c++) {
+        double mean = o.ch_sum[c] / (double)o.ch_count;
+        EXPECT(fabs(mean - (10.0 * c + 1.5)) < 1e-9, "channel %d mean %g", c, mean);
+    }
+    ng_calib_observer_free(&o);
+}
+
+/* ---- calibration inputs ---- */
+
+static void save(const char *name, nngpu_dtype dt, int rank, const int64_t *dims, const void *data) {
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    nngpu_tensor t = {NULL, dt, rank, {0}, (void *)data, 0};
+    size_t n = nngpu_dtype_size(dt);
+    for (int i = 0; i < rank; i++) t.dims[i] = dims[i], n *= (size_t)dims[i];
+    t.size_bytes = n;
+    EXPECT(ng_npy_write(path, &t) == NNGPU_OK, "writing %s", path);
+}
+
+static ng_graph *graph_with_inputs(int n, const char *const *names, int64_t batch) {
+    ng_graph *g = nngpu_graph_create();
+    int64_t dims[2] = {batch, 3};
+    for (int i = 0; i < n; i++) nngpu_graph_add_input(g, names[i], NNGPU_DTYPE_FLOAT32, 2, dims);
+    return g;
+}
+
+static void test_inputs(void) {
+    char path[256], sub[256];
+    float rows[5][3];
+    for (int r = 0; r < 5; r++)
+        for (int c = 0; c < 3; c++) rows[r][c] = (float)(10 * r + c);
+    const char *one[] = {"x"};
+    ng_graph *g = graph_with_inputs(1, one, 2);
+    ng_calib_inputs ci;
+
+    /* a stack of 5 rows, batch 2: two samples (rows 0-1, 2-3) */
+    int64_t d53[2] = {5, 3};
+    save("stack.npy", NNGPU_DTYPE_FLOAT32, 2, d53, rows);
+    snprintf(path, sizeof path, "%s/stack.npy", dir);
+    EXPECT(ng_calib_inputs_load(path, g, 32, &ci) == NNGPU_OK && ci.n_samples == 2,
+           "stack: %d samples", ci.n_samples);
+    if (ci.n_samples == 2) {
+        const float *s1 = ci.data[1][0];
+        EXPECT(s1[0] == 20.0f && s1[5] == 32.0f, "stack sample 1 holds rows 2-3");
+    }
+    ng_calib_inputs_free(&ci);
+    EXPECT(ng_calib_inputs_load(path, g, 1, &ci) == NNGPU_OK && ci.n_samples == 1, "max_samples");
+    ng_calib_inputs_free(&ci);
+
+    /* a folder: a float64 stack of 3 rows and a single row: 4 rows, 2 samples */
+    snprintf(sub, sizeof sub, "%s/folder", dir);
+    mkdir(sub, 0755);
+    double rows64[3][3];
+    for (int r = 0; r < 3; r++)
+        for (int c = 0; c < 3; c++) rows64[r][c] = rows[r][c];
+    int64_t d33[2] = {3, 3}, d3[1] = {3};
+    save("folder/a.npy", NNGPU_DTYPE_FLOAT64, 2, d33, rows64);
+    save("folder/b.npy", NNGPU_DTYPE_FLOAT32, 1, d3, rows[4]);
+    EXPECT(ng_calib_inputs_load(sub, g, 32, &ci) == NNGPU_OK && ci.n_samples == 2,
+           "folder: %d samples", ci.n_samples);
+    if (ci.n_samples == 2) {
+        const float *s1 = ci.data[1][0];
+        EXPECT(s1[0] == 20.0f && s1[3] == 40.0f, "folder sample 1: rows a[2], b");
+    }
+    ng_calib_inputs_free(&ci);
+
+    /* wrong shape: the error names the file */
+    int64_t d24[2] = {2, 4};
+    save("wrong.npy", NNGPU_DTYPE_FLOAT32, 2, d24, rows);
+    snprintf(path, sizeof path, "%s/wrong.npy", dir);
+    EXPECT(ng_calib_inputs_load(path, g, 32, &ci) == NNGPU_ERR_INVALID_ARG &&
+               strstr(nngpu_last_error(), "wrong.npy"),
+           "wrong shape");
+    snprintf(path, sizeof path, "%s/missing.npy", dir);
+    EXPECT(ng_calib_inputs_load(path, g, 32, &ci) != NNGPU_OK &&
+               strstr(nngpu_last_error(), "missing.npy"),
+           "missing file");
+    /* no path: deterministic normal samples */
+    EXPECT(ng_calib_inputs_load(NULL, g, 3, &ci) == NNGPU_OK && ci.n_samples == 3, "random");
+    ng_calib_inputs_free(&ci);
+    nngpu_graph_destroy(g);
+
+    /* two inputs: <name>.npy each; fewer rows of one limit the samples */
+    const char *two[] = {"a", "b"};
+    g = graph_with_inputs(2, two, 1);
+    snprintf(sub, sizeof sub, "%s/two", dir);
+    mkdir(sub, 0755);
+    save("two/a.npy", NNGPU_DTYPE_FLOAT32, 2, d53, rows);
+    save("two/b.npy", NNGPU_DTYPE_FLOAT32, 2, d33, rows);
+    EXPECT(ng_calib_inputs_load(sub, g, 32, &ci) == NNGPU_OK && ci.n_samples == 3,
+           "two inputs: %d samples", ci.n_samples);
+    ng_calib_inputs_free(&ci);
+    snprintf(path, sizeof path, "%s/stack.npy", dir);
+    EXPECT(ng_calib_inputs_load(path, g, 32, &ci) == NNGPU_ERR_INVALID_ARG,
+           "two inputs want a folder");
+    nngpu_graph_destroy(g);
+}
+
+/* ---- the cache file ---- */
+
+static void test_cache(void) {
+    const char *names[] = {"x"};
+    ng_graph *g = graph_with_inputs(1, names, 1);
+    ng_calib_table t = {0};
+    t.n_tensors = g->n_tensors;
+    t.ranges = calloc((size_t)t.n_tensors, sizeof *t.ranges);
+    double *mean = malloc(3 * sizeof(double));
+    mean[0] = 0.25, mean[1] = -1.0 / 3.0, mean[2] = 1e-7;
+    t.ranges[0] = (ng_quant_range){1, -1.25f, 3.5f, 3, mean};
+    t.n_samples = 7;
+    char path[256], why[256];
+    snprintf(path, sizeof path, "%s/cache.txt", dir);
+    EXPECT(ng_calib_cache_write(path, 0x1234abcdull, g, &t) == NNGPU_OK, "cache write");
+    ng_calib_table back = {0};
+    back.n_tensors = g->n_tensors;
+    back.ranges = calloc((size_t)back.n_tensors, sizeof *back.ranges);
+    EXPECT(ng_calib_cache_read(path, 0x1234abcdull, g, &back, why, sizeof why), "read: %s", why);
+    const ng_quant_range *r = &back.ranges[0];
+    EXPECT(r->known && r->lo == -1.25f && r->hi == 3.5f && r->n_ch == 3 && r->mean &&
+               r->mean[1] == -1.0 / 3.0 && back.n_samples == 7,
+           "round trip");
+    EXPECT(!ng_calib_cache_read(path, 0x999ull, g, &back, why, sizeof why) && why[0],
+           "another key is foreign");
+    snprintf(path, sizeof path, "%s/no_such_cache.txt", dir);
+    EXPECT(!ng_calib_cache_read(path, 1, g, &back, why, sizeof why) && !why[0], "missing file");
+    /* corrupt files: garbage, truncated, an unknown tensor */
+    const char *bad[] = {"garbage\x01\x02", "nngpu-calibration 1\nkey 1234abcd\nsamples 7\ntensor 1 x",
+                         "nngpu-calibration 1\nkey 1234abcd\nsamples 7\ntensor 1 y 0 1 0\nend\n"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/bad%d.txt", dir, i);
+        FILE *f = fopen(path, "w");
+        fputs(bad[i], f);
+        fclose(f);
+        EXPECT(!ng_calib_cache_read(path, 0x1234abcdull, g, &back, why, sizeof why) && why[0],
+               "corrupt file %d accepted", i);
+    }
+    ng_calib_table_free(&t);
+    ng_calib_table_free(&back);
+    nngpu_graph_destroy(g);
+}
+
+int main(void) {
+    seed = (unsigned)time(NULL) ^ (unsigned)getpid();
+    printf("test_calib: seed %u\n", seed);
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    test_methods();
+    test_channel_means();
+    test_inputs();
+    test_cache();
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+    printf("test_calib: %s\n", failures ? "FAILED" : "ok");
+    return failures ? 1 : 0;
+}

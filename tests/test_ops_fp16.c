@@ -1,0 +1,210 @@
+/* FP16 precision (options.precision = FP16) on every device against the fp32
+ * reference at relative error 1e-2: convolutions with epilogues, GEMM/MatMul,
+ * elementwise chains, pools, data movement, softmax, a small residual CNN.
+ * Then the policy: layers really run fp16 on a device with 16-bit storage, a
+ * layer whose values overflow fp16 stays fp32 (named in the summary), and a
+ * device without fp16 runs fp32 or, with precision_strict, fails clearly. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/harness.h"
+
+#define TOL 1e-2
+#define D(...) ((const int64_t[]){__VA_ARGS__})
+
+static int failures;
+
+static void check(const char *name, nngpu_graph *g) {
+    th_expect_precision(NNGPU_PRECISION_FP16, TOL);
+    th_check_graph(name, g, TOL);
+}
+
+static nngpu_graph *conv_graph(int c, int k, int ks, int stride, int group, const char *epi) {
+    nngpu_graph *g = th_graph(13);
+    int64_t h = th_randint(6, 14), w = th_randint(6, 14);
+    th_input(g, "x", 4, D(1, c, h, w));
+    th_const_rand(g, "w", 4, D(k, c / group, ks, ks), -0.5f, 0.5f);
+    th_const_rand(g, "b", 1, D(k), -0.5f, 0.5f);
+    th_node(g, "Conv", "x,w,b", "y");
+    th_attr_ints(g, "strides", 2, D(stride, stride));
+    th_attr_ints(g, "pads", 4, D(ks / 2, ks / 2, ks / 2, ks / 2));
+    th_attr_int(g, "group", group);
+    if (!strcmp(epi, "relu")) {
+        th_node(g, "Relu", "y", "z");
+    } else if (!strcmp(epi, "residual")) {
+        int64_t oh = (h + 2 * (ks / 2) - ks) / stride + 1, ow = (w + 2 * (ks / 2) - ks) / stride + 1;
+        th_input(g, "r", 4, D(1, k, oh, ow));
+        th_node(g, "Add", "y,r", "t");
+        th_node(g, "Relu", "t", "z");
+    } else {
+        th_node(g, "Identity", "y", "z");
+    }
+    th_output(g, "z");
+    return g;
+}
+
+static void test_conv(void) {
+    check("conv 1x1 relu", conv_graph(8, 16, 1, 1, 1, "relu"));
+    check("conv 3x3 bias", conv_graph(4, 8, 3, 1, 1, "none"));
+    check("conv 3x3 residual", conv_graph(8, 8, 3, 1, 1, "residual"));
+    check("conv 3x3 stride 2", conv_graph(4, 12, 3, 2, 1, "relu"));
+    check("conv depthwise", conv_graph(8, 8, 3, 1, 8, "relu"));
+}
+
+static void test_gemm(void) {
+    nngpu_graph *g = th_graph(13);
+    th_input(g, "x", 2, D(3, 40));
+    th_const_rand(g, "w", 2, D(24, 40), -0.5f, 0.5f);
+    th_const_rand(g, "b", 1, D(24), -0.5f, 0.5f);
+    th_node(g, "Gemm", "x,w,b", "y");
+    th_attr_int(g, "transB", 1);
+    th_node(g, "Relu", "y", "z");
+    th_output(g, "z");
+    check("gemm transB relu", g);
+    g = th_graph(13);
+    th_input(g, "a", 3, D(2, 9, 17));
+    th_input(g, "b", 3, D(2, 17, 12));
+    th_node(g, "MatMul", "a,b", "y");
+    th_output(g, "y");
+    check("matmul batched", g);
+}
+
+static void test_eltwise(void) {
+    nngpu_graph *g = th_graph(13);
+    th_input(g, "a", 4, D(2, 3, 5, 7));
+    th_input(g, "b", 4, D(1, 3, 1, 7));
+    th_node(g, "Mul", "a,b", "m");
+    th_node(g, "Sigmoid", "m", "s");
+    th_node(g, "Add", "s,a", "y");
+    th_output(g, "y");
+    check("eltwise chain broadcast", g);
+}
+
+static void test_pool(void) {
+    nngpu_graph *g = th_graph(13);
+    th_input(g, "x", 4, D(1, 6, 11, 9));
+    th_node(g, "MaxPool", "x", "m");
+    th_attr_ints(g, "kernel_shape", 2, D(3, 3));
+    th_attr_ints(g, "strides", 2, D(2, 2));
+    th_node(g, "AveragePool", "m", "a");
+    th_attr_ints(g, "kernel_shape", 2, D(2, 2));
+    th_node(g, "GlobalAveragePool", "a", "y");
+    th_output(g, "y");
+    check("pools", g);
+}
+
+static void test_data(void) {
+    nngpu_graph *g = th_graph(13);
+    th_input(g, "a", 4, D(1, 3, 4, 5));
+    th_input(g, "b", 4, D(1, 2, 4, 5));
+    th_node(g, "Concat", "a,b", "c");
+    th_attr_int(g, "axis", 1);
+    th_node(g, "Transpose", "c", "t");
+    th_attr_ints(g, "perm", 4, D(0, 2, 3, 1));
+    th_node(g, "Softmax", "t", "y");
+    th_attr_int(g, "axis", -1);
+    th_output(g, "y");
+    check("concat transpose softmax", g);
+}
+
+static nngpu_graph *residual_cnn(float scale) {
+    nngpu_graph *g = th_graph(13);
+    th_input(g, "x", 4, D(1, 3, 12, 12));
+    th_const_rand(g, "w1", 4, D(8, 3, 3, 3), -0.5f, 0.5f);
+    th_const_rand(g, "w2", 4, D(8, 8, 3, 3), -0.3f, 0.3f);
+    th_const_rand(g, "wf", 2, D(8, 10), -0.5f, 0.5f);
+    th_const_f32(g, "k", 0, NULL, &scale);
+    th_node(g, "Conv", "x,w1", "c1");
+    th_attr_ints(g, "pads", 4, D(1, 1, 1, 1));
+    th_node(g, "Relu", "c1", "r1");
+    th_node(g, "Conv", "r1,w2", "c2");
+    th_attr_ints(g, "pads", 4, D(1, 1, 1, 1));
+    th_node(g, "Add", "c2,r1", "s");
+    th_node(g, "Mul", "s,k", "big");
+    th_node(g, "GlobalAveragePool", "big", "p");
+    th_node(g, "Flatten", "p", "f");
+    th_node(g, "MatMul", "f,wf", "y");
+    th_output(g, "y");
+    return g;
+}
+
+/* A session at FP16 on sel; NULL (and the error printed) when it fails. */
+static nngpu_session *fp16_session(nngpu_graph *g, const char *sel, int strict, nngpu_model **m) {
+    nngpu_options o;
+    nngpu_options_init(&o);
+    o.precision = NNGPU_PRECISION_FP16;
+    o.precision_strict = strict;
+    nngpu_session *s = NULL;
+    if (nngpu_model_from_graph(g, m) != NNGPU_OK) return NULL;
+    if (nngpu_session_create(*m, sel, &o, &s) != NNGPU_OK) return NULL;
+    return s;
+}
+
+static void expect(int cond, const char *what) {
+    printf("%s %s\n", cond ? "ok  " : "FAIL", what);
+    failures += !cond;
+}
+
+static int fp16_layers(const nngpu_session *s) {
+    int n = 0;
+    for (int i = 0; i < nngpu_session_layer_count(s); i++) {
+        nngpu_layer_info li;
+        if (nngpu_session_layer(s, i, &li) == NNGPU_OK && !strcmp(li.precision, "fp16")) n++;
+    }
+    return n;
+}
+
+static void test_policy(void) {
+    int n = nngpu_device_count();
+    for (int d = 0; d < n; d++) {
+        nngpu_device_info info;
+        if (nngpu_device_get(d, &info) != NNGPU_OK) continue;
+        char line[256];
+        nngpu_model *m = NULL;
+        nngpu_session *s = fp16_session(residual_cnn(1e5f), info.selector, 0, &m);
+        if (!s) {
+            snprintf(line, sizeof line, "%s: fp16 session: %s", info.selector, nngpu_last_error());
+            expect(0, line);
+            nngpu_model_destroy(m);
+            continue;
+        }
+        const char *sum = nngpu_session_summary(s);
+        if (getenv("NNGPU_TEST_VERBOSE")) printf("%s\n", sum);
+        nngpu_session_stats st;
+        nngpu_session_get_stats(s, &st);
+        if (info.has_fp16_storage && info.backend == NNGPU_BACKEND_VULKAN) {
+            snprintf(line, sizeof line, "%s: runs fp16 layers (%d) with precision %s", info.selector,
+                     fp16_layers(s), st.precision);
+            expect(fp16_layers(s) > 0 && !strcmp(st.precision, "fp16"), line);
+            snprintf(line, sizeof line, "%s: the overflowing layer stays fp32 and is named", info.selector);
+            expect(strstr(sum, "'Conv_2' (Conv) stays fp32") != NULL, line); /* Mul fused in */
+        } else if (!info.has_fp16) {
+            snprintf(line, sizeof line, "%s: says it runs fp32", info.selector);
+            expect(strstr(sum, "running fp32") != NULL, line);
+            nngpu_model *m2 = NULL;
+            nngpu_session *s2 = fp16_session(residual_cnn(1.0f), info.selector, 1, &m2);
+            snprintf(line, sizeof line, "%s: precision_strict fails clearly (%s)", info.selector,
+                     nngpu_last_error());
+            expect(!s2 && strstr(nngpu_last_error(), "fp16") && strstr(nngpu_last_error(), info.selector), line);
+            nngpu_session_destroy(s2);
+            nngpu_model_destroy(m2);
+        }
+        nngpu_session_destroy(s);
+        nngpu_model_destroy(m);
+    }
+}
+
+int main(int argc, char **argv) {
+    th_init(argc, argv);
+    test_conv();
+    test_gemm();
+    test_eltwise();
+    test_pool();
+    test_data();
+    check("residual cnn", residual_cnn(1.0f));
+    check("residual cnn overflowing fp16", residual_cnn(1e5f));
+    test_policy();
+    int rc = th_summary();
+    return rc ? rc : failures != 0;
+}
