@@ -7,10 +7,11 @@
  * reference: the layer as compiled (QLinearConv / QLinearMatMul, the kernels'
  * exact arithmetic) on its fp32 inputs quantized with its own scale, its
  * output dequantized when int8, against the fp32 output. The session is then
- * rebuilt with the k most sensitive layers fp32, k = 1, 2, 4, ... (the
- * calibration table reused), until the error holds or no layer is left int8:
- * at most log2(layers) + 2 compiles. The summary gives the error measured and
- * each layer kept fp32 with its sensitivity. */
+ * rebuilt with the k most sensitive layers fp32 (the calibration table
+ * reused), k predicted from the sensitivities and the error measured (see
+ * predict_keep) and at least doubled each round, until the error holds or no
+ * layer is left int8: at most log2(layers) + 2 compiles. The summary gives the
+ * error measured and each layer kept fp32 with its sensitivity. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 
 #define GUARD_SAMPLES 4
 #define SIM_BUDGET_MACS 4e8 /* CPU reference work for the sensitivities, all samples */
+#define TARGET 0.8          /* predictions aim at this fraction of the tolerance */
 
 typedef struct layer {
     char *name;   /* the node's */
@@ -297,6 +299,24 @@ static nngpu_status keep_most_sensitive(guard *gd, const nngpu_model *m, int k) 
     return ng_error_context(ng_session_rebuild(gd->s, m), "int8 guard: recompiling");
 }
 
+/* How many of the most sensitive layers to keep fp32, given the error err
+ * measured with `kept` of them fp32: int8 layers' errors taken to add up in
+ * squares, scaled so the layers still int8 give err, the fewest that bring
+ * it under TARGET * tol. Layers with non-finite results are always kept. */
+static int predict_keep(const guard *gd, int kept, double err, double tol) {
+    int n = gd->n_layers, k = kept;
+    while (k < n && !isfinite(gd->layers[k].sens)) k++;
+    double rest = 0;
+    for (int i = k; i < n; i++) rest += gd->layers[i].sens * gd->layers[i].sens;
+    if (!(rest > 0)) return k > kept ? k : n;
+    double target = (TARGET * tol) * (TARGET * tol) / (err * err) * rest;
+    while (k < n && rest > target) {
+        rest -= gd->layers[k].sens * gd->layers[k].sens;
+        k++;
+    }
+    return k;
+}
+
 static int count_int8_layers(const ng_graph *g) {
     int n = 0;
     for (int i = 0; i < g->n_nodes; i++) n += is_qlayer(&g->nodes[i]);
@@ -320,8 +340,10 @@ static nngpu_status check(guard *gd, const nngpu_model *m) {
                       "int8 guard: with all %d layers int8 the error vs fp32 is %.4g > %g; "
                       "sensitivities simulated on %d sample%s",
                       all, err, tol, n_sim, n_sim == 1 ? "" : "s");
-        for (int k = 1; err > tol && kept < gd->n_layers; k *= 2) {
-            kept = k < gd->n_layers ? k : gd->n_layers;
+        while (err > tol && kept < gd->n_layers) {
+            int k = predict_keep(gd, kept, err, tol);
+            if (k < 2 * kept) k = 2 * kept; /* at least doubling: a bounded number of compiles */
+            kept = k < 1 ? 1 : k < gd->n_layers ? k : gd->n_layers;
             NG_CHECK(keep_most_sensitive(gd, m, kept));
             compiles++;
             NG_CHECK(measure(gd, &err));
