@@ -53,6 +53,7 @@ static void test_conv(void) {
     check("conv 3x3 residual", conv_graph(8, 8, 3, 1, 1, "residual"));
     check("conv 3x3 stride 2", conv_graph(4, 12, 3, 2, 1, "relu"));
     check("conv depthwise", conv_graph(8, 8, 3, 1, 8, "relu"));
+    check("conv depthwise stride 2", conv_graph(8, 8, 3, 2, 8, "residual")); /* float8 rows */
 }
 
 static void test_gemm(void) {
@@ -109,6 +110,27 @@ static void test_data(void) {
     th_attr_int(g, "axis", -1);
     th_output(g, "y");
     check("concat transpose softmax", g);
+}
+
+/* Indexed data movement: Pad (constant value input), Gather, Resize (float
+ * scales), then LogSoftmax over a strided axis. */
+static void test_indexed(void) {
+    nngpu_graph *g = th_graph(13);
+    float value = th_randf(-1, 1);
+    th_input(g, "x", 4, D(1, 4, 5, 6));
+    th_const_i64(g, "pads", 1, D(8), D(0, 0, 1, 2, 0, 0, 2, 1));
+    th_const_f32(g, "v", 0, NULL, &value);
+    th_node(g, "Pad", "x,pads,v", "p");
+    th_const_i64(g, "idx", 1, D(3), D(2, 0, -1));
+    th_node(g, "Gather", "p,idx", "q");
+    th_attr_int(g, "axis", 1);
+    th_const_f32(g, "scales", 1, D(4), (const float[]){1, 1, 2, 1.5f});
+    th_node(g, "Resize", "q,,scales", "r");
+    th_attr_string(g, "mode", "linear");
+    th_node(g, "LogSoftmax", "r", "y");
+    th_attr_int(g, "axis", 1);
+    th_output(g, "y");
+    check("pad gather resize logsoftmax", g);
 }
 
 static nngpu_graph *residual_cnn(float scale) {
@@ -235,6 +257,7 @@ int main(int argc, char **argv) {
     test_eltwise();
     test_pool();
     test_data();
+    test_indexed();
     check("residual cnn", residual_cnn(1.0f));
     check("residual cnn overflowing fp16", residual_cnn(1e5f));
     test_policy();
