@@ -130,10 +130,11 @@ static int is_half_layer(const ng_graph *g, const ng_node *n) {
     return n->op != NG_OP_CAST && ng_node_has_half(g, n);
 }
 
+/* With constants converted: supports() may read them (Resize scales, Clip bounds). */
 static const ng_cl_family *half_family_of(ng_context *c, const ng_graph *g, const ng_node *n) {
     if (!c->fp16_ok || !ng_node_all_half(g, n)) return NULL;
     ng_half_view v;
-    if (ng_half_view_init(&v, g, n, 0) != NNGPU_OK) return NULL;
+    if (ng_half_view_init(&v, g, n, 1) != NNGPU_OK) return NULL;
     c->half = 1;
     const ng_cl_family *f = family_of(c, &v.g, n);
     c->half = 0;

@@ -121,7 +121,9 @@ nngpu_status ng_cl_kernel_create(ng_context *c, const char *file, const char *ke
     cl_program prog = NULL;
     char half_opts[2048];
     if (c->half) { /* the half-storage variant (storage.cl) */
-        snprintf(half_opts, sizeof half_opts, "%s -DNG_F16=1", options ? options : "");
+        if (snprintf(half_opts, sizeof half_opts, "%s -DNG_F16=1", options ? options : "") >=
+            (int)sizeof half_opts)
+            return ng_error(NNGPU_ERR_INTERNAL, "opencl: build options of %s too long", file);
         options = half_opts;
     }
     NG_CHECK(program_get(c, file, options ? options : "", &prog));
