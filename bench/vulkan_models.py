@@ -11,7 +11,12 @@ arithmetic off, like nngpu's default) and, for reference, with its fp16 defaults
 both are checked against onnxruntime.
 
   bench/vulkan_models.py [--build build] [--runs 10] [--models mobilenetv2,resnet18]
-                         [--json OUT]
+                         [--rounds R] [--params NNGPU_PARAMS]... [--json OUT]
+
+--params P (repeatable) also runs nngpu vulkan:0 with NNGPU_PARAMS=P (an A/B of kernel
+parameters, e.g. "vk_conv:WINO=0"). With --rounds R, nngpu vulkan:0 (each variant) and ncnn fp32
+are measured R times in alternation (other load hits each alike); reported: the median of the
+rounds' medians, and each round's median.
 Needs numpy, onnx, onnxruntime, ncnn and pnnx (pip) in the Python running it.
 """
 import argparse
@@ -39,12 +44,16 @@ def rel_err(a, b):
     return float(np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-30))
 
 
-def nnrun(build, model, x_path, device, runs, out_dir):
+def nnrun(build, model, x_path, device, runs, out_dir, params=None):
     name = onnx.load(model, load_external_data=False).graph.input[0].name
     cmd = [os.path.join(build, "nnrun"), model, "--device", device, "--input",
            f"{name}={x_path}", "--runs", str(runs), "--warmup", "3", "--json",
            "--output-dir", out_dir]
-    res = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+    env = dict(os.environ)
+    if params is not None:
+        env["NNGPU_PARAMS"] = params
+    res = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True,
+                                    env=env).stdout)
     outs = sorted(f for f in os.listdir(out_dir) if f.endswith(".npy"))
     return res["latency_ms"]["median"], np.load(os.path.join(out_dir, outs[0]))
 
@@ -103,6 +112,8 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--models", default="mobilenetv2,resnet18")
+    ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--params", action="append", default=[])
     ap.add_argument("--json")
     args = ap.parse_args()
     builders = {"mobilenetv2": mobilenet_v2_224, "resnet18": resnet18_224}
@@ -119,15 +130,28 @@ def main():
         sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
         ref = sess.run(None, {sess.get_inputs()[0].name: x})[0]
         r = {}
-        for dev in ("vulkan:0", "opencl:0"):
-            od = tempfile.mkdtemp(dir=work)
-            ms, y = nnrun(args.build, path, x_path, dev, args.runs, od)
-            r[f"nngpu {dev}"] = {"median_ms": ms, "rel_err": rel_err(y, ref)}
         param, binf = ncnn_convert(path, work)
-        for fp16 in (False, True):
-            ms, cms, y = ncnn_run(param, binf, x, args.runs, fp16)
-            r["ncnn vulkan " + ("fp16" if fp16 else "fp32")] = {
-                "median_ms": ms, "create_plus_first_run_ms": cms, "rel_err": rel_err(y, ref)}
+        rounds = {}  # row -> its round medians; r[row] holds the rest
+        for _ in range(args.rounds):  # alternating: nngpu vulkan:0 variants, ncnn fp32
+            for params in [None] + args.params:
+                od = tempfile.mkdtemp(dir=work)
+                ms, y = nnrun(args.build, path, x_path, "vulkan:0", args.runs, od, params)
+                row = "nngpu vulkan:0" + (f" [{params}]" if params is not None else "")
+                rounds.setdefault(row, []).append(ms)
+                r[row] = {"rel_err": rel_err(y, ref)}
+            ms, cms, y = ncnn_run(param, binf, x, args.runs, False)
+            rounds.setdefault("ncnn vulkan fp32", []).append(ms)
+            r["ncnn vulkan fp32"] = {"create_plus_first_run_ms": cms, "rel_err": rel_err(y, ref)}
+        for row, meds in rounds.items():
+            r[row]["median_ms"] = statistics.median(meds)
+            if args.rounds > 1:
+                r[row]["round_medians_ms"] = [round(m, 1) for m in meds]
+        od = tempfile.mkdtemp(dir=work)
+        ms, y = nnrun(args.build, path, x_path, "opencl:0", args.runs, od)
+        r["nngpu opencl:0"] = {"median_ms": ms, "rel_err": rel_err(y, ref)}
+        ms, cms, y = ncnn_run(param, binf, x, args.runs, True)
+        r["ncnn vulkan fp16"] = {"median_ms": ms, "create_plus_first_run_ms": cms,
+                                 "rel_err": rel_err(y, ref)}
         cache = tempfile.mkdtemp(dir=work)
         mesa = tempfile.mkdtemp(dir=work)
         r["session vulkan:0"] = {
@@ -139,7 +163,7 @@ def main():
         }
         results[name] = r
         for k, v in r.items():
-            print(f"{name:12s} {k:28s} " + "  ".join(
+            print(f"{name:12s} {k:40s} " + "  ".join(
                 f"{kk}={vv:.4g}" if isinstance(vv, float) else f"{kk}={vv}" for kk, vv in v.items()))
     if args.json:
         with open(args.json, "w") as f:

@@ -42,6 +42,16 @@ if(NNGPU_PYTHON)
                          FIXTURES_REQUIRED model_cases TIMEOUT 900)
   endforeach()
 
+  # --- quantized ONNX against onnxruntime: QDQ / QOperator INT8 models, int4/int8
+  # DequantizeLinear weights, weight-only --weight-bits 4/8
+  foreach(dev cpu opencl:0 vulkan:0)
+    string(REPLACE ":" "" dev_name ${dev})
+    add_test(NAME quant_onnx_${dev_name}
+             COMMAND ${NNGPU_PYTHON} ${PY_TESTS}/quant_onnx.py $<TARGET_FILE:nnrun>
+                     --devices ${dev} --workdir ${CMAKE_BINARY_DIR}/quant_onnx/${dev_name})
+    set_tests_properties(quant_onnx_${dev_name} PROPERTIES TIMEOUT 900)
+  endforeach()
+
   # --- FP16: the models and the digits model at --precision fp16 vs fp32 on vulkan:0
   add_test(NAME fp16_models_vulkan0
            COMMAND ${NNGPU_PYTHON} ${PY_TESTS}/fp16_models.py $<TARGET_FILE:nnrun>

@@ -2,6 +2,7 @@
  * with random shapes and data each run (see harness/harness.h for the seed,
  * the filter and what is checked). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness/harness.h"
@@ -839,6 +840,69 @@ static void fused_conv_residual(void) {
     }
 }
 
+/* Winograd 3x3 stride-1 convolutions (vulkan's vk_conv parameter WINO, forced
+ * to F(2,3) and F(4,3) through NNGPU_PARAMS, then its default, which picks
+ * Winograd from 16 channels): odd sizes, maps smaller than a tile, padding 0
+ * or 1 per side, channels not multiples of 4, batch 2, residual epilogue. */
+static void conv_winograd(void) {
+    static const char *forced[] = {"vk_conv:WINO=2", "vk_conv:WINO=4", NULL};
+    const char *prev = getenv("NNGPU_PARAMS");
+    char saved[512];
+    snprintf(saved, sizeof saved, "%s", prev ? prev : "");
+    for (int f = 0; f < 3; f++) {
+        if (forced[f]) setenv("NNGPU_PARAMS", forced[f], 1);
+        else if (prev) setenv("NNGPU_PARAMS", saved, 1);
+        else unsetenv("NNGPU_PARAMS");
+        const char *tag = forced[f] ? forced[f] + 8 : "default";
+        for (int i = 0; i < 4; i++) {
+            conv_cfg c;
+            memset(&c, 0, sizeof c);
+            c.n = i % 2 ? 2 : 1;
+            c.c = forced[f] ? 1 + 2 * th_randint(0, 9) : 17 + 2 * th_randint(0, 3);
+            c.k = forced[f] ? 1 + 2 * th_randint(0, 9) : 17 + 2 * th_randint(0, 3);
+            c.kh = c.kw = 3;
+            c.sh = c.sw = c.dh = c.dw = 1;
+            c.group = 1;
+            c.bias = i != 1;
+            for (int j = 0; j < 4; j++) c.pads[j] = th_randint(0, 1);
+            c.h = i == 3 ? 3 + th_randint(0, 1) : 2 * th_randint(2, 11) + 1;
+            c.w = i == 3 ? 3 + th_randint(0, 1) : 2 * th_randint(2, 11) + 1;
+            char what[64];
+            snprintf(what, sizeof what, "Conv Winograd (%s)", tag);
+            conv_name(&c, what);
+            nngpu_graph *g = th_graph(17);
+            th_input(g, "x", 4, D(c.n, c.c, c.h, c.w));
+            add_conv(g, &c, "x", "y");
+            th_output(g, "y");
+            th_check_graph(nm, g, TOL);
+        }
+        conv_cfg c;
+        memset(&c, 0, sizeof c);
+        c.n = 2;
+        c.c = c.k = forced[f] ? 3 + 2 * th_randint(0, 6) : 19;
+        c.h = th_randint(5, 20);
+        c.w = th_randint(5, 20);
+        c.kh = c.kw = 3;
+        c.sh = c.sw = c.dh = c.dw = 1;
+        c.group = 1;
+        c.bias = 1;
+        c.pads[0] = c.pads[1] = c.pads[2] = c.pads[3] = 1;
+        char what[64];
+        snprintf(what, sizeof what, "Conv Winograd+Add(residual)+Relu (%s)", tag);
+        conv_name(&c, what);
+        nngpu_graph *g = th_graph(17);
+        th_input(g, "x", 4, D(c.n, c.c, c.h, c.w));
+        add_conv(g, &c, "x", "c");
+        th_node(g, "Add", "c,x", "a");
+        th_node(g, "Relu", "a", "y");
+        th_output(g, "y");
+        th_expect_fused("Conv+Add+Relu");
+        th_check_graph(nm, g, TOL);
+    }
+    if (prev) setenv("NNGPU_PARAMS", saved, 1);
+    else unsetenv("NNGPU_PARAMS");
+}
+
 static void fused_gemm(void) {
     for (int i = 0; i < 4; i++) {
         int m = th_randint(1, 9), k = th_randint(1, 33), n = th_randint(1, 21);
@@ -1400,6 +1464,7 @@ int main(int argc, char **argv) {
     fused_conv_activations();
     fused_conv_bn();
     fused_conv_residual();
+    conv_winograd();
     fused_gemm();
     fused_pad();
     fused_chains();

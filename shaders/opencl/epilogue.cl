@@ -201,5 +201,24 @@ NG_INLINE float ng_epilogue(float y, int i, __constant int *epi_meta, __global c
 #define NG_EPI_APPLY(y, i) (y)
 #endif
 
+/* The output of a quantized layer (src/runtime/lower_quant.h) from its int32
+ * accumulator for output channel c at output index i, for kernels built with
+ * -DQ_OUT=<ng_qout> (0 int8, 1 uint8, 2 float, 3 int32) and -DYT=<output
+ * type>; the kernel has mult, bias (per channel), y_scale and y_zp in scope:
+ *   real = epilogue(mult[c] * (acc + bias[c])),
+ *   y = saturate(round_half_even(real / y_scale) + y_zp), or real, or acc. */
+#ifdef Q_OUT
+#define NG_Q_CVT_(t) convert_##t##_sat
+#define NG_Q_CVT(t) NG_Q_CVT_(t)
+#define NG_Q_REAL(acc, c, i) NG_EPI_APPLY(mult[c] * (float)((acc) + bias[c]), (i))
+#if Q_OUT == 3
+#define NG_Q_OUT(acc, c, i) (acc)
+#elif Q_OUT == 2
+#define NG_Q_OUT(acc, c, i) NG_Q_REAL(acc, c, i)
+#else
+#define NG_Q_OUT(acc, c, i) NG_Q_CVT(YT)(rint(NG_Q_REAL(acc, c, i) / y_scale) + (float)y_zp)
+#endif
+#endif
+
 #endif /* NG_CL_HOST */
 #endif /* NG_EPILOGUE_CL */

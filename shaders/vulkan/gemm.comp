@@ -30,7 +30,7 @@ layout(constant_id = 5) const int HAS_C = 0; /* 1: add beta * C */
 layout(constant_id = 6) const int SHARED = 1; /* 1: shared-memory tiles; 0: register tiles */
 /* SHARED=0 only, bit flags: 1: B rows read as vec4 (sbn = 1; b_off, sbk,
  * b_boff and N multiples of 4; TN a multiple of 4); 2: A prepacked by the
- * host as [ceil(M/TM)][K][TM] (TM a multiple of 4, a_off a multiple of 4). */
+ * host as [ceil(M/TM)][K][TM] per batch (TM, a_off and a_boff multiples of 4). */
 layout(constant_id = 7) const int VEC = 0;
 layout(constant_id = 8) const int CONV = 0;
 layout(constant_id = 9) const int CKH = 1;
@@ -113,7 +113,7 @@ void main_registers() {
     for (int j = 0; j < TN; j++) bidx[j] = bbase + min(n0 + j, p.N - 1) * p.sbn;
     /* vec4 reads: A's block row clamped to the packed rows, B's vec4 index
      * clamped per vec4 to the last one in range. */
-    int a4i = (p.a_off >> 2) + min(mb, (p.M - 1) / TM) * p.K * (TM / 4);
+    int a4i = (abase >> 2) + min(mb, (p.M - 1) / TM) * p.K * (TM / 4);
     int b4i[TN / 4 > 0 ? TN / 4 : 1];
     for (int q = 0; q < TN / 4; q++) b4i[q] = (bbase >> 2) + min((n0 >> 2) + q, (p.N >> 2) - 1);
     const int sbk4 = p.sbk >> 2;

@@ -41,6 +41,21 @@ static nngpu_status fold_node(ng_graph *g, ng_node *n) {
     return s;
 }
 
+/* A DequantizeLinear whose output is a Conv / Gemm / MatMul weight or bias
+ * stays for fold_qdq and fold_dq_matmul, which need its integer input. */
+static int feeds_weight(const ng_graph *g, const ng_node *dq) {
+    if (dq->op != NG_OP_DEQUANTIZELINEAR) return 0;
+    int t = dq->out[0];
+    for (int i = 0; i < g->n_nodes; i++) {
+        const ng_node *n = &g->nodes[i];
+        if (n->dead) continue;
+        int slots = n->op == NG_OP_MATMUL ? 2 : n->op == NG_OP_CONV || n->op == NG_OP_GEMM ? 3 : 0;
+        for (int k = 1; k < slots && k < n->n_in; k++)
+            if (n->in[k] == t) return 1;
+    }
+    return 0;
+}
+
 /* Shape(x) needs only x's shape. */
 static nngpu_status fold_shape(ng_graph *g, ng_node *n) {
     ng_tensor *x = ng_in(g, n, 0);
@@ -70,12 +85,26 @@ nngpu_status ng_pass_infer_fold(ng_graph *g, int fold, ng_report *r) {
         if (!fold) continue;
         if (n->op == NG_OP_SHAPE) {
             NG_CHECK(fold_shape(g, n));
-        } else if (all_inputs_const(g, n) && ng_ref_supported(g, n)) {
+        } else if (all_inputs_const(g, n) && ng_ref_supported(g, n) && !feeds_weight(g, n)) {
             nngpu_status s = fold_node(g, n);
             if (s != NNGPU_OK) return s;
         }
         folded += n->dead; /* a folded graph output stays an output: a constant one */
     }
     if (folded) ng_report_add(r, "fold_constants: %d nodes evaluated at compile time", folded);
+    return NNGPU_OK;
+}
+
+nngpu_status ng_pass_fold_dequantize(ng_graph *g, ng_report *r) {
+    int folded = 0;
+    for (int i = 0; i < g->n_nodes; i++) {
+        ng_node *n = &g->nodes[i];
+        if (n->dead || n->op != NG_OP_DEQUANTIZELINEAR || !all_inputs_const(g, n) ||
+            !ng_ref_supported(g, n))
+            continue;
+        NG_CHECK(fold_node(g, n));
+        folded += n->dead;
+    }
+    if (folded) ng_report_add(r, "fold_constants: %d DequantizeLinear of weights evaluated", folded);
     return NNGPU_OK;
 }

@@ -150,7 +150,9 @@ nngpu_status ng_pass_fuse_epilogues(ng_graph *g, int anchors_conv_gemm, int anch
         if (n->dead || n->n_out != 1) continue;
         int heavy = n->op == NG_OP_CONV || n->op == NG_OP_GEMM || n->op == NG_OP_MATMUL ||
                     n->op == NG_OP_CONVTRANSPOSE || n->op == NG_OP_LAYERNORM ||
-                    n->op == NG_OP_INSTANCENORM || n->op == NG_OP_GROUPNORM;
+                    n->op == NG_OP_INSTANCENORM || n->op == NG_OP_GROUPNORM ||
+                    n->op == NG_OP_MATMULQW || n->op == NG_OP_QLINEARCONV ||
+                    n->op == NG_OP_QLINEARMATMUL; /* absorb_one: float outputs only */
         int elt = is_binary(n->op) || ng_op_kind_of(n->op) == NG_KIND_ELTWISE_UNARY;
         if ((heavy && !anchors_conv_gemm) || (elt && !anchors_eltwise) || (!heavy && !elt)) continue;
         for (int pos = i; pos >= 0;) pos = absorb_one(g, pos, r);

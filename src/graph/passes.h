@@ -9,8 +9,22 @@
 
 /* Infers every node's output shapes in order and, with fold, evaluates
  * nodes whose inputs are all constant (Shape of a known shape included) on
- * the CPU reference, turning their outputs into constants. */
+ * the CPU reference, turning their outputs into constants; a
+ * DequantizeLinear feeding a Conv/Gemm/MatMul weight or bias is kept. */
 nngpu_status ng_pass_infer_fold(ng_graph *g, int fold, ng_report *r);
+/* Pre-quantized models: DQ -> Conv/MatMul/Gemm(DQ weights) [-> Relu/Clip]
+ * [-> Q] become QLinearConv / QLinearMatMul (float output without the Q). */
+nngpu_status ng_pass_fold_qdq(ng_graph *g, ng_report *r);
+/* DequantizeLinear(constant 4/8-bit W) -> MatMul/Gemm, activations float:
+ * MatMulQuantW. */
+nngpu_status ng_pass_fold_dq_matmul(ng_graph *g, ng_report *r);
+/* Folds the DequantizeLinears of constants that ng_pass_infer_fold kept for
+ * the two passes above (weights of layers they left float). */
+nngpu_status ng_pass_fold_dequantize(ng_graph *g, ng_report *r);
+/* Weight-only quantization (bits 4 or 8, scales per group of rows or per
+ * column when group is 0): constant MatMul/Gemm weights become MatMulQuantW;
+ * *count says how many. */
+nngpu_status ng_pass_quantize_weights(ng_graph *g, int bits, int group, int *count, ng_report *r);
 /* Removes Identity, inference-mode Dropout and no-op Casts. */
 nngpu_status ng_pass_eliminate(ng_graph *g, ng_report *r);
 /* Folds BatchNormalization into the preceding Conv / Gemm. */

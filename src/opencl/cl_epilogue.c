@@ -83,9 +83,22 @@ static int epi_slots(const ng_graph *g, const ng_node *n, int *slot_of_step, int
     return n_slots;
 }
 
+/* The output an epilogue writes to: float32, or int8/uint8 of a quantized
+ * layer (the epilogue then acts on the real value before requantization). */
+static int epi_output_ok(const ng_graph *g, const ng_node *n) {
+    const ng_tensor *y = ng_out(g, n, 0);
+    if (ng_cl_float_tensor_ok(y)) return 1;
+    if (!y || (n->op != NG_OP_QLINEARCONV && n->op != NG_OP_QLINEARMATMUL) ||
+        (y->dtype != NNGPU_DTYPE_INT8 && y->dtype != NNGPU_DTYPE_UINT8))
+        return 0;
+    ng_tensor shape = *y;
+    shape.dtype = NNGPU_DTYPE_FLOAT32;
+    return ng_cl_float_tensor_ok(&shape);
+}
+
 int ng_cl_epilogue_supported(const ng_graph *g, const ng_node *n) {
     if (n->n_epi == 0) return 1;
-    if (n->n_epi > NG_META_MAX_STEPS || !ng_cl_float_tensor_ok(ng_out(g, n, 0))) return 0;
+    if (n->n_epi > NG_META_MAX_STEPS || !epi_output_ok(g, n)) return 0;
     int slot_of_step[NG_MAX_EPI], slot_input[2];
     return epi_slots(g, n, slot_of_step, slot_input) >= 0;
 }
@@ -103,7 +116,7 @@ nngpu_status ng_cl_epilogue_args(ng_context *c, ng_kernel *k, const ng_graph *g,
     int n_slots = 0;
     const ng_tensor *y = ng_out(g, n, 0);
     if (n->n_epi > 0) {
-        if (n->n_epi > NG_META_MAX_STEPS || !ng_cl_float_tensor_ok(y) ||
+        if (n->n_epi > NG_META_MAX_STEPS || !epi_output_ok(g, n) ||
             (n_slots = epi_slots(g, n, slot_of_step, slot_input)) < 0)
             return ng_error(NNGPU_ERR_UNSUPPORTED,
                             "node '%s': its fused epilogue cannot run on opencl", n->name);
@@ -156,7 +169,7 @@ void ng_cl_epilogue_options(const ng_graph *g, const ng_node *n, char *buf, size
     int slot_of_step[NG_MAX_EPI], slot_input[2] = {-1, -1};
     int n_slots = -1;
     const ng_tensor *y = n ? ng_out(g, n, 0) : NULL;
-    if (n && n->n_epi > 0 && n->n_epi <= NG_META_MAX_STEPS && ng_cl_float_tensor_ok(y))
+    if (n && n->n_epi > 0 && n->n_epi <= NG_META_MAX_STEPS && epi_output_ok(g, n))
         n_slots = epi_slots(g, n, slot_of_step, slot_input);
     if (n_slots < 0) { /* no steps, or unsupported (ng_cl_epilogue_args reports it) */
         snprintf(buf, cap, "-DNG_EPI=%d", n && n->n_epi > 0);

@@ -15,6 +15,8 @@ static const struct {
     {"norm", "norm.cl"},         {"reduce", "reduce.cl"},
     {"copy", "data.cl"},         {"resize", "data.cl"},
     {"softmax", "softmax.cl"},   {"convtranspose", "convtranspose.cl"},
+    {"qconv", "qconv.cl"},       {"qgemm", "qgemm.cl"},
+    {"gemm_qw", "qgemm.cl"},
 };
 
 uint64_t ng_cl_family_source_hash(const char *family) {

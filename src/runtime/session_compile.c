@@ -36,9 +36,25 @@ static nngpu_status run_passes(nngpu_session *s) {
     s->folded_nodes = before - count_live(g);
     NG_CHECK(ng_pass_lower_variadic(g, r));
     if (!(off & NNGPU_PASS_ELIMINATE)) NG_CHECK(ng_pass_eliminate(g, r));
+    /* pre-quantized layers, while their DequantizeLinear weights stand */
+    if (!(off & NNGPU_PASS_FUSE_EPILOGUE)) {
+        NG_CHECK(ng_pass_fold_qdq(g, r));
+        NG_CHECK(ng_pass_fold_dq_matmul(g, r));
+    }
+    if (!(off & NNGPU_PASS_FOLD_CONSTANTS)) {
+        before = count_live(g);
+        NG_CHECK(ng_pass_fold_dequantize(g, r));
+        s->folded_nodes += before - count_live(g);
+    }
     if (!(off & NNGPU_PASS_FUSE_BATCHNORM)) NG_CHECK(ng_pass_fuse_batchnorm(g, r));
     NG_CHECK(ng_pass_lower_batchnorm(g, r));
     if (!(off & NNGPU_PASS_FUSE_PAD)) NG_CHECK(ng_pass_fuse_pad(g, r));
+    if (s->opts.weight_bits) { /* before fusion: bias and activations fuse into MatMulQuantW */
+        int count;
+        NG_CHECK(ng_pass_quantize_weights(g, s->opts.weight_bits, s->opts.weight_group_size,
+                                          &count, r));
+        if (count) snprintf(s->precision, sizeof s->precision, "fp32+int%dw", s->opts.weight_bits);
+    }
     int heavy = !(off & NNGPU_PASS_FUSE_EPILOGUE), elt = !(off & NNGPU_PASS_FUSE_ELEMENTWISE);
     if (heavy || elt) NG_CHECK(ng_pass_fuse_epilogues(g, heavy, elt, r));
     ng_pass_mark_views(g);

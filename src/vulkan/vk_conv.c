@@ -1,7 +1,8 @@
-/* Conv (NCHW, 2-D; 1-D as H=1): 1x1 stride-1 as GEMM; other ungrouped ones
- * as implicit GEMM where parameter IGEMM is set (default on CPU devices:
- * lavapipe), the rest by the direct shader shaders/vulkan/conv.comp
- * (depthwise = OC_T 1). */
+/* Conv (NCHW, 2-D; 1-D as H=1): 1x1 stride-1 as GEMM; 3x3 stride-1 ones
+ * with constant weights as Winograd where parameter WINO (output tile 2 or
+ * 4) is set (vk_winograd.c); other ungrouped ones as implicit GEMM where
+ * parameter IGEMM is set (default on CPU devices: lavapipe), the rest by the
+ * direct shader shaders/vulkan/conv.comp (depthwise = OC_T 1). */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +10,7 @@
 
 #include "core/status.h"
 #include "runtime/lower_conv.h"
-#include "vk_gemm.h"
+#include "vk_winograd.h"
 
 typedef ng_conv_geom conv_geom;
 
@@ -78,12 +79,17 @@ static nngpu_status conv_prepare(ng_context *c, const ng_graph *g, const ng_node
     ng_params_set(&p, "OC_T", depthwise ? 1 : oc_tile_for(kg));
     ng_params_set(&p, "PX_T", depthwise ? (cg.OW >= 8 ? 8 : cg.OW) : (cg.OW >= 4 ? 4 : cg.OW));
     ng_params_set(&p, "IGEMM", cg.G == 1 && strcmp(c->info.device_type, "gpu") != 0);
+    /* Winograd reads and writes float32: fp16 layers take the implicit GEMM */
+    int wino = !c->half && cg.G == 1 && ng_in(g, n, 1)->data && ng_vk_winograd_fits(&view);
+    if (wino) ng_params_set(&p, "WINO", ng_vk_winograd_default(c, &view));
     char sig[160];
     snprintf(sig, sizeof sig, "N=%d,C=%d,H=%d,W=%d,K=%d,k=%dx%d,s=%dx%d,d=%dx%d,g=%d", cg.N, cg.C,
              cg.H, cg.W, cg.K, cg.KH, cg.KW, cg.SH, cg.SW, cg.DH, cg.DW, cg.G);
     ng_params_lookup(&c->info, c->opts.tuning_db, depthwise ? "vk_conv_depthwise" : "vk_conv",
                      sig, &p);
     k->params_source = p.source;
+    if (wino && ng_params_get(&p, "WINO", 0))
+        return ng_vk_winograd_conv(c, g, n, bind, k, &view, ng_params_get(&p, "WINO", 0));
     if (cg.G == 1 && ng_params_get(&p, "IGEMM", 0)) return ng_vk_gemm_conv(c, g, n, bind, k, &view);
     int wg = ng_vk_wg(c, &p, 64);
     int oct = ng_params_get(&p, "OC_T", 4), pxt = ng_params_get(&p, "PX_T", 4);

@@ -51,13 +51,22 @@ int ng_vk_opcode_of(ng_op op) {
 
 int ng_vk_opcode_is_binary(int code) { return code >= NG_VK_OP_ADD; }
 
+/* The output's shape: float, or the 8-bit output of a quantized layer (whose
+ * epilogue runs on the float value before requantization). */
+static int shape_ok(const ng_tensor *y) {
+    if (!y) return 0;
+    ng_tensor f = *y;
+    f.dtype = NNGPU_DTYPE_FLOAT32;
+    return ng_vk_float_tensor_ok(&f);
+}
+
 /* Operand slot of each step (-1 unary) and the distinct operand inputs in
  * slot order (plans in bc). Returns the slot count, -1 when the encoding
  * cannot hold the epilogue. */
 static int epi_slots(const ng_graph *g, const ng_node *n, int *slot_of_step, int *slot_input,
                      ng_bcast *bc) {
     const ng_tensor *y = ng_out(g, n, 0);
-    if (n->n_epi > NG_VK_EPI_MAX_STEPS || !ng_vk_float_tensor_ok(y)) return -1;
+    if (n->n_epi > NG_VK_EPI_MAX_STEPS || !shape_ok(y)) return -1;
     int n_slots = 0;
     for (int s = 0; s < n->n_epi; s++) {
         const ng_epi_step *st = &n->epi[s];

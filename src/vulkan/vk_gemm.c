@@ -398,3 +398,89 @@ nngpu_status ng_vk_gemm_conv(ng_context *c, const ng_graph *g, const ng_node *n,
 }
 
 const ng_vk_family ng_vk_family_gemm = {"gemm", gemm_supports, gemm_prepare};
+
+nngpu_status ng_vk_gemm_batched_add(ng_context *c, ng_kernel *k, const ng_vk_gemm_batched *gb,
+                                    const char *family, const char *signature) {
+    gemm_shape s;
+    memset(&s, 0, sizeof s);
+    s.M = gb->M; s.N = gb->N; s.K = gb->K; s.batch = gb->batch;
+    s.sam = gb->K; s.sak = 1; s.sbk = gb->N; s.sbn = 1;
+    s.alpha = 1.0f;
+    ng_params p;
+    gemm_defaults(c, &s, &p);
+    if (!ng_params_get(&p, "SHARED", 1)) { /* few columns: the group's lanes along M too */
+        int tn = ng_params_get(&p, "TN", 4), wn = ng_params_get(&p, "WG_N", 16), cols = 1;
+        while (cols < wn && cols * tn < s.N) cols *= 2;
+        ng_params_set(&p, "WG_N", cols);
+        ng_params_set(&p, "WG_M", wn / cols);
+    }
+    ng_params_lookup(&c->info, c->opts.tuning_db, family, signature, &p);
+    k->params_source = p.source;
+    int wm = ng_params_get(&p, "WG_M", 8), wn = ng_params_get(&p, "WG_N", 8);
+    int tm = ng_params_get(&p, "TM", 4), tn = ng_params_get(&p, "TN", 4), tk = ng_params_get(&p, "TK", 16);
+    int shared = ng_params_get(&p, "SHARED", 1) != 0;
+    if (wm < 1 || wn < 1 || tm < 1 || tn < 1 || tk < 1 || tm > 16 || tn > 16 ||
+        (uint64_t)wm * wn > c->limits.maxComputeWorkGroupInvocations ||
+        (uint32_t)wm > c->limits.maxComputeWorkGroupSize[1] ||
+        (uint32_t)wn > c->limits.maxComputeWorkGroupSize[0] ||
+        (shared && (uint64_t)tk * ((uint64_t)wm * tm + (uint64_t)wn * tn) * 4 >
+                       c->limits.maxComputeSharedMemorySize))
+        return ng_error(NNGPU_ERR_INVALID_ARG,
+                        "node '%s': bad gemm parameters WG_M=%d WG_N=%d TM=%d TN=%d TK=%d",
+                        k->node_name, wm, wn, tm, tn, tk);
+    /* SHARED=0: A packed per batch for vec4 reads; B rows as vec4. */
+    int vec = !shared && ng_params_get(&p, "VEC", 1) ? (tm % 4 == 0 ? 2 : 0) |
+                                                           (s.N % 4 == 0 && tn % 4 == 0) : 0;
+    size_t per = (size_t)s.M * s.K;
+    if (vec & 2) per = ((size_t)s.M + (size_t)tm - 1) / (size_t)tm * (size_t)tm * s.K;
+    if (per * (size_t)s.batch > INT_MAX || (int64_t)s.batch * s.M * s.N > INT_MAX)
+        return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s': batched GEMM too large", k->node_name);
+    float *a = malloc(per * (size_t)s.batch * sizeof(float));
+    int *boff = malloc(2 * sizeof(int) * (size_t)s.batch);
+    nngpu_status st = NNGPU_OK;
+    ng_buffer *buf[BIND_N + NG_VK_EPI_BINDINGS];
+    if (!a || !boff) st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", k->node_name);
+    for (int i = 0; st == NNGPU_OK && i < s.batch; i++) {
+        const float *ai = gb->a + (size_t)i * s.M * s.K;
+        if (vec & 2) {
+            size_t bytes = 0;
+            float *packed = pack_a(&s, ai, tm, &bytes);
+            if (!packed) {
+                st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", k->node_name);
+                break;
+            }
+            memcpy(a + per * (size_t)i, packed, bytes);
+            free(packed);
+        } else {
+            memcpy(a + per * (size_t)i, ai, per * sizeof(float));
+        }
+        boff[i] = (int)(per * (size_t)i);
+        boff[s.batch + i] = i * s.K * s.N;
+    }
+    if (st == NNGPU_OK) st = ng_vk_upload(c, k, a, per * (size_t)s.batch * sizeof(float), &buf[0]);
+    if (st == NNGPU_OK) st = ng_vk_upload(c, k, boff, sizeof(int) * (size_t)s.batch, &buf[4]);
+    if (st == NNGPU_OK) st = ng_vk_upload(c, k, boff + s.batch, sizeof(int) * (size_t)s.batch, &buf[5]);
+    free(a);
+    free(boff);
+    NG_CHECK(st);
+    c->weight_bytes -= 2 * sizeof(int) * (size_t)s.batch; /* metadata, not weights */
+    buf[1] = gb->b;
+    buf[2] = gb->y;
+    buf[3] = buf[6] = buf[0];
+    buf[7] = gb->b;
+    gemm_push push;
+    memset(&push, 0, sizeof push);
+    push.M = s.M; push.N = s.N; push.K = s.K;
+    push.sam = s.sam; push.sak = s.sak; push.sbk = s.sbk; push.sbn = s.sbn;
+    push.alpha = 1.0f;
+    int32_t spec[SPEC_N + NG_VK_EPI_SPECS];
+    memset(spec, 0, sizeof spec);
+    spec[0] = wm; spec[1] = wn; spec[2] = tm; spec[3] = tn; spec[4] = tk;
+    spec[6] = shared; spec[7] = vec;
+    NG_CHECK(ng_vk_epilogue_args(c, k, NULL, NULL, NULL, buf[0], spec + SPEC_N, buf + BIND_N,
+                                 &push.epi));
+    uint32_t groups[3] = {(uint32_t)((s.N + wn * tn - 1) / (wn * tn)),
+                          (uint32_t)((s.M + wm * tm - 1) / (wm * tm)), (uint32_t)s.batch};
+    return ng_vk_dispatch_add(c, k, "gemm", spec, SPEC_N + NG_VK_EPI_SPECS, buf,
+                              BIND_N + NG_VK_EPI_BINDINGS, &push, sizeof push, groups);
+}

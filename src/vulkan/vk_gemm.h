@@ -16,4 +16,19 @@ typedef struct ng_vk_conv_gemm {
 nngpu_status ng_vk_gemm_conv(ng_context *c, const ng_graph *g, const ng_node *n,
                              const ng_binding *bind, ng_kernel *k, const ng_vk_conv_gemm *cv);
 
+/* A batched GEMM between another family's intermediate buffers (Winograd):
+ * Y[b] (M x N) = A[b] (M x K) x B[b] (K x N), row-major, contiguous per
+ * batch; A is host data (uploaded into k, packed), B and Y device buffers
+ * read and written from element 0. Tile parameters: the GEMM defaults for
+ * the shape, then ng_params_lookup(family, signature). Adds one dispatch
+ * whose hazard ranges are all its bindings (the caller may narrow them). */
+typedef struct ng_vk_gemm_batched {
+    int M, N, K, batch;
+    const float *a;
+    ng_buffer *b, *y;
+} ng_vk_gemm_batched;
+
+nngpu_status ng_vk_gemm_batched_add(ng_context *c, ng_kernel *k, const ng_vk_gemm_batched *gb,
+                                    const char *family, const char *signature);
+
 #endif

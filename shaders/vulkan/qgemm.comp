@@ -1,0 +1,298 @@
+/* Quantized GEMM, register-tiled, batched (src/runtime/lower_quant.h):
+ *   acc[b](m, n) = sum_k (A(m, k) - a_zp) * (B(k, n) - b_zp)     (int32)
+ *   Y = the output stage of qcommon.glsl on acc, per output channel
+ * QLinearMatMul and MatMulInteger (A = x, B = w: channel n) and ungrouped
+ * QLinearConv / ConvInteger as implicit GEMM (CONV=1: A = w, M = output
+ * channels, K = C*KH*KW; B(k, n) = input tap k of output pixel n, im2col
+ * indices computed here, padding reads the zero point: channel m).
+ * QW=1 is MatMulQuantW: float A, B 4- or 8-bit, dequantized per element as
+ * (q - zp[g][n]) * scale[g][n] for row group g = k / block, float
+ * accumulation, float output.
+ * Each invocation owns a TM x TN block of outputs in registers and reads A
+ * and B straight from memory (the CPU-device shape of gemm.comp SHARED=0):
+ * 8-bit values come as 32-bit words; constant operands are prepacked by the
+ * host so that one k step of a tile is whole words. */
+#version 450
+#extension GL_GOOGLE_include_directive : require
+#include "epilogue_ops.h"
+
+layout(constant_id = 0) const int WG_M = 1;     /* invocations along M */
+layout(constant_id = 1) const int WG_N = 16;    /* invocations along N */
+layout(constant_id = 2) const int TM = 4;       /* outputs per invocation along M */
+layout(constant_id = 3) const int TN = 4;       /* outputs per invocation along N */
+layout(constant_id = 4) const int QW = 0;       /* 1: MatMulQuantW */
+/* A prepacked as [ceil(M/TM)][K][TM] bytes (TM a multiple of 4). */
+layout(constant_id = 5) const int A_PACKED = 0;
+/* B prepacked as [ceil(N/TN)][K][TN] elements of BITS bits (whole words). */
+layout(constant_id = 6) const int B_PACKED = 0;
+layout(constant_id = 7) const int A_SIGNED = 1;
+layout(constant_id = 8) const int B_SIGNED = 1;
+layout(constant_id = 9) const int BITS = 8;     /* B_PACKED: 8 or 4 */
+layout(constant_id = 10) const int OUT = 0;     /* NG_QOUT_* */
+layout(constant_id = 11) const int CH_M = 0;    /* 1: output channel = m, else n */
+layout(constant_id = 12) const int CONV = 0;
+layout(constant_id = 13) const int CKH = 1;
+layout(constant_id = 14) const int CKW = 1;
+layout(constant_id = 15) const int CSH = 1;
+layout(constant_id = 16) const int CSW = 1;
+layout(constant_id = 17) const int CDH = 1;
+layout(constant_id = 18) const int CDW = 1;
+/* Not packed A rows read 4 k at a time as words (sak 1; a_off, sam, a_bs and
+ * K multiples of 4). CONV: 1: an invocation's TN columns are neighbouring
+ * pixels of one output row (ceil(OW/TN) segments per row), each kernel row's
+ * input span read once. */
+layout(constant_id = 19) const int VEC_A = 0;
+layout(constant_id = 20) const int ROWS = 0;
+const int SPAN = ROWS != 0 ? (TN - 1) * CSW + (CKW - 1) * CDW + 1 : 1;
+const int BW = B_PACKED != 0 ? TN * BITS / 32 : 1; /* words of B per k */
+const int BPW = 32 / BITS;                         /* B elements per word */
+layout(local_size_x_id = 1, local_size_y_id = 0, local_size_z = 1) in;
+
+layout(std430, binding = 0) readonly buffer A_ { uint a[]; };
+layout(std430, binding = 1) readonly buffer B_ { uint b[]; };
+layout(std430, binding = 2) buffer Y_ { uint y[]; };
+layout(std430, binding = 3) readonly buffer Ch_ { ivec4 ch[]; };
+layout(std430, binding = 4) readonly buffer AF_ { float af[]; }; /* A's buffer again (QW) */
+
+layout(push_constant) uniform Push {
+    int M, N, K;
+    int a_off, sam, sak, a_bs; /* elements; a_bs, b_bs: per batch */
+    int b_off, sbk, sbn, b_bs;
+    int y_off;
+    int x_zp;
+    float y_scale;
+    int y_zp;
+    int block;                 /* QW: rows of B per scale */
+    int H, W, OW, PT, PL;      /* CONV: input size, output width, padding */
+    NG_EPI_PUSH_FIELDS
+} p;
+
+#include "grid.glsl"
+#define EPI_SPEC_BASE 21
+#define EPI_BINDING_BASE 5
+#include "epilogue.glsl"
+#define NG_QSTORE
+#include "qcommon.glsl"
+
+/* av[0..TM) at k: packed words (advancing from a4) or strided bytes. */
+#define NG_LOAD_A(k)                                                                  \
+    if (A_PACKED != 0) {                                                              \
+        for (int q = 0; q < TM / 4; q++) {                                            \
+            const uint w = a[a4 + (k) * (TM / 4) + q];                                \
+            for (int t = 0; t < 4; t++)                                               \
+                av[4 * q + t] = ng_word_byte(w, t, A_SIGNED != 0) - azp[4 * q + t];   \
+        }                                                                             \
+    } else {                                                                          \
+        for (int i = 0; i < TM; i++)                                                  \
+            av[i] = NG_BYTE(a, aidx[i] + (k) * p.sak, A_SIGNED != 0) - azp[i];        \
+    }
+
+/* bv[0..TN) at k, before the zero point: packed words or strided bytes. */
+#define NG_LOAD_B_RAW(k)                                                              \
+    if (B_PACKED != 0) {                                                              \
+        for (int q = 0; q < BW; q++) {                                                \
+            const uint w = b[b4 + (k) * BW + q];                                      \
+            for (int t = 0; t < BPW; t++)                                             \
+                bv[q * BPW + t] = BITS == 8 ? ng_word_byte(w, t, B_SIGNED != 0)       \
+                                            : ng_word_nibble(w, t, B_SIGNED != 0);    \
+        }                                                                             \
+    } else {                                                                          \
+        for (int j = 0; j < TN; j++) bv[j] = NG_BYTE(b, bidx[j] + (k) * p.sbk, B_SIGNED != 0); \
+    }
+
+#define NG_FMA()                                                                      \
+    for (int i = 0; i < TM; i++)                                                      \
+        for (int j = 0; j < TN; j++) acc[i * TN + j] += av[i] * bv[j];
+
+/* Stores row m's TN outputs from column n0 (consecutive elements from e0):
+ * 8-bit outputs 4 to a word where they fill one. */
+void store_row(const int m, const int n0, const int ncols, const uint e0, const int accs[TN]) {
+    const int c0 = CH_M != 0 ? m : n0;
+    int j = 0;
+    if (OUT <= NG_QOUT_UINT8 && TN % 4 == 0)
+        for (; j + 4 <= ncols; j += 4) {
+            vec4 v;
+            for (int t = 0; t < 4; t++) {
+                const int c = CH_M != 0 ? c0 : c0 + j + t;
+                v[t] = ng_q_real(accs[j + t], c, e0 + uint(j + t));
+            }
+            ng_q_store4(e0 + uint(j), v);
+        }
+    for (; j < ncols; j++) {
+        const int c = CH_M != 0 ? c0 : c0 + j;
+        const uint e = e0 + uint(j);
+        ng_q_store(e, accs[j], OUT == NG_QOUT_INT32 ? 0.0 : ng_q_real(accs[j], c, e));
+    }
+}
+
+void main_int() {
+    const int tx = int(gl_LocalInvocationID.x), ty = int(gl_LocalInvocationID.y);
+    const int nb = int(gl_WorkGroupID.x) * WG_N + tx, n0 = nb * TN;
+    const int mb = int(gl_WorkGroupID.y) * WG_M + ty, m0 = mb * TM;
+    const int z = int(gl_WorkGroupID.z);
+    const int abase = p.a_off + z * p.a_bs, bbase = p.b_off + z * p.b_bs;
+
+    /* zero points: the weight's per channel, the input's per tensor */
+    int azp[TM], bzp[TN], aidx[TM], bidx[TN];
+    for (int i = 0; i < TM; i++) {
+        const int m = min(m0 + i, p.M - 1);
+        azp[i] = CH_M != 0 ? ch[m].z : p.x_zp;
+        aidx[i] = abase + m * p.sam;
+    }
+    for (int j = 0; j < TN; j++) {
+        const int n = min(n0 + j, p.N - 1);
+        bzp[j] = CH_M != 0 ? p.x_zp : ch[n].z;
+        bidx[j] = bbase + n * p.sbn;
+    }
+    const int a4 = min(mb, (p.M - 1) / TM) * p.K * (TM / 4);
+    const int b4 = min(nb, (p.N - 1) / TN) * p.K * BW;
+    int acc[TM * TN];
+    for (int i = 0; i < TM * TN; i++) acc[i] = 0;
+
+    if (CONV != 0 && ROWS != 0) { /* implicit GEMM over row segments */
+        const int segs = (p.OW + TN - 1) / TN, OH = p.N / p.OW;
+        const int ohs = nb / segs, oh = min(ohs, OH - 1), ow0 = (nb - ohs * segs) * TN;
+        const int iw0 = ow0 * CSW - p.PL;
+        const int C = p.K / (CKH * CKW), plane = p.H * p.W;
+        int xc = bbase, k = 0;
+        for (int ci = 0; ci < C; ci++, xc += plane) {
+            for (int kh = 0; kh < CKH; kh++) {
+                const int ih = oh * CSH - p.PT + kh * CDH;
+                const bool rowok = ih >= 0 && ih < p.H;
+                const int xrow = xc + clamp(ih, 0, p.H - 1) * p.W;
+                int xr[SPAN];
+                for (int t = 0; t < SPAN; t++) { /* zero (the zero point) outside */
+                    const int iw = iw0 + t;
+                    const int v = NG_BYTE(b, xrow + clamp(iw, 0, p.W - 1), B_SIGNED != 0);
+                    xr[t] = (rowok && iw >= 0 && iw < p.W) ? v - p.x_zp : 0;
+                }
+                for (int kw = 0; kw < CKW; kw++, k++) {
+                    int av[TM];
+                    NG_LOAD_A(k);
+                    for (int i = 0; i < TM; i++)
+                        for (int j = 0; j < TN; j++)
+                            acc[i * TN + j] += av[i] * xr[j * CSW + kw * CDW];
+                }
+            }
+        }
+        if (ohs >= OH) return;
+        const int ncols = min(TN, p.OW - ow0);
+        for (int i = 0; i < TM; i++) {
+            const int m = m0 + i;
+            if (m >= p.M) break;
+            int accs[TN];
+            for (int j = 0; j < TN; j++) accs[j] = acc[i * TN + j];
+            store_row(m, ohs * p.OW + ow0, ncols,
+                      uint(z * p.M * p.N + m * p.N + ohs * p.OW + ow0), accs);
+        }
+        return;
+    } else if (CONV != 0) { /* implicit GEMM: k = (c, kh, kw), n = (oh, ow) */
+        int ih0[TN], iw0[TN];
+        for (int j = 0; j < TN; j++) {
+            const int n = min(n0 + j, p.N - 1), oh = n / p.OW;
+            ih0[j] = oh * CSH - p.PT;
+            iw0[j] = (n - oh * p.OW) * CSW - p.PL;
+        }
+        const int C = p.K / (CKH * CKW), plane = p.H * p.W;
+        int xc = bbase, k = 0;
+        for (int ci = 0; ci < C; ci++, xc += plane) {
+            for (int kh = 0; kh < CKH; kh++) {
+                int xrow[TN];
+                bool rowok[TN];
+                for (int j = 0; j < TN; j++) {
+                    const int ih = ih0[j] + kh * CDH;
+                    rowok[j] = ih >= 0 && ih < p.H;
+                    xrow[j] = xc + clamp(ih, 0, p.H - 1) * p.W;
+                }
+                for (int kw = 0; kw < CKW; kw++, k++) {
+                    int av[TM], bv[TN];
+                    NG_LOAD_A(k);
+                    for (int j = 0; j < TN; j++) {
+                        const int iw = iw0[j] + kw * CDW;
+                        const int v = NG_BYTE(b, xrow[j] + clamp(iw, 0, p.W - 1), B_SIGNED != 0);
+                        bv[j] = (rowok[j] && iw >= 0 && iw < p.W) ? v - bzp[j] : 0;
+                    }
+                    NG_FMA();
+                }
+            }
+        }
+    } else if (VEC_A != 0) { /* A rows as words of 4 k */
+        for (int k = 0; k < p.K; k += 4) {
+            uint aw[TM];
+            for (int i = 0; i < TM; i++) aw[i] = a[uint(aidx[i] + k) >> 2];
+            for (int t = 0; t < 4; t++) {
+                int av[TM], bv[TN];
+                for (int i = 0; i < TM; i++) av[i] = ng_word_byte(aw[i], t, A_SIGNED != 0) - azp[i];
+                NG_LOAD_B_RAW(k + t);
+                for (int j = 0; j < TN; j++) bv[j] -= bzp[j];
+                NG_FMA();
+            }
+        }
+    } else {
+        for (int k = 0; k < p.K; k++) {
+            int av[TM], bv[TN];
+            NG_LOAD_A(k);
+            NG_LOAD_B_RAW(k);
+            for (int j = 0; j < TN; j++) bv[j] -= bzp[j];
+            NG_FMA();
+        }
+    }
+
+    const int ncols = min(TN, p.N - n0);
+    for (int i = 0; i < TM; i++) {
+        const int m = m0 + i;
+        if (m >= p.M || ncols <= 0) break;
+        int accs[TN];
+        for (int j = 0; j < TN; j++) accs[j] = acc[i * TN + j];
+        store_row(m, n0, ncols, uint(z * p.M * p.N + m * p.N + n0), accs);
+    }
+}
+
+/* MatMulQuantW: ch[g * N + n] = (scale bits, 0, zero point, 0). */
+void main_qw() {
+    const int tx = int(gl_LocalInvocationID.x), ty = int(gl_LocalInvocationID.y);
+    const int nb = int(gl_WorkGroupID.x) * WG_N + tx, n0 = nb * TN;
+    const int mb = int(gl_WorkGroupID.y) * WG_M + ty, m0 = mb * TM;
+    const int z = int(gl_WorkGroupID.z);
+    const int abase = p.a_off + z * p.a_bs;
+    int aidx[TM], bidx[TN]; /* bidx: unused, B is always packed here */
+    for (int i = 0; i < TM; i++) aidx[i] = abase + min(m0 + i, p.M - 1) * p.sam;
+    for (int j = 0; j < TN; j++) bidx[j] = 0;
+    const int b4 = min(nb, (p.N - 1) / TN) * p.K * BW;
+    float acc[TM * TN];
+    for (int i = 0; i < TM * TN; i++) acc[i] = 0.0;
+    for (int k0 = 0, g = 0; k0 < p.K; k0 += p.block, g++) {
+        float sc[TN];
+        int zp[TN];
+        for (int j = 0; j < TN; j++) {
+            const ivec4 q = ch[g * p.N + min(n0 + j, p.N - 1)];
+            sc[j] = intBitsToFloat(q.x);
+            zp[j] = q.z;
+        }
+        const int k1 = min(k0 + p.block, p.K);
+        for (int k = k0; k < k1; k++) {
+            float av[TM], wv[TN];
+            int bv[TN];
+            for (int i = 0; i < TM; i++) av[i] = af[aidx[i] + k * p.sak];
+            NG_LOAD_B_RAW(k);
+            for (int j = 0; j < TN; j++) wv[j] = float(bv[j] - zp[j]) * sc[j];
+            for (int i = 0; i < TM; i++)
+                for (int j = 0; j < TN; j++) acc[i * TN + j] += av[i] * wv[j];
+        }
+    }
+    for (int i = 0; i < TM; i++) {
+        const int m = m0 + i;
+        if (m >= p.M) break;
+        for (int j = 0; j < TN; j++) {
+            const int n = n0 + j;
+            if (n >= p.N) break;
+            const uint e = uint(z * p.M * p.N + m * p.N + n);
+            y[uint(p.y_off) + e] = floatBitsToUint(ng_epilogue(acc[i * TN + j], e));
+        }
+    }
+}
+
+void main() {
+    if (QW != 0) main_qw();
+    else main_int();
+}

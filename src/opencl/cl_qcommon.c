@@ -1,0 +1,40 @@
+/* Shared by the quantized-layer families: see cl_qcommon.h. */
+#include "cl_qcommon.h"
+
+#include <limits.h>
+#include <stdio.h>
+
+#include "core/status.h"
+
+int ng_cl_qlayer_output_ok(const ng_graph *g, const ng_node *n, const ng_qlayer *q) {
+    const ng_tensor *y = ng_out(g, n, 0);
+    if (!y || y->rank < 0 || ng_numel(y) > INT_MAX) return 0;
+    if (q->out == NG_QOUT_INT32) return n->n_epi == 0;
+    return ng_cl_epilogue_supported(g, n);
+}
+
+void ng_cl_qlayer_options(const ng_qlayer *q, char *buf, size_t cap) {
+    static const char *const YT[] = {"char", "uchar", "float", "int"};
+    snprintf(buf, cap, "-DXT=%s -DWT=%s -DYT=%s -DQ_OUT=%d", q->x_signed ? "char" : "uchar",
+             q->w_signed ? "char" : "uchar", YT[q->out], (int)q->out);
+}
+
+nngpu_status ng_cl_qconsts_upload(ng_context *c, ng_kernel *k, const ng_qlayer *q,
+                                  ng_cl_qconsts *out) {
+    size_t nc = (size_t)q->n_ch;
+    if (q->out == NG_QOUT_INT32) { /* unread: placeholders */
+        static const cl_int zero = 0;
+        NG_CHECK(ng_cl_meta_upload(c, k, &zero, sizeof zero, &out->mult));
+        out->bias = out->mult;
+        return NNGPU_OK;
+    }
+    NG_CHECK(ng_cl_upload(c, k, q->mult, nc * sizeof(float), &out->mult));
+    return ng_cl_upload(c, k, q->bias, nc * sizeof(int32_t), &out->bias);
+}
+
+void ng_cl_qconsts_args(ng_cl_args *a, const ng_cl_qconsts *qc, const ng_qlayer *q) {
+    ng_cl_arg_mem(a, qc->mult);
+    ng_cl_arg_mem(a, qc->bias);
+    ng_cl_arg_float(a, q->y_scale);
+    ng_cl_arg_int(a, q->y_zp);
+}

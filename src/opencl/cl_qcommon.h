@@ -1,0 +1,27 @@
+/* What the quantized-layer families (cl_qconv.c, cl_qgemm.c) share: the
+ * output check, the type options and the per-channel output constants of an
+ * ng_qlayer (src/runtime/lower_quant.h). */
+#ifndef NG_CL_QCOMMON_H
+#define NG_CL_QCOMMON_H
+
+#include "cl_util.h"
+#include "runtime/lower_quant.h"
+
+/* 1 when the node's output and epilogue are ones the kernels write: int32
+ * outputs take no epilogue, others an epilogue the encoding expresses. */
+int ng_cl_qlayer_output_ok(const ng_graph *g, const ng_node *n, const ng_qlayer *q);
+
+/* "-DXT=char -DWT=uchar -DYT=char -DQ_OUT=0": element types and output mode. */
+void ng_cl_qlayer_options(const ng_qlayer *q, char *buf, size_t cap);
+
+/* The output stage's per-channel constants, uploaded once. */
+typedef struct ng_cl_qconsts {
+    cl_mem mult, bias;
+} ng_cl_qconsts;
+
+nngpu_status ng_cl_qconsts_upload(ng_context *c, ng_kernel *k, const ng_qlayer *q,
+                                  ng_cl_qconsts *out);
+/* Binds mult, bias, y_scale, y_zp at the next arguments (NG_Q_OUT's names). */
+void ng_cl_qconsts_args(ng_cl_args *a, const ng_cl_qconsts *qc, const ng_qlayer *q);
+
+#endif

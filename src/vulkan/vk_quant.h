@@ -1,0 +1,29 @@
+/* Shared by the quantized families (vk_quant.c, vk_qgemm.c, vk_qconv.c):
+ * the per-channel table their shaders read and the implicit-GEMM entry for
+ * ungrouped quantized convolutions. */
+#ifndef NG_VK_QUANT_H
+#define NG_VK_QUANT_H
+
+#include "runtime/lower_quant.h"
+#include "vk_util.h"
+
+/* The output dtype code of shaders/vulkan/qcommon.glsl (NG_QOUT_*). */
+static inline int ng_vk_qout_code(ng_qout o) {
+    return o == NG_QOUT_INT8 ? 0 : o == NG_QOUT_UINT8 ? 1 : o == NG_QOUT_FLOAT ? 2 : 3;
+}
+
+/* Whether node n's layer q can run on the quantized shaders: its epilogue
+ * encodes (none on int32 outputs) and its operands are 8-bit. */
+int ng_vk_qlayer_ok(const ng_graph *g, const ng_node *n, const ng_qlayer *q);
+
+/* Uploads q's per-channel table (ivec4: mult bits, int32 bias, weight zero
+ * point, 0) into a buffer owned by k. */
+nngpu_status ng_vk_qchannels_upload(ng_context *c, ng_kernel *k, const ng_qlayer *q,
+                                    ng_buffer **out);
+
+/* Prepares the ungrouped quantized convolution q (QLinearConv, ConvInteger)
+ * as an implicit GEMM (shaders/vulkan/qgemm.comp CONV=1). */
+nngpu_status ng_vk_qgemm_conv(ng_context *c, const ng_graph *g, const ng_node *n,
+                              const ng_binding *bind, ng_kernel *k, const ng_qlayer *q);
+
+#endif
