@@ -626,6 +626,56 @@ static void test_gather(void) {
     }
 }
 
+/* Gather with indices computed at run time (int64 and int32 graph inputs,
+ * ids from ArgMax) on every device, no CPU fallback: negative indices, axis
+ * 0/1/-1, indices of rank 0-3, and the embedding lookup of every transformer. */
+static void test_gather_runtime(void) {
+    static const nngpu_dtype types[] = {NNGPU_DTYPE_INT64, NNGPU_DTYPE_INT32};
+    for (int i = 0; i < 8; i++) {
+        nngpu_dtype dt = types[i % 4 == 3];
+        int rank = th_randint(1, 3), axis = th_randint(-rank, rank - 1), ax = axis < 0 ? axis + rank : axis;
+        if (i < 2) axis = ax = i < rank ? i : 0; /* axis 0 and 1 every run */
+        int irank = i % 4, len;
+        int64_t d[3], di[3];
+        for (int k = 0; k < rank; k++) d[k] = th_randint(1, 7);
+        for (int k = 0; k < irank; k++) di[k] = th_randint(1, 4);
+        len = (int)d[ax];
+        NAME("Gather runtime %s indices rank%d axis%d x %lldx%lldx%lld", dt == NNGPU_DTYPE_INT64 ? "int64" : "int32",
+             irank, axis, (long long)d[0], (long long)(rank > 1 ? d[1] : 1), (long long)(rank > 2 ? d[2] : 1));
+        nngpu_graph *g = th_graph(13);
+        th_input(g, "x", rank, d);
+        th_input_int(g, "i", dt, irank, di, -len, len - 1);
+        th_node(g, "Gather", "x,i", "y");
+        th_attr_int(g, "axis", axis);
+        th_output(g, "y");
+        th_check_graph(nm, g, TOL);
+    }
+    for (int rep = 0; rep < 2; rep++) { /* ids [B, T] into a [V, D] table, + positions */
+        int64_t v = th_randint(8, 300), dm = th_pick(3, (const int[]){8, 16, 24}), t = th_randint(1, 9);
+        NAME("Gather embedding ids 2x%lld int64 into %lldx%lld + positions", (long long)t, (long long)v, (long long)dm);
+        nngpu_graph *g = th_graph(13);
+        th_input_int(g, "ids", NNGPU_DTYPE_INT64, 2, D(2, t), (int)-v, (int)v - 1);
+        th_const_rand(g, "emb", 2, D(v, dm), -1, 1);
+        th_const_rand(g, "pos", 2, D(t, dm), -1, 1);
+        th_node(g, "Gather", "emb,ids", "e");
+        th_node(g, "Add", "e,pos", "y");
+        th_output(g, "y");
+        th_check_graph(nm, g, TOL);
+    }
+    int64_t d[3] = {2, th_randint(2, 6), th_randint(3, 9)};
+    NAME("Gather of ArgMax ids (int64 computed on the device) %lldx%lldx%lld", (long long)d[0],
+         (long long)d[1], (long long)d[2]);
+    nngpu_graph *g = th_graph(13);
+    th_input(g, "s", 3, d);
+    th_const_rand(g, "table", 2, D(d[2], 5), -1, 1);
+    th_node(g, "ArgMax", "s", "ids");
+    th_attr_int(g, "axis", -1);
+    th_attr_int(g, "keepdims", 0);
+    th_node(g, "Gather", "table,ids", "y");
+    th_output(g, "y");
+    th_check_graph(nm, g, TOL);
+}
+
 static void test_pad(void) {
     static const char *modes[] = {"constant", "reflect", "edge"};
     for (int i = 0; i < 9; i++) {
@@ -1458,6 +1508,7 @@ int main(int argc, char **argv) {
     test_transpose();
     test_views();
     test_gather();
+    test_gather_runtime();
     test_pad();
     test_resize();
     test_batchnorm();

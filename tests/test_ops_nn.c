@@ -15,7 +15,7 @@ static char nm[256];
 /* Ops the OpenCL backend deliberately leaves to the CPU fallback. */
 static const char *const cpu_only[] = {
     "TopK", "CumSum", "Trilu",
-    "GatherElements", "OneHot", "Size", "And", "Or", "Xor", "Not", "LessOrEqual",
+    "OneHot", "Size", "And", "Or", "Xor", "Not", "LessOrEqual",
     "GreaterOrEqual", NULL};
 
 /* Ops OpenCL runs that the Vulkan backend does not yet (CPU there). */
@@ -462,19 +462,26 @@ static void test_index_ops(void) {
         th_output(g, "y");
         th_check_graph(nm, g, TOL);
     }
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 6; i++) {
         int64_t d[3], di[3], idx[256];
         shape(3, d, 6);
         int axis = th_randint(0, 2);
         memcpy(di, d, sizeof di);
         di[axis] = th_randint(1, 5);
+        if (i >= 3) di[(axis + 1) % 3] = th_randint(1, (int)d[(axis + 1) % 3]); /* a smaller window */
         int64_t cnt = di[0] * di[1] * di[2];
         for (int64_t k = 0; k < cnt; k++) idx[k] = th_randint((int)-d[axis], (int)d[axis] - 1);
-        NAME("GatherElements %s axis%d indices %s", dims_text(3, d), axis, dims_text(3, di));
+        /* indices: constant, then runtime int64, then runtime int32 */
+        int runtime = i % 3;
+        nngpu_dtype dt = runtime == 2 ? NNGPU_DTYPE_INT32 : NNGPU_DTYPE_INT64;
+        NAME("GatherElements %s axis%d %s indices %s", dims_text(3, d), axis,
+             runtime == 0 ? "constant" : runtime == 1 ? "runtime int64" : "runtime int32",
+             dims_text(3, di));
         nngpu_graph *g = th_graph(13);
         fallback_if("GatherElements");
         th_input(g, "x", 3, d);
-        th_const_i64(g, "i", 3, di, idx);
+        if (runtime) th_input_int(g, "i", dt, 3, di, (int)-d[axis], (int)d[axis] - 1);
+        else th_const_i64(g, "i", 3, di, idx);
         th_node(g, "GatherElements", "x,i", "y");
         th_attr_int(g, "axis", axis);
         th_output(g, "y");

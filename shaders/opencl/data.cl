@@ -1,5 +1,5 @@
 /* Data movement: strided copies (reshape, transpose, slice, concat, split,
- * expand), gather, pad and resize. */
+ * expand), gather, gather_elements, pad and resize. */
 
 #ifndef VEC
 #define VEC 4 /* elements per work-item of copy_contig, strided by the global size */
@@ -37,8 +37,26 @@ __kernel void copy_strided(__global NG_FLOAT *y, int y_off, __global const NG_FL
     NG_ST(y, y_off + yi, NG_EPI_APPLY(NG_LD(x, x_off + xi), y_base + yi));
 }
 
-/* Output (outer, n_idx, inner) from x (outer, axis_len, inner); negative
- * indices count from the end, out-of-range ones give 0. */
+#ifndef IDX64
+#define IDX64 0 /* 1: indices are int64, two little-endian int words each */
+#endif
+
+/* Index j of idx (int32, or with IDX64 an int64 whose high word must be the
+ * low word's sign extension) for an axis of len, negative ones counting from
+ * the end; -1 when out of range. */
+inline int ng_index_at(__global const int *idx, int j, int len) {
+#if IDX64
+    int id = idx[2 * j];
+    if (idx[2 * j + 1] != (id >> 31)) return -1;
+#else
+    int id = idx[j];
+#endif
+    if (id < 0) id += len;
+    return id < len ? id : -1;
+}
+
+/* Output (outer, n_idx, inner) from x (outer, axis_len, inner); idx_off in
+ * int words. Out-of-range indices give 0. */
 __kernel void gather(__global NG_FLOAT *y, int y_off, __global const NG_FLOAT *x, int x_off,
                      __global const int *idx, int idx_off, int n, int n_idx, int axis_len,
                      int inner, NG_EPI_PARAMS) {
@@ -46,9 +64,28 @@ __kernel void gather(__global NG_FLOAT *y, int y_off, __global const NG_FLOAT *x
     if (gid >= n) return;
     int in = gid % inner, t = gid / inner;
     int j = t % n_idx, o = t / n_idx;
-    int id = idx[idx_off + j];
-    if (id < 0) id += axis_len;
-    float v = (id >= 0 && id < axis_len) ? NG_LD(x, x_off + (o * axis_len + id) * inner + in) : 0.0f;
+    int id = ng_index_at(idx + idx_off, j, axis_len);
+    float v = id >= 0 ? NG_LD(x, x_off + (o * axis_len + id) * inner + in) : 0.0f;
+    NG_ST(y, y_off + gid, NG_EPI_APPLY(v, gid));
+}
+
+/* GatherElements: output element gid (dims d, rank of them) reads x at
+ * sum(c * xs) + idx[gid] * axis_stride (xs is 0 along the axis); idx_off in
+ * int words. Out-of-range indices give 0. */
+__kernel void gather_elements(__global NG_FLOAT *y, int y_off, __global const NG_FLOAT *x,
+                              int x_off, __global const int *idx, int idx_off, int n, int rank,
+                              int8 d, int8 xs, int axis_len, int axis_stride, NG_EPI_PARAMS) {
+    int gid = get_global_id(0);
+    if (gid >= n) return;
+    NG_INT8_ARRAY(dim, d);
+    NG_INT8_ARRAY(xst, xs);
+    int xi = 0, q = gid;
+    for (int k = rank - 1; k >= 0; k--) {
+        xi += q % dim[k] * xst[k];
+        q /= dim[k];
+    }
+    int id = ng_index_at(idx + idx_off, gid, axis_len);
+    float v = id >= 0 ? NG_LD(x, x_off + xi + id * axis_stride) : 0.0f;
     NG_ST(y, y_off + gid, NG_EPI_APPLY(v, gid));
 }
 

@@ -2,7 +2,7 @@
 /* Data movement, then the epilogue. KIND 0: contiguous copy; 1: strided copy
  * (reshape, transpose, slice, expand, concat, split); 2: gather; 3: pad
  * (constant, reflect, edge, wrap);
- * 4: resize from host-computed tap tables. Dims and strides sit in the int
+ * 4: resize from host-computed tap tables; 5: gather_elements. Dims and strides sit in the int
  * meta buffer at meta_off (8 slots per list). */
 #extension GL_GOOGLE_include_directive : require
 #include "storage.glsl"
@@ -13,12 +13,14 @@ layout(local_size_x_id = 0) in;           /* work-group size */
 layout(constant_id = 1) const int KIND = 0;
 layout(constant_id = 2) const int TAPS = 2;     /* resize taps per dim: 1 nearest, 2 linear, 4 cubic */
 layout(constant_id = 3) const int PAD_MODE = 0; /* 0 constant, 1 reflect, 2 edge, 3 wrap */
-#define EPI_SPEC_BASE 4
+layout(constant_id = 4) const int IDX64 = 0; /* 1: int64 indices, two little-endian int words each */
+#define EPI_SPEC_BASE 5
 
 layout(std430, binding = 0) writeonly buffer Y { NG_FLOAT y[]; };
 layout(std430, binding = 1) readonly buffer X { NG_FLOAT x[]; };
 layout(std430, binding = 2) readonly buffer Meta { int meta[]; };
 layout(std430, binding = 3) readonly buffer Idx { int idx[]; }; /* gather indices, resize table */
+/* idx_off counts int words (two per int64 index). */
 #define EPI_BINDING_BASE 4
 
 layout(push_constant) uniform Push {
@@ -46,14 +48,43 @@ void copy_strided(uint gid) {
     y[p.y_off + yi] = NG_ST(ng_epilogue(x[p.x_off + xi], p.y_base + yi));
 }
 
-/* Output (outer, n_idx, inner) from x (outer, axis_len, inner); negative
- * indices count from the end, out-of-range ones give 0. */
+/* Index j of idx (int32, or with IDX64 an int64 whose high word must be the
+ * low word's sign extension) for an axis of len, negative ones counting from
+ * the end; -1 when out of range. */
+int index_at(uint j, int len) {
+    int id;
+    if (IDX64 != 0) {
+        id = idx[p.idx_off + 2u * j];
+        if (idx[p.idx_off + 2u * j + 1u] != (id >> 31)) return -1;
+    } else {
+        id = idx[p.idx_off + j];
+    }
+    if (id < 0) id += len;
+    return id < len ? id : -1;
+}
+
+/* Output (outer, n_idx, inner) from x (outer, axis_len, inner);
+ * out-of-range indices give 0. */
 void gather(uint gid) {
     uint in_ = gid % p.inner, t = gid / p.inner;
     uint j = t % p.n_idx, o = t / p.n_idx;
-    int id = idx[p.idx_off + j];
-    if (id < 0) id += int(p.axis_len);
-    float v = (id >= 0 && id < int(p.axis_len)) ? x[p.x_off + (o * p.axis_len + uint(id)) * p.inner + in_] : 0.0;
+    int id = index_at(j, int(p.axis_len));
+    float v = id >= 0 ? x[p.x_off + (o * p.axis_len + uint(id)) * p.inner + in_] : 0.0;
+    y[p.y_off + gid] = NG_ST(ng_epilogue(v, gid));
+}
+
+/* meta: output dims, x strides (0 along the axis); x's axis stride in
+ * p.inner. Output element gid reads x at sum(c * xs) + idx[gid] * stride;
+ * out-of-range indices give 0. */
+void gather_elements(uint gid) {
+    uint xi = 0u, q = gid;
+    for (int k = int(p.rank) - 1; k >= 0; k--) {
+        uint d = uint(M_DIM(k));
+        xi += (q % d) * uint(M_A(k));
+        q /= d;
+    }
+    int id = index_at(gid, int(p.axis_len));
+    float v = id >= 0 ? x[p.x_off + xi + uint(id) * p.inner] : 0.0;
     y[p.y_off + gid] = NG_ST(ng_epilogue(v, gid));
 }
 
@@ -122,5 +153,6 @@ void main() {
     else if (KIND == 1) copy_strided(gid);
     else if (KIND == 2) gather(gid);
     else if (KIND == 3) pad(gid);
-    else resize(gid);
+    else if (KIND == 4) resize(gid);
+    else gather_elements(gid);
 }

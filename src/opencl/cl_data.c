@@ -1,7 +1,7 @@
 /* The data family: copies (Reshape/Flatten/Squeeze/Unsqueeze/Identity/
  * Dropout/Cast), Transpose, Slice, Expand, Tile, DepthToSpace, SpaceToDepth,
  * Concat, Split as strided copies planned in src/runtime/lower_data.c;
- * Gather, Pad, Resize/Upsample in cl_data_index.c. */
+ * Gather, GatherElements, Pad, Resize/Upsample in cl_data_index.c. */
 #include <stdio.h>
 
 #include "cl_data.h"
@@ -52,7 +52,7 @@ static nngpu_status copy_launch(ng_context *c, ng_kernel *k, const ng_graph *g,
 
 static int data_supports(ng_context *c, const ng_graph *g, const ng_node *n) {
     (void)c;
-    if (n->op == NG_OP_GATHER) return ng_cl_gather_supports(g, n);
+    if (n->op == NG_OP_GATHER || n->op == NG_OP_GATHERELEMENTS) return ng_cl_gather_supports(g, n);
     if (n->op == NG_OP_PAD) return ng_cl_pad_supports(g, n);
     if (n->op == NG_OP_RESIZE || n->op == NG_OP_UPSAMPLE) return ng_cl_resize_supports(g, n);
     return ng_copy_supported(g, n, NG_CL_MAX_LAUNCHES) && ng_cl_epilogue_supported(g, n);
@@ -60,7 +60,8 @@ static int data_supports(ng_context *c, const ng_graph *g, const ng_node *n) {
 
 static nngpu_status data_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
                                  const ng_binding *bind, ng_kernel *k) {
-    if (n->op == NG_OP_GATHER) return ng_cl_gather_prepare(c, g, n, bind, k);
+    if (n->op == NG_OP_GATHER || n->op == NG_OP_GATHERELEMENTS)
+        return ng_cl_gather_prepare(c, g, n, bind, k);
     if (n->op == NG_OP_PAD) return ng_cl_pad_prepare(c, g, n, bind, k);
     if (n->op == NG_OP_RESIZE || n->op == NG_OP_UPSAMPLE) return ng_cl_resize_prepare(c, g, n, bind, k);
     ng_copy_part parts[NG_CL_MAX_LAUNCHES];

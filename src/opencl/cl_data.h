@@ -1,5 +1,5 @@
 /* The data family's parts: copies (cl_data.c) and the indexed ops
- * gather/pad (cl_data_index.c), resize (cl_resize.c). */
+ * gather / gather_elements / pad (cl_data_index.c), resize (cl_resize.c). */
 #ifndef NG_CL_DATA_H
 #define NG_CL_DATA_H
 

@@ -1,4 +1,5 @@
-/* The data family's indexed ops: Gather and Pad (Resize in cl_resize.c). */
+/* The data family's indexed ops: Gather, GatherElements and Pad (Resize in
+ * cl_resize.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,30 +10,81 @@
 
 static size_t total_of(const ng_tensor *t) { return (size_t)ng_numel(t); }
 
-/* ---- Gather ---------------------------------------------------------------- */
+/* ---- Gather, GatherElements ------------------------------------------------ */
+
+/* The indices of n as the kernels read them: constants checked, normalized
+ * and uploaded as int32; runtime ones bound in place (offset in int words).
+ * Appends the -DIDX64 option to opts. */
+static nngpu_status indices_arg(ng_context *c, const ng_graph *g, const ng_node *n,
+                                const ng_binding *bind, ng_kernel *k, int64_t len, cl_mem *mem,
+                                cl_int *off, char *opts, size_t cap) {
+    const ng_tensor *idx = ng_in(g, n, 1);
+    int words = ng_gather_index_words(g, n);
+    size_t at = strlen(opts);
+    snprintf(opts + at, cap - at, " -DIDX64=%d", words == 2);
+    if (!idx->data) {
+        NG_CHECK(ng_cl_tensor_arg(c, k, g, n->in[1], bind, mem, off));
+        *off *= words;
+        return NNGPU_OK;
+    }
+    int32_t *ids;
+    NG_CHECK(ng_gather_indices(g, n, len, &ids));
+    int64_t cnt = ng_numel(idx);
+    nngpu_status s = ng_cl_upload(c, k, ids, sizeof(int32_t) * (size_t)(cnt ? cnt : 1), mem);
+    free(ids);
+    *off = 0;
+    return s;
+}
 
 int ng_cl_gather_supports(const ng_graph *g, const ng_node *n) {
+    if (n->op == NG_OP_GATHERELEMENTS)
+        return ng_gather_elements_supported(g, n) && ng_cl_epilogue_supported(g, n);
     return ng_gather_supported(g, n) && ng_cl_epilogue_supported(g, n);
+}
+
+static nngpu_status gather_elements_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
+                                            const ng_binding *bind, ng_kernel *k) {
+    ng_gather_elements_view v;
+    NG_CHECK(ng_gather_elements_plan(g, n, &v));
+    ng_cl_kernel_name(k, n, "gather_elements");
+    if (v.n_idx == 0) return NNGPU_OK;
+    char opts[48];
+    snprintf(opts, sizeof opts, "-DNG_EPI=%d", n->n_epi > 0);
+    cl_mem idx_mem = NULL;
+    cl_int idx_off = 0;
+    NG_CHECK(indices_arg(c, g, n, bind, k, v.len, &idx_mem, &idx_off, opts, sizeof opts));
+    cl_kernel kern;
+    NG_CHECK(ng_cl_launch_add(c, k, "data.cl", "gather_elements", opts, (size_t)v.n_idx, 0,
+                              &kern));
+    ng_cl_args a;
+    ng_cl_args_begin(&a, kern, k->node_name);
+    ng_cl_arg_tensor(&a, c, k, g, n->out[0], bind);
+    ng_cl_arg_tensor(&a, c, k, g, n->in[0], bind);
+    ng_cl_arg_mem(&a, idx_mem);
+    ng_cl_arg_int(&a, idx_off);
+    ng_cl_arg_int(&a, v.n_idx);
+    ng_cl_arg_int(&a, v.rank);
+    ng_cl_arg_int8(&a, v.dims, v.rank);
+    ng_cl_arg_int8(&a, v.xs, v.rank);
+    ng_cl_arg_int(&a, v.len);
+    ng_cl_arg_int(&a, v.axis_stride);
+    ng_cl_arg_epilogue(&a, c, k, g, n, bind);
+    return a.status;
 }
 
 nngpu_status ng_cl_gather_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
                                   const ng_binding *bind, ng_kernel *k) {
-    const ng_tensor *idx = ng_in(g, n, 1), *y = ng_out(g, n, 0);
+    if (n->op == NG_OP_GATHERELEMENTS) return gather_elements_prepare(c, g, n, bind, k);
+    const ng_tensor *y = ng_out(g, n, 0);
     ng_gather_view v;
     NG_CHECK(ng_gather_plan(g, n, &v));
+    ng_cl_kernel_name(k, n, "gather");
+    if (ng_numel(y) == 0) return NNGPU_OK;
+    char opts[48];
+    snprintf(opts, sizeof opts, "-DNG_EPI=%d", n->n_epi > 0);
     cl_mem idx_mem = NULL;
     cl_int idx_off = 0;
-    if (idx->data) { /* constant indices: checked, normalized, uploaded as int32 */
-        int32_t *ids;
-        NG_CHECK(ng_gather_indices(g, n, &v, &ids));
-        nngpu_status s = ng_cl_upload(c, k, ids, sizeof(int32_t) * (size_t)v.n_idx, &idx_mem);
-        free(ids);
-        NG_CHECK(s);
-    } else {
-        NG_CHECK(ng_cl_tensor_arg(c, k, g, n->in[1], bind, &idx_mem, &idx_off));
-    }
-    char opts[32];
-    snprintf(opts, sizeof opts, "-DNG_EPI=%d", n->n_epi > 0);
+    NG_CHECK(indices_arg(c, g, n, bind, k, v.len, &idx_mem, &idx_off, opts, sizeof opts));
     cl_kernel kern;
     NG_CHECK(ng_cl_launch_add(c, k, "data.cl", "gather", opts, total_of(y), 0, &kern));
     ng_cl_args a;
@@ -42,11 +94,10 @@ nngpu_status ng_cl_gather_prepare(ng_context *c, const ng_graph *g, const ng_nod
     ng_cl_arg_mem(&a, idx_mem);
     ng_cl_arg_int(&a, idx_off);
     ng_cl_arg_int(&a, ng_numel(y));
-    ng_cl_arg_int(&a, v.n_idx ? v.n_idx : 1);
+    ng_cl_arg_int(&a, v.n_idx);
     ng_cl_arg_int(&a, v.len);
     ng_cl_arg_int(&a, v.inner);
     ng_cl_arg_epilogue(&a, c, k, g, n, bind);
-    ng_cl_kernel_name(k, n, "gather");
     return a.status;
 }
 

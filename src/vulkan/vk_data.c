@@ -1,7 +1,7 @@
 /* The data family: copies (Reshape/Flatten/Squeeze/Unsqueeze/Identity/
  * Dropout/Cast), Transpose, Slice, Expand, Tile, DepthToSpace, SpaceToDepth,
  * Concat, Split as strided copies planned in src/runtime/lower_data.c;
- * Gather, Pad, Resize/Upsample in vk_data_index.c. */
+ * Gather, GatherElements, Pad, Resize/Upsample in vk_data_index.c. */
 #include <stdio.h>
 #include <string.h>
 
@@ -9,7 +9,7 @@
 #include "runtime/lower_data.h"
 #include "vk_data.h"
 
-enum { SPEC_WG, SPEC_KIND, SPEC_TAPS, SPEC_PAD_MODE, EPI_SPEC = 4 };
+enum { SPEC_WG, SPEC_KIND, SPEC_TAPS, SPEC_PAD_MODE, SPEC_IDX64, EPI_SPEC = 5 };
 enum { N_SPEC = EPI_SPEC + NG_VK_EPI_SPECS, EPI_BINDING = 4 };
 
 nngpu_status ng_vk_data_dispatch(ng_context *c, ng_kernel *k, const ng_graph *g,
@@ -25,6 +25,7 @@ nngpu_status ng_vk_data_dispatch(ng_context *c, ng_kernel *k, const ng_graph *g,
     spec[SPEC_KIND] = d->kind;
     spec[SPEC_TAPS] = d->taps > 0 ? d->taps : 1;
     spec[SPEC_PAD_MODE] = d->pad_mode;
+    spec[SPEC_IDX64] = d->idx64;
     ng_buffer *buf[EPI_BINDING + NG_VK_EPI_BINDINGS] = {d->y, d->x, d->meta ? d->meta : d->y,
                                                          d->idx ? d->idx : d->y};
     d->push.n = (uint32_t)d->items;
@@ -36,6 +37,7 @@ nngpu_status ng_vk_data_dispatch(ng_context *c, ng_kernel *k, const ng_graph *g,
                                 &d->push, sizeof d->push, groups));
     int reads[2 + NG_MAX_EPI], n_reads = 0;
     if (d->read >= 0) reads[n_reads++] = d->read;
+    if (d->read_idx > 0) reads[n_reads++] = d->read_idx - 1;
     n_reads += ng_vk_epilogue_reads(epi, reads + n_reads);
     ng_vk_dispatch_tensors(c, k, g, bind, reads, n_reads, d->write);
     return NNGPU_OK;
@@ -93,7 +95,7 @@ static nngpu_status copies_run(ng_context *c, ng_kernel *k, const ng_graph *g,
 
 static int data_supports(ng_context *c, const ng_graph *g, const ng_node *n) {
     (void)c;
-    if (n->op == NG_OP_GATHER) return ng_vk_gather_supports(g, n);
+    if (n->op == NG_OP_GATHER || n->op == NG_OP_GATHERELEMENTS) return ng_vk_gather_supports(g, n);
     if (n->op == NG_OP_PAD) return ng_vk_pad_supports(g, n);
     if (n->op == NG_OP_RESIZE || n->op == NG_OP_UPSAMPLE) return ng_vk_resize_supports(g, n);
     return ng_copy_supported(g, n, MAX_COPIES) && ng_vk_epilogue_supported(g, n);
@@ -101,7 +103,8 @@ static int data_supports(ng_context *c, const ng_graph *g, const ng_node *n) {
 
 static nngpu_status data_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
                                  const ng_binding *bind, ng_kernel *k) {
-    if (n->op == NG_OP_GATHER) return ng_vk_gather_prepare(c, g, n, bind, k);
+    if (n->op == NG_OP_GATHER || n->op == NG_OP_GATHERELEMENTS)
+        return ng_vk_gather_prepare(c, g, n, bind, k);
     if (n->op == NG_OP_PAD) return ng_vk_pad_prepare(c, g, n, bind, k);
     if (n->op == NG_OP_RESIZE || n->op == NG_OP_UPSAMPLE) return ng_vk_resize_prepare(c, g, n, bind, k);
     ng_copy_part cp[MAX_COPIES];

@@ -1,12 +1,19 @@
 /* The data family's parts (shaders/vulkan/data.comp): copies in vk_data.c,
- * the indexed ops Gather / Pad / Resize in vk_data_index.c, and the one
+ * the indexed ops Gather / GatherElements / Pad / Resize in vk_data_index.c, and the one
  * dispatch helper they share. */
 #ifndef NG_VK_DATA_H
 #define NG_VK_DATA_H
 
 #include "vk_util.h"
 
-enum { NG_VK_DATA_CONTIG, NG_VK_DATA_STRIDED, NG_VK_DATA_GATHER, NG_VK_DATA_PAD, NG_VK_DATA_RESIZE };
+enum {
+    NG_VK_DATA_CONTIG,
+    NG_VK_DATA_STRIDED,
+    NG_VK_DATA_GATHER,
+    NG_VK_DATA_PAD,
+    NG_VK_DATA_RESIZE,
+    NG_VK_DATA_GATHER_ELEMENTS
+};
 
 /* data.comp's push constants. */
 typedef struct ng_vk_data_push {
@@ -16,11 +23,12 @@ typedef struct ng_vk_data_push {
 } ng_vk_data_push;
 
 typedef struct ng_vk_data_call {
-    int kind, taps, pad_mode;   /* data.comp's specialization constants */
+    int kind, taps, pad_mode, idx64; /* data.comp's specialization constants */
     ng_buffer *y, *x, *meta, *idx; /* bindings 0..3; meta / idx NULL when unused */
     ng_vk_data_push push;       /* y_off / x_off include any extra offsets */
     int64_t items;              /* invocations */
     int read, write;            /* tensors for hazard tracking */
+    int read_idx;               /* runtime indices read (tensor + 1; 0: none) */
 } ng_vk_data_call;
 
 /* Adds the dispatch of d, with node epi's epilogue (NULL: none). */

@@ -1,4 +1,4 @@
-/* The data family's indexed ops: Gather, Pad (constant / reflect / edge /
+/* The data family's indexed ops: Gather, GatherElements, Pad (constant / reflect / edge /
  * wrap) and Resize / Upsample from the shared tap tables
  * (src/runtime/resize_table.c). */
 #include <stdlib.h>
@@ -10,15 +10,67 @@
 #include "runtime/resize_table.h"
 #include "vk_data.h"
 
-/* ---- Gather ---------------------------------------------------------------- */
+/* ---- Gather, GatherElements ------------------------------------------------ */
+
+/* Binds the indices of n as the shader reads them: constants checked,
+ * normalized and uploaded as int32; runtime ones in place (offset in int
+ * words, IDX64 for int64, read for hazard tracking). */
+static nngpu_status indices_arg(ng_context *c, const ng_graph *g, const ng_node *n,
+                                const ng_binding *bind, ng_kernel *k, int64_t len,
+                                ng_vk_data_call *d) {
+    const ng_tensor *idx = ng_in(g, n, 1);
+    if (!idx->data) {
+        int words = ng_gather_index_words(g, n);
+        NG_CHECK(ng_vk_tensor_arg(c, k, g, n->in[1], bind, &d->idx, &d->push.idx_off));
+        d->push.idx_off *= (uint32_t)words;
+        d->idx64 = words == 2;
+        d->read_idx = n->in[1] + 1;
+        return NNGPU_OK;
+    }
+    int32_t *ids;
+    NG_CHECK(ng_gather_indices(g, n, len, &ids));
+    nngpu_status s = ng_vk_upload(c, k, ids, sizeof(int32_t) * (size_t)ng_numel(idx), &d->idx);
+    free(ids);
+    return s;
+}
 
 int ng_vk_gather_supports(const ng_graph *g, const ng_node *n) {
+    if (n->op == NG_OP_GATHERELEMENTS)
+        return ng_gather_elements_supported(g, n) && ng_vk_epilogue_supported(g, n);
     return ng_gather_supported(g, n) && ng_vk_epilogue_supported(g, n);
+}
+
+static nngpu_status gather_elements_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
+                                            const ng_binding *bind, ng_kernel *k) {
+    ng_gather_elements_view v;
+    NG_CHECK(ng_gather_elements_plan(g, n, &v));
+    ng_vk_kernel_name(k, n, "gather_elements");
+    if (v.n_idx == 0) return NNGPU_OK;
+    int32_t meta[24] = {0}; /* output dims, x strides (0 along the axis) */
+    for (int j = 0; j < v.rank; j++) {
+        meta[j] = (int32_t)v.dims[j];
+        meta[8 + j] = (int32_t)v.xs[j];
+    }
+    ng_vk_data_call d;
+    memset(&d, 0, sizeof d);
+    d.kind = NG_VK_DATA_GATHER_ELEMENTS;
+    d.read = n->in[0];
+    d.write = n->out[0];
+    d.items = v.n_idx;
+    d.push.rank = (uint32_t)v.rank;
+    d.push.axis_len = (uint32_t)v.len;
+    d.push.inner = (uint32_t)v.axis_stride;
+    NG_CHECK(indices_arg(c, g, n, bind, k, v.len, &d));
+    NG_CHECK(ng_vk_upload(c, k, meta, sizeof meta, &d.meta));
+    NG_CHECK(ng_vk_tensor_arg(c, k, g, n->out[0], bind, &d.y, &d.push.y_off));
+    NG_CHECK(ng_vk_tensor_arg(c, k, g, n->in[0], bind, &d.x, &d.push.x_off));
+    return ng_vk_data_dispatch(c, k, g, bind, n, &d);
 }
 
 nngpu_status ng_vk_gather_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
                                   const ng_binding *bind, ng_kernel *k) {
-    const ng_tensor *idx = ng_in(g, n, 1), *y = ng_out(g, n, 0);
+    if (n->op == NG_OP_GATHERELEMENTS) return gather_elements_prepare(c, g, n, bind, k);
+    const ng_tensor *y = ng_out(g, n, 0);
     ng_gather_view v;
     NG_CHECK(ng_gather_plan(g, n, &v));
     ng_vk_kernel_name(k, n, "gather");
@@ -28,15 +80,7 @@ nngpu_status ng_vk_gather_prepare(ng_context *c, const ng_graph *g, const ng_nod
     d.kind = NG_VK_DATA_GATHER;
     d.read = n->in[0];
     d.write = n->out[0];
-    if (idx->data) { /* constant indices: checked, normalized, uploaded as int32 */
-        int32_t *ids;
-        NG_CHECK(ng_gather_indices(g, n, &v, &ids));
-        nngpu_status s = ng_vk_upload(c, k, ids, sizeof(int32_t) * (size_t)v.n_idx, &d.idx);
-        free(ids);
-        NG_CHECK(s);
-    } else {
-        NG_CHECK(ng_vk_tensor_arg(c, k, g, n->in[1], bind, &d.idx, &d.push.idx_off));
-    }
+    NG_CHECK(indices_arg(c, g, n, bind, k, v.len, &d));
     NG_CHECK(ng_vk_tensor_arg(c, k, g, n->out[0], bind, &d.y, &d.push.y_off));
     NG_CHECK(ng_vk_tensor_arg(c, k, g, n->in[0], bind, &d.x, &d.push.x_off));
     d.items = ng_numel(y);

@@ -25,6 +25,7 @@ static struct {
     struct {
         char name[64];
         float lo, hi;
+        int integer; /* th_input_int: integers uniform in [lo, hi] */
     } ranges[TH_MAX_RANGES];
     int cpu_fallback;
     char fallback_on[32]; /* selector prefix where CPU fallback is allowed ("" none) */
@@ -116,14 +117,25 @@ void th_input(nngpu_graph *g, const char *name, int rank, const int64_t *dims) {
     note(nngpu_graph_add_input(g, name, NNGPU_DTYPE_FLOAT32, rank, dims), "input", name);
 }
 
-void th_input_range(nngpu_graph *g, const char *name, int rank, const int64_t *dims, float lo,
-                    float hi) {
-    th_input(g, name, rank, dims);
+static void range_set(const char *name, float lo, float hi, int integer) {
     if (pend.n_ranges >= TH_MAX_RANGES) return;
     snprintf(pend.ranges[pend.n_ranges].name, sizeof pend.ranges[0].name, "%s", name);
     pend.ranges[pend.n_ranges].lo = lo;
     pend.ranges[pend.n_ranges].hi = hi;
+    pend.ranges[pend.n_ranges].integer = integer;
     pend.n_ranges++;
+}
+
+void th_input_range(nngpu_graph *g, const char *name, int rank, const int64_t *dims, float lo,
+                    float hi) {
+    th_input(g, name, rank, dims);
+    range_set(name, lo, hi, 0);
+}
+
+void th_input_int(nngpu_graph *g, const char *name, nngpu_dtype dtype, int rank,
+                  const int64_t *dims, int lo, int hi) {
+    th_input_typed(g, name, dtype, rank, dims);
+    range_set(name, (float)lo, (float)hi, 1);
 }
 
 static size_t numel(int rank, const int64_t *dims) {
@@ -283,13 +295,15 @@ static void io_free_outputs(nngpu_tensor *t, int n) {
     }
 }
 
-static void range_of(const char *name, float *lo, float *hi) {
+static void range_of(const char *name, float *lo, float *hi, int *integer) {
     *lo = -1.0f;
     *hi = 1.0f;
+    *integer = 0;
     for (int i = 0; i < pend.n_ranges; i++)
         if (strcmp(pend.ranges[i].name, name) == 0) {
             *lo = pend.ranges[i].lo;
             *hi = pend.ranges[i].hi;
+            *integer = pend.ranges[i].integer;
         }
 }
 
@@ -323,9 +337,10 @@ static int make_inputs(const nngpu_model *m, run_io *io, char *err, size_t cap) 
             return 0;
         }
         float lo, hi;
-        range_of(d.name, &lo, &hi);
+        int integer;
+        range_of(d.name, &lo, &hi, &integer);
         for (size_t k = 0; k < n; k++) {
-            float v = th_randf(lo, hi);
+            float v = integer ? (float)th_randint((int)lo, (int)hi) : th_randf(lo, hi);
             switch (d.dtype) {
             case NNGPU_DTYPE_FLOAT32: ((float *)t->data)[k] = v; break;
             case NNGPU_DTYPE_INT64: ((int64_t *)t->data)[k] = (int64_t)floorf(v); break;

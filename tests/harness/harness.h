@@ -58,6 +58,10 @@ void th_const_scalar_int(nngpu_graph *g, const char *name, nngpu_dtype dtype, in
  * float16/int32/int64 from the input's range (default [-1, 1]). */
 void th_input_typed(nngpu_graph *g, const char *name, nngpu_dtype dtype, int rank,
                     const int64_t *dims);
+/* A runtime int32/int64 input (e.g. indices) uniform over the integers in
+ * [lo, hi], |lo|, |hi| < 2^24. */
+void th_input_int(nngpu_graph *g, const char *name, nngpu_dtype dtype, int rank,
+                  const int64_t *dims, int lo, int hi);
 /* A node: inputs and outputs as comma-separated names ("x,,b": omitted input). */
 void th_node(nngpu_graph *g, const char *op, const char *inputs, const char *outputs);
 /* Attributes of the node added last. */
