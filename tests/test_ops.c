@@ -676,6 +676,64 @@ static void test_gather_runtime(void) {
     th_check_graph(nm, g, TOL);
 }
 
+/* Runtime indices out of range (ONNX: an error; the reference refuses them)
+ * read as 0 on the devices, without reading or writing out of bounds (guard
+ * bytes): past the end, before -len, and int64s beyond int32. */
+static int oob_failures;
+
+static void gather_out_of_range_on(const char *sel, const char *op) {
+    static const int64_t ids[8] = {1, -1, 4, -5, ((int64_t)1 << 32) | 1, INT64_MIN, -((int64_t)1 << 32) + 2, 2};
+    static const int rows[8] = {1, 3, -1, -1, -1, -1, -1, 2}; /* -1: reads 0 */
+    int elements = !strcmp(op, "GatherElements");
+    nngpu_graph *g = th_graph(13);
+    th_input(g, "x", 2, elements ? D(4, 8) : D(4, 3));
+    th_input_typed(g, "i", NNGPU_DTYPE_INT64, elements ? 2 : 1, elements ? D(1, 8) : D(8));
+    th_node(g, op, "x,i", "y");
+    th_output(g, "y");
+    float x[32], y[32];
+    th_fill(x, 32, -1, 1);
+    nngpu_tensor in[2] = {{"x", NNGPU_DTYPE_FLOAT32, 2, {4, elements ? 8 : 3}, x, sizeof(float) * (elements ? 32 : 12)},
+                          {"i", NNGPU_DTYPE_INT64, elements ? 2 : 1, {elements ? 1 : 8, 8}, (void *)ids, sizeof ids}};
+    nngpu_tensor out = {"y", NNGPU_DTYPE_FLOAT32, 0, {0}, y, sizeof y};
+    nngpu_options o;
+    nngpu_options_init(&o);
+    o.allow_cpu_fallback = 0;
+    o.guard_bytes = 64;
+    nngpu_model *m = NULL;
+    nngpu_session *s = NULL;
+    int ok = nngpu_model_from_graph(g, &m) == NNGPU_OK &&
+             nngpu_session_create(m, sel, &o, &s) == NNGPU_OK &&
+             nngpu_session_run(s, 2, in, 1, &out) == NNGPU_OK;
+    char why[160] = "";
+    if (!ok) snprintf(why, sizeof why, ": %s", nngpu_last_error());
+    for (int j = 0; ok && j < 8; j++) {
+        int w = elements ? 1 : 3; /* GatherElements axis 0: y[0][j] = x[ids[j]][j] */
+        for (int c = 0; c < w; c++) {
+            float want = rows[j] < 0 ? 0.0f : elements ? x[rows[j] * 8 + j] : x[rows[j] * 3 + c];
+            if (y[j * w + c] != want) {
+                snprintf(why, sizeof why, ": index %d gives %g, not %g", j, y[j * w + c], want);
+                ok = 0;
+            }
+        }
+    }
+    printf("%s %s on %s%s\n", ok ? "ok  " : "FAIL", nm, sel, why);
+    oob_failures += !ok;
+    nngpu_session_destroy(s);
+    nngpu_model_destroy(m);
+}
+
+static void gather_out_of_range(void) {
+    static const char *const ops[] = {"Gather", "GatherElements"};
+    for (int k = 0; k < 2; k++) {
+        NAME("%s runtime int64 indices out of range read 0", ops[k]);
+        if (!th_selected(nm)) continue;
+        for (int d = 0; d < nngpu_device_count(); d++) {
+            nngpu_device_info info;
+            if (nngpu_device_get(d, &info) == NNGPU_OK) gather_out_of_range_on(info.selector, ops[k]);
+        }
+    }
+}
+
 static void test_pad(void) {
     static const char *modes[] = {"constant", "reflect", "edge"};
     for (int i = 0; i < 9; i++) {
@@ -1509,6 +1567,7 @@ int main(int argc, char **argv) {
     test_views();
     test_gather();
     test_gather_runtime();
+    gather_out_of_range();
     test_pad();
     test_resize();
     test_batchnorm();
@@ -1524,5 +1583,6 @@ int main(int argc, char **argv) {
     test_awkward();
     test_extra_ops();
     test_old_opsets();
-    return th_summary();
+    int rc = th_summary();
+    return rc ? rc : oob_failures != 0;
 }

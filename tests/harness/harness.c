@@ -568,6 +568,8 @@ static void reset_pending(void) { memset(&pend, 0, sizeof pend); }
 
 static int selected(const char *case_name) { return !filter || strstr(case_name, filter); }
 
+int th_selected(const char *case_name) { return selected(case_name); }
+
 static double now_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -90,6 +90,8 @@ void th_expect_precision(nngpu_precision p, double tol);
 /* Takes ownership of g; runs the case and counts it. Returns 1 when it passed
  * (or was filtered out), 0 when it failed. */
 int th_check_graph(const char *case_name, nngpu_graph *g, double tol);
+/* 1 when the filter selects case_name (for checks a case makes itself). */
+int th_selected(const char *case_name);
 /* Prints "N passed, M failed" last; returns the process exit code. */
 int th_summary(void);
 
