@@ -7,6 +7,11 @@
   - the end-to-end models of tests/make_models.py (batch 1 and 2) in int8 vs
     fp32 on the same device: relative L2 error <= 0.1;
   - every calibration method on one model;
+  - the accuracy guard on a model built to break naive int8 (one channel of
+    a conv output ~1000x the others, read back at 1/1000 by the next layer):
+    with --int8-tolerance 0 the error exceeds 0.1, with the default the
+    guard keeps that reader fp32, the error is <= 0.05 and most layers stay
+    int8; on each device;
   - bad calibration input (missing file, wrong shape, empty folder): a clean
     error that names the file.
 Prints one line per check (with the figures) and "N passed, M failed" last.
@@ -14,6 +19,7 @@ Prints one line per check (with the figures) and "N passed, M failed" last.
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -27,6 +33,7 @@ import make_models  # noqa: E402
 
 MAX_REL_ERR = 0.1
 MAX_ACC_DROP = 0.005
+GUARD_TOL = 0.05  # options.int8_tolerance's default
 
 
 class Checker:
@@ -104,6 +111,12 @@ def run_output(c, what, d, device, tag, *extra):
     return np.load(os.path.join(out, "output.npy")), p.stdout
 
 
+def guard_counts(text):
+    """(int8 layers, candidate layers, error) from the guard's last summary line, or None."""
+    found = re.findall(r"int8 guard: error vs fp32 (\S+) .*?: (\d+) of (\d+) layers int8", text)
+    return (int(found[-1][1]), int(found[-1][2]), float(found[-1][0])) if found else None
+
+
 def end_to_end(c, device, name, batch, index, method="minmax"):
     d = model_case(c, name, batch, index)
     what = f"{name}_b{batch} on {device} ({method})"
@@ -117,6 +130,57 @@ def end_to_end(c, device, name, batch, index, method="minmax"):
     c.check(err <= MAX_REL_ERR and np.all(np.isfinite(y8)),
             f"{what}: int8 vs fp32 relative L2 error {err:.4f} (limit {MAX_REL_ERR})"
             f"{'' if int8 else ', nothing quantized'}")
+    counts = guard_counts(text)
+    c.check(counts is not None and 2 * counts[0] >= counts[1] and counts[2] <= GUARD_TOL,
+            f"{what}: int8 guard: {counts[0]} of {counts[1]} layers int8, measured error "
+            f"{counts[2]:.4f}" if counts else f"{what}: no int8 guard line in the summary")
+
+
+def outlier_model(rng):
+    """conv1 -> conv2 (output channel 0 ~1000x the others) -> conv3 (reads channel 0 at
+    1/1000: every channel counts the same) -> conv4 -> classifier. Per-tensor int8 of
+    conv2's output keeps channel 0 and rounds the others away."""
+    n = make_models.Net("outlier", rng)
+    x = n.op("Relu", [n.conv("input", 3, 8, 3)])
+    w = rng.normal(0, np.sqrt(2 / 72), (16, 8, 3, 3))
+    w[0] *= 1000
+    x = n.op("Conv", [x, n.const(w), n.const(rng.normal(0, 0.1, 16), prefix="b")],
+             kernel_shape=[3, 3], pads=[1] * 4)
+    w = rng.normal(0, np.sqrt(2 / 16), (16, 16, 1, 1))
+    w[:, 0] *= 1e-3
+    x = n.op("Relu", [n.op("Conv", [x, n.const(w), n.const(rng.normal(0, 0.1, 16), prefix="b")],
+                           kernel_shape=[1, 1])])
+    x = n.op("Relu", [n.conv(x, 16, 16, 3)])
+    return n.model([3, 16, 16], n.classifier(x, 16))
+
+
+def guard(c, device):
+    d = os.path.join(c.workdir, "outlier")
+    if not os.path.exists(d):
+        os.makedirs(d)
+        rng = np.random.default_rng([c.args.seed, 99])
+        onnx.save(outlier_model(rng), os.path.join(d, "model.onnx"))
+        np.save(os.path.join(d, "x.npy"), rng.standard_normal([2, 3, 16, 16]).astype(np.float32))
+        np.save(os.path.join(d, "calib.npy"), rng.standard_normal([16, 3, 16, 16]).astype(np.float32))
+    what = f"outlier model on {device}"
+    calib = ["--precision", "int8", "--calibration", os.path.join(d, "calib.npy")]
+    y32, _ = run_output(c, what, d, device, "fp32")
+    naive, _ = run_output(c, what, d, device, "naive", *calib, "--int8-tolerance", "0")
+    guarded, text = run_output(c, what, d, device, "guarded", *calib)
+    info = c.nnrun_json(what, os.path.join(d, "model.onnx"), "--device", device,
+                        "--input", "input=" + os.path.join(d, "x.npy"), *calib)
+    if y32 is None or naive is None or guarded is None or info is None:
+        return
+    err_naive, err = rel_l2(naive, y32), rel_l2(guarded, y32)
+    c.check(err_naive > MAX_REL_ERR,
+            f"{what}: without the guard int8 vs fp32 error {err_naive:.4f} (> {MAX_REL_ERR})")
+    counts = guard_counts(text)
+    kept = info["int8_fp32_layers"]
+    c.check(err <= GUARD_TOL and counts is not None and counts[0] >= counts[1] - 2
+            and "conv3" in kept and "int8 guard: node 'conv3' stays fp32" in text,
+            f"{what}: with the guard error {err:.4f} (limit {GUARD_TOL}), measured "
+            f"{info['int8_error_vs_fp32']}, kept fp32 {kept}, "
+            f"{counts[0] if counts else '?'} of {counts[1] if counts else '?'} layers int8")
 
 
 def bad_calibration(c, device):
@@ -154,6 +218,7 @@ def main():
             np.save(calib, np.load(os.path.join(args.models_dir, "digits_test_x.npy"))[:64])
         for device in args.devices.split(","):
             digits(c, device, calib)
+            guard(c, device)
         names = [m for m in args.models.split(",") if m]
         for name in names:
             index = list(make_models.MODELS).index(name)

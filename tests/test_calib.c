@@ -1,7 +1,8 @@
 /* INT8 calibration pieces: the ranges each method picks on known
  * distributions, channel means, .npy calibration inputs (a stack cut into
  * batches, a folder, one file per input, wrong shapes), and the cache file
- * (round trip, corrupt and foreign files). */
+ * (round trip, corrupt and foreign files), and the layers the INT8 guard
+ * keeps fp32 in the rewrite. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -240,6 +241,48 @@ static void test_cache(void) {
     nngpu_graph_destroy(g);
 }
 
+/* ng_pass_quantize_int8's keep_fp32 (the INT8 guard's choice): x -> MatMul -> h -> MatMul -> y
+ * with h's writer kept fp32: only the second layer becomes QLinearMatMul. */
+static void test_keep_fp32(void) {
+    for (int keep = 0; keep < 2; keep++) {
+        ng_graph *g = nngpu_graph_create();
+        int64_t xd[2] = {2, 4}, w1d[2] = {4, 3}, w2d[2] = {3, 2};
+        float w1[12], w2[6];
+        for (int i = 0; i < 12; i++) w1[i] = (float)gaussian();
+        for (int i = 0; i < 6; i++) w2[i] = (float)gaussian();
+        nngpu_graph_add_input(g, "x", NNGPU_DTYPE_FLOAT32, 2, xd);
+        nngpu_graph_add_constant(g, "w1", NNGPU_DTYPE_FLOAT32, 2, w1d, w1);
+        nngpu_graph_add_constant(g, "w2", NNGPU_DTYPE_FLOAT32, 2, w2d, w2);
+        const char *in1[] = {"x", "w1"}, *out1[] = {"h"}, *in2[] = {"h", "w2"}, *out2[] = {"y"};
+        nngpu_graph_add_node(g, "MatMul", "first", 2, in1, 1, out1);
+        nngpu_graph_add_node(g, "MatMul", "second", 2, in2, 1, out2);
+        nngpu_graph_add_output(g, "y");
+        ng_report r = {0};
+        EXPECT(ng_pass_infer_fold(g, 0, &r) == NNGPU_OK, "shape inference");
+        ng_quant_range *ranges = calloc((size_t)g->n_tensors, sizeof *ranges);
+        unsigned char *kept = calloc((size_t)g->n_tensors, 1);
+        for (int t = 0; t < g->n_tensors; t++) ranges[t] = (ng_quant_range){1, -4.0f, 4.0f, 0, NULL};
+        kept[ng_tensor_find(g, "h")] = (unsigned char)keep;
+        int n8 = 0, n32 = 0;
+        EXPECT(ng_pass_quantize_int8(g, ranges, 0, kept, &r, &n8, &n32) == NNGPU_OK, "rewrite");
+        int first = -1, second = -1;
+        for (int i = 0; i < g->n_nodes; i++) {
+            if (g->nodes[i].dead) continue;
+            if (!strcmp(g->nodes[i].name, "first")) first = g->nodes[i].op;
+            if (!strcmp(g->nodes[i].name, "second")) second = g->nodes[i].op;
+        }
+        EXPECT(n8 == 2 - keep && n32 == keep, "keep %d: %d int8, %d fp32", keep, n8, n32);
+        EXPECT(first == (keep ? NG_OP_MATMUL : NG_OP_QLINEARMATMUL) && second == NG_OP_QLINEARMATMUL,
+               "keep %d: ops %d %d", keep, first, second);
+        EXPECT(!keep || (r.text && strstr(r.text, "'first' stays fp32: kept fp32 by the int8 guard")),
+               "keep %d: report %s", keep, r.text ? r.text : "");
+        ng_report_free(&r);
+        free(ranges);
+        free(kept);
+        nngpu_graph_destroy(g);
+    }
+}
+
 int main(void) {
     seed = (unsigned)time(NULL) ^ (unsigned)getpid();
     printf("test_calib: seed %u\n", seed);
@@ -251,6 +294,7 @@ int main(void) {
     test_channel_means();
     test_inputs();
     test_cache();
+    test_keep_fp32();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);

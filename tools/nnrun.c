@@ -33,7 +33,7 @@ static void usage(FILE *f) {
             "             [--tuning-db FILE] [--no-fusion] [--no-cpu-fallback] [--verbose]\n"
             "             [--require-precision] [--calibration PATH]\n"
             "             [--calibration-method minmax|percentile|entropy] [--percentile P]\n"
-            "             [--no-bias-correction] [--fp16-tolerance X]\n"
+            "             [--no-bias-correction] [--fp16-tolerance X] [--int8-tolerance X]\n"
             "             [--weight-bits 4|8] [--weight-group N]\n"
             "       nnrun --list-devices [--json]\n"
             "SEL: an index from --list-devices, opencl:N, or cpu (the reference).\n"
@@ -46,6 +46,8 @@ static void usage(FILE *f) {
             "  --calibration-method  minmax (default), percentile (both tails at --percentile,\n"
             "                        default 99.99) or entropy (KL divergence, TensorRT's)\n"
             "  --no-bias-correction  keep int8 layers' biases as they are\n"
+            "  --int8-tolerance X    int8: over this relative error vs fp32 on calibration samples,\n"
+            "                        the most sensitive layers stay fp32 (default 0.05; 0: off)\n"
             "  --require-precision   fail when the device cannot run --precision\n"
             "  --fp16-tolerance X    fp16: a layer whose relative error exceeds X stays fp32\n"
             "  --weight-bits 4|8     weight-only quantization of MatMul/Gemm weights\n"
@@ -128,6 +130,12 @@ static int parse_args(int argc, char **argv, nnrun_args *a) {
                         bits ? "4 or 8" : "an even count");
                 return 2;
             } else *(bits ? &a->weight_bits : &a->weight_group) = (int)v;
+        } else if (!strcmp(arg, "--int8-tolerance")) {
+            NEEDS_VALUE;
+            double v;
+            if (parse_number(arg, val, 0, 1e30, &v)) return 2;
+            a->int8_tolerance = (float)v;
+            a->int8_tolerance_set = 1;
         } else if (!strcmp(arg, "--no-bias-correction")) a->no_bias_correction = 1;
         else if (!strcmp(arg, "--require-precision")) a->require_precision = 1;
         else if (!strcmp(arg, "--input")) {
@@ -386,6 +394,7 @@ int main(int argc, char **argv) {
     if (a.percentile > 0) o.calibration_percentile = a.percentile;
     o.bias_correction = !a.no_bias_correction;
     if (a.fp16_tolerance > 0) o.fp16_tolerance = a.fp16_tolerance;
+    if (a.int8_tolerance_set) o.int8_tolerance = a.int8_tolerance;
     o.weight_bits = a.weight_bits;
     o.weight_group_size = a.weight_group;
     if (!rc && nngpu_session_create(r.model, a.device, &o, &r.session) != NNGPU_OK)

@@ -24,6 +24,8 @@ typedef struct nnrun_args {
     int no_bias_correction;
     int weight_bits, weight_group;
     float fp16_tolerance;     /* 0: the default */
+    float int8_tolerance;     /* with int8_tolerance_set; 0 turns the guard off */
+    int int8_tolerance_set;
 } nnrun_args;
 
 typedef struct nnrun_timing {

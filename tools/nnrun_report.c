@@ -1,5 +1,7 @@
 /* nnrun's output: the device list, the text summary and the JSON object. */
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nnrun.h"
@@ -82,6 +84,34 @@ static const char *calibration_state(const nngpu_session *s) {
     return NULL;
 }
 
+#define GUARD_ERROR "int8 guard: error vs fp32 "
+#define GUARD_KEPT "int8 guard: node '"
+#define GUARD_KEPT_END "' stays fp32: "
+
+/* The INT8 guard's measured error (its last line), or -1 when it did not check. */
+static double int8_error(const nngpu_session *s) {
+    const char *p = nngpu_session_summary(s), *at = NULL;
+    while (p && (p = strstr(p, GUARD_ERROR)) != NULL) at = p++;
+    return at ? strtod(at + strlen(GUARD_ERROR), NULL) : -1;
+}
+
+/* The layers the INT8 guard keeps fp32, as a JSON array. */
+static void print_int8_fp32_layers(const nngpu_session *s) {
+    const char *p = nngpu_session_summary(s);
+    int n = 0;
+    printf("[");
+    while (p && (p = strstr(p, GUARD_KEPT)) != NULL) {
+        p += strlen(GUARD_KEPT);
+        const char *end = strstr(p, GUARD_KEPT_END), *eol = strchr(p, '\n');
+        if (!end || (eol && eol < end)) continue;
+        char name[512];
+        snprintf(name, sizeof name, "%.*s", (int)(end - p), p);
+        printf("%s", n++ ? ", " : "");
+        json_string(name);
+    }
+    printf("]");
+}
+
 void nnrun_print_text(const nnrun_args *a, const nngpu_session *s, const nnrun_timing *t) {
     nngpu_session_stats st;
     nngpu_session_get_stats(s, &st);
@@ -97,6 +127,7 @@ void nnrun_print_text(const nnrun_args *a, const nngpu_session *s, const nnrun_t
     if (!a->verbose) {
         print_summary_lines(s, "calibration:", "          ");
         print_summary_lines(s, "precision:", "          ");
+        print_summary_lines(s, "int8 guard:", "          ");
     }
     if (a->verbose) printf("passes:\n%s", nngpu_session_summary(s));
     int n = nngpu_session_layer_count(s);
@@ -135,6 +166,12 @@ void nnrun_print_json(const nnrun_args *a, const nngpu_session *s, const nnrun_t
     printf(", \"calibration\": ");
     if (calibration_state(s)) json_string(calibration_state(s));
     else printf("null");
+    double e = int8_error(s);
+    printf(", \"int8_error_vs_fp32\": ");
+    if (e >= 0 && isfinite(e)) printf("%.6g", e);
+    else printf("null");
+    printf(", \"int8_fp32_layers\": ");
+    print_int8_fp32_layers(s);
     if (n_samples > 0)
         printf(", \"accuracy\": %.6f, \"correct\": %d, \"samples\": %d", accuracy, n_correct,
                n_samples);

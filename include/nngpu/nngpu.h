@@ -154,6 +154,11 @@ typedef struct nngpu_options {
                                    weight rounding causes (default 1) */
     float fp16_tolerance;       /* FP16 guard: a layer whose relative L2 error on the
                                    calibration inputs exceeds this stays fp32 (default 1e-3) */
+    float int8_tolerance;       /* INT8 guard: after compiling, the session's outputs on up
+                                   to 4 calibration samples are compared with fp32; over this
+                                   relative L2 error, the layers most sensitive to int8 (by
+                                   simulation) stay fp32, doubling their number until it
+                                   holds. 0: no check (default 0.05) */
     int weight_bits;            /* 4 or 8: weight-only quantization of MatMul/Gemm weights
                                    (float activations, dequantized inside the kernel);
                                    0: off (default) */

@@ -62,9 +62,12 @@ void ng_quantize_int8_wanted(const ng_graph *g, unsigned char *need, int *mean_a
  * symmetric int8 weights, per-tensor asymmetric int8 activations from
  * ranges[n_tensors], a QuantizeLinear per float input tensor, int8 outputs
  * where every consumer is a quantized layer. Layers it cannot quantize
- * safely stay fp32 (a report line says why). *n_int8, *n_fp32: the counts. */
+ * safely stay fp32 (a report line says why), and so does the layer whose
+ * output is tensor t when keep_fp32[t] (keep_fp32 [n_tensors] or NULL: the
+ * INT8 accuracy guard's choice). *n_int8, *n_fp32: the counts. */
 nngpu_status ng_pass_quantize_int8(ng_graph *g, const ng_quant_range *ranges, int bias_correction,
-                                   ng_report *r, int *n_int8, int *n_fp32);
+                                   const unsigned char *keep_fp32, ng_report *r, int *n_int8,
+                                   int *n_fp32);
 
 /* ---- helpers shared by the passes ---- */
 /* Number of live consumers of tensor t (graph outputs count as one more). */

@@ -450,7 +450,8 @@ static int output_stays_int8(const ng_graph *g, const int *plan_of, int y,
 }
 
 nngpu_status ng_pass_quantize_int8(ng_graph *g, const ng_quant_range *ranges, int bias_correction,
-                                   ng_report *r, int *n_int8, int *n_fp32) {
+                                   const unsigned char *keep_fp32, ng_report *r, int *n_int8,
+                                   int *n_fp32) {
     int n_old = g->n_nodes, nt = g->n_tensors;
     qplan *plans = calloc((size_t)(n_old ? n_old : 1), sizeof *plans);
     int *plan_of = malloc(sizeof(int) * (size_t)(n_old ? n_old : 1));
@@ -466,7 +467,9 @@ nngpu_status ng_pass_quantize_int8(ng_graph *g, const ng_quant_range *ranges, in
         if (n->dead || (n->op != NG_OP_CONV && n->op != NG_OP_GEMM && n->op != NG_OP_MATMUL))
             continue;
         qplan *p = &plans[n_plans];
-        const char *why = plan_layer(g, i, ranges, bias_correction, p);
+        const char *why = keep_fp32 && n->n_out > 0 && n->out[0] < nt && keep_fp32[n->out[0]]
+                              ? "kept fp32 by the int8 guard"
+                              : plan_layer(g, i, ranges, bias_correction, p);
         if (why) {
             qplan_free(p);
             memset(p, 0, sizeof *p);

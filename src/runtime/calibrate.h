@@ -26,10 +26,21 @@ nngpu_status ng_calibrate_int8(const nngpu_model *m, const ng_graph *g, const ch
                                const nngpu_options *o, ng_calib_table *out, ng_report *r);
 void ng_calib_table_free(ng_calib_table *t);
 
-/* options.precision INT8: calibrates (or reads the cache) and rewrites the
- * session's graph; reports the layers, the calibration and its cache in the
- * summary. A device without int8 storage runs fp32 (an error when
- * precision_strict). Does nothing for other precisions. */
+/* What INT8 compilation keeps across the accuracy guard's recompiles
+ * (nngpu_session.int8): the calibration table, never recomputed, and the
+ * layers the guard keeps fp32. */
+typedef struct ng_int8_state {
+    ng_calib_table table;     /* for the session's graph after the fusion passes */
+    unsigned char *keep_fp32; /* [table.n_tensors]: the layer writing tensor t stays fp32 */
+} ng_int8_state;
+void ng_int8_state_free(ng_int8_state *st); /* and st itself; NULL is fine */
+
+/* options.precision INT8: calibrates (or reads the cache, or takes s->int8's
+ * table) and rewrites the session's graph, keeping s->int8's layers fp32;
+ * reports the layers, the calibration and its cache in the summary. With the
+ * guard on (options.int8_tolerance > 0) the table stays in s->int8. A device
+ * without int8 storage runs fp32 (an error when precision_strict). Does
+ * nothing for other precisions. */
 nngpu_status ng_session_quantize_int8(nngpu_session *s, const nngpu_model *m);
 
 /* The cache file's text format (calib_cache.c). */

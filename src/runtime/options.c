@@ -12,6 +12,7 @@ void nngpu_options_init(nngpu_options *o) {
     o->calibration_percentile = 99.99f;
     o->bias_correction = 1;
     o->fp16_tolerance = 1e-3f;
+    o->int8_tolerance = 0.05f;
 }
 
 static const struct {

@@ -49,6 +49,7 @@ struct nngpu_session {
     size_t model_weight_bytes;   /* constants of the imported model */
     char precision[24];          /* what the session runs: "fp32", "fp16", "int8", ... */
     nngpu_session_stats stats;
+    struct ng_int8_state *int8;  /* INT8 guard: calibration and fp32 layers across compiles */
 };
 
 /* The storage precision of node n as run ("fp32", "fp16", "int8", "int4w",
@@ -62,6 +63,14 @@ nngpu_status ng_session_apply_fp16(nngpu_session *s);
 
 /* Compilation: passes, lowering, planning, kernel preparation. */
 nngpu_status ng_session_compile(nngpu_session *s, const nngpu_model *m);
+/* Compiles s again from m (same device and options, s->int8 carried over)
+ * and swaps the result into s; s is unchanged when that fails. */
+nngpu_status ng_session_rebuild(nngpu_session *s, const nngpu_model *m);
+/* options.precision INT8 with options.int8_tolerance > 0: checks the compiled
+ * session's outputs against fp32 on calibration samples and rebuilds it with
+ * the most sensitive layers fp32 until the error holds (int8_guard.c). Call
+ * after ng_session_compile; frees s->int8. */
+nngpu_status ng_session_guard_int8(nngpu_session *s, const nngpu_model *m);
 /* Transfers between the host and a tensor's arena storage. */
 nngpu_status ng_session_write(nngpu_session *s, size_t offset, size_t bytes, const void *src);
 nngpu_status ng_session_read(nngpu_session *s, size_t offset, size_t bytes, void *dst);

@@ -6,6 +6,7 @@
 
 #include "core/status.h"
 #include "ref/ref.h"
+#include "calibrate.h"
 #include "params.h"
 #include "runtime.h"
 
@@ -33,6 +34,7 @@ nngpu_status nngpu_session_create(const nngpu_model *m, const char *selector,
     ng_db *db = NULL;
     nngpu_status st = dev ? ng_params_db_get(s->opts.tuning_db, &db) : NNGPU_OK;
     if (st == NNGPU_OK) st = ng_session_compile(s, m);
+    if (st == NNGPU_OK) st = ng_session_guard_int8(s, m);
     if (st != NNGPU_OK) {
         nngpu_session_destroy(s);
         return st;
@@ -41,8 +43,8 @@ nngpu_status nngpu_session_create(const nngpu_model *m, const char *selector,
     return NNGPU_OK;
 }
 
-void nngpu_session_destroy(nngpu_session *s) {
-    if (!s) return;
+/* What compilation made: kernels, arena, context, graph, report. */
+static void release_compiled(nngpu_session *s) {
     if (s->dev && s->ctx) {
         const ng_backend *be = s->dev->backend;
         for (int i = 0; i < s->n_steps; i++)
@@ -55,7 +57,35 @@ void nngpu_session_destroy(nngpu_session *s) {
     free(s->host_arena);
     ng_report_free(&s->report);
     nngpu_graph_destroy(s->g);
+    ng_int8_state_free(s->int8);
+}
+
+void nngpu_session_destroy(nngpu_session *s) {
+    if (!s) return;
+    release_compiled(s);
     free(s);
+}
+
+nngpu_status ng_session_rebuild(nngpu_session *s, const nngpu_model *m) {
+    nngpu_session *fresh = calloc(1, sizeof *fresh);
+    if (!fresh) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "session");
+    fresh->opts = s->opts;
+    fresh->dev = s->dev;
+    fresh->can_profile = s->can_profile;
+    fresh->int8 = s->int8;
+    nngpu_status st = ng_session_compile(fresh, m);
+    fresh->int8 = NULL;
+    if (st != NNGPU_OK) {
+        nngpu_session_destroy(fresh);
+        return st;
+    }
+    struct ng_int8_state *keep = s->int8;
+    s->int8 = NULL;
+    release_compiled(s);
+    *s = *fresh;
+    s->int8 = keep;
+    free(fresh);
+    return NNGPU_OK;
 }
 
 nngpu_status ng_session_write(nngpu_session *s, size_t offset, size_t bytes, const void *src) {
