@@ -81,7 +81,8 @@ static nngpu_status open_device(ng_context *c) {
     if (c->info.has_int8_dot) {
         *tail = &dot;
         tail = &dot.pNext;
-        if (api < VK_API_VERSION_1_3) exts[n_ext++] = VK_KHR_SHADER_INTEGER_DOT_PRODUCT_EXTENSION_NAME;
+        if (api < VK_API_VERSION_1_3)
+            exts[n_ext++] = VK_KHR_SHADER_INTEGER_DOT_PRODUCT_EXTENSION_NAME;
     }
     VkDeviceCreateInfo di = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
                              .pNext = &s16,

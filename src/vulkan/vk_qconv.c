@@ -105,7 +105,8 @@ static nngpu_status direct_prepare(ng_context *c, const ng_graph *g, const ng_no
     NG_CHECK(ng_vk_epilogue_args(c, k, g, n, bind, buf[0], spec + SPEC_N, buf + BIND_N, &push.epi));
     uint32_t groups[3];
     ng_vk_groups_1d(c, (uint64_t)total, (uint32_t)wg, groups);
-    NG_CHECK(ng_vk_dispatch_add(c, k, ng_vk_qshader(c, p, "qconv", "qconv_i8"), spec, SPEC_N + NG_VK_EPI_SPECS, buf,
+    const char *shader = ng_vk_qshader(c, p, "qconv", "qconv_i8");
+    NG_CHECK(ng_vk_dispatch_add(c, k, shader, spec, SPEC_N + NG_VK_EPI_SPECS, buf,
                                 BIND_N + NG_VK_EPI_BINDINGS, &push, sizeof push, groups));
     int reads[1 + NG_MAX_EPI], n_reads = 0;
     reads[n_reads++] = n->in[q->x_input];

@@ -179,7 +179,8 @@ static nngpu_status dispatch(ng_context *c, const ng_graph *g, const ng_node *n,
     NG_CHECK(ng_vk_epilogue_args(c, k, g, n, bind, buf[0], spec + SPEC_N, buf + BIND_N, &push.epi));
     uint32_t groups[3] = {(uint32_t)((ncols + wn * tn - 1) / (wn * tn)),
                           (uint32_t)((s->M + wm * tm - 1) / (wm * tm)), (uint32_t)s->batch};
-    NG_CHECK(ng_vk_dispatch_add(c, k, ng_vk_qshader(c, p, "qgemm", "qgemm_i8"), spec, SPEC_N + NG_VK_EPI_SPECS, buf,
+    const char *shader = ng_vk_qshader(c, p, "qgemm", "qgemm_i8");
+    NG_CHECK(ng_vk_dispatch_add(c, k, shader, spec, SPEC_N + NG_VK_EPI_SPECS, buf,
                                 BIND_N + NG_VK_EPI_BINDINGS, &push, sizeof push, groups));
     int reads[2 + NG_MAX_EPI], n_reads = 0;
     if (!q->a_pre) reads[n_reads++] = q->ta;
