@@ -1,4 +1,6 @@
 /* Conv (1-3 spatial dims, groups, dilations, pads), float64 accumulation. */
+#include <stdlib.h>
+
 #include "ref_internal.h"
 
 nngpu_status ng_ref_window3(const ng_graph *g, const ng_node *n, ng_window *w) {
@@ -21,6 +23,60 @@ nngpu_status ng_ref_window3(const ng_graph *g, const ng_node *n, ng_window *w) {
     return NNGPU_OK;
 }
 
+/* First and one-past-last output index o with o*s - pad + k*d inside [0, len). */
+static void inside_range(int64_t len, int64_t out, int64_t s, int64_t pad, int64_t kd,
+                         int64_t *lo, int64_t *hi) {
+    int64_t first = pad - kd, last = len - 1 + pad - kd; /* o*s must lie in [first, last] */
+    *lo = first <= 0 ? 0 : (first + s - 1) / s;
+    *hi = last < 0 ? 0 : last / s + 1;
+    if (*hi > out) *hi = out;
+    if (*lo > *hi) *lo = *hi;
+}
+
+/* float32 tensors: the same sums in float64, ordered so that the innermost
+ * loop runs along an output row (tens of times faster than the generic loop;
+ * the fp16 guard and the tests run whole networks through it). */
+static nngpu_status conv_f32(const ng_window *w, int64_t N, int64_t C, int64_t M, int64_t G,
+                             const float *x, const float *wt, const float *b, float *y) {
+    int64_t Cg = C / G, Mg = M / G;
+    int64_t isz = w->in[0] * w->in[1] * w->in[2], osz = w->out[0] * w->out[1] * w->out[2];
+    int64_t ksz = w->k[0] * w->k[1] * w->k[2];
+    double *acc = malloc(sizeof(double) * (size_t)(osz ? osz : 1));
+    if (!acc) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "reference convolution");
+    for (int64_t bn = 0; bn < N; bn++)
+        for (int64_t m = 0; m < M; m++) {
+            int64_t grp = m / Mg;
+            for (int64_t o = 0; o < osz; o++) acc[o] = b ? b[m] : 0.0;
+            for (int64_t c = 0; c < Cg; c++) {
+                const float *xp = x + (bn * C + grp * Cg + c) * isz;
+                const float *wp = wt + (m * Cg + c) * ksz;
+                for (int64_t k0 = 0; k0 < w->k[0]; k0++)
+                    for (int64_t k1 = 0; k1 < w->k[1]; k1++)
+                        for (int64_t k2 = 0; k2 < w->k[2]; k2++) {
+                            double wv = wp[(k0 * w->k[1] + k1) * w->k[2] + k2];
+                            int64_t lo0, hi0, lo1, hi1, lo2, hi2;
+                            inside_range(w->in[0], w->out[0], w->s[0], w->pb[0], k0 * w->d[0], &lo0, &hi0);
+                            inside_range(w->in[1], w->out[1], w->s[1], w->pb[1], k1 * w->d[1], &lo1, &hi1);
+                            inside_range(w->in[2], w->out[2], w->s[2], w->pb[2], k2 * w->d[2], &lo2, &hi2);
+                            for (int64_t o0 = lo0; o0 < hi0; o0++)
+                                for (int64_t o1 = lo1; o1 < hi1; o1++) {
+                                    int64_t i0 = o0 * w->s[0] - w->pb[0] + k0 * w->d[0];
+                                    int64_t i1 = o1 * w->s[1] - w->pb[1] + k1 * w->d[1];
+                                    const float *xr = xp + (i0 * w->in[1] + i1) * w->in[2] +
+                                                      k2 * w->d[2] - w->pb[2];
+                                    double *ar = acc + (o0 * w->out[1] + o1) * w->out[2];
+                                    for (int64_t o2 = lo2; o2 < hi2; o2++)
+                                        ar[o2] += wv * (double)xr[o2 * w->s[2]];
+                                }
+                        }
+            }
+            float *yp = y + (bn * M + m) * osz;
+            for (int64_t o = 0; o < osz; o++) yp[o] = (float)acc[o];
+        }
+    free(acc);
+    return NNGPU_OK;
+}
+
 nngpu_status ng_ref_conv(const ng_graph *g, const ng_node *n, const void *const *in,
                          void *const *out) {
     ng_window w;
@@ -28,6 +84,10 @@ nngpu_status ng_ref_conv(const ng_graph *g, const ng_node *n, const void *const 
     const ng_tensor *x = ng_in(g, n, 0), *wt = ng_in(g, n, 1), *b = ng_in(g, n, 2), *y = ng_out(g, n, 0);
     if (n->n_main_inputs < 3) b = NULL;
     int64_t N = x->dims[0], C = x->dims[1], M = wt->dims[0];
+    if (x->dtype == NNGPU_DTYPE_FLOAT32 && wt->dtype == NNGPU_DTYPE_FLOAT32 &&
+        y->dtype == NNGPU_DTYPE_FLOAT32 && (!b || b->dtype == NNGPU_DTYPE_FLOAT32))
+        return conv_f32(&w, N, C, M, ng_attr_int(n, "group", 1), in[0], in[1], b ? in[2] : NULL,
+                        out[0]);
     int64_t G = ng_attr_int(n, "group", 1), Cg = C / G, Mg = M / G;
     int64_t isz = w.in[0] * w.in[1] * w.in[2], osz = w.out[0] * w.out[1] * w.out[2];
     int64_t ksz = w.k[0] * w.k[1] * w.k[2];

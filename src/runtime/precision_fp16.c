@@ -21,6 +21,7 @@
 #include "runtime.h"
 
 #define GUARD_SAMPLES 4
+#define GUARD_BUDGET_MACS 1e9 /* reference work per sample: the fp32 pass and the simulation */
 
 static float round_half(float v) { return ng_half_to_float(ng_half_from_float(v)); }
 
@@ -170,11 +171,28 @@ static double relative_error(const guard_err *e) {
     return e->num > 0 ? INFINITY : 0.0;
 }
 
+/* Multiply-adds of one run of the graph's Conv/Gemm/MatMul nodes (the bulk
+ * of the reference's work). */
+static double graph_macs(const ng_graph *g) {
+    double macs = 0;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const ng_node *n = &g->nodes[i];
+        const ng_tensor *w = ng_in(g, n, 1), *y = ng_out(g, n, 0);
+        if (n->dead || !w || !y || w->rank < 1) continue;
+        if (n->op == NG_OP_CONV) macs += (double)ng_numel(w) / (double)w->dims[0] * (double)ng_numel(y);
+        else if (n->op == NG_OP_GEMM || n->op == NG_OP_MATMUL)
+            macs += (double)ng_numel(y) * (double)ng_in(g, n, 0)->dims[ng_in(g, n, 0)->rank - 1];
+    }
+    return macs;
+}
+
 /* Clears fp16[i] for candidates over the tolerance, reporting each. */
 static nngpu_status guard(nngpu_session *s, unsigned char *fp16) {
     ng_graph *g = s->g;
     ng_calib_inputs ci;
-    NG_CHECK(ng_calib_inputs_load(s->opts.calibration, g, GUARD_SAMPLES, &ci));
+    double macs = graph_macs(g);
+    int samples = macs * GUARD_SAMPLES > GUARD_BUDGET_MACS ? (int)(GUARD_BUDGET_MACS / macs) : GUARD_SAMPLES;
+    NG_CHECK(ng_calib_inputs_load(s->opts.calibration, g, samples < 1 ? 1 : samples, &ci));
     guard_err *err = calloc((size_t)(g->n_nodes ? g->n_nodes : 1), sizeof *err);
     nngpu_status st = err ? NNGPU_OK : ng_error(NNGPU_ERR_OUT_OF_MEMORY, "fp16 guard");
     for (int smp = 0; smp < ci.n_samples && st == NNGPU_OK; smp++) {
