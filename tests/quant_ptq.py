@@ -154,6 +154,39 @@ def outlier_model(rng):
     return n.model([3, 16, 16], n.classifier(x, 16))
 
 
+def conv1d_model(rng):
+    """1-D convolutions (audio/sequence style): dilated, grouped, strided; GlobalAveragePool
+    and a Gemm classifier."""
+    n = make_models.Net("conv1d", rng)
+    x = n.op("Relu", [n.op("Conv", ["input", n.const(rng.normal(0, 0.3, (16, 8, 3))),
+                                     n.const(rng.normal(0, 0.1, 16), prefix="b")],
+                           kernel_shape=[3], pads=[2, 2], dilations=[2])])
+    x = n.op("Relu", [n.op("Conv", [x, n.const(rng.normal(0, 0.3, (16, 4, 3)))],
+                           kernel_shape=[3], group=4, strides=[2], pads=[1, 1])])
+    return n.model([8, 40], n.classifier(x, 16))
+
+
+def conv1d(c, device):
+    d = os.path.join(c.workdir, "conv1d")
+    if not os.path.exists(d):
+        os.makedirs(d)
+        rng = np.random.default_rng([c.args.seed, 98])
+        onnx.save(conv1d_model(rng), os.path.join(d, "model.onnx"))
+        np.save(os.path.join(d, "x.npy"), rng.standard_normal([2, 8, 40]).astype(np.float32))
+        np.save(os.path.join(d, "calib.npy"), rng.standard_normal([16, 8, 40]).astype(np.float32))
+    what = f"conv1d model on {device}"
+    y32, _ = run_output(c, what, d, device, "fp32")
+    y8, text = run_output(c, what, d, device, "int8", "--precision", "int8", "--calibration",
+                          os.path.join(d, "calib.npy"))
+    if y32 is None or y8 is None:
+        return
+    err = rel_l2(y8, y32)
+    counts = guard_counts(text)
+    c.check(err <= MAX_REL_ERR and counts is not None and counts[0] >= 2,
+            f"{what}: int8 vs fp32 error {err:.4f}, "
+            f"{counts[0] if counts else '?'} of {counts[1] if counts else '?'} layers int8")
+
+
 def guard(c, device):
     d = os.path.join(c.workdir, "outlier")
     if not os.path.exists(d):
@@ -219,6 +252,7 @@ def main():
         for device in args.devices.split(","):
             digits(c, device, calib)
             guard(c, device)
+            conv1d(c, device)
         names = [m for m in args.models.split(",") if m]
         for name in names:
             index = list(make_models.MODELS).index(name)

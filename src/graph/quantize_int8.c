@@ -46,7 +46,8 @@ static const char *structure_check(const ng_graph *g, const ng_node *n) {
         if (!is_f32(ng_in(g, n, k))) return "an epilogue operand is not float32";
     if (!is_const_f32(w)) return "its weight is not a float32 constant";
     if (n->op == NG_OP_CONV) {
-        if (x->rank != 4 || w->rank != 4) return "not a 2-D convolution";
+        if ((x->rank != 4 && x->rank != 3) || w->rank != x->rank)
+            return "not a 1-D or 2-D convolution";
         if (n->n_main_inputs > 2 && ng_in(g, n, 2) &&
             (!is_const_f32(ng_in(g, n, 2)) || ng_numel(ng_in(g, n, 2)) != w->dims[0]))
             return "its bias is not a constant of K values";
@@ -106,7 +107,7 @@ static const char *plan_conv(const ng_graph *g, const ng_node *n, const ng_quant
     int64_t K = w->dims[0], per = ng_numel(w) / K, cg = w->dims[1], spatial = per / cg;
     int64_t group = ng_attr_int(n, "group", 1), k_per_group = K / group;
     p->n_ch = (int)K;
-    p->w_rank = 4;
+    p->w_rank = w->rank;
     memcpy(p->w_dims, w->dims, sizeof p->w_dims);
     p->wq = malloc((size_t)ng_numel(w));
     p->w_scale = malloc(sizeof(float) * (size_t)K);

@@ -93,6 +93,18 @@ static uint64_t cache_key(const nngpu_model *m, const ng_graph *g, const nngpu_o
     }
     unsigned passes = ng_disabled_passes(o) & ~(unsigned)NNGPU_PASS_PLAN_MEMORY;
     h = ng_hash_bytes(h, &passes, sizeof passes);
+    /* the tensors observed: a quantizer that learns new layers misses the old entry */
+    unsigned char *need = malloc((size_t)(g->n_tensors ? g->n_tensors : 1));
+    int *axis = malloc(sizeof(int) * (size_t)(g->n_tensors ? g->n_tensors : 1));
+    if (need && axis) {
+        ng_quantize_int8_wanted(g, need, axis);
+        for (int t = 0; t < g->n_tensors; t++)
+            if (need[t]) h = ng_hash_str(h, g->tensors[t].name);
+    } else {
+        h = ng_hash_str(h, "no-memory"); /* a key no entry has: calibrate again */
+    }
+    free(need);
+    free(axis);
     h = ng_hash_bytes(h, &o->fusion, sizeof o->fusion);
     h = hash_calibration(h, o->calibration);
     h = ng_hash_str(h, method_name(o->calibration_method));
