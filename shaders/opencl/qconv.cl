@@ -330,3 +330,63 @@ __kernel void qconv1x1(const int C, const int P, const int K, __global const XT 
         for (int v = 0; v < NV; v++) Q_STORE_V(VEC, acc[r][v], k, (n * K + k) * P + p0 + v * VEC);
     }
 }
+
+/* qconv_dw: depthwise convolutions (group == C == K) with their geometry
+ * compiled in: DW_K (square kernel), DW_S (stride, both axes), dilation 1
+ * (cl_qconv_dw.c). A work-item computes PX_T pixels of one row of one
+ * channel, reading each input row segment once (unchecked inside the
+ * image), in exact float arithmetic: at most 49 products of at most
+ * 255 * 255 stay below 2^24. w holds (w - w_zp[c]) as float [C][DW_K^2].
+ * Scalar code: PoCL vectorizes it across the work-items of a group. */
+#ifdef DW_K
+#define DW_SPAN ((PX_T - 1) * DW_S + DW_K)
+__kernel void qconv_dw(__constant int *geom, __global const XT *x, const int x_off,
+                       const int x_zp, __global const float *w, __global const float *mult,
+                       __global const int *bias, const float y_scale, const int y_zp,
+                       __global YT *y, const int y_off, NG_EPI_PARAMS) {
+    int ow0 = get_global_id(0) * PX_T;
+    const int oh = get_global_id(1), z = get_global_id(2), c = z % C_; /* z: (n, c) */
+    if (ow0 >= OW_ || oh >= OH_) return;
+    /* The row's last segment ends at OW (recomputing pixels of its neighbour). */
+    if (OW_ >= PX_T && ow0 + PX_T > OW_) ow0 = OW_ - PX_T;
+    __global const XT *xc = x + x_off + z * H_ * W_;
+    __global const float *wc = w + c * DW_K * DW_K;
+    const int ih0 = oh * DW_S - PT_, iw0 = ow0 * DW_S - PL_;
+    const int inside = iw0 >= 0 && iw0 + DW_SPAN <= W_;
+    float acc[PX_T];
+#pragma unroll
+    for (int p = 0; p < PX_T; p++) acc[p] = 0.0f;
+#pragma unroll
+    for (int kh = 0; kh < DW_K; kh++) {
+        const int ih = ih0 + kh;
+        if (ih < 0 || ih >= H_) continue;
+        __global const XT *xr = xc + ih * W_ + iw0;
+        float seg[DW_SPAN];
+        if (inside) {
+#pragma unroll
+            for (int e = 0; e < DW_SPAN; e++) seg[e] = (float)((int)xr[e] - x_zp);
+        } else {
+#pragma unroll
+            for (int e = 0; e < DW_SPAN; e++)
+                seg[e] = iw0 + e >= 0 && iw0 + e < W_ ? (float)((int)xr[e] - x_zp) : 0.0f;
+        }
+#pragma unroll
+        for (int kw = 0; kw < DW_K; kw++) {
+            const float wv = wc[kh * DW_K + kw];
+#pragma unroll
+            for (int p = 0; p < PX_T; p++) acc[p] = mad(seg[p * DW_S + kw], wv, acc[p]);
+        }
+    }
+    const int obase = z * OH_ * OW_ + oh * OW_ + ow0;
+#if PX_T == 2 || PX_T == 4 || PX_T == 8 || PX_T == 16
+    if (ow0 + PX_T <= OW_) { /* one vector store (per-pixel stores are much slower) */
+        Q_STORE_V(PX_T, NG_VCVT(int, PX_T, NG_VLOAD(PX_T, acc)), c, obase);
+        return;
+    }
+#endif
+#pragma unroll
+    for (int p = 0; p < PX_T; p++)
+        if (ow0 + p < OW_) Q_STORE_V(1, (int)acc[p], c, obase + p);
+}
+#undef DW_SPAN
+#endif

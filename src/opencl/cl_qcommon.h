@@ -34,5 +34,10 @@ int ng_cl_qmac_chunk(int wmax, int xmax, int taps, int channels);
 int ng_cl_qconv_is_1x1(const ng_qlayer *q);
 nngpu_status ng_cl_qconv1x1_build(ng_context *c, const ng_graph *g, const ng_node *n,
                                   const ng_binding *bind, ng_kernel *k, const ng_qlayer *q);
+/* Depthwise with a small square kernel, equal strides <= 2, no dilation:
+ * compiled-in geometry (cl_qconv_dw.c). */
+int ng_cl_qconv_is_dw(const ng_qlayer *q);
+nngpu_status ng_cl_qconv_dw_build(ng_context *c, const ng_graph *g, const ng_node *n,
+                                  const ng_binding *bind, ng_kernel *k, const ng_qlayer *q);
 
 #endif

@@ -136,6 +136,7 @@ static nngpu_status qconv_prepare(ng_context *c, const ng_graph *g, const ng_nod
         return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s': %s not supported by opencl",
                         k->node_name, ng_op_name(n->op));
     nngpu_status st = ng_cl_qconv_is_1x1(&q) ? ng_cl_qconv1x1_build(c, g, n, bind, k, &q)
+                      : ng_cl_qconv_is_dw(&q) ? ng_cl_qconv_dw_build(c, g, n, bind, k, &q)
                                               : qconv_build(c, g, n, bind, k, &q);
     ng_qlayer_free(&q);
     return st;
