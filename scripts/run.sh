@@ -7,3 +7,5 @@ echo "== devices"
 "$BUILD/nnrun" --list-devices
 echo "== nnrun (bundled digits model, device 0)"
 "$BUILD/nnrun" --device 0 "$@"
+echo "== nnrun (the same model in INT8, calibrated on training images)"
+"$BUILD/nnrun" --device 0 --precision int8 --calibration "$ROOT/models/digits_calib_x.npy" "$@"

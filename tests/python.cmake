@@ -58,6 +58,12 @@ if(NNGPU_PYTHON)
                    --device vulkan:0 --workdir ${CMAKE_BINARY_DIR}/fp16_models
                    --digits ${CMAKE_SOURCE_DIR}/models)
   set_tests_properties(fp16_models_vulkan0 PROPERTIES TIMEOUT 600)
+  # opencl:0: half-storage kernels through NNGPU_OPENCL_FP16_STORAGE=1 (the script sets it)
+  add_test(NAME fp16_models_opencl0
+           COMMAND ${NNGPU_PYTHON} ${PY_TESTS}/fp16_models.py $<TARGET_FILE:nnrun>
+                   --device opencl:0 --workdir ${CMAKE_BINARY_DIR}/fp16_models
+                   --digits ${CMAKE_SOURCE_DIR}/models)
+  set_tests_properties(fp16_models_opencl0 PROPERTIES TIMEOUT 600)
 
   # --- bad input: nnrun must fail cleanly, with one error line, no partial output
   add_test(NAME nnrun_bad_input

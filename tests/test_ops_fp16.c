@@ -1,9 +1,12 @@
 /* FP16 precision (options.precision = FP16) on every device against the fp32
  * reference at relative error 1e-2: convolutions with epilogues, GEMM/MatMul,
  * elementwise chains, pools, data movement, softmax, a small residual CNN.
- * Then the policy: layers really run fp16 on a device with 16-bit storage, a
- * layer whose values overflow fp16 stays fp32 (named in the summary), and a
- * device without fp16 runs fp32 or, with precision_strict, fails clearly. */
+ * OpenCL devices run their half-storage kernels through
+ * NNGPU_OPENCL_FP16_STORAGE=1 (set in main; POCL has no cl_khr_fp16).
+ * Then the policy: layers really run fp16 on a device with 16-bit storage (an
+ * OpenCL one with the variable), a layer whose values overflow fp16 stays
+ * fp32 (named in the summary), and a device without fp16 (OpenCL without the
+ * variable) runs fp32 or, with precision_strict, fails clearly. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +53,7 @@ static void test_conv(void) {
     check("conv 3x3 residual", conv_graph(8, 8, 3, 1, 1, "residual"));
     check("conv 3x3 stride 2", conv_graph(4, 12, 3, 2, 1, "relu"));
     check("conv depthwise", conv_graph(8, 8, 3, 1, 8, "relu"));
+    check("conv depthwise stride 2", conv_graph(8, 8, 3, 2, 8, "residual")); /* float8 rows */
 }
 
 static void test_gemm(void) {
@@ -108,6 +112,27 @@ static void test_data(void) {
     check("concat transpose softmax", g);
 }
 
+/* Indexed data movement: Pad (constant value input), Gather, Resize (float
+ * scales), then LogSoftmax over a strided axis. */
+static void test_indexed(void) {
+    nngpu_graph *g = th_graph(13);
+    float value = th_randf(-1, 1);
+    th_input(g, "x", 4, D(1, 4, 5, 6));
+    th_const_i64(g, "pads", 1, D(8), D(0, 0, 1, 2, 0, 0, 2, 1));
+    th_const_f32(g, "v", 0, NULL, &value);
+    th_node(g, "Pad", "x,pads,v", "p");
+    th_const_i64(g, "idx", 1, D(3), D(2, 0, -1));
+    th_node(g, "Gather", "p,idx", "q");
+    th_attr_int(g, "axis", 1);
+    th_const_f32(g, "scales", 1, D(4), (const float[]){1, 1, 2, 1.5f});
+    th_node(g, "Resize", "q,,scales", "r");
+    th_attr_string(g, "mode", "linear");
+    th_node(g, "LogSoftmax", "r", "y");
+    th_attr_int(g, "axis", 1);
+    th_output(g, "y");
+    check("pad gather resize logsoftmax", g);
+}
+
 static nngpu_graph *residual_cnn(float scale) {
     nngpu_graph *g = th_graph(13);
     th_input(g, "x", 4, D(1, 3, 12, 12));
@@ -146,13 +171,49 @@ static void expect(int cond, const char *what) {
     failures += !cond;
 }
 
+/* Layers stored fp16 and run by the device's half-storage kernels (":f16"). */
 static int fp16_layers(const nngpu_session *s) {
     int n = 0;
     for (int i = 0; i < nngpu_session_layer_count(s); i++) {
         nngpu_layer_info li;
-        if (nngpu_session_layer(s, i, &li) == NNGPU_OK && !strcmp(li.precision, "fp16")) n++;
+        if (nngpu_session_layer(s, i, &li) == NNGPU_OK && !strcmp(li.precision, "fp16") &&
+            !li.on_cpu && li.kernel && strstr(li.kernel, ":f16"))
+            n++;
     }
     return n;
+}
+
+#define CL_STORAGE_ENV "NNGPU_OPENCL_FP16_STORAGE"
+
+/* The device itself has fp16: Vulkan 16-bit storage, OpenCL cl_khr_fp16. */
+static int device_has_fp16(const nngpu_device_info *info) {
+    return info->backend == NNGPU_BACKEND_VULKAN ? info->has_fp16_storage : info->has_fp16;
+}
+
+/* Without fp16 (and on OpenCL without the variable): the summary says it
+ * runs fp32, and precision_strict fails naming the device. */
+static void expect_fp32_fallback(const nngpu_device_info *info) {
+    char line[256];
+    const char *env = getenv(CL_STORAGE_ENV);
+    char saved[16] = "";
+    if (env) snprintf(saved, sizeof saved, "%s", env);
+    unsetenv(CL_STORAGE_ENV);
+    nngpu_model *m = NULL;
+    nngpu_session *s = fp16_session(residual_cnn(1.0f), info->selector, 0, &m);
+    const char *why = info->backend == NNGPU_BACKEND_OPENCL ? "no cl_khr_fp16: running fp32"
+                                                             : "running fp32";
+    snprintf(line, sizeof line, "%s: says '%s'", info->selector, why);
+    expect(s && strstr(nngpu_session_summary(s), why) != NULL, line);
+    nngpu_session_destroy(s);
+    nngpu_model_destroy(m);
+    nngpu_model *m2 = NULL;
+    nngpu_session *s2 = fp16_session(residual_cnn(1.0f), info->selector, 1, &m2);
+    snprintf(line, sizeof line, "%s: precision_strict fails clearly (%s)", info->selector,
+             nngpu_last_error());
+    expect(!s2 && strstr(nngpu_last_error(), "fp16") && strstr(nngpu_last_error(), info->selector), line);
+    nngpu_session_destroy(s2);
+    nngpu_model_destroy(m2);
+    if (env) setenv(CL_STORAGE_ENV, saved, 1);
 }
 
 static void test_policy(void) {
@@ -160,6 +221,11 @@ static void test_policy(void) {
     for (int d = 0; d < n; d++) {
         nngpu_device_info info;
         if (nngpu_device_get(d, &info) != NNGPU_OK) continue;
+        const char *env = getenv(CL_STORAGE_ENV);
+        int runs_fp16 = device_has_fp16(&info) ||
+                        (info.backend == NNGPU_BACKEND_OPENCL && env && !strcmp(env, "1"));
+        if (!device_has_fp16(&info)) expect_fp32_fallback(&info);
+        if (!runs_fp16) continue;
         char line[256];
         nngpu_model *m = NULL;
         nngpu_session *s = fp16_session(residual_cnn(1e5f), info.selector, 0, &m);
@@ -173,35 +239,25 @@ static void test_policy(void) {
         if (getenv("NNGPU_TEST_VERBOSE")) printf("%s\n", sum);
         nngpu_session_stats st;
         nngpu_session_get_stats(s, &st);
-        if (info.has_fp16_storage && info.backend == NNGPU_BACKEND_VULKAN) {
-            snprintf(line, sizeof line, "%s: runs fp16 layers (%d) with precision %s", info.selector,
-                     fp16_layers(s), st.precision);
-            expect(fp16_layers(s) > 0 && !strcmp(st.precision, "fp16"), line);
-            snprintf(line, sizeof line, "%s: the overflowing layer stays fp32 and is named", info.selector);
-            expect(strstr(sum, "'Conv_2' (Conv) stays fp32") != NULL, line); /* Mul fused in */
-        } else if (!info.has_fp16) {
-            snprintf(line, sizeof line, "%s: says it runs fp32", info.selector);
-            expect(strstr(sum, "running fp32") != NULL, line);
-            nngpu_model *m2 = NULL;
-            nngpu_session *s2 = fp16_session(residual_cnn(1.0f), info.selector, 1, &m2);
-            snprintf(line, sizeof line, "%s: precision_strict fails clearly (%s)", info.selector,
-                     nngpu_last_error());
-            expect(!s2 && strstr(nngpu_last_error(), "fp16") && strstr(nngpu_last_error(), info.selector), line);
-            nngpu_session_destroy(s2);
-            nngpu_model_destroy(m2);
-        }
+        snprintf(line, sizeof line, "%s: runs fp16 layers (%d) with precision %s", info.selector,
+                 fp16_layers(s), st.precision);
+        expect(fp16_layers(s) > 0 && !strcmp(st.precision, "fp16"), line);
+        snprintf(line, sizeof line, "%s: the overflowing layer stays fp32 and is named", info.selector);
+        expect(strstr(sum, "'Conv_2' (Conv) stays fp32") != NULL, line); /* Mul fused in */
         nngpu_session_destroy(s);
         nngpu_model_destroy(m);
     }
 }
 
 int main(int argc, char **argv) {
+    setenv(CL_STORAGE_ENV, "1", 1); /* before any session: OpenCL runs its fp16 kernels */
     th_init(argc, argv);
     test_conv();
     test_gemm();
     test_eltwise();
     test_pool();
     test_data();
+    test_indexed();
     check("residual cnn", residual_cnn(1.0f));
     check("residual cnn overflowing fp16", residual_cnn(1e5f));
     test_policy();

@@ -314,6 +314,37 @@ static void test_matmulinteger(void) {
     }
 }
 
+/* Long reductions with the widest products (weights at one end of their
+ * range, zero points at the other: |w - wz| = 255), int32 outputs checked
+ * exactly: the Vulkan kernels' float partial sums (FACC) flush every 256
+ * products, so these cross several flushes. */
+static void test_long_k_exact(void) {
+    for (int rep = 0; rep < 3; rep++) {
+        nngpu_graph *g = th_graph(13);
+        if (rep < 2) { /* K a multiple of 4 (word rows) and not */
+            int M = th_randint(3, 9), K = rep == 0 ? 700 : 701, N = th_randint(5, 12);
+            th_input_typed(g, "a", NNGPU_DTYPE_UINT8, 2, D(M, K));
+            th_const_int(g, "b", NNGPU_DTYPE_INT8, 2, D(K, N), -128, -128);
+            th_const_scalar_int(g, "az", NNGPU_DTYPE_UINT8, 0);
+            th_const_scalar_int(g, "bz", NNGPU_DTYPE_INT8, 127);
+            th_node(g, "MatMulInteger", "a,b,az,bz", "y");
+            NAME("MatMulInteger exact long K M%d K%d N%d", M, K, N);
+        } else {
+            int c = 70, k = th_randint(4, 9);
+            th_input_typed(g, "x", NNGPU_DTYPE_UINT8, 4, D(1, c, 9, 11));
+            th_const_int(g, "w", NNGPU_DTYPE_INT8, 4, D(k, c, 3, 3), 127, 127);
+            th_const_scalar_int(g, "xz", NNGPU_DTYPE_UINT8, 0);
+            th_const_scalar_int(g, "wz", NNGPU_DTYPE_INT8, -128);
+            th_node(g, "ConvInteger", "x,w,xz,wz", "y");
+            th_attr_ints(g, "kernel_shape", 2, D(3, 3));
+            th_attr_ints(g, "pads", 4, D(1, 1, 1, 1));
+            NAME("ConvInteger exact long K c%d k%d ker3x3", c, k);
+        }
+        th_output(g, "y");
+        th_check_graph(nm, g, 0.0);
+    }
+}
+
 /* ---- MatMulQuantW ------------------------------------------------------------------- */
 
 static void test_matmul_quant_w(void) {
@@ -354,6 +385,7 @@ int main(int argc, char **argv) {
     test_convinteger();
     test_qlinearmatmul();
     test_matmulinteger();
+    test_long_k_exact();
     test_matmul_quant_w();
     return th_summary();
 }

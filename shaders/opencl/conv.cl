@@ -20,10 +20,10 @@
 #define NG_CAT(a, b) NG_CAT_(a, b)
 #if OC_T == 1
 #define WTYPE float
-#define WLOAD(i, p) ((p)[(i)])
+#define WLOAD(i, p) NG_LD((p), (i))
 #else
 #define WTYPE NG_CAT(float, OC_T)
-#define WLOAD(i, p) NG_CAT(vload, OC_T)((i), (p))
+#define WLOAD(i, p) NG_LDV(OC_T, (i), (p))
 #endif
 
 /* geom: C, H, W, K, OH, OW, KH, KW, SH, SW, PT, PL, DH, DW, G */
@@ -43,9 +43,9 @@
 #define DW_ geom[13]
 #define G_ geom[14]
 
-__kernel void conv2d_direct(__constant int *geom, __global const float *x, const int x_off,
-                            __global const float *w, __global const float *bias,
-                            const int bias_off, __global float *y, const int y_off,
+__kernel void conv2d_direct(__constant int *geom, __global const NG_FLOAT *x, const int x_off,
+                            __global const NG_FLOAT *w, __global const NG_FLOAT *bias,
+                            const int bias_off, __global NG_FLOAT *y, const int y_off,
                             NG_EPI_PARAMS) {
     const int cg = C_ / G_, kg = K_ / G_;
     const int nkb = (kg + OC_T - 1) / OC_T;
@@ -58,31 +58,31 @@ __kernel void conv2d_direct(__constant int *geom, __global const float *x, const
 #pragma unroll
     for (int p = 0; p < PX_T; p++) acc[p] = (WTYPE)(0.0f);
 
-    __global const float *xg = x + x_off + ((n * C_) + gi * cg) * H_ * W_;
-    __global const float *wg = w + ((gi * nkb + kb) * cg) * KH_ * KW_ * OC_T;
+    __global const NG_FLOAT *xg = x + x_off + ((n * C_) + gi * cg) * H_ * W_;
+    __global const NG_FLOAT *wg = w + ((gi * nkb + kb) * cg) * KH_ * KW_ * OC_T;
     const int ih0 = oh * SH_ - PT_;
     const int iw0 = ow0 * SW_ - PL_;
     /* Row reads of this work-item stay inside the image: no column checks. */
     const int inside = iw0 >= 0 && iw0 + (PX_T - 1) * SW_ + (KW_ - 1) * DW_ < W_;
     for (int ci = 0; ci < cg; ci++) {
-        __global const float *xc = xg + ci * H_ * W_;
-        __global const float *wc = wg + ci * KH_ * KW_ * OC_T;
+        __global const NG_FLOAT *xc = xg + ci * H_ * W_;
+        __global const NG_FLOAT *wc = wg + ci * KH_ * KW_ * OC_T;
         for (int kh = 0; kh < KH_; kh++) {
             const int ih = ih0 + kh * DH_;
             if (ih < 0 || ih >= H_) continue;
-            __global const float *xr = xc + ih * W_;
+            __global const NG_FLOAT *xr = xc + ih * W_;
             for (int kw = 0; kw < KW_; kw++) {
                 const WTYPE wv = WLOAD(0, wc + (kh * KW_ + kw) * OC_T);
                 const int iw = iw0 + kw * DW_;
                 if (inside) {
 #pragma unroll
                     for (int p = 0; p < PX_T; p++)
-                        acc[p] = mad((WTYPE)(xr[iw + p * SW_]), wv, acc[p]);
+                        acc[p] = mad((WTYPE)(NG_LD(xr, iw + p * SW_)), wv, acc[p]);
                 } else {
 #pragma unroll
                     for (int p = 0; p < PX_T; p++) {
                         const int xi = iw + p * SW_;
-                        const float xv = (xi >= 0 && xi < W_) ? xr[xi] : 0.0f;
+                        const float xv = (xi >= 0 && xi < W_) ? NG_LD(xr, xi) : 0.0f;
                         acc[p] = mad((WTYPE)(xv), wv, acc[p]);
                     }
                 }
@@ -108,7 +108,7 @@ __kernel void conv2d_direct(__constant int *geom, __global const float *x, const
         if (kl >= kg) break;
         const int k = gi * kg + kl;
 #if HAS_BIAS
-        const float b = bias[bias_off + k];
+        const float b = NG_LD(bias, bias_off + k);
 #else
         const float b = 0.0f;
 #endif
@@ -118,10 +118,10 @@ __kernel void conv2d_direct(__constant int *geom, __global const float *x, const
 #pragma unroll
             for (int p = 0; p < PX_T; p++) o[p] = NG_EPI_APPLY(t[p][j] + b, obase + p);
 #pragma unroll
-            for (int p = 0; p < PX_T; p++) y[y_off + obase + p] = o[p];
+            for (int p = 0; p < PX_T; p++) NG_ST(y, y_off + obase + p, o[p]);
         } else {
             for (int p = 0; p < PX_T; p++)
-                if (ow0 + p < OW_) y[y_off + obase + p] = NG_EPI_APPLY(t[p][j] + b, obase + p);
+                if (ow0 + p < OW_) NG_ST(y, y_off + obase + p, NG_EPI_APPLY(t[p][j] + b, obase + p));
         }
     }
 }
@@ -154,18 +154,19 @@ __kernel void conv2d_direct(__constant int *geom, __global const float *x, const
  * it recomputes pixels of its neighbour and stores the same values.
  * Faster on PoCL for stride 2 and for short rows only (cl_conv.c picks). */
 #define DVT NG_CAT(float, DW_VEC)
-#define DVLOAD(i, p) NG_CAT(vload, DW_VEC)((i), (p))
+#define DVLOAD(i, p) NG_CAT(vload, DW_VEC)((i), (p)) /* private arrays */
+#define DVLOADG(i, p) NG_LDV(DW_VEC, (i), (p))      /* global x */
 #define DSPAN ((DW_VEC - 1) * DW_S + DW_K)
-__kernel void conv2d_depthwise(__constant int *geom, __global const float *x, const int x_off,
-                               __global const float *w, __global const float *bias,
-                               const int bias_off, __global float *y, const int y_off,
+__kernel void conv2d_depthwise(__constant int *geom, __global const NG_FLOAT *x, const int x_off,
+                               __global const NG_FLOAT *w, __global const NG_FLOAT *bias,
+                               const int bias_off, __global NG_FLOAT *y, const int y_off,
                                NG_EPI_PARAMS) {
     int ow0 = get_global_id(0) * DW_VEC;
     const int oh = get_global_id(1), z = get_global_id(2), c = z % C_;
     if (ow0 >= OW_ || oh >= OH_) return;
     if (OW_ >= DW_VEC && ow0 + DW_VEC > OW_) ow0 = OW_ - DW_VEC;
-    __global const float *xc = x + x_off + z * H_ * W_;
-    __global const float *wc = w + c * DW_K * DW_K;
+    __global const NG_FLOAT *xc = x + x_off + z * H_ * W_;
+    __global const NG_FLOAT *wc = w + c * DW_K * DW_K;
     const int ih0 = oh * DW_S - PT_, iw0 = ow0 * DW_S - PL_;
     const int inside = iw0 >= 0 && iw0 + DSPAN + DW_S <= W_;
     DVT acc = (DVT)(0.0f);
@@ -173,34 +174,34 @@ __kernel void conv2d_depthwise(__constant int *geom, __global const float *x, co
     for (int kh = 0; kh < DW_K; kh++) {
         const int ih = ih0 + kh;
         if (ih < 0 || ih >= H_) continue;
-        __global const float *xr = xc + ih * W_ + iw0;
+        __global const NG_FLOAT *xr = xc + ih * W_ + iw0;
         if (inside) {
 #pragma unroll
             for (int kw = 0; kw < DW_K; kw++) {
 #if DW_S == 1
-                const DVT xv = DVLOAD(0, xr + kw);
+                const DVT xv = DVLOADG(0, xr + kw);
 #else
-                const DVT lo = DVLOAD(0, xr + kw), hi = DVLOAD(0, xr + kw + DW_VEC);
+                const DVT lo = DVLOADG(0, xr + kw), hi = DVLOADG(0, xr + kw + DW_VEC);
                 const DVT xv = (DVT)(lo.even, hi.even);
 #endif
-                acc = mad(xv, (DVT)(wc[kh * DW_K + kw]), acc);
+                acc = mad(xv, (DVT)(NG_LD(wc, kh * DW_K + kw)), acc);
             }
         } else {
             float seg[DSPAN];
 #pragma unroll
             for (int e = 0; e < DSPAN; e++)
-                seg[e] = (iw0 + e >= 0 && iw0 + e < W_) ? xr[e] : 0.0f;
+                seg[e] = (iw0 + e >= 0 && iw0 + e < W_) ? NG_LD(xr, e) : 0.0f;
 #pragma unroll
             for (int kw = 0; kw < DW_K; kw++) {
                 float t[DW_VEC];
 #pragma unroll
                 for (int p = 0; p < DW_VEC; p++) t[p] = seg[p * DW_S + kw];
-                acc = mad(DVLOAD(0, t), (DVT)(wc[kh * DW_K + kw]), acc);
+                acc = mad(DVLOAD(0, t), (DVT)(NG_LD(wc, kh * DW_K + kw)), acc);
             }
         }
     }
 #if HAS_BIAS
-    acc += bias[bias_off + c];
+    acc += NG_LD(bias, bias_off + c);
 #endif
     const int obase = z * OH_ * OW_ + oh * OW_ + ow0;
     float o[DW_VEC];
@@ -208,17 +209,17 @@ __kernel void conv2d_depthwise(__constant int *geom, __global const float *x, co
 #pragma unroll
     for (int p = 0; p < DW_VEC; p++) o[p] = NG_EPI_APPLY(o[p], obase + p);
     if (ow0 + DW_VEC <= OW_) {
-        NG_CAT(vstore, DW_VEC)(DVLOAD(0, o), 0, y + y_off + obase);
+        NG_STV(DW_VEC, DVLOAD(0, o), 0, y + y_off + obase);
     } else {
         for (int p = 0; p < DW_VEC; p++)
-            if (ow0 + p < OW_) y[y_off + obase + p] = o[p];
+            if (ow0 + p < OW_) NG_ST(y, y_off + obase + p, o[p]);
     }
 }
 #undef DSPAN
 #else
-__kernel void conv2d_depthwise(__constant int *geom, __global const float *x, const int x_off,
-                               __global const float *w, __global const float *bias,
-                               const int bias_off, __global float *y, const int y_off,
+__kernel void conv2d_depthwise(__constant int *geom, __global const NG_FLOAT *x, const int x_off,
+                               __global const NG_FLOAT *w, __global const NG_FLOAT *bias,
+                               const int bias_off, __global NG_FLOAT *y, const int y_off,
                                NG_EPI_PARAMS) {
     const int ow0 = get_global_id(0) * PX_T, oh = get_global_id(1);
     const int z = get_global_id(2); /* (n, c) */
@@ -227,8 +228,8 @@ __kernel void conv2d_depthwise(__constant int *geom, __global const float *x, co
     float acc[PX_T];
 #pragma unroll
     for (int p = 0; p < PX_T; p++) acc[p] = 0.0f;
-    __global const float *xc = x + x_off + z * H_ * W_;
-    __global const float *wc = w + c * DKH * DKW;
+    __global const NG_FLOAT *xc = x + x_off + z * H_ * W_;
+    __global const NG_FLOAT *wc = w + c * DKH * DKW;
     const int ih0 = oh * DSH - PT_, iw0 = ow0 * DSW - PL_;
 #ifdef DW_K
     /* The row segment a work-item reads: SPAN inputs from iw0, copied
@@ -241,19 +242,19 @@ __kernel void conv2d_depthwise(__constant int *geom, __global const float *x, co
     for (int kh = 0; kh < DW_K; kh++) {
         const int ih = ih0 + kh;
         if (ih < 0 || ih >= H_) continue;
-        __global const float *xr = xc + ih * W_ + iw0;
+        __global const NG_FLOAT *xr = xc + ih * W_ + iw0;
         float seg[SPAN];
         if (inside) {
 #pragma unroll
-            for (int e = 0; e < SPAN; e++) seg[e] = xr[e];
+            for (int e = 0; e < SPAN; e++) seg[e] = NG_LD(xr, e);
         } else {
 #pragma unroll
             for (int e = 0; e < SPAN; e++)
-                seg[e] = (iw0 + e >= 0 && iw0 + e < W_) ? xr[e] : 0.0f;
+                seg[e] = (iw0 + e >= 0 && iw0 + e < W_) ? NG_LD(xr, e) : 0.0f;
         }
 #pragma unroll
         for (int kw = 0; kw < DW_K; kw++) {
-            const float wv = wc[kh * DW_K + kw];
+            const float wv = NG_LD(wc, kh * DW_K + kw);
 #pragma unroll
             for (int p = 0; p < PX_T; p++) acc[p] = mad(seg[p * DW_S + kw], wv, acc[p]);
         }
@@ -263,20 +264,20 @@ __kernel void conv2d_depthwise(__constant int *geom, __global const float *x, co
     for (int kh = 0; kh < DKH; kh++) {
         const int ih = ih0 + kh * DDH;
         if (ih < 0 || ih >= H_) continue;
-        __global const float *xr = xc + ih * W_;
+        __global const NG_FLOAT *xr = xc + ih * W_;
         for (int kw = 0; kw < DKW; kw++) {
-            const float wv = wc[kh * DKW + kw];
+            const float wv = NG_LD(wc, kh * DKW + kw);
             const int iw = iw0 + kw * DDW;
 #pragma unroll
             for (int p = 0; p < PX_T; p++) {
                 const int xi = iw + p * DSW;
-                acc[p] = mad((xi >= 0 && xi < W_) ? xr[xi] : 0.0f, wv, acc[p]);
+                acc[p] = mad((xi >= 0 && xi < W_) ? NG_LD(xr, xi) : 0.0f, wv, acc[p]);
             }
         }
     }
 #endif
 #if HAS_BIAS
-    const float b = bias[bias_off + c];
+    const float b = NG_LD(bias, bias_off + c);
 #else
     const float b = 0.0f;
 #endif
@@ -285,10 +286,10 @@ __kernel void conv2d_depthwise(__constant int *geom, __global const float *x, co
 #pragma unroll
         for (int p = 0; p < PX_T; p++) acc[p] = NG_EPI_APPLY(acc[p] + b, obase + p);
 #pragma unroll
-        for (int p = 0; p < PX_T; p++) y[y_off + obase + p] = acc[p];
+        for (int p = 0; p < PX_T; p++) NG_ST(y, y_off + obase + p, acc[p]);
     } else {
         for (int p = 0; p < PX_T; p++)
-            if (ow0 + p < OW_) y[y_off + obase + p] = NG_EPI_APPLY(acc[p] + b, obase + p);
+            if (ow0 + p < OW_) NG_ST(y, y_off + obase + p, NG_EPI_APPLY(acc[p] + b, obase + p));
     }
 }
 #endif /* DW_VEC */

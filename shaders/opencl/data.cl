@@ -9,18 +9,18 @@
     int name[8] = {(v).s0, (v).s1, (v).s2, (v).s3, (v).s4, (v).s5, (v).s6, (v).s7}
 
 /* y[y_off + i] = x[x_off + i]; epilogue index y_base + i. */
-__kernel void copy_contig(__global float *y, int y_off, __global const float *x, int x_off,
+__kernel void copy_contig(__global NG_FLOAT *y, int y_off, __global const NG_FLOAT *x, int x_off,
                           int n, int y_base, NG_EPI_PARAMS) {
     int gsize = get_global_size(0);
     int i = get_global_id(0);
     for (int v = 0; v < VEC; v++, i += gsize) {
         if (i >= n) return;
-        y[y_off + i] = NG_EPI_APPLY(x[x_off + i], y_base + i);
+        NG_ST(y, y_off + i, NG_EPI_APPLY(NG_LD(x, x_off + i), y_base + i));
     }
 }
 
 /* Iterates dims d (rank of them); element strides xs in x and ys in y. */
-__kernel void copy_strided(__global float *y, int y_off, __global const float *x, int x_off,
+__kernel void copy_strided(__global NG_FLOAT *y, int y_off, __global const NG_FLOAT *x, int x_off,
                            int n, int y_base, int rank, int8 d, int8 xs, int8 ys, NG_EPI_PARAMS) {
     int gid = get_global_id(0);
     if (gid >= n) return;
@@ -34,12 +34,12 @@ __kernel void copy_strided(__global float *y, int y_off, __global const float *x
         xi += c * xst[k];
         yi += c * yst[k];
     }
-    y[y_off + yi] = NG_EPI_APPLY(x[x_off + xi], y_base + yi);
+    NG_ST(y, y_off + yi, NG_EPI_APPLY(NG_LD(x, x_off + xi), y_base + yi));
 }
 
 /* Output (outer, n_idx, inner) from x (outer, axis_len, inner); negative
  * indices count from the end, out-of-range ones give 0. */
-__kernel void gather(__global float *y, int y_off, __global const float *x, int x_off,
+__kernel void gather(__global NG_FLOAT *y, int y_off, __global const NG_FLOAT *x, int x_off,
                      __global const int *idx, int idx_off, int n, int n_idx, int axis_len,
                      int inner, NG_EPI_PARAMS) {
     int gid = get_global_id(0);
@@ -48,12 +48,12 @@ __kernel void gather(__global float *y, int y_off, __global const float *x, int 
     int j = t % n_idx, o = t / n_idx;
     int id = idx[idx_off + j];
     if (id < 0) id += axis_len;
-    float v = (id >= 0 && id < axis_len) ? x[x_off + (o * axis_len + id) * inner + in] : 0.0f;
-    y[y_off + gid] = NG_EPI_APPLY(v, gid);
+    float v = (id >= 0 && id < axis_len) ? NG_LD(x, x_off + (o * axis_len + id) * inner + in) : 0.0f;
+    NG_ST(y, y_off + gid, NG_EPI_APPLY(v, gid));
 }
 
 /* mode 0 constant, 1 reflect, 2 edge; pb: leading pads (may be negative). */
-__kernel void pad(__global float *y, int y_off, __global const float *x, int x_off, int n,
+__kernel void pad(__global NG_FLOAT *y, int y_off, __global const NG_FLOAT *x, int x_off, int n,
                   int rank, int8 od, int8 xd, int8 pb, int mode, float value, NG_EPI_PARAMS) {
     int gid = get_global_id(0);
     if (gid >= n) return;
@@ -78,8 +78,8 @@ __kernel void pad(__global float *y, int y_off, __global const float *x, int x_o
         xi += c * xstride;
         xstride *= len;
     }
-    float v = inside ? x[x_off + xi] : value;
-    y[y_off + gid] = NG_EPI_APPLY(v, gid);
+    float v = inside ? NG_LD(x, x_off + xi) : value;
+    NG_ST(y, y_off + gid, NG_EPI_APPLY(v, gid));
 }
 
 #ifndef TAPS
@@ -89,7 +89,7 @@ __kernel void pad(__global float *y, int y_off, __global const float *x, int x_o
 /* Resize from per-dim tables the host computed (exactly as the reference):
  * dim k with toff[k] >= 0 reads entry toff[k] + c: TAPS clamped source
  * indices, then TAPS weights (float bits). Other dims keep their coordinate. */
-__kernel void resize(__global float *y, int y_off, __global const float *x, int x_off, int n,
+__kernel void resize(__global NG_FLOAT *y, int y_off, __global const NG_FLOAT *x, int x_off, int n,
                      int rank, int8 od, int8 xd, int8 toff, __global const int *tab,
                      NG_EPI_PARAMS) {
     int gid = get_global_id(0);
@@ -122,7 +122,7 @@ __kernel void resize(__global float *y, int y_off, __global const float *x, int 
             xi += e[tap] * rstr[j];
             wt *= as_float(e[TAPS + tap]);
         }
-        if (wt != 0.0f) v += wt * x[x_off + xi];
+        if (wt != 0.0f) v += wt * NG_LD(x, x_off + xi);
     }
-    y[y_off + gid] = NG_EPI_APPLY(v, gid);
+    NG_ST(y, y_off + gid, NG_EPI_APPLY(v, gid));
 }

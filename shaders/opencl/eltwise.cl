@@ -22,20 +22,20 @@
 
 /* meta: output dims and the two input descriptors (epilogue.cl layout).
  * p0, p1: the unary op's parameters (alpha/beta, clip min/max). */
-__kernel void eltwise(__global float *y, int y_off, __global const float *a, int a_off,
-                      __global const float *b, int b_off, __constant int *meta, float p0,
+__kernel void eltwise(__global NG_FLOAT *y, int y_off, __global const NG_FLOAT *a, int a_off,
+                      __global const NG_FLOAT *b, int b_off, __constant int *meta, float p0,
                       float p1, int n, NG_EPI_PARAMS) {
     int gsize = get_global_size(0);
     int i = get_global_id(0);
     for (int v = 0; v < VEC; v++, i += gsize) {
         if (i >= n) return;
-        float xa = a[a_off + NG_IDX(IDX_A, i, meta, 0)];
+        float xa = NG_LD(a, a_off + NG_IDX(IDX_A, i, meta, 0));
 #if BINARY
-        float xb = b[b_off + NG_IDX(IDX_B, i, meta, 1)];
+        float xb = NG_LD(b, b_off + NG_IDX(IDX_B, i, meta, 1));
         float r = ng_binary(OP, xa, xb);
 #else
         float r = ng_unary(OP, xa, p0, p1);
 #endif
-        y[y_off + i] = NG_EPI_APPLY(r, i);
+        NG_ST(y, y_off + i, NG_EPI_APPLY(r, i));
     }
 }

@@ -1,5 +1,6 @@
-/* Prepended to every OpenCL program (cl_program.c): the op codes, the
- * unary/binary math and the fused-epilogue applier. Helpers only, no kernels.
+/* Prepended to every OpenCL program after storage.cl (cl_program.c): the op
+ * codes, the unary/binary math and the fused-epilogue applier (operands read
+ * as NG_FLOAT storage). Helpers only, no kernels.
  * The op-code enum and the meta layout are the host's too:
  * src/opencl/cl_opcodes.h includes this file with NG_CL_HOST defined, so each
  * list exists once. */
@@ -126,8 +127,8 @@ NG_INLINE int ng_epi_index(int i, __constant int *meta, int slot, int mode) {
 }
 
 #define NG_EPI_OPERAND(slot, i)                                                                \
-    ((slot) == 0 ? epi_a[epi_a_off + ng_epi_index((i), epi_meta, 0, EPI_MODE0)]               \
-                 : epi_b[epi_b_off + ng_epi_index((i), epi_meta, 1, EPI_MODE1)])
+    ((slot) == 0 ? NG_LD(epi_a, epi_a_off + ng_epi_index((i), epi_meta, 0, EPI_MODE0))        \
+                 : NG_LD(epi_b, epi_b_off + ng_epi_index((i), epi_meta, 1, EPI_MODE1)))
 #define NG_EPI_STEP(s)                                                                         \
     if (EPI_SLOT##s < 0) {                                                                     \
         y = ng_unary(EPI_OP##s, y, EPI_A##s, EPI_B##s);                                        \
@@ -136,8 +137,8 @@ NG_INLINE int ng_epi_index(int i, __constant int *meta, int slot, int mode) {
         y = EPI_FIRST##s ? ng_binary(EPI_OP##s, v, y) : ng_binary(EPI_OP##s, y, v);            \
     }
 
-NG_INLINE float ng_epilogue(float y, int i, __constant int *epi_meta, __global const float *epi_a,
-                  int epi_a_off, __global const float *epi_b, int epi_b_off) {
+NG_INLINE float ng_epilogue(float y, int i, __constant int *epi_meta, __global const NG_FLOAT *epi_a,
+                  int epi_a_off, __global const NG_FLOAT *epi_b, int epi_b_off) {
 #ifdef EPI_N
 #ifndef EPI_MODE0
 #define EPI_MODE0 NG_IDX_SAME
@@ -178,7 +179,7 @@ NG_INLINE float ng_epilogue(float y, int i, __constant int *epi_meta, __global c
             y = ng_unary(st[0], y, as_float(st[3]), as_float(st[4]));
         } else {
             int j = ng_bcast_index(i, epi_meta, epi_meta + NG_META_OPND + slot * NG_META_OPND_SIZE);
-            float v = slot == 0 ? epi_a[epi_a_off + j] : epi_b[epi_b_off + j];
+            float v = slot == 0 ? NG_LD(epi_a, epi_a_off + j) : NG_LD(epi_b, epi_b_off + j);
             y = st[2] ? ng_binary(st[0], v, y) : ng_binary(st[0], y, v);
         }
     }
@@ -192,8 +193,8 @@ NG_INLINE float ng_epilogue(float y, int i, __constant int *epi_meta, __global c
 #define NG_EPI 1 /* 1: the node may have epilogue steps */
 #endif
 #define NG_EPI_PARAMS                                                                        \
-    __constant int *epi_meta, __global const float *epi_a, int epi_a_off,                   \
-        __global const float *epi_b, int epi_b_off
+    __constant int *epi_meta, __global const NG_FLOAT *epi_a, int epi_a_off,                \
+        __global const NG_FLOAT *epi_b, int epi_b_off
 #if NG_EPI
 #define NG_EPI_APPLY(y, i) ng_epilogue((y), (i), epi_meta, epi_a, epi_a_off, epi_b, epi_b_off)
 #else

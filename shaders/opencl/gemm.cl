@@ -39,23 +39,28 @@
 
 #define NG_CAT_(a, b) a##b
 #define NG_CAT(a, b) NG_CAT_(a, b)
+/* VLOADL: private/local float arrays; VLOADG/VSTOREG: global tensors (storage.cl). */
 #if VEC == 1
 #define VTYPE float
 #define VLOADL(i, p) ((p)[(i)])
+#define VLOADG(i, p) NG_LD((p), (i))
+#define VSTOREG(v, i, p) NG_ST((p), (i), (v))
 #else
 #define VTYPE NG_CAT(float, VEC)
 #define VLOADL(i, p) NG_CAT(vload, VEC)((i), (p))
+#define VLOADG(i, p) NG_LDV(VEC, (i), (p))
+#define VSTOREG(v, i, p) NG_STV(VEC, (v), (i), (p))
 #endif
 
 
 __kernel __attribute__((reqd_work_group_size(WG_N, WG_M, 1)))
 void gemm_tiled(const int M, const int N, const int K,
-                __global const float *a, const int a_off, const int sam, const int sak,
+                __global const NG_FLOAT *a, const int a_off, const int sam, const int sak,
                 __global const int *a_boff,
-                __global const float *bm, const int b_off, const int sbk, const int sbn,
+                __global const NG_FLOAT *bm, const int b_off, const int sbk, const int sbn,
                 __global const int *b_boff,
-                __global float *c, const int c_off,
-                __global const float *cin, const int cin_off, const int scm, const int scn,
+                __global NG_FLOAT *c, const int c_off,
+                __global const NG_FLOAT *cin, const int cin_off, const int scm, const int scn,
                 const float alpha, const float beta, NG_EPI_PARAMS) {
 #if USE_LOCAL
     __local float as[TK][BM];
@@ -65,8 +70,8 @@ void gemm_tiled(const int M, const int N, const int K,
     const int lid = wm * WG_N + wn;
     const int m0 = get_group_id(1) * BM, n0 = get_group_id(0) * BN;
     const int batch = get_global_id(2);
-    __global const float *ap = a + a_off + a_boff[batch];
-    __global const float *bp = bm + b_off + b_boff[batch];
+    __global const NG_FLOAT *ap = a + a_off + a_boff[batch];
+    __global const NG_FLOAT *bp = bm + b_off + b_boff[batch];
 
     /* lane0[v]: the column of lane 0 of vector v; edge vectors read the
      * last VEC columns instead (shifted, see below) and store only lanes at
@@ -87,12 +92,12 @@ void gemm_tiled(const int M, const int N, const int K,
         for (int e = lid; e < TK * BM; e += NWI) {
             const int kk = e / BM, mm = e % BM;
             const int gm = m0 + mm, gk = k0 + kk;
-            as[kk][mm] = (gm < M && gk < K) ? ap[gm * sam + gk * sak] : 0.0f;
+            as[kk][mm] = (gm < M && gk < K) ? NG_LD(ap, gm * sam + gk * sak) : 0.0f;
         }
         for (int e = lid; e < TK * BN; e += NWI) {
             const int kk = e / BN, nn = e % BN;
             const int gn = n0 + nn, gk = k0 + kk;
-            bs[kk][nn] = (gn < N && gk < K) ? bp[gk * sbk + gn * sbn] : 0.0f;
+            bs[kk][nn] = (gn < N && gk < K) ? NG_LD(bp, gk * sbk + gn * sbn) : 0.0f;
         }
         barrier(CLK_LOCAL_MEM_FENCE);
         for (int kk = 0; kk < TK; kk++) {
@@ -116,13 +121,13 @@ void gemm_tiled(const int M, const int N, const int K,
     for (int r = 0; r < TM; r++) arow[r] = min(rm0 + r, M - 1) * sam;
     if (sbn == 1 && rn0 + TN <= N) {
         for (int k = 0; k < K; k++) {
-            __global const float *brow = bp + k * sbk + rn0;
+            __global const NG_FLOAT *brow = bp + k * sbk + rn0;
             VTYPE bv[NV];
 #pragma unroll
-            for (int v = 0; v < NV; v++) bv[v] = VLOADL(v, brow);
+            for (int v = 0; v < NV; v++) bv[v] = VLOADG(v, brow);
 #pragma unroll
             for (int r = 0; r < TM; r++) {
-                const float av = ap[arow[r] + k * sak];
+                const float av = NG_LD(ap, arow[r] + k * sak);
 #pragma unroll
                 for (int v = 0; v < NV; v++) acc[r][v] = mad((VTYPE)(av), bv[v], acc[r][v]);
             }
@@ -140,18 +145,18 @@ void gemm_tiled(const int M, const int N, const int K,
 #pragma unroll
             for (int v = 0; v < NV; v++) {
                 if (v < nfull || shift) {
-                    bv[v] = VLOADL(0, bp + k * sbk + lane0[v]);
+                    bv[v] = VLOADG(0, bp + k * sbk + lane0[v]);
                 } else {
                     float bt[VEC];
 #pragma unroll
                     for (int j = 0; j < VEC; j++)
-                        bt[j] = bp[k * sbk + min(rn0 + v * VEC + j, N - 1) * sbn];
+                        bt[j] = NG_LD(bp, k * sbk + min(rn0 + v * VEC + j, N - 1) * sbn);
                     bv[v] = VLOADL(0, bt);
                 }
             }
 #pragma unroll
             for (int r = 0; r < TM; r++) {
-                const float av = ap[arow[r] + k * sak];
+                const float av = NG_LD(ap, arow[r] + k * sak);
 #pragma unroll
                 for (int v = 0; v < NV; v++) acc[r][v] = mad((VTYPE)(av), bv[v], acc[r][v]);
             }
@@ -173,9 +178,9 @@ void gemm_tiled(const int M, const int N, const int K,
                 VTYPE yv = alpha * acc[r][v];
 #if HAS_C
                 if (scn == 0)
-                    yv += beta * cin[cin_off + gm * scm];
+                    yv += beta * NG_LD(cin, cin_off + gm * scm);
                 else /* scn == 1 */
-                    yv += beta * VLOADL(0, cin + cin_off + gm * scm + col);
+                    yv += beta * VLOADG(0, cin + cin_off + gm * scm + col);
 #endif
 #if NG_EPI
                 float vals[VEC];
@@ -188,11 +193,7 @@ void gemm_tiled(const int M, const int N, const int K,
                 for (int j = 0; j < VEC; j++) vals[j] = NG_EPI_APPLY(vals[j], i0 + j);
                 yv = VLOADL(0, vals);
 #endif
-#if VEC == 1
-                c[cbase + gm * N + col] = yv;
-#else
-                NG_CAT(vstore, VEC)(yv, 0, c + cbase + gm * N + col);
-#endif
+                VSTOREG(yv, 0, c + cbase + gm * N + col);
                 continue;
             }
             float vals[VEC];
@@ -206,9 +207,9 @@ void gemm_tiled(const int M, const int N, const int K,
                 if (gn >= col && gn < N) {
                     float y = alpha * vals[j];
 #if HAS_C
-                    y += beta * cin[cin_off + gm * scm + gn * scn];
+                    y += beta * NG_LD(cin, cin_off + gm * scm + gn * scn);
 #endif
-                    c[cbase + gm * N + gn] = NG_EPI_APPLY(y, i0 - col + gn);
+                    NG_ST(c, cbase + gm * N + gn, NG_EPI_APPLY(y, i0 - col + gn));
                 }
             }
         }

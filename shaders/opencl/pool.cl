@@ -14,15 +14,15 @@
 #endif
 
 /* geom: H, W, OH, OW, KH, KW, SH, SW, PT, PL, PB, PR, DH, DW */
-__kernel void pool2d(__constant int *geom, const int total, __global const float *x,
-                     const int x_off, __global float *y, const int y_off, NG_EPI_PARAMS) {
+__kernel void pool2d(__constant int *geom, const int total, __global const NG_FLOAT *x,
+                     const int x_off, __global NG_FLOAT *y, const int y_off, NG_EPI_PARAMS) {
     const int i = get_global_id(0);
     if (i >= total) return;
     const int H = geom[0], W = geom[1], OH = geom[2], OW = geom[3];
     const int KH = geom[4], KW = geom[5], SH = geom[6], SW = geom[7];
     const int ow = i % OW, oh = (i / OW) % OH, plane = i / (OW * OH);
     const int hs = oh * SH - geom[8], ws = ow * SW - geom[9];
-    __global const float *xp = x + x_off + plane * H * W;
+    __global const NG_FLOAT *xp = x + x_off + plane * H * W;
 #if IS_MAX
     const int DH = geom[12], DW = geom[13];
     float acc = -INFINITY;
@@ -31,7 +31,7 @@ __kernel void pool2d(__constant int *geom, const int total, __global const float
         if (ih < 0 || ih >= H) continue;
         for (int kw = 0; kw < KW; kw++) {
             const int iw = ws + kw * DW;
-            if (iw >= 0 && iw < W) acc = fmax(acc, xp[ih * W + iw]);
+            if (iw >= 0 && iw < W) acc = fmax(acc, NG_LD(xp, ih * W + iw));
         }
     }
 #else
@@ -39,7 +39,7 @@ __kernel void pool2d(__constant int *geom, const int total, __global const float
     const int h0 = max(hs, 0), w0 = max(ws, 0), h1 = min(hs + KH, H), w1 = min(ws + KW, W);
     float acc = 0.0f;
     for (int ih = h0; ih < h1; ih++)
-        for (int iw = w0; iw < w1; iw++) acc += xp[ih * W + iw];
+        for (int iw = w0; iw < w1; iw++) acc += NG_LD(xp, ih * W + iw);
 #if COUNT_PAD
     const int cnt = (he_pad - hs) * (we_pad - ws);
 #else
@@ -47,20 +47,20 @@ __kernel void pool2d(__constant int *geom, const int total, __global const float
 #endif
     acc = cnt > 0 ? acc / (float)cnt : 0.0f;
 #endif
-    y[y_off + i] = NG_EPI_APPLY(acc, i);
+    NG_ST(y, y_off + i, NG_EPI_APPLY(acc, i));
 }
 
 __kernel __attribute__((reqd_work_group_size(LWS, 1, 1)))
-void global_pool(const int plane_size, __global const float *x, const int x_off,
-                 __global float *y, const int y_off, NG_EPI_PARAMS) {
+void global_pool(const int plane_size, __global const NG_FLOAT *x, const int x_off,
+                 __global NG_FLOAT *y, const int y_off, NG_EPI_PARAMS) {
     const int plane = get_group_id(0), lid = get_local_id(0);
-    __global const float *xp = x + x_off + plane * plane_size;
+    __global const NG_FLOAT *xp = x + x_off + plane * plane_size;
 #if IS_MAX
     float acc = -INFINITY;
-    for (int j = lid; j < plane_size; j += LWS) acc = fmax(acc, xp[j]);
+    for (int j = lid; j < plane_size; j += LWS) acc = fmax(acc, NG_LD(xp, j));
 #else
     float acc = 0.0f;
-    for (int j = lid; j < plane_size; j += LWS) acc += xp[j];
+    for (int j = lid; j < plane_size; j += LWS) acc += NG_LD(xp, j);
 #endif
 #if LWS > 1
     __local float part[LWS];
@@ -81,6 +81,6 @@ void global_pool(const int plane_size, __global const float *x, const int x_off,
 #if !IS_MAX
         acc /= (float)plane_size;
 #endif
-        y[y_off + plane] = NG_EPI_APPLY(acc, plane);
+        NG_ST(y, y_off + plane, NG_EPI_APPLY(acc, plane));
     }
 }

@@ -1,17 +1,12 @@
-/* 8-bit data through 32-bit words, and the quantized layers' output stage
- * (src/runtime/lower_quant.h), shared by qgemm.comp and qconv.comp (GLSL 450).
- *
- * Bytes are read from and written to uint buffers (the portable path: no
- * 8-bit storage feature needed): a byte load is a word load and a bitfield
- * extract; a byte store clears and sets its own bits with two atomics, so
- * invocations writing neighbouring bytes of one word never race. Whole words
- * an invocation owns are stored plainly.
+/* The quantized layers' output stage (src/runtime/lower_quant.h) and word
+ * helpers, shared by qgemm.comp and qconv.comp (GLSL 450). Byte access:
+ * qbytes.glsl. Whole words an invocation owns are stored plainly.
  *
  * The including shader defines, before including this file, its push block
  * `p` with int fields y_off, y_zp and float y_scale, the epilogue
- * (epilogue.glsl), a `buffer Y_ { uint y[]; }`, a `buffer Ch_ { ivec4 ch[]; }`
- * (per output channel: mult bits, int32 bias, weight zero point, 0) and the
- * constant OUT. */
+ * (epilogue.glsl), a `buffer Y_ { uint y[]; }` with NG_BYTE_VIEWS(.., y), a
+ * `buffer Ch_ { ivec4 ch[]; }` (per output channel: mult bits, int32 bias,
+ * weight zero point, 0) and the constant OUT. */
 #ifndef NG_QCOMMON_GLSL
 #define NG_QCOMMON_GLSL
 
@@ -19,11 +14,6 @@
 #define NG_QOUT_UINT8 1
 #define NG_QOUT_FLOAT 2
 #define NG_QOUT_INT32 3
-
-/* Byte idx of uint array buf, sign- or zero-extended. */
-#define NG_BYTE(buf, idx, sgn)                                                         \
-    ((sgn) ? bitfieldExtract(int(buf[uint(idx) >> 2]), int((uint(idx) & 3u) * 8u), 8)  \
-           : int(bitfieldExtract(buf[uint(idx) >> 2], int((uint(idx) & 3u) * 8u), 8)))
 
 /* Byte i (0..3) of word w, sign- or zero-extended. */
 int ng_word_byte(uint w, int i, bool sgn) {
@@ -38,9 +28,13 @@ int ng_word_nibble(uint w, int i, bool sgn) {
 #ifdef NG_QSTORE
 /* Stores byte v at byte index idx of y without touching its neighbours. */
 void ng_store_byte(uint idx, uint v) {
+#ifdef NG_I8
+    y_u8[idx] = uint8_t(v);
+#else
     const uint sh = (idx & 3u) * 8u;
     atomicAnd(y[idx >> 2], ~(0xffu << sh));
     atomicOr(y[idx >> 2], (v & 0xffu) << sh);
+#endif
 }
 
 /* real = mult[c] * (acc + bias[c]), then the node's epilogue at output

@@ -8,6 +8,7 @@
  * reads x_zp; the output stage is qcommon.glsl's. */
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#include "qbytes.glsl"
 #include "epilogue_ops.h"
 
 layout(constant_id = 0) const int WG = 64;     /* invocations per work-group */
@@ -21,6 +22,10 @@ layout(constant_id = 5) const int CDW = 0;
 layout(constant_id = 6) const int X_SIGNED = 1;
 layout(constant_id = 7) const int W_SIGNED = 1;
 layout(constant_id = 8) const int OUT = 0;     /* NG_QOUT_* */
+/* Products summed in float, exact up to FLUSH = 256 of them (see qgemm.comp
+ * FACC), moved into the int32 accumulators every 256 / taps channels. */
+layout(constant_id = 9) const int FACC = 1;
+const int FLUSH = 256;
 const bool ROWC = CKW > 0 && CSW > 0 && CDW > 0;
 const int SPAN = ROWC ? (PX_T - 1) * CSW + (CKW - 1) * CDW + 1 : 1;
 layout(local_size_x_id = 0, local_size_y = 1, local_size_z = 1) in;
@@ -29,6 +34,10 @@ layout(std430, binding = 0) readonly buffer X_ { uint x[]; };
 layout(std430, binding = 1) readonly buffer W_ { uint w[]; };
 layout(std430, binding = 2) readonly buffer Ch_ { ivec4 ch[]; };
 layout(std430, binding = 3) buffer Y_ { uint y[]; };
+
+NG_BYTE_VIEWS(0, x)
+NG_BYTE_VIEWS(1, w)
+NG_BYTE_VIEWS(3, y)
 
 layout(push_constant) uniform Push {
     int C, H, W, K, OH, OW, KH, KW;
@@ -40,7 +49,7 @@ layout(push_constant) uniform Push {
 } p;
 
 #include "grid.glsl"
-#define EPI_SPEC_BASE 9
+#define EPI_SPEC_BASE 10
 #define EPI_BINDING_BASE 4
 #include "epilogue.glsl"
 #define NG_QSTORE
@@ -59,6 +68,21 @@ layout(push_constant) uniform Push {
             wv[j] = NG_BYTE(w, wbase + (t) * OC_T + j, W_SIGNED != 0) - wzp[j];       \
     }
 
+/* acc[px * OC_T + j] += XV * wv[j] over the invocation's channels. */
+#define NG_MACS(px, XV)                                                               \
+    for (int j = 0; j < OC_T; j++) {                                                  \
+        if (FACC != 0) accf[(px) * OC_T + j] += float(XV) * float(wv[j]);             \
+        else acc[(px) * OC_T + j] += (XV) * wv[j];                                    \
+    }
+
+/* Moves the float partial sums into acc (FACC). */
+#define NG_FLUSH()                                                                    \
+    if (FACC != 0)                                                                    \
+        for (int i = 0; i < PX_T * OC_T; i++) {                                       \
+            acc[i] += int(accf[i]);                                                   \
+            accf[i] = 0.0;                                                            \
+        }
+
 void main() {
     const int item = int(ng_global_id());
     if (item >= p.total) return;
@@ -76,7 +100,12 @@ void main() {
     int wzp[OC_T];
     for (int j = 0; j < OC_T; j++) wzp[j] = ch[gi * kg + min(kb * OC_T + j, kg - 1)].z;
     int acc[PX_T * OC_T];
-    for (int i = 0; i < PX_T * OC_T; i++) acc[i] = 0;
+    float accf[PX_T * OC_T];
+    for (int i = 0; i < PX_T * OC_T; i++) {
+        acc[i] = 0;
+        accf[i] = 0.0;
+    }
+    const int chunk = max(1, FLUSH / taps);
 
     const int xplane = p.H * p.W;
     int xbase = p.x_off + (nb * p.C + gi * cg) * xplane;
@@ -98,11 +127,10 @@ void main() {
                 for (int kw = 0; kw < CKW; kw++) {
                     int wv[OC_T];
                     NG_LOAD_W(kh * CKW + kw);
-                    for (int px = 0; px < PX_T; px++)
-                        for (int j = 0; j < OC_T; j++)
-                            acc[px * OC_T + j] += xr[px * CSW + kw * CDW] * wv[j];
+                    for (int px = 0; px < PX_T; px++) NG_MACS(px, xr[px * CSW + kw * CDW]);
                 }
             }
+            if (ci % chunk == chunk - 1) NG_FLUSH();
             xbase += xplane;
             wbase += taps * OC_T;
         }
@@ -119,15 +147,17 @@ void main() {
                         const int iw = (ow0 + px) * p.SW - p.PL + kw * p.DW;
                         const int xv = (iw >= 0 && iw < p.W)
                                            ? NG_BYTE(x, xrow + iw, X_SIGNED != 0) - p.x_zp : 0;
-                        for (int j = 0; j < OC_T; j++) acc[px * OC_T + j] += xv * wv[j];
+                        NG_MACS(px, xv);
                     }
                 }
             }
+            if (ci % chunk == chunk - 1) NG_FLUSH();
             xbase += xplane;
             wbase += taps * OC_T;
         }
     }
 
+    NG_FLUSH();
     const int npx = min(PX_T, p.OW - ow0);
     for (int j = 0; j < OC_T; j++) {
         const int kl = kb * OC_T + j;

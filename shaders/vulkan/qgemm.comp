@@ -14,6 +14,7 @@
  * host so that one k step of a tile is whole words. */
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#include "qbytes.glsl"
 #include "epilogue_ops.h"
 
 layout(constant_id = 0) const int WG_M = 1;     /* invocations along M */
@@ -25,8 +26,14 @@ layout(constant_id = 4) const int QW = 0;       /* 1: MatMulQuantW */
 layout(constant_id = 5) const int A_PACKED = 0;
 /* B prepacked as [ceil(N/TN)][K][TN] elements of BITS bits (whole words). */
 layout(constant_id = 6) const int B_PACKED = 0;
-layout(constant_id = 7) const int A_SIGNED = 1;
-layout(constant_id = 8) const int B_SIGNED = 1;
+layout(constant_id = 7) const int SIGNS = 3;    /* bit 0: A signed, bit 1: B signed */
+const int A_SIGNED = SIGNS & 1, B_SIGNED = (SIGNS >> 1) & 1;
+/* Products summed in float, exact: |a - a_zp|, |b - b_zp| <= 255, so up to
+ * FLUSH = 256 products stay below 2^24; every FLUSH k steps the float sums
+ * move into the int32 accumulators. Faster where int32 multiplies are slow
+ * (llvmpipe) and on GPUs with more float than integer throughput. */
+layout(constant_id = 8) const int FACC = 1;
+const int FLUSH = 256;
 layout(constant_id = 9) const int BITS = 8;     /* B_PACKED: 8 or 4 */
 layout(constant_id = 10) const int OUT = 0;     /* NG_QOUT_* */
 layout(constant_id = 11) const int CH_M = 0;    /* 1: output channel = m, else n */
@@ -53,6 +60,10 @@ layout(std430, binding = 1) readonly buffer B_ { uint b[]; };
 layout(std430, binding = 2) buffer Y_ { uint y[]; };
 layout(std430, binding = 3) readonly buffer Ch_ { ivec4 ch[]; };
 layout(std430, binding = 4) readonly buffer AF_ { float af[]; }; /* A's buffer again (QW) */
+
+NG_BYTE_VIEWS(0, a)
+NG_BYTE_VIEWS(1, b)
+NG_BYTE_VIEWS(2, y)
 
 layout(push_constant) uniform Push {
     int M, N, K;
@@ -100,9 +111,22 @@ layout(push_constant) uniform Push {
         for (int j = 0; j < TN; j++) bv[j] = NG_BYTE(b, bidx[j] + (k) * p.sbk, B_SIGNED != 0); \
     }
 
-#define NG_FMA()                                                                      \
+/* acc(i, j) += AV[i] * BV[j] over the tile, in float with FACC. */
+#define NG_MACS(AV, BV)                                                               \
     for (int i = 0; i < TM; i++)                                                      \
-        for (int j = 0; j < TN; j++) acc[i * TN + j] += av[i] * bv[j];
+        for (int j = 0; j < TN; j++) {                                                \
+            if (FACC != 0) accf[i * TN + j] += float(AV[i]) * float(BV[j]);           \
+            else acc[i * TN + j] += (AV[i]) * (BV[j]);                                \
+        }
+#define NG_FMA() NG_MACS(av, bv)
+
+/* Moves the float partial sums into acc (FACC). */
+#define NG_FLUSH()                                                                    \
+    if (FACC != 0)                                                                    \
+        for (int i = 0; i < TM * TN; i++) {                                           \
+            acc[i] += int(accf[i]);                                                   \
+            accf[i] = 0.0;                                                            \
+        }
 
 /* Stores row m's TN outputs from column n0 (consecutive elements from e0):
  * 8-bit outputs 4 to a word where they fill one. */
@@ -147,7 +171,13 @@ void main_int() {
     const int a4 = min(mb, (p.M - 1) / TM) * p.K * (TM / 4);
     const int b4 = min(nb, (p.N - 1) / TN) * p.K * BW;
     int acc[TM * TN];
-    for (int i = 0; i < TM * TN; i++) acc[i] = 0;
+    float accf[TM * TN];
+    for (int i = 0; i < TM * TN; i++) {
+        acc[i] = 0;
+        accf[i] = 0.0;
+    }
+    /* convolutions flush every `chunk` input channels, GEMMs every FLUSH k */
+    const int taps = CKH * CKW, chunk = max(1, FLUSH / taps);
 
     if (CONV != 0 && ROWS != 0) { /* implicit GEMM over row segments */
         const int segs = (p.OW + TN - 1) / TN, OH = p.N / p.OW;
@@ -167,14 +197,15 @@ void main_int() {
                     xr[t] = (rowok && iw >= 0 && iw < p.W) ? v - p.x_zp : 0;
                 }
                 for (int kw = 0; kw < CKW; kw++, k++) {
-                    int av[TM];
+                    int av[TM], bv[TN];
                     NG_LOAD_A(k);
-                    for (int i = 0; i < TM; i++)
-                        for (int j = 0; j < TN; j++)
-                            acc[i * TN + j] += av[i] * xr[j * CSW + kw * CDW];
+                    for (int j = 0; j < TN; j++) bv[j] = xr[j * CSW + kw * CDW];
+                    NG_FMA();
                 }
             }
+            if (ci % chunk == chunk - 1) NG_FLUSH();
         }
+        NG_FLUSH();
         if (ohs >= OH) return;
         const int ncols = min(TN, p.OW - ow0);
         for (int i = 0; i < TM; i++) {
@@ -215,6 +246,7 @@ void main_int() {
                     NG_FMA();
                 }
             }
+            if (ci % chunk == chunk - 1) NG_FLUSH();
         }
     } else if (VEC_A != 0) { /* A rows as words of 4 k */
         for (int k = 0; k < p.K; k += 4) {
@@ -227,6 +259,7 @@ void main_int() {
                 for (int j = 0; j < TN; j++) bv[j] -= bzp[j];
                 NG_FMA();
             }
+            if (k % FLUSH == FLUSH - 4) NG_FLUSH();
         }
     } else {
         for (int k = 0; k < p.K; k++) {
@@ -235,8 +268,10 @@ void main_int() {
             NG_LOAD_B_RAW(k);
             for (int j = 0; j < TN; j++) bv[j] -= bzp[j];
             NG_FMA();
+            if (k % FLUSH == FLUSH - 1) NG_FLUSH();
         }
     }
+    NG_FLUSH();
 
     const int ncols = min(TN, p.N - n0);
     for (int i = 0; i < TM; i++) {

@@ -5,8 +5,8 @@
  * x is viewed as [outer, axis_len, inner]; element e's scale is
  * scale[((e / inner) % axis_len) / block]. 4-bit data is packed two per
  * byte, low nibble first (tensor offsets count bytes). Quantize: each
- * invocation writes one word of y (a plain store when the tensor fills it,
- * atomics on its own bits at the tensor's ends); dequantize: 4 elements. */
+ * invocation writes one whole word of y, no atomics (at the tensor's ends
+ * merged with the word's other bits); dequantize: 4 elements. */
 #version 450
 #extension GL_GOOGLE_include_directive : require
 
@@ -15,6 +15,7 @@ layout(constant_id = 1) const int QUANTIZE = 1;
 layout(constant_id = 2) const int SIGNED = 1;   /* the quantized side is signed */
 layout(constant_id = 3) const int X_INT32 = 0;  /* dequantize an int32 x */
 layout(constant_id = 4) const int BITS = 8;     /* the quantized side: 8 or 4 */
+layout(constant_id = 5) const int PER_TENSOR = 0; /* one scale: no index arithmetic */
 const int EPW = 32 / BITS;                      /* quantized elements per word */
 const uint MASK = (1u << BITS) - 1u;
 layout(local_size_x_id = 0, local_size_y = 1, local_size_z = 1) in;
@@ -33,7 +34,7 @@ layout(push_constant) uniform Push {
 #include "grid.glsl"
 #include "qcommon.glsl"
 
-int scale_index(int e) { return ((e / p.inner) % p.axis_len) / p.block; }
+int scale_index(int e) { return PER_TENSOR != 0 ? 0 : ((e / p.inner) % p.axis_len) / p.block; }
 
 uint quantize_one(int e) {
     const int s = scale_index(e);
@@ -48,19 +49,16 @@ void main() {
     if (t >= p.total) return;
     if (QUANTIZE != 0) { /* word t of y, counted from the word of its first element */
         const int y0 = p.y_off * (8 / BITS), w = y0 / EPW + t, e0 = w * EPW - y0;
-        if (e0 >= 0 && e0 + EPW <= p.n) {
-            uint word = 0u;
-            for (int i = 0; i < EPW; i++) word |= quantize_one(e0 + i) << (i * BITS);
-            y[w] = word;
-            return;
-        }
+        const bool whole = e0 >= 0 && e0 + EPW <= p.n;
+        /* the tensor's end words keep their other bits: no other invocation
+         * writes them (tensors start 64-byte aligned: no other tensor either) */
+        uint word = whole ? 0u : y[w];
         for (int i = 0; i < EPW; i++) {
             const int e = e0 + i;
-            if (e < 0 || e >= p.n) continue;
-            const uint sh = uint(i * BITS);
-            atomicAnd(y[w], ~(MASK << sh));
-            atomicOr(y[w], quantize_one(e) << sh);
+            if (whole || (e >= 0 && e < p.n))
+                word = bitfieldInsert(word, quantize_one(e), i * BITS, BITS);
         }
+        y[w] = word;
         return;
     }
     const int x0 = p.x_off * (8 / BITS);

@@ -3,3 +3,7 @@
 foreach(stem eltwise conv gemm pool data softmax)
   list(APPEND NG_VK_VARIANTS "${stem}_f16|${stem}.comp|NG_F16=1")
 endforeach()
+# _i8: 8-bit tensors read and written through 8-bit storage views (qbytes.glsl).
+foreach(stem qgemm qconv)
+  list(APPEND NG_VK_VARIANTS "${stem}_i8|${stem}.comp|NG_I8=1")
+endforeach()

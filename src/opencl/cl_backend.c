@@ -6,6 +6,7 @@
 
 #include "cl_internal.h"
 #include "core/status.h"
+#include "graph/half_view.h"
 
 static int cl_device_count(void) { return ng_cl_device_count(); }
 
@@ -33,6 +34,8 @@ static nngpu_status cl_context_create(int index, const nngpu_options *o, ng_cont
         c->opts = *o;
     else
         nngpu_options_init(&c->opts);
+    const char *storage = getenv("NNGPU_OPENCL_FP16_STORAGE");
+    c->fp16_ok = c->info.has_fp16 || (storage && strcmp(storage, "1") == 0);
     cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)c->platform,
                                      0};
     cl_int err;
@@ -109,7 +112,38 @@ static const ng_cl_family *family_of(ng_context *c, const ng_graph *g, const ng_
     return NULL;
 }
 
+/* ---- fp16 layers ---------------------------------------------------------
+ * An fp16 layer (every float tensor FLOAT16; Cast has its own family) runs
+ * the float32 family on its float32 view with c->half set: -DNG_F16=1
+ * programs (half storage, float arithmetic), offsets in half elements,
+ * float constants uploaded as half. */
+
+/* Families whose kernels read and write floats through storage.cl. */
+static int has_f16_variant(const ng_cl_family *f) {
+    static const char *const names[] = {"conv", "gemm", "pool", "eltwise", "softmax", "data"};
+    for (size_t i = 0; f && i < sizeof names / sizeof *names; i++)
+        if (strcmp(f->name, names[i]) == 0) return 1;
+    return 0;
+}
+
+static int is_half_layer(const ng_graph *g, const ng_node *n) {
+    return n->op != NG_OP_CAST && ng_node_has_half(g, n);
+}
+
+/* With constants converted: supports() may read them (Resize scales, Clip bounds). */
+static const ng_cl_family *half_family_of(ng_context *c, const ng_graph *g, const ng_node *n) {
+    if (!c->fp16_ok || !ng_node_all_half(g, n)) return NULL;
+    ng_half_view v;
+    if (ng_half_view_init(&v, g, n, 1) != NNGPU_OK) return NULL;
+    c->half = 1;
+    const ng_cl_family *f = family_of(c, &v.g, n);
+    c->half = 0;
+    ng_half_view_free(&v);
+    return has_f16_variant(f) ? f : NULL;
+}
+
 static int cl_node_supported(ng_context *c, const ng_graph *g, const ng_node *n) {
+    if (is_half_layer(g, n)) return half_family_of(c, g, n) != NULL;
     return family_of(c, g, n) != NULL;
 }
 
@@ -129,17 +163,29 @@ static void cl_kernel_destroy(ng_context *c, ng_kernel *k) {
 
 static nngpu_status cl_node_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
                                     const ng_binding *bind, ng_kernel **out) {
-    const ng_cl_family *f = family_of(c, g, n);
+    int half = is_half_layer(g, n);
+    const ng_cl_family *f = half ? half_family_of(c, g, n) : family_of(c, g, n);
     if (!f)
-        return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s': %s is not supported by opencl",
-                        n->name ? n->name : "?", ng_op_name(n->op));
+        return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s': %s%s is not supported by opencl",
+                        n->name ? n->name : "?", ng_op_name(n->op), half ? " (fp16)" : "");
+    ng_half_view v;
+    if (half) NG_CHECK(ng_half_view_init(&v, g, n, 1));
     ng_kernel *k = calloc(1, sizeof *k);
-    if (!k) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "opencl: out of host memory");
+    if (!k) {
+        if (half) ng_half_view_free(&v);
+        return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "opencl: out of host memory");
+    }
     snprintf(k->node_name, sizeof k->node_name, "%s", n->name ? n->name : "?");
     snprintf(k->name, sizeof k->name, "%s", f->name);
     k->params_source = "default";
     ng_params_scope_begin(c->opts.params_override, &k->tuning);
-    nngpu_status s = f->prepare(c, g, n, bind, k);
+    c->half = half;
+    nngpu_status s = f->prepare(c, half ? &v.g : g, n, bind, k);
+    c->half = 0;
+    if (half) {
+        ng_half_view_free(&v);
+        if (strlen(k->name) + 4 < sizeof k->name) strcat(k->name, ":f16");
+    }
     ng_params_scope_end();
     if (s != NNGPU_OK) {
         cl_kernel_destroy(c, k);

@@ -2,7 +2,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <stdlib.h>
+
 #include "cl_internal.h"
+#include "core/half.h"
 #include "core/status.h"
 
 static nngpu_status own(ng_kernel *k, cl_mem m, cl_mem *out) {
@@ -33,6 +36,18 @@ nngpu_status ng_cl_upload(ng_context *c, ng_kernel *k, const void *data, size_t 
     return own(k, m, out);
 }
 
+nngpu_status ng_cl_upload_floats(ng_context *c, ng_kernel *k, const float *data, size_t bytes,
+                                 cl_mem *out) {
+    if (!c->half) return ng_cl_upload(c, k, data, bytes, out);
+    size_t cnt = bytes / sizeof(float);
+    uint16_t *h = malloc(cnt ? cnt * sizeof *h : 2);
+    if (!h) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", k->node_name);
+    for (size_t i = 0; i < cnt; i++) h[i] = ng_half_from_float(data[i]);
+    nngpu_status s = ng_cl_upload(c, k, h, cnt * sizeof *h, out);
+    free(h);
+    return s;
+}
+
 nngpu_status ng_cl_alloc_owned(ng_context *c, ng_kernel *k, size_t bytes, cl_mem *out) {
     cl_int err;
     cl_mem m = clCreateBuffer(c->ctx, CL_MEM_READ_WRITE, bytes ? bytes : 4, NULL, &err);
@@ -54,12 +69,14 @@ nngpu_status ng_cl_tensor_arg(ng_context *c, ng_kernel *k, const ng_graph *g, in
     const ng_tensor *tt = &g->tensors[t];
     if (tt->data) {
         *offset_elems = 0;
+        if (tt->dtype == NNGPU_DTYPE_FLOAT32)
+            return ng_cl_upload_floats(c, k, tt->data, ng_nbytes(tt), mem);
         return ng_cl_upload(c, k, tt->data, ng_nbytes(tt), mem);
     }
     if (!bind || !bind[t].buf)
         return ng_error(NNGPU_ERR_INTERNAL, "node '%s': tensor '%s' has no device storage",
                         k->node_name, tt->name);
-    size_t es = nngpu_dtype_size(tt->dtype);
+    size_t es = c->half && tt->dtype == NNGPU_DTYPE_FLOAT32 ? 2 : nngpu_dtype_size(tt->dtype);
     if (es == 0) es = 4;
     *mem = bind[t].buf->mem;
     *offset_elems = (cl_int)(bind[t].offset / es);

@@ -108,12 +108,12 @@ static nngpu_status conv_prepare(ng_context *c, const ng_graph *g, const ng_node
     cl_int xo, yo, bo = 0;
     const ng_tensor *wt = ng_in(g, n, 1);
     if (depthwise) {
-        NG_CHECK(ng_cl_upload(c, k, wt->data, ng_nbytes(wt), &wmem));
+        NG_CHECK(ng_cl_upload_floats(c, k, wt->data, ng_nbytes(wt), &wmem));
     } else {
         size_t bytes = 0;
         float *w2 = relayout_weights(&cg, wt->data, oct, &bytes);
         if (!w2) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", k->node_name);
-        nngpu_status s = ng_cl_upload(c, k, w2, bytes, &wmem);
+        nngpu_status s = ng_cl_upload_floats(c, k, w2, bytes, &wmem);
         free(w2);
         NG_CHECK(s);
     }

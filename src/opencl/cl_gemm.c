@@ -302,7 +302,7 @@ static nngpu_status pretranspose_b(ng_context *c, const ng_graph *g, const ng_no
     const float *src = b->data; /* (N, K) */
     for (size_t nn = 0; nn < N; nn++)
         for (size_t kk = 0; kk < K; kk++) bt[kk * N + nn] = src[nn * K + kk];
-    nngpu_status st = ng_cl_upload(c, k, bt, K * N * sizeof(float), out);
+    nngpu_status st = ng_cl_upload_floats(c, k, bt, K * N * sizeof(float), out);
     free(bt);
     NG_CHECK(st);
     s->trans_b = 0;
@@ -331,7 +331,7 @@ static nngpu_status gemm_prepare(ng_context *c, const ng_graph *g, const ng_node
     k->params_source = p.source;
     nngpu_status st;
     cl_mem b_pre = NULL;
-    if (ng_params_get(&p, "ALGO", 0) == 1 && !s.has_c && n->n_epi == 0)
+    if (ng_params_get(&p, "ALGO", 0) == 1 && !s.has_c && n->n_epi == 0 && !c->half) /* Sgemm: fp32 */
         st = prepare_clblast(c, g, n, bind, k, &s);
     else if ((st = pretranspose_b(c, g, n, k, &s, &b_pre)) == NNGPU_OK)
         st = prepare_tiled(c, g, n, bind, k, &s, &p, n->in[0], n->in[1], n->out[0],

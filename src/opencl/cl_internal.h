@@ -28,6 +28,10 @@ struct ng_context {
     ng_cl_program_entry *programs; /* built programs keyed by (file, options) */
     size_t weight_bytes;
     int can_profile;  /* the queue was created with profiling enabled */
+    int fp16_ok;      /* fp16 layers allowed: cl_khr_fp16, or NNGPU_OPENCL_FP16_STORAGE=1
+                         (storage-only half needs nothing beyond OpenCL 1.2) */
+    int half;         /* preparing an fp16 layer on its float32 view: float tensors are
+                         half in memory, programs get -DNG_F16=1 (storage.cl) */
 };
 
 #define NG_CL_MAX_LAUNCHES 32 /* Concat/Split run one launch per input/output */
@@ -76,8 +80,8 @@ void ng_cl_programs_release(ng_context *c);
 const char *ng_cl_source(const char *file_name);
 
 /* Gets kernel `kernel_name` from shaders/opencl/`file` built with `options`
- * ("-DTILE_M=8 ..."); programs are built once per (file, options) per
- * context. Build failures return NNGPU_ERR_DEVICE with the build log. */
+ * ("-DTILE_M=8 ...", plus -DNG_F16=1 while c->half); programs are built once
+ * per (file, options) per context. Build failures return NNGPU_ERR_DEVICE with the build log. */
 nngpu_status ng_cl_kernel_create(ng_context *c, const char *file, const char *kernel_name,
                                  const char *options, cl_kernel *out);
 
@@ -88,6 +92,10 @@ void ng_cl_params_options(const ng_params *p, char *buf, size_t cap);
 /* Uploads host data into a new read-only buffer owned by k (counted as weights). */
 nngpu_status ng_cl_upload(ng_context *c, ng_kernel *k, const void *data, size_t bytes,
                           cl_mem *out);
+/* Uploads float32 data (bytes of float32) as the layer's float storage:
+ * half while c->half. */
+nngpu_status ng_cl_upload_floats(ng_context *c, ng_kernel *k, const float *data, size_t bytes,
+                                 cl_mem *out);
 /* A new buffer owned by k (for scratch). */
 nngpu_status ng_cl_alloc_owned(ng_context *c, ng_kernel *k, size_t bytes, cl_mem *out);
 
@@ -96,7 +104,8 @@ nngpu_status ng_cl_set_arg(cl_kernel kern, cl_uint index, size_t size, const voi
                            const char *node_name);
 
 /* The storage of tensor t of node n for a kernel: its buffer and offset in
- * float elements. Constants are uploaded (once per call) into k. */
+ * elements (half elements for float tensors while c->half). Constants are
+ * uploaded (once per call) into k. */
 nngpu_status ng_cl_tensor_arg(ng_context *c, ng_kernel *k, const ng_graph *g, int t,
                               const ng_binding *bind, cl_mem *mem, cl_int *offset_elems);
 

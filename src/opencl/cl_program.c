@@ -1,5 +1,7 @@
 /* Program building: the embedded sources, a per-context cache of built
- * programs keyed by (file, options), kernel creation. */
+ * programs keyed by (file, options), kernel creation. storage.cl and
+ * epilogue.cl precede every program; fp16 layers add -DNG_F16=1 to the
+ * options, so the variant is part of both cache keys. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,10 +42,12 @@ static nngpu_status build(ng_context *c, const char *file, const char *options,
                           cl_program *out) {
     const char *src = ng_cl_source(file);
     if (!src) return ng_error(NNGPU_ERR_INTERNAL, "opencl: no embedded kernel file '%s'", file);
-    /* The epilogue helpers precede every other program. */
+    /* The storage macros and epilogue helpers precede every other program. */
+    const char *sto = strcmp(file, "storage.cl") ? ng_cl_source("storage.cl") : NULL;
     const char *epi = strcmp(file, "epilogue.cl") ? ng_cl_source("epilogue.cl") : NULL;
-    const char *srcs[2];
+    const char *srcs[3];
     cl_uint n_src = 0;
+    if (sto) srcs[n_src++] = sto;
     if (epi) srcs[n_src++] = epi;
     srcs[n_src++] = src;
     size_t olen = strlen(NG_CL_BASE_OPTIONS) + strlen(options) + 2;
@@ -115,6 +119,13 @@ static nngpu_status program_get(ng_context *c, const char *file, const char *opt
 nngpu_status ng_cl_kernel_create(ng_context *c, const char *file, const char *kernel_name,
                                  const char *options, cl_kernel *out) {
     cl_program prog = NULL;
+    char half_opts[2048];
+    if (c->half) { /* the half-storage variant (storage.cl) */
+        if (snprintf(half_opts, sizeof half_opts, "%s -DNG_F16=1", options ? options : "") >=
+            (int)sizeof half_opts)
+            return ng_error(NNGPU_ERR_INTERNAL, "opencl: build options of %s too long", file);
+        options = half_opts;
+    }
     NG_CHECK(program_get(c, file, options ? options : "", &prog));
     cl_int err;
     cl_kernel k = clCreateKernel(prog, kernel_name, &err);

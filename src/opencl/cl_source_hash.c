@@ -22,7 +22,8 @@ static const struct {
 uint64_t ng_cl_family_source_hash(const char *family) {
     for (size_t i = 0; i < sizeof FILES / sizeof FILES[0]; i++)
         if (strcmp(FILES[i].family, family) == 0) {
-            uint64_t h = ng_hash_str(NG_HASH_INIT, ng_cl_source("epilogue.cl"));
+            uint64_t h = ng_hash_str(NG_HASH_INIT, ng_cl_source("storage.cl"));
+            h = ng_hash_str(h, ng_cl_source("epilogue.cl"));
             return ng_hash_str(h, ng_cl_source(FILES[i].file));
         }
     return 0;

@@ -60,10 +60,36 @@ static nngpu_status open_device(ng_context *c) {
     VkPhysicalDevice16BitStorageFeatures s16 = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES,
         .storageBuffer16BitAccess = c->info.has_fp16_storage ? VK_TRUE : VK_FALSE};
+    /* 8-bit storage and the integer dot product for the quantized shaders'
+     * _i8 / _dot variants: core in 1.2 / 1.3, extensions before */
+    const ng_vk_device_desc *d = ng_vk_device_desc_get(c->device_index);
+    uint32_t api = d ? d->api_version : VK_API_VERSION_1_1;
+    const char *exts[2];
+    uint32_t n_ext = 0;
+    VkPhysicalDevice8BitStorageFeatures s8 = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES,
+        .storageBuffer8BitAccess = VK_TRUE};
+    VkPhysicalDeviceShaderIntegerDotProductFeatures dot = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_FEATURES,
+        .shaderIntegerDotProduct = VK_TRUE};
+    void **tail = &s16.pNext;
+    if (c->info.has_int8_storage) {
+        *tail = &s8;
+        tail = &s8.pNext;
+        if (api < VK_API_VERSION_1_2) exts[n_ext++] = VK_KHR_8BIT_STORAGE_EXTENSION_NAME;
+    }
+    if (c->info.has_int8_dot) {
+        *tail = &dot;
+        tail = &dot.pNext;
+        if (api < VK_API_VERSION_1_3)
+            exts[n_ext++] = VK_KHR_SHADER_INTEGER_DOT_PRODUCT_EXTENSION_NAME;
+    }
     VkDeviceCreateInfo di = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
                              .pNext = &s16,
                              .queueCreateInfoCount = 1,
-                             .pQueueCreateInfos = &qi};
+                             .pQueueCreateInfos = &qi,
+                             .enabledExtensionCount = n_ext,
+                             .ppEnabledExtensionNames = n_ext ? exts : NULL};
     NG_CHECK(ng_vk_check(vkCreateDevice(c->phys, &di, NULL, &c->device), "vkCreateDevice", NULL));
     vkGetDeviceQueue(c->device, c->queue_family, 0, &c->queue);
     VkPhysicalDeviceProperties props;

@@ -10,7 +10,7 @@
 #include "core/status.h"
 #include "vk_quant.h"
 
-enum { SPEC_N = 9, BIND_N = 4 };
+enum { SPEC_N = 10, BIND_N = 4 };
 
 typedef struct qconv_push {
     int32_t C, H, W, K, OH, OW, KH, KW, SH, SW, PT, PL, DH, DW, G;
@@ -100,10 +100,13 @@ static nngpu_status direct_prepare(ng_context *c, const ng_graph *g, const ng_no
         spec[3] = cg->KW; spec[4] = cg->SW; spec[5] = cg->DW;
     }
     spec[6] = q->x_signed; spec[7] = q->w_signed; spec[8] = ng_vk_qout_code(q->out);
+    /* float partial sums (qconv.comp FACC): whole kernels within one flush */
+    spec[9] = ng_params_get(p, "FACC", 1) && cg->KH * cg->KW <= 256;
     NG_CHECK(ng_vk_epilogue_args(c, k, g, n, bind, buf[0], spec + SPEC_N, buf + BIND_N, &push.epi));
     uint32_t groups[3];
     ng_vk_groups_1d(c, (uint64_t)total, (uint32_t)wg, groups);
-    NG_CHECK(ng_vk_dispatch_add(c, k, "qconv", spec, SPEC_N + NG_VK_EPI_SPECS, buf,
+    const char *shader = ng_vk_qshader(c, p, "qconv", "qconv_i8");
+    NG_CHECK(ng_vk_dispatch_add(c, k, shader, spec, SPEC_N + NG_VK_EPI_SPECS, buf,
                                 BIND_N + NG_VK_EPI_BINDINGS, &push, sizeof push, groups));
     int reads[1 + NG_MAX_EPI], n_reads = 0;
     reads[n_reads++] = n->in[q->x_input];
@@ -127,6 +130,8 @@ static nngpu_status qconv_prepare(ng_context *c, const ng_graph *g, const ng_nod
     ng_params_set(&p, "OC_T", depthwise ? 1 : oc_tile_for(cg->K / cg->G));
     ng_params_set(&p, "PX_T", depthwise ? (cg->OW >= 8 ? 8 : cg->OW) : (cg->OW >= 4 ? 4 : cg->OW));
     ng_params_set(&p, "IGEMM", cg->G == 1);
+    ng_params_set(&p, "FACC", 1);
+    ng_params_set(&p, "I8", 1);
     char sig[160];
     snprintf(sig, sizeof sig, "N=%d,C=%d,H=%d,W=%d,K=%d,k=%dx%d,s=%dx%d,d=%dx%d,g=%d", cg->N, cg->C,
              cg->H, cg->W, cg->K, cg->KH, cg->KW, cg->SH, cg->SW, cg->DH, cg->DW, cg->G);

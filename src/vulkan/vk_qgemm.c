@@ -40,6 +40,8 @@ static void qgemm_defaults(const ng_context *c, const qgemm_shape *s, ng_params 
     ng_params_set(p, "WG_N", gpu ? 16 : s->conv ? 8 : 16);
     ng_params_set(p, "TM", s->M < 8 ? (s->M < 4 ? s->M : 4) : 8);
     ng_params_set(p, "TN", s->M < 4 || s->qw_bits == 4 ? 8 : 4);
+    ng_params_set(p, "FACC", 1);
+    ng_params_set(p, "I8", 1);
     if (s->conv && s->conv->SW == 1 && s->conv->OW >= 32 && s->M >= 4) {
         ng_params_set(p, "TM", 4);
         ng_params_set(p, "TN", 8);
@@ -154,8 +156,11 @@ static nngpu_status dispatch(ng_context *c, const ng_graph *g, const ng_node *n,
     int32_t spec[SPEC_N + NG_VK_EPI_SPECS];
     memset(spec, 0, sizeof spec);
     spec[0] = wm; spec[1] = wn; spec[2] = tm; spec[3] = tn; spec[4] = s->qw_bits != 0;
-    spec[5] = q->a_pre != NULL; spec[6] = q->b_pre != NULL; spec[7] = q->a_signed;
-    spec[8] = q->b_signed; spec[9] = s->qw_bits ? s->qw_bits : 8; spec[10] = q->out;
+    spec[5] = q->a_pre != NULL; spec[6] = q->b_pre != NULL;
+    spec[7] = (q->a_signed != 0) | (q->b_signed != 0) << 1;
+    /* float partial sums (qgemm.comp FACC): whole kernels within one flush */
+    spec[8] = ng_params_get(p, "FACC", 1) && (!s->conv || s->conv->KH * s->conv->KW <= 256);
+    spec[9] = s->qw_bits ? s->qw_bits : 8; spec[10] = q->out;
     spec[11] = s->ch_m;
     spec[19] = !q->a_pre && !s->qw_bits && s->sak == 1 && push.a_off % 4 == 0 && s->sam % 4 == 0 &&
                s->a_bs % 4 == 0 && s->K % 4 == 0;
@@ -174,7 +179,8 @@ static nngpu_status dispatch(ng_context *c, const ng_graph *g, const ng_node *n,
     NG_CHECK(ng_vk_epilogue_args(c, k, g, n, bind, buf[0], spec + SPEC_N, buf + BIND_N, &push.epi));
     uint32_t groups[3] = {(uint32_t)((ncols + wn * tn - 1) / (wn * tn)),
                           (uint32_t)((s->M + wm * tm - 1) / (wm * tm)), (uint32_t)s->batch};
-    NG_CHECK(ng_vk_dispatch_add(c, k, "qgemm", spec, SPEC_N + NG_VK_EPI_SPECS, buf,
+    const char *shader = ng_vk_qshader(c, p, "qgemm", "qgemm_i8");
+    NG_CHECK(ng_vk_dispatch_add(c, k, shader, spec, SPEC_N + NG_VK_EPI_SPECS, buf,
                                 BIND_N + NG_VK_EPI_BINDINGS, &push, sizeof push, groups));
     int reads[2 + NG_MAX_EPI], n_reads = 0;
     if (!q->a_pre) reads[n_reads++] = q->ta;

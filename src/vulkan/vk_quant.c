@@ -7,7 +7,7 @@
 #include "core/status.h"
 #include "vk_quant.h"
 
-enum { SPEC_WG, SPEC_QUANTIZE, SPEC_SIGNED, SPEC_X_INT32, SPEC_BITS, N_SPEC };
+enum { SPEC_WG, SPEC_QUANTIZE, SPEC_SIGNED, SPEC_X_INT32, SPEC_BITS, SPEC_PER_TENSOR, N_SPEC };
 
 typedef struct quant_push {
     int32_t n, x_off, y_off, axis_len, inner, block, total;
@@ -63,7 +63,7 @@ static nngpu_status convert_prepare(ng_context *c, const ng_graph *g, const ng_n
     int64_t total = q->quantize ? (y0 + q->n + epw - 1) / epw - y0 / epw : (q->n + 3) / 4;
     push.total = (int32_t)total;
     int32_t spec[N_SPEC] = {wg, q->quantize, tq == NNGPU_DTYPE_INT8 || tq == NNGPU_DTYPE_INT4,
-                            tq == NNGPU_DTYPE_INT32, bits};
+                            tq == NNGPU_DTYPE_INT32, bits, q->n_scales == 1};
     uint32_t groups[3];
     ng_vk_groups_1d(c, (uint64_t)total, (uint32_t)wg, groups);
     NG_CHECK(ng_vk_dispatch_add(c, k, "quant", spec, N_SPEC, buf, 4, &push, sizeof push, groups));

@@ -12,6 +12,14 @@ static inline int ng_vk_qout_code(ng_qout o) {
     return o == NG_QOUT_INT8 ? 0 : o == NG_QOUT_UINT8 ? 1 : o == NG_QOUT_FLOAT ? 2 : 3;
 }
 
+/* The shader of a quantized family: stem, or its _i8 variant (8-bit storage
+ * views) where the device has 8-bit storage and parameter I8 (default 1) is
+ * set. */
+static inline const char *ng_vk_qshader(const ng_context *c, const ng_params *p,
+                                        const char *stem, const char *stem_i8) {
+    return c->info.has_int8_storage && ng_params_get(p, "I8", 1) ? stem_i8 : stem;
+}
+
 /* Whether node n's layer q can run on the quantized shaders: its epilogue
  * encodes (none on int32 outputs) and its operands are 8-bit. */
 int ng_vk_qlayer_ok(const ng_graph *g, const ng_node *n, const ng_qlayer *q);
