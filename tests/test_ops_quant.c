@@ -178,6 +178,58 @@ static void test_qlinearconv(void) {
     }
 }
 
+/* The OpenCL specialised paths at sizes the random cases rarely reach:
+ * 1x1 GEMM (pixels not a multiple of the tile, wide weights: uint8 with
+ * per-channel zero points, C large enough for several exact float chunks)
+ * and depthwise with compiled geometry (strides 1/2, pads, odd rows, 5x5). */
+static void test_qconv_paths(void) {
+    static const int cases[][7] = {/* c, k, h, w, ker, stride, pad */
+                                   {300, 20, 7, 9, 1, 1, 0},   {24, 36, 13, 11, 1, 1, 0},
+                                   {33, 17, 1, 1, 1, 1, 0},    {40, 40, 17, 15, 3, 1, 1},
+                                   {24, 24, 14, 14, 3, 2, 1},  {19, 19, 11, 23, 5, 2, 2},
+                                   {16, 16, 9, 7, 3, 1, 0},    {8, 8, 29, 37, 3, 2, 1}};
+    for (size_t rep = 0; rep < sizeof cases / sizeof cases[0]; rep++) {
+        const int *cs = cases[rep];
+        qconv_cfg c;
+        memset(&c, 0, sizeof c);
+        c.n = (int)(rep % 2) + 1;
+        c.c = cs[0];
+        c.k = cs[1];
+        c.h = cs[2];
+        c.w = cs[3];
+        c.kh = c.kw = cs[4];
+        c.sh = c.sw = cs[5];
+        c.dh = c.dw = 1;
+        c.pad = cs[6];
+        c.group = cs[4] == 1 ? 1 : c.c;
+        c.bias = 1;
+        c.per_ch = 1;
+        c.xt = pick8();
+        c.wt = rep == 0 ? NNGPU_DTYPE_UINT8 : pick8();
+        c.yt = pick8();
+        int taps = c.c / c.group * c.kh * c.kw;
+        float xs = th_randf(0.005f, 0.05f), ws = th_randf(0.002f, 0.02f);
+        float ys = xs * ws * 5476.0f * sqrtf((float)taps) / 40.0f;
+        nngpu_graph *g = th_graph(13);
+        th_input_typed(g, "x", c.xt, 4, D(c.n, c.c, c.h, c.w));
+        th_const_scalar_f32(g, "xs", xs);
+        th_const_scalar_int(g, "xz", c.xt, zp_of(c.xt));
+        th_const_int(g, "w", c.wt, 4, D(c.k, c.c / c.group, c.kh, c.kw), lo_of(c.wt), hi_of(c.wt));
+        th_const_rand(g, "ws", 1, D(c.k), ws * 0.5f, ws * 1.5f);
+        th_const_int(g, "wz", c.wt, 1, D(c.k), lo_of(c.wt) + 32, hi_of(c.wt) - 32);
+        th_const_scalar_f32(g, "ys", ys);
+        th_const_scalar_int(g, "yz", c.yt, zp_of(c.yt));
+        int bias_range = (int)(1.0f / (xs * ws));
+        th_const_int(g, "b", NNGPU_DTYPE_INT32, 1, D(c.k), -bias_range, bias_range);
+        th_node(g, "QLinearConv", "x,xs,xz,w,ws,wz,ys,yz,b", "y");
+        qconv_attrs(g, &c);
+        th_output(g, "y");
+        NAME("QLinearConv path x%s w%s y%s n%d c%d %dx%d k%d ker%d s%d p%d g%d", dt_name(c.xt),
+             dt_name(c.wt), dt_name(c.yt), c.n, c.c, c.h, c.w, c.k, c.kh, c.sh, c.pad, c.group);
+        th_check_graph(nm, g, TOL_Q);
+    }
+}
+
 static void test_convinteger(void) {
     for (int rep = 0; rep < 8; rep++) {
         qconv_cfg c;
@@ -329,6 +381,7 @@ int main(int argc, char **argv) {
     th_init(argc, argv);
     test_quantize();
     test_qlinearconv();
+    test_qconv_paths();
     test_convinteger();
     test_qlinearmatmul();
     test_matmulinteger();

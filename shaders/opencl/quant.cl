@@ -51,6 +51,27 @@ __kernel void quantize_linear(const int n, __global const XT *x, const int x_off
     }
     y[y_off + b] = (uchar)((v[0] & 15) | ((v[1] & 15) << 4));
 }
+#elif QUANTIZE && defined(QV)
+/* 8-bit y, one scale: QV elements per work-item as one vector, saturated by
+ * clamping (convert_*_sat per element measured several times slower on
+ * PoCL). Y_LO, Y_HI: y's range. NaN gives 0 as convert_*_sat does. */
+#define QFV NG_QCAT(float, QV)
+__kernel void quantize_linear(const int n, __global const XT *x, const int x_off,
+                              __global YT *y, const int y_off, __global const float *scale,
+                              __global const int *zp, const int inner, const int axis_len,
+                              const int block) {
+    const int i0 = get_global_id(0) * QV;
+    if (i0 >= n) return;
+    const float s = scale[0], z = (float)zp[0];
+    if (i0 + QV <= n) {
+        QFV r = rint(NG_QCAT(vload, QV)(0, x + x_off + i0) / s) + z;
+        r = select(clamp(r, (float)Y_LO, (float)Y_HI), (QFV)(0.0f), isnan(r));
+        NG_QCAT(vstore, QV)(NG_QCAT(convert_, NG_QCAT(YT, QV))(NG_QCAT(convert_int, QV)(r)), 0,
+                            y + y_off + i0);
+    } else {
+        for (int i = i0; i < n; i++) y[y_off + i] = CONVERT_Y_SAT(rint(x[x_off + i] / s) + z);
+    }
+}
 #elif QUANTIZE
 __kernel void quantize_linear(const int n, __global const XT *x, const int x_off,
                               __global YT *y, const int y_off, __global const float *scale,

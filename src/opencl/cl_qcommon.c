@@ -38,3 +38,10 @@ void ng_cl_qconsts_args(ng_cl_args *a, const ng_cl_qconsts *qc, const ng_qlayer 
     ng_cl_arg_float(a, q->y_scale);
     ng_cl_arg_int(a, q->y_zp);
 }
+
+int ng_cl_qmac_chunk(int wmax, int xmax, int taps, int channels) {
+    long bound = (long)wmax * xmax * taps;
+    if (bound <= 0) return 0;
+    long chunk = ((1L << 24) - 1) / bound;
+    return chunk < 1 ? -1 : chunk >= channels ? 0 : (int)chunk;
+}

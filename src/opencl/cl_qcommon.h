@@ -24,4 +24,20 @@ nngpu_status ng_cl_qconsts_upload(ng_context *c, ng_kernel *k, const ng_qlayer *
 /* Binds mult, bias, y_scale, y_zp at the next arguments (NG_Q_OUT's names). */
 void ng_cl_qconsts_args(ng_cl_args *a, const ng_cl_qconsts *qc, const ng_qlayer *q);
 
+/* Exact float multiply-adds (QMAC 1 in qconv.cl): integer products and
+ * sums below 2^24 are exact in float. For products of at most wmax * xmax,
+ * taps per channel: the channels per float partial sum, 0 when all fit,
+ * -1 when not even one does (then int32 arithmetic). */
+int ng_cl_qmac_chunk(int wmax, int xmax, int taps, int channels);
+
+/* 1x1, stride 1, unpadded, one group: the GEMM path (cl_qconv1x1.c). */
+int ng_cl_qconv_is_1x1(const ng_qlayer *q);
+nngpu_status ng_cl_qconv1x1_build(ng_context *c, const ng_graph *g, const ng_node *n,
+                                  const ng_binding *bind, ng_kernel *k, const ng_qlayer *q);
+/* Depthwise with a small square kernel, equal strides <= 2, no dilation:
+ * compiled-in geometry (cl_qconv_dw.c). */
+int ng_cl_qconv_is_dw(const ng_qlayer *q);
+nngpu_status ng_cl_qconv_dw_build(ng_context *c, const ng_graph *g, const ng_node *n,
+                                  const ng_binding *bind, ng_kernel *k, const ng_qlayer *q);
+
 #endif

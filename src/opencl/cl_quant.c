@@ -61,11 +61,18 @@ static nngpu_status quant_prepare(ng_context *c, const ng_graph *g, const ng_nod
     nngpu_dtype qt = q.quantize ? q.y_dtype : q.x_dtype; /* the integer side */
     int q4 = qt == NNGPU_DTYPE_INT4 ? 1 : qt == NNGPU_DTYPE_UINT4 ? 2 : 0;
     size_t items = q4 && q.quantize ? (size_t)(q.n + 1) / 2 : (size_t)q.n; /* a byte each */
+    /* 8-bit outputs of one scale: 16 elements per work-item as a vector. */
+    int vec = q.quantize && q.n_scales == 1 &&
+              (q.y_dtype == NNGPU_DTYPE_INT8 || q.y_dtype == NNGPU_DTYPE_UINT8) && q.x_dtype == NNGPU_DTYPE_FLOAT32;
+    if (vec) items = (size_t)(q.n + 15) / 16;
     cl_kernel kern = NULL;
     if (st == NNGPU_OK) {
-        char opts[128];
-        snprintf(opts, sizeof opts, "-DQUANTIZE=%d -DXT=%s -DYT=%s -DQ4=%d -DPER_TENSOR=%d",
-                 q.quantize, cl_type_of(q.x_dtype), cl_type_of(q.y_dtype), q4, q.n_scales == 1);
+        char opts[200], vopts[64] = "";
+        if (vec)
+            snprintf(vopts, sizeof vopts, " -DQV=16 -DY_LO=%d -DY_HI=%d",
+                     q.y_dtype == NNGPU_DTYPE_INT8 ? -128 : 0, q.y_dtype == NNGPU_DTYPE_INT8 ? 127 : 255);
+        snprintf(opts, sizeof opts, "-DQUANTIZE=%d -DXT=%s -DYT=%s -DQ4=%d -DPER_TENSOR=%d%s",
+                 q.quantize, cl_type_of(q.x_dtype), cl_type_of(q.y_dtype), q4, q.n_scales == 1, vopts);
         st = ng_cl_launch_add(c, k, "quant.cl", kname, opts, items, 64, &kern);
     }
     if (st == NNGPU_OK) {
