@@ -249,6 +249,86 @@ static void test_policy(void) {
     }
 }
 
+/* ---- Winograd in fp16 layers (vulkan: winograd_f16 transforms around the
+ * float32 GEMM): 3x3 stride-1 convolutions with C, K >= 16, odd sizes, batch
+ * 2, padding 0 or 1 per side, a residual epilogue; vk_conv's WINO forced to
+ * F(2,3) and F(4,3) through NNGPU_PARAMS, then its default. */
+
+typedef struct wino_cfg {
+    int n, c, k, h, w, pads[4], residual;
+} wino_cfg;
+
+static nngpu_graph *wino_graph(const wino_cfg *q) {
+    nngpu_graph *g = th_graph(13);
+    int64_t oh = q->h + q->pads[0] + q->pads[2] - 2, ow = q->w + q->pads[1] + q->pads[3] - 2;
+    th_input(g, "x", 4, D(q->n, q->c, q->h, q->w));
+    th_const_rand(g, "w", 4, D(q->k, q->c, 3, 3), -0.3f, 0.3f);
+    th_const_rand(g, "b", 1, D(q->k), -0.5f, 0.5f);
+    th_node(g, "Conv", "x,w,b", "y");
+    th_attr_ints(g, "pads", 4, D(q->pads[0], q->pads[1], q->pads[2], q->pads[3]));
+    if (q->residual) {
+        th_input(g, "r", 4, D(q->n, q->k, oh, ow));
+        th_node(g, "Add", "r,y", "t");
+        th_node(g, "Relu", "t", "z");
+    } else {
+        th_node(g, "Relu", "y", "z");
+    }
+    th_output(g, "z");
+    return g;
+}
+
+/* On every Vulkan device with 16-bit storage the conv layer of q's graph runs
+ * the fp16 Winograd kernel (`want`: "winograd_f2", "winograd_f4" or any). */
+static void expect_wino_kernel(const char *name, const wino_cfg *q, const char *want) {
+    for (int d = 0; d < nngpu_device_count(); d++) {
+        nngpu_device_info info;
+        if (nngpu_device_get(d, &info) != NNGPU_OK || info.backend != NNGPU_BACKEND_VULKAN ||
+            !info.has_fp16_storage)
+            continue;
+        nngpu_model *m = NULL;
+        nngpu_session *s = fp16_session(wino_graph(q), info.selector, 1, &m);
+        const char *kernel = "(no session)";
+        for (int i = 0; s && i < nngpu_session_layer_count(s); i++) {
+            nngpu_layer_info li;
+            if (nngpu_session_layer(s, i, &li) == NNGPU_OK && li.kernel &&
+                strstr(li.fused, "Conv"))
+                kernel = li.kernel;
+        }
+        char line[320];
+        snprintf(line, sizeof line, "%s: %s runs %s:f16 (%s)", info.selector, name, want, kernel);
+        expect(strstr(kernel, want) && strstr(kernel, ":f16"), line);
+        nngpu_session_destroy(s);
+        nngpu_model_destroy(m);
+    }
+}
+
+static void test_winograd(void) {
+    static const char *forced[] = {"vk_conv:WINO=2", "vk_conv:WINO=4", NULL};
+    static const char *kernels[] = {"winograd_f2", "winograd_f4", "winograd"};
+    const char *prev = getenv("NNGPU_PARAMS");
+    char saved[512];
+    snprintf(saved, sizeof saved, "%s", prev ? prev : "");
+    for (int f = 0; f < 3; f++) {
+        if (forced[f]) setenv("NNGPU_PARAMS", forced[f], 1);
+        else if (prev) setenv("NNGPU_PARAMS", saved, 1);
+        else unsetenv("NNGPU_PARAMS");
+        for (int i = 0; i < 3; i++) {
+            wino_cfg q = {i == 1 ? 2 : 1, 16 + th_randint(0, 9), 16 + th_randint(0, 9),
+                          2 * th_randint(2, 11) + 1, 2 * th_randint(2, 11) + 1, {0}, i == 2};
+            for (int j = 0; j < 4; j++) q.pads[j] = i == 2 ? 1 : th_randint(0, 1);
+            char name[160];
+            snprintf(name, sizeof name, "winograd (%s) n=%d c=%d k=%d %dx%d pads=%d%d%d%d%s",
+                     forced[f] ? forced[f] + 8 : "default", q.n, q.c, q.k, q.h, q.w, q.pads[0],
+                     q.pads[1], q.pads[2], q.pads[3], q.residual ? " +residual+relu" : " +relu");
+            if (q.residual) th_expect_fused("Conv+Add+Relu");
+            check(name, wino_graph(&q));
+            if (th_selected(name)) expect_wino_kernel(name, &q, kernels[f]);
+        }
+    }
+    if (prev) setenv("NNGPU_PARAMS", saved, 1);
+    else unsetenv("NNGPU_PARAMS");
+}
+
 int main(int argc, char **argv) {
     setenv(CL_STORAGE_ENV, "1", 1); /* before any session: OpenCL runs its fp16 kernels */
     th_init(argc, argv);
@@ -261,6 +341,7 @@ int main(int argc, char **argv) {
     check("residual cnn", residual_cnn(1.0f));
     check("residual cnn overflowing fp16", residual_cnn(1e5f));
     test_policy();
+    test_winograd();
     int rc = th_summary();
     return rc ? rc : failures != 0;
 }

@@ -1,6 +1,6 @@
 # Shader variants: the same source with other defines (tools/vulkan_shaders.cmake).
 # _f16: float tensors stored as float16_t (storage.glsl), arithmetic in float32.
-foreach(stem eltwise conv gemm pool data softmax)
+foreach(stem eltwise conv gemm pool data softmax winograd)
   list(APPEND NG_VK_VARIANTS "${stem}_f16|${stem}.comp|NG_F16=1")
 endforeach()
 # _i8: 8-bit tensors read and written through 8-bit storage views (qbytes.glsl).

@@ -9,11 +9,16 @@
  *  1 output transform: invocation (k, t) reads src[xi][k][t], writes
  *    A^T M A + bias through the fused epilogue to the output tile.
  * Tiles are numbered over images, then tile rows, then tile columns. The
- * matrices are Lavin's (points 0, +-1 for F(2,3); 0, +-1, +-2 for F(4,3)). */
+ * matrices are Lavin's (points 0, +-1 for F(2,3); 0, +-1, +-2 for F(4,3)).
+ * The layer's tensors (input, output, bias, epilogue operands) are stored as
+ * NG_FLOAT (storage.glsl: float16_t in the _f16 variant); the scratch V and M
+ * stay float32 (the GEMM between is the float32 gemm.comp), so bindings 0 and
+ * 1 are declared twice, once per stage's type. */
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
 #include "epilogue_ops.h"
+#include "storage.glsl"
 
 layout(constant_id = 0) const int WG = 64;
 layout(constant_id = 1) const int STAGE = 0;
@@ -22,9 +27,11 @@ layout(constant_id = 3) const int HAS_BIAS = 0;
 const int ALPHA = TILE + 2;
 layout(local_size_x_id = 0, local_size_y = 1, local_size_z = 1) in;
 
-layout(std430, binding = 0) readonly buffer Src_ { float src[]; };
-layout(std430, binding = 1) writeonly buffer Dst_ { float dst[]; };
-layout(std430, binding = 2) readonly buffer Bias_ { float bias[]; };
+layout(std430, binding = 0) readonly buffer X_ { NG_FLOAT x[]; };    /* stage 0: input */
+layout(std430, binding = 0) readonly buffer M_ { float msrc[]; };    /* stage 1: products M */
+layout(std430, binding = 1) writeonly buffer V_ { float vdst[]; };   /* stage 0: transformed V */
+layout(std430, binding = 1) writeonly buffer Y_ { NG_FLOAT y[]; };   /* stage 1: output */
+layout(std430, binding = 2) readonly buffer Bias_ { NG_FLOAT bias[]; };
 
 layout(push_constant) uniform Push {
     int C;        /* channels: input's (stage 0) or output's (stage 1) */
@@ -89,7 +96,7 @@ void data_transform(const int c, const int t) {
             const int row = base + clamp(ih, 0, p.H - 1) * p.W;
             [[unroll]] for (int j = 0; j < ALPHA; j++) { /* clamped read, zero outside */
                 const int iw = iw0 + j;
-                const float v = src[row + clamp(iw, 0, p.W - 1)];
+                const float v = float(x[row + clamp(iw, 0, p.W - 1)]);
                 d[i * ALPHA + j] = rowok && iw >= 0 && iw < p.W ? v : 0.0;
             }
         }
@@ -100,7 +107,7 @@ void data_transform(const int c, const int t) {
     }
     const int plane = p.C * p.NTP;
     int o = p.dst_off + c * p.NTP + t;
-    [[unroll]] for (int xi = 0; xi < ALPHA * ALPHA; xi++, o += plane) dst[o] = d[xi];
+    [[unroll]] for (int xi = 0; xi < ALPHA * ALPHA; xi++, o += plane) vdst[o] = d[xi];
 }
 
 void output_transform(const int k, const int t) {
@@ -108,10 +115,10 @@ void output_transform(const int k, const int t) {
     float m[36];
     const int plane = p.C * p.NTP;
     int o = p.src_off + k * p.NTP + t;
-    [[unroll]] for (int xi = 0; xi < ALPHA * ALPHA; xi++, o += plane) m[xi] = src[o];
+    [[unroll]] for (int xi = 0; xi < ALPHA * ALPHA; xi++, o += plane) m[xi] = msrc[o];
     [[unroll]] for (int j = 0; j < ALPHA; j++) at_line(m, j, ALPHA);
     [[unroll]] for (int i = 0; i < TILE; i++) at_line(m, i * ALPHA, 1);
-    const float b = HAS_BIAS != 0 ? bias[p.bias_off + k] : 0.0;
+    const float b = HAS_BIAS != 0 ? float(bias[p.bias_off + k]) : 0.0;
     const int per = p.TH * p.TW, n = t / per, r = t - n * per, ty = r / p.TW;
     const int oh0 = ty * TILE, ow0 = (r - ty * p.TW) * TILE;
     const int base = (n * p.C + k) * p.H * p.W;
@@ -120,7 +127,7 @@ void output_transform(const int k, const int t) {
         [[unroll]] for (int j = 0; j < TILE; j++) {
             if (ow0 + j >= p.W) break;
             const int idx = base + (oh0 + i) * p.W + ow0 + j;
-            dst[p.dst_off + idx] = ng_epilogue(m[i * ALPHA + j] + b, uint(idx));
+            y[p.dst_off + idx] = NG_ST(ng_epilogue(m[i * ALPHA + j] + b, uint(idx)));
         }
     }
 }

@@ -79,8 +79,7 @@ static nngpu_status conv_prepare(ng_context *c, const ng_graph *g, const ng_node
     ng_params_set(&p, "OC_T", depthwise ? 1 : oc_tile_for(kg));
     ng_params_set(&p, "PX_T", depthwise ? (cg.OW >= 8 ? 8 : cg.OW) : (cg.OW >= 4 ? 4 : cg.OW));
     ng_params_set(&p, "IGEMM", cg.G == 1 && strcmp(c->info.device_type, "gpu") != 0);
-    /* Winograd reads and writes float32: fp16 layers take the implicit GEMM */
-    int wino = !c->half && cg.G == 1 && ng_in(g, n, 1)->data && ng_vk_winograd_fits(&view);
+    int wino = cg.G == 1 && ng_in(g, n, 1)->data && ng_vk_winograd_fits(&view);
     if (wino) ng_params_set(&p, "WINO", ng_vk_winograd_default(c, &view));
     char sig[160];
     snprintf(sig, sizeof sig, "N=%d,C=%d,H=%d,W=%d,K=%d,k=%dx%d,s=%dx%d,d=%dx%d,g=%d", cg.N, cg.C,

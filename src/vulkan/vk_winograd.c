@@ -3,7 +3,9 @@
  * [alpha^2][C][tiles], the batched GEMM of gemm.comp (alpha^2 products
  * U[xi] (K x C) x V[xi] into scratch M [alpha^2][K][tiles]) and the output
  * transform with bias and the fused epilogue. alpha = tile + 2; tiles cover
- * all images, padded to a multiple of 4 (vec4 B rows in the GEMM). */
+ * all images, padded to a multiple of 4 (vec4 B rows in the GEMM). In an
+ * fp16 layer (c->half) the transforms are winograd_f16 (float16 tensors) and
+ * the scratch and its GEMM stay float32. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,7 +185,10 @@ nngpu_status ng_vk_winograd_conv(ng_context *c, const ng_graph *g, const ng_node
     ng_vk_gemm_batched gb = {v->K, (int)t.ntp, v->C, t.alpha * t.alpha, u, vbuf, mbuf};
     char sig[96];
     snprintf(sig, sizeof sig, "M=%d,N=%d,K=%d,B=%d", gb.M, gb.N, gb.K, gb.batch);
+    int half = c->half; /* V and M are float32 in fp16 layers too: the float32 GEMM */
+    c->half = 0;
     nngpu_status s = ng_vk_gemm_batched_add(c, k, &gb, "vk_conv_wino", sig);
+    c->half = half;
     free(u);
     NG_CHECK(s);
     narrow(c, k, g, bind, NULL, -1, vbuf, -1, mbuf);
