@@ -30,7 +30,9 @@ layout(constant_id = 5) const int HAS_C = 0; /* 1: add beta * C */
 layout(constant_id = 6) const int SHARED = 1; /* 1: shared-memory tiles; 0: register tiles */
 /* SHARED=0 only, bit flags: 1: B rows read as vec4 (sbn = 1; b_off, sbk,
  * b_boff and N multiples of 4; TN a multiple of 4); 2: A prepacked by the
- * host as [ceil(M/TM)][K][TM] per batch (TM, a_off and a_boff multiples of 4). */
+ * host as [ceil(M/TM)][K][TM] per batch (TM, a_off and a_boff multiples of 4);
+ * 4: Y rows written as vec4 (y_off and N multiples of 4, TN a multiple of 4,
+ * not ROWS). */
 layout(constant_id = 7) const int VEC = 0;
 layout(constant_id = 8) const int CONV = 0;
 layout(constant_id = 9) const int CKH = 1;
@@ -54,6 +56,7 @@ layout(std430, binding = 4) readonly buffer AB_ { int a_boff[]; };
 layout(std430, binding = 5) readonly buffer BB_ { int b_boff[]; };
 layout(std430, binding = 6) readonly buffer A4_ { NG_FLOAT4 a4[]; }; /* A's buffer again */
 layout(std430, binding = 7) readonly buffer B4_ { NG_FLOAT4 b4[]; }; /* B's buffer again */
+layout(std430, binding = 2) writeonly buffer Y4_ { NG_FLOAT4 y4[]; }; /* Y's, as vec4 */
 
 layout(push_constant) uniform Push {
     int M, N, K;
@@ -83,12 +86,23 @@ void store_tile(const int m, const int n, const int batch, const float v0) {
     y[p.y_off + idx] = NG_ST(ng_epilogue(v, uint(idx)));
 }
 
+/* VEC & 4: outputs n .. n + 3 of row m (n a multiple of 4, n + 3 < N) as one store. */
+void store_tile4(const int m, const int n, const int batch, const vec4 v0) {
+    vec4 v = p.alpha * v0;
+    const int idx = batch * p.M * p.N + m * p.N + n;
+    for (int j = 0; j < 4; j++) {
+        if (HAS_C != 0) v[j] += p.beta * c[p.c_off + m * p.scm + (n + j) * p.scn];
+        v[j] = ng_epilogue(v[j], uint(idx + j));
+    }
+    y4[(p.y_off + idx) >> 2] = NG_ST4(v);
+}
+
 /* SHARED=0: A's row values av[0..TM) at k: packed vec4 reads (VEC & 2,
  * advancing a4i) or strided scalar ones. */
 #define NG_LOAD_A(k)                                                                  \
     if ((VEC & 2) != 0) {                                                             \
         for (int q = 0; q < TM / 4; q++) {                                            \
-            const vec4 v = a4[a4i + q];                                               \
+            const vec4 v = NG_LD4(a4[a4i + q]);                                               \
             av[4 * q] = v.x; av[4 * q + 1] = v.y; av[4 * q + 2] = v.z; av[4 * q + 3] = v.w; \
         }                                                                             \
         a4i += TM / 4;                                                                \
@@ -189,7 +203,7 @@ void main_registers() {
         NG_LOAD_A(k);
         if ((VEC & 1) != 0) {
             for (int q = 0; q < TN / 4; q++) {
-                const vec4 v = b4[b4i[q] + k * sbk4];
+                const vec4 v = NG_LD4(b4[b4i[q] + k * sbk4]);
                 bv[4 * q] = v.x; bv[4 * q + 1] = v.y; bv[4 * q + 2] = v.z; bv[4 * q + 3] = v.w;
             }
         } else {
@@ -202,6 +216,14 @@ void main_registers() {
     for (int i = 0; i < TM; i++) {
         const int m = m0 + i;
         if (m >= p.M) break;
+        if ((VEC & 4) != 0) { /* N % 4 == 0: each vec4 is all in range or all out */
+            for (int q = 0; q < TN / 4; q++)
+                if (n0 + 4 * q < p.N)
+                    store_tile4(m, n0 + 4 * q, batch,
+                                vec4(acc[i * TN + 4 * q], acc[i * TN + 4 * q + 1],
+                                     acc[i * TN + 4 * q + 2], acc[i * TN + 4 * q + 3]));
+            continue;
+        }
         for (int j = 0; j < TN; j++) {
             const int n = n0 + j;
             if (n >= p.N) break;

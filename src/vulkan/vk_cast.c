@@ -34,16 +34,18 @@ static nngpu_status cast_prepare(ng_context *c, const ng_graph *g, const ng_node
     ng_params p = {0};
     ng_params_set(&p, "WG", 64);
     int wg = ng_vk_wg(c, &p, 64);
-    int32_t spec[2] = {wg, to16};
     cast_push push = {0};
-    push.n = (uint32_t)total;
     ng_buffer *buf[2];
     int f32 = to16 ? n->in[0] : n->out[0], f16 = to16 ? n->out[0] : n->in[0];
     NG_CHECK(ng_vk_tensor_arg(c, k, g, f32, bind, &buf[0], &push.f32_off));
     NG_CHECK(ng_vk_tensor_arg(c, k, g, f16, bind, &buf[1], &push.f16_off));
+    /* four elements per invocation where vec4 / packed-pair indices line up */
+    int vec = total % 4 == 0 && push.f32_off % 4 == 0 && push.f16_off % 4 == 0 ? 4 : 1;
+    push.n = (uint32_t)(total / vec);
+    int32_t spec[3] = {wg, to16, vec};
     uint32_t groups[3];
-    ng_vk_groups_1d(c, (uint64_t)total, (uint32_t)wg, groups);
-    NG_CHECK(ng_vk_dispatch_add(c, k, "cast", spec, 2, buf, 2, &push, sizeof push, groups));
+    ng_vk_groups_1d(c, (uint64_t)push.n, (uint32_t)wg, groups);
+    NG_CHECK(ng_vk_dispatch_add(c, k, "cast", spec, 3, buf, 2, &push, sizeof push, groups));
     int reads[1] = {n->in[0]};
     ng_vk_dispatch_tensors(c, k, g, bind, reads, 1, n->out[0]);
     return NNGPU_OK;

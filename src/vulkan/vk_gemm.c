@@ -248,6 +248,9 @@ static nngpu_status prepare_tiled(ng_context *c, const ng_graph *g, const ng_nod
     buf[7] = buf[1];
     NG_CHECK(ng_vk_tensor_arg(c, k, g, ty, bind, &buf[2], &off));
     push.y_off = (int32_t)off;
+    /* vec4 Y rows (not with ROWS, whose columns are row segments: set below) */
+    if (!use_shared && ng_params_get(p, "VEC", 1) && tn % 4 == 0 && s->N % 4 == 0 && off % 4 == 0)
+        vec |= 4;
     if (s->has_c) {
         NG_CHECK(ng_vk_tensor_arg(c, k, g, tc, bind, &buf[3], &off));
         push.c_off = (int32_t)off;
@@ -275,6 +278,7 @@ static nngpu_status prepare_tiled(ng_context *c, const ng_graph *g, const ng_nod
         /* Row segments where a row's span is fewer reads than TN x KW taps. */
         int span = (tn - 1) * cv->SW + (cv->KW - 1) * cv->DW + 1;
         spec[15] = ng_params_get(p, "ROWS", span < tn * cv->KW && span <= 64);
+        if (spec[15]) spec[7] = vec &= ~4;
     }
     /* N counted in columns: row segments of TN pixels with ROWS. */
     int64_t ncols = spec[15] ? (int64_t)s->conv->OH * ((s->conv->OW + tn - 1) / tn) * tn : s->N;
@@ -430,7 +434,7 @@ nngpu_status ng_vk_gemm_batched_add(ng_context *c, ng_kernel *k, const ng_vk_gem
                         k->node_name, wm, wn, tm, tn, tk);
     /* SHARED=0: A packed per batch for vec4 reads; B rows as vec4. */
     int vec = !shared && ng_params_get(&p, "VEC", 1) ? (tm % 4 == 0 ? 2 : 0) |
-                                                           (s.N % 4 == 0 && tn % 4 == 0) : 0;
+                                                           (s.N % 4 == 0 && tn % 4 == 0 ? 5 : 0) : 0;
     size_t per = (size_t)s.M * s.K;
     if (vec & 2) per = ((size_t)s.M + (size_t)tm - 1) / (size_t)tm * (size_t)tm * s.K;
     if (per * (size_t)s.batch > INT_MAX || (int64_t)s.batch * s.M * s.N > INT_MAX)
