@@ -15,7 +15,8 @@ static const ng_tune_family *const families[] = {
     /* Vulkan */
     &ng_tune_vk_gemm, &ng_tune_vk_conv_gemm, &ng_tune_vk_conv_wino, &ng_tune_vk_conv,
     &ng_tune_vk_conv_depthwise, &ng_tune_vk_pool, &ng_tune_vk_global_pool,
-    /* INT8: Vulkan */
+    /* INT8: OpenCL, Vulkan */
+    &ng_tune_qgemm, &ng_tune_gemm_qw,
     &ng_tune_vk_qgemm, &ng_tune_vk_qmatmulw, &ng_tune_vk_qconv_gemm, &ng_tune_vk_qconv,
     &ng_tune_vk_qconv_depthwise,
 };

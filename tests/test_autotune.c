@@ -266,15 +266,15 @@ static int has_family(const ng_tune_jobs *jobs, const char *family) {
     return 0;
 }
 
-/* Builds, runs and verifies candidates of every job's space: a search of a
+/* Builds, runs and verifies on dev candidates of every job's space: a search of a
  * dozen (random starts and their neighbours), or all of them with
  * NNGPU_TUNE_SWEEP. None may be rejected. */
-static void test_vk_candidates(ng_tune_jobs *jobs) {
+static void test_candidates(const char *dev, ng_tune_jobs *jobs) {
     int sweep = getenv("NNGPU_TUNE_SWEEP") && atoi(getenv("NNGPU_TUNE_SWEEP"));
     for (int j = 0; j < jobs->n; j++) {
         ng_tune_opts o;
         ng_tune_opts_init(&o);
-        o.device = VK;
+        o.device = dev;
         o.strategy = sweep ? NG_TUNE_EXHAUSTIVE : NG_TUNE_SEARCH;
         o.max_evals = sweep ? 0 : 12;
         o.runs = 1;
@@ -398,11 +398,31 @@ static void test_vulkan(void) {
         CHECK(has_family(&qjobs, qfams[f]), "no %s kernel collected (int8)", qfams[f]);
     test_spaces(&info, &jobs);
     test_spaces(&info, &qjobs);
-    test_vk_candidates(&jobs);
-    test_vk_candidates(&qjobs);
+    test_candidates(VK, &jobs);
+    test_candidates(VK, &qjobs);
     test_vk_tune_db(&jobs);
     ng_tune_jobs_free(&jobs);
     ng_tune_jobs_free(&qjobs);
+}
+
+/* OpenCL INT8: QLinearMatMul (qgemm) and 4-bit weight-only MatMul (gemm_qw). */
+static void test_cl_quant(const nngpu_device_info *info) {
+    ng_tune_jobs jobs = {0};
+    nngpu_options q;
+    nngpu_options_init(&q);
+    q.precision = NNGPU_PRECISION_INT8;
+    q.int8_tolerance = 0;
+    for (int bits = 0; bits <= 4; bits += 4) {
+        nngpu_model *m = matmul_model(8, 64, 48);
+        q.precision = bits ? NNGPU_PRECISION_FP32 : NNGPU_PRECISION_INT8;
+        q.weight_bits = bits;
+        CHECK(m && ng_tune_collect_with(m, DEV, &q, &jobs) == NNGPU_OK, "collect: %s", nngpu_last_error());
+        nngpu_model_destroy(m);
+    }
+    CHECK(has_family(&jobs, "qgemm") && has_family(&jobs, "gemm_qw"), "no qgemm or gemm_qw kernel");
+    test_spaces(info, &jobs);
+    test_candidates(DEV, &jobs);
+    ng_tune_jobs_free(&jobs);
 }
 
 int main(void) {
@@ -450,6 +470,7 @@ int main(void) {
     unlink(dbp);
     ng_tune_jobs_free(&jobs);
     test_nntune();
+    test_cl_quant(&info);
     test_vulkan();
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;
