@@ -9,8 +9,16 @@
 #include "core/status.h"
 
 static const ng_tune_family *const families[] = {
-    &ng_tune_gemm,   &ng_tune_conv_direct, &ng_tune_conv_depthwise, &ng_tune_global_pool,
-    &ng_tune_eltwise, &ng_tune_softmax,    &ng_tune_reduce,         &ng_tune_norm,
+    /* OpenCL (eltwise and norm: Vulkan too) */
+    &ng_tune_gemm, &ng_tune_conv_direct, &ng_tune_conv_depthwise, &ng_tune_global_pool,
+    &ng_tune_eltwise, &ng_tune_softmax, &ng_tune_reduce, &ng_tune_norm,
+    /* Vulkan */
+    &ng_tune_vk_gemm, &ng_tune_vk_conv_gemm, &ng_tune_vk_conv_wino, &ng_tune_vk_conv,
+    &ng_tune_vk_conv_depthwise, &ng_tune_vk_pool, &ng_tune_vk_global_pool,
+    /* INT8: OpenCL, Vulkan */
+    &ng_tune_qgemm, &ng_tune_gemm_qw,
+    &ng_tune_vk_qgemm, &ng_tune_vk_qmatmulw, &ng_tune_vk_qconv_gemm, &ng_tune_vk_qconv,
+    &ng_tune_vk_qconv_depthwise,
 };
 
 const ng_tune_family *ng_tune_family_find(const char *name) {
@@ -59,6 +67,15 @@ long long ng_pow2_ceil(long long v) {
     long long p = 1;
     while (p < v) p <<= 1;
     return p;
+}
+
+int ng_space_tile_fits(long long tile, long long extent, long long def) {
+    return tile <= ng_pow2_ceil(extent) || tile <= def;
+}
+
+int ng_space_group_ok(const ng_space *sp, long long size, long long def) {
+    if (size < 1 || (size_t)size > sp->dev.max_work_group_size) return 0;
+    return sp->dev.subgroup_size <= 0 || size % sp->dev.subgroup_size == 0 || size == def;
 }
 
 static int cmp_int(const void *a, const void *b) {

@@ -87,8 +87,25 @@ int ng_params_equal(const ng_params *a, const ng_params *b);
 /* Helpers for families. */
 int ng_space_is_gpu(const ng_space *sp);
 long long ng_pow2_ceil(long long v);
+/* 1 when a tile (block) of `tile` along an extent of `extent` is not much
+ * larger than the extent (at most its next power of two), or no larger than
+ * the default's `def`. */
+int ng_space_tile_fits(long long tile, long long extent, long long def);
+/* 1 when a work-group of `size` invocations fits the device and fills whole
+ * subgroups (where the device reports their size), or is the default's `def`. */
+int ng_space_group_ok(const ng_space *sp, long long size, long long def);
+/* Convolution work (signature N,C,H,W,K,k,s,d,g; float32 data). */
+double ng_space_conv_flops(const ng_sig *s);
+double ng_space_conv_bytes(const ng_sig *s);
 
+/* OpenCL families */
 extern const ng_tune_family ng_tune_gemm, ng_tune_conv_direct, ng_tune_conv_depthwise,
-    ng_tune_global_pool, ng_tune_eltwise, ng_tune_softmax, ng_tune_reduce, ng_tune_norm;
+    ng_tune_global_pool, ng_tune_eltwise, ng_tune_softmax, ng_tune_reduce, ng_tune_norm,
+    ng_tune_qgemm, ng_tune_gemm_qw;
+/* Vulkan families */
+extern const ng_tune_family ng_tune_vk_gemm, ng_tune_vk_conv_gemm, ng_tune_vk_conv_wino,
+    ng_tune_vk_conv, ng_tune_vk_conv_depthwise, ng_tune_vk_pool, ng_tune_vk_global_pool,
+    ng_tune_vk_qgemm, ng_tune_vk_qmatmulw, ng_tune_vk_qconv_gemm, ng_tune_vk_qconv,
+    ng_tune_vk_qconv_depthwise;
 
 #endif

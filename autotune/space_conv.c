@@ -9,13 +9,13 @@ static double out_pixels(const ng_sig *s) {
     return (double)(long long)oh * (double)(long long)ow; /* 'same' padding assumed */
 }
 
-static double conv_flops(const ng_sig *s) {
+double ng_space_conv_flops(const ng_sig *s) {
     double taps = (double)ng_sig_get(s, "k", 0, 1) * ng_sig_get(s, "k", 1, 1);
     double cin = (double)ng_sig_get(s, "C", 0, 1) / ng_sig_get(s, "g", 0, 1);
     return 2.0 * ng_sig_get(s, "N", 0, 1) * ng_sig_get(s, "K", 0, 1) * out_pixels(s) * cin * taps;
 }
 
-static double conv_bytes(const ng_sig *s) {
+double ng_space_conv_bytes(const ng_sig *s) {
     double n = ng_sig_get(s, "N", 0, 1), c = ng_sig_get(s, "C", 0, 1), k = ng_sig_get(s, "K", 0, 1);
     double taps = (double)ng_sig_get(s, "k", 0, 1) * ng_sig_get(s, "k", 1, 1);
     return 4.0 * (n * c * ng_sig_get(s, "H", 0, 1) * ng_sig_get(s, "W", 0, 1) + n * k * out_pixels(s) +
@@ -69,6 +69,6 @@ static int dw_valid(const ng_space *sp, const ng_params *c) {
 }
 
 const ng_tune_family ng_tune_conv_direct = {"conv_direct", 1, direct_declare, direct_valid, NULL,
-                                            conv_flops, conv_bytes};
+                                            ng_space_conv_flops, ng_space_conv_bytes};
 const ng_tune_family ng_tune_conv_depthwise = {"conv_depthwise", 2, dw_declare, dw_valid, NULL,
-                                               conv_flops, conv_bytes};
+                                               ng_space_conv_flops, ng_space_conv_bytes};

@@ -91,17 +91,30 @@ nngpu_status ng_tune_extract(const void *graph, int node, nngpu_model **out) {
     return nngpu_model_from_graph(d, out);
 }
 
-static int float_inputs_only(const ng_graph *g, const ng_node *n) {
+/* The tuner feeds random data of these dtypes (tuner.c). */
+static int runtime_dtype_ok(nngpu_dtype dt) {
+    return dt == NNGPU_DTYPE_FLOAT32 || dt == NNGPU_DTYPE_FLOAT16 || dt == NNGPU_DTYPE_INT8 ||
+           dt == NNGPU_DTYPE_UINT8 || dt == NNGPU_DTYPE_INT32;
+}
+
+static int tunable_io(const ng_graph *g, const ng_node *n) {
     for (int i = 0; i < n->n_in; i++)
-        if (n->in[i] >= 0 && !g->tensors[n->in[i]].data &&
-            g->tensors[n->in[i]].dtype != NNGPU_DTYPE_FLOAT32)
+        if (n->in[i] >= 0 && !g->tensors[n->in[i]].data && !runtime_dtype_ok(g->tensors[n->in[i]].dtype))
             return 0;
+    for (int i = 0; i < n->n_out; i++)
+        if (n->out[i] >= 0 && !runtime_dtype_ok(g->tensors[n->out[i]].dtype)) return 0;
     return 1;
 }
 
 nngpu_status ng_tune_collect(const nngpu_model *m, const char *device, ng_tune_jobs *jobs) {
+    return ng_tune_collect_with(m, device, NULL, jobs);
+}
+
+nngpu_status ng_tune_collect_with(const nngpu_model *m, const char *device,
+                                  const nngpu_options *base, ng_tune_jobs *jobs) {
     nngpu_options o;
-    nngpu_options_init(&o);
+    if (base) o = *base;
+    else nngpu_options_init(&o);
     o.params_override = ""; /* built-in defaults: what tuning starts from */
     nngpu_session *s;
     NG_CHECK(nngpu_session_create(m, device, &o, &s));
@@ -118,7 +131,7 @@ nngpu_status ng_tune_collect(const nngpu_model *m, const char *device, ng_tune_j
         const ng_params_record *r = be->kernel_params(step->kernel);
         const ng_node *n = &s->g->nodes[step->node];
         if (!r || !r->family[0] || !ng_tune_family_find(r->family)) continue;
-        if (!float_inputs_only(s->g, n)) continue;
+        if (!tunable_io(s->g, n)) continue;
         int dup = -1;
         for (int j = 0; j < jobs->n && dup < 0; j++)
             if (!strcmp(jobs->job[j].family, r->family) && !strcmp(jobs->job[j].signature, r->signature))

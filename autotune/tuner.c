@@ -8,12 +8,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/half.h"
 #include "core/status.h"
 #include "runtime/runtime.h"
 
 
 #define CLOSE 1.03 /* contenders within 3% of the best are re-measured */
 #define TOL 1e-4   /* normalized error bound */
+#define TOL_HALF 1e-2 /* float16 outputs: fp16 storage of values in [-1, 1] */
 
 static double now_s(void) {
     struct timespec ts;
@@ -70,6 +72,38 @@ static void ctx_free(tune_ctx *t) {
     }
 }
 
+/* Element i of a host buffer of dtype dt as a double (NAN: not comparable). */
+static double elem(const void *data, nngpu_dtype dt, size_t i) {
+    switch (dt) {
+    case NNGPU_DTYPE_FLOAT32: return ((const float *)data)[i];
+    case NNGPU_DTYPE_FLOAT16: return ng_half_to_float(((const uint16_t *)data)[i]);
+    case NNGPU_DTYPE_INT8: return ((const int8_t *)data)[i];
+    case NNGPU_DTYPE_UINT8: return ((const uint8_t *)data)[i];
+    case NNGPU_DTYPE_INT32: return ((const int32_t *)data)[i];
+    default: return NAN;
+    }
+}
+
+static int dtype_tunable(nngpu_dtype dt) {
+    return dt == NNGPU_DTYPE_FLOAT32 || dt == NNGPU_DTYPE_FLOAT16 || dt == NNGPU_DTYPE_INT8 ||
+           dt == NNGPU_DTYPE_UINT8 || dt == NNGPU_DTYPE_INT32;
+}
+
+/* Random values of dt: floats in [-1, 1), 8-bit integers over their whole
+ * range, int32 in [-2^15, 2^15). */
+static void fill_random(void *data, nngpu_dtype dt, size_t n, unsigned *rng) {
+    for (size_t k = 0; k < n; k++) {
+        float f = rnd(rng);
+        switch (dt) {
+        case NNGPU_DTYPE_FLOAT16: ((uint16_t *)data)[k] = ng_half_from_float(f); break;
+        case NNGPU_DTYPE_INT8: ((int8_t *)data)[k] = (int8_t)floorf(f * 128.0f); break;
+        case NNGPU_DTYPE_UINT8: ((uint8_t *)data)[k] = (uint8_t)floorf((f + 1.0f) * 128.0f); break;
+        case NNGPU_DTYPE_INT32: ((int32_t *)data)[k] = (int32_t)floorf(f * 32768.0f); break;
+        default: ((float *)data)[k] = f; break;
+        }
+    }
+}
+
 /* Fresh random inputs and the CPU reference's outputs. */
 static nngpu_status ctx_init(tune_ctx *t) {
     const nngpu_model *m = t->job->model;
@@ -80,6 +114,9 @@ static nngpu_status ctx_init(tune_ctx *t) {
     for (int i = 0; i < t->n_in; i++) {
         nngpu_tensor_desc d;
         NG_CHECK(nngpu_model_input(m, i, &d));
+        if (!dtype_tunable(d.dtype))
+            return ng_error(NNGPU_ERR_UNSUPPORTED, "layer '%s': input '%s' of dtype %s", t->job->layer,
+                            d.name, nngpu_dtype_name(d.dtype));
         nngpu_tensor *x = &t->in[i];
         x->name = d.name;
         x->dtype = d.dtype;
@@ -87,10 +124,10 @@ static nngpu_status ctx_init(tune_ctx *t) {
         memcpy(x->dims, d.dims, sizeof x->dims);
         size_t n = 1;
         for (int k = 0; k < d.rank; k++) n *= (size_t)(d.dims[k] > 0 ? d.dims[k] : 1);
-        x->size_bytes = n * sizeof(float);
-        if (!(x->data = malloc(x->size_bytes)))
+        x->size_bytes = n * nngpu_dtype_size(d.dtype);
+        if (!(x->data = malloc(x->size_bytes + 1)))
             return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "tuning input '%s'", d.name);
-        for (size_t k = 0; k < n; k++) ((float *)x->data)[k] = rnd(&t->rng);
+        fill_random(x->data, d.dtype, n, &t->rng);
     }
     nngpu_session *cpu;
     NG_CHECK(nngpu_session_create(m, "cpu", NULL, &cpu));
@@ -102,24 +139,51 @@ static nngpu_status ctx_init(tune_ctx *t) {
         size_t n = 1;
         for (int k = 0; k < d.rank; k++) n *= (size_t)d.dims[k];
         t->out[i].name = d.name;
+        t->out[i].dtype = d.dtype;
         t->out[i].size_bytes = n * nngpu_dtype_size(d.dtype);
         t->out[i].data = malloc(t->out[i].size_bytes + 1);
         t->ref[i] = malloc(t->out[i].size_bytes + 1);
         if (!t->out[i].data || !t->ref[i]) st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "tuning outputs");
-        if (d.dtype != NNGPU_DTYPE_FLOAT32 && st == NNGPU_OK)
-            st = ng_error(NNGPU_ERR_UNSUPPORTED, "layer '%s': output '%s' is not float32",
-                          t->job->layer, d.name);
+        if (!dtype_tunable(d.dtype) && st == NNGPU_OK)
+            st = ng_error(NNGPU_ERR_UNSUPPORTED, "layer '%s': output '%s' of dtype %s",
+                          t->job->layer, d.name, nngpu_dtype_name(d.dtype));
     }
     if (st == NNGPU_OK) st = nngpu_session_run(cpu, t->n_in, t->in, t->n_out, t->out);
     for (int i = 0; i < t->n_out && st == NNGPU_OK; i++) {
         memcpy(t->ref[i], t->out[i].data, t->out[i].size_bytes);
         double s = 0;
-        size_t n = t->out[i].size_bytes / sizeof(float);
-        for (size_t k = 0; k < n; k++) s += (double)t->ref[i][k] * t->ref[i][k];
+        size_t n = t->out[i].size_bytes / nngpu_dtype_size(t->out[i].dtype);
+        for (size_t k = 0; k < n; k++) {
+            double r = elem(t->ref[i], t->out[i].dtype, k);
+            s += r * r;
+        }
         t->ref_norm[i] = sqrt(s);
     }
     nngpu_session_destroy(cpu);
     return st;
+}
+
+/* Output i against the reference: float outputs within a normalized error,
+ * integer ones (quantized kernels: exact arithmetic) within one unit, a tie
+ * rounded the other way. 0 when it matches, else why says how. */
+static int check_output(const tune_ctx *t, int i, char *why, size_t cap) {
+    nngpu_dtype dt = t->out[i].dtype;
+    size_t n = t->out[i].size_bytes / nngpu_dtype_size(dt);
+    double e = 0, worst = 0;
+    for (size_t k = 0; k < n; k++) {
+        double d = elem(t->out[i].data, dt, k) - elem(t->ref[i], dt, k);
+        e += d * d;
+        if (fabs(d) > worst) worst = fabs(d);
+    }
+    if (dt == NNGPU_DTYPE_FLOAT32 || dt == NNGPU_DTYPE_FLOAT16) {
+        double err = sqrt(e) / (t->ref_norm[i] > 0 ? t->ref_norm[i] : 1.0);
+        if (err <= (dt == NNGPU_DTYPE_FLOAT16 ? TOL_HALF : TOL)) return 0; /* NaN fails too */
+        snprintf(why, cap, "wrong output '%s': normalized error %.3g", t->out[i].name, err);
+        return 1;
+    }
+    if (worst <= 1) return 0;
+    snprintf(why, cap, "wrong output '%s': an element off by %.0f", t->out[i].name, worst);
+    return 1;
 }
 
 /* ---- one candidate --------------------------------------------------------- */
@@ -163,19 +227,10 @@ static int measure(tune_ctx *t, const char *override, const ng_params *cand, int
         rc = 1;
     }
     for (int i = 0; i < t->n_out && !rc; i++) {
-        float *y = t->out[i].data;
-        size_t n = t->out[i].size_bytes / sizeof(float);
-        if (t->o->corrupt && cand) t->o->corrupt(cand, y, n, t->o->corrupt_user);
-        double e = 0;
-        for (size_t k = 0; k < n; k++) {
-            double d = (double)y[k] - t->ref[i][k];
-            e += d * d;
-        }
-        double err = sqrt(e) / (t->ref_norm[i] > 0 ? t->ref_norm[i] : 1.0);
-        if (!(err <= TOL)) { /* NaN fails too */
-            snprintf(why, cap, "wrong output '%s': normalized error %.3g", t->out[i].name, err);
-            rc = 1;
-        }
+        if (t->o->corrupt && cand)
+            t->o->corrupt(cand, t->out[i].data, t->out[i].size_bytes / nngpu_dtype_size(t->out[i].dtype),
+                          t->out[i].dtype, t->o->corrupt_user);
+        rc = check_output(t, i, why, cap);
     }
     for (int w = 1; w < t->o->warmup && !rc; w++)
         if (nngpu_session_run(s, t->n_in, t->in, t->n_out, t->out) != NNGPU_OK) rc = 1;
@@ -435,7 +490,7 @@ nngpu_status ng_tune_run(const ng_tune_job *job, const ng_tune_opts *o, ng_tune_
         close[nc++] = c;
     }
     double best_ms = INFINITY, end = o->budget_s > 0 ? t.t0 + o->budget_s : 0;
-    int best = 0, remeasured = 0;
+    int best = 0, remeasured = 0, default_again = 0;
     for (int i = 0; i < nc && nc > 1; i++) {
         if ((o->stop && *o->stop) || (end > 0 && now_s() >= end)) break;
         char ovr[512];
@@ -444,7 +499,10 @@ nngpu_status ng_tune_run(const ng_tune_job *job, const ng_tune_opts *o, ng_tune_
         if (measure(&t, close[i] == 0 ? "" : ovr, &s.cand[close[i]], o->runs * 2, &ms, NULL, why, sizeof why))
             continue;
         remeasured++;
-        if (close[i] == 0) def_ms = ms;
+        if (close[i] == 0) {
+            def_ms = ms;
+            default_again = 1;
+        }
         if (ms < best_ms) {
             best_ms = ms;
             best = close[i];
@@ -454,6 +512,12 @@ nngpu_status ng_tune_run(const ng_tune_job *job, const ng_tune_opts *o, ng_tune_
         best = s.best;
         best_ms = s.ms[best];
         if (best == 0) def_ms = best_ms;
+        /* ...unless the default, measured again, is as fast (a load spike in
+         * its first measurement made the candidate look better) */
+        else if (default_again && def_ms <= best_ms) {
+            best = 0;
+            best_ms = def_ms;
+        }
     }
     r->best = s.cand[best];
     r->best_ms = best_ms;

@@ -31,6 +31,12 @@ typedef struct ng_tune_jobs {
 /* Adds the distinct tunable kernels of model m on device to jobs (kernels
  * already there only count a use). */
 nngpu_status ng_tune_collect(const nngpu_model *m, const char *device, ng_tune_jobs *jobs);
+/* The same for a session with options o (NULL: defaults): precision INT8,
+ * FP16 or weight_bits give the quantized and half kernels. Each job's model
+ * holds the compiled layer (QLinearConv, MatMulQuantW, float16 tensors...):
+ * it runs as such without these options. */
+nngpu_status ng_tune_collect_with(const nngpu_model *m, const char *device,
+                                  const nngpu_options *o, ng_tune_jobs *jobs);
 void ng_tune_jobs_free(ng_tune_jobs *jobs);
 /* A model holding node `node` of compiled graph g alone (constants copied,
  * epilogue kept). */
@@ -53,8 +59,9 @@ typedef struct ng_tune_opts {
     unsigned seed;
     volatile sig_atomic_t *stop; /* set (Ctrl-C): no new candidate starts */
     int verbose;           /* 1: one line per candidate on stderr */
-    /* Test hook: called on the outputs of every candidate before the check. */
-    void (*corrupt)(const ng_params *cand, float *out, size_t n, void *user);
+    /* Test hook: called on the outputs (n elements of dtype) of every
+     * candidate before the check. */
+    void (*corrupt)(const ng_params *cand, void *out, size_t n, nngpu_dtype dtype, void *user);
     void *corrupt_user;
 } ng_tune_opts;
 

@@ -1,10 +1,15 @@
-"""FP16 end to end: the models of make_models.py and the bundled digits model
-through `nnrun --precision fp16` against fp32 on each device: relative L2 error
-<= 1e-2 per output, fp16 layers really run, and the digits model's held-out
-accuracy unchanged. OpenCL devices run with NNGPU_OPENCL_FP16_STORAGE=1 (its
-half-storage kernels need no cl_khr_fp16, which POCL lacks)."""
+"""FP16 end to end: the models of make_models.py, the bundled digits model and
+a full-size random-weight MobileNetV2 (bench/mobilenetv2.py: 53 layers whose
+fp16 errors compound) through `nnrun --precision fp16` against fp32 on each
+device: relative L2 error <= 1e-2 per output, fp16 layers really run, the
+end-to-end guard reports its error vs fp32 (within 1e-2 too), and the digits
+model's held-out accuracy unchanged. MobileNetV2 also runs with the guard off
+(--fp16-tolerance 1) to show what it prevents. OpenCL devices run with
+NNGPU_OPENCL_FP16_STORAGE=1 (its half-storage kernels need no cl_khr_fp16,
+which POCL lacks)."""
 import argparse
 import os
+import re
 import subprocess
 import sys
 
@@ -14,18 +19,25 @@ import onnx
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from make_models import MODELS  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench"))
+from mobilenetv2 import mobilenet_v2_224  # noqa: E402
 
-def run(nnrun, model, inp_name, x_path, out_dir, device, precision):
+GUARD_LINE = re.compile(r"fp16 guard: error vs fp32 (\S+) \(tolerance (\S+),.*: (\d+) of (\d+) "
+                        r"layers fp16, (\d+) kept fp32")
+
+
+def run(nnrun, model, inp_name, x_path, out_dir, device, precision, extra=()):
     os.makedirs(out_dir, exist_ok=True)
     cmd = [nnrun, model, "--device", device, "--precision", precision, "--runs", "1",
-           "--input", f"{inp_name}={x_path}", "--output-dir", out_dir]
+           "--input", f"{inp_name}={x_path}", "--output-dir", out_dir, *extra]
     env = dict(os.environ)
     if device.startswith("opencl"):
         env["NNGPU_OPENCL_FP16_STORAGE"] = "1"
     r = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if r.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)}: {r.stderr.strip()}")
-    fp16_lines = [l for l in r.stdout.splitlines() if l.startswith("fp16") or ":f16" in l]
+    fp16_lines = [l.strip() for l in r.stdout.splitlines()
+                  if l.strip().startswith("fp16") or ":f16" in l]
     return {f[:-4]: np.load(os.path.join(out_dir, f)) for f in os.listdir(out_dir)}, fp16_lines
 
 
@@ -67,6 +79,14 @@ def check_device(args, device):
         x = rng.standard_normal([1] + dims).astype(np.float32)
         np.save(os.path.join(case, "x.npy"), x)
         cases.append((name, path, model.graph.input[0].name, os.path.join(case, "x.npy")))
+    rng = np.random.default_rng(4321)
+    case = os.path.join(workdir, "mobilenetv2_224")
+    os.makedirs(case, exist_ok=True)
+    path = os.path.join(case, "model.onnx")
+    if not os.path.exists(path):
+        onnx.save(mobilenet_v2_224(rng), path)
+        np.save(os.path.join(case, "x.npy"), rng.standard_normal((1, 3, 224, 224)).astype(np.float32))
+    cases.append(("mobilenetv2_224", path, "input", os.path.join(case, "x.npy")))
     digits = os.path.join(args.digits, "digits_cnn.onnx")
     dx = os.path.join(args.digits, "digits_test_x.npy")
     cases.append(("digits", digits, onnx.load(digits).graph.input[0].name, dx))
@@ -83,9 +103,24 @@ def check_device(args, device):
             continue
         worst = max(rel_err(ref[k], got[k]) for k in ref)
         n16 = sum(":f16" in l for l in lines)
-        ok = worst <= args.tol and n16 > 0
+        guard = [m for m in map(GUARD_LINE.match, lines) if m]
+        guard_err = float(guard[-1].group(1)) if guard else float("inf")
+        ok = worst <= args.tol and n16 > 0 and guard_err <= args.tol
         failures += not ok
-        print(f"{'ok  ' if ok else 'FAIL'} {name}: relative error {worst:.2e}, {n16} fp16 layers")
+        said = (f"guard: error {guard_err:.2e} (tolerance {guard[-1].group(2)}), "
+                f"{guard[-1].group(3)} of {guard[-1].group(4)} layers fp16, "
+                f"{guard[-1].group(5)} kept fp32" if guard else "no 'fp16 guard: error vs fp32' line")
+        print(f"{'ok  ' if ok else 'FAIL'} {name}: relative error {worst:.2e}, {n16} fp16 layers; "
+              f"{said}")
+        if name == "mobilenetv2_224":
+            try:
+                off, _ = run(args.nnrun, path, inp, x, os.path.join(workdir, name, "fp16_unguarded"),
+                             device, "fp16", ("--fp16-tolerance", "1"))
+                print(f"     {name} without the guard (--fp16-tolerance 1): relative error "
+                      f"{max(rel_err(ref[k], off[k]) for k in ref):.2e}")
+            except RuntimeError as e:
+                print(f"FAIL {name} without the guard: {e}")
+                failures += 1
         outs[name] = (ref, got)
     if "digits" in outs:
         y = np.load(os.path.join(args.digits, "digits_test_y.npy"))

@@ -155,7 +155,7 @@ def quantize(args, name, path, input_name, calib, fmt, per_channel, act):
     pre = os.path.join(args.workdir, f"{name}_pre.onnx")
     if pre not in args.preprocessed:
         args.preprocessed.add(pre)
-        quant_pre_process(path, pre)  # folds BatchNormalization like an exporter would
+        quant_pre_process(path, pre, skip_symbolic_shape=True)  # folds BatchNormalization like an exporter would
     out = os.path.join(args.workdir, f"{name}_{fmt}_{'pc' if per_channel else 'pt'}_{act}.onnx")
     extra = {}
     if fmt == "QOperator":  # standard-domain QLinearConv / QLinearMatMul only

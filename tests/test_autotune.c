@@ -1,6 +1,9 @@
 /* Autotuner: search-space constraints, verification rejecting a wrong
- * kernel, the budget, and nntune end to end (resumable) on a tiny model.
- * Needs an OpenCL device; without one every case reports "skipped". */
+ * kernel, the budget, and nntune end to end (resumable) on a tiny model on
+ * opencl:0; on vulkan:0 the Vulkan and INT8 families' spaces, a sample of
+ * each space's candidates built, run and verified, and a small tune written
+ * to a DB. A device that is missing reports "skipped". NNGPU_TUNE_SWEEP=1
+ * runs every candidate of every Vulkan space instead of a sample (minutes). */
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +37,7 @@ static float *rand_buf(size_t n) {
 static nngpu_model *layer_model(int c, int h, int k_out, int ks, int group) {
     nngpu_graph *g = nngpu_graph_create();
     int64_t xd[4] = {1, c, h, h}, wd[4] = {k_out, c / group, ks, ks}, bd[1] = {k_out};
-    float *w = rand_buf((size_t)(k_out * c * ks * ks)), *b = rand_buf((size_t)k_out);
+    float *w = rand_buf((size_t)(ks ? k_out * c * ks * ks : h * k_out)), *b = rand_buf((size_t)k_out);
     const char *in[3] = {"x", "w", "b"}, *y[1] = {"y"}, *z[1] = {"z"};
     int64_t pads[4] = {ks / 2, ks / 2, ks / 2, ks / 2};
     if (ks == 0) { /* Gemm: x[c, h] x w[h, k_out] + b */
@@ -58,6 +61,32 @@ static nngpu_model *layer_model(int c, int h, int k_out, int ks, int group) {
     nngpu_model *m = NULL;
     if (nngpu_model_from_graph(g, &m) != NNGPU_OK) return NULL;
     return m;
+}
+
+/* x[1,C,H,H] -> GlobalAveragePool, or MaxPool 3x3 stride 2 (pad 1). */
+static nngpu_model *pool_model(int c, int h, int global) {
+    nngpu_graph *g = nngpu_graph_create();
+    int64_t xd[4] = {1, c, h, h}, k[2] = {3, 3}, st[2] = {2, 2}, pads[4] = {1, 1, 1, 1};
+    const char *x[1] = {"x"}, *y[1] = {"y"};
+    nngpu_graph_add_input(g, "x", NNGPU_DTYPE_FLOAT32, 4, xd);
+    nngpu_graph_add_node(g, global ? "GlobalAveragePool" : "MaxPool", "pool", 1, x, 1, y);
+    if (!global) {
+        nngpu_graph_set_attr_ints(g, "kernel_shape", 2, k);
+        nngpu_graph_set_attr_ints(g, "strides", 2, st);
+        nngpu_graph_set_attr_ints(g, "pads", 4, pads);
+    }
+    nngpu_graph_add_output(g, "y");
+    nngpu_model *m = NULL;
+    if (nngpu_model_from_graph(g, &m) != NNGPU_OK) return NULL;
+    return m;
+}
+
+/* The largest shared-memory tile a candidate of a GEMM family stages (bytes). */
+static unsigned long long shared_bytes(const ng_params *c) {
+    if (!ng_params_get(c, "SHARED", 0)) return 0;
+    return 4ull * ng_params_get(c, "TK", 1) *
+           (unsigned long long)(ng_params_get(c, "WG_M", 1) * ng_params_get(c, "TM", 1) +
+                                ng_params_get(c, "WG_N", 1) * ng_params_get(c, "TN", 1));
 }
 
 static void test_spaces(const nngpu_device_info *info, ng_tune_jobs *jobs) {
@@ -87,6 +116,19 @@ static void test_spaces(const nngpu_device_info *info, ng_tune_jobs *jobs) {
                 }
             }
             if (!strcmp(job->family, "conv_depthwise")) wg = ng_params_get(&c[i], "WG_DW", 1);
+            if (!strncmp(job->family, "vk_", 3)) { /* Vulkan: the checks of vk_*.c */
+                int vtm = ng_params_get(&c[i], "TM", 1), tn = ng_params_get(&c[i], "TN", 1);
+                int oct = ng_params_get(&c[i], "OC_T", 1), pxt = ng_params_get(&c[i], "PX_T", 1);
+                wg = ng_params_get(&c[i], "WG", 1) * ng_params_get(&c[i], "WG_M", 1) *
+                     ng_params_get(&c[i], "WG_N", 1);
+                if (vtm < 1 || vtm > 16 || tn < 1 || tn > 16 || vtm * tn > 64) bad++;
+                if (oct < 1 || oct > 16 || pxt < 1 || pxt > 32 || oct * pxt > 64) bad++;
+                if (shared_bytes(&c[i]) > info->local_mem_bytes) bad++;
+                if (strstr(job->signature, "k=") && ng_params_get(&c[i], "SHARED", 0)) bad++;
+                if (!strcmp(job->family, "vk_qmatmulw") &&
+                    tn * ng_sig_get(&sp.sig, "bits", 0, 8) % 32)
+                    bad++;
+            }
             if (!strcmp(job->family, "conv_direct") && ng_params_get(&c[i], "OC_T", 1) * ng_params_get(&c[i], "PX_T", 1) > 64) bad++;
             if ((size_t)wg > info->max_work_group_size) bad++;
             for (int k = 0; k < i && k < 4096; k++)
@@ -102,9 +144,9 @@ static void test_spaces(const nngpu_device_info *info, ng_tune_jobs *jobs) {
 
 /* Test hook: a "kernel" that is wrong for OC_T=4 (and build failures come
  * from the tuner itself when a candidate cannot build). */
-static void corrupt(const ng_params *cand, float *out, size_t n, void *user) {
+static void corrupt(const ng_params *cand, void *out, size_t n, nngpu_dtype dt, void *user) {
     (void)user;
-    if (ng_params_get(cand, "OC_T", 0) == 4 && n) out[n / 2] += 1.0f;
+    if (ng_params_get(cand, "OC_T", 0) == 4 && n && dt == NNGPU_DTYPE_FLOAT32) ((float *)out)[n / 2] += 1.0f;
 }
 
 static void test_verification(ng_tune_job *job, ng_db *db) {
@@ -198,13 +240,200 @@ static void test_nntune(void) {
     if (system(cmd) != 0) printf("cleanup failed\n");
 }
 
+/* ---- Vulkan and INT8 families on vulkan:0 ---------------------------------- */
+
+static const char *VK = "vulkan:0";
+
+/* MatMul x[rows, k] x w[k, n] (constant), for weight-only quantization. */
+static nngpu_model *matmul_model(int rows, int k, int n) {
+    nngpu_graph *g = nngpu_graph_create();
+    int64_t xd[2] = {rows, k}, wd[2] = {k, n};
+    float *w = rand_buf((size_t)(k * n));
+    const char *in[2] = {"x", "w"}, *y[1] = {"y"};
+    nngpu_graph_add_input(g, "x", NNGPU_DTYPE_FLOAT32, 2, xd);
+    nngpu_graph_add_constant(g, "w", NNGPU_DTYPE_FLOAT32, 2, wd, w);
+    nngpu_graph_add_node(g, "MatMul", "mm", 2, in, 1, y);
+    nngpu_graph_add_output(g, "y");
+    free(w);
+    nngpu_model *m = NULL;
+    if (nngpu_model_from_graph(g, &m) != NNGPU_OK) return NULL;
+    return m;
+}
+
+static int has_family(const ng_tune_jobs *jobs, const char *family) {
+    for (int j = 0; j < jobs->n; j++)
+        if (!strcmp(jobs->job[j].family, family)) return 1;
+    return 0;
+}
+
+/* Builds, runs and verifies on dev candidates of every job's space: a search of a
+ * dozen (random starts and their neighbours), or all of them with
+ * NNGPU_TUNE_SWEEP. None may be rejected. */
+static void test_candidates(const char *dev, ng_tune_jobs *jobs) {
+    int sweep = getenv("NNGPU_TUNE_SWEEP") && atoi(getenv("NNGPU_TUNE_SWEEP"));
+    for (int j = 0; j < jobs->n; j++) {
+        ng_tune_opts o;
+        ng_tune_opts_init(&o);
+        o.device = dev;
+        o.strategy = sweep ? NG_TUNE_EXHAUSTIVE : NG_TUNE_SEARCH;
+        o.max_evals = sweep ? 0 : 12;
+        o.runs = 1;
+        o.seed = 99u + (unsigned)j;
+        o.verbose = sweep;
+        ng_tune_result r;
+        nngpu_status st = ng_tune_run(&jobs->job[j], &o, &r);
+        CHECK(st == NNGPU_OK, "tuning %s %s: %s", jobs->job[j].family, jobs->job[j].signature,
+              nngpu_last_error());
+        if (st != NNGPU_OK) continue;
+        CHECK(r.rejected == 0, "%s %s: %d of %d candidates rejected", jobs->job[j].family,
+              jobs->job[j].signature, r.rejected, r.tried);
+        printf("candidates %-18s %-44.44s %3d run, %d rejected\n", jobs->job[j].family,
+               jobs->job[j].signature, r.tried, r.rejected);
+    }
+}
+
+/* A gemm and a conv shape tuned with a tiny budget into a fresh DB; a
+ * session then reads them back as db:exact. */
+static void test_vk_tune_db(ng_tune_jobs *jobs) {
+    char dbp[64] = "/tmp/nngpu_test_vkdb_XXXXXX";
+    int fd = mkstemp(dbp);
+    if (fd >= 0) close(fd);
+    unlink(dbp);
+    ng_db *db = NULL;
+    CHECK(ng_db_open(dbp, 1, &db) == NNGPU_OK, "db open: %s", nngpu_last_error());
+    if (!db) return;
+    const char *want[2] = {"vk_gemm", "vk_conv_gemm"};
+    for (int w = 0; w < 2; w++) {
+        int j = 0;
+        while (j < jobs->n && strcmp(jobs->job[j].family, want[w])) j++;
+        CHECK(j < jobs->n, "no %s kernel", want[w]);
+        if (j == jobs->n) continue;
+        ng_tune_opts o;
+        ng_tune_opts_init(&o);
+        o.device = VK;
+        o.db = db;
+        o.budget_s = 4;
+        o.runs = 2;
+        ng_tune_result r;
+        nngpu_status st = ng_tune_run(&jobs->job[j], &o, &r);
+        CHECK(st == NNGPU_OK, "tuning %s: %s", want[w], nngpu_last_error());
+        if (st != NNGPU_OK) continue;
+        CHECK(r.stored && r.tried >= 2 && r.rejected == 0, "%s: stored %d, %d tried, %d rejected",
+              want[w], r.stored, r.tried, r.rejected);
+        CHECK(r.best_ms > 0 && r.best_ms <= r.default_ms * 1.5, "%s: best %.4f ms, default %.4f ms",
+              want[w], r.best_ms, r.default_ms);
+        printf("vulkan tune %-12s %d tried in %.1f s, default %.4f ms, best %.4f ms (%s)\n", want[w],
+               r.tried, r.seconds, r.default_ms, r.best_ms, r.space_note);
+    }
+    ng_db_close(db);
+    /* A session with the DB: the tuned layers read db:exact. */
+    for (int w = 0; w < 2; w++) {
+        int j = 0;
+        while (j < jobs->n && strcmp(jobs->job[j].family, want[w])) j++;
+        if (j == jobs->n) continue;
+        nngpu_options so;
+        nngpu_options_init(&so);
+        so.tuning_db = dbp;
+        nngpu_session *s = NULL;
+        nngpu_status st = nngpu_session_create(jobs->job[j].model, VK, &so, &s);
+        CHECK(st == NNGPU_OK, "session with the DB: %s", nngpu_last_error());
+        if (st != NNGPU_OK) continue;
+        int exact = 0;
+        for (int i = 0; i < nngpu_session_layer_count(s); i++) {
+            nngpu_layer_info li;
+            if (nngpu_session_layer(s, i, &li) == NNGPU_OK && li.params_source &&
+                !strcmp(li.params_source, "db:exact"))
+                exact++;
+        }
+        CHECK(exact == 1, "%s: %d layers read db:exact", want[w], exact);
+        nngpu_session_destroy(s);
+    }
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -f %s %s-journal %s-wal %s-shm", dbp, dbp, dbp, dbp);
+    if (system(cmd) != 0) printf("cleanup failed\n");
+}
+
+static void test_vulkan(void) {
+    int idx;
+    nngpu_device_info info;
+    if (nngpu_device_find(VK, &idx) != NNGPU_OK || nngpu_device_get(idx, &info) != NNGPU_OK) {
+        printf("no %s: Vulkan families skipped\n", VK);
+        return;
+    }
+    /* fp32: implicit GEMM (C < 16: no Winograd), Winograd, depthwise, grouped, 1x1, Gemm, pools */
+    ng_tune_jobs jobs = {0}, qjobs = {0};
+    nngpu_model *ms[8] = {layer_model(8, 12, 16, 3, 1),  layer_model(16, 12, 16, 3, 1),
+                          layer_model(16, 12, 16, 3, 16), layer_model(16, 12, 32, 3, 4),
+                          layer_model(8, 12, 24, 1, 1),  layer_model(20, 64, 48, 0, 1),
+                          pool_model(32, 7, 1),          pool_model(8, 16, 0)};
+    nngpu_options q;
+    nngpu_options_init(&q);
+    q.precision = NNGPU_PRECISION_INT8;
+    q.precision_strict = 1;
+    q.int8_tolerance = 0; /* random weights: every layer int8 */
+    for (int i = 0; i < 8; i++) {
+        CHECK(ms[i] != NULL, "model %d", i);
+        if (!ms[i]) continue;
+        nngpu_status st = ng_tune_collect(ms[i], VK, &jobs);
+        CHECK(st == NNGPU_OK, "collect: %s", nngpu_last_error());
+        if (i < 6) { /* the convolutions and the Gemm, quantized */
+            st = ng_tune_collect_with(ms[i], VK, &q, &qjobs);
+            CHECK(st == NNGPU_OK, "collect int8: %s", nngpu_last_error());
+        }
+        nngpu_model_destroy(ms[i]);
+    }
+    nngpu_model *mm = matmul_model(4, 64, 32); /* 4-bit weight-only */
+    nngpu_options w4;
+    nngpu_options_init(&w4);
+    w4.weight_bits = 4;
+    CHECK(mm && ng_tune_collect_with(mm, VK, &w4, &qjobs) == NNGPU_OK, "collect weight-only: %s",
+          nngpu_last_error());
+    nngpu_model_destroy(mm);
+    const char *fams[] = {"vk_conv_gemm", "vk_conv_wino", "vk_conv_depthwise", "vk_conv",
+                          "vk_gemm", "vk_global_pool", "vk_pool"};
+    for (size_t f = 0; f < sizeof fams / sizeof fams[0]; f++)
+        CHECK(has_family(&jobs, fams[f]), "no %s kernel collected", fams[f]);
+    const char *qfams[] = {"vk_qconv_gemm", "vk_qconv_depthwise", "vk_qconv", "vk_qgemm", "vk_qmatmulw"};
+    for (size_t f = 0; f < sizeof qfams / sizeof qfams[0]; f++)
+        CHECK(has_family(&qjobs, qfams[f]), "no %s kernel collected (int8)", qfams[f]);
+    test_spaces(&info, &jobs);
+    test_spaces(&info, &qjobs);
+    test_candidates(VK, &jobs);
+    test_candidates(VK, &qjobs);
+    test_vk_tune_db(&jobs);
+    ng_tune_jobs_free(&jobs);
+    ng_tune_jobs_free(&qjobs);
+}
+
+/* OpenCL INT8: QLinearMatMul (qgemm) and 4-bit weight-only MatMul (gemm_qw). */
+static void test_cl_quant(const nngpu_device_info *info) {
+    ng_tune_jobs jobs = {0};
+    nngpu_options q;
+    nngpu_options_init(&q);
+    q.precision = NNGPU_PRECISION_INT8;
+    q.int8_tolerance = 0;
+    for (int bits = 0; bits <= 4; bits += 4) {
+        nngpu_model *m = matmul_model(8, 64, 48);
+        q.precision = bits ? NNGPU_PRECISION_FP32 : NNGPU_PRECISION_INT8;
+        q.weight_bits = bits;
+        CHECK(m && ng_tune_collect_with(m, DEV, &q, &jobs) == NNGPU_OK, "collect: %s", nngpu_last_error());
+        nngpu_model_destroy(m);
+    }
+    CHECK(has_family(&jobs, "qgemm") && has_family(&jobs, "gemm_qw"), "no qgemm or gemm_qw kernel");
+    test_spaces(info, &jobs);
+    test_candidates(DEV, &jobs);
+    ng_tune_jobs_free(&jobs);
+}
+
 int main(void) {
     srand(1234);
     int idx;
     nngpu_device_info info;
     if (nngpu_device_find(DEV, &idx) != NNGPU_OK || nngpu_device_get(idx, &info) != NNGPU_OK) {
-        printf("no %s: skipped\n0 passed, 0 failed\n", DEV);
-        return 0;
+        printf("no %s: OpenCL families skipped\n", DEV);
+        test_vulkan();
+        printf("%d passed, %d failed\n", passed, failed);
+        return failed != 0;
     }
     ng_tune_jobs jobs = {0};
     nngpu_model *ms[4] = {layer_model(8, 12, 16, 3, 1), layer_model(16, 12, 16, 3, 16),
@@ -241,6 +470,8 @@ int main(void) {
     unlink(dbp);
     ng_tune_jobs_free(&jobs);
     test_nntune();
+    test_cl_quant(&info);
+    test_vulkan();
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;
 }

@@ -5,8 +5,10 @@
  * NNGPU_OPENCL_FP16_STORAGE=1 (set in main; POCL has no cl_khr_fp16).
  * Then the policy: layers really run fp16 on a device with 16-bit storage (an
  * OpenCL one with the variable), a layer whose values overflow fp16 stays
- * fp32 (named in the summary), and a device without fp16 (OpenCL without the
- * variable) runs fp32 or, with precision_strict, fails clearly. */
+ * fp32 (named in the summary), a device without fp16 (OpenCL without the
+ * variable) runs fp32 or, with precision_strict, fails clearly, and the
+ * end-to-end guard keeps fp32 the layers whose small fp16 errors a later
+ * subtraction blows up (off with fp16_tolerance 1). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,16 +156,42 @@ static nngpu_graph *residual_cnn(float scale) {
     return g;
 }
 
+/* y = x.W - x.V with V within 1e-3 of W (W exact in fp16): each MatMul's
+ * fp16 error is small alone but not beside their difference. */
+static nngpu_graph *cancelling_matmuls(void) {
+    enum { K = 16, N = 32 };
+    float w[K * N], v[K * N];
+    for (int i = 0; i < K * N; i++) {
+        w[i] = (float)(int)th_randf(-32, 32) / 64;
+        v[i] = w[i] + th_randf(-1e-3f, 1e-3f);
+    }
+    nngpu_graph *g = th_graph(13);
+    th_input(g, "x", 2, D(8, K));
+    th_const_f32(g, "w", 2, D(K, N), w);
+    th_const_f32(g, "v", 2, D(K, N), v);
+    th_node(g, "MatMul", "x,w", "a");
+    th_node(g, "MatMul", "x,v", "b");
+    th_node(g, "Sub", "a,b", "y");
+    th_output(g, "y");
+    return g;
+}
+
 /* A session at FP16 on sel; NULL (and the error printed) when it fails. */
-static nngpu_session *fp16_session(nngpu_graph *g, const char *sel, int strict, nngpu_model **m) {
+static nngpu_session *fp16_session_tol(nngpu_graph *g, const char *sel, int strict, float tol,
+                                       nngpu_model **m) {
     nngpu_options o;
     nngpu_options_init(&o);
     o.precision = NNGPU_PRECISION_FP16;
     o.precision_strict = strict;
+    if (tol > 0) o.fp16_tolerance = tol;
     nngpu_session *s = NULL;
     if (nngpu_model_from_graph(g, m) != NNGPU_OK) return NULL;
     if (nngpu_session_create(*m, sel, &o, &s) != NNGPU_OK) return NULL;
     return s;
+}
+
+static nngpu_session *fp16_session(nngpu_graph *g, const char *sel, int strict, nngpu_model **m) {
+    return fp16_session_tol(g, sel, strict, 0, m);
 }
 
 static void expect(int cond, const char *what) {
@@ -216,6 +244,30 @@ static void expect_fp32_fallback(const nngpu_device_info *info) {
     if (env) setenv(CL_STORAGE_ENV, saved, 1);
 }
 
+/* The end-to-end guard names what it keeps fp32 and reports its error;
+ * fp16_tolerance 1 turns it off. */
+static void expect_end_to_end_guard(const char *sel) {
+    char line[512];
+    for (int off = 0; off <= 1; off++) {
+        nngpu_model *m = NULL;
+        nngpu_session *s = fp16_session_tol(cancelling_matmuls(), sel, 0, off ? 1.0f : 0, &m);
+        const char *sum = s ? nngpu_session_summary(s) : "";
+        const char *at = strstr(sum, "fp16 guard: error vs fp32 ");
+        double err = at ? strtod(at + strlen("fp16 guard: error vs fp32 "), NULL) : -1;
+        if (getenv("NNGPU_TEST_VERBOSE")) printf("%s\n", sum);
+        if (off) {
+            snprintf(line, sizeof line, "%s: fp16_tolerance 1: no end-to-end check", sel);
+            expect(s && !strstr(sum, "fp16 guard"), line);
+        } else {
+            snprintf(line, sizeof line, "%s: the end-to-end guard keeps a layer fp32: error %g "
+                     "<= 5e-3", sel, err);
+            expect(s && strstr(sum, "fp16 guard: node '") && err >= 0 && err <= 5e-3, line);
+        }
+        nngpu_session_destroy(s);
+        nngpu_model_destroy(m);
+    }
+}
+
 static void test_policy(void) {
     int n = nngpu_device_count();
     for (int d = 0; d < n; d++) {
@@ -246,6 +298,7 @@ static void test_policy(void) {
         expect(strstr(sum, "'Conv_2' (Conv) stays fp32") != NULL, line); /* Mul fused in */
         nngpu_session_destroy(s);
         nngpu_model_destroy(m);
+        expect_end_to_end_guard(info.selector);
     }
 }
 
@@ -340,6 +393,7 @@ int main(int argc, char **argv) {
     test_indexed();
     check("residual cnn", residual_cnn(1.0f));
     check("residual cnn overflowing fp16", residual_cnn(1e5f));
+    check("cancelling matmuls (end-to-end guard)", cancelling_matmuls());
     test_policy();
     test_winograd();
     int rc = th_summary();

@@ -124,7 +124,10 @@ static int parse_args(int argc, char **argv, nnrun_args *a) {
             if (parse_number(arg, val, pct ? 50 : 0, pct ? 100 : tol ? 1e30 : bits ? 8 : 1 << 20, &v))
                 return 2;
             if (pct) a->percentile = (float)v;
-            else if (tol) a->fp16_tolerance = (float)v;
+            else if (tol) {
+                a->fp16_tolerance = (float)v;
+                a->fp16_tolerance_set = 1;
+            }
             else if ((bits && v != 4 && v != 8) || v != (int)v || (!bits && (int)v % 2)) {
                 fprintf(stderr, "nnrun: error: %s: '%s' is not %s\n", arg, val,
                         bits ? "4 or 8" : "an even count");
@@ -393,7 +396,7 @@ int main(int argc, char **argv) {
     o.calibration_method = a.calibration_method;
     if (a.percentile > 0) o.calibration_percentile = a.percentile;
     o.bias_correction = !a.no_bias_correction;
-    if (a.fp16_tolerance > 0) o.fp16_tolerance = a.fp16_tolerance;
+    if (a.fp16_tolerance_set) o.fp16_tolerance = a.fp16_tolerance;
     if (a.int8_tolerance_set) o.int8_tolerance = a.int8_tolerance;
     o.weight_bits = a.weight_bits;
     o.weight_group_size = a.weight_group;

@@ -23,7 +23,8 @@ typedef struct nnrun_args {
     float percentile;         /* 0: the default */
     int no_bias_correction;
     int weight_bits, weight_group;
-    float fp16_tolerance;     /* 0: the default */
+    float fp16_tolerance;     /* applied when fp16_tolerance_set */
+    int fp16_tolerance_set;
     float int8_tolerance;     /* with int8_tolerance_set; 0 turns the guard off */
     int int8_tolerance_set;
 } nnrun_args;

@@ -129,6 +129,7 @@ void nnrun_print_text(const nnrun_args *a, const nngpu_session *s, const nnrun_t
         print_summary_lines(s, "precision:", "          ");
         print_summary_lines(s, "int8 guard:", "          ");
         print_summary_lines(s, "fp16:", "          ");
+        print_summary_lines(s, "fp16 guard:", "          ");
         print_summary_lines(s, "weights:", "          ");
         print_summary_lines(s, "cpu_fallback:", "          ");
     }

@@ -2,6 +2,8 @@
  * device and stores the results in the tuning DB.
  *   nntune --device SEL [MODEL.onnx ...] [--db FILE] [--budget SECONDS]
  *          [--strategy auto|exhaustive|search] [--retune] [--json] [-v]
+ *          [--precision fp32|fp16|int8] [--calibration PATH] [--weight-bits 4|8]
+ *          [--weight-group N]
  *   nntune db list|export|import|merge ... */
 #include <math.h>
 #include <signal.h>
@@ -29,6 +31,10 @@ static int usage(void) {
     fprintf(stderr,
             "usage: nntune --device SEL [MODEL.onnx ...] [--db FILE] [--budget SECONDS]\n"
             "              [--strategy auto|exhaustive|search] [--retune] [--json] [-v]\n"
+            "              [--precision fp32|fp16|int8] [--calibration PATH]\n"
+            "              [--weight-bits 4|8] [--weight-group N]\n"
+            "  --precision, --calibration, --weight-bits, --weight-group: as nnrun; the\n"
+            "  kernels of such sessions (INT8, FP16, weight-only) are the ones tuned\n"
             "       nntune db list|export|import|merge [--db FILE] [FILE ...]\n");
     return 2;
 }
@@ -110,9 +116,24 @@ int main(int argc, char **argv) {
     int n_models = 0, retune = 0, json = 0, verbose = 0;
     double budget = 0;
     ng_tune_strategy strategy = NG_TUNE_AUTO;
+    nngpu_options sopts; /* the sessions whose kernels are tuned */
+    nngpu_options_init(&sopts);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--device") && i + 1 < argc) device = argv[++i];
+        else if (!strcmp(a, "--precision") && i + 1 < argc) {
+            const char *p = argv[++i];
+            if (!strcmp(p, "fp32")) sopts.precision = NNGPU_PRECISION_FP32;
+            else if (!strcmp(p, "fp16")) sopts.precision = NNGPU_PRECISION_FP16;
+            else if (!strcmp(p, "int8")) sopts.precision = NNGPU_PRECISION_INT8;
+            else return usage();
+        } else if (!strcmp(a, "--calibration") && i + 1 < argc) sopts.calibration = argv[++i];
+        else if ((!strcmp(a, "--weight-bits") || !strcmp(a, "--weight-group")) && i + 1 < argc) {
+            char *end;
+            long v = strtol(argv[++i], &end, 10);
+            if (*end || v < 0 || v > 1 << 20) return usage();
+            *(!strcmp(a, "--weight-bits") ? &sopts.weight_bits : &sopts.weight_group_size) = (int)v;
+        }
         else if ((!strcmp(a, "--db") || !strcmp(a, "--tuning-db")) && i + 1 < argc) db_path = argv[++i];
         else if (!strcmp(a, "--budget") && i + 1 < argc) budget = atof(argv[++i]);
         else if (!strcmp(a, "--strategy") && i + 1 < argc) {
@@ -151,12 +172,12 @@ int main(int argc, char **argv) {
         nngpu_model *m;
         st = nngpu_model_load_file(models[i], &m);
         if (st == NNGPU_OK) {
-            st = ng_tune_collect(m, device, &jobs);
+            st = ng_tune_collect_with(m, device, &sopts, &jobs);
             nngpu_model_destroy(m);
         }
         if (st != NNGPU_OK) fprintf(stderr, "nntune: %s: %s\n", models[i], nngpu_last_error());
     }
-    if (!n_models && st == NNGPU_OK && (st = nntune_builtin_jobs(device, &jobs)) != NNGPU_OK)
+    if (!n_models && st == NNGPU_OK && (st = nntune_builtin_jobs(device, &sopts, &jobs)) != NNGPU_OK)
         fprintf(stderr, "nntune: built-in set: %s\n", nngpu_last_error());
     if (st != NNGPU_OK) {
         ng_tune_jobs_free(&jobs);

@@ -6,7 +6,8 @@
 
 /* nntune db list|export|import|merge ... ; returns the exit code. */
 int nntune_db_main(int argc, char **argv);
-/* Adds the built-in set of common CNN layers (MobileNet, ResNet, SqueezeNet). */
-nngpu_status nntune_builtin_jobs(const char *device, ng_tune_jobs *jobs);
+/* Adds the built-in set of common CNN layers (MobileNet, ResNet, SqueezeNet)
+ * as sessions with options o (NULL: defaults) compile them. */
+nngpu_status nntune_builtin_jobs(const char *device, const nngpu_options *o, ng_tune_jobs *jobs);
 
 #endif

@@ -1,5 +1,6 @@
 /* The built-in tuning set (nntune without models): common CNN layers of
- * MobileNetV2, ResNet-18/50 and SqueezeNet, each as a one-layer model. */
+ * MobileNetV2, ResNet-18/50 and SqueezeNet, each as a one-layer model: the
+ * convolutions, ResNet's stem max pool and the classifier heads. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -84,12 +85,32 @@ static nngpu_status head_model(int c, int hw, nngpu_model **out) {
     return nngpu_model_from_graph(g, out);
 }
 
-nngpu_status nntune_builtin_jobs(const char *device, ng_tune_jobs *jobs) {
-    for (size_t i = 0; i < sizeof convs / sizeof convs[0] + 2; i++) {
+/* ResNet's stem: 3x3 stride-2 max pool of 64 x 112 x 112. */
+static nngpu_status maxpool_model(nngpu_model **out) {
+    nngpu_graph *g = nngpu_graph_create();
+    int64_t xd[4] = {1, 64, 112, 112}, k[2] = {3, 3}, s[2] = {2, 2}, pads[4] = {1, 1, 1, 1};
+    const char *x[1] = {"x"}, *y[1] = {"y"};
+    nngpu_status st = nngpu_graph_add_input(g, "x", NNGPU_DTYPE_FLOAT32, 4, xd);
+    if (st == NNGPU_OK) st = nngpu_graph_add_node(g, "MaxPool", "pool", 1, x, 1, y);
+    if (st == NNGPU_OK) st = nngpu_graph_set_attr_ints(g, "kernel_shape", 2, k);
+    if (st == NNGPU_OK) st = nngpu_graph_set_attr_ints(g, "strides", 2, s);
+    if (st == NNGPU_OK) st = nngpu_graph_set_attr_ints(g, "pads", 4, pads);
+    if (st == NNGPU_OK) st = nngpu_graph_add_output(g, "y");
+    if (st != NNGPU_OK) {
+        nngpu_graph_destroy(g);
+        return st;
+    }
+    return nngpu_model_from_graph(g, out);
+}
+
+nngpu_status nntune_builtin_jobs(const char *device, const nngpu_options *o, ng_tune_jobs *jobs) {
+    size_t nc = sizeof convs / sizeof convs[0];
+    for (size_t i = 0; i < nc + 3; i++) {
         nngpu_model *m = NULL;
-        size_t nc = sizeof convs / sizeof convs[0];
-        nngpu_status st = i < nc ? conv_model(&convs[i], &m) : head_model(i == nc ? 1280 : 512, 7, &m);
-        if (st == NNGPU_OK) st = ng_tune_collect(m, device, jobs);
+        nngpu_status st = i < nc       ? conv_model(&convs[i], &m)
+                          : i < nc + 2 ? head_model(i == nc ? 1280 : 512, 7, &m)
+                                       : maxpool_model(&m);
+        if (st == NNGPU_OK) st = ng_tune_collect_with(m, device, o, jobs);
         nngpu_model_destroy(m);
         if (st != NNGPU_OK) return st;
     }

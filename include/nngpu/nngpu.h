@@ -153,7 +153,13 @@ typedef struct nngpu_options {
     int bias_correction;        /* INT8: correct each channel's bias for the mean shift its
                                    weight rounding causes (default 1) */
     float fp16_tolerance;       /* FP16 guard: a layer whose relative L2 error on the
-                                   calibration inputs exceeds this stays fp32 (default 1e-3) */
+                                   calibration inputs exceeds this stays fp32 (default 1e-3;
+                                   0: any error). Then, end to end, the session's outputs on
+                                   up to 4 calibration samples are compared with fp32; over
+                                   5 x this, the layers adding most to the accumulated error
+                                   stay fp32, doubling their number until it holds. The
+                                   end-to-end check runs only for 0 < tolerance < 1 (>= 1:
+                                   only overflowing layers stay fp32, no end-to-end check) */
     float int8_tolerance;       /* INT8 guard: after compiling, the session's outputs on up
                                    to 4 calibration samples are compared with fp32; over this
                                    relative L2 error, the layers most sensitive to int8 (by

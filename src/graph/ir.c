@@ -1,6 +1,7 @@
 #include "ir.h"
 
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -174,6 +175,13 @@ int64_t ng_numel(const ng_tensor *t) {
     int64_t n = 1;
     for (int i = 0; i < t->rank; i++) n *= t->dims[i];
     return n;
+}
+
+int ng_const_all_finite(const ng_tensor *t) {
+    const float *v = t->data;
+    for (int64_t i = 0, n = ng_numel(t); i < n; i++)
+        if (!isfinite(v[i])) return 0;
+    return 1;
 }
 
 size_t ng_nbytes(const ng_tensor *t) {

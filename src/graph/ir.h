@@ -117,6 +117,8 @@ int ng_is_const(const ng_graph *g, int tensor);
 /* Sets tensor t to a constant with the given data (copied). */
 nngpu_status ng_tensor_set_const(ng_graph *g, int t, nngpu_dtype dt, int rank,
                                  const int64_t *dims, const void *data);
+/* 1 when every element of float32 constant t is finite. */
+int ng_const_all_finite(const ng_tensor *t);
 /* Reads element i of a constant integer or float tensor as int64 / double. */
 int64_t ng_const_int(const ng_tensor *t, int64_t i);
 double ng_const_double(const ng_tensor *t, int64_t i);

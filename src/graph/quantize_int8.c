@@ -45,6 +45,7 @@ static const char *structure_check(const ng_graph *g, const ng_node *n) {
     for (int k = n->n_main_inputs; k < n->n_in; k++)
         if (!is_f32(ng_in(g, n, k))) return "an epilogue operand is not float32";
     if (!is_const_f32(w)) return "its weight is not a float32 constant";
+    if (!ng_const_all_finite(w)) return "its weight holds NaN or infinity";
     if (n->op == NG_OP_CONV) {
         if ((x->rank != 4 && x->rank != 3) || w->rank != x->rank)
             return "not a 1-D or 2-D convolution";
@@ -80,7 +81,7 @@ static int act_params(const ng_quant_range *r, float *scale, int8_t *zp) {
     if (!r || !r->known || !isfinite(r->lo) || !isfinite(r->hi)) return 0;
     double lo = r->lo < 0 ? r->lo : 0, hi = r->hi > 0 ? r->hi : 0;
     double s = (hi - lo) / 255.0;
-    if (!(s > 1e-30)) s = 1.0; /* all zeros */
+    if (!(s > 1e-30)) s = 1.0 / 255.0; /* all zeros: x - zp is 0; the scale only sets the bias step */
     double z = nearbyint(-128.0 - lo / s);
     *scale = (float)s;
     *zp = (int8_t)(z < -128 ? -128 : z > 127 ? 127 : z);

@@ -116,7 +116,7 @@ nngpu_status ng_pass_quantize_weights(ng_graph *g, int bits, int group, int *cou
         const ng_node *n = &g->nodes[i];
         if (!ng_matmulqw_candidate(g, n, &j.K, &j.N, &j.trans_b, &j.alpha)) continue;
         const ng_tensor *w = ng_in(g, n, 1);
-        if (!w->data || w->dtype != NNGPU_DTYPE_FLOAT32) continue;
+        if (!w->data || w->dtype != NNGPU_DTYPE_FLOAT32 || !ng_const_all_finite(w)) continue;
         j.block = group && group < j.K ? group : 0;
         j.G = j.block ? (j.K + j.block - 1) / j.block : 1;
         const qw_done *same = find_done(done, n_done, n->in[1], &j);

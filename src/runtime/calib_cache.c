@@ -20,9 +20,17 @@
 nngpu_status ng_calib_cache_write(const char *path, uint64_t key, const ng_graph *g,
                                   const ng_calib_table *t) {
     char tmp[1100];
-    snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) return ng_error(NNGPU_ERR_IO, "calibration cache '%s': %s", tmp, strerror(errno));
+    snprintf(tmp, sizeof tmp, "%s.XXXXXX", path);
+    int fd = mkstemp(tmp); /* unique even for two sessions of one process */
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        nngpu_status st = ng_error(NNGPU_ERR_IO, "calibration cache '%s': %s", tmp, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            unlink(tmp);
+        }
+        return st;
+    }
     fprintf(f, "%s %d\nkey %016llx\nsamples %d\n", CACHE_MAGIC, CACHE_VERSION,
             (unsigned long long)key, t->n_samples);
     for (int i = 0; i < t->n_tensors && i < g->n_tensors; i++) {

@@ -115,7 +115,7 @@ static int compare_names(const void *a, const void *b) {
 }
 
 /* The .npy file names of folder dir, sorted; *n_out of them. */
-static nngpu_status list_npy(const char *dir, char ***out, int *n_out) {
+nngpu_status ng_calib_list_npy(const char *dir, char ***out, int *n_out) {
     DIR *d = opendir(dir);
     if (!d) return ng_error(NNGPU_ERR_IO, "calibration folder '%s': %s", dir, strerror(errno));
     char **names = NULL;
@@ -169,7 +169,7 @@ static nngpu_status load_streams(const char *path, const ng_graph *g, calib_stre
         if (!is_dir) return stream_add_file(&s[0], path, x);
         char **names = NULL;
         int n = 0;
-        NG_CHECK(list_npy(path, &names, &n));
+        NG_CHECK(ng_calib_list_npy(path, &names, &n));
         nngpu_status st = NNGPU_OK;
         for (int i = 0; i < n && st == NNGPU_OK; i++) {
             st = join_path(file, sizeof file, path, names[i]);

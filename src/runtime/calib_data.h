@@ -23,4 +23,8 @@ nngpu_status ng_calib_inputs_load(const char *path, const ng_graph *g, int max_s
                                   ng_calib_inputs *out);
 void ng_calib_inputs_free(ng_calib_inputs *c);
 
+/* The .npy files of folder dir, sorted by name (*names and each name
+ * malloc'd); an error when there is none. */
+nngpu_status ng_calib_list_npy(const char *dir, char ***names, int *n);
+
 #endif

@@ -71,7 +71,12 @@ nngpu_status ng_session_quantize_int8(nngpu_session *s, const nngpu_model *m) {
     if (owned) ng_calib_table_free(&t);
     NG_CHECK(st);
     if (n_int8 > 0) snprintf(s->precision, sizeof s->precision, "int8");
+    int guarded = 0;
+    for (int k = 0; s->int8 && s->int8->keep_fp32 && k < s->int8->table.n_tensors; k++)
+        guarded += s->int8->keep_fp32[k];
     ng_report_add(r, "precision: %d layers int8, %d stay fp32%s", n_int8, n_fp32,
-                  n_int8 ? "" : " (nothing to quantize: the session runs fp32)");
+                  n_int8 ? ""
+                  : guarded ? " (the int8 guard keeps them fp32: the session runs fp32)"
+                            : " (nothing to quantize: the session runs fp32)");
     return NNGPU_OK;
 }

@@ -30,33 +30,21 @@ static uint64_t hash_file(uint64_t h, const char *path) {
     return h;
 }
 
-static int compare_strings(const void *a, const void *b) {
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The calibration files' bytes: one file, or a folder's .npy files by name. */
 static uint64_t hash_calibration(uint64_t h, const char *path) {
     struct stat sb;
     if (!path) return ng_hash_str(h, "random-normal");
     if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode)) return hash_file(h, path);
-    DIR *d = opendir(path);
-    if (!d) return ng_hash_str(h, "unreadable");
-    char *names[4096];
-    int n = 0;
-    struct dirent *e;
-    while (n < 4096 && (e = readdir(d)) != NULL) {
-        size_t len = strlen(e->d_name);
-        if (len > 4 && strcmp(e->d_name + len - 4, ".npy") == 0)
-            if ((names[n] = strdup(e->d_name)) != NULL) n++;
-    }
-    closedir(d);
-    qsort(names, (size_t)n, sizeof *names, compare_strings);
+    char **names;
+    int n;
+    if (ng_calib_list_npy(path, &names, &n) != NNGPU_OK) return ng_hash_str(h, "unreadable");
     for (int i = 0; i < n; i++) {
         char file[4096];
         snprintf(file, sizeof file, "%s/%s", path, names[i]);
         h = hash_file(h, file);
         free(names[i]);
     }
+    free(names);
     return h;
 }
 

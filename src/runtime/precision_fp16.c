@@ -6,6 +6,9 @@
  * reference over a few calibration samples and, per candidate, the node again
  * on fp16-rounded inputs and constants with its output rounded: a relative L2
  * error over options.fp16_tolerance (or a non-finite value) keeps it fp32.
+ * With the end-to-end guard on (fp16_guard.c) the errors stay in s->fp16,
+ * so its recompiles skip the simulation, and the layers it marks there stay
+ * fp32 too.
  * The rewrite makes fp16 nodes' tensors FLOAT16, gives them fp16 copies of
  * float constants and inserts one Cast per tensor at every fp32/fp16
  * boundary; graph inputs and outputs keep float32 and their names. */
@@ -14,16 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "calib_data.h"
 #include "core/half.h"
 #include "core/status.h"
-#include "ref/ref.h"
+#include "fp16_sim.h"
 #include "runtime.h"
-
-#define GUARD_SAMPLES 4
-#define GUARD_BUDGET_MACS 1e9 /* reference work per sample: the fp32 pass and the simulation */
-
-static float round_half(float v) { return ng_half_to_float(ng_half_from_float(v)); }
 
 /* "" when the device runs fp16, else why not. */
 static const char *missing_fp16(const nngpu_session *s) {
@@ -79,140 +76,90 @@ static nngpu_status claims_fp16(nngpu_session *s, const ng_node *n, int *claims)
 
 /* ---- the guard ---- */
 
-typedef struct guard_err {
-    double num, den;
-    int nonfinite;
-} guard_err;
-
-static void free_values(const ng_graph *g, void **val) {
-    for (int t = 0; t < g->n_tensors; t++)
-        if (!g->tensors[t].data) free(val[t]);
-    free(val);
-}
-
-/* One sample through the fp32 graph; val[t] the value of every tensor. */
-static nngpu_status run_reference(const ng_graph *g, void *const *inputs, void ***out_val) {
-    void **val = calloc((size_t)g->n_tensors, sizeof *val);
-    if (!val) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "fp16 guard");
-    nngpu_status st = NNGPU_OK;
-    for (int t = 0; t < g->n_tensors && st == NNGPU_OK; t++) {
-        const ng_tensor *x = &g->tensors[t];
-        if (x->data) val[t] = x->data;
-        else if (x->rank >= 0 && !(val[t] = calloc(ng_nbytes(x) ? ng_nbytes(x) : 1, 1)))
-            st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "fp16 guard");
-    }
-    for (int i = 0; i < g->n_inputs && st == NNGPU_OK; i++)
-        memcpy(val[g->inputs[i]], inputs[i], ng_nbytes(&g->tensors[g->inputs[i]]));
-    for (int i = 0; i < g->n_nodes && st == NNGPU_OK; i++) {
-        const ng_node *n = &g->nodes[i];
-        if (n->dead) continue;
-        const void *in[64] = {0};
-        void *out[16] = {0};
-        if (n->n_in > 64 || n->n_out > 16) {
-            st = ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s': too many tensors", n->name);
-            break;
-        }
-        for (int k = 0; k < n->n_in; k++) in[k] = n->in[k] >= 0 ? val[n->in[k]] : NULL;
-        for (int k = 0; k < n->n_out; k++) out[k] = val[n->out[k]];
-        st = ng_ref_run(g, n, in, out);
-    }
-    if (st != NNGPU_OK) {
-        free_values(g, val);
-        return st;
-    }
-    *out_val = val;
+/* Per tensor of s->fp16: the value v[i] of the node writing it (its first
+ * output), NaN for others; *out allocated. */
+static nngpu_status keep_by_tensor(nngpu_session *s, const unsigned char *fp16, const double *v,
+                                   double **out) {
+    const ng_graph *g = s->g;
+    if (!(*out = malloc(sizeof(double) * (size_t)(g->n_tensors ? g->n_tensors : 1))))
+        return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "fp16 guard state");
+    for (int t = 0; t < g->n_tensors; t++) (*out)[t] = NAN;
+    for (int i = 0; i < g->n_nodes; i++)
+        if (fp16[i]) (*out)[g->nodes[i].out[0]] = v[i];
     return NNGPU_OK;
 }
 
-/* Node n on fp16-rounded float inputs, its outputs rounded, against val. */
-static nngpu_status simulate(const ng_graph *g, const ng_node *n, void **val, guard_err *e) {
-    if (n->n_in > 64 || n->n_out > 16) return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s': too many tensors", n->name);
-    const void *in[64] = {0};
-    void *out[16] = {0}, *owned[80] = {0};
-    int n_owned = 0;
-    nngpu_status st = NNGPU_OK;
-    for (int k = 0; k < n->n_in && st == NNGPU_OK; k++) {
-        in[k] = n->in[k] >= 0 ? val[n->in[k]] : NULL;
-        const ng_tensor *x = n->in[k] >= 0 ? &g->tensors[n->in[k]] : NULL;
-        if (!x || x->dtype != NNGPU_DTYPE_FLOAT32 || !in[k]) continue;
-        int64_t cnt = ng_numel(x);
-        float *r = malloc(sizeof(float) * (size_t)(cnt ? cnt : 1));
-        if (!r) {
-            st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "fp16 guard");
-            break;
-        }
-        for (int64_t i = 0; i < cnt; i++) r[i] = round_half(((const float *)in[k])[i]);
-        in[k] = owned[n_owned++] = r;
+/* err[node]: s->fp16's when an earlier compile simulated them, else
+ * simulated (and kept there when s->fp16 exists). */
+static nngpu_status layer_errors(nngpu_session *s, const unsigned char *fp16, double *err) {
+    const ng_graph *g = s->g;
+    ng_fp16_state *fs = s->fp16;
+    if (fs && fs->error) {
+        for (int i = 0; i < g->n_nodes; i++) err[i] = fp16[i] ? fs->error[g->nodes[i].out[0]] : 0;
+        return NNGPU_OK;
     }
-    for (int k = 0; k < n->n_out && st == NNGPU_OK; k++) {
-        size_t b = ng_nbytes(&g->tensors[n->out[k]]);
-        if (!(out[k] = owned[n_owned++] = malloc(b ? b : 1)))
-            st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "fp16 guard");
-    }
-    if (st == NNGPU_OK) st = ng_ref_run(g, n, in, out);
-    for (int k = 0; k < n->n_out && st == NNGPU_OK; k++) {
-        const ng_tensor *y = &g->tensors[n->out[k]];
-        const float *ref = val[n->out[k]], *got = out[k];
-        for (int64_t i = 0; i < ng_numel(y); i++) {
-            if (!isfinite(ref[i])) continue;
-            double v = round_half(got[i]);
-            if (!isfinite(v)) e->nonfinite = 1;
-            else e->num += (v - ref[i]) * (v - ref[i]);
-            e->den += (double)ref[i] * ref[i];
-        }
-    }
-    for (int k = 0; k < n_owned; k++) free(owned[k]);
-    return st;
+    int n_samples = 0;
+    NG_CHECK(ng_fp16_layer_errors(s, fp16, err, &n_samples));
+    if (!fs) return NNGPU_OK;
+    fs->n_samples = n_samples;
+    return keep_by_tensor(s, fp16, err, &fs->error);
 }
 
-static double relative_error(const guard_err *e) {
-    if (e->nonfinite) return INFINITY;
-    if (e->den > 0) return sqrt(e->num / e->den);
-    return e->num > 0 ? INFINITY : 0.0;
-}
-
-/* Multiply-adds of one run of the graph's Conv/Gemm/MatMul nodes (the bulk
- * of the reference's work). */
-static double graph_macs(const ng_graph *g) {
-    double macs = 0;
+/* s->fp16's list of the fp16 layers, for the end-to-end guard: each scored by
+ * the share of the fp16 error accumulated at its output that it adds itself
+ * (simulated once, the first time). An early layer whose error the rest of the
+ * network amplifies scores high; a late one, mostly carrying earlier errors,
+ * low. */
+static nngpu_status record_layers(nngpu_session *s, const unsigned char *fp16, const double *err) {
+    const ng_graph *g = s->g;
+    ng_fp16_state *fs = s->fp16;
+    double *acc = NULL;
+    if (!fs->accumulated) {
+        if (!(acc = malloc(sizeof(double) * (size_t)(g->n_nodes ? g->n_nodes : 1))))
+            return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "fp16 guard");
+        nngpu_status st = ng_fp16_accumulated_errors(s, fp16, acc);
+        if (st == NNGPU_OK) st = keep_by_tensor(s, fp16, acc, &fs->accumulated);
+        free(acc);
+        NG_CHECK(st);
+    }
+    for (int i = 0; i < fs->n_layers; i++) free(fs->layers[i].name);
+    fs->n_layers = 0;
+    free(fs->layers);
+    if (!(fs->layers = calloc((size_t)g->n_nodes + 1, sizeof *fs->layers)))
+        return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "fp16 guard state");
     for (int i = 0; i < g->n_nodes; i++) {
-        const ng_node *n = &g->nodes[i];
-        const ng_tensor *w = ng_in(g, n, 1), *y = ng_out(g, n, 0);
-        if (n->dead || !w || !y || w->rank < 1) continue;
-        if (n->op == NG_OP_CONV) macs += (double)ng_numel(w) / (double)w->dims[0] * (double)ng_numel(y);
-        else if (n->op == NG_OP_GEMM || n->op == NG_OP_MATMUL)
-            macs += (double)ng_numel(y) * (double)ng_in(g, n, 0)->dims[ng_in(g, n, 0)->rank - 1];
+        if (!fp16[i]) continue;
+        ng_guard_layer *l = &fs->layers[fs->n_layers];
+        if (!(l->name = strdup(g->nodes[i].name)))
+            return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "fp16 guard state");
+        double a = fs->accumulated[g->nodes[i].out[0]];
+        l->y = g->nodes[i].out[0];
+        l->score = a > 0 ? err[i] / a : 1; /* no error accumulated: its own is none either */
+        snprintf(l->detail, sizeof l->detail, "error %.3g of %.3g accumulated", err[i], a);
+        fs->n_layers++;
     }
-    return macs;
+    return NNGPU_OK;
 }
 
-/* Clears fp16[i] for candidates over the tolerance, reporting each. */
+/* Clears fp16[i] for candidates over the tolerance, reporting each, and for
+ * those the end-to-end guard keeps fp32 (s->fp16, which records the rest). */
 static nngpu_status guard(nngpu_session *s, unsigned char *fp16) {
     ng_graph *g = s->g;
-    ng_calib_inputs ci;
-    double macs = graph_macs(g);
-    int samples = macs * GUARD_SAMPLES > GUARD_BUDGET_MACS ? (int)(GUARD_BUDGET_MACS / macs) : GUARD_SAMPLES;
-    NG_CHECK(ng_calib_inputs_load(s->opts.calibration, g, samples < 1 ? 1 : samples, &ci));
-    guard_err *err = calloc((size_t)(g->n_nodes ? g->n_nodes : 1), sizeof *err);
-    nngpu_status st = err ? NNGPU_OK : ng_error(NNGPU_ERR_OUT_OF_MEMORY, "fp16 guard");
-    for (int smp = 0; smp < ci.n_samples && st == NNGPU_OK; smp++) {
-        void **val;
-        st = run_reference(g, ci.data[smp], &val);
-        for (int i = 0; i < g->n_nodes && st == NNGPU_OK; i++)
-            if (fp16[i]) st = simulate(g, &g->nodes[i], val, &err[i]);
-        if (st == NNGPU_OK) free_values(g, val);
-    }
-    ng_calib_inputs_free(&ci);
+    double *err = malloc(sizeof(double) * (size_t)(g->n_nodes ? g->n_nodes : 1));
+    if (!err) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "fp16 guard");
+    nngpu_status st = layer_errors(s, fp16, err);
     for (int i = 0; i < g->n_nodes && st == NNGPU_OK; i++) {
-        double e = relative_error(&err[i]);
-        if (!fp16[i] || e <= s->opts.fp16_tolerance) continue;
+        if (!fp16[i] || err[i] <= s->opts.fp16_tolerance) continue;
         fp16[i] = 0;
         ng_report_add(&s->report, "fp16: node '%s' (%s) stays fp32: relative error %.3g > %.3g",
-                      g->nodes[i].name, ng_op_name(g->nodes[i].op), e, s->opts.fp16_tolerance);
+                      g->nodes[i].name, ng_op_name(g->nodes[i].op), err[i], s->opts.fp16_tolerance);
     }
+    const unsigned char *keep = s->fp16 ? s->fp16->keep_fp32 : NULL;
+    for (int i = 0; keep && i < g->n_nodes; i++)
+        if (keep[g->nodes[i].out[0]]) fp16[i] = 0; /* the end-to-end guard names them */
+    if (st == NNGPU_OK && s->fp16) st = record_layers(s, fp16, err);
     free(err);
-    if (st != NNGPU_OK) return ng_error_context(st, "fp16 guard");
-    return NNGPU_OK;
+    return st;
 }
 
 /* ---- the rewrite ---- */
@@ -391,6 +338,13 @@ nngpu_status ng_session_apply_fp16(nngpu_session *s) {
         return NNGPU_OK;
     }
     ng_graph *g = s->g;
+    if (!s->fp16 && ng_fp16_end_to_end_tolerance(&s->opts) > 0) {
+        if (!(s->fp16 = calloc(1, sizeof *s->fp16)))
+            return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "fp16 guard state");
+        s->fp16->n_tensors = g->n_tensors;
+    }
+    if (s->fp16 && s->fp16->n_tensors != g->n_tensors)
+        return ng_error(NNGPU_ERR_INTERNAL, "fp16 guard: the graph changed between compiles");
     unsigned char *fp16 = calloc((size_t)(g->n_nodes ? g->n_nodes : 1), 1);
     if (!fp16) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "fp16 candidates");
     nngpu_status st = NNGPU_OK;

@@ -31,6 +31,31 @@ typedef struct ng_step {
     double time_ms;
 } ng_step;
 
+/* A layer an accuracy guard may keep fp32: its node's name, its output
+ * tensor (the same index in every compile) and how much it alone costs. */
+typedef struct ng_guard_layer {
+    char *name;
+    int y;
+    double score;     /* ranks the layers: the highest are kept fp32 first */
+    char detail[64];  /* the summary's why: "sensitivity 0.95" */
+} ng_guard_layer;
+
+/* What FP16 compilation keeps across the end-to-end guard's recompiles
+ * (nngpu_session.fp16): the per-layer errors, simulated once, and the layers
+ * the guard keeps fp32. Tensors are those of the graph before the fp16
+ * rewrite, which is the same in every compile. */
+typedef struct ng_fp16_state {
+    int n_tensors;
+    double *error;            /* [n_tensors]: simulated relative error of the candidate
+                                 writing t (its first output) alone; NULL until simulated */
+    int n_samples;            /* the samples it was simulated on */
+    double *accumulated;      /* [n_tensors]: the error there with every layer fp16 */
+    unsigned char *keep_fp32; /* [n_tensors]: the layer writing t stays fp32 */
+    ng_guard_layer *layers;   /* the last compile's fp16 layers, scored */
+    int n_layers;
+} ng_fp16_state;
+void ng_fp16_state_free(ng_fp16_state *st); /* and st itself; NULL is fine */
+
 struct nngpu_session {
     ng_graph *g;                 /* the compiled graph (passes applied, planned) */
     const ng_device_entry *dev;  /* NULL: CPU session */
@@ -50,6 +75,7 @@ struct nngpu_session {
     char precision[24];          /* what the session runs: "fp32", "fp16", "int8", ... */
     nngpu_session_stats stats;
     struct ng_int8_state *int8;  /* INT8 guard: calibration and fp32 layers across compiles */
+    ng_fp16_state *fp16;         /* FP16 guard: layer errors and fp32 layers across compiles */
 };
 
 /* The storage precision of node n as run ("fp32", "fp16", "int8", "int4w",
@@ -57,13 +83,18 @@ struct nngpu_session {
 const char *ng_node_precision(const ng_graph *g, const ng_node *n);
 
 /* options.precision FP16: checks the device, keeps layers over the accuracy
- * guard fp32 and rewrites the rest to FLOAT16 with Casts at the boundaries
- * (precision_fp16.c). Call after the device context exists, before lowering. */
+ * guard (and s->fp16's) fp32 and rewrites the rest to FLOAT16 with Casts at
+ * the boundaries (precision_fp16.c). With the end-to-end guard on, the layer
+ * errors and layers stay in s->fp16. Call after the device context exists,
+ * before lowering. */
 nngpu_status ng_session_apply_fp16(nngpu_session *s);
+/* The FP16 end-to-end bound: 5 x options.fp16_tolerance when that is in
+ * (0, 1), else 0: no end-to-end check (fp16_guard.c). */
+double ng_fp16_end_to_end_tolerance(const nngpu_options *o);
 
 /* Compilation: passes, lowering, planning, kernel preparation. */
 nngpu_status ng_session_compile(nngpu_session *s, const nngpu_model *m);
-/* Compiles s again from m (same device and options, s->int8 carried over)
+/* Compiles s again from m (same device and options, s->int8 and s->fp16 carried over)
  * and swaps the result into s; s is unchanged when that fails. */
 nngpu_status ng_session_rebuild(nngpu_session *s, const nngpu_model *m);
 /* options.precision INT8 with options.int8_tolerance > 0: checks the compiled
@@ -71,6 +102,10 @@ nngpu_status ng_session_rebuild(nngpu_session *s, const nngpu_model *m);
  * the most sensitive layers fp32 until the error holds (int8_guard.c). Call
  * after ng_session_compile; frees s->int8. */
 nngpu_status ng_session_guard_int8(nngpu_session *s, const nngpu_model *m);
+/* options.precision FP16 with the end-to-end bound on: the same check, the
+ * layers with the largest simulated fp16 errors kept fp32 until it holds
+ * (fp16_guard.c). Call after ng_session_compile; frees s->fp16. */
+nngpu_status ng_session_guard_fp16(nngpu_session *s, const nngpu_model *m);
 /* Transfers between the host and a tensor's arena storage. */
 nngpu_status ng_session_write(nngpu_session *s, size_t offset, size_t bytes, const void *src);
 nngpu_status ng_session_read(nngpu_session *s, size_t offset, size_t bytes, void *dst);

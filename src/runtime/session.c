@@ -35,6 +35,7 @@ nngpu_status nngpu_session_create(const nngpu_model *m, const char *selector,
     nngpu_status st = dev ? ng_params_db_get(s->opts.tuning_db, &db) : NNGPU_OK;
     if (st == NNGPU_OK) st = ng_session_compile(s, m);
     if (st == NNGPU_OK) st = ng_session_guard_int8(s, m);
+    if (st == NNGPU_OK) st = ng_session_guard_fp16(s, m);
     if (st != NNGPU_OK) {
         nngpu_session_destroy(s);
         return st;
@@ -58,6 +59,7 @@ static void release_compiled(nngpu_session *s) {
     ng_report_free(&s->report);
     nngpu_graph_destroy(s->g);
     ng_int8_state_free(s->int8);
+    ng_fp16_state_free(s->fp16);
 }
 
 void nngpu_session_destroy(nngpu_session *s) {
@@ -73,17 +75,22 @@ nngpu_status ng_session_rebuild(nngpu_session *s, const nngpu_model *m) {
     fresh->dev = s->dev;
     fresh->can_profile = s->can_profile;
     fresh->int8 = s->int8;
+    fresh->fp16 = s->fp16;
     nngpu_status st = ng_session_compile(fresh, m);
     fresh->int8 = NULL;
+    fresh->fp16 = NULL;
     if (st != NNGPU_OK) {
         nngpu_session_destroy(fresh);
         return st;
     }
     struct ng_int8_state *keep = s->int8;
+    ng_fp16_state *keep16 = s->fp16;
     s->int8 = NULL;
+    s->fp16 = NULL;
     release_compiled(s);
     *s = *fresh;
     s->int8 = keep;
+    s->fp16 = keep16;
     free(fresh);
     return NNGPU_OK;
 }

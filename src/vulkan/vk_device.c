@@ -105,6 +105,7 @@ static void probe(VkPhysicalDevice phys, ng_vk_device_desc *d) {
     }
     vkGetPhysicalDeviceFeatures2(phys, &f2);
 
+    info->backend = NNGPU_BACKEND_VULKAN; /* the tuning DB's device key reads it */
     snprintf(info->name, sizeof info->name, "%.127s", props.deviceName);
     const char *vn = vendor_name(props.vendorID);
     if (vn) snprintf(info->vendor, sizeof info->vendor, "%s", vn);
