@@ -35,6 +35,17 @@ int ng_node_all_half(const ng_graph *g, const ng_node *n) {
     return h > 0 && h == f;
 }
 
+int ng_node_is_half_layer(const ng_graph *g, const ng_node *n) {
+    return n->op != NG_OP_CAST && ng_node_has_half(g, n);
+}
+
+int ng_family_has_half(const char *name) {
+    static const char *const names[] = {"conv", "gemm", "pool", "eltwise", "softmax", "data"};
+    for (size_t i = 0; name && i < sizeof names / sizeof *names; i++)
+        if (strcmp(name, names[i]) == 0) return 1;
+    return 0;
+}
+
 nngpu_status ng_half_view_init(ng_half_view *v, const ng_graph *g, const ng_node *n, int with_data) {
     memset(v, 0, sizeof *v);
     v->g = *g;

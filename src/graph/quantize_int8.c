@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "passes.h"
+#include "qdq.h"
 
 typedef struct qplan {
     int node;           /* the float layer */
@@ -235,13 +236,6 @@ typedef struct qrewrite {
     int n_old_tensors;
 } qrewrite;
 
-static int new_const(ng_graph *g, const char *base, nngpu_dtype dt, int rank, const int64_t *dims,
-                     const void *data) {
-    int t = ng_tensor_add_unique(g, base);
-    if (t < 0) return -1;
-    return ng_tensor_set_const(g, t, dt, rank, dims, data) == NNGPU_OK ? t : -1;
-}
-
 static nngpu_status act_consts(qrewrite *q, int t) {
     if (q->scale_t[t] >= 0) return NNGPU_OK;
     float s;
@@ -249,9 +243,9 @@ static nngpu_status act_consts(qrewrite *q, int t) {
     act_params(&q->ranges[t], &s, &zp);
     char base[300];
     snprintf(base, sizeof base, "%s_scale", q->g->tensors[t].name);
-    int st = new_const(q->g, base, NNGPU_DTYPE_FLOAT32, 0, NULL, &s);
+    int st = ng_const_add(q->g, base, NNGPU_DTYPE_FLOAT32, 0, NULL, &s);
     snprintf(base, sizeof base, "%s_zero_point", q->g->tensors[t].name);
-    int zt = st >= 0 ? new_const(q->g, base, NNGPU_DTYPE_INT8, 0, NULL, &zp) : -1;
+    int zt = st >= 0 ? ng_const_add(q->g, base, NNGPU_DTYPE_INT8, 0, NULL, &zp) : -1;
     if (zt < 0) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "quantization constants of '%s'",
                                 q->g->tensors[t].name);
     q->scale_t[t] = st;
@@ -337,11 +331,11 @@ static nngpu_status rewrite_layer(qrewrite *q, const qplan *p) {
     int8_t *zeros = calloc((size_t)ch, 1);
     if (!zeros) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s'", name);
     snprintf(base, sizeof base, "%s_weight_quantized", name);
-    int wq = new_const(g, base, NNGPU_DTYPE_INT8, p->w_rank, p->w_dims, p->wq);
+    int wq = ng_const_add(g, base, NNGPU_DTYPE_INT8, p->w_rank, p->w_dims, p->wq);
     snprintf(base, sizeof base, "%s_weight_scale", name);
-    int ws = wq < 0 ? -1 : new_const(g, base, NNGPU_DTYPE_FLOAT32, 1, &ch, p->w_scale);
+    int ws = wq < 0 ? -1 : ng_const_add(g, base, NNGPU_DTYPE_FLOAT32, 1, &ch, p->w_scale);
     snprintf(base, sizeof base, "%s_weight_zero_point", name);
-    int wz = ws < 0 ? -1 : new_const(g, base, NNGPU_DTYPE_INT8, 1, &ch, zeros);
+    int wz = ws < 0 ? -1 : ng_const_add(g, base, NNGPU_DTYPE_INT8, 1, &ch, zeros);
     free(zeros);
     if (wz < 0) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': quantized weights", name);
     in[n_in++] = wq;
@@ -357,7 +351,7 @@ static nngpu_status rewrite_layer(qrewrite *q, const qplan *p) {
     }
     if (p->is_conv) {
         snprintf(base, sizeof base, "%s_bias_quantized", name);
-        int b = new_const(g, base, NNGPU_DTYPE_INT32, 1, &ch, p->bias_i32);
+        int b = ng_const_add(g, base, NNGPU_DTYPE_INT32, 1, &ch, p->bias_i32);
         if (b < 0) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': bias", name);
         in[n_in++] = b;
     }
@@ -373,7 +367,7 @@ static nngpu_status rewrite_layer(qrewrite *q, const qplan *p) {
         if (!merged) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': bias", name);
         for (int64_t j = 0; j < ch; j++)
             merged[j] = p->bias_f[j] + (row ? ((const float *)row->data)[j] : 0.0f);
-        bias_t = new_const(g, base, NNGPU_DTYPE_FLOAT32, 1, &ch, merged);
+        bias_t = ng_const_add(g, base, NNGPU_DTYPE_FLOAT32, 1, &ch, merged);
         free(merged);
         if (bias_t < 0) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': bias", name);
         old = &g->nodes[p->node];

@@ -118,18 +118,6 @@ static const ng_cl_family *family_of(ng_context *c, const ng_graph *g, const ng_
  * programs (half storage, float arithmetic), offsets in half elements,
  * float constants uploaded as half. */
 
-/* Families whose kernels read and write floats through storage.cl. */
-static int has_f16_variant(const ng_cl_family *f) {
-    static const char *const names[] = {"conv", "gemm", "pool", "eltwise", "softmax", "data"};
-    for (size_t i = 0; f && i < sizeof names / sizeof *names; i++)
-        if (strcmp(f->name, names[i]) == 0) return 1;
-    return 0;
-}
-
-static int is_half_layer(const ng_graph *g, const ng_node *n) {
-    return n->op != NG_OP_CAST && ng_node_has_half(g, n);
-}
-
 /* With constants converted: supports() may read them (Resize scales, Clip bounds). */
 static const ng_cl_family *half_family_of(ng_context *c, const ng_graph *g, const ng_node *n) {
     if (!c->fp16_ok || !ng_node_all_half(g, n)) return NULL;
@@ -139,11 +127,11 @@ static const ng_cl_family *half_family_of(ng_context *c, const ng_graph *g, cons
     const ng_cl_family *f = family_of(c, &v.g, n);
     c->half = 0;
     ng_half_view_free(&v);
-    return has_f16_variant(f) ? f : NULL;
+    return f && ng_family_has_half(f->name) ? f : NULL;
 }
 
 static int cl_node_supported(ng_context *c, const ng_graph *g, const ng_node *n) {
-    if (is_half_layer(g, n)) return half_family_of(c, g, n) != NULL;
+    if (ng_node_is_half_layer(g, n)) return half_family_of(c, g, n) != NULL;
     return family_of(c, g, n) != NULL;
 }
 
@@ -163,7 +151,7 @@ static void cl_kernel_destroy(ng_context *c, ng_kernel *k) {
 
 static nngpu_status cl_node_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
                                     const ng_binding *bind, ng_kernel **out) {
-    int half = is_half_layer(g, n);
+    int half = ng_node_is_half_layer(g, n);
     const ng_cl_family *f = half ? half_family_of(c, g, n) : family_of(c, g, n);
     if (!f)
         return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s': %s%s is not supported by opencl",

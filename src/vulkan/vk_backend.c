@@ -155,33 +155,22 @@ static const ng_vk_family *family_of(ng_context *c, const ng_graph *g, const ng_
     return NULL;
 }
 
-/* Families with _f16 shader variants (shaders/vulkan/variants.cmake). */
-static int has_f16_variant(const ng_vk_family *f) {
-    static const char *const names[] = {"conv", "gemm", "pool", "eltwise", "softmax", "data"};
-    for (size_t i = 0; f && i < sizeof names / sizeof *names; i++)
-        if (strcmp(f->name, names[i]) == 0) return 1;
-    return 0;
-}
-
 /* An fp16 layer (every float tensor FLOAT16; Cast has its own family) runs
- * the float32 family on its float32 view with the _f16 shaders. */
-static int is_half_layer(const ng_graph *g, const ng_node *n) {
-    return n->op != NG_OP_CAST && ng_node_has_half(g, n);
-}
-
+ * the float32 family on its float32 view with the _f16 shaders; constants
+ * converted, since supports() may read them (Clip bounds, Resize scales). */
 static const ng_vk_family *half_family_of(ng_context *c, const ng_graph *g, const ng_node *n) {
     if (!c->info.has_fp16_storage || !ng_node_all_half(g, n)) return NULL;
     ng_half_view v;
-    if (ng_half_view_init(&v, g, n, 0) != NNGPU_OK) return NULL;
+    if (ng_half_view_init(&v, g, n, 1) != NNGPU_OK) return NULL;
     c->half = 1;
     const ng_vk_family *f = family_of(c, &v.g, n);
     c->half = 0;
     ng_half_view_free(&v);
-    return has_f16_variant(f) ? f : NULL;
+    return f && ng_family_has_half(f->name) ? f : NULL;
 }
 
 static int vk_node_supported(ng_context *c, const ng_graph *g, const ng_node *n) {
-    if (is_half_layer(g, n)) return half_family_of(c, g, n) != NULL;
+    if (ng_node_is_half_layer(g, n)) return half_family_of(c, g, n) != NULL;
     return family_of(c, g, n) != NULL;
 }
 
@@ -195,7 +184,7 @@ static void vk_kernel_destroy(ng_context *c, ng_kernel *k) {
 
 static nngpu_status vk_node_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
                                     const ng_binding *bind, ng_kernel **out) {
-    int half = is_half_layer(g, n);
+    int half = ng_node_is_half_layer(g, n);
     const ng_vk_family *f = half ? half_family_of(c, g, n) : family_of(c, g, n);
     ng_half_view v;
     if (f && half) NG_CHECK(ng_half_view_init(&v, g, n, 1));
