@@ -64,7 +64,7 @@ static nngpu_status open_device(ng_context *c) {
      * _i8 / _dot variants: core in 1.2 / 1.3, extensions before */
     const ng_vk_device_desc *d = ng_vk_device_desc_get(c->device_index);
     uint32_t api = d ? d->api_version : VK_API_VERSION_1_1;
-    const char *exts[2];
+    const char *exts[3];
     uint32_t n_ext = 0;
     VkPhysicalDevice8BitStorageFeatures s8 = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES,
@@ -72,7 +72,15 @@ static nngpu_status open_device(ng_context *c) {
     VkPhysicalDeviceShaderIntegerDotProductFeatures dot = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_FEATURES,
         .shaderIntegerDotProduct = VK_TRUE};
+    VkPhysicalDeviceShaderFloat16Int8Features f16 = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES,
+        .shaderFloat16 = VK_TRUE};
     void **tail = &s16.pNext;
+    if (c->info.has_fp16) { /* the _h16 shaders' float16 arithmetic */
+        *tail = &f16;
+        tail = &f16.pNext;
+        if (api < VK_API_VERSION_1_2) exts[n_ext++] = VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME;
+    }
     if (c->info.has_int8_storage) {
         *tail = &s8;
         tail = &s8.pNext;
@@ -100,6 +108,16 @@ static nngpu_status open_device(ng_context *c) {
     return NNGPU_OK;
 }
 
+/* fp16 layers compute in half (the _h16 shaders) on a device with
+ * shaderFloat16 and 16-bit storage when NNGPU_VULKAN_FP16_MATH=1, or unset on
+ * a GPU; otherwise (=0, a CPU device such as lavapipe, which emulates half
+ * arithmetic slower than float: bench/README.md) in float32 (_f16). */
+static int half_math_on(const ng_context *c) {
+    const char *env = getenv("NNGPU_VULKAN_FP16_MATH");
+    if (!c->info.has_fp16 || !c->info.has_fp16_storage || (env && !strcmp(env, "0"))) return 0;
+    return (env && !strcmp(env, "1")) || strcmp(c->info.device_type, "gpu") == 0;
+}
+
 static nngpu_status vk_context_create(int index, const nngpu_options *o, ng_context **out) {
     ng_context *c = calloc(1, sizeof *c);
     if (!c) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "vulkan: out of host memory");
@@ -111,6 +129,7 @@ static nngpu_status vk_context_create(int index, const nngpu_options *o, ng_cont
     c->can_profile = c->opts.profiling;
     nngpu_status s = vk_device_info(index, &c->info);
     if (s == NNGPU_OK) s = ng_vk_device_open(index, &c->instance, &c->phys);
+    c->half_math = s == NNGPU_OK && half_math_on(c);
     if (s == NNGPU_OK) s = open_device(c);
     if (s == NNGPU_OK) s = ng_vk_memory_init(c);
     if (s == NNGPU_OK) s = ng_vk_commands_init(c);
@@ -162,7 +181,7 @@ static const ng_vk_family *half_family_of(ng_context *c, const ng_graph *g, cons
     if (!c->info.has_fp16_storage || !ng_node_all_half(g, n)) return NULL;
     ng_half_view v;
     if (ng_half_view_init(&v, g, n, 1) != NNGPU_OK) return NULL;
-    c->half = 1;
+    c->half = NG_VK_HALF_STORAGE;
     const ng_vk_family *f = family_of(c, &v.g, n);
     c->half = 0;
     ng_half_view_free(&v);
@@ -201,12 +220,13 @@ static nngpu_status vk_node_prepare(ng_context *c, const ng_graph *g, const ng_n
     k->params_source = "default";
     k->last_ms = -1.0;
     ng_params_scope_begin(c->opts.params_override, &k->tuning);
-    c->half = half;
+    c->half = !half ? 0 : c->half_math ? NG_VK_HALF_MATH : NG_VK_HALF_STORAGE;
     nngpu_status s = f->prepare(c, half ? &v.g : g, n, bind, k);
     c->half = 0;
     if (half) {
         ng_half_view_free(&v);
-        if (strlen(k->name) + 4 < sizeof k->name) strcat(k->name, ":f16");
+        const char *tag = c->half_math ? ":f16math" : ":f16";
+        if (strlen(k->name) + strlen(tag) < sizeof k->name) strcat(k->name, tag);
     }
     ng_params_scope_end();
     if (s != NNGPU_OK) {

@@ -64,8 +64,9 @@ nngpu_status ng_vk_dispatch_add(ng_context *c, ng_kernel *k, const char *shader,
     memset(d, 0, sizeof *d);
     VkDescriptorSetLayout set_layout;
     char variant[64];
-    if (c->half) { /* the shader's float16-storage variant (shaders/vulkan/variants.cmake) */
-        snprintf(variant, sizeof variant, "%s_f16", shader);
+    if (c->half) { /* the shader's float16 variant (shaders/vulkan/variants.cmake) */
+        snprintf(variant, sizeof variant, "%s_%s", shader,
+                 c->half == NG_VK_HALF_MATH ? "h16" : "f16");
         shader = variant;
     }
     NG_CHECK(ng_vk_pipeline_get(c, shader, spec, n_spec, n_buffers, push_size, &d->pipeline,

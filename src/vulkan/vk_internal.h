@@ -67,8 +67,15 @@ struct ng_context {
     int next_block_id;
     int cache_dirty;              /* pipelines created since the cache file was read */
     int half;                     /* preparing an fp16 layer on its float32 view: float
-                                     tensors are float16 in memory, shaders the _f16 variants */
+                                     tensors are float16 in memory; NG_VK_HALF_STORAGE:
+                                     shaders the _f16 variants, NG_VK_HALF_MATH: _h16 */
+    int half_math;                /* fp16 layers compute in half (vk_backend.c) */
 };
+
+/* ng_context.half while preparing an fp16 layer: float16 storage with float32
+ * arithmetic (the _f16 shaders), or with float16 arithmetic (_h16). */
+#define NG_VK_HALF_STORAGE 1
+#define NG_VK_HALF_MATH 2
 
 #define NG_VK_MAX_BINDINGS 12
 #define NG_VK_MAX_PUSH 128
