@@ -53,6 +53,24 @@ static nngpu_graph *conv_graph(int c, int k, int ks, int stride, int group, cons
     return g;
 }
 
+/* The convolution's own result overflows fp16, its fused Mul brings it back:
+ * fine with fp32 arithmetic; with half arithmetic the guard's simulation
+ * rounds before the Mul and keeps the layer fp32 (expect_sim_models_math). */
+static nngpu_graph *overflow_before_epilogue(void) {
+    nngpu_graph *g = th_graph(13);
+    float k = 1e-3f;
+    th_input(g, "x", 4, D(1, 8, 6, 6));
+    th_const_rand(g, "w", 4, D(8, 8, 3, 3), -3e4f, 3e4f);
+    th_const_f32(g, "k", 0, NULL, &k);
+    th_node(g, "Conv", "x,w", "c");
+    th_attr_ints(g, "pads", 4, D(1, 1, 1, 1));
+    th_node(g, "Mul", "c,k", "m");
+    th_node(g, "MaxPool", "m", "y");
+    th_attr_ints(g, "kernel_shape", 2, D(2, 2));
+    th_output(g, "y");
+    return g;
+}
+
 static void test_conv(void) {
     check("conv 1x1 relu", conv_graph(8, 16, 1, 1, 1, "relu"));
     check("conv 3x3 bias", conv_graph(4, 8, 3, 1, 1, "none"));
@@ -60,6 +78,7 @@ static void test_conv(void) {
     check("conv 3x3 stride 2", conv_graph(4, 12, 3, 2, 1, "relu"));
     check("conv depthwise", conv_graph(8, 8, 3, 1, 8, "relu"));
     check("conv depthwise stride 2", conv_graph(8, 8, 3, 2, 8, "residual")); /* float8 rows */
+    check("conv overflowing fp16 before its fused Mul", overflow_before_epilogue());
 }
 
 static void test_gemm(void) {
@@ -277,11 +296,17 @@ static int fp16_layers(const nngpu_session *s) {
 #define CL_STORAGE_ENV "NNGPU_OPENCL_FP16_STORAGE"
 #define VK_MATH_ENV "NNGPU_VULKAN_FP16_MATH"
 
-/* Vulkan fp16 layers compute in half (":f16math") exactly when the variable
- * is 1, or unset on a GPU with shaderFloat16. */
+/* Vulkan computes fp16 layers in half exactly when the variable is 1, or
+ * unset on a GPU with shaderFloat16. */
+static int vulkan_math(const nngpu_device_info *info) {
+    const char *env = getenv(VK_MATH_ENV);
+    return info->has_fp16 && (env ? !strcmp(env, "1") : !strcmp(info->device_type, "gpu"));
+}
+
+/* ... and tags those kernels ":f16math". */
 static void expect_vulkan_math(const nngpu_session *s, const nngpu_device_info *info) {
     const char *env = getenv(VK_MATH_ENV);
-    int math = info->has_fp16 && (env ? !strcmp(env, "1") : !strcmp(info->device_type, "gpu"));
+    int math = vulkan_math(info);
     int tagged = 0, f16 = 0;
     for (int i = 0; i < nngpu_session_layer_count(s); i++) {
         nngpu_layer_info li;
@@ -350,6 +375,23 @@ static void expect_end_to_end_guard(const char *sel) {
     }
 }
 
+/* The per-layer simulation rounds a half-arithmetic layer's result before its
+ * epilogue: the overflowing convolution stays fp32 in the first compile (no
+ * end-to-end recompile needed), and runs fp16 with fp32 arithmetic. */
+static void expect_sim_models_math(const nngpu_device_info *info) {
+    nngpu_model *m = NULL;
+    nngpu_session *s = fp16_session(overflow_before_epilogue(), info->selector, 0, &m);
+    const char *sum = s ? nngpu_session_summary(s) : "";
+    int kept = strstr(sum, "node 'Conv_0' (Conv) stays fp32: relative error inf") != NULL;
+    int math = vulkan_math(info);
+    char line[256];
+    snprintf(line, sizeof line, "%s: the simulation %s the conv fp32 (half arithmetic %s)",
+             info->selector, math ? "keeps" : "does not keep", math ? "on" : "off");
+    expect(s && kept == math && !strstr(sum, "fp16 guard: node"), line);
+    nngpu_session_destroy(s);
+    nngpu_model_destroy(m);
+}
+
 static void test_policy(void) {
     int n = nngpu_device_count();
     for (int d = 0; d < n; d++) {
@@ -378,7 +420,10 @@ static void test_policy(void) {
         expect(fp16_layers(s) > 0 && !strcmp(st.precision, "fp16"), line);
         snprintf(line, sizeof line, "%s: the overflowing layer stays fp32 and is named", info.selector);
         expect(strstr(sum, "'Conv_2' (Conv) stays fp32") != NULL, line); /* Mul fused in */
-        if (info.backend == NNGPU_BACKEND_VULKAN) expect_vulkan_math(s, &info);
+        if (info.backend == NNGPU_BACKEND_VULKAN) {
+            expect_vulkan_math(s, &info);
+            expect_sim_models_math(&info);
+        }
         nngpu_session_destroy(s);
         nngpu_model_destroy(m);
         expect_end_to_end_guard(info.selector);

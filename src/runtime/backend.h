@@ -64,6 +64,10 @@ typedef struct ng_backend {
     /* Turns per-kernel timing on or off between runs (a context created with
      * options.profiling = 0 never times). */
     void (*set_profiling)(ng_context *c, int on);
+    /* Optional (NULL: no): 1 when fp16 layers compute their elementwise math
+     * and epilogues in half (the FP16 guard's simulation then rounds each
+     * step, fp16_sim.c). */
+    int (*half_arithmetic)(const ng_context *c);
 } ng_backend;
 
 extern const ng_backend ng_backend_opencl;

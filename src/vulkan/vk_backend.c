@@ -168,6 +168,8 @@ static nngpu_status vk_buffer_read(ng_context *c, ng_buffer *b, size_t offset, s
     return ng_vk_transfer(c, b, offset, bytes, dst, 0);
 }
 
+static int vk_half_arithmetic(const ng_context *c) { return c->half_math; }
+
 static const ng_vk_family *family_of(ng_context *c, const ng_graph *g, const ng_node *n) {
     for (int i = 0; ng_vk_families[i]; i++)
         if (ng_vk_families[i]->supports(c, g, n)) return ng_vk_families[i];
@@ -279,4 +281,5 @@ const ng_backend ng_backend_vulkan = {
     .kernel_time_ms = vk_kernel_time_ms,
     .weight_bytes = vk_weight_bytes,
     .set_profiling = vk_set_profiling,
+    .half_arithmetic = vk_half_arithmetic,
 };
