@@ -97,19 +97,22 @@ float ng_unary(int op, float x, float a, float b) {
     }
 }
 
-float ng_binary(int op, float a, float b) {
-    switch (op) {
-    case NG_VK_OP_ADD: return a + b;
-    case NG_VK_OP_SUB: return a - b;
-    case NG_VK_OP_MUL: return a * b;
-    case NG_VK_OP_DIV: return a / b;
-    case NG_VK_OP_POW: return ng_pow(a, b);
-    case NG_VK_OP_PRELU: return a < 0.0 ? a * b : a;
-    case NG_VK_OP_MAX: return max(a, b);
-    case NG_VK_OP_MIN: return min(a, b);
-    default: return a;
+/* ng_binary for float and (NG_F16_MATH) float16_t arguments. */
+#define NG_DEFINE_BINARY(T)                                                                   \
+    T ng_binary(int op, T a, T b) {                                                           \
+        switch (op) {                                                                         \
+        case NG_VK_OP_ADD: return a + b;                                                      \
+        case NG_VK_OP_SUB: return a - b;                                                      \
+        case NG_VK_OP_MUL: return a * b;                                                      \
+        case NG_VK_OP_DIV: return a / b;                                                      \
+        case NG_VK_OP_POW: return T(ng_pow(float(a), float(b)));                              \
+        case NG_VK_OP_PRELU: return a < T(0.0) ? a * b : a;                                   \
+        case NG_VK_OP_MAX: return max(a, b);                                                  \
+        case NG_VK_OP_MIN: return min(a, b);                                                  \
+        default: return a;                                                                    \
+        }                                                                                     \
     }
-}
+NG_DEFINE_BINARY(float)
 
 #ifdef NG_F16_MATH
 float16_t ng_unary(int op, float16_t x, float a, float b) {
@@ -130,19 +133,7 @@ float16_t ng_unary(int op, float16_t x, float a, float b) {
     default: return float16_t(ng_unary(op, float(x), a, b));
     }
 }
-
-float16_t ng_binary(int op, float16_t a, float16_t b) {
-    switch (op) {
-    case NG_VK_OP_ADD: return a + b;
-    case NG_VK_OP_SUB: return a - b;
-    case NG_VK_OP_MUL: return a * b;
-    case NG_VK_OP_DIV: return a / b;
-    case NG_VK_OP_PRELU: return a < float16_t(0.0) ? a * b : a;
-    case NG_VK_OP_MAX: return max(a, b);
-    case NG_VK_OP_MIN: return min(a, b);
-    default: return float16_t(ng_binary(op, float(a), float(b)));
-    }
-}
+NG_DEFINE_BINARY(float16_t)
 #endif
 
 /* Defines uint fname(uint i, int slot): the GENERIC-mode operand index of

@@ -32,12 +32,14 @@
 #define NG_LD4(v) f16vec4(unpackFloat2x16((v).x), unpackFloat2x16((v).y))
 #define NG_ST4(v) uvec2(packFloat2x16(f16vec2((v).xy)), packFloat2x16(f16vec2((v).zw)))
 #define NG_DOT_ADD(i, a, b) part[i] = fma(a, b, part[i])
-#define NG_DOT_FLUSH(n)                                                                          \
+#define NG_DOT_FLUSH(n)                                                                      \
     for (int f_ = 0; f_ < (n); f_++) {                                                       \
         acc[f_] += float(part[f_]);                                                          \
         part[f_] = float16_t(0.0);                                                           \
     }
-#define NG_DOT_PARTS(n) float16_t part[n]; for (int f_ = 0; f_ < (n); f_++) part[f_] = float16_t(0.0)
+#define NG_DOT_PARTS(n)                                                                      \
+    float16_t part[n];                                                                       \
+    for (int f_ = 0; f_ < (n); f_++) part[f_] = float16_t(0.0)
 #else
 #define NG_REAL float
 #define NG_REAL4 vec4
