@@ -106,5 +106,7 @@ int ng_jobs_default_threads(int cap) {
         return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (int)n;
     }
     long n = sysconf(_SC_NPROCESSORS_ONLN);
+    double load;
+    if (getloadavg(&load, 1) == 1) n -= (long)load; /* busy CPUs: more threads only cost */
     return n < 1 ? 1 : n < cap ? (int)n : cap;
 }
