@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/cachedir.h"
 #include "core/hash.h"
@@ -117,7 +116,7 @@ void ng_vk_pipeline_cache_save(ng_context *c) {
     ng_vk_pipelines_wait_all(c);
     if (!c->pipeline_cache || !c->cache_dirty) return;
     const ng_vk_device_desc *d = ng_vk_device_desc_get(c->device_index);
-    char path[1024], dir[900], tmp[1100];
+    char path[1024], dir[900];
     if (!d || !cache_path(d, path, sizeof path, dir, sizeof dir)) return;
     size_t size = 0;
     if (vkGetPipelineCacheData(c->device, c->pipeline_cache, &size, NULL) != VK_SUCCESS || !size)
@@ -132,15 +131,8 @@ void ng_vk_pipeline_cache_save(ng_context *c) {
     header_fill(d, &h);
     h.data_size = size;
     h.data_hash = ng_hash_bytes(NG_HASH_INIT, data, size);
-    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
-    FILE *f = ng_mkdirs(dir) == 0 ? fopen(tmp, "wb") : NULL;
-    int ok = f && fwrite(&h, sizeof h, 1, f) == 1 && fwrite(data, 1, size, f) == size;
-    if (f && fclose(f) != 0) ok = 0;
-    if (ok && rename(tmp, path) != 0) ok = 0;
-    if (!ok) {
-        if (f) remove(tmp);
+    if (ng_cache_write(dir, path, &h, sizeof h, data, size) != 0)
         fprintf(stderr, "nngpu: warning: could not write the vulkan pipeline cache %s\n", path);
-    }
     free(data);
     c->cache_dirty = 0;
 }
