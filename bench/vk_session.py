@@ -7,12 +7,14 @@ bench_session --run, one process per measurement, so nothing is shared in memory
   warm         both caches as the previous process left them (nngpu's VkPipelineCache file,
                Mesa's disk cache of lavapipe's LLVM compiles)
   warm, nngpu  nngpu's cache only (MESA_SHADER_CACHE_DISABLE=true)
-each with the pipelines compiled on one thread (NNGPU_THREADS=1) and on the default
-(the online CPUs, at most 8). Rounds alternate all rows, so other load hits each alike;
+each with the pipelines compiled on one thread (NNGPU_THREADS=1, as before parallel
+compiles) and on --threads (default: the online CPUs; the library's own default also
+subtracts the load average). Rounds alternate all rows, so other load hits each alike;
 reported: median over rounds of create_ms and first_run_ms (the first run is where
 lavapipe JIT-compiles the shaders with LLVM), and the load average before and after.
 
-  bench/vk_session.py [--build build] [--rounds 5] [--models mobilenetv2,resnet18] [--json OUT]
+  bench/vk_session.py [--build build] [--rounds 5] [--models mobilenetv2,resnet18]
+                      [--threads N] [--json OUT]
 """
 import argparse
 import json
@@ -44,6 +46,7 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--models", default="mobilenetv2,resnet18")
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--json")
     args = ap.parse_args()
     builders = {"mobilenetv2": mobilenet_v2_224, "resnet18": resnet18_224}
@@ -54,11 +57,11 @@ def main():
         onnx.save(builders[name](np.random.default_rng(0)), path)
         rows = {}
         for _ in range(args.rounds):
-            for threads in ("1", ""):
-                label = "1 thread" if threads else "default threads"
+            for threads in sorted({1, args.threads}):
+                label = f"{threads} thread" + ("s" if threads > 1 else "")
                 nn, mesa = tempfile.mkdtemp(dir=work), tempfile.mkdtemp(dir=work)
                 cache = {"NNGPU_CACHE_DIR": nn, "MESA_SHADER_CACHE_DIR": mesa,
-                         "NNGPU_THREADS": threads}
+                         "NNGPU_THREADS": str(threads)}
                 for row, env in ((f"cold, {label}", cache),
                                  (f"warm, {label}", cache),
                                  (f"warm nngpu cache only, {label}",
