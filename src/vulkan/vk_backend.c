@@ -239,6 +239,8 @@ static nngpu_status vk_node_prepare(ng_context *c, const ng_graph *g, const ng_n
     return NNGPU_OK;
 }
 
+static nngpu_status vk_prepare_done(ng_context *c) { return ng_vk_pipelines_wait(c); }
+
 static nngpu_status vk_kernel_enqueue(ng_context *c, ng_kernel *k) { return ng_vk_enqueue(c, k); }
 
 static const char *vk_kernel_name(const ng_kernel *k) { return k->name; }
@@ -272,6 +274,7 @@ const ng_backend ng_backend_vulkan = {
     .buffer_read = vk_buffer_read,
     .node_supported = vk_node_supported,
     .node_prepare = vk_node_prepare,
+    .prepare_done = vk_prepare_done,
     .kernel_enqueue = vk_kernel_enqueue,
     .kernel_destroy = vk_kernel_destroy,
     .kernel_name = vk_kernel_name,
