@@ -1011,6 +1011,60 @@ static void conv_winograd(void) {
     else unsetenv("NNGPU_PARAMS");
 }
 
+/* Each algorithm for ungrouped convolutions, forced per backend through
+ * NNGPU_PARAMS (the tuner picks them per layer): OpenCL direct / im2col +
+ * GEMM (conv_direct ALGO), Vulkan direct / implicit GEMM (vk_conv IGEMM,
+ * Winograd off); random geometry (strides, dilations, pads, batch 2) and a
+ * fused residual epilogue. */
+static void conv_algorithms(void) {
+    static const char *forced[] = {"conv_direct:ALGO=1;vk_conv:IGEMM=1,WINO=0",
+                                   "conv_direct:ALGO=0;vk_conv:IGEMM=0,WINO=0"};
+    static const char *tags[] = {"im2col/igemm", "direct"};
+    const char *prev = getenv("NNGPU_PARAMS");
+    char saved[512];
+    snprintf(saved, sizeof saved, "%s", prev ? prev : "");
+    for (int f = 0; f < 2; f++) {
+        setenv("NNGPU_PARAMS", forced[f], 1);
+        for (int i = 0; i < 6; i++) {
+            conv_cfg c;
+            do conv_random(&c, 0);
+            while (c.group != 1 || (c.kh == 1 && c.kw == 1));
+            char what[64];
+            snprintf(what, sizeof what, "Conv %s", tags[f]);
+            conv_name(&c, what);
+            nngpu_graph *g = th_graph(17);
+            th_input(g, "x", 4, D(c.n, c.c, c.h, c.w));
+            add_conv(g, &c, "x", "y");
+            th_output(g, "y");
+            th_check_graph(nm, g, TOL);
+        }
+        conv_cfg c;
+        memset(&c, 0, sizeof c);
+        c.n = 2;
+        c.c = c.k = th_randint(3, 20);
+        c.h = th_randint(5, 20);
+        c.w = th_randint(5, 20);
+        c.kh = c.kw = 3;
+        c.sh = c.sw = c.dh = c.dw = 1;
+        c.group = 1;
+        c.bias = 1;
+        c.pads[0] = c.pads[1] = c.pads[2] = c.pads[3] = 1;
+        char what[64];
+        snprintf(what, sizeof what, "Conv+Add(residual)+Relu %s", tags[f]);
+        conv_name(&c, what);
+        nngpu_graph *g = th_graph(17);
+        th_input(g, "x", 4, D(c.n, c.c, c.h, c.w));
+        add_conv(g, &c, "x", "c");
+        th_node(g, "Add", "c,x", "a");
+        th_node(g, "Relu", "a", "y");
+        th_output(g, "y");
+        th_expect_fused("Conv+Add+Relu");
+        th_check_graph(nm, g, TOL);
+    }
+    if (prev) setenv("NNGPU_PARAMS", saved, 1);
+    else unsetenv("NNGPU_PARAMS");
+}
+
 static void fused_gemm(void) {
     for (int i = 0; i < 4; i++) {
         int m = th_randint(1, 9), k = th_randint(1, 33), n = th_randint(1, 21);
@@ -1575,6 +1629,7 @@ int main(int argc, char **argv) {
     fused_conv_bn();
     fused_conv_residual();
     conv_winograd();
+    conv_algorithms();
     fused_gemm();
     fused_pad();
     fused_chains();
