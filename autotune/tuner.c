@@ -16,6 +16,7 @@
 #define CLOSE 1.05 /* contenders within 5% of the best are re-measured */
 #define MIN_TIMED_MS 20.0 /* a measurement times at least this much device time... */
 #define MAX_RUNS 64       /* ...in at most this many runs */
+#define KEEP 6            /* sessions kept open for the final comparison */
 #define TOL 1e-4   /* normalized error bound */
 #define TOL_HALF 1e-2 /* float16 outputs: fp16 storage of values in [-1, 1] */
 
@@ -270,50 +271,41 @@ static double median(double *v, int n) {
     return n ? v[n / 2] : 0;
 }
 
-/* open_candidate, then the median device time of enough_runs runs in *ms. */
-static int measure(tune_ctx *t, const char *override, const ng_params *cand, int runs, double *ms,
-                   ng_params *resolved, char *why, size_t cap) {
-    nngpu_session *s;
-    if (open_candidate(t, override, cand, &s, resolved, why, cap)) return 1;
+/* The median device time of enough_runs runs of open session s in *ms;
+ * 1 when a run fails (why says how). */
+static int time_session(tune_ctx *t, nngpu_session *s, int runs, double *ms, char *why, size_t cap) {
     double times[MAX_RUNS], total = 0;
-    int n = 0, rc = 0;
+    int n = 0;
     while (!enough_runs(n, runs, total)) {
         if ((times[n] = timed_run(t, s)) < 0) {
             snprintf(why, cap, "run: %s", nngpu_last_error());
-            rc = 1;
-            break;
+            return 1;
         }
         total += times[n++];
     }
-    if (!rc) *ms = median(times, n);
-    nngpu_session_destroy(s);
-    return rc;
+    *ms = median(times, n);
+    return 0;
 }
 
-/* Measures candidates side by side: all sessions open, runs in turn
- * (A, B, C, A, B, C, ...) so that load changes hit each alike; ms[i] is
- * the median, INFINITY for one that failed or was not opened before the
- * deadline `end` (0: none), which also cuts the runs short (3 at least).
- * overrides[i] "" is the default. */
-static void measure_interleaved(tune_ctx *t, int n, char (*overrides)[512], int runs, double end,
+/* Times open sessions side by side, runs in turn (A, B, C, A, B, C, ...)
+ * so that load changes hit each alike: ms[i] is the median, INFINITY for a
+ * NULL session or one that failed. Past the deadline `end` (0: none) the
+ * runs stop early (3 at least). */
+static void measure_interleaved(tune_ctx *t, int n, nngpu_session **s, int runs, double end,
                                 double *ms) {
-    nngpu_session *s[8] = {NULL};
-    double times[8][MAX_RUNS], total[8] = {0};
-    char why[512];
-    if (n > 8) n = 8;
+    double times[KEEP][MAX_RUNS], total[KEEP] = {0};
+    int ok[KEEP];
     for (int i = 0; i < n; i++) {
         ms[i] = INFINITY;
-        if (end > 0 && now_s() >= end) continue;
-        if (open_candidate(t, overrides[i], NULL, &s[i], NULL, why, sizeof why)) s[i] = NULL;
+        ok[i] = s[i] != NULL;
     }
     int done = 0, more = 1;
     while (more && !(end > 0 && done >= 3 && now_s() >= end)) {
         more = 0;
         for (int i = 0; i < n; i++) {
-            if (!s[i]) continue;
+            if (!ok[i]) continue;
             if ((times[i][done] = timed_run(t, s[i])) < 0) {
-                nngpu_session_destroy(s[i]);
-                s[i] = NULL;
+                ok[i] = 0;
                 continue;
             }
             total[i] += times[i][done];
@@ -322,10 +314,7 @@ static void measure_interleaved(tune_ctx *t, int n, char (*overrides)[512], int 
         done++;
     }
     for (int i = 0; i < n; i++)
-        if (s[i]) {
-            ms[i] = median(times[i], done);
-            nngpu_session_destroy(s[i]);
-        }
+        if (ok[i]) ms[i] = median(times[i], done);
 }
 
 /* ---- strategies ------------------------------------------------------------ */
@@ -339,7 +328,39 @@ typedef struct search {
     int evals, limit;
     double deadline; /* wall clock, 0: none */
     int stopped;
+    /* Sessions of the default and the fastest candidates so far, kept open
+     * for the final side-by-side comparison (no rebuild, no re-JIT). */
+    int n_kept;
+    int kept[KEEP];
+    nngpu_session *kept_session[KEEP];
 } search;
+
+/* Keeps candidate i's session when it is the default or among the fastest
+ * KEEP - 1 others so far, else destroys it (or the slowest kept one). */
+static void keep(search *s, int i, nngpu_session *ses) {
+    if (s->n_kept < KEEP) {
+        s->kept[s->n_kept] = i;
+        s->kept_session[s->n_kept++] = ses;
+        return;
+    }
+    int worst = -1;
+    for (int k = 0; k < s->n_kept; k++)
+        if (s->kept[k] != 0 && (worst < 0 || s->ms[s->kept[k]] > s->ms[s->kept[worst]])) worst = k;
+    if (worst < 0 || s->ms[i] >= s->ms[s->kept[worst]]) {
+        nngpu_session_destroy(ses);
+        return;
+    }
+    nngpu_session_destroy(s->kept_session[worst]);
+    s->kept[worst] = i;
+    s->kept_session[worst] = ses;
+}
+
+/* Candidate i's kept session, NULL when not kept. */
+static nngpu_session *kept_session(const search *s, int i) {
+    for (int k = 0; k < s->n_kept; k++)
+        if (s->kept[k] == i) return s->kept_session[k];
+    return NULL;
+}
 
 static int out_of_budget(search *s) {
     if (s->t->o->stop && *s->t->o->stop) return 1;
@@ -358,7 +379,10 @@ static int eval(search *s, int i) {
     char ovr[512], why[512], txt[256];
     ng_space_override(&t->sp, &s->cand[i], ovr, sizeof ovr);
     double ms = 0;
-    int rc = measure(t, ovr, &s->cand[i], t->o->runs, &ms, NULL, why, sizeof why);
+    nngpu_session *ses = NULL;
+    int rc = open_candidate(t, ovr, &s->cand[i], &ses, NULL, why, sizeof why);
+    if (!rc && (rc = time_session(t, ses, t->o->runs, &ms, why, sizeof why)) != 0)
+        nngpu_session_destroy(ses);
     s->evals++;
     ng_params_format(&s->cand[i], txt, sizeof txt);
     if (rc) {
@@ -369,6 +393,7 @@ static int eval(search *s, int i) {
         return 1;
     }
     s->ms[i] = ms;
+    keep(s, i, ses);
     if (t->o->verbose) fprintf(stderr, "  %-60s %9.4f ms\n", txt, ms);
     if (s->best < 0 || ms < s->ms[s->best]) s->best = i;
     return 1;
@@ -497,13 +522,18 @@ nngpu_status ng_tune_run(const ng_tune_job *job, const ng_tune_opts *o, ng_tune_
     char why[512];
     double def_ms = 0;
     ng_params def_params;
-    if (measure(&t, "", NULL, o->runs, &def_ms, &def_params, why, sizeof why)) {
+    nngpu_session *def_session = NULL;
+    int failed = open_candidate(&t, "", NULL, &def_session, &def_params, why, sizeof why);
+    if (!failed && (failed = time_session(&t, def_session, o->runs, &def_ms, why, sizeof why)) != 0)
+        nngpu_session_destroy(def_session);
+    if (failed) {
         ctx_free(&t);
         return ng_error(NNGPU_ERR_DEVICE, "layer '%s' (%s %s) fails with default parameters: %s",
                         job->layer, job->family, job->signature, why);
     }
     st = ng_space_init(&t.sp, job->family, job->signature, &t.dev, &def_params);
     if (st != NNGPU_OK) {
+        nngpu_session_destroy(def_session);
         ctx_free(&t);
         return st;
     }
@@ -515,6 +545,7 @@ nngpu_status ng_tune_run(const ng_tune_job *job, const ng_tune_opts *o, ng_tune_
     s.n = ng_space_enumerate(&t.sp, &s.cand);
     s.ms = malloc(sizeof(double) * (size_t)(s.n ? s.n : 1));
     if (!s.n || !s.ms) {
+        nngpu_session_destroy(def_session);
         free(s.cand);
         free(s.ms);
         ctx_free(&t);
@@ -524,6 +555,7 @@ nngpu_status ng_tune_run(const ng_tune_job *job, const ng_tune_opts *o, ng_tune_
     s.ms[0] = def_ms; /* candidate 0 is the default */
     s.best = 0;
     s.evals = 1;
+    keep(&s, 0, def_session);
     r->space_size = s.n;
     r->defaults = def_params;
     ng_tune_strategy strat = o->strategy;
@@ -539,15 +571,12 @@ nngpu_status ng_tune_run(const ng_tune_job *job, const ng_tune_opts *o, ng_tune_
     else run_search(&s);
     r->complete = !s.stopped && !(o->stop && *o->stop);
 
-    /* The default and the close contenders (the fastest first), measured
-     * again side by side while the budget lasts. Their programs are cached
-     * by now, so each costs a session, not a build (but POCL specializes
-     * kernels again at their first launch): up to 5, a search one per 4
-     * candidates it measured (at least 2). */
-    int close[6], nc = 0, max_close = 5;
-    if (strat == NG_TUNE_SEARCH) max_close = s.evals / 4 < 2 ? 2 : s.evals / 4 > 5 ? 5 : s.evals / 4;
+    /* The default and up to 5 contenders within CLOSE of the best (the
+     * fastest first), timed again side by side while the budget lasts: in
+     * the sessions kept open, so this costs runs, not builds. */
+    int close[KEEP], nc = 0;
     close[nc++] = 0;
-    for (int pick = 0; pick < max_close; pick++) { /* the fastest within CLOSE of the best */
+    for (int pick = 0; pick < KEEP - 1; pick++) {
         int c = -1;
         for (int i = 1; i < s.n; i++) {
             int taken = 0;
@@ -562,13 +591,17 @@ nngpu_status ng_tune_run(const ng_tune_job *job, const ng_tune_opts *o, ng_tune_
     double best_ms = s.ms[s.best], end = o->budget_s > 0 ? t.t0 + o->budget_s : 0;
     int best = s.best;
     if (nc > 1 && !(o->stop && *o->stop) && !(end > 0 && now_s() >= end)) {
-        char ovr[6][512];
-        double again[6];
+        nngpu_session *ses[KEEP], *opened[KEEP] = {NULL};
+        double again[KEEP];
         for (int i = 0; i < nc; i++) {
-            if (close[i] == 0) ovr[i][0] = '\0';
-            else ng_space_override(&t.sp, &s.cand[close[i]], ovr[i], sizeof ovr[i]);
+            char ovr[512];
+            if (!(ses[i] = kept_session(&s, close[i])) && !(end > 0 && now_s() >= end)) {
+                ng_space_override(&t.sp, &s.cand[close[i]], ovr, sizeof ovr);
+                if (!open_candidate(&t, ovr, NULL, &opened[i], NULL, why, sizeof why)) ses[i] = opened[i];
+            }
         }
-        measure_interleaved(&t, nc, ovr, o->runs * 2, end, again);
+        measure_interleaved(&t, nc, ses, o->runs * 2, end, again);
+        for (int i = 0; i < nc; i++) nngpu_session_destroy(opened[i]);
         if (again[0] < INFINITY) def_ms = again[0];
         best_ms = INFINITY;
         for (int i = 0; i < nc; i++)
@@ -581,6 +614,7 @@ nngpu_status ng_tune_run(const ng_tune_job *job, const ng_tune_opts *o, ng_tune_
             best_ms = s.ms[best];
         }
     }
+    for (int k = 0; k < s.n_kept; k++) nngpu_session_destroy(s.kept_session[k]);
     if (best == 0) best_ms = def_ms;
     r->best = s.cand[best];
     r->best_ms = best_ms;

@@ -92,10 +92,12 @@ static int cmp_ms(const void *a, const void *b) {
 }
 
 /* The two winners measured again side by side (runs alternate A, B, A, ...,
- * so load changes hit both alike): medians into ms[0], ms[1]. 0 on success. */
+ * so load changes hit both alike): medians into ms[0], ms[1]. At least 31
+ * runs each and 200 ms of device time (tiny kernels: up to 601 runs). 0 on
+ * success. */
 static int interleaved(const ng_tune_job *job, const ng_params *a, const ng_params *b,
                        const char *dev, double ms[2]) {
-    enum { RUNS = 31 };
+    enum { MIN_RUNS = 31, RUNS = 601 };
     const ng_params *p[2] = {a, b};
     nngpu_session *s[2] = {NULL, NULL};
     char ovr[2][512];
@@ -122,11 +124,16 @@ static int interleaved(const ng_tune_job *job, const ng_params *a, const ng_para
     double t[2][RUNS];
     rc = !in.data || !out.data;
     for (int k = 0; k < 2 && !rc; k++) rc = run_ms(s[k], &in, &out) < 0; /* warm-up */
-    for (int r = 0; r < RUNS && !rc; r++)
-        for (int k = 0; k < 2 && !rc; k++) rc = (t[k][r] = run_ms(s[k], &in, &out)) < 0;
+    double total = 0;
+    int runs = 0;
+    for (; runs < RUNS && !rc && (runs < MIN_RUNS || total < 200.0); runs++)
+        for (int k = 0; k < 2 && !rc; k++) {
+            rc = (t[k][runs] = run_ms(s[k], &in, &out)) < 0;
+            total += k == 0 ? t[k][runs] : 0;
+        }
     for (int k = 0; k < 2 && !rc; k++) {
-        qsort(t[k], RUNS, sizeof(double), cmp_ms);
-        ms[k] = t[k][RUNS / 2];
+        qsort(t[k], (size_t)runs, sizeof(double), cmp_ms);
+        ms[k] = t[k][runs / 2];
     }
     free(in.data);
     free(out.data);

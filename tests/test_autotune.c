@@ -81,6 +81,23 @@ static nngpu_model *pool_model(int c, int h, int global) {
     return m;
 }
 
+/* A new, empty tuning DB at a fresh name made from tmpl ("/tmp/nameXXXXXX"). */
+static ng_db *temp_db(char *tmpl) {
+    int fd = mkstemp(tmpl);
+    if (fd >= 0) close(fd);
+    unlink(tmpl);
+    ng_db *db = NULL;
+    CHECK(ng_db_open(tmpl, 1, &db) == NNGPU_OK, "db open: %s", nngpu_last_error());
+    return db;
+}
+
+/* Removes DB file path and its SQLite side files. */
+static void remove_db(const char *path) {
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -f %s %s-journal %s-wal %s-shm", path, path, path, path);
+    if (system(cmd) != 0) printf("cleanup failed\n");
+}
+
 /* The largest shared-memory tile a candidate of a GEMM family stages (bytes). */
 static unsigned long long shared_bytes(const ng_params *c) {
     if (!ng_params_get(c, "SHARED", 0)) return 0;
@@ -245,11 +262,7 @@ static void test_algorithm_choice(const nngpu_device_info *info) {
           n, im2col);
     free(c);
     char dbp[64] = "/tmp/nngpu_test_algo_XXXXXX";
-    int fd = mkstemp(dbp);
-    if (fd >= 0) close(fd);
-    unlink(dbp);
-    ng_db *db = NULL;
-    CHECK(ng_db_open(dbp, 1, &db) == NNGPU_OK, "db open: %s", nngpu_last_error());
+    ng_db *db = temp_db(dbp);
     ng_tune_opts o;
     ng_tune_opts_init(&o);
     o.device = DEV;
@@ -282,9 +295,7 @@ static void test_algorithm_choice(const nngpu_device_info *info) {
     nngpu_session_destroy(s);
     printf("algorithm choice: %s / %s, space %d, search %d tried, best %s\n", k0, k1, n, r.tried,
            ng_params_get(&r.best, "ALGO", 0) ? "im2col" : "direct");
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -f %s %s-journal %s-wal %s-shm", dbp, dbp, dbp, dbp);
-    if (system(cmd) != 0) printf("cleanup failed\n");
+    remove_db(dbp);
     ng_tune_jobs_free(&jobs);
     nngpu_model_destroy(m);
 }
@@ -388,11 +399,7 @@ static void test_candidates(const char *dev, ng_tune_jobs *jobs) {
  * session then reads them back as db:exact. */
 static void test_vk_tune_db(ng_tune_jobs *jobs) {
     char dbp[64] = "/tmp/nngpu_test_vkdb_XXXXXX";
-    int fd = mkstemp(dbp);
-    if (fd >= 0) close(fd);
-    unlink(dbp);
-    ng_db *db = NULL;
-    CHECK(ng_db_open(dbp, 1, &db) == NNGPU_OK, "db open: %s", nngpu_last_error());
+    ng_db *db = temp_db(dbp);
     if (!db) return;
     const char *want[2] = {"vk_gemm", "vk_conv_gemm"};
     for (int w = 0; w < 2; w++) {
@@ -440,9 +447,7 @@ static void test_vk_tune_db(ng_tune_jobs *jobs) {
         CHECK(exact == 1, "%s: %d layers read db:exact", want[w], exact);
         nngpu_session_destroy(s);
     }
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -f %s %s-journal %s-wal %s-shm", dbp, dbp, dbp, dbp);
-    if (system(cmd) != 0) printf("cleanup failed\n");
+    remove_db(dbp);
 }
 
 static void test_vulkan(void) {
@@ -549,11 +554,7 @@ int main(void) {
     test_spaces(&info, &jobs);
 
     char dbp[64] = "/tmp/nngpu_test_db_XXXXXX";
-    int fd = mkstemp(dbp);
-    if (fd >= 0) close(fd);
-    unlink(dbp);
-    ng_db *db = NULL;
-    CHECK(ng_db_open(dbp, 1, &db) == NNGPU_OK, "db open: %s", nngpu_last_error());
+    ng_db *db = temp_db(dbp);
     int conv = -1;
     for (int j = 0; j < jobs.n; j++)
         if (!strcmp(jobs.job[j].family, "conv_direct")) conv = j;
