@@ -218,9 +218,11 @@ int main(int argc, char **argv) {
             ng_tune_jobs_free(&jobs);
             continue;
         }
-        printf("%-12s %-12s %-44.44s %5d %4s %9.4f %9s %7s %9d %6.1fs %5.1f\n", shapes[i].net,
-               job->family, job->signature, ex.space_size, "exh", ex.best_ms, "-", "-", ex.tried,
-               ex.seconds, load0);
+        char best[256];
+        ng_params_format(&ex.best, best, sizeof best);
+        printf("%-12s %-12s %-44.44s %5d %4s %9.4f %9s %7s %9d %6.1fs %5.1f best %s\n",
+               shapes[i].net, job->family, job->signature, ex.space_size, "exh", ex.best_ms, "-",
+               "-", ex.tried, ex.seconds, load0, best);
         double speed[16], tfrac[16];
         int met = 0;
         for (int k = 0; k < seeds; k++) {

@@ -59,6 +59,13 @@ static int dw_row_tile(int ow) {
     return ow < 8 ? ow : 8;
 }
 
+/* conv.cl's geometry argument: C, H, W, K, OH, OW, KH, KW, SH, SW, PT, PL, DH, DW, G. */
+static nngpu_status geometry_upload(ng_context *c, ng_kernel *k, const conv_geom *cg, cl_mem *out) {
+    cl_int gm[15] = {cg->C, cg->H, cg->W, cg->K, cg->OH, cg->OW, cg->KH, cg->KW,
+                     cg->SH, cg->SW, cg->PT, cg->PL, cg->DH, cg->DW, cg->G};
+    return ng_cl_meta_upload(c, k, gm, sizeof gm, out);
+}
+
 /* ALGO=1: the patch matrix (conv.cl's im2col) into a scratch buffer, then
  * the GEMM Y[n] = W (K x C*KH*KW) x col[n] (C*KH*KW x OH*OW). */
 static nngpu_status im2col_gemm_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
@@ -69,9 +76,7 @@ static nngpu_status im2col_gemm_prepare(ng_context *c, const ng_graph *g, const 
     cl_mem cols, geom, x;
     cl_int xo;
     NG_CHECK(ng_cl_alloc_owned(c, k, elems * (c->half ? 2 : 4), &cols));
-    cl_int gm[15] = {cg->C, cg->H, cg->W, cg->K, cg->OH, cg->OW, cg->KH, cg->KW,
-                     cg->SH, cg->SW, cg->PT, cg->PL, cg->DH, cg->DW, cg->G};
-    NG_CHECK(ng_cl_meta_upload(c, k, gm, sizeof gm, &geom));
+    NG_CHECK(geometry_upload(c, k, cg, &geom));
     NG_CHECK(ng_cl_tensor_arg(c, k, g, n->in[0], bind, &x, &xo));
     cl_kernel kern;
     NG_CHECK(ng_cl_launch_add(c, k, "conv.cl", "im2col", "", (size_t)cg->OH, 0, &kern));
@@ -122,8 +127,9 @@ static nngpu_status conv_prepare(ng_context *c, const ng_graph *g, const ng_node
      * of at most 8 pixels: 10-30% faster there on PoCL, slower elsewhere. */
     if (dw_fixed)
         ng_params_set(&p, "DW_VEC", !gpu && ((cg.SH == 2 && cg.OW >= 28) || cg.OW <= 8) ? 8 : 0);
-    /* ALGO 1 (im2col + GEMM) on CPUs from 16 input channels: 1.5-4x faster
-     * than direct on ResNet-18's 3x3 layers on POCL; direct for the 3-channel
+    /* ALGO 1 (im2col + GEMM) on CPUs from 16 input channels: 1.1-2.5x faster
+     * per layer than direct on ResNet-18's 3x3 and strided 1x1 layers on
+     * POCL (bench/README.md); direct for the 3-channel
      * stems (a thin patch matrix) and on GPUs (not measured). */
     if (cg.G == 1) ng_params_set(&p, "ALGO", !gpu && cg.C >= 16);
     char sig[160];
@@ -162,9 +168,7 @@ static nngpu_status conv_prepare(ng_context *c, const ng_graph *g, const ng_node
         free(w2);
         NG_CHECK(s);
     }
-    cl_int gm[15] = {cg.C, cg.H, cg.W, cg.K, cg.OH, cg.OW, cg.KH, cg.KW,
-                     cg.SH, cg.SW, cg.PT, cg.PL, cg.DH, cg.DW, cg.G};
-    NG_CHECK(ng_cl_meta_upload(c, k, gm, sizeof gm, &geom));
+    NG_CHECK(geometry_upload(c, k, &cg, &geom));
     NG_CHECK(ng_cl_tensor_arg(c, k, g, n->in[0], bind, &x, &xo));
     NG_CHECK(ng_cl_tensor_arg(c, k, g, n->out[0], bind, &y, &yo));
     if (cg.bias >= 0)
