@@ -128,6 +128,14 @@ nngpu_status ng_space_init(ng_space *sp, const char *family, const char *signatu
     return NNGPU_OK;
 }
 
+int ng_space_picks_algorithm(const ng_space *sp) {
+    static const char *const algo[] = {"ALGO", "IGEMM", "WINO"};
+    for (int i = 0; i < sp->n_params; i++)
+        for (size_t a = 0; a < sizeof algo / sizeof algo[0]; a++)
+            if (strcmp(sp->param[i].name, algo[a]) == 0 && sp->param[i].n > 1) return 1;
+    return 0;
+}
+
 double ng_space_raw_size(const ng_space *sp) {
     double r = 1;
     for (int i = 0; i < sp->n_params; i++) r *= sp->param[i].n;

@@ -84,6 +84,11 @@ void ng_space_override(const ng_space *sp, const ng_params *cand, char *buf, siz
 void ng_params_format(const ng_params *p, char *buf, size_t cap);
 int ng_params_equal(const ng_params *a, const ng_params *b);
 
+/* 1 when the space chooses between algorithms: a parameter ALGO, IGEMM or
+ * WINO with more than one candidate value (the kernel may then run as
+ * another family, whose own lookup tunes its tiles). */
+int ng_space_picks_algorithm(const ng_space *sp);
+
 /* Helpers for families. */
 int ng_space_is_gpu(const ng_space *sp);
 long long ng_pow2_ceil(long long v);

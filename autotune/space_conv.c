@@ -1,6 +1,8 @@
 /* Direct and depthwise convolution (shaders/opencl/conv.cl): OC_T output
  * channels (a vector) x PX_T pixels per work-item; depthwise work-groups of
- * about WG_DW items. Signature: N,C,H,W,K,k=KHxKW,s=SHxSW,d=DHxDW,g. */
+ * about WG_DW items. ALGO (ungrouped only) picks the algorithm: 0 direct,
+ * 1 im2col + the tiled GEMM (whose tiles are the gemm family's, tuned as
+ * that family). Signature: N,C,H,W,K,k=KHxKW,s=SHxSW,d=DHxDW,g. */
 #include "space.h"
 
 static double out_pixels(const ng_sig *s) {
@@ -25,6 +27,14 @@ double ng_space_conv_bytes(const ng_sig *s) {
 static void direct_declare(ng_space *sp) {
     NG_SPACE_ADD(sp, "OC_T", 1, 2, 4, 8, 16);
     NG_SPACE_ADD(sp, "PX_T", 1, 2, 4, 8);
+    NG_SPACE_ADD(sp, "ALGO", 0, 1);
+}
+
+/* OC_T and PX_T only tile the direct kernel. */
+static void direct_canonical(const ng_space *sp, ng_params *c) {
+    if (ng_params_get(c, "ALGO", 0) == 0) return;
+    ng_params_set(c, "OC_T", ng_params_get(&sp->defaults, "OC_T", 1));
+    ng_params_set(c, "PX_T", ng_params_get(&sp->defaults, "PX_T", 1));
 }
 
 static int direct_valid(const ng_space *sp, const ng_params *c) {
@@ -33,6 +43,7 @@ static int direct_valid(const ng_space *sp, const ng_params *c) {
     long long ow = ng_sig_get(&sp->sig, "W", 0, 1);
     const ng_params *d = &sp->defaults;
     if (oct != 1 && oct != 2 && oct != 4 && oct != 8 && oct != 16) return 0; /* vector widths */
+    if (ng_params_get(c, "ALGO", 0) && ng_sig_get(&sp->sig, "g", 0, 1) != 1) return 0;
     if (pxt < 1 || pxt > 64) return 0;
     if (oct * pxt > (ng_space_is_gpu(sp) ? 32 : 64)) return 0; /* accumulators */
     if (oct > ng_pow2_ceil(kg) && oct != ng_params_get(d, "OC_T", 0)) return 0;
@@ -68,7 +79,7 @@ static int dw_valid(const ng_space *sp, const ng_params *c) {
     return 1;
 }
 
-const ng_tune_family ng_tune_conv_direct = {"conv_direct", 1, direct_declare, direct_valid, NULL,
+const ng_tune_family ng_tune_conv_direct = {"conv_direct", 2, direct_declare, direct_valid, direct_canonical,
                                             ng_space_conv_flops, ng_space_conv_bytes};
 const ng_tune_family ng_tune_conv_depthwise = {"conv_depthwise", 2, dw_declare, dw_valid, NULL,
                                                ng_space_conv_flops, ng_space_conv_bytes};

@@ -110,12 +110,58 @@ nngpu_status ng_tune_collect(const nngpu_model *m, const char *device, ng_tune_j
     return ng_tune_collect_with(m, device, NULL, jobs);
 }
 
+/* Adds (family, signature) of node `node` to jobs, or counts a use. */
+static nngpu_status add_job(ng_tune_jobs *jobs, const nngpu_session *s, int node,
+                            const char *kernel_name, const char *family, const char *signature,
+                            const ng_params *params) {
+    for (int j = 0; j < jobs->n; j++)
+        if (!strcmp(jobs->job[j].family, family) && !strcmp(jobs->job[j].signature, signature)) {
+            jobs->job[j].uses++;
+            return NNGPU_OK;
+        }
+    if (jobs->n == jobs->cap) {
+        int cap = jobs->cap ? jobs->cap * 2 : 16;
+        ng_tune_job *grown = realloc(jobs->job, sizeof *grown * (size_t)cap);
+        if (!grown) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "tuning jobs");
+        jobs->job = grown;
+        jobs->cap = cap;
+    }
+    const ng_node *n = &s->g->nodes[node];
+    ng_tune_job *j = &jobs->job[jobs->n];
+    memset(j, 0, sizeof *j);
+    snprintf(j->family, sizeof j->family, "%s", family);
+    snprintf(j->signature, sizeof j->signature, "%s", signature);
+    snprintf(j->layer, sizeof j->layer, "%s", n->name ? n->name : "?");
+    snprintf(j->kernel, sizeof j->kernel, "%s", kernel_name);
+    j->uses = 1;
+    j->defaults = *params;
+    NG_CHECK(ng_tune_extract(s->g, node, &j->model));
+    jobs->n++;
+    return NNGPU_OK;
+}
+
+/* 1 when a kernel's algorithm lookup (record.algo_*) is worth its own job:
+ * its family's space can choose another algorithm there. */
+static int algo_tunable(const nngpu_device_info *dev, const ng_params_record *r) {
+    ng_space sp;
+    if (!r->algo_family[0] ||
+        ng_space_init(&sp, r->algo_family, r->algo_signature, dev, &r->algo_params) != NNGPU_OK) {
+        ng_error_clear();
+        return 0;
+    }
+    return ng_space_picks_algorithm(&sp);
+}
+
 nngpu_status ng_tune_collect_with(const nngpu_model *m, const char *device,
                                   const nngpu_options *base, ng_tune_jobs *jobs) {
     nngpu_options o;
     if (base) o = *base;
     else nngpu_options_init(&o);
     o.params_override = ""; /* built-in defaults: what tuning starts from */
+    int idx;
+    nngpu_device_info dev;
+    NG_CHECK(nngpu_device_find(device, &idx));
+    NG_CHECK(nngpu_device_get(idx, &dev));
     nngpu_session *s;
     NG_CHECK(nngpu_session_create(m, device, &o, &s));
     nngpu_status st = NNGPU_OK;
@@ -129,37 +175,15 @@ nngpu_status ng_tune_collect_with(const nngpu_model *m, const char *device,
         const ng_step *step = &s->steps[i];
         if (!step->kernel) continue;
         const ng_params_record *r = be->kernel_params(step->kernel);
-        const ng_node *n = &s->g->nodes[step->node];
         if (!r || !r->family[0] || !ng_tune_family_find(r->family)) continue;
-        if (!tunable_io(s->g, n)) continue;
-        int dup = -1;
-        for (int j = 0; j < jobs->n && dup < 0; j++)
-            if (!strcmp(jobs->job[j].family, r->family) && !strcmp(jobs->job[j].signature, r->signature))
-                dup = j;
-        if (dup >= 0) {
-            jobs->job[dup].uses++;
-            continue;
-        }
-        if (jobs->n == jobs->cap) {
-            int cap = jobs->cap ? jobs->cap * 2 : 16;
-            ng_tune_job *grown = realloc(jobs->job, sizeof *grown * (size_t)cap);
-            if (!grown) {
-                st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "tuning jobs");
-                break;
-            }
-            jobs->job = grown;
-            jobs->cap = cap;
-        }
-        ng_tune_job *j = &jobs->job[jobs->n];
-        memset(j, 0, sizeof *j);
-        snprintf(j->family, sizeof j->family, "%s", r->family);
-        snprintf(j->signature, sizeof j->signature, "%s", r->signature);
-        snprintf(j->layer, sizeof j->layer, "%s", n->name ? n->name : "?");
-        snprintf(j->kernel, sizeof j->kernel, "%s", step->kernel_name);
-        j->uses = 1;
-        j->defaults = r->params;
-        st = ng_tune_extract(s->g, step->node, &j->model);
-        if (st == NNGPU_OK) jobs->n++;
+        if (!tunable_io(s->g, &s->g->nodes[step->node])) continue;
+        /* The algorithm choice first: nntune tunes jobs in order. */
+        if (algo_tunable(&dev, r))
+            st = add_job(jobs, s, step->node, step->kernel_name, r->algo_family,
+                         r->algo_signature, &r->algo_params);
+        if (st == NNGPU_OK)
+            st = add_job(jobs, s, step->node, step->kernel_name, r->family, r->signature,
+                         &r->params);
     }
     nngpu_session_destroy(s);
     return st;

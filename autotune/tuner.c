@@ -13,7 +13,10 @@
 #include "runtime/runtime.h"
 
 
-#define CLOSE 1.03 /* contenders within 3% of the best are re-measured */
+#define CLOSE 1.05 /* contenders within 5% of the best are re-measured */
+#define MIN_TIMED_MS 20.0 /* a measurement times at least this much device time... */
+#define MAX_RUNS 64       /* ...in at most this many runs */
+#define KEEP 6            /* sessions kept open for the final comparison */
 #define TOL 1e-4   /* normalized error bound */
 #define TOL_HALF 1e-2 /* float16 outputs: fp16 storage of values in [-1, 1] */
 
@@ -193,11 +196,12 @@ static int cmp_double(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* Creates a session with `override`, checks its outputs, times `runs` runs.
- * Returns 0 with *ms (median device time), 1 when the candidate is rejected
- * (why says how); rec receives what the kernel's lookup resolved to. */
-static int measure(tune_ctx *t, const char *override, const ng_params *cand, int runs, double *ms,
-                   ng_params_record *rec, char *why, size_t cap) {
+/* Creates a session with `override` and checks its outputs (one run after
+ * warm-up). Returns 0 with *out, 1 when the candidate is rejected (why says
+ * how); resolved (may be NULL) receives what the job family's lookup
+ * resolved to (the kernel's own or its algorithm choice). */
+static int open_candidate(tune_ctx *t, const char *override, const ng_params *cand,
+                          nngpu_session **out, ng_params *resolved, char *why, size_t cap) {
     nngpu_options opts;
     nngpu_options_init(&opts);
     opts.profiling = 1;
@@ -211,8 +215,13 @@ static int measure(tune_ctx *t, const char *override, const ng_params *cand, int
     for (int i = 0; i < s->n_steps; i++) {
         if (!s->steps[i].kernel || !s->dev->backend->kernel_params) continue;
         const ng_params_record *r = s->dev->backend->kernel_params(s->steps[i].kernel);
-        if (r && !strcmp(r->family, t->job->family) && !strcmp(r->signature, t->job->signature)) {
-            if (rec) *rec = *r;
+        if (!r) continue;
+        const ng_tune_job *j = t->job;
+        if (!strcmp(r->family, j->family) && !strcmp(r->signature, j->signature)) {
+            if (resolved) *resolved = r->params;
+            found = 1;
+        } else if (!strcmp(r->algo_family, j->family) && !strcmp(r->algo_signature, j->signature)) {
+            if (resolved) *resolved = r->algo_params;
             found = 1;
         }
     }
@@ -234,28 +243,78 @@ static int measure(tune_ctx *t, const char *override, const ng_params *cand, int
     }
     for (int w = 1; w < t->o->warmup && !rc; w++)
         if (nngpu_session_run(s, t->n_in, t->in, t->n_out, t->out) != NNGPU_OK) rc = 1;
-    double times[64];
-    if (runs > 64) runs = 64;
-    for (int r = 0; r < runs && !rc; r++) {
-        if (nngpu_session_run(s, t->n_in, t->in, t->n_out, t->out) != NNGPU_OK) {
-            snprintf(why, cap, "run: %s", nngpu_last_error());
-            rc = 1;
-            break;
-        }
-        double sum = 0;
-        for (int i = 0; i < nngpu_session_layer_count(s); i++) {
-            nngpu_layer_info li;
-            if (nngpu_session_layer(s, i, &li) == NNGPU_OK && !li.on_cpu && li.time_ms > 0)
-                sum += li.time_ms;
-        }
-        times[r] = sum;
-    }
-    if (!rc) {
-        qsort(times, (size_t)runs, sizeof(double), cmp_double);
-        *ms = runs ? times[runs / 2] : 0;
-    }
-    nngpu_session_destroy(s);
+    if (rc) nngpu_session_destroy(s);
+    else *out = s;
     return rc;
+}
+
+/* One run's device time (the layers' sum); < 0 on failure. */
+static double timed_run(tune_ctx *t, nngpu_session *s) {
+    if (nngpu_session_run(s, t->n_in, t->in, t->n_out, t->out) != NNGPU_OK) return -1;
+    double sum = 0;
+    for (int i = 0; i < nngpu_session_layer_count(s); i++) {
+        nngpu_layer_info li;
+        if (nngpu_session_layer(s, i, &li) == NNGPU_OK && !li.on_cpu && li.time_ms > 0) sum += li.time_ms;
+    }
+    return sum;
+}
+
+/* Runs per measurement: at least `runs`, more while they add up to less
+ * than MIN_TIMED_MS (short kernels: noise shrinks with runs that cost
+ * far less than a candidate's program build), at most MAX_RUNS. */
+static int enough_runs(int done, int runs, double total_ms) {
+    return done >= MAX_RUNS || (done >= runs && total_ms >= MIN_TIMED_MS);
+}
+
+static double median(double *v, int n) {
+    qsort(v, (size_t)n, sizeof(double), cmp_double);
+    return n ? v[n / 2] : 0;
+}
+
+/* The median device time of enough_runs runs of open session s in *ms;
+ * 1 when a run fails (why says how). */
+static int time_session(tune_ctx *t, nngpu_session *s, int runs, double *ms, char *why, size_t cap) {
+    double times[MAX_RUNS], total = 0;
+    int n = 0;
+    while (!enough_runs(n, runs, total)) {
+        if ((times[n] = timed_run(t, s)) < 0) {
+            snprintf(why, cap, "run: %s", nngpu_last_error());
+            return 1;
+        }
+        total += times[n++];
+    }
+    *ms = median(times, n);
+    return 0;
+}
+
+/* Times open sessions side by side, runs in turn (A, B, C, A, B, C, ...)
+ * so that load changes hit each alike: ms[i] is the median, INFINITY for a
+ * NULL session or one that failed. Past the deadline `end` (0: none) the
+ * runs stop early (3 at least). */
+static void measure_interleaved(tune_ctx *t, int n, nngpu_session **s, int runs, double end,
+                                double *ms) {
+    double times[KEEP][MAX_RUNS], total[KEEP] = {0};
+    int ok[KEEP];
+    for (int i = 0; i < n; i++) {
+        ms[i] = INFINITY;
+        ok[i] = s[i] != NULL;
+    }
+    int done = 0, more = 1;
+    while (more && !(end > 0 && done >= 3 && now_s() >= end)) {
+        more = 0;
+        for (int i = 0; i < n; i++) {
+            if (!ok[i]) continue;
+            if ((times[i][done] = timed_run(t, s[i])) < 0) {
+                ok[i] = 0;
+                continue;
+            }
+            total[i] += times[i][done];
+            more |= !enough_runs(done + 1, runs, total[i]);
+        }
+        done++;
+    }
+    for (int i = 0; i < n; i++)
+        if (ok[i]) ms[i] = median(times[i], done);
 }
 
 /* ---- strategies ------------------------------------------------------------ */
@@ -269,7 +328,39 @@ typedef struct search {
     int evals, limit;
     double deadline; /* wall clock, 0: none */
     int stopped;
+    /* Sessions of the default and the fastest candidates so far, kept open
+     * for the final side-by-side comparison (no rebuild, no re-JIT). */
+    int n_kept;
+    int kept[KEEP];
+    nngpu_session *kept_session[KEEP];
 } search;
+
+/* Keeps candidate i's session when it is the default or among the fastest
+ * KEEP - 1 others so far, else destroys it (or the slowest kept one). */
+static void keep(search *s, int i, nngpu_session *ses) {
+    if (s->n_kept < KEEP) {
+        s->kept[s->n_kept] = i;
+        s->kept_session[s->n_kept++] = ses;
+        return;
+    }
+    int worst = -1;
+    for (int k = 0; k < s->n_kept; k++)
+        if (s->kept[k] != 0 && (worst < 0 || s->ms[s->kept[k]] > s->ms[s->kept[worst]])) worst = k;
+    if (worst < 0 || s->ms[i] >= s->ms[s->kept[worst]]) {
+        nngpu_session_destroy(ses);
+        return;
+    }
+    nngpu_session_destroy(s->kept_session[worst]);
+    s->kept[worst] = i;
+    s->kept_session[worst] = ses;
+}
+
+/* Candidate i's kept session, NULL when not kept. */
+static nngpu_session *kept_session(const search *s, int i) {
+    for (int k = 0; k < s->n_kept; k++)
+        if (s->kept[k] == i) return s->kept_session[k];
+    return NULL;
+}
 
 static int out_of_budget(search *s) {
     if (s->t->o->stop && *s->t->o->stop) return 1;
@@ -288,8 +379,10 @@ static int eval(search *s, int i) {
     char ovr[512], why[512], txt[256];
     ng_space_override(&t->sp, &s->cand[i], ovr, sizeof ovr);
     double ms = 0;
-    ng_params_record rec;
-    int rc = measure(t, ovr, &s->cand[i], t->o->runs, &ms, &rec, why, sizeof why);
+    nngpu_session *ses = NULL;
+    int rc = open_candidate(t, ovr, &s->cand[i], &ses, NULL, why, sizeof why);
+    if (!rc && (rc = time_session(t, ses, t->o->runs, &ms, why, sizeof why)) != 0)
+        nngpu_session_destroy(ses);
     s->evals++;
     ng_params_format(&s->cand[i], txt, sizeof txt);
     if (rc) {
@@ -300,6 +393,7 @@ static int eval(search *s, int i) {
         return 1;
     }
     s->ms[i] = ms;
+    keep(s, i, ses);
     if (t->o->verbose) fprintf(stderr, "  %-60s %9.4f ms\n", txt, ms);
     if (s->best < 0 || ms < s->ms[s->best]) s->best = i;
     return 1;
@@ -427,14 +521,19 @@ nngpu_status ng_tune_run(const ng_tune_job *job, const ng_tune_opts *o, ng_tune_
     /* The default first: it must run, and tells the defaults. */
     char why[512];
     double def_ms = 0;
-    ng_params_record rec;
-    if (measure(&t, "", NULL, o->runs, &def_ms, &rec, why, sizeof why)) {
+    ng_params def_params;
+    nngpu_session *def_session = NULL;
+    int failed = open_candidate(&t, "", NULL, &def_session, &def_params, why, sizeof why);
+    if (!failed && (failed = time_session(&t, def_session, o->runs, &def_ms, why, sizeof why)) != 0)
+        nngpu_session_destroy(def_session);
+    if (failed) {
         ctx_free(&t);
         return ng_error(NNGPU_ERR_DEVICE, "layer '%s' (%s %s) fails with default parameters: %s",
                         job->layer, job->family, job->signature, why);
     }
-    st = ng_space_init(&t.sp, job->family, job->signature, &t.dev, &rec.params);
+    st = ng_space_init(&t.sp, job->family, job->signature, &t.dev, &def_params);
     if (st != NNGPU_OK) {
+        nngpu_session_destroy(def_session);
         ctx_free(&t);
         return st;
     }
@@ -446,6 +545,7 @@ nngpu_status ng_tune_run(const ng_tune_job *job, const ng_tune_opts *o, ng_tune_
     s.n = ng_space_enumerate(&t.sp, &s.cand);
     s.ms = malloc(sizeof(double) * (size_t)(s.n ? s.n : 1));
     if (!s.n || !s.ms) {
+        nngpu_session_destroy(def_session);
         free(s.cand);
         free(s.ms);
         ctx_free(&t);
@@ -455,8 +555,9 @@ nngpu_status ng_tune_run(const ng_tune_job *job, const ng_tune_opts *o, ng_tune_
     s.ms[0] = def_ms; /* candidate 0 is the default */
     s.best = 0;
     s.evals = 1;
+    keep(&s, 0, def_session);
     r->space_size = s.n;
-    r->defaults = rec.params;
+    r->defaults = def_params;
     ng_tune_strategy strat = o->strategy;
     if (strat == NG_TUNE_AUTO)
         strat = s.n <= (o->auto_exhaustive_max ? o->auto_exhaustive_max : 24) ? NG_TUNE_EXHAUSTIVE
@@ -470,14 +571,12 @@ nngpu_status ng_tune_run(const ng_tune_job *job, const ng_tune_opts *o, ng_tune_
     else run_search(&s);
     r->complete = !s.stopped && !(o->stop && *o->stop);
 
-    /* The default and the close contenders (best first), measured again side
-     * by side while the budget lasts. A search re-measures fewer: each costs
-     * a program build like a new candidate, and a short search's time would
-     * go mostly into them (one contender per 8 candidates measured, 2 to 5). */
-    int close[6], nc = 0, max_close = 5;
-    if (strat == NG_TUNE_SEARCH) max_close = s.limit / 8 < 2 ? 2 : s.limit / 8 > 5 ? 5 : s.limit / 8;
+    /* The default and up to 5 contenders within CLOSE of the best (the
+     * fastest first), timed again side by side while the budget lasts: in
+     * the sessions kept open, so this costs runs, not builds. */
+    int close[KEEP], nc = 0;
     close[nc++] = 0;
-    for (int pick = 0; pick < max_close; pick++) { /* the fastest within CLOSE of the best */
+    for (int pick = 0; pick < KEEP - 1; pick++) {
         int c = -1;
         for (int i = 1; i < s.n; i++) {
             int taken = 0;
@@ -489,36 +588,34 @@ nngpu_status ng_tune_run(const ng_tune_job *job, const ng_tune_opts *o, ng_tune_
         if (c < 0) break;
         close[nc++] = c;
     }
-    double best_ms = INFINITY, end = o->budget_s > 0 ? t.t0 + o->budget_s : 0;
-    int best = 0, remeasured = 0, default_again = 0;
-    for (int i = 0; i < nc && nc > 1; i++) {
-        if ((o->stop && *o->stop) || (end > 0 && now_s() >= end)) break;
-        char ovr[512];
-        double ms;
-        ng_space_override(&t.sp, &s.cand[close[i]], ovr, sizeof ovr);
-        if (measure(&t, close[i] == 0 ? "" : ovr, &s.cand[close[i]], o->runs * 2, &ms, NULL, why, sizeof why))
-            continue;
-        remeasured++;
-        if (close[i] == 0) {
-            def_ms = ms;
-            default_again = 1;
+    double best_ms = s.ms[s.best], end = o->budget_s > 0 ? t.t0 + o->budget_s : 0;
+    int best = s.best;
+    if (nc > 1 && !(o->stop && *o->stop) && !(end > 0 && now_s() >= end)) {
+        nngpu_session *ses[KEEP], *opened[KEEP] = {NULL};
+        double again[KEEP];
+        for (int i = 0; i < nc; i++) {
+            char ovr[512];
+            if (!(ses[i] = kept_session(&s, close[i])) && !(end > 0 && now_s() >= end)) {
+                ng_space_override(&t.sp, &s.cand[close[i]], ovr, sizeof ovr);
+                if (!open_candidate(&t, ovr, NULL, &opened[i], NULL, why, sizeof why)) ses[i] = opened[i];
+            }
         }
-        if (ms < best_ms) {
-            best_ms = ms;
-            best = close[i];
-        }
-    }
-    if (remeasured < 2) { /* no side-by-side comparison: the first pass decides */
-        best = s.best;
-        best_ms = s.ms[best];
-        if (best == 0) def_ms = best_ms;
-        /* ...unless the default, measured again, is as fast (a load spike in
-         * its first measurement made the candidate look better) */
-        else if (default_again && def_ms <= best_ms) {
-            best = 0;
-            best_ms = def_ms;
+        measure_interleaved(&t, nc, ses, o->runs * 2, end, again);
+        for (int i = 0; i < nc; i++) nngpu_session_destroy(opened[i]);
+        if (again[0] < INFINITY) def_ms = again[0];
+        best_ms = INFINITY;
+        for (int i = 0; i < nc; i++)
+            if (again[i] < best_ms) {
+                best_ms = again[i];
+                best = close[i];
+            }
+        if (best_ms == INFINITY) { /* nothing ran again: the first pass decides */
+            best = s.best;
+            best_ms = s.ms[best];
         }
     }
+    for (int k = 0; k < s.n_kept; k++) nngpu_session_destroy(s.kept_session[k]);
+    if (best == 0) best_ms = def_ms;
     r->best = s.cand[best];
     r->best_ms = best_ms;
     r->default_ms = def_ms;
@@ -527,7 +624,7 @@ nngpu_status ng_tune_run(const ng_tune_job *job, const ng_tune_opts *o, ng_tune_
     if (o->db) { /* partial results too: a later run resumes from them with --retune */
         ng_db_entry e;
         memset(&e, 0, sizeof e);
-        ng_params all = rec.params; /* every parameter the kernel reads, best values */
+        ng_params all = def_params; /* every parameter the kernel reads, best values */
         for (int i = 0; i < r->best.n; i++) ng_params_set(&all, r->best.name[i], r->best.value[i]);
         ng_db_entry_set_params(&e, &all);
         e.best_ms = best_ms;

@@ -55,7 +55,8 @@ typedef struct ng_tune_opts {
     double budget_s;       /* wall seconds for this kernel; <= 0: none */
     int max_evals;         /* candidates measured at most; 0: strategy's own limit */
     int auto_exhaustive_max; /* AUTO: exhaustive up to this many candidates (default 24) */
-    int warmup, runs;      /* per candidate (defaults 1, 5) */
+    int warmup, runs;      /* per candidate (defaults 1, 5); more runs while they sum to
+                              under 20 ms of device time (tuner.c) */
     unsigned seed;
     volatile sig_atomic_t *stop; /* set (Ctrl-C): no new candidate starts */
     int verbose;           /* 1: one line per candidate on stderr */

@@ -81,6 +81,23 @@ static nngpu_model *pool_model(int c, int h, int global) {
     return m;
 }
 
+/* A new, empty tuning DB at a fresh name made from tmpl ("/tmp/nameXXXXXX"). */
+static ng_db *temp_db(char *tmpl) {
+    int fd = mkstemp(tmpl);
+    if (fd >= 0) close(fd);
+    unlink(tmpl);
+    ng_db *db = NULL;
+    CHECK(ng_db_open(tmpl, 1, &db) == NNGPU_OK, "db open: %s", nngpu_last_error());
+    return db;
+}
+
+/* Removes DB file path and its SQLite side files. */
+static void remove_db(const char *path) {
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -f %s %s-journal %s-wal %s-shm", path, path, path, path);
+    if (system(cmd) != 0) printf("cleanup failed\n");
+}
+
 /* The largest shared-memory tile a candidate of a GEMM family stages (bytes). */
 static unsigned long long shared_bytes(const ng_params *c) {
     if (!ng_params_get(c, "SHARED", 0)) return 0;
@@ -197,6 +214,92 @@ static void test_budget(ng_tune_job *job) {
     printf("budget: %.1f s for a 3 s budget, %d of %d candidates\n", r.seconds, r.tried, r.space_size);
 }
 
+/* The kernel name of model m's first layer with `params_override`. */
+static void first_kernel(nngpu_model *m, const char *dev, const char *override, char *out,
+                         size_t cap) {
+    nngpu_options o;
+    nngpu_options_init(&o);
+    o.params_override = override;
+    nngpu_session *s = NULL;
+    nngpu_layer_info li;
+    snprintf(out, cap, "?");
+    if (nngpu_session_create(m, dev, &o, &s) == NNGPU_OK && nngpu_session_layer(s, 0, &li) == NNGPU_OK)
+        snprintf(out, cap, "%s", li.kernel);
+    nngpu_session_destroy(s);
+}
+
+/* Algorithm choice: an ungrouped 3x3 conv on opencl:0 whose default is
+ * im2col + GEMM gives two jobs, the algorithm (conv_direct, first) and the
+ * GEMM's tiles; conv_direct's space holds both algorithms, with the direct
+ * tiles collapsed into one candidate for ALGO=1; a short search measures
+ * and verifies both, and a DB entry choosing direct takes the layer back to
+ * the direct kernel. */
+static void test_algorithm_choice(const nngpu_device_info *info) {
+    nngpu_model *m = layer_model(16, 12, 24, 3, 1);
+    ng_tune_jobs jobs = {0};
+    CHECK(m && ng_tune_collect(m, DEV, &jobs) == NNGPU_OK, "collect: %s", nngpu_last_error());
+    if (!m || jobs.n != 2 || strcmp(jobs.job[0].family, "conv_direct") ||
+        strcmp(jobs.job[1].family, "gemm")) {
+        CHECK(0, "expected jobs conv_direct then gemm, got %d jobs", jobs.n);
+        ng_tune_jobs_free(&jobs);
+        nngpu_model_destroy(m);
+        return;
+    }
+    const ng_tune_job *job = &jobs.job[0];
+    char k0[96], k1[96];
+    first_kernel(m, DEV, "conv_direct:ALGO=0", k0, sizeof k0);
+    first_kernel(m, DEV, "conv_direct:ALGO=1", k1, sizeof k1);
+    CHECK(ng_params_get(&job->defaults, "ALGO", -1) == 1 && !strncmp(k1, "conv2d_im2col_gemm", 18) &&
+              !strncmp(k0, "conv2d_direct", 13),
+          "default ALGO %d, kernels %s / %s", ng_params_get(&job->defaults, "ALGO", -1), k0, k1);
+    ng_space sp;
+    ng_params *c = NULL;
+    int n = 0, im2col = 0;
+    if (ng_space_init(&sp, job->family, job->signature, info, &job->defaults) == NNGPU_OK)
+        n = ng_space_enumerate(&sp, &c);
+    for (int i = 0; i < n; i++) im2col += ng_params_get(&c[i], "ALGO", 0) == 1;
+    CHECK(n > 2 && im2col == 1 && ng_space_picks_algorithm(&sp), "conv_direct space: %d candidates, %d im2col",
+          n, im2col);
+    free(c);
+    char dbp[64] = "/tmp/nngpu_test_algo_XXXXXX";
+    ng_db *db = temp_db(dbp);
+    ng_tune_opts o;
+    ng_tune_opts_init(&o);
+    o.device = DEV;
+    o.strategy = NG_TUNE_SEARCH;
+    o.max_evals = 4;
+    o.runs = 2;
+    o.seed = 7;
+    ng_tune_result r;
+    nngpu_status st = ng_tune_run(job, &o, &r);
+    CHECK(st == NNGPU_OK && r.rejected == 0 && r.tried >= 2, "tuning the algorithm: %d tried, %d rejected: %s",
+          r.tried, r.rejected, st == NNGPU_OK ? "" : nngpu_last_error());
+    ng_db_key key;
+    ng_tune_key(info, job, sp.fam->version, &key);
+    ng_db_entry e;
+    memset(&e, 0, sizeof e);
+    ng_params direct = job->defaults;
+    ng_params_set(&direct, "ALGO", 0);
+    ng_db_entry_set_params(&e, &direct);
+    e.best_ms = e.default_ms = 1;
+    CHECK(db && ng_db_store(db, &key, &e) == NNGPU_OK, "store: %s", nngpu_last_error());
+    if (db) ng_db_close(db);
+    nngpu_options so;
+    nngpu_options_init(&so);
+    so.tuning_db = dbp;
+    nngpu_session *s = NULL;
+    nngpu_layer_info li;
+    CHECK(nngpu_session_create(m, DEV, &so, &s) == NNGPU_OK && nngpu_session_layer(s, 0, &li) == NNGPU_OK &&
+              !strncmp(li.kernel, "conv2d_direct", 13) && !strcmp(li.params_source, "db:exact"),
+          "with ALGO=0 in the DB the layer runs %s (%s)", s ? li.kernel : "?", s ? li.params_source : "?");
+    nngpu_session_destroy(s);
+    printf("algorithm choice: %s / %s, space %d, search %d tried, best %s\n", k0, k1, n, r.tried,
+           ng_params_get(&r.best, "ALGO", 0) ? "im2col" : "direct");
+    remove_db(dbp);
+    ng_tune_jobs_free(&jobs);
+    nngpu_model_destroy(m);
+}
+
 static int run_cmd(const char *cmd, const char *out_file, char *out, size_t cap) {
     int rc = system(cmd);
     out[0] = '\0';
@@ -296,11 +399,7 @@ static void test_candidates(const char *dev, ng_tune_jobs *jobs) {
  * session then reads them back as db:exact. */
 static void test_vk_tune_db(ng_tune_jobs *jobs) {
     char dbp[64] = "/tmp/nngpu_test_vkdb_XXXXXX";
-    int fd = mkstemp(dbp);
-    if (fd >= 0) close(fd);
-    unlink(dbp);
-    ng_db *db = NULL;
-    CHECK(ng_db_open(dbp, 1, &db) == NNGPU_OK, "db open: %s", nngpu_last_error());
+    ng_db *db = temp_db(dbp);
     if (!db) return;
     const char *want[2] = {"vk_gemm", "vk_conv_gemm"};
     for (int w = 0; w < 2; w++) {
@@ -348,9 +447,7 @@ static void test_vk_tune_db(ng_tune_jobs *jobs) {
         CHECK(exact == 1, "%s: %d layers read db:exact", want[w], exact);
         nngpu_session_destroy(s);
     }
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -f %s %s-journal %s-wal %s-shm", dbp, dbp, dbp, dbp);
-    if (system(cmd) != 0) printf("cleanup failed\n");
+    remove_db(dbp);
 }
 
 static void test_vulkan(void) {
@@ -396,6 +493,14 @@ static void test_vulkan(void) {
     const char *qfams[] = {"vk_qconv_gemm", "vk_qconv_depthwise", "vk_qconv", "vk_qgemm", "vk_qmatmulw"};
     for (size_t f = 0; f < sizeof qfams / sizeof qfams[0]; f++)
         CHECK(has_family(&qjobs, qfams[f]), "no %s kernel collected (int8)", qfams[f]);
+    /* The algorithm choices: vk_conv jobs of the implicit-GEMM and Winograd layers. */
+    int igemm = 0, wino = 0;
+    for (int j = 0; j < jobs.n; j++)
+        if (!strcmp(jobs.job[j].family, "vk_conv")) {
+            igemm += ng_params_get(&jobs.job[j].defaults, "IGEMM", 0) == 1;
+            wino += ng_params_get(&jobs.job[j].defaults, "WINO", 0) != 0;
+        }
+    CHECK(igemm >= 1 && wino >= 1, "vk_conv algorithm jobs: %d implicit GEMM, %d Winograd", igemm, wino);
     test_spaces(&info, &jobs);
     test_spaces(&info, &qjobs);
     test_candidates(VK, &jobs);
@@ -449,11 +554,7 @@ int main(void) {
     test_spaces(&info, &jobs);
 
     char dbp[64] = "/tmp/nngpu_test_db_XXXXXX";
-    int fd = mkstemp(dbp);
-    if (fd >= 0) close(fd);
-    unlink(dbp);
-    ng_db *db = NULL;
-    CHECK(ng_db_open(dbp, 1, &db) == NNGPU_OK, "db open: %s", nngpu_last_error());
+    ng_db *db = temp_db(dbp);
     int conv = -1;
     for (int j = 0; j < jobs.n; j++)
         if (!strcmp(jobs.job[j].family, "conv_direct")) conv = j;
@@ -469,6 +570,7 @@ int main(void) {
     if (db) ng_db_close(db);
     unlink(dbp);
     ng_tune_jobs_free(&jobs);
+    test_algorithm_choice(&info);
     test_nntune();
     test_cl_quant(&info);
     test_vulkan();

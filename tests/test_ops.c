@@ -83,16 +83,21 @@ static void add_conv(nngpu_graph *g, const conv_cfg *c, const char *x, const cha
     else th_attr_ints(g, "pads", 4, D(c->pads[0], c->pads[1], c->pads[2], c->pads[3]));
 }
 
+/* Checks the single Conv c, named `what`. */
+static void check_conv(const conv_cfg *c, const char *what) {
+    conv_name(c, what);
+    nngpu_graph *g = th_graph(17);
+    th_input(g, "x", 4, D(c->n, c->c, c->h, c->w));
+    add_conv(g, c, "x", "y");
+    th_output(g, "y");
+    th_check_graph(nm, g, TOL);
+}
+
 static void test_conv(void) {
     conv_cfg c;
     for (int i = 0; i < 20; i++) {
         conv_random(&c, i % 6 == 5);
-        conv_name(&c, "Conv");
-        nngpu_graph *g = th_graph(17);
-        th_input(g, "x", 4, D(c.n, c.c, c.h, c.w));
-        add_conv(g, &c, "x", "y");
-        th_output(g, "y");
-        th_check_graph(nm, g, TOL);
+        check_conv(&c, "Conv");
     }
     /* Conv with runtime weights and a 1-D conv. */
     conv_random(&c, 0);
@@ -948,6 +953,31 @@ static void fused_conv_residual(void) {
     }
 }
 
+/* Conv 3x3 stride 1, pads 1, batch 2, bias, + Add(x) + Relu fused: the
+ * residual epilogue of a `channels`-channel block, named `what`. */
+static void conv_residual_relu(int channels, const char *what) {
+    conv_cfg c;
+    memset(&c, 0, sizeof c);
+    c.n = 2;
+    c.c = c.k = channels;
+    c.h = th_randint(5, 20);
+    c.w = th_randint(5, 20);
+    c.kh = c.kw = 3;
+    c.sh = c.sw = c.dh = c.dw = 1;
+    c.group = 1;
+    c.bias = 1;
+    c.pads[0] = c.pads[1] = c.pads[2] = c.pads[3] = 1;
+    conv_name(&c, what);
+    nngpu_graph *g = th_graph(17);
+    th_input(g, "x", 4, D(c.n, c.c, c.h, c.w));
+    add_conv(g, &c, "x", "c");
+    th_node(g, "Add", "c,x", "a");
+    th_node(g, "Relu", "a", "y");
+    th_output(g, "y");
+    th_expect_fused("Conv+Add+Relu");
+    th_check_graph(nm, g, TOL);
+}
+
 /* Winograd 3x3 stride-1 convolutions (vulkan's vk_conv parameter WINO, forced
  * to F(2,3) and F(4,3) through NNGPU_PARAMS, then its default, which picks
  * Winograd from 16 channels): odd sizes, maps smaller than a tile, padding 0
@@ -984,28 +1014,39 @@ static void conv_winograd(void) {
             th_output(g, "y");
             th_check_graph(nm, g, TOL);
         }
-        conv_cfg c;
-        memset(&c, 0, sizeof c);
-        c.n = 2;
-        c.c = c.k = forced[f] ? 3 + 2 * th_randint(0, 6) : 19;
-        c.h = th_randint(5, 20);
-        c.w = th_randint(5, 20);
-        c.kh = c.kw = 3;
-        c.sh = c.sw = c.dh = c.dw = 1;
-        c.group = 1;
-        c.bias = 1;
-        c.pads[0] = c.pads[1] = c.pads[2] = c.pads[3] = 1;
         char what[64];
         snprintf(what, sizeof what, "Conv Winograd+Add(residual)+Relu (%s)", tag);
-        conv_name(&c, what);
-        nngpu_graph *g = th_graph(17);
-        th_input(g, "x", 4, D(c.n, c.c, c.h, c.w));
-        add_conv(g, &c, "x", "c");
-        th_node(g, "Add", "c,x", "a");
-        th_node(g, "Relu", "a", "y");
-        th_output(g, "y");
-        th_expect_fused("Conv+Add+Relu");
-        th_check_graph(nm, g, TOL);
+        conv_residual_relu(forced[f] ? 3 + 2 * th_randint(0, 6) : 19, what);
+    }
+    if (prev) setenv("NNGPU_PARAMS", saved, 1);
+    else unsetenv("NNGPU_PARAMS");
+}
+
+/* Each algorithm for ungrouped convolutions, forced per backend through
+ * NNGPU_PARAMS (the tuner picks them per layer): OpenCL direct / im2col +
+ * GEMM (conv_direct ALGO), Vulkan direct / implicit GEMM (vk_conv IGEMM,
+ * Winograd off); random geometry (strides, dilations, pads, batch 2) and a
+ * fused residual epilogue. */
+static void conv_algorithms(void) {
+    static const char *forced[] = {"conv_direct:ALGO=1;vk_conv:IGEMM=1,WINO=0",
+                                   "conv_direct:ALGO=0;vk_conv:IGEMM=0,WINO=0"};
+    static const char *tags[] = {"im2col/igemm", "direct"};
+    const char *prev = getenv("NNGPU_PARAMS");
+    char saved[512];
+    snprintf(saved, sizeof saved, "%s", prev ? prev : "");
+    for (int f = 0; f < 2; f++) {
+        setenv("NNGPU_PARAMS", forced[f], 1);
+        for (int i = 0; i < 6; i++) {
+            conv_cfg c;
+            do conv_random(&c, 0);
+            while (c.group != 1 || (c.kh == 1 && c.kw == 1));
+            char what[64];
+            snprintf(what, sizeof what, "Conv %s", tags[f]);
+            check_conv(&c, what);
+        }
+        char what[64];
+        snprintf(what, sizeof what, "Conv+Add(residual)+Relu %s", tags[f]);
+        conv_residual_relu(th_randint(3, 20), what);
     }
     if (prev) setenv("NNGPU_PARAMS", saved, 1);
     else unsetenv("NNGPU_PARAMS");
@@ -1575,6 +1616,7 @@ int main(int argc, char **argv) {
     fused_conv_bn();
     fused_conv_residual();
     conv_winograd();
+    conv_algorithms();
     fused_gemm();
     fused_pad();
     fused_chains();

@@ -4,6 +4,9 @@
  *                     as [group][oc block][c][kh][kw][OC_T] (zero padded).
  *   conv2d_depthwise: group == C == K; a work-item computes PX_T pixels
  *                     (or DW_VEC pixels as one vector, see below).
+ *   im2col:           ungrouped convolutions as GEMM (conv_direct ALGO=1):
+ *                     the patch matrix col[n][c*KH*KW + kh*KW + kw][oh*OW + ow]
+ *                     for gemm.cl's gemm_tiled.
  * (1x1 stride-1 convolutions run as GEMM: gemm.cl.) */
 
 #ifndef OC_T
@@ -293,3 +296,23 @@ __kernel void conv2d_depthwise(__constant int *geom, __global const NG_FLOAT *x,
     }
 }
 #endif /* DW_VEC */
+
+/* One work-item per (row of col, output row oh): OW patch values, zero
+ * outside the image. global: (OH, N*C*KH*KW). */
+__kernel void im2col(__constant int *geom, __global const NG_FLOAT *x, const int x_off,
+                     __global NG_FLOAT *col) {
+    const int oh = get_global_id(0), z = get_global_id(1);
+    const int taps = KH_ * KW_, r = z % (C_ * taps), n = z / (C_ * taps);
+    const int ci = r / taps, kh = (r % taps) / KW_, kw = r % KW_;
+    const int ih = oh * SH_ - PT_ + kh * DH_, iw0 = kw * DW_ - PL_;
+    __global NG_FLOAT *out = col + (z * OH_ + oh) * OW_;
+    if (ih < 0 || ih >= H_) {
+        for (int ow = 0; ow < OW_; ow++) NG_ST(out, ow, 0.0f);
+        return;
+    }
+    __global const NG_FLOAT *xr = x + x_off + ((n * C_ + ci) * H_ + ih) * W_;
+    for (int ow = 0; ow < OW_; ow++) {
+        const int iw = iw0 + ow * SW_;
+        NG_ST(out, ow, (iw >= 0 && iw < W_) ? NG_LD(xr, iw) : 0.0f);
+    }
+}

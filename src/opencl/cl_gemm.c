@@ -343,7 +343,7 @@ static nngpu_status gemm_prepare(ng_context *c, const ng_graph *g, const ng_node
 
 nngpu_status ng_cl_gemm_conv1x1(ng_context *c, const ng_graph *g, const ng_node *n,
                                 const ng_binding *bind, ng_kernel *k, int batch, int channels,
-                                int pixels, int out_channels, int bias) {
+                                int pixels, int out_channels, int bias, cl_mem cols) {
     gemm_shape s;
     memset(&s, 0, sizeof s);
     s.M = out_channels;
@@ -372,7 +372,7 @@ nngpu_status ng_cl_gemm_conv1x1(ng_context *c, const ng_graph *g, const ng_node 
                  s.has_c);
         ng_params_lookup(&c->info, c->opts.tuning_db, "gemm", sig, &p);
         k->params_source = p.source;
-        st = prepare_tiled(c, g, n, bind, k, &s, &p, n->in[1], n->in[0], n->out[0], bias, NULL);
+        st = prepare_tiled(c, g, n, bind, k, &s, &p, n->in[1], n->in[0], n->out[0], bias, cols);
     }
     free(s.a_boff);
     free(s.b_boff);

@@ -1,13 +1,15 @@
-/* The GEMM family's entry for other families: 1x1 convolutions. */
+/* The GEMM family's entry for other families: convolutions as GEMM. */
 #ifndef NG_CL_GEMM_H
 #define NG_CL_GEMM_H
 
 #include "cl_internal.h"
 
 /* Prepares node n (a 1x1, stride-1, unpadded, ungrouped Conv) as the batched
- * GEMM Y[b] (K x HW) = W (K x C) x X[b] (C x HW) + bias (tensor id, -1: none). */
+ * GEMM Y[b] (K x HW) = W (K x C) x X[b] (C x HW) + bias (tensor id, -1: none).
+ * With cols (not NULL) X[b] is that buffer's patch matrix (im2col: C is then
+ * C*KH*KW and W the weights read as [K][C*KH*KW]). */
 nngpu_status ng_cl_gemm_conv1x1(ng_context *c, const ng_graph *g, const ng_node *n,
                                 const ng_binding *bind, ng_kernel *k, int batch, int channels,
-                                int pixels, int out_channels, int bias);
+                                int pixels, int out_channels, int bias, cl_mem cols);
 
 #endif

@@ -40,6 +40,11 @@ void ng_params_scope_end(void) {
 static void scope_note(const char *family, const char *signature, const ng_params *p) {
     ng_params_record *r = scope_record;
     if (!r || (r->family[0] && r->signature[0] && !signature[0])) return;
+    if (r->family[0] && r->signature[0] && strcmp(r->family, family) != 0 && !r->algo_family[0]) {
+        memcpy(r->algo_family, r->family, sizeof r->algo_family);
+        memcpy(r->algo_signature, r->signature, sizeof r->algo_signature);
+        r->algo_params = r->params;
+    }
     snprintf(r->family, sizeof r->family, "%s", family);
     snprintf(r->signature, sizeof r->signature, "%s", signature);
     r->params = *p;

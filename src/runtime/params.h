@@ -37,6 +37,13 @@ typedef struct ng_params_record {
     char family[32];     /* "" when the kernel looked nothing up */
     char signature[192];
     ng_params params;    /* names are static strings */
+    /* The scope's first lookup when a later one of another family took its
+     * place above: the algorithm choice that led there (conv_direct with
+     * ALGO=1 -> gemm, vk_conv with IGEMM or WINO -> vk_conv_gemm/_wino);
+     * algo_family "" when none. The tuner tunes both. */
+    char algo_family[32];
+    char algo_signature[192];
+    ng_params algo_params;
 } ng_params_record;
 
 /* Backends wrap each node's preparation in a scope (same thread):
@@ -45,7 +52,8 @@ typedef struct ng_params_record {
  *   "", the DB and NNGPU_PARAMS are skipped and p->source is "override"
  *   (nngpu_options.params_override: how the tuner runs a candidate);
  * - rec (may be NULL) receives the family, signature and final parameters
- *   of the scope's last lookup with a non-empty signature (else its last). */
+ *   of the scope's last lookup with a non-empty signature (else its last),
+ *   and in algo_* the first such lookup when it was of another family. */
 void ng_params_scope_begin(const char *override, ng_params_record *rec);
 void ng_params_scope_end(void);
 
