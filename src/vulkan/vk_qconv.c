@@ -82,7 +82,7 @@ static nngpu_status direct_prepare(ng_context *c, const ng_graph *g, const ng_no
     nngpu_status st = ng_vk_upload(c, k, w2, bytes, &buf[1]);
     free(w2);
     NG_CHECK(st);
-    NG_CHECK(ng_vk_qchannels_upload(c, k, q, &buf[2]));
+    NG_CHECK(ng_vk_qchannels_upload(c, k, q, NULL, &buf[2]));
     NG_CHECK(ng_vk_tensor_arg(c, k, g, n->in[q->x_input], bind, &buf[0], &off));
     push.x_off = (int32_t)off;
     NG_CHECK(ng_vk_tensor_arg(c, k, g, n->out[0], bind, &buf[3], &off));
