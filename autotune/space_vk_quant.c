@@ -3,8 +3,11 @@
  * vk_qconv_gemm (ungrouped quantized convolutions as implicit GEMM), WG_M x
  * WG_N invocations of TM x TN outputs. shaders/vulkan/qconv.comp: vk_qconv
  * (grouped) and vk_qconv_depthwise, OC_T x PX_T outputs per invocation, WG per
- * group. Both: FACC (exact float partial sums) and I8 (8-bit storage views,
- * where the device has them). IGEMM picks another family: not tuned. */
+ * group. All: FACC (exact float partial sums) and I8 (8-bit storage views,
+ * where the device has them); all but vk_qmatmulw and vk_qconv_depthwise
+ * (one channel per group: a quarter of each word) IDOT, the integer
+ * dot-product shader, where the device has it. IGEMM picks another family:
+ * not tuned. */
 #include <string.h>
 
 #include "space.h"
@@ -21,6 +24,7 @@ static void vk_qgemm_declare(ng_space *sp) {
     NG_SPACE_ADD(sp, "TN", 1, 2, 4, 8, 16);
     NG_SPACE_ADD(sp, "FACC", 0, 1);
     NG_SPACE_ADD(sp, "I8", 0, 1);
+    if (strcmp(sp->fam->name, "vk_qmatmulw") != 0) NG_SPACE_ADD(sp, "IDOT", 0, 1);
 }
 
 static int vk_qgemm_valid(const ng_space *sp, const ng_params *c) {
@@ -43,11 +47,15 @@ static int vk_qgemm_valid(const ng_space *sp, const ng_params *c) {
     return 1;
 }
 
-/* I8 without 8-bit storage, FACC on kernels over 256 taps: no effect. */
+/* I8 without 8-bit storage, IDOT without the integer dot product, FACC on
+ * kernels over 256 taps or with IDOT (integer sums): no effect. */
 static void vk_quant_canonical(const ng_space *sp, ng_params *c) {
     const ng_params *d = &sp->defaults;
     if (!sp->dev.has_int8_storage) ng_params_set(c, "I8", ng_params_get(d, "I8", 1));
-    if (ng_sig_get(&sp->sig, "k", 0, 1) * ng_sig_get(&sp->sig, "k", 1, 1) > 256)
+    if (!sp->dev.has_int8_dot && ng_params_get(c, "IDOT", -1) >= 0)
+        ng_params_set(c, "IDOT", ng_params_get(d, "IDOT", 0));
+    if (ng_sig_get(&sp->sig, "k", 0, 1) * ng_sig_get(&sp->sig, "k", 1, 1) > 256 ||
+        (sp->dev.has_int8_dot && ng_params_get(c, "IDOT", 0)))
         ng_params_set(c, "FACC", ng_params_get(d, "FACC", 1));
 }
 
@@ -57,6 +65,7 @@ static void vk_qdirect_declare(ng_space *sp) {
     NG_SPACE_ADD(sp, "PX_T", 1, 2, 4, 8, 16);
     NG_SPACE_ADD(sp, "FACC", 0, 1);
     NG_SPACE_ADD(sp, "I8", 0, 1);
+    NG_SPACE_ADD(sp, "IDOT", 0, 1);
 }
 
 static void vk_qdw_declare(ng_space *sp) {
@@ -98,13 +107,13 @@ static double qmatmulw_bytes(const ng_sig *s) {
 
 static double qconv_bytes(const ng_sig *s) { return ng_space_conv_bytes(s) / 4.0; }
 
-const ng_tune_family ng_tune_vk_qgemm = {"vk_qgemm", 1, vk_qgemm_declare, vk_qgemm_valid,
+const ng_tune_family ng_tune_vk_qgemm = {"vk_qgemm", 2, vk_qgemm_declare, vk_qgemm_valid,
                                          vk_quant_canonical, qgemm_flops, qgemm_bytes};
 const ng_tune_family ng_tune_vk_qmatmulw = {"vk_qmatmulw", 1, vk_qgemm_declare, vk_qgemm_valid,
                                             vk_quant_canonical, qgemm_flops, qmatmulw_bytes};
-const ng_tune_family ng_tune_vk_qconv_gemm = {"vk_qconv_gemm", 1, vk_qgemm_declare, vk_qgemm_valid,
+const ng_tune_family ng_tune_vk_qconv_gemm = {"vk_qconv_gemm", 2, vk_qgemm_declare, vk_qgemm_valid,
                                               vk_quant_canonical, qgemm_flops, qgemm_bytes};
-const ng_tune_family ng_tune_vk_qconv = {"vk_qconv", 1, vk_qdirect_declare, vk_qdirect_valid,
+const ng_tune_family ng_tune_vk_qconv = {"vk_qconv", 2, vk_qdirect_declare, vk_qdirect_valid,
                                          vk_quant_canonical, ng_space_conv_flops, qconv_bytes};
 const ng_tune_family ng_tune_vk_qconv_depthwise = {"vk_qconv_depthwise", 1, vk_qdw_declare,
                                                    vk_qdirect_valid, vk_quant_canonical,

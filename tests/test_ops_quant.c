@@ -121,7 +121,8 @@ static void qconv_random(qconv_cfg *c, int kind) {
     case 1: c->pad = 1; c->sh = c->sw = 2; break;                          /* 3x3 pad 1 stride 2 */
     case 2: c->dh = c->dw = 2; break;                                      /* dilation */
     case 3: c->group = c->c; c->k = c->c * th_randint(1, 2); c->pad = 1; break; /* depthwise */
-    case 4: c->group = th_randint(2, 3); c->c = c->group * th_randint(1, 3); c->k = c->group * th_randint(1, 3); break;
+    /* grouped: up to 6 channels per group (the dot path's words of 4 channels, one partial) */
+    case 4: c->group = th_randint(2, 3); c->c = c->group * th_randint(1, 6); c->k = c->group * th_randint(1, 3); break;
     default: c->kh = th_randint(1, 5); c->kw = th_randint(1, 5); c->sh = th_randint(1, 3); c->sw = th_randint(1, 3); break;
     }
     c->h = th_randint(c->dh * (c->kh - 1) + 1, 15);

@@ -36,11 +36,13 @@ void nnrun_print_devices(int json) {
             json_string(d.device_type);
             printf(", \"compute_units\": %d, \"global_mem_bytes\": %llu, \"local_mem_bytes\": %llu"
                    ", \"max_work_group_size\": %zu, \"fp16\": %s, \"int8_dot\": %s"
+                   ", \"int8_dot_accelerated\": %s"
                    ", \"subgroups\": %s, \"subgroup_size\": %d, \"fp16_storage\": %s"
                    ", \"int8_storage\": %s, \"cooperative_matrix\": %s}",
                    d.compute_units, (unsigned long long)d.global_mem_bytes,
                    (unsigned long long)d.local_mem_bytes, d.max_work_group_size,
                    d.has_fp16 ? "true" : "false", d.has_int8_dot ? "true" : "false",
+                   d.has_int8_dot_accel ? "true" : "false",
                    d.has_subgroups ? "true" : "false", d.subgroup_size,
                    d.has_fp16_storage ? "true" : "false", d.has_int8_storage ? "true" : "false",
                    d.has_cooperative_matrix ? "true" : "false");
@@ -51,7 +53,8 @@ void nnrun_print_devices(int json) {
                    d.driver_version, d.compute_units, d.global_mem_bytes / 1073741824.0,
                    (unsigned long long)(d.local_mem_bytes / 1024), d.max_work_group_size);
             printf("     fp16 %s, int8 dot %s, subgroups %s", d.has_fp16 ? "yes" : "no",
-                   d.has_int8_dot ? "yes" : "no", d.has_subgroups ? "yes" : "no");
+                   !d.has_int8_dot ? "no" : d.has_int8_dot_accel ? "yes (accelerated)" : "yes (not accelerated)",
+                   d.has_subgroups ? "yes" : "no");
             if (d.subgroup_size > 0) printf(" (size %d)", d.subgroup_size);
             if (d.backend == NNGPU_BACKEND_VULKAN)
                 printf(", fp16 storage %s, int8 storage %s, cooperative matrix %s",

@@ -79,6 +79,7 @@ typedef struct nngpu_device_info {
     int has_int8_storage;      /* 8-bit storage buffers (Vulkan storageBuffer8BitAccess) */
     int has_cooperative_matrix; /* VK_KHR/NV_cooperative_matrix */
     int has_int8_dot;          /* integer dot product (cl_khr_integer_dot_product) */
+    int has_int8_dot_accel;    /* packed 4x8 signed and mixed-sign dot reported accelerated */
     int has_subgroups;         /* cl_khr_subgroups / cl_intel_subgroups */
     int subgroup_size;         /* 0 when unknown */
 } nngpu_device_info;

@@ -5,7 +5,8 @@
  * output channels of one group; weights are laid out by the host as
  * [group][oc block][c][kh][kw][OC_T] bytes (zero padded; OC_T 4 or 8: whole
  * words per tap). acc = sum (x - x_zp) * (w - w_zp[k]) in int32, padding
- * reads x_zp; the output stage is qcommon.glsl's. */
+ * reads x_zp; the output stage is qcommon.glsl's. NG_IDOT (the _dot
+ * variants): main_dot, 4 channels per word and the integer dot product. */
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "qbytes.glsl"
@@ -28,6 +29,7 @@ layout(constant_id = 9) const int FACC = 1;
 const int FLUSH = 256;
 const bool ROWC = CKW > 0 && CSW > 0 && CDW > 0;
 const int SPAN = ROWC ? (PX_T - 1) * CSW + (CKW - 1) * CDW + 1 : 1;
+const int PXOC = PX_T * OC_T; /* outputs per invocation */
 layout(local_size_x_id = 0, local_size_y = 1, local_size_z = 1) in;
 
 layout(std430, binding = 0) readonly buffer X_ { uint x[]; };
@@ -83,7 +85,33 @@ layout(push_constant) uniform Push {
             accf[i] = 0.0;                                                            \
         }
 
-void main() {
+/* Stores the invocation's outputs: channels kb * OC_T.. of group gi, pixels
+ * ow0.. of row oh of image nb. */
+void store_tile(const int acc[PXOC], const int gi, const int kb, const int nb, const int oh,
+                const int ow0) {
+    const int kg = p.K / p.G, npx = min(PX_T, p.OW - ow0);
+    for (int j = 0; j < OC_T; j++) {
+        const int kl = kb * OC_T + j;
+        if (kl >= kg) break;
+        const int k = gi * kg + kl;
+        const uint e0 = uint(((nb * p.K + k) * p.OH + oh) * p.OW + ow0);
+        int px = 0;
+        if (OUT <= NG_QOUT_UINT8)
+            for (; px + 4 <= npx; px += 4) {
+                vec4 v;
+                for (int t = 0; t < 4; t++)
+                    v[t] = ng_q_real(acc[(px + t) * OC_T + j], k, e0 + uint(px + t));
+                ng_q_store4(e0 + uint(px), v);
+            }
+        for (; px < npx; px++) {
+            const int a = acc[px * OC_T + j];
+            const uint e = e0 + uint(px);
+            ng_q_store(e, a, OUT == NG_QOUT_INT32 ? 0.0 : ng_q_real(a, k, e));
+        }
+    }
+}
+
+void main_int() {
     const int item = int(ng_global_id());
     if (item >= p.total) return;
     const int cg = p.C / p.G, kg = p.K / p.G, nkb = (kg + OC_T - 1) / OC_T;
@@ -99,7 +127,7 @@ void main() {
 
     int wzp[OC_T];
     for (int j = 0; j < OC_T; j++) wzp[j] = ch[gi * kg + min(kb * OC_T + j, kg - 1)].z;
-    int acc[PX_T * OC_T];
+    int acc[PXOC];
     float accf[PX_T * OC_T];
     for (int i = 0; i < PX_T * OC_T; i++) {
         acc[i] = 0;
@@ -158,24 +186,74 @@ void main() {
     }
 
     NG_FLUSH();
-    const int npx = min(PX_T, p.OW - ow0);
-    for (int j = 0; j < OC_T; j++) {
-        const int kl = kb * OC_T + j;
-        if (kl >= kg) break;
-        const int k = gi * kg + kl;
-        const uint e0 = uint(((nb * p.K + k) * p.OH + oh) * p.OW + ow0);
-        int px = 0;
-        if (OUT <= NG_QOUT_UINT8)
-            for (; px + 4 <= npx; px += 4) {
-                vec4 v;
-                for (int t = 0; t < 4; t++)
-                    v[t] = ng_q_real(acc[(px + t) * OC_T + j], k, e0 + uint(px + t));
-                ng_q_store4(e0 + uint(px), v);
+    store_tile(acc, gi, kb, nb, oh, ow0);
+}
+
+#ifdef NG_IDOT
+/* The integer dot-product path (vk_qconv.c IDOT), as qgemm.comp main_dot:
+ * weights [group][oc block][tap][channel quad][OC_T] words of 4 channels
+ * (vk_qdot.c), their sums over the group's channels and taps in ch[k].w; x
+ * packed here from 4 byte loads a plane apart, the zero points applied at
+ * the end. */
+void main_dot() {
+    const int item = int(ng_global_id());
+    if (item >= p.total) return;
+    const int cg = p.C / p.G, kg = p.K / p.G, nkb = (kg + OC_T - 1) / OC_T;
+    const int segs = (p.OW + PX_T - 1) / PX_T;
+    int r = item;
+    const int seg = r % segs; r /= segs;
+    const int oh = r % p.OH; r /= p.OH;
+    const int kb = r % nkb; r /= nkb;
+    const int gi = r % p.G;
+    const int nb = r / p.G;
+    const int ow0 = seg * PX_T;
+    const int taps = p.KH * p.KW, CQ = (cg + 3) / 4, plane = p.H * p.W;
+    const int xbase = p.x_off + (nb * p.C + gi * cg) * plane;
+    const uint zp4 = uint(p.x_zp & 0xff) * 0x01010101u;
+    int acc[PXOC], xsum[PX_T];
+    for (int i = 0; i < PXOC; i++) acc[i] = 0;
+    for (int px = 0; px < PX_T; px++) xsum[px] = 0;
+    int wq = (gi * nkb + kb) * taps * CQ * OC_T;
+    for (int t = 0; t < taps; t++) {
+        const int kh = t / p.KW, kw = t - kh * p.KW, ih = oh * p.SH - p.PT + kh * p.DH;
+        int xb[PX_T];
+        bool ok[PX_T];
+        for (int px = 0; px < PX_T; px++) {
+            const int iw = (ow0 + px) * p.SW - p.PL + kw * p.DW;
+            ok[px] = ih >= 0 && ih < p.H && iw >= 0 && iw < p.W;
+            xb[px] = xbase + clamp(ih, 0, p.H - 1) * p.W + clamp(iw, 0, p.W - 1);
+        }
+        for (int q = 0; q < CQ; q++, wq += OC_T) {
+            const int nc = min(4, cg - 4 * q);
+            uint wv[OC_T];
+            for (int j = 0; j < OC_T; j++) wv[j] = w[wq + j];
+            for (int px = 0; px < PX_T; px++) {
+                uint xw = nc == 4 ? zp4 : zp4 & ((1u << (8 * nc)) - 1u);
+                if (ok[px]) {
+                    xw = 0u;
+                    for (int s = 0; s < nc; s++)
+                        xw |= uint(NG_BYTE(x, xb[px] + (4 * q + s) * plane, false)) << (8 * s);
+                }
+                xsum[px] += ng_dot4(xw, 0x01010101u, X_SIGNED != 0, false);
+                for (int j = 0; j < OC_T; j++)
+                    acc[px * OC_T + j] += ng_dot4(xw, wv[j], X_SIGNED != 0, W_SIGNED != 0);
             }
-        for (; px < npx; px++) {
-            const int a = acc[px * OC_T + j];
-            const uint e = e0 + uint(px);
-            ng_q_store(e, a, OUT == NG_QOUT_INT32 ? 0.0 : ng_q_real(a, k, e));
         }
     }
+    const int K = cg * taps;
+    for (int j = 0; j < OC_T; j++) {
+        const ivec4 cc = ch[gi * kg + min(kb * OC_T + j, kg - 1)];
+        for (int px = 0; px < PX_T; px++)
+            acc[px * OC_T + j] += K * p.x_zp * cc.z - p.x_zp * cc.w - cc.z * xsum[px];
+    }
+    store_tile(acc, gi, kb, nb, oh, ow0);
+}
+#endif
+
+void main() {
+#ifdef NG_IDOT
+    main_dot();
+#else
+    main_int();
+#endif
 }

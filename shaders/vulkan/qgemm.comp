@@ -53,6 +53,7 @@ layout(constant_id = 20) const int ROWS = 0;
 const int SPAN = ROWS != 0 ? (TN - 1) * CSW + (CKW - 1) * CDW + 1 : 1;
 const int BW = B_PACKED != 0 ? TN * BITS / 32 : 1; /* words of B per k */
 const int BPW = 32 / BITS;                         /* B elements per word */
+const int TMN = TM * TN;                           /* outputs per invocation */
 layout(local_size_x_id = 1, local_size_y_id = 0, local_size_z = 1) in;
 
 layout(std430, binding = 0) readonly buffer A_ { uint a[]; };
@@ -149,6 +150,18 @@ void store_row(const int m, const int n0, const int ncols, const uint e0, const 
     }
 }
 
+/* Stores the tile of rows m0.. and columns n0.. of batch z. */
+void store_tile(const int m0, const int n0, const int z, const int acc[TMN]) {
+    const int ncols = min(TN, p.N - n0);
+    for (int i = 0; i < TM; i++) {
+        const int m = m0 + i;
+        if (m >= p.M || ncols <= 0) break;
+        int accs[TN];
+        for (int j = 0; j < TN; j++) accs[j] = acc[i * TN + j];
+        store_row(m, n0, ncols, uint(z * p.M * p.N + m * p.N + n0), accs);
+    }
+}
+
 void main_int() {
     const int tx = int(gl_LocalInvocationID.x), ty = int(gl_LocalInvocationID.y);
     const int nb = int(gl_WorkGroupID.x) * WG_N + tx, n0 = nb * TN;
@@ -170,7 +183,7 @@ void main_int() {
     }
     const int a4 = min(mb, (p.M - 1) / TM) * p.K * (TM / 4);
     const int b4 = min(nb, (p.N - 1) / TN) * p.K * BW;
-    int acc[TM * TN];
+    int acc[TMN];
     float accf[TM * TN];
     for (int i = 0; i < TM * TN; i++) {
         acc[i] = 0;
@@ -272,16 +285,100 @@ void main_int() {
         }
     }
     NG_FLUSH();
-
-    const int ncols = min(TN, p.N - n0);
-    for (int i = 0; i < TM; i++) {
-        const int m = m0 + i;
-        if (m >= p.M || ncols <= 0) break;
-        int accs[TN];
-        for (int j = 0; j < TN; j++) accs[j] = acc[i * TN + j];
-        store_row(m, n0, ncols, uint(z * p.M * p.N + m * p.N + n0), accs);
-    }
+    store_tile(m0, n0, z, acc);
 }
+
+#ifdef NG_IDOT
+/* Byte base + t * stride of buffer a or b for t < n (<= 4), packed into a
+ * word (first in the low byte), zeros above n. */
+#define NG_PACK4(buf)                                                                 \
+    uint pack4_##buf(const int base, const int stride, const int n) {                 \
+        uint w = 0u;                                                                  \
+        for (int t = 0; t < 4; t++)                                                   \
+            if (t < n) w |= uint(NG_BYTE(buf, base + t * stride, false)) << (8 * t);  \
+        return w;                                                                     \
+    }
+NG_PACK4(a)
+NG_PACK4(b)
+
+/* The integer dot-product path (the _dot variants, vk_qgemm.c IDOT): 4 k
+ * per word, one dot instruction per pair of words, the raw values summed in
+ * int32 and the zero points applied once at the end,
+ *   sum (a - azp)(b - bzp) = sum ab - azp sum b - bzp sum a + K azp bzp.
+ * The weights (channel side: A with CH_M, else B) come prepacked by the host
+ * (vk_qdot.c) as [tile block][tap][quad][TM or TN] words, k ordered (tap,
+ * channel) so that a word holds 4 channels of one tap, zero padded, and
+ * their sums over k in ch[c].w. The data side is packed here from byte loads
+ * (whole words for VEC_A rows); a padding tap reads the input zero point,
+ * channels past the last read zero, so both drop out of the sums. */
+void main_dot() {
+    const int tx = int(gl_LocalInvocationID.x), ty = int(gl_LocalInvocationID.y);
+    const int nb = int(gl_WorkGroupID.x) * WG_N + tx, n0 = nb * TN;
+    const int mb = int(gl_WorkGroupID.y) * WG_M + ty, m0 = mb * TM;
+    const int z = int(gl_WorkGroupID.z);
+    const int abase = p.a_off + z * p.a_bs, bbase = p.b_off + z * p.b_bs;
+    const int TC = CH_M != 0 ? TM : TN, TD = CH_M != 0 ? TN : TM; /* weight / data tile */
+    const bool d_signed = (CH_M != 0 ? B_SIGNED : A_SIGNED) != 0;
+    const int taps = CONV != 0 ? CKH * CKW : 1, C = p.K / taps, CQ = (C + 3) / 4;
+    /* data element (d, channel c) at dbase[d] + c * stride */
+    const int stride = CH_M == 0 ? p.sak : CONV != 0 ? p.H * p.W : p.sbk;
+    int dfirst[TD], ih0[TD], iw0[TD];
+    for (int d = 0; d < TD; d++) {
+        if (CH_M == 0) {
+            dfirst[d] = abase + min(m0 + d, p.M - 1) * p.sam;
+        } else {
+            const int n = min(n0 + d, p.N - 1), oh = n / max(p.OW, 1);
+            dfirst[d] = bbase + n * p.sbn;
+            ih0[d] = oh * CSH - p.PT;
+            iw0[d] = (n - oh * p.OW) * CSW - p.PL;
+        }
+    }
+    const uint zp4 = uint(p.x_zp & 0xff) * 0x01010101u;
+    const int cb = CH_M != 0 ? min(mb, (p.M - 1) / TM) : min(nb, (p.N - 1) / TN);
+    int wq = cb * taps * CQ * TC;
+    int acc[TMN], dsum[TD];
+    for (int i = 0; i < TM * TN; i++) acc[i] = 0;
+    for (int d = 0; d < TD; d++) dsum[d] = 0;
+    for (int t = 0; t < taps; t++) {
+        int dbase[TD];
+        bool dok[TD];
+        for (int d = 0; d < TD; d++) {
+            dbase[d] = dfirst[d];
+            dok[d] = true;
+            if (CONV != 0) {
+                const int kh = t / CKW, ih = ih0[d] + kh * CDH, iw = iw0[d] + (t - kh * CKW) * CDW;
+                dok[d] = ih >= 0 && ih < p.H && iw >= 0 && iw < p.W;
+                dbase[d] = bbase + clamp(ih, 0, p.H - 1) * p.W + clamp(iw, 0, p.W - 1);
+            }
+        }
+        for (int q = 0; q < CQ; q++, wq += TC) {
+            const int c0 = 4 * q, nc = min(4, C - c0);
+            uint cw[TC], dw[TD];
+            for (int c = 0; c < TC; c++) cw[c] = CH_M != 0 ? a[wq + c] : b[wq + c];
+            for (int d = 0; d < TD; d++) {
+                if (CH_M == 0 && VEC_A != 0) dw[d] = a[uint(dfirst[d] + c0) >> 2];
+                else if (CH_M == 0) dw[d] = pack4_a(dfirst[d] + c0 * stride, stride, nc);
+                else if (dok[d]) dw[d] = pack4_b(dbase[d] + c0 * stride, stride, nc);
+                else dw[d] = nc == 4 ? zp4 : zp4 & ((1u << (8 * nc)) - 1u);
+                dsum[d] += ng_dot4(dw[d], 0x01010101u, d_signed, false);
+            }
+            for (int i = 0; i < TM; i++)
+                for (int j = 0; j < TN; j++)
+                    acc[i * TN + j] += CH_M != 0 ? ng_dot4(cw[i], dw[j], A_SIGNED != 0, B_SIGNED != 0)
+                                                 : ng_dot4(dw[i], cw[j], A_SIGNED != 0, B_SIGNED != 0);
+        }
+    }
+    /* zero points: the weight's per channel (ch[c].z, its sum ch[c].w), x's per tensor */
+    for (int i = 0; i < TM; i++)
+        for (int j = 0; j < TN; j++) {
+            const ivec4 cc = ch[CH_M != 0 ? min(m0 + i, p.M - 1) : min(n0 + j, p.N - 1)];
+            const int azp = CH_M != 0 ? cc.z : p.x_zp, bzp = CH_M != 0 ? p.x_zp : cc.z;
+            const int asum = CH_M != 0 ? cc.w : dsum[i], bsum = CH_M != 0 ? dsum[j] : cc.w;
+            acc[i * TN + j] += p.K * azp * bzp - azp * bsum - bzp * asum;
+        }
+    store_tile(m0, n0, z, acc);
+}
+#endif
 
 /* MatMulQuantW: ch[g * N + n] = (scale bits, 0, zero point, 0). */
 void main_qw() {
@@ -329,5 +426,9 @@ void main_qw() {
 
 void main() {
     if (QW != 0) main_qw();
+#ifdef NG_IDOT
+    else main_dot();
+#else
     else main_int();
+#endif
 }

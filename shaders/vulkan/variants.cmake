@@ -10,3 +10,8 @@ endforeach()
 foreach(stem qgemm qconv)
   list(APPEND NG_VK_VARIANTS "${stem}_i8|${stem}.comp|NG_I8=1")
 endforeach()
+# _dot: the integer dot-product path (qbytes.glsl ng_dot4, main_dot), with and without 8-bit
+# storage views; only for devices with shaderIntegerDotProduct.
+foreach(stem qgemm qconv)
+  list(APPEND NG_VK_VARIANTS "${stem}_dot|${stem}.comp|NG_IDOT=1" "${stem}_i8_dot|${stem}.comp|NG_I8=1,NG_IDOT=1")
+endforeach()

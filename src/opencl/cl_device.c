@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <CL/cl_ext.h>
+
 #include "cl_internal.h"
 #include "core/status.h"
 
@@ -121,6 +123,11 @@ static void fill_info(int index, cl_device_id d, nngpu_device_info *info) {
         }
         free(ext);
     }
+    cl_device_integer_dot_product_acceleration_properties_khr acc;
+    if (info->has_int8_dot &&
+        clGetDeviceInfo(d, CL_DEVICE_INTEGER_DOT_PRODUCT_ACCELERATION_PROPERTIES_4x8BIT_PACKED_KHR,
+                        sizeof acc, &acc, NULL) == CL_SUCCESS)
+        info->has_int8_dot_accel = acc.signed_accelerated && acc.mixed_signedness_accelerated;
 }
 
 nngpu_status ng_cl_device_get(int index, cl_platform_id *platform, cl_device_id *device,

@@ -75,11 +75,18 @@ static void probe(VkPhysicalDevice phys, ng_vk_device_desc *d) {
     VkPhysicalDeviceDriverProperties drv = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES};
     VkPhysicalDeviceIDProperties idp = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ID_PROPERTIES};
     VkPhysicalDeviceSubgroupProperties sub = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
+    VkPhysicalDeviceShaderIntegerDotProductProperties dotp = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_PROPERTIES};
     VkPhysicalDeviceProperties2 p2 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
     p2.pNext = &idp;
     idp.pNext = &sub;
+    void **ptail = &sub.pNext;
     int has_drv = v12 || has_ext(ext, n_ext, VK_KHR_DRIVER_PROPERTIES_EXTENSION_NAME);
-    if (has_drv) sub.pNext = &drv;
+    if (has_drv) {
+        *ptail = &drv;
+        ptail = &drv.pNext;
+    }
+    int has_dot = v13 || has_ext(ext, n_ext, VK_KHR_SHADER_INTEGER_DOT_PRODUCT_EXTENSION_NAME);
+    if (has_dot) *ptail = &dotp;
     vkGetPhysicalDeviceProperties2(phys, &p2);
 
     /* features */
@@ -99,7 +106,7 @@ static void probe(VkPhysicalDevice phys, ng_vk_device_desc *d) {
         *tail = &f16;
         tail = &f16.pNext;
     }
-    if (v13 || has_ext(ext, n_ext, VK_KHR_SHADER_INTEGER_DOT_PRODUCT_EXTENSION_NAME)) {
+    if (has_dot) {
         *tail = &dot;
         tail = &dot.pNext;
     }
@@ -131,6 +138,10 @@ static void probe(VkPhysicalDevice phys, ng_vk_device_desc *d) {
     info->has_fp16_storage = s16.storageBuffer16BitAccess != 0;
     info->has_int8_storage = s8.storageBuffer8BitAccess != 0;
     info->has_int8_dot = dot.shaderIntegerDotProduct != 0;
+    /* what the quantized _dot shaders use: ng_dot4 on int8 x int8 and int8 x uint8 */
+    info->has_int8_dot_accel = info->has_int8_dot &&
+                               dotp.integerDotProduct4x8BitPackedSignedAccelerated &&
+                               dotp.integerDotProduct4x8BitPackedMixedSignednessAccelerated;
     info->has_cooperative_matrix = has_ext(ext, n_ext, "VK_KHR_cooperative_matrix") ||
                                    has_ext(ext, n_ext, "VK_NV_cooperative_matrix");
     info->has_subgroups = (sub.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&

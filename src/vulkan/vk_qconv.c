@@ -1,7 +1,8 @@
 /* Quantized convolutions (QLinearConv, ConvInteger), NCHW 2-D (1-D as
  * H = 1): ungrouped ones as implicit GEMM (vk_qgemm.c, parameter IGEMM, on by
  * default), grouped and depthwise ones by the direct shader
- * shaders/vulkan/qconv.comp (depthwise: OC_T 1). */
+ * shaders/vulkan/qconv.comp (depthwise: OC_T 1), with the integer dot
+ * product where parameter IDOT is set (qconv.comp main_dot). */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +58,30 @@ static uint8_t *relayout_weights(const ng_conv_geom *cg, const uint8_t *w, int o
     return out;
 }
 
+/* The _dot shader's weights: each group's ng_vk_qdot_pack blocks in turn,
+ * their sums into sums[K]. */
+static uint8_t *pack_dot(const ng_conv_geom *cg, const uint8_t *w, int oct, size_t *bytes,
+                         int32_t *sums, int w_signed) {
+    int cgc = cg->C / cg->G, kg = cg->K / cg->G, taps = cg->KH * cg->KW;
+    size_t wg = (size_t)kg * cgc * taps, part = 0;
+    uint8_t *out = NULL;
+    for (int gi = 0; gi < cg->G; gi++) {
+        ng_vk_qdot_weights dw = {w + gi * wg, kg, cgc, taps, w_signed,
+                                 (size_t)cgc * taps, (size_t)taps, 1};
+        uint8_t *one = ng_vk_qdot_pack(&dw, oct, &part, sums + (size_t)gi * kg);
+        if (one && gi == 0) out = malloc(part * (size_t)cg->G); /* part >= 4 */
+        if (!one || !out) {
+            free(one);
+            free(out);
+            return NULL;
+        }
+        memcpy(out + (size_t)gi * part, one, part);
+        free(one);
+    }
+    *bytes = part * (size_t)cg->G;
+    return out;
+}
+
 static int oc_tile_for(int kg) { return kg >= 8 ? 8 : kg >= 4 ? 4 : kg >= 2 ? 2 : 1; }
 
 static nngpu_status direct_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
@@ -77,12 +102,17 @@ static nngpu_status direct_prepare(ng_context *c, const ng_graph *g, const ng_no
     memset(&push, 0, sizeof push);
     uint32_t off;
     size_t bytes = 0;
-    uint8_t *w2 = relayout_weights(cg, ng_in(g, n, q->w_input)->data, oct, &bytes);
-    if (!w2) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", k->node_name);
-    nngpu_status st = ng_vk_upload(c, k, w2, bytes, &buf[1]);
+    int dot = ng_vk_qdot_on(c, p);
+    const uint8_t *w = ng_in(g, n, q->w_input)->data;
+    int32_t *sums = dot ? calloc((size_t)cg->K, sizeof *sums) : NULL;
+    uint8_t *w2 = !dot ? relayout_weights(cg, w, oct, &bytes)
+                  : sums ? pack_dot(cg, w, oct, &bytes, sums, q->w_signed) : NULL;
+    nngpu_status st = w2 ? ng_vk_upload(c, k, w2, bytes, &buf[1])
+                         : ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", k->node_name);
     free(w2);
+    if (st == NNGPU_OK) st = ng_vk_qchannels_upload(c, k, q, sums, &buf[2]);
+    free(sums);
     NG_CHECK(st);
-    NG_CHECK(ng_vk_qchannels_upload(c, k, q, &buf[2]));
     NG_CHECK(ng_vk_tensor_arg(c, k, g, n->in[q->x_input], bind, &buf[0], &off));
     push.x_off = (int32_t)off;
     NG_CHECK(ng_vk_tensor_arg(c, k, g, n->out[0], bind, &buf[3], &off));
@@ -105,14 +135,17 @@ static nngpu_status direct_prepare(ng_context *c, const ng_graph *g, const ng_no
     NG_CHECK(ng_vk_epilogue_args(c, k, g, n, bind, buf[0], spec + SPEC_N, buf + BIND_N, &push.epi));
     uint32_t groups[3];
     ng_vk_groups_1d(c, (uint64_t)total, (uint32_t)wg, groups);
-    const char *shader = ng_vk_qshader(c, p, "qconv", "qconv_i8");
+    const char *shader = dot ? ng_vk_qshader(c, p, "qconv_dot", "qconv_i8_dot")
+                             : ng_vk_qshader(c, p, "qconv", "qconv_i8");
     NG_CHECK(ng_vk_dispatch_add(c, k, shader, spec, SPEC_N + NG_VK_EPI_SPECS, buf,
                                 BIND_N + NG_VK_EPI_BINDINGS, &push, sizeof push, groups));
     int reads[1 + NG_MAX_EPI], n_reads = 0;
     reads[n_reads++] = n->in[q->x_input];
     n_reads += ng_vk_epilogue_reads(n, reads + n_reads);
     ng_vk_dispatch_tensors(c, k, g, bind, reads, n_reads, n->out[0]);
-    ng_vk_kernel_name(k, n, cg->G == cg->C && cg->G == cg->K ? "qconv2d_depthwise" : "qconv2d_direct");
+    int dw = cg->G == cg->C && cg->G == cg->K;
+    ng_vk_kernel_name(k, n, dot ? (dw ? "qconv2d_depthwise_dot" : "qconv2d_direct_dot")
+                                : (dw ? "qconv2d_depthwise" : "qconv2d_direct"));
     return NNGPU_OK;
 }
 
@@ -132,6 +165,8 @@ static nngpu_status qconv_prepare(ng_context *c, const ng_graph *g, const ng_nod
     ng_params_set(&p, "IGEMM", cg->G == 1);
     ng_params_set(&p, "FACC", 1);
     ng_params_set(&p, "I8", 1);
+    /* one channel per group (depthwise) would fill a quarter of each word */
+    ng_params_set(&p, "IDOT", ng_vk_qdot_default(c) && cg->C / cg->G >= 4);
     char sig[160];
     snprintf(sig, sizeof sig, "N=%d,C=%d,H=%d,W=%d,K=%d,k=%dx%d,s=%dx%d,d=%dx%d,g=%d", cg->N, cg->C,
              cg->H, cg->W, cg->K, cg->KH, cg->KW, cg->SH, cg->SW, cg->DH, cg->DW, cg->G);

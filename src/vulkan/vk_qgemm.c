@@ -3,7 +3,8 @@
  * x, 4- or 8-bit weights dequantized in the shader) and, for vk_qconv.c,
  * ungrouped quantized convolutions as implicit GEMM (w = A, channel = row).
  * Constant weights are uploaded once, prepacked so that one k step of an
- * invocation's tile is whole 32-bit words. */
+ * invocation's tile is whole 32-bit words, or, with the integer dot product
+ * (IDOT, the _dot shaders), 4 k per word (vk_qdot.c). */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,7 @@ static void qgemm_defaults(const ng_context *c, const qgemm_shape *s, ng_params 
     ng_params_set(p, "TN", s->M < 4 || s->qw_bits == 4 ? 8 : 4);
     ng_params_set(p, "FACC", 1);
     ng_params_set(p, "I8", 1);
+    if (!s->qw_bits) ng_params_set(p, "IDOT", ng_vk_qdot_default(c));
     if (s->conv && s->conv->SW == 1 && s->conv->OW >= 32 && s->M >= 4) {
         ng_params_set(p, "TM", 4);
         ng_params_set(p, "TN", 8);
@@ -106,9 +108,10 @@ static void lookup(ng_context *c, const qgemm_shape *s, ng_params *p, ng_kernel 
 }
 
 /* The operands: ta (A) and tb (B) tensors; a_pre / b_pre, when not NULL,
- * replace their storage (prepacked, offset 0). ch: the channel table. */
+ * replace their storage (prepacked, offset 0). ch: the channel table. dot:
+ * the _dot shader, the weights packed by ng_vk_qdot_pack. */
 typedef struct qgemm_args {
-    int ta, tb, ty;
+    int ta, tb, ty, dot;
     ng_buffer *a_pre, *b_pre, *ch;
     int a_signed, b_signed, out; /* out: NG_QOUT_* code */
     int32_t x_zp, y_zp, block;
@@ -124,7 +127,7 @@ static nngpu_status dispatch(ng_context *c, const ng_graph *g, const ng_node *n,
         (uint64_t)wm * wn > c->limits.maxComputeWorkGroupInvocations ||
         (uint32_t)wm > c->limits.maxComputeWorkGroupSize[1] ||
         (uint32_t)wn > c->limits.maxComputeWorkGroupSize[0] ||
-        (q->b_pre && tn * (s->qw_bits ? s->qw_bits : 8) % 32) || (q->a_pre && tm % 4))
+        (!q->dot && ((q->b_pre && tn * (s->qw_bits ? s->qw_bits : 8) % 32) || (q->a_pre && tm % 4))))
         return ng_error(NNGPU_ERR_INVALID_ARG,
                         "node '%s': bad quantized gemm parameters WG_M=%d WG_N=%d TM=%d TN=%d",
                         k->node_name, wm, wn, tm, tn);
@@ -171,7 +174,7 @@ static nngpu_status dispatch(ng_context *c, const ng_graph *g, const ng_node *n,
         spec[17] = cv->DH; spec[18] = cv->DW;
         push.H = cv->H; push.W = cv->W; push.OW = cv->OW; push.PT = cv->PT; push.PL = cv->PL;
         int span = (tn - 1) * cv->SW + (cv->KW - 1) * cv->DW + 1;
-        spec[20] = ng_params_get(p, "ROWS", span < tn * cv->KW && span <= 64);
+        spec[20] = !q->dot && ng_params_get(p, "ROWS", span < tn * cv->KW && span <= 64);
         if (spec[20]) ncols = (int64_t)cv->OH * ((cv->OW + tn - 1) / tn) * tn;
     }
     if (ncols > INT_MAX || (int64_t)s->batch * s->M * s->N > INT_MAX)
@@ -179,7 +182,8 @@ static nngpu_status dispatch(ng_context *c, const ng_graph *g, const ng_node *n,
     NG_CHECK(ng_vk_epilogue_args(c, k, g, n, bind, buf[0], spec + SPEC_N, buf + BIND_N, &push.epi));
     uint32_t groups[3] = {(uint32_t)((ncols + wn * tn - 1) / (wn * tn)),
                           (uint32_t)((s->M + wm * tm - 1) / (wm * tm)), (uint32_t)s->batch};
-    const char *shader = ng_vk_qshader(c, p, "qgemm", "qgemm_i8");
+    const char *shader = q->dot ? ng_vk_qshader(c, p, "qgemm_dot", "qgemm_i8_dot")
+                                : ng_vk_qshader(c, p, "qgemm", "qgemm_i8");
     NG_CHECK(ng_vk_dispatch_add(c, k, shader, spec, SPEC_N + NG_VK_EPI_SPECS, buf,
                                 BIND_N + NG_VK_EPI_BINDINGS, &push, sizeof push, groups));
     int reads[2 + NG_MAX_EPI], n_reads = 0;
@@ -201,16 +205,32 @@ int ng_vk_qlayer_ok(const ng_graph *g, const ng_node *n, const ng_qlayer *q) {
 }
 
 nngpu_status ng_vk_qchannels_upload(ng_context *c, ng_kernel *k, const ng_qlayer *q,
-                                    ng_buffer **out) {
+                                    const int32_t *wsum, ng_buffer **out) {
     int32_t *t = calloc((size_t)q->n_ch * 4, sizeof *t);
     if (!t) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", k->node_name);
     for (int i = 0; i < q->n_ch; i++) {
         t[4 * i] = q->mult ? ng_vk_float_bits(q->mult[i]) : 0;
         t[4 * i + 1] = q->bias ? q->bias[i] : 0;
         t[4 * i + 2] = q->w_zp ? q->w_zp[i] : 0;
+        t[4 * i + 3] = wsum ? wsum[i] : 0;
     }
     nngpu_status st = ng_vk_upload(c, k, t, (size_t)q->n_ch * 4 * sizeof *t, out);
     free(t);
+    return st;
+}
+
+/* The _dot shader's operands: weights w packed in blocks of tile channels
+ * into *pre, the channel table with their sums into a->ch. */
+static nngpu_status upload_dot(ng_context *c, ng_kernel *k, const ng_qlayer *q,
+                               const ng_vk_qdot_weights *w, int tile, ng_buffer **pre,
+                               qgemm_args *a) {
+    int32_t *sums = calloc((size_t)w->n_ch, sizeof *sums);
+    size_t bytes = 0;
+    uint8_t *packed = sums ? ng_vk_qdot_pack(w, tile, &bytes, sums) : NULL;
+    nngpu_status st = upload_packed(c, k, packed, bytes, pre);
+    if (st == NNGPU_OK) st = ng_vk_qchannels_upload(c, k, q, sums, &a->ch);
+    free(sums);
+    a->dot = 1;
     return st;
 }
 
@@ -251,16 +271,23 @@ nngpu_status ng_vk_qgemm_conv(ng_context *c, const ng_graph *g, const ng_node *n
     a.tb = n->in[q->x_input];
     a.a_signed = q->w_signed;
     a.b_signed = q->x_signed;
-    NG_CHECK(ng_vk_qchannels_upload(c, k, q, &a.ch));
     int tm = ng_params_get(&p, "TM", 4);
     const ng_tensor *w = ng_in(g, n, q->w_input);
-    if (tm % 4 == 0 && w->data) {
+    if (ng_vk_qdot_on(c, &p) && w->data && tm >= 1) {
+        ng_vk_qdot_weights dw = {w->data, s.M, cv->C, cv->KH * cv->KW, q->w_signed,
+                                 (size_t)s.K, (size_t)cv->KH * cv->KW, 1};
+        NG_CHECK(upload_dot(c, k, q, &dw, tm, &a.a_pre, &a));
+    } else {
+        NG_CHECK(ng_vk_qchannels_upload(c, k, q, NULL, &a.ch));
+    }
+    if (!a.dot && tm % 4 == 0 && w->data) {
         size_t bytes = 0;
         uint8_t *packed = pack_a(&s, w->data, tm, &bytes);
         NG_CHECK(upload_packed(c, k, packed, bytes, &a.a_pre));
     }
     NG_CHECK(dispatch(c, g, n, bind, k, &s, &p, &a));
-    ng_vk_kernel_name(k, n, plain ? "qconv2d_1x1_gemm" : "qconv2d_implicit_gemm");
+    ng_vk_kernel_name(k, n, a.dot ? (plain ? "qconv2d_1x1_gemm_dot" : "qconv2d_implicit_gemm_dot")
+                                  : (plain ? "qconv2d_1x1_gemm" : "qconv2d_implicit_gemm"));
     return NNGPU_OK;
 }
 
@@ -290,16 +317,21 @@ static nngpu_status qmatmul_prepare(ng_context *c, const ng_graph *g, const ng_n
     a.tb = n->in[q->w_input];
     a.a_signed = q->x_signed;
     a.b_signed = q->w_signed;
-    NG_CHECK(ng_vk_qchannels_upload(c, k, q, &a.ch));
     int tn = ng_params_get(&p, "TN", 4);
     const ng_tensor *w = ng_in(g, n, q->w_input);
-    if (tn % 4 == 0 && w->data && q->w_const && s.b_bs == 0) {
+    if (ng_vk_qdot_on(c, &p) && w->data && q->w_const && s.b_bs == 0 && tn >= 1) {
+        ng_vk_qdot_weights dw = {w->data, s.N, s.K, 1, q->w_signed, 1, (size_t)s.N, 0};
+        NG_CHECK(upload_dot(c, k, q, &dw, tn, &a.b_pre, &a));
+    } else {
+        NG_CHECK(ng_vk_qchannels_upload(c, k, q, NULL, &a.ch));
+    }
+    if (!a.dot && tn % 4 == 0 && w->data && q->w_const && s.b_bs == 0) {
         size_t bytes = 0;
         uint8_t *packed = pack_b(&s, w->data, 8, tn, &bytes);
         NG_CHECK(upload_packed(c, k, packed, bytes, &a.b_pre));
     }
     NG_CHECK(dispatch(c, g, n, bind, k, &s, &p, &a));
-    ng_vk_kernel_name(k, n, "qgemm");
+    ng_vk_kernel_name(k, n, a.dot ? "qgemm_dot" : "qgemm");
     return NNGPU_OK;
 }
 
