@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/quant.h"
 #include "passes.h"
 #include "qdq.h"
 
@@ -89,16 +90,13 @@ static int act_params(const ng_quant_range *r, float *scale, int8_t *zp) {
     return 1;
 }
 
-/* Symmetric int8 of w's channel c: elements c*stride_c + k*stride_k for k < n. */
+/* Symmetric int8 in [-127, 127] of the n weights w[at + k * step] into q
+ * (same places); returns their scale. */
 static float quantize_channel(const float *w, int64_t n, int64_t at, int64_t step, int8_t *q) {
-    double amax = 0;
-    for (int64_t k = 0; k < n; k++) amax = fmax(amax, fabs(w[at + k * step]));
-    double s = amax > 0 ? amax / 127.0 : 1.0;
-    for (int64_t k = 0; k < n; k++) {
-        double v = nearbyint(w[at + k * step] / s);
-        q[at + k * step] = (int8_t)(v < -127 ? -127 : v > 127 ? 127 : v);
-    }
-    return (float)s;
+    float s = ng_quant_symmetric_scale(w, n, at, step, 127);
+    for (int64_t k = 0; k < n; k++)
+        q[at + k * step] = (int8_t)ng_quantize_value(w[at + k * step], s, 0, -127, 127);
+    return s;
 }
 
 static const char *plan_conv(const ng_graph *g, const ng_node *n, const ng_quant_range *rx,

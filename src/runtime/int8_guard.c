@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "calibrate.h"
+#include "core/quant.h"
 #include "core/status.h"
 #include "precision_guard.h"
 #include "ref/ref.h"
@@ -74,10 +75,7 @@ static nngpu_status simulate(ng_guard *gd, const ng_node *n, ng_err_sum *e) {
         float scale = const_f(g, n, 1); /* quantized in place, as QuantizeLinear would */
         int zp = const_zp(g, n, 2);
         int8_t *q = (int8_t *)f;
-        for (int64_t i = 0; i < cnt; i++) {
-            double v = nearbyint(f[i] / scale) + zp;
-            q[i] = (int8_t)(v < -128 ? -128 : v > 127 ? 127 : v);
-        }
+        for (int64_t i = 0; i < cnt; i++) q[i] = (int8_t)ng_quantize_value(f[i], scale, zp, -128, 127);
     }
     const ng_tensor *y = ng_out(g, n, 0);
     int64_t cnt = ng_numel(y);
