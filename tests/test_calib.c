@@ -93,17 +93,32 @@ static void test_methods(void) {
     free(x);
 }
 
+/* Channel means over random [2, 3, 4] values with NaN and infinities mixed
+ * in: the means, the range and the count see only the finite values. */
 static void test_channel_means(void) {
     ng_calib_observer o;
     ng_calib_observer_init(&o, 1, 3);
     int64_t dims[3] = {2, 3, 4};
     float x[24];
-    for (int i = 0; i < 24; i++) x[i] = (float)((i / 4) % 3) * 10.0f + (float)(i % 4);
+    double sum[3] = {0}, lo = INFINITY, hi = -INFINITY;
+    int n[3] = {0}, finite = 0;
+    const float odd[3] = {NAN, INFINITY, -INFINITY};
+    for (int i = 0; i < 24; i++) {
+        int c = (i / 4) % 3;
+        x[i] = (float)(10.0 * c + 4.0 * gaussian());
+        if (i % 5 == c) x[i] = odd[i % 3]; /* every channel gets some */
+        if (!isfinite(x[i])) continue;
+        sum[c] += x[i], n[c]++, finite++;
+        lo = fmin(lo, x[i]), hi = fmax(hi, x[i]);
+    }
     ng_calib_observe(&o, x, 24, 3, dims);
     for (int c = 0; c < 3; c++) {
-        double mean = o.ch_sum[c] / (double)o.ch_count;
-        EXPECT(fabs(mean - (10.0 * c + 1.5)) < 1e-9, "channel %d mean %g", c, mean);
+        double mean = ng_calib_channel_mean(&o, c);
+        EXPECT(n[c] < 8 && fabs(mean - sum[c] / n[c]) < 1e-9, "channel %d mean %g, finite values' %g",
+               c, mean, sum[c] / n[c]);
     }
+    EXPECT(o.count == finite && o.min == lo && o.max == hi, "count %lld of %d, range [%g, %g]",
+           (long long)o.count, finite, o.min, o.max);
     ng_calib_observer_free(&o);
 }
 
