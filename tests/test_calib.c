@@ -163,6 +163,17 @@ static void test_inputs(void) {
     ng_calib_inputs_free(&ci);
     EXPECT(ng_calib_inputs_load(path, g, 1, &ci) == NNGPU_OK && ci.n_samples == 1, "max_samples");
     ng_calib_inputs_free(&ci);
+    /* held out (the guard's): after sample 1 there is sample 1 (rows 2-3);
+     * after sample 2 nothing, so from sample 0 */
+    int held = -1;
+    EXPECT(ng_calib_inputs_load_after(path, g, 1, 4, &ci, &held) == NNGPU_OK && held == 1 &&
+               ci.n_samples == 1 && ((const float *)ci.data[0][0])[0] == 20.0f,
+           "held out after 1: %d samples, held %d", ci.n_samples, held);
+    ng_calib_inputs_free(&ci);
+    EXPECT(ng_calib_inputs_load_after(path, g, 2, 4, &ci, &held) == NNGPU_OK && held == 0 &&
+               ci.n_samples == 2 && ((const float *)ci.data[0][0])[0] == 0.0f,
+           "nothing after 2: %d samples, held %d", ci.n_samples, held);
+    ng_calib_inputs_free(&ci);
 
     /* a folder: a float64 stack of 3 rows and a single row: 4 rows, 2 samples */
     snprintf(sub, sizeof sub, "%s/folder", dir);
