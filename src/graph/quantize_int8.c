@@ -395,35 +395,6 @@ static nngpu_status rewrite_layer(qrewrite *q, const qplan *p) {
     return NNGPU_OK;
 }
 
-/* Puts the appended nodes before their anchors and fixes the producers. */
-static nngpu_status reorder(qrewrite *q, int n_old) {
-    ng_graph *g = q->g;
-    int n = g->n_nodes;
-    ng_node *nodes = malloc(sizeof *nodes * (size_t)n);
-    int *where = malloc(sizeof(int) * (size_t)n);
-    if (!nodes || !where) {
-        free(nodes);
-        free(where);
-        return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "quantize_int8 node order");
-    }
-    int k = 0;
-    for (int i = 0; i < n_old; i++) {
-        for (int j = n_old; j < n; j++)
-            if (q->anchor[j] == i) {
-                where[j] = k;
-                nodes[k++] = g->nodes[j];
-            }
-        where[i] = k;
-        nodes[k++] = g->nodes[i];
-    }
-    memcpy(g->nodes, nodes, sizeof *nodes * (size_t)n);
-    for (int t = 0; t < g->n_tensors; t++)
-        if (g->tensors[t].producer >= 0) g->tensors[t].producer = where[g->tensors[t].producer];
-    free(nodes);
-    free(where);
-    return NNGPU_OK;
-}
-
 /* Output y of a planned layer stays int8 when only planned layers read it, as their data input. */
 static int output_stays_int8(const ng_graph *g, const int *plan_of, int y,
                              const ng_quant_range *ranges) {
@@ -488,7 +459,7 @@ nngpu_status ng_pass_quantize_int8(ng_graph *g, const ng_quant_range *ranges, in
                       plans[i].keep_int8 ? "int8" : "float");
         st = rewrite_layer(&q, &plans[i]);
     }
-    if (st == NNGPU_OK && n_plans) st = reorder(&q, n_old);
+    if (st == NNGPU_OK && n_plans) st = ng_place_appended(g, n_old, q.anchor + n_old, NULL);
     *n_int8 = n_plans;
     for (int i = 0; i < n_plans; i++) qplan_free(&plans[i]);
     free(plans);

@@ -22,6 +22,7 @@
 #include "core/half.h"
 #include "core/status.h"
 #include "fp16_sim.h"
+#include "graph/passes.h"
 #include "runtime.h"
 
 /* "" when the device runs fp16, else why not. */
@@ -336,39 +337,12 @@ static nngpu_status rewrite_node(rewrite *r, int i, int fp16) {
     return NNGPU_OK;
 }
 
-/* Puts each Cast next to its anchor; producers follow the new order. */
-static nngpu_status reorder(rewrite *r) {
-    ng_graph *g = r->g;
-    int total = g->n_nodes, n_cast = total - r->n_orig, at = 0;
-    ng_node *nodes = malloc(sizeof *nodes * (size_t)(total ? total : 1));
-    int *where = malloc(sizeof(int) * (size_t)(total ? total : 1));
-    if (!nodes || !where) {
-        free(nodes);
-        free(where);
-        return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "fp16 rewrite");
-    }
-    for (int i = 0; i < r->n_orig; i++) {
-        for (int c = 0; c < n_cast; c++)
-            if (r->anchor[c] == i && !r->after[c]) where[r->n_orig + c] = at++;
-        where[i] = at++;
-        for (int c = 0; c < n_cast; c++)
-            if (r->anchor[c] == i && r->after[c]) where[r->n_orig + c] = at++;
-    }
-    for (int i = 0; i < total; i++) nodes[where[i]] = g->nodes[i];
-    memcpy(g->nodes, nodes, sizeof *nodes * (size_t)total);
-    for (int t = 0; t < g->n_tensors; t++)
-        if (g->tensors[t].producer >= 0) g->tensors[t].producer = where[g->tensors[t].producer];
-    free(nodes);
-    free(where);
-    return NNGPU_OK;
-}
-
 static nngpu_status rewrite_graph(nngpu_session *s, const unsigned char *fp16) {
     rewrite r = {.g = s->g, .n_orig = s->g->n_nodes};
     nngpu_status st = grow(&r) ? ng_error(NNGPU_ERR_OUT_OF_MEMORY, "fp16 rewrite") : NNGPU_OK;
     for (int i = 0; i < r.n_orig && st == NNGPU_OK; i++)
         if (!s->g->nodes[i].dead) st = rewrite_node(&r, i, fp16[i]);
-    if (st == NNGPU_OK) st = reorder(&r);
+    if (st == NNGPU_OK) st = ng_place_appended(r.g, r.n_orig, r.anchor, r.after);
     free(r.ver16);
     free(r.ver32);
     free(r.anchor);
