@@ -199,7 +199,8 @@ def device_fault_cases(c, a, model, good_input):
     """Device allocation failures, injected on the Vulkan backend with
     NNGPU_VK_ALLOC_LIMIT at several sizes: the arena, then the weights of one
     layer or another, fail to allocate. Each must end in one clean error (or
-    a clean success when everything fitted)."""
+    a clean success when everything fitted). Then a failed pipeline compile,
+    injected with NNGPU_VK_FAIL_PIPELINE: one error naming the shader."""
     listing = subprocess.run([a.nnrun, "--list-devices"], capture_output=True, text=True)
     if "vulkan:0" not in listing.stdout:
         print("note: no vulkan:0 device: allocation-failure injection not exercised")
@@ -212,6 +213,12 @@ def device_fault_cases(c, a, model, good_input):
                     env={"NNGPU_VK_ALLOC_LIMIT": "1024"})
     c.report("vulkan:0 with a 1 KiB allocation limit fails",
              None if proc.returncode == 1 else f"exit {proc.returncode}")
+    # pipelines compile on worker threads: a failed one is still one error naming it
+    for shader in ("gemm", "pool"):
+        proc, outdir = c.run(model, good_input, device="vulkan:0",
+                             env={"NNGPU_VK_FAIL_PIPELINE": shader})
+        c.report(f"vulkan:0 with NNGPU_VK_FAIL_PIPELINE={shader}",
+                 c.error_problem(proc, outdir, [f"shader '{shader}'"]))
 
 
 def graph_input_name(model_bytes):

@@ -58,6 +58,13 @@ if(NNGPU_PYTHON)
                    --device vulkan:0 --workdir ${CMAKE_BINARY_DIR}/fp16_models
                    --digits ${CMAKE_SOURCE_DIR}/models)
   set_tests_properties(fp16_models_vulkan0 PROPERTIES TIMEOUT 600)
+  # the same with Vulkan's half-arithmetic shaders (_h16), off by default on lavapipe
+  add_test(NAME fp16_models_vulkan0_math
+           COMMAND ${NNGPU_PYTHON} ${PY_TESTS}/fp16_models.py $<TARGET_FILE:nnrun>
+                   --device vulkan:0 --workdir ${CMAKE_BINARY_DIR}/fp16_models
+                   --digits ${CMAKE_SOURCE_DIR}/models)
+  set_tests_properties(fp16_models_vulkan0_math PROPERTIES TIMEOUT 600
+                       ENVIRONMENT NNGPU_VULKAN_FP16_MATH=1)
   # opencl:0: half-storage kernels through NNGPU_OPENCL_FP16_STORAGE=1 (the script sets it)
   add_test(NAME fp16_models_opencl0
            COMMAND ${NNGPU_PYTHON} ${PY_TESTS}/fp16_models.py $<TARGET_FILE:nnrun>

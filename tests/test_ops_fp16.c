@@ -9,7 +9,11 @@
  * variable) runs fp32 or, with precision_strict, fails clearly, and the
  * end-to-end guard keeps fp32 the layers whose small fp16 errors a later
  * subtraction blows up (off with fp16_tolerance 1), and layers that only
- * move values take the precision of what they read. */
+ * move values take the precision of what they read.
+ * Vulkan computes fp16 layers in half (the _h16 shaders, kernels tagged
+ * ":f16math") where NNGPU_VULKAN_FP16_MATH=1 or, unset, on GPUs; ctest runs
+ * this file twice, the second time (test_ops_fp16_math) with the variable 1, so
+ * every case here also checks the half-arithmetic kernels on lavapipe. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +54,24 @@ static nngpu_graph *conv_graph(int c, int k, int ks, int stride, int group, cons
     return g;
 }
 
+/* The convolution's own result overflows fp16, its fused Mul brings it back:
+ * fine with fp32 arithmetic; with half arithmetic the guard's simulation
+ * rounds before the Mul and keeps the layer fp32 (expect_sim_models_math). */
+static nngpu_graph *overflow_before_epilogue(void) {
+    nngpu_graph *g = th_graph(13);
+    float k = 1e-3f;
+    th_input(g, "x", 4, D(1, 8, 6, 6));
+    th_const_rand(g, "w", 4, D(8, 8, 3, 3), -3e4f, 3e4f);
+    th_const_f32(g, "k", 0, NULL, &k);
+    th_node(g, "Conv", "x,w", "c");
+    th_attr_ints(g, "pads", 4, D(1, 1, 1, 1));
+    th_node(g, "Mul", "c,k", "m");
+    th_node(g, "MaxPool", "m", "y");
+    th_attr_ints(g, "kernel_shape", 2, D(2, 2));
+    th_output(g, "y");
+    return g;
+}
+
 static void test_conv(void) {
     check("conv 1x1 relu", conv_graph(8, 16, 1, 1, 1, "relu"));
     check("conv 3x3 bias", conv_graph(4, 8, 3, 1, 1, "none"));
@@ -57,6 +79,7 @@ static void test_conv(void) {
     check("conv 3x3 stride 2", conv_graph(4, 12, 3, 2, 1, "relu"));
     check("conv depthwise", conv_graph(8, 8, 3, 1, 8, "relu"));
     check("conv depthwise stride 2", conv_graph(8, 8, 3, 2, 8, "residual")); /* float8 rows */
+    check("conv overflowing fp16 before its fused Mul", overflow_before_epilogue());
 }
 
 static void test_gemm(void) {
@@ -75,6 +98,65 @@ static void test_gemm(void) {
     th_node(g, "MatMul", "a,b", "y");
     th_output(g, "y");
     check("matmul batched", g);
+}
+
+/* Long reductions: products summed in fp16 over a few terms, added in fp32,
+ * keep ~5e-4 at K = 4096 where fp16 accumulation alone reaches ~9e-3 (numpy
+ * model of both); the bound 2e-3 tells them apart. MatMul (GEMM K loop), a
+ * 1x1 convolution (GEMM over channels), a 3x3 stride-2 one (implicit GEMM or
+ * direct, partial sums per kernel row). */
+#define LONG_K_TOL 2e-3
+
+static void check_long_k(const char *name, nngpu_graph *g) {
+    th_expect_precision(NNGPU_PRECISION_FP16, LONG_K_TOL);
+    th_check_graph(name, g, LONG_K_TOL);
+}
+
+static void test_long_k(void) {
+    nngpu_graph *g = th_graph(13);
+    th_input(g, "x", 2, D(4, 4096));
+    th_const_rand(g, "w", 2, D(4096, 16), -0.5f, 0.5f);
+    th_node(g, "MatMul", "x,w", "y");
+    th_output(g, "y");
+    check_long_k("long K matmul 4x4096x16", g);
+    for (int ks = 1; ks <= 3; ks += 2) {
+        int c = ks == 1 ? 2048 : 384;
+        g = th_graph(13);
+        th_input(g, "x", 4, D(1, c, 7, 7));
+        th_const_rand(g, "w", 4, D(8, c, ks, ks), -0.5f, 0.5f);
+        th_node(g, "Conv", "x,w", "y");
+        th_attr_ints(g, "strides", 2, D(ks == 1 ? 1 : 2, ks == 1 ? 1 : 2));
+        th_attr_ints(g, "pads", 4, D(ks / 2, ks / 2, ks / 2, ks / 2));
+        th_output(g, "y");
+        char name[64];
+        snprintf(name, sizeof name, "long K conv %dx%d c=%d (K=%d)", ks, ks, c, c * ks * ks);
+        check_long_k(name, g);
+    }
+}
+
+/* The unary and binary ops with half arithmetic (epilogue.glsl), fused into
+ * one elementwise kernel's epilogue. */
+static void test_half_ops(void) {
+    nngpu_graph *g = th_graph(13);
+    float lo = -0.75f, hi = 1.5f;
+    th_input_range(g, "a", 4, D(1, 4, 5, 6), -4, 4);
+    th_input(g, "b", 4, D(1, 4, 1, 6));
+    th_const_rand(g, "slope", 3, D(4, 1, 1), 0.05f, 0.5f);
+    th_const_f32(g, "lo", 0, NULL, &lo);
+    th_const_f32(g, "hi", 0, NULL, &hi);
+    th_node(g, "HardSwish", "a", "t0");
+    th_node(g, "Sub", "t0,b", "t1");
+    th_node(g, "LeakyRelu", "t1", "t2");
+    th_attr_float(g, "alpha", 0.1f);
+    th_node(g, "PRelu", "t2,slope", "t3");
+    th_node(g, "HardSigmoid", "t3", "t4");
+    th_node(g, "Mul", "t4,a", "t5");
+    th_node(g, "Clip", "t5,lo,hi", "t6");
+    th_node(g, "Max", "t6,b", "t7");
+    th_node(g, "Neg", "t7", "t8");
+    th_node(g, "Abs", "t8", "y");
+    th_output(g, "y");
+    check("eltwise half ops", g);
 }
 
 static void test_eltwise(void) {
@@ -213,6 +295,31 @@ static int fp16_layers(const nngpu_session *s) {
 }
 
 #define CL_STORAGE_ENV "NNGPU_OPENCL_FP16_STORAGE"
+#define VK_MATH_ENV "NNGPU_VULKAN_FP16_MATH"
+
+/* Vulkan computes fp16 layers in half exactly when the variable is 1, or
+ * unset on a GPU with shaderFloat16. */
+static int vulkan_math(const nngpu_device_info *info) {
+    const char *env = getenv(VK_MATH_ENV);
+    return info->has_fp16 && (env ? !strcmp(env, "1") : !strcmp(info->device_type, "gpu"));
+}
+
+/* ... and tags those kernels ":f16math". */
+static void expect_vulkan_math(const nngpu_session *s, const nngpu_device_info *info) {
+    const char *env = getenv(VK_MATH_ENV);
+    int math = vulkan_math(info);
+    int tagged = 0, f16 = 0;
+    for (int i = 0; i < nngpu_session_layer_count(s); i++) {
+        nngpu_layer_info li;
+        if (nngpu_session_layer(s, i, &li) != NNGPU_OK || !li.kernel) continue;
+        f16 += strstr(li.kernel, ":f16") != NULL;
+        tagged += strstr(li.kernel, ":f16math") != NULL;
+    }
+    char line[256];
+    snprintf(line, sizeof line, "%s: %d of %d fp16 layers compute in half (%s=%s)",
+             info->selector, tagged, f16, VK_MATH_ENV, env ? env : "unset");
+    expect(f16 > 0 && tagged == (math ? f16 : 0), line);
+}
 
 /* The device itself has fp16: Vulkan 16-bit storage, OpenCL cl_khr_fp16. */
 static int device_has_fp16(const nngpu_device_info *info) {
@@ -304,6 +411,23 @@ static void expect_pass_through(const char *sel) {
     nngpu_model_destroy(m);
 }
 
+/* The per-layer simulation rounds a half-arithmetic layer's result before its
+ * epilogue: the overflowing convolution stays fp32 in the first compile (no
+ * end-to-end recompile needed), and runs fp16 with fp32 arithmetic. */
+static void expect_sim_models_math(const nngpu_device_info *info) {
+    nngpu_model *m = NULL;
+    nngpu_session *s = fp16_session(overflow_before_epilogue(), info->selector, 0, &m);
+    const char *sum = s ? nngpu_session_summary(s) : "";
+    int kept = strstr(sum, "node 'Conv_0' (Conv) stays fp32: relative error inf") != NULL;
+    int math = vulkan_math(info);
+    char line[256];
+    snprintf(line, sizeof line, "%s: the simulation %s the conv fp32 (half arithmetic %s)",
+             info->selector, math ? "keeps" : "does not keep", math ? "on" : "off");
+    expect(s && kept == math && !strstr(sum, "fp16 guard: node"), line);
+    nngpu_session_destroy(s);
+    nngpu_model_destroy(m);
+}
+
 static void test_policy(void) {
     int n = nngpu_device_count();
     for (int d = 0; d < n; d++) {
@@ -332,6 +456,10 @@ static void test_policy(void) {
         expect(fp16_layers(s) > 0 && !strcmp(st.precision, "fp16"), line);
         snprintf(line, sizeof line, "%s: the overflowing layer stays fp32 and is named", info.selector);
         expect(strstr(sum, "'Conv_2' (Conv) stays fp32") != NULL, line); /* Mul fused in */
+        if (info.backend == NNGPU_BACKEND_VULKAN) {
+            expect_vulkan_math(s, &info);
+            expect_sim_models_math(&info);
+        }
         nngpu_session_destroy(s);
         nngpu_model_destroy(m);
         expect_end_to_end_guard(info.selector);
@@ -425,6 +553,8 @@ int main(int argc, char **argv) {
     test_conv();
     test_gemm();
     test_eltwise();
+    test_half_ops();
+    test_long_k();
     test_pool();
     test_data();
     test_indexed();

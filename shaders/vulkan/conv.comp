@@ -4,7 +4,8 @@
  * out by the host as [group][oc block][c][kh][kw][OC_T] (zero padded), so
  * depthwise is the same shader with OC_T = 1 and the original layout.
  * Invocations are numbered along x then y of the dispatch (2-D to pass the
- * 65535-group limit). */
+ * 65535-group limit). Products are summed in NG_REAL (storage.glsl: with
+ * NG_F16_MATH half partial sums over one kernel row, added into float). */
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "storage.glsl"
@@ -59,6 +60,7 @@ void main() {
 
     float acc[PX_T * OC_T];
     for (int i = 0; i < PX_T * OC_T; i++) acc[i] = 0.0;
+    NG_DOT_PARTS(PX_T * OC_T);
 
     const int xplane = p.H * p.W;
     int xbase = p.x_off + (nb * p.C + gi * cg) * xplane;
@@ -71,20 +73,21 @@ void main() {
                 const int ih = ih0 + kh * p.DH;
                 const bool rowok = ih >= 0 && ih < p.H;
                 const int xrow = xbase + clamp(ih, 0, p.H - 1) * p.W;
-                float xr[SPAN];
+                NG_REAL xr[SPAN];
                 for (int t = 0; t < SPAN; t++) { /* clamped reads, zero outside */
                     const int iw = iw0 + t;
-                    const float v = x[xrow + clamp(iw, 0, p.W - 1)];
-                    xr[t] = (rowok && iw >= 0 && iw < p.W) ? v : 0.0;
+                    const NG_REAL v = x[xrow + clamp(iw, 0, p.W - 1)];
+                    xr[t] = (rowok && iw >= 0 && iw < p.W) ? v : NG_REAL(0.0);
                 }
                 const int wrow = wbase + kh * CKW * OC_T;
                 for (int kw = 0; kw < CKW; kw++) {
-                    float wv[OC_T];
+                    NG_REAL wv[OC_T];
                     for (int j = 0; j < OC_T; j++) wv[j] = w[wrow + kw * OC_T + j];
                     for (int px = 0; px < PX_T; px++)
                         for (int j = 0; j < OC_T; j++)
-                            acc[px * OC_T + j] += xr[px * CSW + kw * CDW] * wv[j];
+                            NG_DOT_ADD(px * OC_T + j, xr[px * CSW + kw * CDW], wv[j]);
                 }
+                NG_DOT_FLUSH(PX_T * OC_T);
             }
             xbase += xplane;
             wbase += taps * OC_T;
@@ -97,14 +100,15 @@ void main() {
                 const int xrow = xbase + ih * p.W;
                 const int wrow = wbase + kh * p.KW * OC_T;
                 for (int kw = 0; kw < p.KW; kw++) {
-                    float wv[OC_T];
+                    NG_REAL wv[OC_T];
                     for (int j = 0; j < OC_T; j++) wv[j] = w[wrow + kw * OC_T + j];
                     for (int px = 0; px < PX_T; px++) {
                         const int iw = (ow0 + px) * p.SW - p.PL + kw * p.DW;
-                        const float xv = (iw >= 0 && iw < p.W) ? x[xrow + iw] : 0.0;
-                        for (int j = 0; j < OC_T; j++) acc[px * OC_T + j] += xv * wv[j];
+                        const NG_REAL xv = (iw >= 0 && iw < p.W) ? x[xrow + iw] : NG_REAL(0.0);
+                        for (int j = 0; j < OC_T; j++) NG_DOT_ADD(px * OC_T + j, xv, wv[j]);
                     }
                 }
+                NG_DOT_FLUSH(PX_T * OC_T);
             }
             xbase += xplane;
             wbase += taps * OC_T;
@@ -121,7 +125,7 @@ void main() {
             const int ow = ow0 + px;
             if (ow >= p.OW) break;
             const int idx = obase + ow;
-            y[p.y_off + idx] = NG_ST(ng_epilogue(acc[px * OC_T + j] + bv, uint(idx)));
+            y[p.y_off + idx] = NG_ST(ng_epilogue(NG_REAL(acc[px * OC_T + j] + bv), uint(idx)));
         }
     }
 }

@@ -3,7 +3,8 @@
  * (reshape, transpose, slice, expand, concat, split); 2: gather; 3: pad
  * (constant, reflect, edge, wrap);
  * 4: resize from host-computed tap tables; 5: gather_elements. Dims and strides sit in the int
- * meta buffer at meta_off (8 slots per list). */
+ * meta buffer at meta_off (8 slots per list). Values move as NG_REAL;
+ * resize interpolates in float. */
 #extension GL_GOOGLE_include_directive : require
 #include "storage.glsl"
 #include "epilogue_ops.h"
@@ -69,7 +70,7 @@ void gather(uint gid) {
     uint in_ = gid % p.inner, t = gid / p.inner;
     uint j = t % p.n_idx, o = t / p.n_idx;
     int id = index_at(j, int(p.axis_len));
-    float v = id >= 0 ? x[p.x_off + (o * p.axis_len + uint(id)) * p.inner + in_] : 0.0;
+    NG_REAL v = id >= 0 ? x[p.x_off + (o * p.axis_len + uint(id)) * p.inner + in_] : NG_REAL(0.0);
     y[p.y_off + gid] = NG_ST(ng_epilogue(v, gid));
 }
 
@@ -84,7 +85,7 @@ void gather_elements(uint gid) {
         q /= d;
     }
     int id = index_at(gid, int(p.axis_len));
-    float v = id >= 0 ? x[p.x_off + xi + uint(id) * p.inner] : 0.0;
+    NG_REAL v = id >= 0 ? x[p.x_off + xi + uint(id) * p.inner] : NG_REAL(0.0);
     y[p.y_off + gid] = NG_ST(ng_epilogue(v, gid));
 }
 
@@ -107,7 +108,7 @@ void pad(uint gid) {
         if (inside) xi += uint(c) * xstride;
         xstride *= uint(len);
     }
-    float v = inside ? x[p.x_off + xi] : p.value;
+    NG_REAL v = inside ? x[p.x_off + xi] : NG_REAL(p.value);
     y[p.y_off + gid] = NG_ST(ng_epilogue(v, gid));
 }
 
@@ -143,7 +144,7 @@ void resize(uint gid) {
         }
         if (wt != 0.0) v += wt * x[p.x_off + xi];
     }
-    y[p.y_off + gid] = NG_ST(ng_epilogue(v, gid));
+    y[p.y_off + gid] = NG_ST(ng_epilogue(NG_REAL(v), gid));
 }
 
 void main() {

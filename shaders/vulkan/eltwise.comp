@@ -34,10 +34,10 @@ NG_DEFINE_BCAST_GENERIC(input_generic, meta)
 void main() {
     uint i = ng_global_id();
     if (i >= p.n) return;
-    float xa = a[p.a_off + NG_BCAST_INDEX(MODE_A, i, p.inner_a, p.count_a, input_generic, 0)];
-    float r;
+    NG_REAL xa = a[p.a_off + NG_BCAST_INDEX(MODE_A, i, p.inner_a, p.count_a, input_generic, 0)];
+    NG_REAL r;
     if (BINARY != 0) {
-        float xb = b[p.b_off + NG_BCAST_INDEX(MODE_B, i, p.inner_b, p.count_b, input_generic, 1)];
+        NG_REAL xb = b[p.b_off + NG_BCAST_INDEX(MODE_B, i, p.inner_b, p.count_b, input_generic, 1)];
         r = ng_binary(OP, xa, xb);
     } else {
         r = ng_unary(OP, xa, P0, P1);

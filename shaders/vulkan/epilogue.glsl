@@ -9,7 +9,10 @@
  * Without EPI_SPEC_BASE only the math is defined. The host fills the
  * constants, bindings and push fields with ng_vk_epilogue_args. Every op
  * code, operand slot and mode is a specialization constant, so the steps fold
- * to straight-line code when the pipeline is created. */
+ * to straight-line code when the pipeline is created. The epilogue computes
+ * in NG_REAL (storage.glsl): with NG_F16_MATH, float16_t, where ng_unary and
+ * ng_binary have half overloads for the ops that are a few instructions
+ * (ReLU, Clip, HardSwish, Add, Mul, ...) and evaluate the others in float. */
 #ifndef NG_EPILOGUE_GLSL
 #define NG_EPILOGUE_GLSL
 
@@ -94,19 +97,44 @@ float ng_unary(int op, float x, float a, float b) {
     }
 }
 
-float ng_binary(int op, float a, float b) {
+/* ng_binary for float and (NG_F16_MATH) float16_t arguments. */
+#define NG_DEFINE_BINARY(T)                                                                   \
+    T ng_binary(int op, T a, T b) {                                                           \
+        switch (op) {                                                                         \
+        case NG_VK_OP_ADD: return a + b;                                                      \
+        case NG_VK_OP_SUB: return a - b;                                                      \
+        case NG_VK_OP_MUL: return a * b;                                                      \
+        case NG_VK_OP_DIV: return a / b;                                                      \
+        case NG_VK_OP_POW: return T(ng_pow(float(a), float(b)));                              \
+        case NG_VK_OP_PRELU: return a < T(0.0) ? a * b : a;                                   \
+        case NG_VK_OP_MAX: return max(a, b);                                                  \
+        case NG_VK_OP_MIN: return min(a, b);                                                  \
+        default: return a;                                                                    \
+        }                                                                                     \
+    }
+NG_DEFINE_BINARY(float)
+
+#ifdef NG_F16_MATH
+float16_t ng_unary(int op, float16_t x, float a, float b) {
+    const float16_t z = float16_t(0.0), one = float16_t(1.0);
     switch (op) {
-    case NG_VK_OP_ADD: return a + b;
-    case NG_VK_OP_SUB: return a - b;
-    case NG_VK_OP_MUL: return a * b;
-    case NG_VK_OP_DIV: return a / b;
-    case NG_VK_OP_POW: return ng_pow(a, b);
-    case NG_VK_OP_PRELU: return a < 0.0 ? a * b : a;
-    case NG_VK_OP_MAX: return max(a, b);
-    case NG_VK_OP_MIN: return min(a, b);
-    default: return a;
+    case NG_VK_OP_RELU: return max(x, z);
+    case NG_VK_OP_LEAKYRELU: return x < z ? float16_t(a) * x : x;
+    case NG_VK_OP_CLIP: return float16_t(min(max(float(x), a), b)); /* bounds may not fit fp16 */
+    case NG_VK_OP_HARDSIGMOID: return clamp(float16_t(a) * x + float16_t(b), z, one);
+    case NG_VK_OP_HARDSWISH: return x * clamp(x * float16_t(1.0 / 6.0) + float16_t(0.5), z, one);
+    case NG_VK_OP_NEG: return -x;
+    case NG_VK_OP_ABS: return abs(x);
+    case NG_VK_OP_FLOOR: return floor(x);
+    case NG_VK_OP_CEIL: return ceil(x);
+    case NG_VK_OP_SIGN: return x > z ? one : x < z ? -one : x;
+    case NG_VK_OP_ROUND: return roundEven(x);
+    case NG_VK_OP_NONE: case NG_VK_OP_IDENTITY: return x;
+    default: return float16_t(ng_unary(op, float(x), a, b));
     }
 }
+NG_DEFINE_BINARY(float16_t)
+#endif
 
 /* Defines uint fname(uint i, int slot): the GENERIC-mode operand index of
  * output index i, from int buffer array `meta` (NG_VK_META_* layout). */
@@ -155,7 +183,7 @@ layout(std430, binding = EPI_BINDING_BASE + 1) readonly buffer NgEpiB { NG_FLOAT
 layout(std430, binding = EPI_BINDING_BASE + 2) readonly buffer NgEpiMeta { int epi_meta[]; };
 NG_DEFINE_BCAST_GENERIC(ng_epi_generic, epi_meta)
 
-float ng_epi_operand(int slot, uint i) {
+NG_REAL ng_epi_operand(int slot, uint i) {
     if (slot == 0)
         return epi_a[p.epi_off0 + NG_BCAST_INDEX(EPI_MODE0, i, p.epi_inner0, p.epi_count0,
                                                  ng_epi_generic, 0)];
@@ -168,12 +196,12 @@ float ng_epi_operand(int slot, uint i) {
         if (EPI_SLOT##s < 0) {                                                                \
             y = ng_unary(EPI_OP##s, y, EPI_A##s, EPI_B##s);                                   \
         } else {                                                                              \
-            float v = ng_epi_operand(EPI_SLOT##s, i);                                         \
+            NG_REAL v = ng_epi_operand(EPI_SLOT##s, i);                                       \
             y = EPI_FIRST##s != 0 ? ng_binary(EPI_OP##s, v, y) : ng_binary(EPI_OP##s, y, v);  \
         }                                                                                     \
     }
 
-float ng_epilogue(float y, uint i) {
+NG_REAL ng_epilogue(NG_REAL y, uint i) {
     NG_EPI_STEP(0)
     NG_EPI_STEP(1)
     NG_EPI_STEP(2)

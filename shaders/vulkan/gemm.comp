@@ -15,7 +15,10 @@
  *    A = weights (M = out channels, K = C*KH*KW), B[k][n] = the input pixel
  *    tap k of output pixel n (N = OH*OW) reads, im2col indices computed
  *    here (no im2col buffer); kernel shape, stride and dilation are
- *    constants, the input size and padding push constants (see ROWS). */
+ *    constants, the input size and padding push constants (see ROWS).
+ * Products are summed in NG_REAL (storage.glsl: with NG_F16_MATH half partial
+ * sums of 4 k, or one kernel row for CONV, added into float accumulators);
+ * alpha, beta * C and the conversion for the epilogue are float. */
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "storage.glsl"
@@ -76,25 +79,26 @@ layout(push_constant) uniform Push {
 
 const int BM = WG_M * TM;
 const int BN = WG_N * TN;
-shared float As[SHARED != 0 ? TK * BM : 1];
-shared float Bs[SHARED != 0 ? TK * BN : 1];
+shared NG_REAL As[SHARED != 0 ? TK * BM : 1];
+shared NG_REAL Bs[SHARED != 0 ? TK * BN : 1];
 
 void store_tile(const int m, const int n, const int batch, const float v0) {
     float v = p.alpha * v0;
     if (HAS_C != 0) v += p.beta * c[p.c_off + m * p.scm + n * p.scn];
     const int idx = batch * p.M * p.N + m * p.N + n;
-    y[p.y_off + idx] = NG_ST(ng_epilogue(v, uint(idx)));
+    y[p.y_off + idx] = NG_ST(ng_epilogue(NG_REAL(v), uint(idx)));
 }
 
 /* VEC & 4: outputs n .. n + 3 of row m (n a multiple of 4, n + 3 < N) as one store. */
 void store_tile4(const int m, const int n, const int batch, const vec4 v0) {
     vec4 v = p.alpha * v0;
+    NG_REAL4 r;
     const int idx = batch * p.M * p.N + m * p.N + n;
     for (int j = 0; j < 4; j++) {
         if (HAS_C != 0) v[j] += p.beta * c[p.c_off + m * p.scm + (n + j) * p.scn];
-        v[j] = ng_epilogue(v[j], uint(idx + j));
+        r[j] = ng_epilogue(NG_REAL(v[j]), uint(idx + j));
     }
-    y4[(p.y_off + idx) >> 2] = NG_ST4(v);
+    y4[(p.y_off + idx) >> 2] = NG_ST4(r);
 }
 
 /* SHARED=0: A's row values av[0..TM) at k: packed vec4 reads (VEC & 2,
@@ -102,7 +106,7 @@ void store_tile4(const int m, const int n, const int batch, const vec4 v0) {
 #define NG_LOAD_A(k)                                                                  \
     if ((VEC & 2) != 0) {                                                             \
         for (int q = 0; q < TM / 4; q++) {                                            \
-            const vec4 v = NG_LD4(a4[a4i + q]);                                               \
+            const NG_REAL4 v = NG_LD4(a4[a4i + q]);                                           \
             av[4 * q] = v.x; av[4 * q + 1] = v.y; av[4 * q + 2] = v.z; av[4 * q + 3] = v.w; \
         }                                                                             \
         a4i += TM / 4;                                                                \
@@ -122,6 +126,7 @@ void main_registers() {
 
     float acc[TM * TN];
     for (int i = 0; i < TM * TN; i++) acc[i] = 0.0;
+    NG_DOT_PARTS(TM * TN);
     int aidx[TM], bidx[TN];
     for (int i = 0; i < TM; i++) aidx[i] = abase + min(m0 + i, p.M - 1) * p.sam;
     for (int j = 0; j < TN; j++) bidx[j] = bbase + min(n0 + j, p.N - 1) * p.sbn;
@@ -142,19 +147,20 @@ void main_registers() {
                 const int ih = oh * CSH - p.PT + kh * CDH;
                 const bool rowok = ih >= 0 && ih < p.H;
                 const int xrow = xc + clamp(ih, 0, p.H - 1) * p.W;
-                float xr[SPAN];
+                NG_REAL xr[SPAN];
                 for (int t = 0; t < SPAN; t++) { /* clamped reads, zero outside */
                     const int iw = iw0 + t;
-                    const float v = b[xrow + clamp(iw, 0, p.W - 1)];
-                    xr[t] = (rowok && iw >= 0 && iw < p.W) ? v : 0.0;
+                    const NG_REAL v = b[xrow + clamp(iw, 0, p.W - 1)];
+                    xr[t] = (rowok && iw >= 0 && iw < p.W) ? v : NG_REAL(0.0);
                 }
                 for (int kw = 0; kw < CKW; kw++, k++) {
-                    float av[TM];
+                    NG_REAL av[TM];
                     NG_LOAD_A(k);
                     for (int i = 0; i < TM; i++)
                         for (int j = 0; j < TN; j++)
-                            acc[i * TN + j] += av[i] * xr[j * CSW + kw * CDW];
+                            NG_DOT_ADD(i * TN + j, av[i], xr[j * CSW + kw * CDW]);
                 }
+                NG_DOT_FLUSH(TM * TN);
             }
         }
         const int ohs = col / segs, ow0 = (col - ohs * segs) * TN;
@@ -186,31 +192,36 @@ void main_registers() {
                     xrow[j] = xc + clamp(ih, 0, p.H - 1) * p.W;
                 }
                 for (int kw = 0; kw < CKW; kw++, k++) {
-                    float av[TM], bv[TN];
+                    NG_REAL av[TM], bv[TN];
                     NG_LOAD_A(k);
                     for (int j = 0; j < TN; j++) { /* clamped read, zero outside */
                         const int iw = iw0[j] + kw * CDW;
-                        const float v = b[xrow[j] + clamp(iw, 0, p.W - 1)];
-                        bv[j] = (rowok[j] && iw >= 0 && iw < p.W) ? v : 0.0;
+                        const NG_REAL v = b[xrow[j] + clamp(iw, 0, p.W - 1)];
+                        bv[j] = (rowok[j] && iw >= 0 && iw < p.W) ? v : NG_REAL(0.0);
                     }
                     for (int i = 0; i < TM; i++)
-                        for (int j = 0; j < TN; j++) acc[i * TN + j] += av[i] * bv[j];
+                        for (int j = 0; j < TN; j++) NG_DOT_ADD(i * TN + j, av[i], bv[j]);
                 }
+                NG_DOT_FLUSH(TM * TN);
             }
         }
-    } else for (int k = 0; k < p.K; k++) {
-        float av[TM], bv[TN];
+    } else {
+      for (int k = 0; k < p.K; k++) {
+        NG_REAL av[TM], bv[TN];
         NG_LOAD_A(k);
         if ((VEC & 1) != 0) {
             for (int q = 0; q < TN / 4; q++) {
-                const vec4 v = NG_LD4(b4[b4i[q] + k * sbk4]);
+                const NG_REAL4 v = NG_LD4(b4[b4i[q] + k * sbk4]);
                 bv[4 * q] = v.x; bv[4 * q + 1] = v.y; bv[4 * q + 2] = v.z; bv[4 * q + 3] = v.w;
             }
         } else {
             for (int j = 0; j < TN; j++) bv[j] = b[bidx[j] + k * p.sbk];
         }
         for (int i = 0; i < TM; i++)
-            for (int j = 0; j < TN; j++) acc[i * TN + j] += av[i] * bv[j];
+            for (int j = 0; j < TN; j++) NG_DOT_ADD(i * TN + j, av[i], bv[j]);
+        if ((k & 3) == 3) { NG_DOT_FLUSH(TM * TN); }
+      }
+      NG_DOT_FLUSH(TM * TN);
     }
 
     for (int i = 0; i < TM; i++) {
@@ -245,26 +256,29 @@ void main() {
 
     float acc[TM * TN];
     for (int i = 0; i < TM * TN; i++) acc[i] = 0.0;
+    NG_DOT_PARTS(TM * TN);
 
     for (int k0 = 0; k0 < p.K; k0 += TK) {
         for (int e = lid; e < TK * BM; e += nthreads) {
             const int r = e / TK, kk = e - r * TK;
             const int gm = m0 + r, gk = k0 + kk;
-            As[kk * BM + r] = (gm < p.M && gk < p.K) ? a[abase + gm * p.sam + gk * p.sak] : 0.0;
+            As[kk * BM + r] = (gm < p.M && gk < p.K) ? a[abase + gm * p.sam + gk * p.sak] : NG_REAL(0.0);
         }
         for (int e = lid; e < TK * BN; e += nthreads) {
             const int kk = e / BN, cc = e - kk * BN;
             const int gn = n0 + cc, gk = k0 + kk;
-            Bs[kk * BN + cc] = (gn < p.N && gk < p.K) ? b[bbase + gk * p.sbk + gn * p.sbn] : 0.0;
+            Bs[kk * BN + cc] = (gn < p.N && gk < p.K) ? b[bbase + gk * p.sbk + gn * p.sbn] : NG_REAL(0.0);
         }
         barrier();
         for (int kk = 0; kk < TK; kk++) {
-            float av[TM], bv[TN];
+            NG_REAL av[TM], bv[TN];
             for (int i = 0; i < TM; i++) av[i] = As[kk * BM + ty + i * WG_M];
             for (int j = 0; j < TN; j++) bv[j] = Bs[kk * BN + tx + j * WG_N];
             for (int i = 0; i < TM; i++)
-                for (int j = 0; j < TN; j++) acc[i * TN + j] += av[i] * bv[j];
+                for (int j = 0; j < TN; j++) NG_DOT_ADD(i * TN + j, av[i], bv[j]);
+            if ((kk & 3) == 3) { NG_DOT_FLUSH(TM * TN); }
         }
+        NG_DOT_FLUSH(TM * TN);
         barrier();
     }
 

@@ -3,7 +3,9 @@
  *               invocation, all attributes (pads, strides, dilations for
  *               max, count_include_pad, ceil_mode via the output size).
  *   GLOBAL = 1: GlobalAveragePool / GlobalMaxPool, one work-group of WG
- *               invocations per (n, c) plane, reduced in shared memory. */
+ *               invocations per (n, c) plane, reduced in shared memory.
+ * The window math is float (max is exact either way, sums are reductions);
+ * the epilogue computes in NG_REAL. */
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "storage.glsl"
@@ -61,7 +63,7 @@ void pool_window(int i) {
             cnt = (h1 - h0) * (w1 - w0);
         acc = cnt > 0 ? acc / float(cnt) : 0.0;
     }
-    y[p.y_off + i] = NG_ST(ng_epilogue(acc, uint(i)));
+    y[p.y_off + i] = NG_ST(ng_epilogue(NG_REAL(acc), uint(i)));
 }
 
 void main() {
@@ -88,6 +90,6 @@ void main() {
     if (lid == 0) {
         float v = part[0];
         if (IS_MAX == 0) v /= float(p.W);
-        y[p.y_off + plane] = NG_ST(ng_epilogue(v, uint(plane)));
+        y[p.y_off + plane] = NG_ST(ng_epilogue(NG_REAL(v), uint(plane)));
     }
 }

@@ -2,7 +2,7 @@
 /* Softmax / LogSoftmax over the middle axis of an (outer, len, inner) view, max-subtracted,
  * then the epilogue. ROWS (inner == 1): one work-group per row with
  * shared-memory reductions, for long rows; otherwise one invocation per
- * (outer, inner) row. */
+ * (outer, inner) row. Float math; the epilogue computes in NG_REAL. */
 #extension GL_GOOGLE_include_directive : require
 #include "storage.glsl"
 #include "epilogue_ops.h"
@@ -55,7 +55,7 @@ void softmax_rows() {
     }
     float sum = red[0];
     for (uint j = lid; j < p.len; j += wg)
-        y[p.y_off + base + j] = NG_ST(ng_epilogue(softmax_value(x[xb + j], m, sum), base + j));
+        y[p.y_off + base + j] = NG_ST(ng_epilogue(NG_REAL(softmax_value(x[xb + j], m, sum)), base + j));
 }
 
 void softmax_strided() {
@@ -69,7 +69,7 @@ void softmax_strided() {
     for (uint j = 0u; j < p.len; j++) sum += exp(x[xb + j * p.inner] - m);
     for (uint j = 0u; j < p.len; j++) {
         uint k = base + j * p.inner;
-        y[p.y_off + k] = NG_ST(ng_epilogue(softmax_value(x[xb + j * p.inner], m, sum), k));
+        y[p.y_off + k] = NG_ST(ng_epilogue(NG_REAL(softmax_value(x[xb + j * p.inner], m, sum)), k));
     }
 }
 

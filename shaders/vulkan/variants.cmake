@@ -1,7 +1,10 @@
 # Shader variants: the same source with other defines (tools/vulkan_shaders.cmake).
 # _f16: float tensors stored as float16_t (storage.glsl), arithmetic in float32.
+# _h16: the same storage, elementwise math and epilogues in float16_t, dot
+#       products in float16_t partial sums of a few terms added in float32.
 foreach(stem eltwise conv gemm pool data softmax winograd)
   list(APPEND NG_VK_VARIANTS "${stem}_f16|${stem}.comp|NG_F16=1")
+  list(APPEND NG_VK_VARIANTS "${stem}_h16|${stem}.comp|NG_F16=1,NG_F16_MATH=1")
 endforeach()
 # _i8: 8-bit tensors read and written through 8-bit storage views (qbytes.glsl).
 foreach(stem qgemm qconv)

@@ -13,7 +13,8 @@
  * The layer's tensors (input, output, bias, epilogue operands) are stored as
  * NG_FLOAT (storage.glsl: float16_t in the _f16 variant); the scratch V and M
  * stay float32 (the GEMM between is the float32 gemm.comp), so bindings 0 and
- * 1 are declared twice, once per stage's type. */
+ * 1 are declared twice, once per stage's type. The transforms are float
+ * (F(4,3)'s coefficients amplify rounding); the epilogue computes in NG_REAL. */
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
@@ -127,7 +128,7 @@ void output_transform(const int k, const int t) {
         [[unroll]] for (int j = 0; j < TILE; j++) {
             if (ow0 + j >= p.W) break;
             const int idx = base + (oh0 + i) * p.W + ow0 + j;
-            y[p.dst_off + idx] = NG_ST(ng_epilogue(m[i * ALPHA + j] + b, uint(idx)));
+            y[p.dst_off + idx] = NG_ST(ng_epilogue(NG_REAL(m[i * ALPHA + j] + b), uint(idx)));
         }
     }
 }

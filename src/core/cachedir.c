@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int ng_cache_dir(char *buf, size_t cap) {
     const char *env = getenv("NNGPU_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME"),
@@ -37,4 +38,18 @@ int ng_mkdirs(const char *dir) {
         return -1;
     }
     return 0;
+}
+
+int ng_cache_write(const char *dir, const char *path, const void *header, size_t header_bytes,
+                   const void *data, size_t bytes) {
+    char tmp[1200];
+    if (snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid()) >= (int)sizeof tmp)
+        return -1;
+    FILE *f = ng_mkdirs(dir) == 0 ? fopen(tmp, "wb") : NULL;
+    int ok = f && fwrite(header, 1, header_bytes, f) == header_bytes &&
+             fwrite(data, 1, bytes, f) == bytes;
+    if (f && fclose(f) != 0) ok = 0;
+    if (ok && rename(tmp, path) != 0) ok = 0;
+    if (!ok && f) remove(tmp);
+    return ok ? 0 : -1;
 }

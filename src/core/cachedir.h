@@ -11,5 +11,10 @@
 int ng_cache_dir(char *buf, size_t cap);
 /* mkdir -p; 0 on success (existing folders included), -1 with errno set. */
 int ng_mkdirs(const char *dir);
+/* Writes header then data to path (in folder dir, created) through a
+ * temporary file renamed over it, so readers see the old file or the whole
+ * new one; 0 on success, -1 (nothing left behind) on failure. */
+int ng_cache_write(const char *dir, const char *path, const void *header, size_t header_bytes,
+                   const void *data, size_t bytes);
 
 #endif

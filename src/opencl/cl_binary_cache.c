@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/cachedir.h"
 #include "core/hash.h"
@@ -97,7 +96,7 @@ cl_program ng_cl_binary_load(ng_context *c, uint64_t key, const char *options) {
 }
 
 void ng_cl_binary_store(ng_context *c, uint64_t key, cl_program prog) {
-    char dir[1000], path[1100], tmp[1200];
+    char dir[1000], path[1100];
     if (!cache_folder(dir, sizeof dir) || !file_of(key, path, sizeof path)) return;
     size_t size = 0;
     if (clGetProgramInfo(prog, CL_PROGRAM_BINARY_SIZES, sizeof size, &size, NULL) != CL_SUCCESS ||
@@ -116,13 +115,7 @@ void ng_cl_binary_store(ng_context *c, uint64_t key, cl_program prog) {
     h.key = key;
     h.size = size;
     h.hash = ng_hash_bytes(NG_HASH_INIT, data, size);
-    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
-    FILE *f = ng_mkdirs(dir) == 0 ? fopen(tmp, "wb") : NULL;
-    int ok = f && fwrite(&h, sizeof h, 1, f) == 1 && fwrite(data, 1, size, f) == size;
-    if (f && fclose(f) != 0) ok = 0;
-    if (ok && rename(tmp, path) != 0) ok = 0;
-    if (!ok) {
-        if (f) remove(tmp);
+    if (ng_cache_write(dir, path, &h, sizeof h, data, size) != 0) {
         static atomic_int warned;
         if (!atomic_exchange(&warned, 1))
             fprintf(stderr, "nngpu: warning: could not write the OpenCL program cache %s\n", path);

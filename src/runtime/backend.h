@@ -43,6 +43,10 @@ typedef struct ng_backend {
      * non-constant tensor t. Errors name the node. */
     nngpu_status (*node_prepare)(ng_context *c, const ng_graph *g, const ng_node *n,
                                  const ng_binding *bind, ng_kernel **out);
+    /* Optional: after the session's last node_prepare. A backend that builds
+     * kernels in the background (Vulkan pipelines) waits for them here; the
+     * first failure, naming its node, fails the session. */
+    nngpu_status (*prepare_done)(ng_context *c);
     nngpu_status (*kernel_enqueue)(ng_context *c, ng_kernel *k);
     void (*kernel_destroy)(ng_context *c, ng_kernel *k);
     /* "conv2d_direct", "gemm_tiled+bias+relu": what the layer runs as. */
@@ -64,6 +68,10 @@ typedef struct ng_backend {
     /* Turns per-kernel timing on or off between runs (a context created with
      * options.profiling = 0 never times). */
     void (*set_profiling)(ng_context *c, int on);
+    /* Optional (NULL: no): 1 when fp16 layers compute their elementwise math
+     * and epilogues in half (the FP16 guard's simulation then rounds each
+     * step, fp16_sim.c). */
+    int (*half_arithmetic)(const ng_context *c);
 } ng_backend;
 
 extern const ng_backend ng_backend_opencl;

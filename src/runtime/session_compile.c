@@ -147,6 +147,7 @@ static nngpu_status prepare_kernels(nngpu_session *s) {
         }
     }
     free(bind);
+    if (st == NNGPU_OK && be->prepare_done) st = be->prepare_done(s->ctx);
     return st;
 }
 

@@ -64,7 +64,7 @@ static nngpu_status open_device(ng_context *c) {
      * _i8 / _dot variants: core in 1.2 / 1.3, extensions before */
     const ng_vk_device_desc *d = ng_vk_device_desc_get(c->device_index);
     uint32_t api = d ? d->api_version : VK_API_VERSION_1_1;
-    const char *exts[2];
+    const char *exts[3];
     uint32_t n_ext = 0;
     VkPhysicalDevice8BitStorageFeatures s8 = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES,
@@ -72,7 +72,15 @@ static nngpu_status open_device(ng_context *c) {
     VkPhysicalDeviceShaderIntegerDotProductFeatures dot = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_FEATURES,
         .shaderIntegerDotProduct = VK_TRUE};
+    VkPhysicalDeviceShaderFloat16Int8Features f16 = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES,
+        .shaderFloat16 = VK_TRUE};
     void **tail = &s16.pNext;
+    if (c->info.has_fp16) { /* the _h16 shaders' float16 arithmetic */
+        *tail = &f16;
+        tail = &f16.pNext;
+        if (api < VK_API_VERSION_1_2) exts[n_ext++] = VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME;
+    }
     if (c->info.has_int8_storage) {
         *tail = &s8;
         tail = &s8.pNext;
@@ -100,6 +108,16 @@ static nngpu_status open_device(ng_context *c) {
     return NNGPU_OK;
 }
 
+/* fp16 layers compute in half (the _h16 shaders) on a device with
+ * shaderFloat16 and 16-bit storage when NNGPU_VULKAN_FP16_MATH=1, or unset on
+ * a GPU; otherwise (=0, a CPU device such as lavapipe, which emulates half
+ * arithmetic slower than float: bench/README.md) in float32 (_f16). */
+static int half_math_on(const ng_context *c) {
+    const char *env = getenv("NNGPU_VULKAN_FP16_MATH");
+    if (!c->info.has_fp16 || !c->info.has_fp16_storage || (env && !strcmp(env, "0"))) return 0;
+    return (env && !strcmp(env, "1")) || strcmp(c->info.device_type, "gpu") == 0;
+}
+
 static nngpu_status vk_context_create(int index, const nngpu_options *o, ng_context **out) {
     ng_context *c = calloc(1, sizeof *c);
     if (!c) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "vulkan: out of host memory");
@@ -111,6 +129,7 @@ static nngpu_status vk_context_create(int index, const nngpu_options *o, ng_cont
     c->can_profile = c->opts.profiling;
     nngpu_status s = vk_device_info(index, &c->info);
     if (s == NNGPU_OK) s = ng_vk_device_open(index, &c->instance, &c->phys);
+    c->half_math = s == NNGPU_OK && half_math_on(c);
     if (s == NNGPU_OK) s = open_device(c);
     if (s == NNGPU_OK) s = ng_vk_memory_init(c);
     if (s == NNGPU_OK) s = ng_vk_commands_init(c);
@@ -149,6 +168,8 @@ static nngpu_status vk_buffer_read(ng_context *c, ng_buffer *b, size_t offset, s
     return ng_vk_transfer(c, b, offset, bytes, dst, 0);
 }
 
+static int vk_half_arithmetic(const ng_context *c) { return c->half_math; }
+
 static const ng_vk_family *family_of(ng_context *c, const ng_graph *g, const ng_node *n) {
     for (int i = 0; ng_vk_families[i]; i++)
         if (ng_vk_families[i]->supports(c, g, n)) return ng_vk_families[i];
@@ -162,7 +183,7 @@ static const ng_vk_family *half_family_of(ng_context *c, const ng_graph *g, cons
     if (!c->info.has_fp16_storage || !ng_node_all_half(g, n)) return NULL;
     ng_half_view v;
     if (ng_half_view_init(&v, g, n, 1) != NNGPU_OK) return NULL;
-    c->half = 1;
+    c->half = NG_VK_HALF_STORAGE;
     const ng_vk_family *f = family_of(c, &v.g, n);
     c->half = 0;
     ng_half_view_free(&v);
@@ -201,12 +222,13 @@ static nngpu_status vk_node_prepare(ng_context *c, const ng_graph *g, const ng_n
     k->params_source = "default";
     k->last_ms = -1.0;
     ng_params_scope_begin(c->opts.params_override, &k->tuning);
-    c->half = half;
+    c->half = !half ? 0 : c->half_math ? NG_VK_HALF_MATH : NG_VK_HALF_STORAGE;
     nngpu_status s = f->prepare(c, half ? &v.g : g, n, bind, k);
     c->half = 0;
     if (half) {
         ng_half_view_free(&v);
-        if (strlen(k->name) + 4 < sizeof k->name) strcat(k->name, ":f16");
+        const char *tag = c->half_math ? ":f16math" : ":f16";
+        if (strlen(k->name) + strlen(tag) < sizeof k->name) strcat(k->name, tag);
     }
     ng_params_scope_end();
     if (s != NNGPU_OK) {
@@ -216,6 +238,8 @@ static nngpu_status vk_node_prepare(ng_context *c, const ng_graph *g, const ng_n
     *out = k;
     return NNGPU_OK;
 }
+
+static nngpu_status vk_prepare_done(ng_context *c) { return ng_vk_pipelines_wait(c); }
 
 static nngpu_status vk_kernel_enqueue(ng_context *c, ng_kernel *k) { return ng_vk_enqueue(c, k); }
 
@@ -250,6 +274,7 @@ const ng_backend ng_backend_vulkan = {
     .buffer_read = vk_buffer_read,
     .node_supported = vk_node_supported,
     .node_prepare = vk_node_prepare,
+    .prepare_done = vk_prepare_done,
     .kernel_enqueue = vk_kernel_enqueue,
     .kernel_destroy = vk_kernel_destroy,
     .kernel_name = vk_kernel_name,
@@ -259,4 +284,5 @@ const ng_backend ng_backend_vulkan = {
     .kernel_time_ms = vk_kernel_time_ms,
     .weight_bytes = vk_weight_bytes,
     .set_profiling = vk_set_profiling,
+    .half_arithmetic = vk_half_arithmetic,
 };

@@ -64,12 +64,13 @@ nngpu_status ng_vk_dispatch_add(ng_context *c, ng_kernel *k, const char *shader,
     memset(d, 0, sizeof *d);
     VkDescriptorSetLayout set_layout;
     char variant[64];
-    if (c->half) { /* the shader's float16-storage variant (shaders/vulkan/variants.cmake) */
-        snprintf(variant, sizeof variant, "%s_f16", shader);
+    if (c->half) { /* the shader's float16 variant (shaders/vulkan/variants.cmake) */
+        snprintf(variant, sizeof variant, "%s_%s", shader,
+                 c->half == NG_VK_HALF_MATH ? "h16" : "f16");
         shader = variant;
     }
-    NG_CHECK(ng_vk_pipeline_get(c, shader, spec, n_spec, n_buffers, push_size, &d->pipeline,
-                                &d->layout, &set_layout));
+    NG_CHECK(ng_vk_pipeline_get(c, shader, spec, n_spec, n_buffers, push_size, k->node_name,
+                                &d->pipeline, &d->layout, &set_layout));
     if (!k->desc_pool) {
         VkDescriptorPoolSize ps = {.type = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
                                    .descriptorCount = NG_VK_MAX_DISPATCHES * NG_VK_MAX_BINDINGS};
@@ -215,6 +216,7 @@ static nngpu_status ensure_queries(ng_context *c, uint32_t need) {
 }
 
 static nngpu_status record(ng_context *c, int prof) {
+    NG_CHECK(ng_vk_pipelines_wait(c)); /* compiled by now unless used outside a session */
     uint32_t n_disp = 0;
     for (int i = 0; i < c->n_pending; i++) n_disp += (uint32_t)c->pending[i]->n_dispatches;
     if (prof) NG_CHECK(ensure_queries(c, 2 * n_disp));
@@ -248,9 +250,10 @@ static nngpu_status record(ng_context *c, int prof) {
                 d->query = q;
                 vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, c->timestamps, q);
             }
-            if (d->pipeline != bound) {
-                vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, d->pipeline);
-                bound = d->pipeline;
+            VkPipeline pipeline = ng_vk_pipeline_handle(d->pipeline);
+            if (pipeline != bound) {
+                vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline);
+                bound = pipeline;
             }
             vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, d->layout, 0, 1, &d->set,
                                     0, NULL);

@@ -29,10 +29,11 @@ void *ng_vk_buffer_map(const ng_buffer *b);
 nngpu_status ng_vk_transfer(ng_context *c, ng_buffer *b, size_t offset, size_t bytes,
                             void *host, int to_device);
 
-/* Pipelines (vk_pipeline.c). */
+/* Pipelines (vk_pipeline.c) and their cache file (vk_pipeline_cache.c). */
 void ng_vk_pipeline_cache_open(ng_context *c);
 void ng_vk_pipeline_cache_save(ng_context *c);
 void ng_vk_pipelines_release(ng_context *c);
+void ng_vk_pipelines_wait_all(ng_context *c); /* no error: before saving the cache */
 
 /* Commands (vk_command.c). */
 nngpu_status ng_vk_commands_init(ng_context *c);

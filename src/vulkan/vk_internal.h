@@ -25,6 +25,7 @@ struct ng_buffer {
 };
 
 typedef struct ng_vk_pipeline_entry ng_vk_pipeline_entry;
+typedef struct ng_jobs ng_jobs;
 
 struct ng_context {
     VkInstance instance;
@@ -44,6 +45,7 @@ struct ng_context {
     ng_vk_block *blocks;          /* device-local allocations, sub-allocated */
     ng_buffer *staging;           /* host-visible, for inputs and outputs */
     ng_vk_pipeline_entry *pipelines;
+    ng_jobs *jobs;                /* threads compiling pipelines (vk_pipeline.c) */
     size_t weight_bytes;
     size_t alloc_limit;           /* NNGPU_VK_ALLOC_LIMIT (bytes) for fault tests; 0 none */
     size_t allocated;
@@ -67,8 +69,15 @@ struct ng_context {
     int next_block_id;
     int cache_dirty;              /* pipelines created since the cache file was read */
     int half;                     /* preparing an fp16 layer on its float32 view: float
-                                     tensors are float16 in memory, shaders the _f16 variants */
+                                     tensors are float16 in memory; NG_VK_HALF_STORAGE:
+                                     shaders the _f16 variants, NG_VK_HALF_MATH: _h16 */
+    int half_math;                /* fp16 layers compute in half (vk_backend.c) */
 };
+
+/* ng_context.half while preparing an fp16 layer: float16 storage with float32
+ * arithmetic (the _f16 shaders), or with float16 arithmetic (_h16). */
+#define NG_VK_HALF_STORAGE 1
+#define NG_VK_HALF_MATH 2
 
 #define NG_VK_MAX_BINDINGS 12
 #define NG_VK_MAX_PUSH 128
@@ -76,7 +85,7 @@ struct ng_context {
 #define NG_VK_MAX_OWNED 16
 
 typedef struct ng_vk_dispatch {
-    VkPipeline pipeline;          /* owned by the pipeline cache */
+    const ng_vk_pipeline_entry *pipeline; /* shared; its VkPipeline: ng_vk_pipeline_handle */
     VkPipelineLayout layout;
     VkDescriptorSet set;
     uint32_t groups[3];
@@ -113,10 +122,18 @@ const uint32_t *ng_vk_spirv(const char *name, size_t *size_bytes);
 
 /* A compute pipeline for shader `name` with specialization constants
  * spec[0..n_spec) (constant_id = index), n_bindings storage buffers and
- * push_size bytes of push constants; created once per context and key. */
+ * push_size bytes of push constants; made once per context and key, for
+ * layer `node` (named if it fails). Its layouts are ready at once; the
+ * VkPipeline is compiled in the background: ng_vk_pipeline_handle is valid
+ * after ng_vk_pipelines_wait returned NNGPU_OK. */
 nngpu_status ng_vk_pipeline_get(ng_context *c, const char *name, const int32_t *spec, int n_spec,
-                                int n_bindings, uint32_t push_size, VkPipeline *pipeline,
-                                VkPipelineLayout *layout, VkDescriptorSetLayout *set_layout);
+                                int n_bindings, uint32_t push_size, const char *node,
+                                const ng_vk_pipeline_entry **pipeline, VkPipelineLayout *layout,
+                                VkDescriptorSetLayout *set_layout);
+/* Waits for the compiles; the first failed pipeline's error (naming the shader
+ * and the layer), also on later calls. */
+nngpu_status ng_vk_pipelines_wait(ng_context *c);
+VkPipeline ng_vk_pipeline_handle(const ng_vk_pipeline_entry *e);
 
 /* Device buffers (sub-allocated) and host transfers through staging. */
 nngpu_status ng_vk_buffer_create(ng_context *c, VkDeviceSize bytes, ng_buffer **out);

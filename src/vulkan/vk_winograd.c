@@ -4,8 +4,9 @@
  * U[xi] (K x C) x V[xi] into scratch M [alpha^2][K][tiles]) and the output
  * transform with bias and the fused epilogue. alpha = tile + 2; tiles cover
  * all images, padded to a multiple of 4 (vec4 B rows in the GEMM). In an
- * fp16 layer (c->half) the transforms are winograd_f16 (float16 tensors) and
- * the scratch and its GEMM stay float32. */
+ * fp16 layer (c->half) the transforms are winograd_f16 or _h16 (float16
+ * tensors; _h16 with a half epilogue) and the scratch and its GEMM stay
+ * float32. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
