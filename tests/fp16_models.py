@@ -24,6 +24,7 @@ from mobilenetv2 import mobilenet_v2_224  # noqa: E402
 
 GUARD_LINE = re.compile(r"fp16 guard: error vs fp32 (\S+) \(tolerance (\S+),.*: (\d+) of (\d+) "
                         r"layers fp16, (\d+) kept fp32")
+PRECISION_LINE = re.compile(r"precision fp16 .*, error vs fp32 (\S+) \(accuracy guard\)")
 
 
 def run(nnrun, model, inp_name, x_path, out_dir, device, precision, extra=()):
@@ -37,7 +38,7 @@ def run(nnrun, model, inp_name, x_path, out_dir, device, precision, extra=()):
     if r.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)}: {r.stderr.strip()}")
     fp16_lines = [l.strip() for l in r.stdout.splitlines()
-                  if l.strip().startswith("fp16") or ":f16" in l]
+                  if l.strip().startswith(("fp16", "precision ")) or ":f16" in l]
     return {f[:-4]: np.load(os.path.join(out_dir, f)) for f in os.listdir(out_dir)}, fp16_lines
 
 
@@ -105,11 +106,15 @@ def check_device(args, device):
         n16 = sum(":f16" in l for l in lines)
         guard = [m for m in map(GUARD_LINE.match, lines) if m]
         guard_err = float(guard[-1].group(1)) if guard else float("inf")
-        ok = worst <= args.tol and n16 > 0 and guard_err <= args.tol
+        # the report's precision line carries the same measured error
+        reported = [m.group(1) for m in map(PRECISION_LINE.match, lines) if m]
+        ok = (worst <= args.tol and n16 > 0 and guard_err <= args.tol
+              and reported == [guard[-1].group(1)])
         failures += not ok
         said = (f"guard: error {guard_err:.2e} (tolerance {guard[-1].group(2)}), "
                 f"{guard[-1].group(3)} of {guard[-1].group(4)} layers fp16, "
                 f"{guard[-1].group(5)} kept fp32" if guard else "no 'fp16 guard: error vs fp32' line")
+        said += f"; reported {reported[0] if reported else 'nothing'}"
         print(f"{'ok  ' if ok else 'FAIL'} {name}: relative error {worst:.2e}, {n16} fp16 layers; "
               f"{said}")
         if name == "mobilenetv2_224":

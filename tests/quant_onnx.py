@@ -13,6 +13,8 @@
 3. Weight-only quantization (--weight-bits 4 / 8, per column and group 32) of
    MatMul-heavy float models against onnxruntime's fp32: relative error bounded
    and the weight bytes reduced.
+4. NaN: QuantizeLinear of Sqrt(negative) and QLinearMatMul / QLinearConv with an
+   infinite x_scale (inf * 0) give exactly onnxruntime's integers (the lowest value).
 Prints one line per check and "N passed, M failed" last; exits 1 on a failure.
 """
 import argparse
@@ -378,13 +380,66 @@ def check_weight_only(ck, args, models):
                          f"device, precision {info.get('precision', '?')}")
 
 
+# ---- 4. NaN ---------------------------------------------------------------------------
+
+def nan_models(rng):
+    """(name, model, feeds): NaN reaching QuantizeLinear and the QLinear requantization."""
+    out = []
+    for dt, zp in ((TensorProto.INT8, 10), (TensorProto.UINT8, 128)):
+        npdt = np.int8 if dt == TensorProto.INT8 else np.uint8
+        g = helper.make_graph(
+            [helper.make_node("Sqrt", ["x"], ["r"]), helper.make_node("QuantizeLinear", ["r", "s", "z"], ["y"])],
+            "nan_q", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [37])],
+            [helper.make_tensor_value_info("y", dt, [37])],
+            [numpy_helper.from_array(np.array(0.02, np.float32), "s"),
+             numpy_helper.from_array(np.array(zp, npdt), "z")])
+        x = rng.uniform(-4, 4, 37).astype(np.float32)
+        out.append((f"QuantizeLinear {npdt.__name__}", helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), x))
+    for op in ("QLinearMatMul", "QLinearConv"):
+        k, c = 6, 5
+        w = rng.integers(0, 256, (c, k)).astype(np.uint8)
+        w[:, ::2] = 7  # the weight zero point: acc 0, inf * 0 = NaN
+        shape = [3, c]
+        if op == "QLinearConv":
+            w, shape = w.T.reshape(k, c, 1, 1).copy(), [1, c, 4, 3]
+        g = helper.make_graph(
+            [helper.make_node(op, ["x", "xs", "xz", "w", "ws", "wz", "ys", "yz"], ["y"])], "nan_ql",
+            [helper.make_tensor_value_info("x", TensorProto.UINT8, shape)],
+            [helper.make_tensor_value_info("y", TensorProto.UINT8, None)],
+            [numpy_helper.from_array(np.array(np.inf, np.float32), "xs"),
+             numpy_helper.from_array(np.array(100, np.uint8), "xz"),
+             numpy_helper.from_array(w, "w"), numpy_helper.from_array(np.array(0.01, np.float32), "ws"),
+             numpy_helper.from_array(np.array(7, np.uint8), "wz"),
+             numpy_helper.from_array(np.array(0.05, np.float32), "ys"),
+             numpy_helper.from_array(np.array(90, np.uint8), "yz")])
+        x = rng.integers(0, 256, shape).astype(np.uint8)
+        out.append((op, helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), x))
+    return out
+
+
+def check_nan(ck, args):
+    rng = np.random.default_rng([args.seed, 101])
+    for i, (name, model, x) in enumerate(nan_models(rng)):
+        path = os.path.join(args.workdir, f"nan_{i}.onnx")
+        onnx.save(model, path)
+        ref = run_ort(path, {"x": x})
+        for device in args.devices:
+            got = ck.nnrun(path, {"x": x}, device)
+            if got is None:
+                continue
+            y = got[0]
+            bad = int(np.sum(y.reshape(-1) != ref.reshape(-1))) if y.shape == ref.shape else -1
+            ck.check(bad == 0, f"NaN {name} on {device}: {bad} of {ref.size} values differ from "
+                               f"onnxruntime's")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("nnrun")
     ap.add_argument("--devices", default="cpu,opencl:0,vulkan:0")
     ap.add_argument("--workdir", default=None)
     ap.add_argument("--seed", type=int, default=2024)
-    ap.add_argument("--only", default="static,low_bit,weight_only")
+    ap.add_argument("--only", default="static,low_bit,weight_only,nan")
     args = ap.parse_args()
     args.devices = [d for d in args.devices.split(",") if d]
     tmp = None
@@ -402,6 +457,8 @@ def main():
         check_low_bit(ck, args)
     if "weight_only" in parts:
         check_weight_only(ck, args, models)
+    if "nan" in parts:
+        check_nan(ck, args)
     print(f"{ck.passed} passed, {ck.failed} failed")
     return 1 if ck.failed else 0
 

@@ -209,8 +209,11 @@ def guard(c, device):
             f"{what}: without the guard int8 vs fp32 error {err_naive:.4f} (> {MAX_REL_ERR})")
     counts = guard_counts(text)
     kept = info["int8_fp32_layers"]
+    measured = info["precision_error_vs_fp32"]
     c.check(err <= GUARD_TOL and counts is not None and counts[0] >= counts[1] - 2
-            and "conv3" in kept and "int8 guard: node 'conv3' stays fp32" in text,
+            and "conv3" in kept and "int8 guard: node 'conv3' stays fp32" in text
+            and measured is not None and measured == info["int8_error_vs_fp32"]
+            and info["guard_fp32_layers"] == kept,
             f"{what}: with the guard error {err:.4f} (limit {GUARD_TOL}), measured "
             f"{info['int8_error_vs_fp32']}, kept fp32 {kept}, "
             f"{counts[0] if counts else '?'} of {counts[1] if counts else '?'} layers int8")

@@ -1,6 +1,7 @@
 /* .npy reader/writer: round trips of every dtype, rejection of malformed
  * files with the right status, and atomic writes that leave no temp file. */
 #include "core/npy.h"
+#include "harness/harness.h"
 
 #include <dirent.h>
 #include <sys/stat.h>
@@ -9,19 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static int failures;
-
-#define EXPECT(cond, ...)                                                                      \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            failures++;                                                                        \
-            fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                                    \
-            fprintf(stderr, __VA_ARGS__);                                                      \
-            fprintf(stderr, " (last error: %s)\n", nngpu_last_error());                        \
-        }                                                                                      \
-    } while (0)
-
-static char dir[] = "/tmp/nngpu_test_npy_XXXXXX";
+static const char *dir; /* scratch folder */
 
 static void path_of(char *buf, size_t cap, const char *name) {
     snprintf(buf, cap, "%s/%s", dir, name);
@@ -66,17 +55,17 @@ static void test_round_trip(void) {
                 for (size_t i = 0; i < sizeof data; i++) data[i] &= 1;
             char p[512];
             path_of(p, sizeof p, "rt.npy");
-            EXPECT(ng_npy_write(p, &in) == NNGPU_OK, "write %s", nngpu_dtype_name(types[t]));
+            TH_EXPECT(ng_npy_write(p, &in) == NNGPU_OK, "write %s", nngpu_dtype_name(types[t]));
             nngpu_tensor out;
-            EXPECT(ng_npy_read(p, &out) == NNGPU_OK, "read %s", nngpu_dtype_name(types[t]));
+            TH_EXPECT(ng_npy_read(p, &out) == NNGPU_OK, "read %s", nngpu_dtype_name(types[t]));
             size_t count = 1;
             for (int d = 0; d < in.rank; d++) count *= (size_t)in.dims[d];
             size_t bytes = count * nngpu_dtype_size(types[t]);
-            EXPECT(out.dtype == in.dtype && out.rank == in.rank && out.size_bytes == bytes,
+            TH_EXPECT(out.dtype == in.dtype && out.rank == in.rank && out.size_bytes == bytes,
                    "%s rank %d: got dtype %s rank %d size %zu", nngpu_dtype_name(types[t]),
                    in.rank, nngpu_dtype_name(out.dtype), out.rank, out.size_bytes);
-            EXPECT(!memcmp(out.dims, in.dims, sizeof in.dims[0] * (size_t)in.rank), "dims");
-            EXPECT(!bytes || !memcmp(out.data, data, bytes), "data of %s",
+            TH_EXPECT(!memcmp(out.dims, in.dims, sizeof in.dims[0] * (size_t)in.rank), "dims");
+            TH_EXPECT(!bytes || !memcmp(out.data, data, bytes), "data of %s",
                    nngpu_dtype_name(types[t]));
             free(out.data);
         }
@@ -87,10 +76,10 @@ static void expect_parse_error(const char *name) {
     nngpu_tensor t;
     path_of(p, sizeof p, name);
     nngpu_status s = ng_npy_read(p, &t);
-    EXPECT(s == NNGPU_ERR_PARSE, "%s: status %s, expected parse error", name,
+    TH_EXPECT(s == NNGPU_ERR_PARSE, "%s: status %s, expected parse error", name,
            nngpu_status_name(s));
-    EXPECT(strstr(nngpu_last_error(), name) != NULL, "%s: error does not name the file", name);
-    EXPECT(t.data == NULL, "%s: data left allocated", name);
+    TH_EXPECT(strstr(nngpu_last_error(), name) != NULL, "%s: error does not name the file", name);
+    TH_EXPECT(t.data == NULL, "%s: data left allocated", name);
 }
 
 static void test_malformed(void) {
@@ -99,7 +88,7 @@ static void test_malformed(void) {
     char p[512];
     nngpu_tensor t;
     path_of(p, sizeof p, "good.npy");
-    EXPECT(ng_npy_read(p, &t) == NNGPU_OK && t.rank == 2 && t.dims[1] == 3, "good.npy");
+    TH_EXPECT(ng_npy_read(p, &t) == NNGPU_OK && t.rank == 2 && t.dims[1] == 3, "good.npy");
     free(t.data);
 
     write_npy("short_data.npy", ok, 23);
@@ -132,7 +121,7 @@ static void test_malformed(void) {
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) expect_parse_error(bad[i]);
 
     path_of(p, sizeof p, "missing.npy");
-    EXPECT(ng_npy_read(p, &t) == NNGPU_ERR_IO && strstr(nngpu_last_error(), "missing.npy"),
+    TH_EXPECT(ng_npy_read(p, &t) == NNGPU_ERR_IO && strstr(nngpu_last_error(), "missing.npy"),
            "missing file must be an i/o error naming it");
 }
 
@@ -151,40 +140,25 @@ static void test_write_failures(void) {
     char p[512];
     int before = count_files();
     path_of(p, sizeof p, "no_such_dir/out.npy");
-    EXPECT(ng_npy_write(p, &t) == NNGPU_ERR_IO, "write into a missing folder");
+    TH_EXPECT(ng_npy_write(p, &t) == NNGPU_ERR_IO, "write into a missing folder");
     path_of(p, sizeof p, "a_dir");
     mkdir(p, 0755);
-    EXPECT(ng_npy_write(p, &t) == NNGPU_ERR_IO, "rename onto a folder must fail");
-    EXPECT(count_files() == before + 1, "a failed write left a temporary file");
+    TH_EXPECT(ng_npy_write(p, &t) == NNGPU_ERR_IO, "rename onto a folder must fail");
+    TH_EXPECT(count_files() == before + 1, "a failed write left a temporary file");
     rmdir(p);
     t.size_bytes = 8;
     path_of(p, sizeof p, "small.npy");
-    EXPECT(ng_npy_write(p, &t) == NNGPU_ERR_INVALID_ARG, "too little data");
-    EXPECT(access(p, F_OK) != 0, "a rejected write created the file");
-}
-
-static void remove_all(void) {
-    DIR *d = opendir(dir);
-    char p[512];
-    for (struct dirent *e; d && (e = readdir(d));) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        path_of(p, sizeof p, e->d_name);
-        unlink(p);
-    }
-    if (d) closedir(d);
-    rmdir(dir);
+    TH_EXPECT(ng_npy_write(p, &t) == NNGPU_ERR_INVALID_ARG, "too little data");
+    TH_EXPECT(access(p, F_OK) != 0, "a rejected write created the file");
 }
 
 int main(void) {
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
-        return 1;
-    }
+    if (!(dir = th_scratch_dir("nngpu_test_npy"))) return 1;
     test_round_trip();
     test_malformed();
     test_write_failures();
-    remove_all();
-    if (failures) fprintf(stderr, "test_npy: %d failures\n", failures);
+    th_scratch_remove();
+    if (th_failures()) fprintf(stderr, "test_npy: %d failures\n", th_failures());
     else printf("test_npy: ok\n");
-    return failures != 0;
+    return th_failures() != 0;
 }

@@ -8,7 +8,8 @@
  * fp32 (named in the summary), a device without fp16 (OpenCL without the
  * variable) runs fp32 or, with precision_strict, fails clearly, and the
  * end-to-end guard keeps fp32 the layers whose small fp16 errors a later
- * subtraction blows up (off with fp16_tolerance 1).
+ * subtraction blows up (off with fp16_tolerance 1), and layers that only
+ * move values take the precision of what they read.
  * Vulkan computes fp16 layers in half (the _h16 shaders, kernels tagged
  * ":f16math") where NNGPU_VULKAN_FP16_MATH=1 or, unset, on GPUs; ctest runs
  * this file twice, the second time (test_ops_fp16_math) with the variable 1, so
@@ -375,6 +376,41 @@ static void expect_end_to_end_guard(const char *sel) {
     }
 }
 
+/* The precision of the layer named `name` ("" when there is none). */
+static const char *layer_precision(const nngpu_session *s, const char *name) {
+    for (int i = 0; i < nngpu_session_layer_count(s); i++) {
+        nngpu_layer_info li;
+        if (nngpu_session_layer(s, i, &li) == NNGPU_OK && !strcmp(li.name, name)) return li.precision;
+    }
+    return "";
+}
+
+/* Layers that only move values take the precision of what they read: a
+ * Transpose of the graph input stays fp32 (fp16 would only round the input),
+ * a Transpose of an fp16 Conv's output runs fp16. */
+static void expect_pass_through(const char *sel) {
+    nngpu_graph *g = th_graph(13);
+    th_input(g, "x", 4, D(1, 4, 7, 9));
+    th_node(g, "Transpose", "x", "t");
+    th_attr_ints(g, "perm", 4, D(0, 1, 3, 2));
+    th_const_rand(g, "w", 4, D(8, 4, 3, 3), -0.5f, 0.5f);
+    th_node(g, "Conv", "t,w", "c");
+    th_node(g, "Transpose", "c", "y");
+    th_attr_ints(g, "perm", 4, D(0, 2, 3, 1));
+    th_output(g, "y");
+    nngpu_model *m = NULL;
+    nngpu_session *s = fp16_session(g, sel, 0, &m);
+    char line[256];
+    const char *first = s ? layer_precision(s, "Transpose_0") : "?";
+    const char *conv = s ? layer_precision(s, "Conv_1") : "?";
+    const char *last = s ? layer_precision(s, "Transpose_2") : "?";
+    snprintf(line, sizeof line, "%s: Transpose of the input %s, Conv %s, Transpose of the Conv %s",
+             sel, first, conv, last);
+    expect(!strcmp(first, "fp32") && !strcmp(conv, "fp16") && !strcmp(last, "fp16"), line);
+    nngpu_session_destroy(s);
+    nngpu_model_destroy(m);
+}
+
 /* The per-layer simulation rounds a half-arithmetic layer's result before its
  * epilogue: the overflowing convolution stays fp32 in the first compile (no
  * end-to-end recompile needed), and runs fp16 with fp32 arithmetic. */
@@ -427,6 +463,7 @@ static void test_policy(void) {
         nngpu_session_destroy(s);
         nngpu_model_destroy(m);
         expect_end_to_end_guard(info.selector);
+        expect_pass_through(info.selector);
     }
 }
 

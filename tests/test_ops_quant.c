@@ -378,6 +378,63 @@ static void test_matmul_quant_w(void) {
             }
 }
 
+/* ---- NaN ------------------------------------------------------------------------------ */
+
+/* NaN quantizes to the type's lowest value in QuantizeLinear and in the
+ * QLinear ops' requantization alike, as onnxruntime does (src/core/quant.h).
+ * QuantizeLinear reads Sqrt of inputs in [-4, 4] (NaN for the negative ones;
+ * 17 to 70 values: the vector and tail paths). The QLinear layers get an
+ * infinite x_scale: real = inf * acc, NaN in the output channels whose
+ * weights all equal their zero point (acc 0), +-inf (saturated) elsewhere;
+ * every output is exact. */
+static void test_nan(void) {
+    static const nngpu_dtype types[] = {NNGPU_DTYPE_UINT8, NNGPU_DTYPE_INT8, NNGPU_DTYPE_INT4, NNGPU_DTYPE_UINT4};
+    for (int ti = 0; ti < 4; ti++) {
+        nngpu_dtype qt = types[ti];
+        nngpu_graph *g = th_graph(ti >= 2 ? 21 : 13);
+        th_input_range(g, "x", 1, D(th_randint(17, 70)), -4, 4);
+        th_node(g, "Sqrt", "x", "r");
+        th_const_scalar_f32(g, "s", th_randf(0.01f, 0.04f));
+        th_const_scalar_int(g, "z", qt, zp_of(qt));
+        th_node(g, "QuantizeLinear", "r,s,z", "y");
+        th_output(g, "y");
+        NAME("NaN QuantizeLinear %s", dt_name(qt));
+        th_check_graph(nm, g, 0);
+    }
+    for (int kind = 0; kind < 4; kind++) { /* QLinearMatMul, QLinearConv 1x1, 3x3, depthwise 3x3 */
+        int conv = kind > 0, c = th_randint(2, 9), k = kind == 3 ? c : th_randint(2, 12);
+        int ks = kind >= 2 ? 3 : 1, per = conv ? c / (kind == 3 ? c : 1) * ks * ks : c;
+        nngpu_dtype xt = pick8(), wt = pick8(), yt = pick8();
+        int8_t w[12 * 9 * 9], wz[12];
+        for (int o = 0; o < k; o++) {
+            wz[o] = (int8_t)zp_of(wt);
+            for (int e = 0; e < per; e++) {
+                int v = o % 2 ? th_randint(lo_of(wt), hi_of(wt)) : wz[o]; /* even: acc 0 */
+                w[conv ? o * per + e : e * k + o] = (int8_t)v;
+            }
+        }
+        nngpu_graph *g = th_graph(13);
+        if (conv) th_input_typed(g, "x", xt, 4, D(1, c, th_randint(3, 9), th_randint(3, 9)));
+        else th_input_typed(g, "x", xt, 2, D(th_randint(1, 9), c));
+        th_const_scalar_f32(g, "xs", INFINITY);
+        th_const_scalar_int(g, "xz", xt, zp_of(xt));
+        if (conv) th_const_data(g, "w", wt, 4, D(k, per / (ks * ks), ks, ks), w);
+        else th_const_data(g, "w", wt, 2, D(c, k), w);
+        th_const_rand(g, "ws", 1, D(k), 0.002f, 0.02f);
+        th_const_data(g, "wz", wt, 1, D(k), wz);
+        th_const_scalar_f32(g, "ys", th_randf(0.01f, 0.1f));
+        th_const_scalar_int(g, "yz", yt, zp_of(yt));
+        th_node(g, conv ? "QLinearConv" : "QLinearMatMul", "x,xs,xz,w,ws,wz,ys,yz", "y");
+        if (conv) th_attr_ints(g, "pads", 4, D(ks / 2, ks / 2, ks / 2, ks / 2));
+        if (kind == 3) th_attr_int(g, "group", c);
+        th_output(g, "y");
+        NAME("NaN %s x%s w%s y%s c%d k%d", conv ? "QLinearConv" : "QLinearMatMul", dt_name(xt),
+             dt_name(wt), dt_name(yt), c, k);
+        if (kind) snprintf(nm + strlen(nm), sizeof nm - strlen(nm), " %dx%d%s", ks, ks, kind == 3 ? " depthwise" : "");
+        th_check_graph(nm, g, 0);
+    }
+}
+
 int main(int argc, char **argv) {
     th_init(argc, argv);
     test_quantize();
@@ -388,5 +445,6 @@ int main(int argc, char **argv) {
     test_matmulinteger();
     test_long_k_exact();
     test_matmul_quant_w();
+    test_nan();
     return th_summary();
 }

@@ -87,19 +87,11 @@ static const char *calibration_state(const nngpu_session *s) {
     return NULL;
 }
 
-#define GUARD_ERROR "int8 guard: error vs fp32 "
-#define GUARD_KEPT "int8 guard: node '"
+#define GUARD_KEPT "guard: node '"
 #define GUARD_KEPT_END "' stays fp32: "
 
-/* The INT8 guard's measured error (its last line), or -1 when it did not check. */
-static double int8_error(const nngpu_session *s) {
-    const char *p = nngpu_session_summary(s), *at = NULL;
-    while (p && (p = strstr(p, GUARD_ERROR)) != NULL) at = p++;
-    return at ? strtod(at + strlen(GUARD_ERROR), NULL) : -1;
-}
-
-/* The layers the INT8 guard keeps fp32, as a JSON array. */
-static void print_int8_fp32_layers(const nngpu_session *s) {
+/* The layers the accuracy guards keep fp32, as a JSON array. */
+static void print_guard_fp32_layers(const nngpu_session *s) {
     const char *p = nngpu_session_summary(s);
     int n = 0;
     printf("[");
@@ -126,7 +118,10 @@ void nnrun_print_text(const nnrun_args *a, const nngpu_session *s, const nnrun_t
     printf("memory   arena %.1f KiB (tensors %.1f KiB, lower bound %.1f KiB), weights %.1f KiB\n",
            st.arena_bytes / 1024.0, st.tensor_bytes / 1024.0, st.lower_bound_bytes / 1024.0,
            st.weight_bytes / 1024.0);
-    printf("precision %s (model weights %.1f KiB)\n", st.precision, st.model_weight_bytes / 1024.0);
+    printf("precision %s (model weights %.1f KiB)", st.precision, st.model_weight_bytes / 1024.0);
+    if (st.precision_error_vs_fp32 >= 0)
+        printf(", error vs fp32 %.4g (accuracy guard)", st.precision_error_vs_fp32);
+    printf("\n");
     if (!a->verbose) {
         print_summary_lines(s, "calibration:", "          ");
         print_summary_lines(s, "precision:", "          ");
@@ -173,12 +168,19 @@ void nnrun_print_json(const nnrun_args *a, const nngpu_session *s, const nnrun_t
     printf(", \"calibration\": ");
     if (calibration_state(s)) json_string(calibration_state(s));
     else printf("null");
-    double e = int8_error(s);
-    printf(", \"int8_error_vs_fp32\": ");
+    double e = st.precision_error_vs_fp32;
+    int int8 = a->precision == NNGPU_PRECISION_INT8;
+    printf(", \"precision_error_vs_fp32\": ");
     if (e >= 0 && isfinite(e)) printf("%.6g", e);
     else printf("null");
+    printf(", \"guard_fp32_layers\": ");
+    print_guard_fp32_layers(s);
+    printf(", \"int8_error_vs_fp32\": "); /* the INT8 names of the two above */
+    if (int8 && e >= 0 && isfinite(e)) printf("%.6g", e);
+    else printf("null");
     printf(", \"int8_fp32_layers\": ");
-    print_int8_fp32_layers(s);
+    if (int8) print_guard_fp32_layers(s);
+    else printf("[]");
     if (n_samples > 0)
         printf(", \"accuracy\": %.6f, \"correct\": %d, \"samples\": %d", accuracy, n_correct,
                n_samples);

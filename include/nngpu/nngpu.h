@@ -242,6 +242,10 @@ typedef struct nngpu_session_stats {
     size_t weight_bytes;  /* bytes of constants the kernels read, after quantization */
     size_t model_weight_bytes; /* bytes of the imported model's constants */
     const char *precision;  /* what the session runs: "fp32", "fp16", "int8", "fp32+int4w" */
+    /* The accuracy guard's end-to-end error of the session's outputs against
+     * fp32 on its samples (relative L2, the worst output), measured on the
+     * session as compiled; -1 when no guard measured one. */
+    double precision_error_vs_fp32;
     const char *device_name;
 } nngpu_session_stats;
 void nngpu_session_get_stats(const nngpu_session *s, nngpu_session_stats *out);

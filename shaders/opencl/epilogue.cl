@@ -206,7 +206,9 @@ NG_INLINE float ng_epilogue(float y, int i, __constant int *epi_meta, __global c
  * -DQ_OUT=<ng_qout> (0 int8, 1 uint8, 2 float, 3 int32) and -DYT=<output
  * type>; the kernel has mult, bias (per channel), y_scale and y_zp in scope:
  *   real = epilogue(mult[c] * (acc + bias[c])),
- *   y = saturate(round_half_even(real / y_scale) + y_zp), or real, or acc. */
+ *   y = saturate(round_half_even(real / y_scale) + y_zp), or real, or acc;
+ * NaN gives y's lowest value (src/core/quant.h; fmax returns the other
+ * operand of a NaN). */
 #ifdef Q_OUT
 #define NG_Q_CVT_(t) convert_##t##_sat
 #define NG_Q_CVT(t) NG_Q_CVT_(t)
@@ -216,7 +218,9 @@ NG_INLINE float ng_epilogue(float y, int i, __constant int *epi_meta, __global c
 #elif Q_OUT == 2
 #define NG_Q_OUT(acc, c, i) NG_Q_REAL(acc, c, i)
 #else
-#define NG_Q_OUT(acc, c, i) NG_Q_CVT(YT)(rint(NG_Q_REAL(acc, c, i) / y_scale) + (float)y_zp)
+#define NG_Q_LO (Q_OUT == 0 ? -128.0f : 0.0f)
+#define NG_Q_OUT(acc, c, i)                                                                  \
+    NG_Q_CVT(YT)(fmax(rint(NG_Q_REAL(acc, c, i) / y_scale) + (float)y_zp, NG_Q_LO))
 #endif
 #endif
 

@@ -60,7 +60,7 @@
 /* NG_Q_OUT (epilogue.cl) for W outputs of channel k at once: acc (an int
  * vector) to y[y_off + i0 ...]. The same arithmetic as lower_quant.h,
  * vectorized: per-element saturating conversions measured 20x slower than
- * the arithmetic on PoCL. NaN stores y_zp, as the reference does. The
+ * the arithmetic on PoCL. NaN stores Q_LO, as the reference does. The
  * epilogue, when there is one, runs per element on a private copy. */
 #if Q_OUT == 0
 #define Q_LO -128.0f
@@ -96,7 +96,7 @@
 #define Q_STORE_REAL(w, real, i0)                                                \
     do {                                                                         \
         NG_VT(float, w) r_ = rint(real / y_scale) + (float)y_zp;                 \
-        r_ = select(r_, (NG_VT(float, w))((float)y_zp), isnan(r_));              \
+        r_ = select(r_, (NG_VT(float, w))(Q_LO), isnan(r_));                     \
         r_ = clamp(r_, Q_LO, Q_HI);                                              \
         NG_VSTORE(w, NG_VCVT(YT, w, NG_VCVT(int, w, r_)), y + y_off + (i0));     \
     } while (0)

@@ -4,7 +4,8 @@
  *   quantize:   y = saturate(round_half_even(x / scale[s]) + zp[s])
  *   dequantize: y = (x - zp[s]) * scale[s]
  * XT, YT: the OpenCL element types of x and y (float, char, uchar, int);
- * 4-bit sides (Q4) are packed two per byte, low nibble first, as uchar. */
+ * 4-bit sides (Q4) are packed two per byte, low nibble first, as uchar.
+ * Y_LO, Y_HI: y's range when quantizing; NaN gives Y_LO (src/core/quant.h). */
 
 #ifndef XT
 #define XT float
@@ -20,6 +21,10 @@
 #endif
 #ifndef PER_TENSOR
 #define PER_TENSOR 1 /* 1: one scale and zero point */
+#endif
+#ifndef Y_LO
+#define Y_LO -128
+#define Y_HI 127
 #endif
 
 #define NG_QCAT_(a, b) a##b
@@ -47,14 +52,14 @@ __kernel void quantize_linear(const int n, __global const XT *x, const int x_off
     for (int e = 0; e < 2 && 2 * b + e < n; e++) {
         const int i = 2 * b + e, s = q_slot(i, inner, axis_len, block);
         const float r = rint(x[x_off + i] / scale[s]) + (float)zp[s];
-        v[e] = isnan(r) ? 0 : (int)clamp(r, Q4 == 1 ? -8.0f : 0.0f, Q4 == 1 ? 7.0f : 15.0f);
+        v[e] = isnan(r) ? Y_LO : (int)clamp(r, (float)Y_LO, (float)Y_HI);
     }
     y[y_off + b] = (uchar)((v[0] & 15) | ((v[1] & 15) << 4));
 }
 #elif QUANTIZE && defined(QV)
 /* 8-bit y, one scale: QV elements per work-item as one vector, saturated by
  * clamping (convert_*_sat per element measured several times slower on
- * PoCL). Y_LO, Y_HI: y's range. NaN gives 0 as convert_*_sat does. */
+ * PoCL). */
 #define QFV NG_QCAT(float, QV)
 __kernel void quantize_linear(const int n, __global const XT *x, const int x_off,
                               __global YT *y, const int y_off, __global const float *scale,
@@ -65,11 +70,12 @@ __kernel void quantize_linear(const int n, __global const XT *x, const int x_off
     const float s = scale[0], z = (float)zp[0];
     if (i0 + QV <= n) {
         QFV r = rint(NG_QCAT(vload, QV)(0, x + x_off + i0) / s) + z;
-        r = select(clamp(r, (float)Y_LO, (float)Y_HI), (QFV)(0.0f), isnan(r));
+        r = select(clamp(r, (float)Y_LO, (float)Y_HI), (QFV)((float)Y_LO), isnan(r));
         NG_QCAT(vstore, QV)(NG_QCAT(convert_, NG_QCAT(YT, QV))(NG_QCAT(convert_int, QV)(r)), 0,
                             y + y_off + i0);
     } else {
-        for (int i = i0; i < n; i++) y[y_off + i] = CONVERT_Y_SAT(rint(x[x_off + i] / s) + z);
+        for (int i = i0; i < n; i++)
+            y[y_off + i] = CONVERT_Y_SAT(fmax(rint(x[x_off + i] / s) + z, (float)Y_LO)); /* NaN: Y_LO */
     }
 }
 #elif QUANTIZE
@@ -80,7 +86,7 @@ __kernel void quantize_linear(const int n, __global const XT *x, const int x_off
     const int i = get_global_id(0);
     if (i >= n) return;
     const int s = q_slot(i, inner, axis_len, block);
-    y[y_off + i] = CONVERT_Y_SAT(rint(x[x_off + i] / scale[s]) + (float)zp[s]);
+    y[y_off + i] = CONVERT_Y_SAT(fmax(rint(x[x_off + i] / scale[s]) + (float)zp[s], (float)Y_LO));
 }
 #else
 __kernel void dequantize_linear(const int n, __global const XT *x, const int x_off,

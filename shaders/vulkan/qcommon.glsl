@@ -45,10 +45,11 @@ float ng_q_real(int acc, int c, uint e) {
 }
 
 /* The int8/uint8 output byte of real: round half to even, add the zero
- * point, saturate. */
+ * point, saturate; NaN gives the lowest value (src/core/quant.h). */
 uint ng_q_byte(float real) {
     const float lo = OUT == NG_QOUT_INT8 ? -128.0 : 0.0, hi = OUT == NG_QOUT_INT8 ? 127.0 : 255.0;
-    const float q = clamp(roundEven(real / p.y_scale) + float(p.y_zp), lo, hi);
+    const float r = roundEven(real / p.y_scale) + float(p.y_zp);
+    const float q = isnan(r) ? lo : clamp(r, lo, hi);
     return uint(int(q)) & 0xffu;
 }
 

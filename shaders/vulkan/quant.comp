@@ -40,8 +40,8 @@ uint quantize_one(int e) {
     const int s = scale_index(e);
     const float lo = SIGNED != 0 ? -float(1 << (BITS - 1)) : 0.0;
     const float hi = SIGNED != 0 ? float((1 << (BITS - 1)) - 1) : float((1 << BITS) - 1);
-    const float v = uintBitsToFloat(x[p.x_off + e]);
-    return uint(int(clamp(roundEven(v / scale[s]) + float(zp[s]), lo, hi))) & MASK;
+    const float r = roundEven(uintBitsToFloat(x[p.x_off + e]) / scale[s]) + float(zp[s]);
+    return uint(int(isnan(r) ? lo : clamp(r, lo, hi))) & MASK; /* NaN: lo (src/core/quant.h) */
 }
 
 void main() {

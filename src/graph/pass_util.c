@@ -1,7 +1,8 @@
-/* Use counts and rewiring shared by the passes. */
+/* Use counts, rewiring and node placement shared by the passes. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/status.h"
 #include "passes.h"
 
 int ng_use_count(const ng_graph *g, int t) {
@@ -60,4 +61,29 @@ int ng_node_input_slot(ng_node *n, int t) {
     n->in = in;
     n->in[n->n_in] = t;
     return n->n_in++;
+}
+
+nngpu_status ng_place_appended(ng_graph *g, int n_old, const int *anchor, const int *after) {
+    int total = g->n_nodes, n_new = total - n_old, at = 0;
+    ng_node *nodes = malloc(sizeof *nodes * (size_t)(total ? total : 1));
+    int *where = malloc(sizeof(int) * (size_t)(total ? total : 1));
+    if (!nodes || !where) {
+        free(nodes);
+        free(where);
+        return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "placing %d new nodes", n_new);
+    }
+    for (int i = 0; i < n_old; i++) {
+        for (int j = 0; j < n_new; j++)
+            if (anchor[j] == i && !(after && after[j])) where[n_old + j] = at++;
+        where[i] = at++;
+        for (int j = 0; after && j < n_new; j++)
+            if (anchor[j] == i && after[j]) where[n_old + j] = at++;
+    }
+    for (int i = 0; i < total; i++) nodes[where[i]] = g->nodes[i];
+    memcpy(g->nodes, nodes, sizeof *nodes * (size_t)total);
+    for (int t = 0; t < g->n_tensors; t++)
+        if (g->tensors[t].producer >= 0) g->tensors[t].producer = where[g->tensors[t].producer];
+    free(nodes);
+    free(where);
+    return NNGPU_OK;
 }

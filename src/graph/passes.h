@@ -72,6 +72,10 @@ nngpu_status ng_pass_quantize_int8(ng_graph *g, const ng_quant_range *ranges, in
 /* ---- helpers shared by the passes ---- */
 /* Number of live consumers of tensor t (graph outputs count as one more). */
 int ng_use_count(const ng_graph *g, int t);
+/* Moves the nodes appended after the first n_old next to their anchors:
+ * appended node n_old + j goes just before node anchor[j] (just after it
+ * when after && after[j]), in appended order; producers follow. */
+nngpu_status ng_place_appended(ng_graph *g, int n_old, const int *anchor, const int *after);
 /* The only live node reading t, or -1. */
 int ng_sole_consumer(const ng_graph *g, int t);
 /* Replaces every use of tensor `from` by `to` in live nodes. */

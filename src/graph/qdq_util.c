@@ -46,7 +46,7 @@ int ng_const_add(ng_graph *g, const char *base, nngpu_dtype dt, int rank, const 
     char name[256];
     int64_t d[NNGPU_MAX_DIMS];
     snprintf(name, sizeof name, "%s", base); /* base may live in g->tensors, which may move */
-    memcpy(d, dims, sizeof(int64_t) * (size_t)rank);
+    if (rank > 0) memcpy(d, dims, sizeof(int64_t) * (size_t)rank); /* scalars: dims may be NULL */
     int t = ng_tensor_add_unique(g, name);
     if (t < 0 || ng_tensor_set_const(g, t, dt, rank, d, data) != NNGPU_OK) return -1;
     return t;

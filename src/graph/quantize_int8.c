@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/quant.h"
 #include "passes.h"
 #include "qdq.h"
 
@@ -89,16 +90,13 @@ static int act_params(const ng_quant_range *r, float *scale, int8_t *zp) {
     return 1;
 }
 
-/* Symmetric int8 of w's channel c: elements c*stride_c + k*stride_k for k < n. */
+/* Symmetric int8 in [-127, 127] of the n weights w[at + k * step] into q
+ * (same places); returns their scale. */
 static float quantize_channel(const float *w, int64_t n, int64_t at, int64_t step, int8_t *q) {
-    double amax = 0;
-    for (int64_t k = 0; k < n; k++) amax = fmax(amax, fabs(w[at + k * step]));
-    double s = amax > 0 ? amax / 127.0 : 1.0;
-    for (int64_t k = 0; k < n; k++) {
-        double v = nearbyint(w[at + k * step] / s);
-        q[at + k * step] = (int8_t)(v < -127 ? -127 : v > 127 ? 127 : v);
-    }
-    return (float)s;
+    float s = ng_quant_symmetric_scale(w, n, at, step, 127);
+    for (int64_t k = 0; k < n; k++)
+        q[at + k * step] = (int8_t)ng_quantize_value(w[at + k * step], s, 0, -127, 127);
+    return s;
 }
 
 static const char *plan_conv(const ng_graph *g, const ng_node *n, const ng_quant_range *rx,
@@ -397,35 +395,6 @@ static nngpu_status rewrite_layer(qrewrite *q, const qplan *p) {
     return NNGPU_OK;
 }
 
-/* Puts the appended nodes before their anchors and fixes the producers. */
-static nngpu_status reorder(qrewrite *q, int n_old) {
-    ng_graph *g = q->g;
-    int n = g->n_nodes;
-    ng_node *nodes = malloc(sizeof *nodes * (size_t)n);
-    int *where = malloc(sizeof(int) * (size_t)n);
-    if (!nodes || !where) {
-        free(nodes);
-        free(where);
-        return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "quantize_int8 node order");
-    }
-    int k = 0;
-    for (int i = 0; i < n_old; i++) {
-        for (int j = n_old; j < n; j++)
-            if (q->anchor[j] == i) {
-                where[j] = k;
-                nodes[k++] = g->nodes[j];
-            }
-        where[i] = k;
-        nodes[k++] = g->nodes[i];
-    }
-    memcpy(g->nodes, nodes, sizeof *nodes * (size_t)n);
-    for (int t = 0; t < g->n_tensors; t++)
-        if (g->tensors[t].producer >= 0) g->tensors[t].producer = where[g->tensors[t].producer];
-    free(nodes);
-    free(where);
-    return NNGPU_OK;
-}
-
 /* Output y of a planned layer stays int8 when only planned layers read it, as their data input. */
 static int output_stays_int8(const ng_graph *g, const int *plan_of, int y,
                              const ng_quant_range *ranges) {
@@ -490,7 +459,7 @@ nngpu_status ng_pass_quantize_int8(ng_graph *g, const ng_quant_range *ranges, in
                       plans[i].keep_int8 ? "int8" : "float");
         st = rewrite_layer(&q, &plans[i]);
     }
-    if (st == NNGPU_OK && n_plans) st = reorder(&q, n_old);
+    if (st == NNGPU_OK && n_plans) st = ng_place_appended(g, n_old, q.anchor + n_old, NULL);
     *n_int8 = n_plans;
     for (int i = 0; i < n_plans; i++) qplan_free(&plans[i]);
     free(plans);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/quant.h"
 #include "core/status.h"
 #include "passes.h"
 #include "qdq.h"
@@ -32,14 +33,11 @@ static void quantize(const float *w, const qw_job *j, void *q, float *s) {
     for (int64_t r = 0; r < j->G; r++)
         for (int64_t n = 0; n < j->N; n++) {
             int64_t k0 = r * rows, k1 = k0 + rows < j->K ? k0 + rows : j->K;
-            float amax = 0.0f;
-            for (int64_t k = k0; k < k1; k++) amax = fmaxf(amax, fabsf(w_at(w, j, k, n)));
-            float scale = amax > 0.0f ? amax / (float)qmax : 1.0f;
-            for (int64_t k = k0; k < k1; k++) {
-                float v = nearbyintf(w_at(w, j, k, n) / scale); /* half to even */
-                int iv = v < (float)qmin ? qmin : v > (float)qmax ? qmax : (int)v;
-                ng_qconst_set(dt, q, k * j->N + n, iv);
-            }
+            int64_t at = j->trans_b ? n * j->K + k0 : k0 * j->N + n, step = j->trans_b ? 1 : j->N;
+            float scale = ng_quant_symmetric_scale(w, k1 - k0, at, step, qmax);
+            for (int64_t k = k0; k < k1; k++)
+                ng_qconst_set(dt, q, k * j->N + n,
+                              (int)ng_quantize_value(w_at(w, j, k, n), scale, 0, qmin, qmax));
             s[r * j->N + n] = scale * j->alpha;
         }
 }

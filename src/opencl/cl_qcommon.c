@@ -45,3 +45,28 @@ int ng_cl_qmac_chunk(int wmax, int xmax, int taps, int channels) {
     long chunk = ((1L << 24) - 1) / bound;
     return chunk < 1 ? -1 : chunk >= channels ? 0 : (int)chunk;
 }
+
+nngpu_status ng_cl_qlayer_out_args(ng_cl_args *a, ng_context *c, ng_kernel *k, const ng_graph *g,
+                                   const ng_node *n, const ng_binding *bind,
+                                   const ng_cl_qconsts *qc, const ng_qlayer *q) {
+    ng_cl_qconsts_args(a, qc, q);
+    ng_cl_arg_tensor(a, c, k, g, n->out[0], bind);
+    ng_cl_arg_epilogue(a, c, k, g, n, bind);
+    return a->status;
+}
+
+void ng_cl_qlayer_build_options(const ng_params *p, const ng_qlayer *q, const ng_graph *g,
+                                const ng_node *n, const char *extra, char *opts, size_t cap) {
+    char popts[200], qopts[128], eopts[1024];
+    ng_cl_params_options(p, popts, sizeof popts);
+    ng_cl_qlayer_options(q, qopts, sizeof qopts);
+    ng_cl_epilogue_options(g, n, eopts, sizeof eopts);
+    snprintf(opts, cap, "%s %s %s %s", popts, extra, qopts, eopts);
+}
+
+nngpu_status ng_cl_qconv_geometry(ng_context *c, ng_kernel *k, const ng_conv_geom *cg,
+                                  cl_mem *out) {
+    cl_int gm[15] = {cg->C, cg->H, cg->W, cg->K, cg->OH, cg->OW, cg->KH, cg->KW,
+                     cg->SH, cg->SW, cg->PT, cg->PL, cg->DH, cg->DW, cg->G};
+    return ng_cl_meta_upload(c, k, gm, sizeof gm, out);
+}

@@ -23,6 +23,18 @@ nngpu_status ng_cl_qconsts_upload(ng_context *c, ng_kernel *k, const ng_qlayer *
                                   ng_cl_qconsts *out);
 /* Binds mult, bias, y_scale, y_zp at the next arguments (NG_Q_OUT's names). */
 void ng_cl_qconsts_args(ng_cl_args *a, const ng_cl_qconsts *qc, const ng_qlayer *q);
+/* The kernels' last arguments: the output stage's constants, y and the
+ * epilogue; returns the arguments' status. */
+nngpu_status ng_cl_qlayer_out_args(ng_cl_args *a, ng_context *c, ng_kernel *k, const ng_graph *g,
+                                   const ng_node *n, const ng_binding *bind,
+                                   const ng_cl_qconsts *qc, const ng_qlayer *q);
+/* Build options: the parameters, `extra`, the layer's types and output
+ * mode, the epilogue. */
+void ng_cl_qlayer_build_options(const ng_params *p, const ng_qlayer *q, const ng_graph *g,
+                                const ng_node *n, const char *extra, char *opts, size_t cap);
+/* The convolution geometry qconv.cl's kernels read, uploaded. */
+nngpu_status ng_cl_qconv_geometry(ng_context *c, ng_kernel *k, const ng_conv_geom *cg,
+                                  cl_mem *out);
 
 /* Exact float multiply-adds (QMAC 1 in qconv.cl): integer products and
  * sums below 2^24 are exact in float. For products of at most wmax * xmax,

@@ -91,20 +91,16 @@ static nngpu_status qconv_build(ng_context *c, const ng_graph *g, const ng_node 
     NG_CHECK(st);
     ng_cl_qconsts consts;
     NG_CHECK(ng_cl_qconsts_upload(c, k, q, &consts));
-    cl_int gm[15] = {cg->C, cg->H, cg->W, cg->K, cg->OH, cg->OW, cg->KH, cg->KW,
-                     cg->SH, cg->SW, cg->PT, cg->PL, cg->DH, cg->DW, cg->G};
-    NG_CHECK(ng_cl_meta_upload(c, k, gm, sizeof gm, &geom));
+    NG_CHECK(ng_cl_qconv_geometry(c, k, cg, &geom));
 
     /* |x - x_zp| is at most the distance from x_zp to the far end of x's range. */
     int lo = q->x_signed ? -128 : 0, xmax = q->x_zp - lo > lo + 255 - q->x_zp ? q->x_zp - lo
                                                                                : lo + 255 - q->x_zp;
     int chunk = ng_cl_qmac_chunk(wmax, xmax, cg->KH * cg->KW, cg->C / cg->G);
     if (chunk < 0) ng_params_set(&p, "QMAC", 0);
-    char popts[200], qopts[128], eopts[1024], opts[1500];
-    ng_cl_params_options(&p, popts, sizeof popts);
-    ng_cl_qlayer_options(q, qopts, sizeof qopts);
-    ng_cl_epilogue_options(g, n, eopts, sizeof eopts);
-    snprintf(opts, sizeof opts, "%s -DCI_CHUNK=%d %s %s", popts, chunk, qopts, eopts);
+    char extra[32], opts[1500];
+    snprintf(extra, sizeof extra, "-DCI_CHUNK=%d", chunk);
+    ng_cl_qlayer_build_options(&p, q, g, n, extra, opts, sizeof opts);
     cl_kernel kern;
     NG_CHECK(ng_cl_launch_add(c, k, "qconv.cl", "qconv2d", opts, 1, 0, &kern));
     ng_cl_args a;
@@ -114,10 +110,7 @@ static nngpu_status qconv_build(ng_context *c, const ng_graph *g, const ng_node 
     ng_cl_arg_int(&a, q->x_zp);
     ng_cl_arg_mem(&a, wmem);
     ng_cl_arg_mem(&a, zmem);
-    ng_cl_qconsts_args(&a, &consts, q);
-    ng_cl_arg_tensor(&a, c, k, g, n->out[0], bind);
-    ng_cl_arg_epilogue(&a, c, k, g, n, bind);
-    NG_CHECK(a.status);
+    NG_CHECK(ng_cl_qlayer_out_args(&a, c, k, g, n, bind, &consts, q));
     ng_cl_launch *l = &k->launch[k->n_launches - 1];
     int nkb = (kg + oct - 1) / oct;
     l->dims = 3;

@@ -114,12 +114,9 @@ nngpu_status ng_cl_qconv1x1_build(ng_context *c, const ng_graph *g, const ng_nod
 
     int chunk = ng_cl_qmac_chunk(pk.wmax, q->x_signed ? 128 : 255, 1, cg->C);
     if (chunk < 0) ng_params_set(&p, "QMAC", 0);
-    char popts[200], qopts[128], eopts[1024], opts[1500];
-    ng_cl_params_options(&p, popts, sizeof popts);
-    ng_cl_qlayer_options(q, qopts, sizeof qopts);
-    ng_cl_epilogue_options(g, n, eopts, sizeof eopts);
-    snprintf(opts, sizeof opts, "%s %s -DWQT=%s -DCI_CHUNK=%d %s", popts, qopts,
-             pk.wide ? "short" : "char", chunk, eopts);
+    char extra[48], opts[1500];
+    snprintf(extra, sizeof extra, "-DWQT=%s -DCI_CHUNK=%d", pk.wide ? "short" : "char", chunk);
+    ng_cl_qlayer_build_options(&p, q, g, n, extra, opts, sizeof opts);
     cl_kernel kern;
     NG_CHECK(ng_cl_launch_add(c, k, "qconv.cl", "qconv1x1", opts, 1, 0, &kern));
     ng_cl_args a;
@@ -130,10 +127,7 @@ nngpu_status ng_cl_qconv1x1_build(ng_context *c, const ng_graph *g, const ng_nod
     ng_cl_arg_tensor(&a, c, k, g, n->in[q->x_input], bind);
     ng_cl_arg_mem(&a, wmem);
     ng_cl_arg_mem(&a, cmem);
-    ng_cl_qconsts_args(&a, &consts, q);
-    ng_cl_arg_tensor(&a, c, k, g, n->out[0], bind);
-    ng_cl_arg_epilogue(&a, c, k, g, n, bind);
-    NG_CHECK(a.status);
+    NG_CHECK(ng_cl_qlayer_out_args(&a, c, k, g, n, bind, &consts, q));
     ng_cl_launch *l = &k->launch[k->n_launches - 1];
     l->dims = 3;
     l->global[0] = (size_t)(P + vec * nv - 1) / (size_t)(vec * nv);

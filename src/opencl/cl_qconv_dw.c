@@ -53,14 +53,10 @@ nngpu_status ng_cl_qconv_dw_build(ng_context *c, const ng_graph *g, const ng_nod
     NG_CHECK(st);
     ng_cl_qconsts consts;
     NG_CHECK(ng_cl_qconsts_upload(c, k, q, &consts));
-    cl_int gm[15] = {cg->C, cg->H, cg->W, cg->K, cg->OH, cg->OW, cg->KH, cg->KW,
-                     cg->SH, cg->SW, cg->PT, cg->PL, cg->DH, cg->DW, cg->G};
-    NG_CHECK(ng_cl_meta_upload(c, k, gm, sizeof gm, &geom));
-    char popts[200], qopts[128], eopts[1024], opts[1500];
-    ng_cl_params_options(&p, popts, sizeof popts);
-    ng_cl_qlayer_options(q, qopts, sizeof qopts);
-    ng_cl_epilogue_options(g, n, eopts, sizeof eopts);
-    snprintf(opts, sizeof opts, "%s -DDW_K=%d -DDW_S=%d %s %s", popts, cg->KH, cg->SH, qopts, eopts);
+    NG_CHECK(ng_cl_qconv_geometry(c, k, cg, &geom));
+    char extra[48], opts[1500];
+    snprintf(extra, sizeof extra, "-DDW_K=%d -DDW_S=%d", cg->KH, cg->SH);
+    ng_cl_qlayer_build_options(&p, q, g, n, extra, opts, sizeof opts);
     cl_kernel kern;
     NG_CHECK(ng_cl_launch_add(c, k, "qconv.cl", "qconv_dw", opts, 1, 0, &kern));
     ng_cl_args a;
@@ -69,10 +65,7 @@ nngpu_status ng_cl_qconv_dw_build(ng_context *c, const ng_graph *g, const ng_nod
     ng_cl_arg_tensor(&a, c, k, g, n->in[q->x_input], bind);
     ng_cl_arg_int(&a, q->x_zp);
     ng_cl_arg_mem(&a, wmem);
-    ng_cl_qconsts_args(&a, &consts, q);
-    ng_cl_arg_tensor(&a, c, k, g, n->out[0], bind);
-    ng_cl_arg_epilogue(&a, c, k, g, n, bind);
-    NG_CHECK(a.status);
+    NG_CHECK(ng_cl_qlayer_out_args(&a, c, k, g, n, bind, &consts, q));
     ng_cl_launch *l = &k->launch[k->n_launches - 1];
     l->dims = 3;
     l->global[0] = (size_t)(cg->OW + pxt - 1) / (size_t)pxt;

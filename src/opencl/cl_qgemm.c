@@ -68,11 +68,8 @@ static nngpu_status qmatmul_build(ng_context *c, const ng_graph *g, const ng_nod
     NG_CHECK(ng_cl_upload(c, k, q->w_zp, (size_t)q->n_ch * sizeof(int32_t), &zmem));
     ng_cl_qconsts consts;
     NG_CHECK(ng_cl_qconsts_upload(c, k, q, &consts));
-    char popts[200], qopts[128], eopts[1024], opts[1400];
-    ng_cl_params_options(&p, popts, sizeof popts);
-    ng_cl_qlayer_options(q, qopts, sizeof qopts);
-    ng_cl_epilogue_options(g, n, eopts, sizeof eopts);
-    snprintf(opts, sizeof opts, "%s %s %s", popts, qopts, eopts);
+    char opts[1500];
+    ng_cl_qlayer_build_options(&p, q, g, n, "", opts, sizeof opts);
     cl_kernel kern;
     NG_CHECK(ng_cl_launch_add(c, k, "qgemm.cl", "qgemm", opts, 1, 0, &kern));
     ng_cl_args a;
@@ -86,10 +83,7 @@ static nngpu_status qmatmul_build(ng_context *c, const ng_graph *g, const ng_nod
     ng_cl_arg_tensor(&a, c, k, g, n->in[q->w_input], bind);
     ng_cl_arg_int(&a, q->b_batch_stride);
     ng_cl_arg_mem(&a, zmem);
-    ng_cl_qconsts_args(&a, &consts, q);
-    ng_cl_arg_tensor(&a, c, k, g, n->out[0], bind);
-    ng_cl_arg_epilogue(&a, c, k, g, n, bind);
-    NG_CHECK(a.status);
+    NG_CHECK(ng_cl_qlayer_out_args(&a, c, k, g, n, bind, &consts, q));
     tile_launch(k, &p, q->M, q->N, q->batch);
     ng_cl_kernel_name(k, n, "qgemm");
     return NNGPU_OK;

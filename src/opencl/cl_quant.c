@@ -21,6 +21,12 @@ static const char *cl_type_of(nngpu_dtype d) {
     }
 }
 
+/* The range quantize_linear saturates y of dtype d to (NaN: lo). */
+static void y_range(nngpu_dtype d, int *lo, int *hi) {
+    *lo = d == NNGPU_DTYPE_INT8 ? -128 : d == NNGPU_DTYPE_INT4 ? -8 : 0;
+    *hi = d == NNGPU_DTYPE_INT8 ? 127 : d == NNGPU_DTYPE_UINT8 ? 255 : d == NNGPU_DTYPE_INT4 ? 7 : 15;
+}
+
 static int quant_plan_ok(const ng_qconvert *q) {
     if (q->n <= 0 || q->n > INT_MAX || q->block <= 0) return 0;
     if (q->quantize)
@@ -67,12 +73,13 @@ static nngpu_status quant_prepare(ng_context *c, const ng_graph *g, const ng_nod
     if (vec) items = (size_t)(q.n + 15) / 16;
     cl_kernel kern = NULL;
     if (st == NNGPU_OK) {
-        char opts[200], vopts[64] = "";
-        if (vec)
-            snprintf(vopts, sizeof vopts, " -DQV=16 -DY_LO=%d -DY_HI=%d",
-                     q.y_dtype == NNGPU_DTYPE_INT8 ? -128 : 0, q.y_dtype == NNGPU_DTYPE_INT8 ? 127 : 255);
+        char opts[200], qopts[64] = "";
+        int lo, hi;
+        y_range(q.y_dtype, &lo, &hi);
+        if (q.quantize)
+            snprintf(qopts, sizeof qopts, " -DY_LO=%d -DY_HI=%d%s", lo, hi, vec ? " -DQV=16" : "");
         snprintf(opts, sizeof opts, "-DQUANTIZE=%d -DXT=%s -DYT=%s -DQ4=%d -DPER_TENSOR=%d%s",
-                 q.quantize, cl_type_of(q.x_dtype), cl_type_of(q.y_dtype), q4, q.n_scales == 1, vopts);
+                 q.quantize, cl_type_of(q.x_dtype), cl_type_of(q.y_dtype), q4, q.n_scales == 1, qopts);
         st = ng_cl_launch_add(c, k, "quant.cl", kname, opts, items, 64, &kern);
     }
     if (st == NNGPU_OK) {

@@ -1,11 +1,13 @@
 /* QLinearConv, QLinearMatMul, ConvInteger, MatMulInteger: the exact integer
  * accumulation acc = sum (x - x_zp) * (w - w_zp[c]), then (src/runtime/
  * lower_quant.h) real = x_scale * w_scale[c] * (acc + bias[c]), the node's
- * epilogue on real, y = saturate(rint(real / y_scale) + y_zp); float32 real
+ * epilogue on real, y = saturate(rint(real / y_scale) + y_zp) (NaN: the
+ * lowest value, core/quant.h); float32 real
  * when y_scale is omitted, acc itself for the *Integer ops. */
 #include <math.h>
 #include <stdlib.h>
 
+#include "core/quant.h"
 #include "ref_internal.h"
 
 /* Where a node keeps its operands. */
@@ -121,10 +123,8 @@ static nngpu_status requantize(const ng_graph *g, const ng_node *n, const void *
         float y_scale = ng_ref_ldf(ys->dtype, in[6], 0);
         int64_t zp = yz ? ng_ref_ldi(yz->dtype, in[7], 0) : 0;
         int64_t lo = y->dtype == NNGPU_DTYPE_INT8 ? -128 : 0, hi = y->dtype == NNGPU_DTYPE_INT8 ? 127 : 255;
-        for (int64_t i = 0; i < cnt; i++) {
-            double v = (double)nearbyintf(real[i] / y_scale) + (double)zp;
-            ng_ref_sti(y->dtype, y_out, i, v != v ? zp : v < lo ? lo : v > hi ? hi : (int64_t)v);
-        }
+        for (int64_t i = 0; i < cnt; i++)
+            ng_ref_sti(y->dtype, y_out, i, ng_quantize_value(real[i], y_scale, zp, lo, hi));
     }
     free(real);
     return NNGPU_OK;

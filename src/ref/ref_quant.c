@@ -1,10 +1,12 @@
 /* QuantizeLinear, DequantizeLinear (per tensor, per axis, blocked; 8- and
  * 4-bit) and the internal MatMulQuantW, with ONNX Runtime's float arithmetic:
- * y = saturate(rint(x / scale) + zp), x = (q - zp) * scale. */
+ * y = saturate(rint(x / scale) + zp) (NaN: the lowest value, core/quant.h),
+ * x = (q - zp) * scale. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/quant.h"
 #include "ref_internal.h"
 
 /* The range of an integer dtype the quantizers saturate to. */
@@ -37,9 +39,10 @@ nngpu_status ng_ref_quantize(const ng_graph *g, const ng_node *n, const void *co
     if (ng_ref_is_4bit(y->dtype)) memset(out[0], 0, ng_nbytes(y));
     for (int64_t i = 0; i < cnt; i++) {
         int64_t si = scale_index(&q, i);
-        float v = nearbyintf(ng_ref_ldf(x->dtype, in[0], i) / ng_ref_ldf(s->dtype, in[1], si));
-        double r = (double)v + (double)(z ? ng_ref_ldi(z->dtype, in[2], si) : 0);
-        ng_ref_sti(y->dtype, out[0], i, r != r ? 0 : r < (double)lo ? lo : r > (double)hi ? hi : (int64_t)r);
+        int64_t zp = z ? ng_ref_ldi(z->dtype, in[2], si) : 0;
+        ng_ref_sti(y->dtype, out[0], i,
+                   ng_quantize_value(ng_ref_ldf(x->dtype, in[0], i), ng_ref_ldf(s->dtype, in[1], si),
+                                     zp, lo, hi));
     }
     return NNGPU_OK;
 }

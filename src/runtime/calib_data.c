@@ -199,8 +199,7 @@ static nngpu_status load_streams(const char *path, const ng_graph *g, calib_stre
     return NNGPU_OK;
 }
 
-/* Deterministic standard-normal values (xorshift + Box-Muller). */
-static double normal_next(uint64_t *state) {
+double ng_calib_normal(uint64_t *state) {
     double u[2];
     for (int i = 0; i < 2; i++) {
         *state ^= *state << 13;
@@ -218,7 +217,7 @@ static nngpu_status fill_random(const ng_graph *g, ng_calib_inputs *c) {
             const ng_tensor *x = &g->tensors[g->inputs[k]];
             if (!is_float_dtype(x->dtype)) continue; /* integer inputs stay zero */
             for (int64_t e = 0; e < ng_numel(x); e++)
-                write_float(c->data[i][k], x->dtype, e, normal_next(&state));
+                write_float(c->data[i][k], x->dtype, e, ng_calib_normal(&state));
         }
     return NNGPU_OK;
 }
@@ -250,7 +249,14 @@ static void copy_sample(const ng_tensor *x, const calib_stream *s, int i, void *
 
 nngpu_status ng_calib_inputs_load(const char *path, const ng_graph *g, int max_samples,
                                   ng_calib_inputs *out) {
+    int held_out;
+    return ng_calib_inputs_load_after(path, g, 0, max_samples, out, &held_out);
+}
+
+nngpu_status ng_calib_inputs_load_after(const char *path, const ng_graph *g, int first,
+                                        int max_samples, ng_calib_inputs *out, int *held_out) {
     memset(out, 0, sizeof *out);
+    *held_out = 0;
     if (max_samples < 1) max_samples = 1;
     out->n_inputs = g->n_inputs;
     if (!path) {
@@ -262,7 +268,7 @@ nngpu_status ng_calib_inputs_load(const char *path, const ng_graph *g, int max_s
     }
     calib_stream *s = calloc((size_t)(g->n_inputs ? g->n_inputs : 1), sizeof *s);
     if (!s) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "calibration streams");
-    int64_t n = max_samples;
+    int64_t n = INT64_MAX; /* full samples in every stream */
     for (int k = 0; k < g->n_inputs; k++) {
         const ng_tensor *x = &g->tensors[g->inputs[k]];
         int64_t batch = x->rank > 0 ? x->dims[0] : 1;
@@ -282,12 +288,15 @@ nngpu_status ng_calib_inputs_load(const char *path, const ng_graph *g, int max_s
         }
     }
     if (st == NNGPU_OK) {
-        out->n_samples = (int)n;
+        *held_out = first > 0 && n > first;
+        if (*held_out) n -= first;
+        else first = 0;
+        out->n_samples = (int)(n < max_samples ? n : max_samples);
         st = alloc_samples(g, out);
     }
     for (int i = 0; st == NNGPU_OK && i < out->n_samples; i++)
         for (int k = 0; k < g->n_inputs; k++)
-            copy_sample(&g->tensors[g->inputs[k]], &s[k], i, out->data[i][k]);
+            copy_sample(&g->tensors[g->inputs[k]], &s[k], first + i, out->data[i][k]);
     for (int k = 0; k < g->n_inputs; k++) free(s[k].rows);
     free(s);
     if (st != NNGPU_OK) ng_calib_inputs_free(out);

@@ -21,7 +21,14 @@ typedef struct ng_calib_inputs {
  * Errors name the file and the input. */
 nngpu_status ng_calib_inputs_load(const char *path, const ng_graph *g, int max_samples,
                                   ng_calib_inputs *out);
+/* The same from sample `first` on when path holds more than `first` samples
+ * (held-out samples), else from sample 0; *held_out says which. */
+nngpu_status ng_calib_inputs_load_after(const char *path, const ng_graph *g, int first,
+                                        int max_samples, ng_calib_inputs *out, int *held_out);
 void ng_calib_inputs_free(ng_calib_inputs *c);
+
+/* Deterministic standard-normal values (xorshift + Box-Muller); *state nonzero. */
+double ng_calib_normal(uint64_t *state);
 
 /* The .npy files of folder dir, sorted by name (*names and each name
  * malloc'd); an error when there is none. */

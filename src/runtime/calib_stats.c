@@ -17,8 +17,9 @@ nngpu_status ng_calib_observer_init(ng_calib_observer *o, int axis, int n_ch) {
     if (o->axis >= 0) {
         o->n_ch = n_ch;
         o->ch_sum = calloc((size_t)n_ch, sizeof *o->ch_sum);
+        o->ch_n = calloc((size_t)n_ch, sizeof *o->ch_n);
     }
-    if (!o->pos || !o->neg || (o->axis >= 0 && !o->ch_sum)) {
+    if (!o->pos || !o->neg || (o->axis >= 0 && (!o->ch_sum || !o->ch_n))) {
         ng_calib_observer_free(o);
         return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "calibration histograms");
     }
@@ -29,6 +30,7 @@ void ng_calib_observer_free(ng_calib_observer *o) {
     free(o->pos);
     free(o->neg);
     free(o->ch_sum);
+    free(o->ch_n);
     memset(o, 0, sizeof *o);
 }
 
@@ -73,9 +75,16 @@ void ng_calib_observe(ng_calib_observer *o, const float *x, int64_t n, int rank,
     if (o->axis < 0 || o->axis >= rank || dims[o->axis] != o->n_ch) return;
     int64_t inner = 1;
     for (int d = o->axis + 1; d < rank; d++) inner *= dims[d];
-    for (int64_t i = 0; i < n; i++)
-        if (isfinite(x[i])) o->ch_sum[(i / inner) % o->n_ch] += x[i];
-    o->ch_count += n / o->n_ch;
+    for (int64_t i = 0; i < n; i++) {
+        if (!isfinite(x[i])) continue;
+        int64_t c = (i / inner) % o->n_ch;
+        o->ch_sum[c] += x[i];
+        o->ch_n[c]++;
+    }
+}
+
+double ng_calib_channel_mean(const ng_calib_observer *o, int c) {
+    return o->ch_n[c] ? o->ch_sum[c] / (double)o->ch_n[c] : 0.0;
 }
 
 /* The value below which all but `tail` of the counts in h lie (a bin's upper edge). */

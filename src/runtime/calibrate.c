@@ -51,7 +51,7 @@ static uint64_t hash_calibration(uint64_t h, const char *path) {
 /* The model (tensors, constants, nodes, attributes) and everything that decides the ranges. */
 static uint64_t cache_key(const nngpu_model *m, const ng_graph *g, const nngpu_options *o) {
     const ng_graph *mg = m->g;
-    uint64_t h = ng_hash_str(NG_HASH_INIT, "nngpu-calibration-1");
+    uint64_t h = ng_hash_str(NG_HASH_INIT, "nngpu-calibration-2"); /* 2: means of finite values */
     for (int t = 0; t < mg->n_tensors; t++) {
         const ng_tensor *x = &mg->tensors[t];
         h = ng_hash_str(h, x->name);
@@ -212,8 +212,10 @@ static nngpu_status compute(const nngpu_model *m, const ng_graph *g, const char 
         if (st == NNGPU_OK && x->count > 0) {
             ng_calib_range(x, o->calibration_method, o->calibration_percentile, &r->lo, &r->hi);
             r->known = 1;
-            double *mean = x->n_ch && x->ch_count ? malloc(sizeof(double) * (size_t)x->n_ch) : NULL;
-            for (int c = 0; mean && c < x->n_ch; c++) mean[c] = x->ch_sum[c] / (double)x->ch_count;
+            int64_t seen = 0; /* channel values seen: none when the axis never matched */
+            for (int c = 0; c < x->n_ch; c++) seen += x->ch_n[c];
+            double *mean = seen ? malloc(sizeof(double) * (size_t)x->n_ch) : NULL;
+            for (int c = 0; mean && c < x->n_ch; c++) mean[c] = ng_calib_channel_mean(x, c);
             r->mean = mean;
             r->n_ch = mean ? x->n_ch : 0;
         }

@@ -9,6 +9,8 @@
  * With the end-to-end guard on (fp16_guard.c) the errors stay in s->fp16,
  * so its recompiles skip the simulation, and the layers it marks there stay
  * fp32 too.
+ * Nodes that only move values (Transpose, Concat, Reshape copies, ...) are
+ * not checked: they run fp16 only when what they read is written fp16.
  * The rewrite makes fp16 nodes' tensors FLOAT16, gives them fp16 copies of
  * float constants and inserts one Cast per tensor at every fp32/fp16
  * boundary; graph inputs and outputs keep float32 and their names. */
@@ -20,6 +22,7 @@
 #include "core/half.h"
 #include "core/status.h"
 #include "fp16_sim.h"
+#include "graph/passes.h"
 #include "runtime.h"
 
 /* "" when the device runs fp16, else why not. */
@@ -37,7 +40,61 @@ static int output_is_view(const ng_graph *g, const ng_node *n) {
     return n->n_out == 1 && g->tensors[n->out[0]].view_of >= 0;
 }
 
+/* Ops that only move values: run fp16 they round nothing themselves, only
+ * what they read, so they take the precision of what they read. */
+static int moves_values(const ng_node *n) {
+    switch (n->op) {
+    case NG_OP_IDENTITY: case NG_OP_DROPOUT: case NG_OP_RESHAPE: case NG_OP_FLATTEN:
+    case NG_OP_SQUEEZE: case NG_OP_UNSQUEEZE: case NG_OP_TRANSPOSE: case NG_OP_CONCAT:
+    case NG_OP_SPLIT: case NG_OP_SLICE: case NG_OP_GATHER: case NG_OP_GATHERELEMENTS:
+    case NG_OP_TILE: case NG_OP_EXPAND: case NG_OP_DEPTHTOSPACE: case NG_OP_SPACETODEPTH:
+    case NG_OP_PAD:
+        return n->n_epi == 0;
+    default: return 0;
+    }
+}
+
+/* 1 when tensor t is written by an fp16 node (through views). */
+static int written_fp16(const ng_graph *g, const unsigned char *fp16, int t) {
+    int p = g->tensors[t].producer;
+    while (p >= 0 && output_is_view(g, &g->nodes[p])) p = g->tensors[g->nodes[p].in[0]].producer;
+    return p >= 0 && fp16[p];
+}
+
+/* Claimed value-moving nodes (follow[i]) run fp16 only when every float
+ * tensor they read that is not a constant is written fp16: an fp32 input
+ * would be rounded for nothing. In node order, so chains follow too. */
+static void follow_inputs(const ng_graph *g, const unsigned char *follow, unsigned char *fp16) {
+    for (int i = 0; i < g->n_nodes; i++) {
+        if (!follow[i]) continue;
+        const ng_node *n = &g->nodes[i];
+        int half = 0, single = 0;
+        for (int k = 0; k < n->n_in; k++) {
+            const ng_tensor *x = ng_in(g, n, k);
+            if (!x || x->data || x->dtype != NNGPU_DTYPE_FLOAT32) continue;
+            if (written_fp16(g, fp16, n->in[k])) half = 1;
+            else single = 1;
+        }
+        fp16[i] = (unsigned char)(half && !single);
+    }
+}
+
 /* ---- candidates: does the backend claim the node with fp16 tensors? ---- */
+
+/* Swaps tensor t to FLOAT16 for a trial, constants with fp16 copies of
+ * their data (the backend may read them); *saved keeps the float data. */
+static nngpu_status trial_fp16(ng_tensor *x, void **saved) {
+    *saved = x->data;
+    if (x->data) {
+        int64_t cnt = ng_numel(x);
+        uint16_t *h = malloc(sizeof(uint16_t) * (size_t)(cnt ? cnt : 1));
+        if (!h) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "fp16 trial of '%s'", x->name);
+        for (int64_t i = 0; i < cnt; i++) h[i] = ng_half_from_float(((const float *)x->data)[i]);
+        x->data = h;
+    }
+    x->dtype = NNGPU_DTYPE_FLOAT16;
+    return NNGPU_OK;
+}
 
 static nngpu_status claims_fp16(nngpu_session *s, const ng_node *n, int *claims) {
     ng_graph *g = s->g;
@@ -47,31 +104,23 @@ static nngpu_status claims_fp16(nngpu_session *s, const ng_node *n, int *claims)
         if (g->tensors[n->out[i]].dtype != NNGPU_DTYPE_FLOAT32) return NNGPU_OK;
     int ids[64], n_ids = 0;
     void *data[64];
-    for (int k = 0; k < n->n_in + n->n_out && n_ids < 64; k++) {
+    nngpu_status st = NNGPU_OK;
+    for (int k = 0; k < n->n_in + n->n_out && n_ids < 64 && st == NNGPU_OK; k++) {
         int t = k < n->n_in ? n->in[k] : n->out[k - n->n_in], seen = 0;
         if (t < 0 || g->tensors[t].dtype != NNGPU_DTYPE_FLOAT32) continue;
         for (int j = 0; j < n_ids; j++) seen |= ids[j] == t;
         if (seen) continue;
-        ng_tensor *x = &g->tensors[t];
-        data[n_ids] = x->data;
-        if (x->data) { /* the backend may read constants: give it fp16 data */
-            int64_t cnt = ng_numel(x);
-            uint16_t *h = malloc(sizeof(uint16_t) * (size_t)(cnt ? cnt : 1));
-            if (!h) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': fp16 trial", n->name);
-            for (int64_t i = 0; i < cnt; i++) h[i] = ng_half_from_float(((const float *)x->data)[i]);
-            x->data = h;
-        }
-        x->dtype = NNGPU_DTYPE_FLOAT16;
-        ids[n_ids++] = t;
+        st = trial_fp16(&g->tensors[t], &data[n_ids]);
+        if (st == NNGPU_OK) ids[n_ids++] = t;
     }
-    *claims = s->dev->backend->node_supported(s->ctx, g, n);
-    for (int j = 0; j < n_ids; j++) {
+    if (st == NNGPU_OK) *claims = s->dev->backend->node_supported(s->ctx, g, n);
+    for (int j = 0; j < n_ids; j++) { /* every swapped tensor back, also after a failure */
         ng_tensor *x = &g->tensors[ids[j]];
-        if (x->data) free(x->data);
+        if (x->data != data[j]) free(x->data);
         x->data = data[j];
         x->dtype = NNGPU_DTYPE_FLOAT32;
     }
-    return NNGPU_OK;
+    return st;
 }
 
 /* ---- the guard ---- */
@@ -288,39 +337,12 @@ static nngpu_status rewrite_node(rewrite *r, int i, int fp16) {
     return NNGPU_OK;
 }
 
-/* Puts each Cast next to its anchor; producers follow the new order. */
-static nngpu_status reorder(rewrite *r) {
-    ng_graph *g = r->g;
-    int total = g->n_nodes, n_cast = total - r->n_orig, at = 0;
-    ng_node *nodes = malloc(sizeof *nodes * (size_t)(total ? total : 1));
-    int *where = malloc(sizeof(int) * (size_t)(total ? total : 1));
-    if (!nodes || !where) {
-        free(nodes);
-        free(where);
-        return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "fp16 rewrite");
-    }
-    for (int i = 0; i < r->n_orig; i++) {
-        for (int c = 0; c < n_cast; c++)
-            if (r->anchor[c] == i && !r->after[c]) where[r->n_orig + c] = at++;
-        where[i] = at++;
-        for (int c = 0; c < n_cast; c++)
-            if (r->anchor[c] == i && r->after[c]) where[r->n_orig + c] = at++;
-    }
-    for (int i = 0; i < total; i++) nodes[where[i]] = g->nodes[i];
-    memcpy(g->nodes, nodes, sizeof *nodes * (size_t)total);
-    for (int t = 0; t < g->n_tensors; t++)
-        if (g->tensors[t].producer >= 0) g->tensors[t].producer = where[g->tensors[t].producer];
-    free(nodes);
-    free(where);
-    return NNGPU_OK;
-}
-
 static nngpu_status rewrite_graph(nngpu_session *s, const unsigned char *fp16) {
     rewrite r = {.g = s->g, .n_orig = s->g->n_nodes};
     nngpu_status st = grow(&r) ? ng_error(NNGPU_ERR_OUT_OF_MEMORY, "fp16 rewrite") : NNGPU_OK;
     for (int i = 0; i < r.n_orig && st == NNGPU_OK; i++)
         if (!s->g->nodes[i].dead) st = rewrite_node(&r, i, fp16[i]);
-    if (st == NNGPU_OK) st = reorder(&r);
+    if (st == NNGPU_OK) st = ng_place_appended(r.g, r.n_orig, r.anchor, r.after);
     free(r.ver16);
     free(r.ver32);
     free(r.anchor);
@@ -345,18 +367,22 @@ nngpu_status ng_session_apply_fp16(nngpu_session *s) {
     }
     if (s->fp16 && s->fp16->n_tensors != g->n_tensors)
         return ng_error(NNGPU_ERR_INTERNAL, "fp16 guard: the graph changed between compiles");
-    unsigned char *fp16 = calloc((size_t)(g->n_nodes ? g->n_nodes : 1), 1);
+    size_t n_nodes = (size_t)(g->n_nodes ? g->n_nodes : 1);
+    unsigned char *fp16 = calloc(n_nodes, 2), *follow = fp16 + n_nodes;
     if (!fp16) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "fp16 candidates");
     nngpu_status st = NNGPU_OK;
-    int n_cand = 0, n_fp16 = 0, n_layers = 0;
+    int n_cand = 0, n_computing = 0, n_fp16 = 0, n_layers = 0;
     for (int i = 0; i < g->n_nodes && st == NNGPU_OK; i++) {
         int c = 0;
         st = claims_fp16(s, &g->nodes[i], &c);
-        fp16[i] = (unsigned char)c;
+        follow[i] = (unsigned char)(c && moves_values(&g->nodes[i]));
+        fp16[i] = (unsigned char)(c && !follow[i]); /* the guard checks the layers that compute */
         n_cand += c;
+        n_computing += fp16[i];
         n_layers += !g->nodes[i].dead && !output_is_view(g, &g->nodes[i]);
     }
-    if (st == NNGPU_OK && n_cand) st = guard(s, fp16);
+    if (st == NNGPU_OK && n_computing) st = guard(s, fp16);
+    if (st == NNGPU_OK) follow_inputs(g, follow, fp16);
     for (int i = 0; i < g->n_nodes; i++) n_fp16 += fp16[i];
     if (st == NNGPU_OK && n_fp16) st = rewrite_graph(s, fp16);
     free(fp16);

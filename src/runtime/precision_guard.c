@@ -65,11 +65,54 @@ static nngpu_status read_output(nngpu_session *x, int k, float *dst) {
     return ng_session_read(x, t->offset, ng_nbytes(t), dst);
 }
 
+/* Sample `from`'s perturbed copy into `to` (see ng_guard_policy.stretch). */
+static void perturb(const ng_graph *g, void *const *from, void **to, double stretch,
+                    uint64_t *rng) {
+    for (int k = 0; k < g->n_inputs; k++) {
+        const ng_tensor *t = &g->tensors[g->inputs[k]];
+        memcpy(to[k], from[k], ng_nbytes(t));
+        if (t->dtype != NNGPU_DTYPE_FLOAT32) continue;
+        const float *x = from[k];
+        float *y = to[k];
+        int64_t n = ng_numel(t);
+        double ss = 0;
+        for (int64_t i = 0; i < n; i++) ss += (double)x[i] * x[i];
+        double noise = NG_GUARD_NOISE * sqrt(ss / (double)(n ? n : 1));
+        for (int64_t i = 0; i < n; i++)
+            y[i] = (float)(stretch * x[i] + noise * ng_calib_normal(rng));
+    }
+}
+
+/* Interleaves a perturbed copy after each sample of gd->in. */
+static nngpu_status add_copies(ng_guard *gd, const ng_graph *g) {
+    ng_calib_inputs both = {.n_samples = 2 * gd->in.n_samples, .n_inputs = gd->in.n_inputs};
+    nngpu_status st = NNGPU_OK;
+    if (!(both.data = calloc((size_t)both.n_samples + 1, sizeof *both.data)))
+        return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "%s guard: samples", gd->policy->name);
+    uint64_t rng = 0x5DEECE66Dull;
+    for (int smp = 0; smp < gd->in.n_samples && st == NNGPU_OK; smp++) {
+        void **copy = calloc((size_t)g->n_inputs + 1, sizeof *copy);
+        both.data[2 * smp] = gd->in.data[smp];
+        both.data[2 * smp + 1] = copy;
+        gd->in.data[smp] = NULL; /* both owns it now */
+        for (int k = 0; copy && k < g->n_inputs; k++)
+            if (!(copy[k] = malloc(ng_nbytes(&g->tensors[g->inputs[k]]) + 1))) copy = NULL;
+        if (!copy) st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "%s guard: samples", gd->policy->name);
+        else perturb(g, both.data[2 * smp], copy, gd->policy->stretch, &rng);
+    }
+    ng_calib_inputs_free(&gd->in);
+    gd->in = both;
+    gd->copies = 1;
+    return st;
+}
+
 static nngpu_status setup(ng_guard *gd, const nngpu_model *m) {
     nngpu_session *s = gd->s;
     const ng_graph *g = s->g;
     const char *name = gd->policy->name;
-    NG_CHECK(ng_calib_inputs_load(s->opts.calibration, g, NG_GUARD_SAMPLES, &gd->in));
+    NG_CHECK(ng_calib_inputs_load_after(s->opts.calibration, g, gd->policy->calibrated,
+                                        NG_GUARD_SAMPLES, &gd->in, &gd->held_out));
+    if (gd->policy->stretch > 0 && gd->in.n_samples) NG_CHECK(add_copies(gd, g));
     gd->feed = calloc((size_t)g->n_inputs + 1, sizeof *gd->feed);
     gd->out_k = calloc((size_t)g->n_outputs + 1, sizeof *gd->out_k);
     gd->want = calloc((size_t)(gd->in.n_samples * g->n_outputs) + 1, sizeof *gd->want);
@@ -99,15 +142,17 @@ static nngpu_status setup(ng_guard *gd, const nngpu_model *m) {
     return NNGPU_OK;
 }
 
-/* The session's worst relative L2 error against fp32 over the samples. */
-static nngpu_status measure(ng_guard *gd, double *out) {
+/* The session's worst relative L2 error against fp32 over the samples: on
+ * each set (samples, perturbed copies) apart, the worse one; per set in
+ * by_set[2] when not NULL. */
+static nngpu_status measure(ng_guard *gd, double *out, double *by_set) {
     nngpu_session *s = gd->s;
     size_t cap = 0;
     for (int j = 0; j < gd->n_out; j++)
         if (ng_nbytes(&s->g->tensors[s->g->outputs[gd->out_k[j]]]) > cap)
             cap = ng_nbytes(&s->g->tensors[s->g->outputs[gd->out_k[j]]]);
     float *got = malloc(cap ? cap : 1);
-    ng_err_sum *e = calloc((size_t)gd->n_out, sizeof *e);
+    ng_err_sum *e = calloc((size_t)gd->n_out * 2, sizeof *e); /* [set][output] */
     if (!got || !e) {
         free(got);
         free(e);
@@ -120,11 +165,17 @@ static nngpu_status measure(ng_guard *gd, double *out) {
         for (int j = 0; j < gd->n_out && st == NNGPU_OK; j++) {
             const ng_tensor *t = &s->g->tensors[s->g->outputs[gd->out_k[j]]];
             st = read_output(s, gd->out_k[j], got);
-            if (st == NNGPU_OK) ng_err_add(&e[j], got, gd->want[smp * gd->n_out + j], ng_numel(t));
+            ng_err_sum *ej = &e[(gd->copies ? smp % 2 : 0) * gd->n_out + j];
+            if (st == NNGPU_OK) ng_err_add(ej, got, gd->want[smp * gd->n_out + j], ng_numel(t));
         }
     }
-    for (int j = 0; j < gd->n_out; j++)
-        if (ng_err_value(&e[j]) > *out) *out = ng_err_value(&e[j]);
+    for (int set = 0; set < 2; set++) {
+        double worst = 0;
+        for (int j = 0; j < gd->n_out; j++)
+            if (ng_err_value(&e[set * gd->n_out + j]) > worst) worst = ng_err_value(&e[set * gd->n_out + j]);
+        if (by_set) by_set[set] = worst;
+        if (worst > *out) *out = worst;
+    }
     free(got);
     free(e);
     return st;
@@ -165,7 +216,8 @@ static nngpu_status check(ng_guard *gd, const nngpu_model *m) {
         return NNGPU_OK;
     }
     int all = p->count(s), kept = 0, compiles = 1;
-    NG_CHECK(measure(gd, &err));
+    double sets[2];
+    NG_CHECK(measure(gd, &err, sets));
     if (err > tol) {
         char how[128] = "";
         NG_CHECK(p->rank(gd, how, sizeof how));
@@ -179,7 +231,7 @@ static nngpu_status check(ng_guard *gd, const nngpu_model *m) {
             NG_CHECK(p->keep(gd, kept));
             NG_CHECK(ng_error_context(ng_session_rebuild(s, m), "%s guard: recompiling", p->name));
             compiles++;
-            NG_CHECK(measure(gd, &err));
+            NG_CHECK(measure(gd, &err, sets));
             ng_report_add(&gd->lines, "%s guard: %d layer%s fp32: error %.4g", p->name, kept,
                           kept == 1 ? "" : "s", err);
         }
@@ -187,10 +239,18 @@ static nngpu_status check(ng_guard *gd, const nngpu_model *m) {
             ng_report_add(&gd->lines, "%s guard: node '%s' stays fp32: %s", p->name,
                           gd->layers[i].name, gd->layers[i].detail);
     }
+    s->guard_measured = 1; /* s is the final compile: rebuilds swapped into it */
+    s->guard_error = err;
+    char on[160];
+    int n = gd->in.n_samples / (gd->copies ? 2 : 1);
+    snprintf(on, sizeof on, "%d%s sample%s", n, gd->held_out ? " held-out" : "", n == 1 ? "" : "s");
+    if (gd->copies)
+        snprintf(on + strlen(on), sizeof on - strlen(on), " %.4g, perturbed copies %.4g", sets[0],
+                 sets[1]);
     ng_report_add(&gd->lines,
-                  "%s guard: error vs fp32 %.4g (tolerance %g, %d samples): %d of %d layers "
+                  "%s guard: error vs fp32 %.4g (tolerance %g, %s): %d of %d layers "
                   "%s, %d kept fp32 in %d compile%s",
-                  p->name, err, tol, gd->in.n_samples, p->count(s), all, p->name, kept, compiles,
+                  p->name, err, tol, on, p->count(s), all, p->name, kept, compiles,
                   compiles == 1 ? "" : "s");
     return NNGPU_OK;
 }

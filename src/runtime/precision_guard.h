@@ -1,8 +1,10 @@
 /* The end-to-end accuracy guard shared by reduced precisions (INT8, FP16).
  *
  * Once a session is compiled, its float outputs on up to NG_GUARD_SAMPLES
- * calibration samples are compared with those of an fp32 session on the same
- * device (relative L2 error over the samples, the worst output). Over the
+ * calibration samples (held out from calibration when there are enough;
+ * with the policy's perturbed copies, see stretch) are compared with those
+ * of an fp32 session on the same device (relative L2 error over the samples,
+ * the worst output). Over the
  * policy's tolerance, the policy ranks its reduced-precision layers by how
  * much each hurts alone, and the session is rebuilt with the k worst fp32, k
  * predicted from the scores and the error measured and at least doubled each
@@ -15,6 +17,7 @@
 #include "runtime.h"
 
 #define NG_GUARD_SAMPLES 4
+#define NG_GUARD_NOISE 0.1
 
 typedef struct ng_guard ng_guard;
 
@@ -22,6 +25,13 @@ typedef struct ng_guard ng_guard;
 typedef struct ng_guard_policy {
     const char *name;      /* "int8", "fp16": the message prefix and the layers' precision */
     double tolerance;      /* on the relative L2 error vs fp32 */
+    /* Samples calibration saw: the guard measures on those after them when
+     * there are more (held out), else on the first ones. */
+    int calibrated;
+    /* > 0: each sample also runs as a perturbed copy, its float inputs
+     * scaled by `stretch` plus Gaussian noise (NG_GUARD_NOISE x their RMS),
+     * and the error is the worse of the two sets. */
+    double stretch;
     /* The session's layers at reduced precision now. */
     int (*count)(const nngpu_session *s);
     /* Fills gd->layers / n_layers (any order) with each layer's score and
@@ -37,7 +47,9 @@ struct ng_guard {
     const ng_guard_policy *policy;
     nngpu_session *s;
     nngpu_session *ref;   /* fp32, memory sharing off: every tensor readable after a run */
-    ng_calib_inputs in;
+    ng_calib_inputs in;   /* with perturbed copies: sample 2i, then its copy 2i + 1 */
+    int held_out;         /* 1: in holds samples calibration did not see */
+    int copies;           /* 1: in holds perturbed copies */
     nngpu_tensor *feed;   /* [graph inputs] */
     int n_out;            /* float32 graph outputs compared */
     int *out_k;           /* [n_out]: their index among the graph outputs */

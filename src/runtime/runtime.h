@@ -76,6 +76,8 @@ struct nngpu_session {
     nngpu_session_stats stats;
     struct ng_int8_state *int8;  /* INT8 guard: calibration and fp32 layers across compiles */
     ng_fp16_state *fp16;         /* FP16 guard: layer errors and fp32 layers across compiles */
+    int guard_measured;          /* 1: an accuracy guard measured guard_error */
+    double guard_error;          /* its error vs fp32 on the final compile */
 };
 
 /* The storage precision of node n as run ("fp32", "fp16", "int8", "int4w",

@@ -330,6 +330,7 @@ void nngpu_session_get_stats(const nngpu_session *s, nngpu_session_stats *out) {
     out->weight_bytes = s->dev ? s->dev->backend->weight_bytes(s->ctx) : 0;
     out->model_weight_bytes = s->model_weight_bytes;
     out->precision = s->precision[0] ? s->precision : "fp32";
+    out->precision_error_vs_fp32 = s->guard_measured ? s->guard_error : -1;
     out->device_name = s->dev ? s->dev->info.name : "CPU reference";
 }
 

@@ -2,7 +2,9 @@
  * runs a case on the reference, on "cpu" with all passes, and on every device. */
 #include "harness/harness.h"
 
+#include <ftw.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -649,4 +651,40 @@ int th_summary(void) {
     printf("%d passed, %d failed\n", n_pass, n_fail);
     fflush(stdout); /* before any at-exit report (LeakSanitizer) */
     return n_fail ? 1 : 0;
+}
+
+/* ---- plain unit checks ---- */
+
+static int unit_failures;
+static char scratch[256];
+
+void th_fail(const char *file, int line, const char *fmt, ...) {
+    va_list ap;
+    unit_failures++;
+    fprintf(stderr, "%s:%d: ", file, line);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (last error: %s)\n", nngpu_last_error());
+}
+
+int th_failures(void) { return unit_failures; }
+
+const char *th_scratch_dir(const char *tag) {
+    snprintf(scratch, sizeof scratch, "/tmp/%s_XXXXXX", tag);
+    if (mkdtemp(scratch)) return scratch;
+    perror("mkdtemp");
+    scratch[0] = '\0';
+    return NULL;
+}
+
+static int remove_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+    (void)sb, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+void th_scratch_remove(void) {
+    if (scratch[0] && nftw(scratch, remove_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
+        fprintf(stderr, "could not remove %s\n", scratch);
+    scratch[0] = '\0';
 }

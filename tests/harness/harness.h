@@ -95,4 +95,18 @@ int th_selected(const char *case_name);
 /* Prints "N passed, M failed" last; returns the process exit code. */
 int th_summary(void);
 
+/* ---- plain unit checks (tests that build no graphs) ---- */
+/* Counts a failure and prints where, the message and nngpu's last error. */
+#define TH_EXPECT(cond, ...)                                                                   \
+    do {                                                                                       \
+        if (!(cond)) th_fail(__FILE__, __LINE__, __VA_ARGS__);                                 \
+    } while (0)
+void th_fail(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int th_failures(void);
+/* A fresh folder /tmp/<tag>_XXXXXX (NULL, said why, when it cannot be made);
+ * th_scratch_remove deletes it with everything in it. */
+const char *th_scratch_dir(const char *tag);
+void th_scratch_remove(void);
+
 #endif
