@@ -215,6 +215,13 @@ static int cmp_double(const void *x, const void *y) {
     return a < b ? -1 : a > b;
 }
 
+/* Sorts v and returns its median. */
+static double median(double *v, int n) {
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+
 static void fill_random(nngpu_tensor *t, unsigned *seed) {
     size_t n = t->size_bytes / (nngpu_dtype_size(t->dtype) ? nngpu_dtype_size(t->dtype) : 1);
     if (t->dtype == NNGPU_DTYPE_FLOAT32) {
@@ -267,6 +274,38 @@ typedef struct run_state {
     int n_out;
     nngpu_tensor labels;
 } run_state;
+
+/* Per-layer device times: the median over a few profiled runs after the
+ * latency runs (timers off there), so one noisy run does not decide. */
+static int profile_runs(int runs) { return runs < 1 ? 1 : runs > 10 ? 10 : runs; }
+
+static int profile_layers(run_state *r, nnrun_timing *t) {
+    int n = nngpu_session_layer_count(r->session), p = t->profile_runs;
+    double *samples = calloc((size_t)(n ? n : 1) * (size_t)p, sizeof *samples);
+    t->layer_ms = calloc((size_t)(n ? n : 1), sizeof *t->layer_ms);
+    if (!samples || !t->layer_ms) {
+        free(samples);
+        return fail("out of memory");
+    }
+    nngpu_session_set_profiling(r->session, 1);
+    for (int k = 0; k < p; k++) {
+        if (nngpu_session_run(r->session, r->n_in, r->inputs, r->n_out, r->outputs) != NNGPU_OK) {
+            free(samples);
+            return fail_status();
+        }
+        for (int i = 0; i < n; i++) {
+            nngpu_layer_info l;
+            samples[(size_t)i * p + k] =
+                nngpu_session_layer(r->session, i, &l) == NNGPU_OK ? l.time_ms : -1.0;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        double *v = samples + (size_t)i * p;
+        t->layer_ms[i] = v[0] < 0 ? -1.0 : median(v, p);
+    }
+    free(samples);
+    return 0;
+}
 
 static void run_state_free(run_state *r) {
     for (int i = 0; i < r->n_in; i++) free(r->inputs[i].data);
@@ -414,15 +453,11 @@ int main(int argc, char **argv) {
             rc = fail_status();
         else if (i >= a.warmup) times[i - a.warmup] = now_ms() - t0;
     }
-    if (!rc) nngpu_session_set_profiling(r.session, 1);
-    if (!rc && nngpu_session_run(r.session, r.n_in, r.inputs, r.n_out, r.outputs) != NNGPU_OK)
-        rc = fail_status();
-    nnrun_timing t = {0, 0, 0, a.runs};
+    nnrun_timing t = {0, 0, 0, a.runs, NULL, profile_runs(a.runs)};
+    if (!rc) rc = profile_layers(&r, &t);
     if (!rc) {
-        qsort(times, (size_t)a.runs, sizeof *times, cmp_double);
+        t.median_ms = median(times, a.runs);
         t.min_ms = times[0];
-        t.median_ms = a.runs % 2 ? times[a.runs / 2]
-                                 : 0.5 * (times[a.runs / 2 - 1] + times[a.runs / 2]);
         for (int i = 0; i < a.runs; i++) t.mean_ms += times[i] / a.runs;
     }
     int correct = 0, samples = 0;
@@ -439,6 +474,7 @@ int main(int argc, char **argv) {
         }
     }
     free(times);
+    free(t.layer_ms);
     run_state_free(&r);
     return rc;
 }

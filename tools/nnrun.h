@@ -32,6 +32,8 @@ typedef struct nnrun_args {
 typedef struct nnrun_timing {
     double median_ms, min_ms, mean_ms;
     int runs;
+    double *layer_ms; /* per layer: median device time over profile_runs, -1: none */
+    int profile_runs;
 } nnrun_timing;
 
 void nnrun_print_devices(int json);

@@ -107,6 +107,11 @@ static void print_guard_fp32_layers(const nngpu_session *s) {
     printf("]");
 }
 
+/* Layer i's device time: nnrun's median when it has one, else the session's. */
+static double layer_ms(const nnrun_timing *t, int i, const nngpu_layer_info *l) {
+    return t->layer_ms ? t->layer_ms[i] : l->time_ms;
+}
+
 void nnrun_print_text(const nnrun_args *a, const nngpu_session *s, const nnrun_timing *t) {
     nngpu_session_stats st;
     nngpu_session_get_stats(s, &st);
@@ -139,11 +144,12 @@ void nnrun_print_text(const nnrun_args *a, const nngpu_session *s, const nnrun_t
         nngpu_layer_info l;
         if (nngpu_session_layer(s, i, &l) != NNGPU_OK) continue;
         char tm[32] = "-";
-        if (l.time_ms >= 0) snprintf(tm, sizeof tm, "%.3f", l.time_ms);
+        if (layer_ms(t, i, &l) >= 0) snprintf(tm, sizeof tm, "%.3f", layer_ms(t, i, &l));
         printf("%-4d %-28.28s %-34.34s %-5s %-9s %s\n", i, l.name, l.kernel, l.precision, tm,
                l.fused);
     }
-    printf("latency  median %.3f ms, min %.3f ms over %d runs\n", t->median_ms, t->min_ms, t->runs);
+    printf("latency  median %.3f ms, min %.3f ms over %d runs (layer times: median of %d)\n",
+           t->median_ms, t->min_ms, t->runs, t->profile_runs);
 }
 
 void nnrun_print_json(const nnrun_args *a, const nngpu_session *s, const nnrun_timing *t,
@@ -158,6 +164,7 @@ void nnrun_print_json(const nnrun_args *a, const nngpu_session *s, const nnrun_t
     json_string(st.device_name);
     printf(", \"latency_ms\": {\"median\": %.6f, \"min\": %.6f, \"mean\": %.6f, \"runs\": %d}",
            t->median_ms, t->min_ms, t->mean_ms, t->runs);
+    printf(", \"layer_time_runs\": %d", t->profile_runs);
     printf(", \"nodes\": %d, \"kernels\": %d, \"cpu_nodes\": %d, \"folded_nodes\": %d",
            st.onnx_nodes, st.kernels, st.cpu_nodes, st.folded_nodes);
     printf(", \"arena_bytes\": %zu, \"tensor_bytes\": %zu, \"lower_bound_bytes\": %zu"
@@ -200,7 +207,7 @@ void nnrun_print_json(const nnrun_args *a, const nngpu_session *s, const nnrun_t
         printf(", \"precision\": ");
         json_string(l.precision);
         printf(", \"on_cpu\": %s, \"time_ms\": ", l.on_cpu ? "true" : "false");
-        if (l.time_ms >= 0) printf("%.6f}", l.time_ms);
+        if (layer_ms(t, i, &l) >= 0) printf("%.6f}", layer_ms(t, i, &l));
         else printf("null}");
     }
     printf("]}\n");

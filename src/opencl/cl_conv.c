@@ -31,25 +31,6 @@ static int oc_tile_for(int kg) {
     return kg >= 16 ? 16 : kg >= 8 ? 8 : kg >= 3 ? 4 : kg;
 }
 
-/* Direct-conv weights as [group][oc block][c][kh][kw][oct], zero padded. */
-static float *relayout_weights(const conv_geom *cg, const float *w, int oct, size_t *bytes) {
-    int cgc = cg->C / cg->G, kg = cg->K / cg->G, nkb = (kg + oct - 1) / oct;
-    size_t taps = (size_t)cg->KH * cg->KW;
-    size_t total = (size_t)cg->G * nkb * cgc * taps * oct;
-    float *out = calloc(total ? total : 1, sizeof(float));
-    if (!out) return NULL;
-    for (int gi = 0; gi < cg->G; gi++)
-        for (int kl = 0; kl < kg; kl++) {
-            int kb = kl / oct, j = kl % oct, k = gi * kg + kl;
-            for (int ci = 0; ci < cgc; ci++)
-                for (size_t t = 0; t < taps; t++)
-                    out[((((size_t)gi * nkb + kb) * cgc + ci) * taps + t) * oct + j] =
-                        w[((size_t)k * cgc + ci) * taps + t];
-        }
-    *bytes = total * sizeof(float);
-    return out;
-}
-
 /* Pixels per work-item for compiled-in depthwise rows on CPUs: a divisor
  * of the row in [4, 16] when there is one (no partial segment, whose
  * stores are per pixel), else 8 (the whole row when shorter). */
@@ -162,7 +143,7 @@ static nngpu_status conv_prepare(ng_context *c, const ng_graph *g, const ng_node
         NG_CHECK(ng_cl_upload_floats(c, k, wt->data, ng_nbytes(wt), &wmem));
     } else {
         size_t bytes = 0;
-        float *w2 = relayout_weights(&cg, wt->data, oct, &bytes);
+        float *w2 = ng_conv_weights_blocked(&cg, wt->data, oct, &bytes);
         if (!w2) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", k->node_name);
         nngpu_status s = ng_cl_upload_floats(c, k, w2, bytes, &wmem);
         free(w2);

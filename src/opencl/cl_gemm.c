@@ -1,6 +1,5 @@
 /* Gemm and MatMul as one tiled GEMM family (shaders/opencl/gemm.cl), with
  * CLBlast as an alternative algorithm (parameter ALGO=1) for plain GEMMs. */
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,125 +9,17 @@
 #include "cl_internal.h"
 #include "cl_gemm.h"
 #include "core/status.h"
-
-/* A GEMM-shaped node: out[b] = alpha * op(A)[b] x op(B)[b] + beta * C. */
-typedef struct gemm_shape {
-    int M, N, K, batch;
-    int sam, sak, sbk, sbn;    /* element strides of the (M,K) and (K,N) views */
-    int trans_a, trans_b;
-    float alpha, beta;
-    int has_c, scm, scn;       /* C broadcast strides over (M,N) */
-    int *a_boff, *b_boff;      /* per-batch element offsets (malloc'd) */
-} gemm_shape;
-
-static int is_f32(const ng_tensor *t) { return t && t->dtype == NNGPU_DTYPE_FLOAT32 && t->rank >= 0; }
-
-/* Fills s from the node; returns 0 when the node is not a GEMM we run. */
-static int gemm_shape_of(const ng_graph *g, const ng_node *n, gemm_shape *s, int want_tables) {
-    memset(s, 0, sizeof *s);
-    const ng_tensor *a = ng_in(g, n, 0), *b = ng_in(g, n, 1), *y = ng_out(g, n, 0);
-    if (!is_f32(a) || !is_f32(b) || !is_f32(y)) return 0;
-    if (ng_numel(a) > INT_MAX || ng_numel(b) > INT_MAX || ng_numel(y) > INT_MAX) return 0;
-    s->alpha = 1.0f;
-    if (n->op == NG_OP_GEMM) {
-        if (a->rank != 2 || b->rank != 2 || y->rank != 2) return 0;
-        s->trans_a = (int)ng_attr_int(n, "transA", 0);
-        s->trans_b = (int)ng_attr_int(n, "transB", 0);
-        s->alpha = ng_attr_float(n, "alpha", 1.0f);
-        s->beta = ng_attr_float(n, "beta", 1.0f);
-        s->M = (int)(s->trans_a ? a->dims[1] : a->dims[0]);
-        s->K = (int)(s->trans_a ? a->dims[0] : a->dims[1]);
-        s->N = (int)(s->trans_b ? b->dims[0] : b->dims[1]);
-        if ((s->trans_b ? b->dims[1] : b->dims[0]) != s->K) return 0;
-        s->sam = s->trans_a ? 1 : s->K;
-        s->sak = s->trans_a ? s->M : 1;
-        s->sbk = s->trans_b ? 1 : s->N;
-        s->sbn = s->trans_b ? s->K : 1;
-        s->batch = 1;
-        const ng_tensor *c = n->n_main_inputs > 2 ? ng_in(g, n, 2) : NULL;
-        if (c && s->beta != 0.0f) {
-            if (!is_f32(c) || c->rank > 2) return 0;
-            int64_t cm = c->rank == 2 ? c->dims[0] : 1, cn = c->rank >= 1 ? c->dims[c->rank - 1] : 1;
-            if ((cm != 1 && cm != s->M) || (cn != 1 && cn != s->N)) return 0;
-            s->has_c = 1;
-            s->scn = cn == 1 ? 0 : 1;
-            s->scm = cm == 1 ? 0 : (int)cn;
-        }
-    } else if (n->op == NG_OP_MATMUL) {
-        if (a->rank < 1 || b->rank < 1) return 0;
-        int ra = a->rank, rb = b->rank;
-        s->M = ra == 1 ? 1 : (int)a->dims[ra - 2];
-        s->K = (int)a->dims[ra - 1];
-        s->N = rb == 1 ? 1 : (int)b->dims[rb - 1];
-        if ((rb == 1 ? b->dims[0] : b->dims[rb - 2]) != s->K) return 0;
-        s->sam = s->K;
-        s->sak = 1;
-        s->sbk = s->N;
-        s->sbn = 1;
-        /* Batch dims, broadcast right-aligned. */
-        int nba = ra > 2 ? ra - 2 : 0, nbb = rb > 2 ? rb - 2 : 0;
-        int nb = nba > nbb ? nba : nbb;
-        int64_t bd[NNGPU_MAX_DIMS], da[NNGPU_MAX_DIMS], db[NNGPU_MAX_DIMS];
-        int64_t total = 1;
-        for (int i = 0; i < nb; i++) {
-            int ia = i - (nb - nba), ib = i - (nb - nbb);
-            da[i] = ia >= 0 ? a->dims[ia] : 1;
-            db[i] = ib >= 0 ? b->dims[ib] : 1;
-            if (da[i] != db[i] && da[i] != 1 && db[i] != 1) return 0;
-            bd[i] = da[i] > db[i] ? da[i] : db[i];
-            total *= bd[i];
-        }
-        if (total * s->M * s->N != ng_numel(y) || total > (1 << 24)) return 0;
-        s->batch = (int)total;
-        if (want_tables) {
-            s->a_boff = malloc(sizeof(int) * (size_t)total);
-            s->b_boff = malloc(sizeof(int) * (size_t)total);
-            if (!s->a_boff || !s->b_boff) {
-                free(s->a_boff);
-                free(s->b_boff);
-                s->a_boff = s->b_boff = NULL;
-                return -1;
-            }
-            for (int64_t t = 0; t < total; t++) {
-                int64_t rem = t, oa = 0, ob = 0, sa = (int64_t)s->M * s->K,
-                        sb = (int64_t)s->K * s->N;
-                for (int i = nb - 1; i >= 0; i--) {
-                    int64_t ci = rem % bd[i];
-                    rem /= bd[i];
-                    if (da[i] != 1) oa += ci * sa;
-                    if (db[i] != 1) ob += ci * sb;
-                    sa *= da[i];
-                    sb *= db[i];
-                }
-                s->a_boff[t] = (int)oa;
-                s->b_boff[t] = (int)ob;
-            }
-        }
-    } else {
-        return 0;
-    }
-    if (want_tables && !s->a_boff) {
-        s->a_boff = calloc(1, sizeof(int));
-        s->b_boff = calloc(1, sizeof(int));
-        if (!s->a_boff || !s->b_boff) {
-            free(s->a_boff);
-            free(s->b_boff);
-            s->a_boff = s->b_boff = NULL;
-            return -1;
-        }
-    }
-    return s->M > 0 && s->N > 0 && s->K > 0;
-}
+#include "runtime/lower_gemm.h"
 
 static int gemm_supports(ng_context *c, const ng_graph *g, const ng_node *n) {
     (void)c;
     if (n->op != NG_OP_GEMM && n->op != NG_OP_MATMUL) return 0;
-    gemm_shape s;
-    if (gemm_shape_of(g, n, &s, 0) != 1) return 0;
+    ng_gemm_shape s;
+    if (ng_gemm_shape_of(g, n, &s, 0) != 1) return 0;
     return ng_cl_epilogue_supported(g, n);
 }
 
-static void gemm_defaults(const ng_context *c, const gemm_shape *s, ng_params *p) {
+static void gemm_defaults(const ng_context *c, const ng_gemm_shape *s, ng_params *p) {
     memset(p, 0, sizeof *p);
     if (strcmp(c->info.device_type, "gpu") == 0) {
         ng_params_set(p, "USE_LOCAL", 1);
@@ -157,7 +48,7 @@ static void gemm_defaults(const ng_context *c, const gemm_shape *s, ng_params *p
 /* ---- CLBlast path --------------------------------------------------------- */
 
 typedef struct clblast_state {
-    gemm_shape s;
+    ng_gemm_shape s;
     cl_mem a, b, y;
     size_t a_off, b_off, y_off;
     size_t *a_offs, *b_offs, *y_offs; /* batched: per-batch offsets */
@@ -166,7 +57,7 @@ typedef struct clblast_state {
 
 static nngpu_status clblast_enqueue(ng_context *c, ng_kernel *k, cl_event *event) {
     clblast_state *st = k->custom_state;
-    const gemm_shape *s = &st->s;
+    const ng_gemm_shape *s = &st->s;
     CLBlastTranspose ta = s->trans_a ? CLBlastTransposeYes : CLBlastTransposeNo;
     CLBlastTranspose tb = s->trans_b ? CLBlastTransposeYes : CLBlastTransposeNo;
     size_t lda = s->trans_a ? (size_t)s->M : (size_t)s->K;
@@ -191,7 +82,7 @@ static nngpu_status clblast_enqueue(ng_context *c, ng_kernel *k, cl_event *event
 }
 
 static nngpu_status prepare_clblast(ng_context *c, const ng_graph *g, const ng_node *n,
-                                    const ng_binding *bind, ng_kernel *k, const gemm_shape *s) {
+                                    const ng_binding *bind, ng_kernel *k, const ng_gemm_shape *s) {
     size_t nb = (size_t)s->batch;
     size_t extra = nb > 1 ? nb * (3 * sizeof(size_t) + 2 * sizeof(float)) : 0;
     clblast_state *st = calloc(1, sizeof *st + extra);
@@ -230,7 +121,7 @@ static nngpu_status prepare_clblast(ng_context *c, const ng_graph *g, const ng_n
 /* ta, tb, ty, tc: the tensors playing A, B, Y and C (-1: none); b_pre, when
  * not NULL, replaces tb's storage (a pre-transposed constant B, offset 0). */
 static nngpu_status prepare_tiled(ng_context *c, const ng_graph *g, const ng_node *n,
-                                  const ng_binding *bind, ng_kernel *k, const gemm_shape *s,
+                                  const ng_binding *bind, ng_kernel *k, const ng_gemm_shape *s,
                                   ng_params *p, int ta, int tb, int ty, int tc, cl_mem b_pre) {
     char opts[1500], popts[400], eopts[1024];
     ng_cl_params_options(p, popts, sizeof popts);
@@ -292,7 +183,7 @@ static nngpu_status prepare_tiled(ng_context *c, const ng_graph *g, const ng_nod
  * kernel reads contiguous rows of B (its vector path); s becomes transB=0.
  * *out stays NULL when B is not such a constant. */
 static nngpu_status pretranspose_b(ng_context *c, const ng_graph *g, const ng_node *n,
-                                   ng_kernel *k, gemm_shape *s, cl_mem *out) {
+                                   ng_kernel *k, ng_gemm_shape *s, cl_mem *out) {
     const ng_tensor *b = ng_in(g, n, 1);
     *out = NULL;
     if (n->op != NG_OP_GEMM || !s->trans_b || !b->data || s->batch != 1) return NNGPU_OK;
@@ -313,15 +204,12 @@ static nngpu_status pretranspose_b(ng_context *c, const ng_graph *g, const ng_no
 
 static nngpu_status gemm_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
                                  const ng_binding *bind, ng_kernel *k) {
-    gemm_shape s;
-    int ok = gemm_shape_of(g, n, &s, 1);
+    ng_gemm_shape s;
+    int ok = ng_gemm_shape_of(g, n, &s, 1);
     if (ok < 0) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", k->node_name);
-    if (ok == 0) {
-        free(s.a_boff);
-        free(s.b_boff);
+    if (ok == 0)
         return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s': %s shape not supported by opencl",
                         k->node_name, ng_op_name(n->op));
-    }
     ng_params p;
     gemm_defaults(c, &s, &p);
     char sig[128];
@@ -336,15 +224,14 @@ static nngpu_status gemm_prepare(ng_context *c, const ng_graph *g, const ng_node
     else if ((st = pretranspose_b(c, g, n, k, &s, &b_pre)) == NNGPU_OK)
         st = prepare_tiled(c, g, n, bind, k, &s, &p, n->in[0], n->in[1], n->out[0],
                            s.has_c ? n->in[2] : -1, b_pre);
-    free(s.a_boff);
-    free(s.b_boff);
+    ng_gemm_shape_free(&s);
     return st;
 }
 
 nngpu_status ng_cl_gemm_conv1x1(ng_context *c, const ng_graph *g, const ng_node *n,
                                 const ng_binding *bind, ng_kernel *k, int batch, int channels,
                                 int pixels, int out_channels, int bias, cl_mem cols) {
-    gemm_shape s;
+    ng_gemm_shape s;
     memset(&s, 0, sizeof s);
     s.M = out_channels;
     s.N = pixels;
@@ -374,8 +261,7 @@ nngpu_status ng_cl_gemm_conv1x1(ng_context *c, const ng_graph *g, const ng_node 
         k->params_source = p.source;
         st = prepare_tiled(c, g, n, bind, k, &s, &p, n->in[1], n->in[0], n->out[0], bias, cols);
     }
-    free(s.a_boff);
-    free(s.b_boff);
+    ng_gemm_shape_free(&s);
     return st;
 }
 

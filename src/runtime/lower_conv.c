@@ -1,6 +1,7 @@
 #include "lower_conv.h"
 
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int f32(const ng_tensor *t) { return t && t->dtype == NNGPU_DTYPE_FLOAT32 && t->rank >= 0; }
@@ -88,4 +89,22 @@ int ng_conv_geom_of(const ng_graph *g, const ng_node *n, ng_conv_geom *cg) {
         cg->bias = n->in[2];
     }
     return 1;
+}
+
+float *ng_conv_weights_blocked(const ng_conv_geom *cg, const float *w, int oct, size_t *bytes) {
+    int cgc = cg->C / cg->G, kg = cg->K / cg->G, nkb = (kg + oct - 1) / oct;
+    size_t taps = (size_t)cg->KH * cg->KW;
+    size_t total = (size_t)cg->G * nkb * cgc * taps * oct;
+    float *out = calloc(total ? total : 1, sizeof(float));
+    if (!out) return NULL;
+    for (int gi = 0; gi < cg->G; gi++)
+        for (int kl = 0; kl < kg; kl++) {
+            int kb = kl / oct, j = kl % oct, k = gi * kg + kl;
+            for (int ci = 0; ci < cgc; ci++)
+                for (size_t t = 0; t < taps; t++)
+                    out[((((size_t)gi * nkb + kb) * cgc + ci) * taps + t) * oct + j] =
+                        w[((size_t)k * cgc + ci) * taps + t];
+        }
+    *bytes = total * sizeof(float);
+    return out;
 }

@@ -43,26 +43,6 @@ static int conv_supports(ng_context *c, const ng_graph *g, const ng_node *n) {
 
 static int oc_tile_for(int kg) { return kg >= 8 ? 8 : kg >= 4 ? 4 : kg >= 2 ? 2 : 1; }
 
-/* Weights as [group][oc block][c][kh][kw][oct], zero padded (oct 1 and one
- * channel per group: the original layout). */
-static float *relayout_weights(const conv_geom *cg, const float *w, int oct, size_t *bytes) {
-    int cgc = cg->C / cg->G, kg = cg->K / cg->G, nkb = (kg + oct - 1) / oct;
-    size_t taps = (size_t)cg->KH * cg->KW;
-    size_t total = (size_t)cg->G * nkb * cgc * taps * oct;
-    float *out = calloc(total ? total : 1, sizeof(float));
-    if (!out) return NULL;
-    for (int gi = 0; gi < cg->G; gi++)
-        for (int kl = 0; kl < kg; kl++) {
-            int kb = kl / oct, j = kl % oct, k = gi * kg + kl;
-            for (int ci = 0; ci < cgc; ci++)
-                for (size_t t = 0; t < taps; t++)
-                    out[((((size_t)gi * nkb + kb) * cgc + ci) * taps + t) * oct + j] =
-                        w[((size_t)k * cgc + ci) * taps + t];
-        }
-    *bytes = total * sizeof(float);
-    return out;
-}
-
 static nngpu_status conv_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
                                  const ng_binding *bind, ng_kernel *k) {
     conv_geom cg;
@@ -105,7 +85,7 @@ static nngpu_status conv_prepare(ng_context *c, const ng_graph *g, const ng_node
         NG_CHECK(ng_vk_upload_floats(c, k, wt->data, ng_nbytes(wt), &buf[1]));
     } else {
         size_t bytes = 0;
-        float *w2 = relayout_weights(&cg, wt->data, oct, &bytes);
+        float *w2 = ng_conv_weights_blocked(&cg, wt->data, oct, &bytes);
         if (!w2) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", k->node_name);
         nngpu_status s = ng_vk_upload_floats(c, k, w2, bytes, &buf[1]);
         free(w2);

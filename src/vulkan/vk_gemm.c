@@ -8,16 +8,12 @@
 #include <string.h>
 
 #include "core/status.h"
+#include "runtime/lower_gemm.h"
 #include "vk_gemm.h"
 
-/* A GEMM-shaped node: out[b] = alpha * op(A)[b] x op(B)[b] + beta * C. */
+/* A Gemm/MatMul node, or a convolution run as an implicit GEMM (conv). */
 typedef struct gemm_shape {
-    int M, N, K, batch;
-    int sam, sak, sbk, sbn; /* element strides of the (M,K) and (K,N) views */
-    int trans_a, trans_b;
-    float alpha, beta;
-    int has_c, scm, scn;    /* C broadcast strides over (M,N) */
-    int *a_boff, *b_boff;   /* per-batch element offsets (malloc'd) */
+    ng_gemm_shape m;
     const ng_vk_conv_gemm *conv; /* implicit-GEMM convolution, NULL: none */
 } gemm_shape;
 
@@ -30,106 +26,10 @@ typedef struct gemm_push {
     ng_vk_epi_push epi;
 } gemm_push;
 
-static int is_f32(const ng_tensor *t) { return t && t->dtype == NNGPU_DTYPE_FLOAT32 && t->rank >= 0; }
-
-/* Batch offsets of MatMul's broadcast batch dims into s (when tables). */
-static int matmul_batches(const ng_tensor *a, const ng_tensor *b, gemm_shape *s, int tables) {
-    int ra = a->rank, rb = b->rank;
-    int nba = ra > 2 ? ra - 2 : 0, nbb = rb > 2 ? rb - 2 : 0;
-    int nb = nba > nbb ? nba : nbb;
-    int64_t bd[NNGPU_MAX_DIMS], da[NNGPU_MAX_DIMS], db[NNGPU_MAX_DIMS], total = 1;
-    for (int i = 0; i < nb; i++) {
-        int ia = i - (nb - nba), ib = i - (nb - nbb);
-        da[i] = ia >= 0 ? a->dims[ia] : 1;
-        db[i] = ib >= 0 ? b->dims[ib] : 1;
-        if (da[i] != db[i] && da[i] != 1 && db[i] != 1) return 0;
-        bd[i] = da[i] > db[i] ? da[i] : db[i];
-        total *= bd[i];
-    }
-    if (total > (1 << 24)) return 0;
-    s->batch = (int)total;
-    if (!tables) return 1;
-    s->a_boff = malloc(sizeof(int) * (size_t)(total ? total : 1));
-    s->b_boff = malloc(sizeof(int) * (size_t)(total ? total : 1));
-    if (!s->a_boff || !s->b_boff) return -1;
-    for (int64_t t = 0; t < total; t++) {
-        int64_t rem = t, oa = 0, ob = 0, sa = (int64_t)s->M * s->K, sb = (int64_t)s->K * s->N;
-        for (int i = nb - 1; i >= 0; i--) {
-            int64_t ci = rem % bd[i];
-            rem /= bd[i];
-            if (da[i] != 1) oa += ci * sa;
-            if (db[i] != 1) ob += ci * sb;
-            sa *= da[i];
-            sb *= db[i];
-        }
-        s->a_boff[t] = (int)oa;
-        s->b_boff[t] = (int)ob;
-    }
-    return 1;
-}
-
-/* Fills s from the node; 1 when it is a GEMM we run, 0 when not, -1 when
- * out of host memory. Tables (want_tables) are freed by the caller. */
-static int gemm_shape_of(const ng_graph *g, const ng_node *n, gemm_shape *s, int want_tables) {
-    memset(s, 0, sizeof *s);
-    const ng_tensor *a = ng_in(g, n, 0), *b = ng_in(g, n, 1), *y = ng_out(g, n, 0);
-    if (!is_f32(a) || !is_f32(b) || !is_f32(y)) return 0;
-    if (ng_numel(a) > INT_MAX || ng_numel(b) > INT_MAX || ng_numel(y) > INT_MAX) return 0;
-    s->alpha = 1.0f;
-    s->batch = 1;
-    if (n->op == NG_OP_GEMM) {
-        if (a->rank != 2 || b->rank != 2 || y->rank != 2) return 0;
-        s->trans_a = (int)ng_attr_int(n, "transA", 0);
-        s->trans_b = (int)ng_attr_int(n, "transB", 0);
-        s->alpha = ng_attr_float(n, "alpha", 1.0f);
-        s->beta = ng_attr_float(n, "beta", 1.0f);
-        s->M = (int)(s->trans_a ? a->dims[1] : a->dims[0]);
-        s->K = (int)(s->trans_a ? a->dims[0] : a->dims[1]);
-        s->N = (int)(s->trans_b ? b->dims[0] : b->dims[1]);
-        if ((s->trans_b ? b->dims[1] : b->dims[0]) != s->K) return 0;
-        if (y->dims[0] != s->M || y->dims[1] != s->N) return 0;
-        s->sam = s->trans_a ? 1 : s->K;
-        s->sak = s->trans_a ? s->M : 1;
-        s->sbk = s->trans_b ? 1 : s->N;
-        s->sbn = s->trans_b ? s->K : 1;
-        const ng_tensor *c = n->n_main_inputs > 2 && n->in[2] >= 0 ? ng_in(g, n, 2) : NULL;
-        if (c && s->beta != 0.0f) {
-            if (!is_f32(c) || c->rank > 2) return 0;
-            int64_t cm = c->rank == 2 ? c->dims[0] : 1, cn = c->rank >= 1 ? c->dims[c->rank - 1] : 1;
-            if ((cm != 1 && cm != s->M) || (cn != 1 && cn != s->N)) return 0;
-            s->has_c = 1;
-            s->scn = cn == 1 ? 0 : 1;
-            s->scm = cm == 1 ? 0 : (int)cn;
-        }
-    } else if (n->op == NG_OP_MATMUL) {
-        if (a->rank < 1 || b->rank < 1) return 0;
-        int ra = a->rank, rb = b->rank;
-        s->M = ra == 1 ? 1 : (int)a->dims[ra - 2];
-        s->K = (int)a->dims[ra - 1];
-        s->N = rb == 1 ? 1 : (int)b->dims[rb - 1];
-        if ((rb == 1 ? b->dims[0] : b->dims[rb - 2]) != s->K) return 0;
-        s->sam = s->K;
-        s->sak = 1;
-        s->sbk = s->N;
-        s->sbn = 1;
-        int r = matmul_batches(a, b, s, want_tables);
-        if (r <= 0) return r;
-        if ((int64_t)s->batch * s->M * s->N != ng_numel(y)) return 0;
-    } else {
-        return 0;
-    }
-    if (want_tables && !s->a_boff) {
-        s->a_boff = calloc(1, sizeof(int));
-        s->b_boff = calloc(1, sizeof(int));
-        if (!s->a_boff || !s->b_boff) return -1;
-    }
-    return s->M > 0 && s->N > 0 && s->K > 0;
-}
-
 static int gemm_supports(ng_context *c, const ng_graph *g, const ng_node *n) {
     if (n->op != NG_OP_GEMM && n->op != NG_OP_MATMUL) return 0;
-    gemm_shape s;
-    if (gemm_shape_of(g, n, &s, 0) != 1) return 0;
+    ng_gemm_shape s;
+    if (ng_gemm_shape_of(g, n, &s, 0) != 1) return 0;
     if ((uint32_t)s.batch > c->limits.maxComputeWorkGroupCount[2]) return 0;
     return ng_vk_epilogue_supported(g, n);
 }
@@ -145,9 +45,9 @@ static void gemm_defaults(const ng_context *c, const gemm_shape *s, ng_params *p
         ng_params_set(p, "SHARED", 0);
         ng_params_set(p, "WG_M", 1);
         ng_params_set(p, "WG_N", s->conv ? 8 : 16); /* conv: 8 measured ~5% faster */
-        ng_params_set(p, "TM", s->M < 8 ? (s->M < 4 ? s->M : 4) : 8);
-        ng_params_set(p, "TN", s->M < 4 ? 8 : 4);
-        if (s->conv && s->conv->SW == 1 && s->conv->OW >= 32 && s->M >= 4) {
+        ng_params_set(p, "TM", s->m.M < 8 ? (s->m.M < 4 ? s->m.M : 4) : 8);
+        ng_params_set(p, "TN", s->m.M < 4 ? 8 : 4);
+        if (s->conv && s->conv->SW == 1 && s->conv->OW >= 32 && s->m.M >= 4) {
             /* wide stride-1 rows: 4 x 8 reads fewer A and B values per FMA */
             ng_params_set(p, "TM", 4);
             ng_params_set(p, "TN", 8);
@@ -158,16 +58,16 @@ static void gemm_defaults(const ng_context *c, const gemm_shape *s, ng_params *p
     }
     int wg = 16;
     ng_params_set(p, "SHARED", 1);
-    if (s->M < 16) { /* matrix-vector-like: one row of invocations */
+    if (s->m.M < 16) { /* matrix-vector-like: one row of invocations */
         ng_params_set(p, "WG_M", 1);
-        ng_params_set(p, "TM", s->M < 4 ? s->M : 4);
+        ng_params_set(p, "TM", s->m.M < 4 ? s->m.M : 4);
         ng_params_set(p, "WG_N", 64);
-        ng_params_set(p, "TN", s->N >= 256 ? 4 : 1);
-    } else if (s->N < 16) {
+        ng_params_set(p, "TN", s->m.N >= 256 ? 4 : 1);
+    } else if (s->m.N < 16) {
         ng_params_set(p, "WG_M", 64);
-        ng_params_set(p, "TM", s->M >= 256 ? 4 : 1);
+        ng_params_set(p, "TM", s->m.M >= 256 ? 4 : 1);
         ng_params_set(p, "WG_N", 1);
-        ng_params_set(p, "TN", s->N < 4 ? s->N : 4);
+        ng_params_set(p, "TN", s->m.N < 4 ? s->m.N : 4);
     } else {
         ng_params_set(p, "WG_M", wg);
         ng_params_set(p, "WG_N", wg);
@@ -180,12 +80,12 @@ static void gemm_defaults(const ng_context *c, const gemm_shape *s, ng_params *p
 /* A (M x K, row stride sam, unit k stride, batch-invariant, host data) as
  * [ceil(M/tm)][K][tm], zero padded: the vec4 A reads of SHARED=0. */
 static float *pack_a(const gemm_shape *s, const float *a, int tm, size_t *bytes) {
-    size_t nmb = ((size_t)s->M + (size_t)tm - 1) / (size_t)tm, K = (size_t)s->K;
+    size_t nmb = ((size_t)s->m.M + (size_t)tm - 1) / (size_t)tm, K = (size_t)s->m.K;
     float *out = calloc(nmb * K * (size_t)tm, sizeof(float));
     if (!out) return NULL;
-    for (size_t m = 0; m < (size_t)s->M; m++)
+    for (size_t m = 0; m < (size_t)s->m.M; m++)
         for (size_t k = 0; k < K; k++)
-            out[((m / (size_t)tm) * K + k) * (size_t)tm + m % (size_t)tm] = a[m * (size_t)s->sam + k];
+            out[((m / (size_t)tm) * K + k) * (size_t)tm + m % (size_t)tm] = a[m * (size_t)s->m.sam + k];
     *bytes = nmb * K * (size_t)tm * sizeof(float);
     return out;
 }
@@ -216,11 +116,11 @@ static nngpu_status prepare_tiled(ng_context *c, const ng_graph *g, const ng_nod
     int vec = 0;
     if (!use_shared && ng_params_get(p, "VEC", 1)) {
         const ng_tensor *at = (&g->tensors[ta]);
-        int a_const = at->data && s->sak == 1 && tm % 4 == 0;
-        for (int i = 0; a_const && i < s->batch; i++) a_const = s->a_boff[i] == 0;
+        int a_const = at->data && s->m.sak == 1 && tm % 4 == 0;
+        for (int i = 0; a_const && i < s->m.batch; i++) a_const = s->m.a_boff[i] == 0;
         if (a_const) vec |= 2;
-        int b_rows = s->sbn == 1 && s->sbk % 4 == 0 && s->N % 4 == 0 && tn % 4 == 0;
-        for (int i = 0; b_rows && i < s->batch; i++) b_rows = s->b_boff[i] % 4 == 0;
+        int b_rows = s->m.sbn == 1 && s->m.sbk % 4 == 0 && s->m.N % 4 == 0 && tn % 4 == 0;
+        for (int i = 0; b_rows && i < s->m.batch; i++) b_rows = s->m.b_boff[i] % 4 == 0;
         if (b_rows) vec |= 1;
     }
     if (vec & 2) {
@@ -249,26 +149,26 @@ static nngpu_status prepare_tiled(ng_context *c, const ng_graph *g, const ng_nod
     NG_CHECK(ng_vk_tensor_arg(c, k, g, ty, bind, &buf[2], &off));
     push.y_off = (int32_t)off;
     /* vec4 Y rows (not with ROWS, whose columns are row segments: set below) */
-    if (!use_shared && ng_params_get(p, "VEC", 1) && tn % 4 == 0 && s->N % 4 == 0 && off % 4 == 0)
+    if (!use_shared && ng_params_get(p, "VEC", 1) && tn % 4 == 0 && s->m.N % 4 == 0 && off % 4 == 0)
         vec |= 4;
-    if (s->has_c) {
+    if (s->m.has_c) {
         NG_CHECK(ng_vk_tensor_arg(c, k, g, tc, bind, &buf[3], &off));
         push.c_off = (int32_t)off;
     } else {
         buf[3] = buf[0]; /* never read */
     }
-    size_t table = sizeof(int) * (size_t)s->batch;
-    NG_CHECK(ng_vk_upload(c, k, s->a_boff, table, &buf[4]));
-    NG_CHECK(ng_vk_upload(c, k, s->b_boff, table, &buf[5]));
+    size_t table = sizeof(int) * (size_t)s->m.batch;
+    NG_CHECK(ng_vk_upload(c, k, s->m.a_boff, table, &buf[4]));
+    NG_CHECK(ng_vk_upload(c, k, s->m.b_boff, table, &buf[5]));
     c->weight_bytes -= 2 * table; /* metadata, not weights */
-    push.M = s->M; push.N = s->N; push.K = s->K;
-    push.sam = s->sam; push.sak = s->sak; push.sbk = s->sbk; push.sbn = s->sbn;
-    push.scm = s->scm; push.scn = s->scn;
-    push.alpha = s->alpha; push.beta = s->beta;
+    push.M = s->m.M; push.N = s->m.N; push.K = s->m.K;
+    push.sam = s->m.sam; push.sak = s->m.sak; push.sbk = s->m.sbk; push.sbn = s->m.sbn;
+    push.scm = s->m.scm; push.scn = s->m.scn;
+    push.alpha = s->m.alpha; push.beta = s->m.beta;
 
     int32_t spec[SPEC_N + NG_VK_EPI_SPECS];
     memset(spec, 0, sizeof spec);
-    spec[0] = wm; spec[1] = wn; spec[2] = tm; spec[3] = tn; spec[4] = tk; spec[5] = s->has_c;
+    spec[0] = wm; spec[1] = wn; spec[2] = tm; spec[3] = tn; spec[4] = tk; spec[5] = s->m.has_c;
     spec[6] = use_shared; spec[7] = vec;
     if (s->conv) {
         const ng_vk_conv_gemm *cv = s->conv;
@@ -281,18 +181,18 @@ static nngpu_status prepare_tiled(ng_context *c, const ng_graph *g, const ng_nod
         if (spec[15]) spec[7] = vec &= ~4;
     }
     /* N counted in columns: row segments of TN pixels with ROWS. */
-    int64_t ncols = spec[15] ? (int64_t)s->conv->OH * ((s->conv->OW + tn - 1) / tn) * tn : s->N;
+    int64_t ncols = spec[15] ? (int64_t)s->conv->OH * ((s->conv->OW + tn - 1) / tn) * tn : s->m.N;
     if (ncols > INT_MAX)
         return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s': convolution too large", k->node_name);
     NG_CHECK(ng_vk_epilogue_args(c, k, g, n, bind, buf[0], spec + SPEC_N, buf + BIND_N, &push.epi));
     uint32_t groups[3] = {(uint32_t)((ncols + wn * tn - 1) / (wn * tn)),
-                          (uint32_t)((s->M + wm * tm - 1) / (wm * tm)), (uint32_t)s->batch};
+                          (uint32_t)((s->m.M + wm * tm - 1) / (wm * tm)), (uint32_t)s->m.batch};
     NG_CHECK(ng_vk_dispatch_add(c, k, "gemm", spec, SPEC_N + NG_VK_EPI_SPECS, buf,
                                 BIND_N + NG_VK_EPI_BINDINGS, &push, sizeof push, groups));
     int reads[3 + NG_MAX_EPI], n_reads = 0;
     if (!(vec & 2)) reads[n_reads++] = ta;
     if (!b_pre) reads[n_reads++] = tb;
-    if (s->has_c) reads[n_reads++] = tc;
+    if (s->m.has_c) reads[n_reads++] = tc;
     n_reads += ng_vk_epilogue_reads(n, reads + n_reads);
     ng_vk_dispatch_tensors(c, k, g, bind, reads, n_reads, ty);
     ng_vk_kernel_name(k, n, s->conv ? "conv2d_implicit_gemm"
@@ -306,8 +206,8 @@ static nngpu_status pretranspose_b(ng_context *c, const ng_graph *g, const ng_no
                                    ng_kernel *k, gemm_shape *s, ng_buffer **out) {
     const ng_tensor *b = ng_in(g, n, 1);
     *out = NULL;
-    if (n->op != NG_OP_GEMM || !s->trans_b || !b->data || s->batch != 1) return NNGPU_OK;
-    size_t K = (size_t)s->K, N = (size_t)s->N;
+    if (n->op != NG_OP_GEMM || !s->m.trans_b || !b->data || s->m.batch != 1) return NNGPU_OK;
+    size_t K = (size_t)s->m.K, N = (size_t)s->m.N;
     float *bt = malloc(K * N * sizeof(float));
     if (!bt) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", k->node_name);
     const float *src = b->data; /* (N, K) */
@@ -316,17 +216,17 @@ static nngpu_status pretranspose_b(ng_context *c, const ng_graph *g, const ng_no
     nngpu_status st = ng_vk_upload_floats(c, k, bt, K * N * sizeof(float), out);
     free(bt);
     NG_CHECK(st);
-    s->trans_b = 0;
-    s->sbk = s->N;
-    s->sbn = 1;
+    s->m.trans_b = 0;
+    s->m.sbk = s->m.N;
+    s->m.sbn = 1;
     return NNGPU_OK;
 }
 
 static void lookup(ng_context *c, const gemm_shape *s, ng_params *p, ng_kernel *k) {
     gemm_defaults(c, s, p);
     char sig[192];
-    int len = snprintf(sig, sizeof sig, "M=%d,N=%d,K=%d,B=%d,tA=%d,tB=%d,C=%d", s->M, s->N, s->K,
-                       s->batch, s->trans_a, s->trans_b, s->has_c);
+    int len = snprintf(sig, sizeof sig, "M=%d,N=%d,K=%d,B=%d,tA=%d,tB=%d,C=%d", s->m.M, s->m.N, s->m.K,
+                       s->m.batch, s->m.trans_a, s->m.trans_b, s->m.has_c);
     const ng_vk_conv_gemm *cv = s->conv;
     if (cv && len > 0 && (size_t)len < sizeof sig)
         snprintf(sig + len, sizeof sig - (size_t)len, ",HW=%dx%d,k=%dx%d,s=%dx%d,d=%dx%d,p=%dx%d",
@@ -337,8 +237,8 @@ static void lookup(ng_context *c, const gemm_shape *s, ng_params *p, ng_kernel *
 
 static nngpu_status gemm_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
                                  const ng_binding *bind, ng_kernel *k) {
-    gemm_shape s;
-    int ok = gemm_shape_of(g, n, &s, 1);
+    gemm_shape s = {.conv = NULL};
+    int ok = ng_gemm_shape_of(g, n, &s.m, 1);
     nngpu_status st;
     if (ok < 0) {
         st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", k->node_name);
@@ -352,11 +252,10 @@ static nngpu_status gemm_prepare(ng_context *c, const ng_graph *g, const ng_node
         if (st == NNGPU_OK) {
             lookup(c, &s, &p, k);
             st = prepare_tiled(c, g, n, bind, k, &s, &p, n->in[0], n->in[1], n->out[0],
-                               s.has_c ? n->in[2] : -1, b_pre);
+                               s.m.has_c ? n->in[2] : -1, b_pre);
         }
     }
-    free(s.a_boff);
-    free(s.b_boff);
+    ng_gemm_shape_free(&s.m);
     return st;
 }
 
@@ -367,26 +266,26 @@ nngpu_status ng_vk_gemm_conv(ng_context *c, const ng_graph *g, const ng_node *n,
     int pixels = cv->H * cv->W;
     gemm_shape s;
     memset(&s, 0, sizeof s);
-    s.M = cv->K;
-    s.N = cv->OH * cv->OW;
-    s.K = cv->C * cv->KH * cv->KW;
-    s.batch = cv->N;
-    s.sam = s.K;
-    s.sak = 1;
-    s.sbk = plain ? pixels : 0; /* CONV: B is indexed in the shader */
-    s.sbn = 1;
-    s.alpha = s.beta = 1.0f;
-    s.has_c = cv->bias >= 0;
-    s.scm = 1;
-    s.scn = 0;
+    s.m.M = cv->K;
+    s.m.N = cv->OH * cv->OW;
+    s.m.K = cv->C * cv->KH * cv->KW;
+    s.m.batch = cv->N;
+    s.m.sam = s.m.K;
+    s.m.sak = 1;
+    s.m.sbk = plain ? pixels : 0; /* CONV: B is indexed in the shader */
+    s.m.sbn = 1;
+    s.m.alpha = s.m.beta = 1.0f;
+    s.m.has_c = cv->bias >= 0;
+    s.m.scm = 1;
+    s.m.scn = 0;
     s.conv = plain ? NULL : cv;
-    s.a_boff = calloc((size_t)cv->N, sizeof(int));
-    s.b_boff = malloc(sizeof(int) * (size_t)cv->N);
+    s.m.a_boff = calloc((size_t)cv->N, sizeof(int));
+    s.m.b_boff = malloc(sizeof(int) * (size_t)cv->N);
     nngpu_status st;
-    if (!s.a_boff || !s.b_boff) {
+    if (!s.m.a_boff || !s.m.b_boff) {
         st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", k->node_name);
     } else {
-        for (int i = 0; i < cv->N; i++) s.b_boff[i] = i * cv->C * pixels;
+        for (int i = 0; i < cv->N; i++) s.m.b_boff[i] = i * cv->C * pixels;
         ng_params p;
         lookup(c, &s, &p, k);
         if (s.conv && ng_params_get(&p, "SHARED", 1) != 0)
@@ -396,8 +295,7 @@ nngpu_status ng_vk_gemm_conv(ng_context *c, const ng_graph *g, const ng_node *n,
             st = prepare_tiled(c, g, n, bind, k, &s, &p, n->in[1], n->in[0], n->out[0],
                                cv->bias, NULL);
     }
-    free(s.a_boff);
-    free(s.b_boff);
+    ng_gemm_shape_free(&s.m);
     return st;
 }
 
@@ -407,14 +305,14 @@ nngpu_status ng_vk_gemm_batched_add(ng_context *c, ng_kernel *k, const ng_vk_gem
                                     const char *family, const char *signature) {
     gemm_shape s;
     memset(&s, 0, sizeof s);
-    s.M = gb->M; s.N = gb->N; s.K = gb->K; s.batch = gb->batch;
-    s.sam = gb->K; s.sak = 1; s.sbk = gb->N; s.sbn = 1;
-    s.alpha = 1.0f;
+    s.m.M = gb->M; s.m.N = gb->N; s.m.K = gb->K; s.m.batch = gb->batch;
+    s.m.sam = gb->K; s.m.sak = 1; s.m.sbk = gb->N; s.m.sbn = 1;
+    s.m.alpha = 1.0f;
     ng_params p;
     gemm_defaults(c, &s, &p);
     if (!ng_params_get(&p, "SHARED", 1)) { /* few columns: the group's lanes along M too */
         int tn = ng_params_get(&p, "TN", 4), wn = ng_params_get(&p, "WG_N", 16), cols = 1;
-        while (cols < wn && cols * tn < s.N) cols *= 2;
+        while (cols < wn && cols * tn < s.m.N) cols *= 2;
         ng_params_set(&p, "WG_N", cols);
         ng_params_set(&p, "WG_M", wn / cols);
     }
@@ -434,18 +332,18 @@ nngpu_status ng_vk_gemm_batched_add(ng_context *c, ng_kernel *k, const ng_vk_gem
                         k->node_name, wm, wn, tm, tn, tk);
     /* SHARED=0: A packed per batch for vec4 reads; B rows as vec4. */
     int vec = !shared && ng_params_get(&p, "VEC", 1) ? (tm % 4 == 0 ? 2 : 0) |
-                                                           (s.N % 4 == 0 && tn % 4 == 0 ? 5 : 0) : 0;
-    size_t per = (size_t)s.M * s.K;
-    if (vec & 2) per = ((size_t)s.M + (size_t)tm - 1) / (size_t)tm * (size_t)tm * s.K;
-    if (per * (size_t)s.batch > INT_MAX || (int64_t)s.batch * s.M * s.N > INT_MAX)
+                                                           (s.m.N % 4 == 0 && tn % 4 == 0 ? 5 : 0) : 0;
+    size_t per = (size_t)s.m.M * s.m.K;
+    if (vec & 2) per = ((size_t)s.m.M + (size_t)tm - 1) / (size_t)tm * (size_t)tm * s.m.K;
+    if (per * (size_t)s.m.batch > INT_MAX || (int64_t)s.m.batch * s.m.M * s.m.N > INT_MAX)
         return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s': batched GEMM too large", k->node_name);
-    float *a = malloc(per * (size_t)s.batch * sizeof(float));
-    int *boff = malloc(2 * sizeof(int) * (size_t)s.batch);
+    float *a = malloc(per * (size_t)s.m.batch * sizeof(float));
+    int *boff = malloc(2 * sizeof(int) * (size_t)s.m.batch);
     nngpu_status st = NNGPU_OK;
     ng_buffer *buf[BIND_N + NG_VK_EPI_BINDINGS];
     if (!a || !boff) st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", k->node_name);
-    for (int i = 0; st == NNGPU_OK && i < s.batch; i++) {
-        const float *ai = gb->a + (size_t)i * s.M * s.K;
+    for (int i = 0; st == NNGPU_OK && i < s.m.batch; i++) {
+        const float *ai = gb->a + (size_t)i * s.m.M * s.m.K;
         if (vec & 2) {
             size_t bytes = 0;
             float *packed = pack_a(&s, ai, tm, &bytes);
@@ -459,23 +357,23 @@ nngpu_status ng_vk_gemm_batched_add(ng_context *c, ng_kernel *k, const ng_vk_gem
             memcpy(a + per * (size_t)i, ai, per * sizeof(float));
         }
         boff[i] = (int)(per * (size_t)i);
-        boff[s.batch + i] = i * s.K * s.N;
+        boff[s.m.batch + i] = i * s.m.K * s.m.N;
     }
-    if (st == NNGPU_OK) st = ng_vk_upload(c, k, a, per * (size_t)s.batch * sizeof(float), &buf[0]);
-    if (st == NNGPU_OK) st = ng_vk_upload(c, k, boff, sizeof(int) * (size_t)s.batch, &buf[4]);
-    if (st == NNGPU_OK) st = ng_vk_upload(c, k, boff + s.batch, sizeof(int) * (size_t)s.batch, &buf[5]);
+    if (st == NNGPU_OK) st = ng_vk_upload(c, k, a, per * (size_t)s.m.batch * sizeof(float), &buf[0]);
+    if (st == NNGPU_OK) st = ng_vk_upload(c, k, boff, sizeof(int) * (size_t)s.m.batch, &buf[4]);
+    if (st == NNGPU_OK) st = ng_vk_upload(c, k, boff + s.m.batch, sizeof(int) * (size_t)s.m.batch, &buf[5]);
     free(a);
     free(boff);
     NG_CHECK(st);
-    c->weight_bytes -= 2 * sizeof(int) * (size_t)s.batch; /* metadata, not weights */
+    c->weight_bytes -= 2 * sizeof(int) * (size_t)s.m.batch; /* metadata, not weights */
     buf[1] = gb->b;
     buf[2] = gb->y;
     buf[3] = buf[6] = buf[0];
     buf[7] = gb->b;
     gemm_push push;
     memset(&push, 0, sizeof push);
-    push.M = s.M; push.N = s.N; push.K = s.K;
-    push.sam = s.sam; push.sak = s.sak; push.sbk = s.sbk; push.sbn = s.sbn;
+    push.M = s.m.M; push.N = s.m.N; push.K = s.m.K;
+    push.sam = s.m.sam; push.sak = s.m.sak; push.sbk = s.m.sbk; push.sbn = s.m.sbn;
     push.alpha = 1.0f;
     int32_t spec[SPEC_N + NG_VK_EPI_SPECS];
     memset(spec, 0, sizeof spec);
@@ -483,8 +381,8 @@ nngpu_status ng_vk_gemm_batched_add(ng_context *c, ng_kernel *k, const ng_vk_gem
     spec[6] = shared; spec[7] = vec;
     NG_CHECK(ng_vk_epilogue_args(c, k, NULL, NULL, NULL, buf[0], spec + SPEC_N, buf + BIND_N,
                                  &push.epi));
-    uint32_t groups[3] = {(uint32_t)((s.N + wn * tn - 1) / (wn * tn)),
-                          (uint32_t)((s.M + wm * tm - 1) / (wm * tm)), (uint32_t)s.batch};
+    uint32_t groups[3] = {(uint32_t)((s.m.N + wn * tn - 1) / (wn * tn)),
+                          (uint32_t)((s.m.M + wm * tm - 1) / (wm * tm)), (uint32_t)s.m.batch};
     return ng_vk_dispatch_add(c, k, "gemm", spec, SPEC_N + NG_VK_EPI_SPECS, buf,
                               BIND_N + NG_VK_EPI_BINDINGS, &push, sizeof push, groups);
 }
