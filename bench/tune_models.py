@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Autotuning benchmark: MobileNetV2 and ResNet-18 (224x224, batch 1, random weights from a
 fixed seed, built like bench/mobilenetv2.py through tests/make_models.py's builder) run with
-nnrun against an empty tuning DB (built-in defaults), tuned with nntune under a budget, and run
-again with the tuned DB. Reports the tuning time, end-to-end latency (nnrun's median over
---runs) before and after, and per-layer device times (layers sorted by time saved).
+nnrun with an empty tuning DB (built-in defaults) and with the DB nntune fills under a budget,
+the two alternating over --rounds rounds after tuning. Reports the tuning time, end-to-end
+latency (median over rounds of nnrun's median over --runs) and per-layer device times (medians;
+layers sorted by time saved).
 
   bench/tune_models.py [--build build] [--device opencl:0] [--budget 120] [--runs 20]
-                       [--models mobilenetv2,resnet18] [--json OUT]
+                       [--rounds 3] [--models mobilenetv2,resnet18] [--json OUT]
 """
 import argparse
 import json
@@ -60,6 +61,15 @@ def layer_times(res):
             for l in res.get("layers", [])}
 
 
+def median_layers(per_round):
+    """Per layer: the median time over rounds (kernel and source from the first)."""
+    out = {}
+    for name, (t, kern, src) in per_round[0].items():
+        ts = [r[name][0] for r in per_round if name in r and r[name][0] > 0]
+        out[name] = (float(np.median(ts)) if ts else -1, kern, src)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
@@ -67,6 +77,7 @@ def main():
     ap.add_argument("--budget", type=float, default=120)
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--models", default="mobilenetv2,resnet18")
+    ap.add_argument("--rounds", type=int, default=3, help="alternating default/tuned runs")
     ap.add_argument("--json")
     a = ap.parse_args()
     builders = {"mobilenetv2": mobilenet_v2_224, "resnet18": resnet18_224}
@@ -77,7 +88,6 @@ def main():
             onnx.save(builders[name](np.random.default_rng(0)), path)
             empty = os.path.join(tmp, name + "_empty.db")
             tuned = os.path.join(tmp, name + "_tuned.db")
-            before = nnrun(a.build, path, a.device, empty, a.runs)
             t0 = time.perf_counter()
             tune = subprocess.run([os.path.join(a.build, "nntune"), "--device", a.device, path,
                                    "--db", tuned, "--budget", str(a.budget), "--json"],
@@ -85,17 +95,22 @@ def main():
             tune_s = time.perf_counter() - t0
             if tune.returncode != 0:
                 print(tune.stderr, file=sys.stderr)
-            after = nnrun(a.build, path, a.device, tuned, a.runs)
-            lb, la = layer_times(before), layer_times(after)
+            # Defaults and tuned alternate, so load from other processes hits both alike.
+            rounds = [(nnrun(a.build, path, a.device, empty, a.runs),
+                       nnrun(a.build, path, a.device, tuned, a.runs)) for _ in range(a.rounds)]
+            lb = median_layers([layer_times(b) for b, _ in rounds])
+            la = median_layers([layer_times(t) for _, t in rounds])
             rows = []
             for lname, (tb, kern, _) in lb.items():
                 ta, _, src = la.get(lname, (-1, "", ""))
                 if tb > 0 and ta > 0:
                     rows.append((tb - ta, lname, kern, tb, ta, src))
             rows.sort(reverse=True)
-            e2e_b, e2e_a = before["latency_ms"]["median"], after["latency_ms"]["median"]
+            e2e_b = float(np.median([b["latency_ms"]["median"] for b, _ in rounds]))
+            e2e_a = float(np.median([t["latency_ms"]["median"] for _, t in rounds]))
             print(f"== {name}: tuning {tune_s:.1f} s (budget {a.budget:.0f} s); end to end "
-                  f"{e2e_b:.2f} ms -> {e2e_a:.2f} ms ({e2e_b / e2e_a if e2e_a else 0:.2f}x)")
+                  f"{e2e_b:.2f} ms -> {e2e_a:.2f} ms ({e2e_b / e2e_a if e2e_a else 0:.2f}x; median of "
+                  f"{a.rounds} alternating rounds)")
             print(f"   device time summed over layers {sum(r[3] for r in rows):.2f} ms -> "
                   f"{sum(r[4] for r in rows):.2f} ms")
             for saved, lname, kern, tb, ta, src in rows[:8] + rows[-3:]:

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "autotune/budget.h"
 #include "autotune/tuner.h"
 #include "nngpu/graph.h"
 
@@ -234,6 +235,40 @@ static void first_kernel(nngpu_model *m, const char *dev, const char *override, 
  * tiles collapsed into one candidate for ALGO=1; a short search measures
  * and verifies both, and a DB entry choosing direct takes the layer back to
  * the direct kernel. */
+/* nntune's budget split: heavier kernels weigh more and go first; shares
+ * never exceed what is left and respect the floor. */
+static void test_budget_split(void) {
+    ng_tune_job job[3];
+    memset(job, 0, sizeof job);
+    const char *sig[3] = {"M=96,N=12544,K=16,B=1,tA=0,tB=0,C=1", "M=1,N=1000,K=1280,B=1,tA=0,tB=1,C=1",
+                          "M=96,N=12544,K=16,B=1,tA=0,tB=0,C=1"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(job[i].family, sizeof job[i].family, "gemm");
+        snprintf(job[i].signature, sizeof job[i].signature, "%s", sig[i]);
+        job[i].uses = i == 2 ? 4 : 1;
+    }
+    double w[3];
+    for (int i = 0; i < 3; i++) w[i] = ng_tune_job_weight(&job[i]);
+    CHECK(w[0] > 1.3 * w[1], "a large GEMM outweighs a matrix-vector one (%g vs %g)", w[0], w[1]);
+    CHECK(w[2] > 1.9 * w[0] && w[2] < 2.1 * w[0], "4 uses weigh sqrt(4) = 2x (%g vs %g)", w[2], w[0]);
+    int idx[3] = {1, 0, 2};
+    ng_tune_order_by_weight(idx, 3, w);
+    CHECK(idx[0] == 2 && idx[1] == 0 && idx[2] == 1, "heaviest first (%d %d %d)", idx[0], idx[1], idx[2]);
+    double rest[3] = {w[idx[0]], w[idx[1]], w[idx[2]]}, left = 60, total = 0;
+    for (int k = 0; k < 3; k++) {
+        double share = ng_tune_budget_share(left, rest + k, 3 - k, 3.0);
+        CHECK(share > 0 && share <= left + 1e-9, "share %g of %g left", share, left);
+        if (k == 0) CHECK(share > 20, "the heaviest gets more than an even share (%g)", share);
+        if (k == 2) CHECK(share >= left - 1e-9, "the last gets what is left (%g of %g)", share, left);
+        left -= share;
+        total += share;
+    }
+    CHECK(total <= 60 + 1e-9, "shares sum to the budget (%g)", total);
+    double tiny[2] = {1e-3, 1e3};
+    CHECK(ng_tune_budget_share(60, tiny, 2, 3.0) >= 3.0, "a light kernel still gets the floor");
+    CHECK(ng_tune_budget_share(4, tiny, 2, 3.0) >= 2.0 - 1e-9, "the floor shrinks to an even share");
+}
+
 static void test_algorithm_choice(const nngpu_device_info *info) {
     nngpu_model *m = layer_model(16, 12, 24, 3, 1);
     ng_tune_jobs jobs = {0};
@@ -532,6 +567,7 @@ static void test_cl_quant(const nngpu_device_info *info) {
 
 int main(void) {
     srand(1234);
+    test_budget_split();
     int idx;
     nngpu_device_info info;
     if (nngpu_device_find(DEV, &idx) != NNGPU_OK || nngpu_device_get(idx, &info) != NNGPU_OK) {

@@ -13,7 +13,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "autotune/budget.h"
 #include "nntune.h"
+
+/* Seconds every kernel gets at least (when the budget allows an even share
+ * that large): its default measured and a few candidates built. */
+#define BUDGET_FLOOR_S 3.0
 
 static volatile sig_atomic_t stop_flag;
 static void on_sigint(int sig) {
@@ -218,6 +223,16 @@ int main(int argc, char **argv) {
     }
     fprintf(stderr, "nntune: %d to tune, %d already tuned%s\n", n_todo, jobs.n - n_todo,
             retune ? "" : " (--retune to redo)");
+    /* Heaviest kernels first, each with a share of the budget by weight. */
+    double *weight = calloc((size_t)(jobs.n ? jobs.n : 1), sizeof *weight);
+    double *rest = calloc((size_t)(n_todo ? n_todo : 1), sizeof *rest);
+    if (!weight || !rest) {
+        fprintf(stderr, "nntune: out of memory\n");
+        return 1;
+    }
+    for (int k = 0; k < n_todo; k++) weight[todo[k]] = ng_tune_job_weight(&jobs.job[todo[k]]);
+    ng_tune_order_by_weight(todo, n_todo, weight);
+    for (int k = 0; k < n_todo; k++) rest[k] = weight[todo[k]];
     double t_tune = now_s();
     for (int k = 0; k < n_todo && !stop_flag; k++) {
         row *w = &rows[todo[k]];
@@ -228,10 +243,10 @@ int main(int argc, char **argv) {
         o.strategy = strategy;
         o.stop = &stop_flag;
         o.verbose = verbose;
-        if (budget > 0) { /* a fair share of what is left */
+        if (budget > 0) {
             double left = budget - (now_s() - t0);
             if (left <= 0) break;
-            o.budget_s = left / (n_todo - k);
+            o.budget_s = ng_tune_budget_share(left, rest + k, n_todo - k, BUDGET_FLOOR_S);
         }
         char what[256];
         snprintf(what, sizeof what, "%s %s", w->job->family, w->job->signature);
@@ -255,6 +270,8 @@ int main(int argc, char **argv) {
     if (json) print_json(rows, jobs.n, secs);
     else print_table(rows, jobs.n, secs);
     free(todo);
+    free(weight);
+    free(rest);
     free(rows);
     ng_tune_jobs_free(&jobs);
     ng_db_close(db);
