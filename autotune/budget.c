@@ -30,7 +30,8 @@ double ng_tune_budget_share(double left, const double *w, int n, double floor_s)
     if (n <= 0 || left <= 0) return 0;
     double sum = 0;
     for (int i = 0; i < n; i++) sum += w[i];
-    double even = left / n, share = sum > 0 ? left * w[0] / sum : even;
-    double lo = floor_s < even ? floor_s : even;
+    double even = left / n, lo = floor_s < even ? floor_s : even;
+    /* The floors of the jobs after this one stay reserved. */
+    double share = sum > 0 ? (left - lo * (n - 1)) * w[0] / sum : even;
     return share > lo ? share : lo;
 }

@@ -16,8 +16,9 @@ double ng_tune_job_weight(const ng_tune_job *job);
 void ng_tune_order_by_weight(int *idx, int n, const double *w);
 
 /* Seconds for the next of the remaining jobs with weights w[0..n) (the next
- * is w[0]) out of `left` seconds: its weighted share, but at least
- * min(floor_s, an even share) so every kernel is measured. */
+ * is w[0]) out of `left` seconds: every job is owed min(floor_s, an even
+ * share), so every kernel gets measured; this one gets at least that, or its
+ * weighted share of what the later jobs' floors leave. */
 double ng_tune_budget_share(double left, const double *w, int n, double floor_s);
 
 #endif
