@@ -54,13 +54,14 @@ class Net:
 
     def conv(self, x, cin, cout, k, stride=1, pad=None, group=1, bias=True):
         pad = k // 2 if pad is None else pad
+        ph, pw = pad if isinstance(pad, tuple) else (pad, pad)
         fan_in = cin // group * k * k
         w = self.const(self.rng.normal(0, np.sqrt(2.0 / fan_in), (cout, cin // group, k, k)))
         inputs = [x, w]
         if bias:
             inputs.append(self.const(self.rng.normal(0, 0.1, cout), prefix="b"))
         return self.op("Conv", inputs, kernel_shape=[k, k], strides=[stride, stride],
-                       pads=[pad] * 4, group=group)
+                       pads=[ph, pw, ph, pw], group=group)
 
     def bn(self, x, c):
         r = self.rng
@@ -92,19 +93,26 @@ class Net:
         return self.op("Add", [self.op("MatMul", [x, w]),
                                self.const(self.rng.normal(0, 0.1, dout), prefix="b")])
 
-    def model(self, in_shape, out, out_shape=None):
+    def model(self, in_shape, out, out_shape=None, opset=OPSET):
         """The finished model; out_shape (without batch) where inference can't tell."""
+        return self.finish([("input", TensorProto.FLOAT, ["N"] + list(in_shape))],
+                           [(out, "output", ["N"] + list(out_shape) if out_shape else None)],
+                           opset)
+
+    def finish(self, inputs, outputs, opset=OPSET):
+        """The finished model: inputs (name, elem type, dims), outputs (tensor, new name,
+        dims or None where inference can tell)."""
         graph = helper.make_graph(
             self.nodes, self.name,
-            [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N"] + list(in_shape))],
-            [helper.make_tensor_value_info("output", TensorProto.FLOAT,
-                                           ["N"] + list(out_shape) if out_shape else None)],
+            [helper.make_tensor_value_info(*i) for i in inputs],
+            [helper.make_tensor_value_info(name, TensorProto.FLOAT, dims)
+             for _, name, dims in outputs],
             self.inits)
-        # Rename the last tensor to "output".
+        rename = {t: name for t, name, _ in outputs}
         for node in graph.node:
-            node.output[:] = ["output" if o == out else o for o in node.output]
+            node.output[:] = [rename.get(o, o) for o in node.output]
         m = helper.make_model(graph, producer_name="nngpu make_models.py",
-                              opset_imports=[helper.make_opsetid("", OPSET)])
+                              opset_imports=[helper.make_opsetid("", opset)])
         m.ir_version = 8
         m = onnx.shape_inference.infer_shapes(m, strict_mode=True)
         onnx.checker.check_model(m, full_check=True)
