@@ -117,7 +117,7 @@ def efficientnet(rng):
 
 
 def yolo_head(rng, classes=80, anchors=3):
-    """Two YOLOv5 detection heads (strides 8 and 16 on a 32x32 input), opset 11."""
+    """Two YOLOv5 detection heads (strides 8 and 16 on a 32x32 input), opset 13."""
     n = Net("yolo_head", rng)
     no = classes + 5
 
@@ -148,7 +148,7 @@ def yolo_head(rng, classes=80, anchors=3):
               mode="nearest", coordinate_transformation_mode="asymmetric", nearest_mode="floor")
     c = leaky(n.conv(n.op("Concat", [up, a], axis=1), 32, 16, 3))
     out = n.op("Concat", [head(b, 32, 8, 16), head(c, 16, 16, 8)], axis=1)
-    return n.model([3, 32, 32], out, out_shape=[anchors * (64 + 256), no], opset=11)
+    return n.model([3, 32, 32], out, out_shape=[anchors * (64 + 256), no], opset=13)
 
 
 def _layer_norm(n, x, dim):
