@@ -56,6 +56,9 @@ static ng_ref_fn lookup(ng_op op) {
     case NG_OP_CONVTRANSPOSE: return ng_ref_convtranspose;
     case NG_OP_LRN: return ng_ref_lrn;
     case NG_OP_EINSUM: return ng_ref_einsum;
+    case NG_OP_LSTM:
+    case NG_OP_GRU:
+    case NG_OP_RNN: return ng_ref_rnn;
     case NG_OP_TILE: return ng_ref_tile;
     case NG_OP_DEPTHTOSPACE:
     case NG_OP_SPACETODEPTH: return ng_ref_space_depth;
@@ -163,6 +166,9 @@ int ng_ref_supported(const ng_graph *g, const ng_node *n) {
     case NG_OP_GROUPNORM:
     case NG_OP_CONVTRANSPOSE:
     case NG_OP_LRN:
+    case NG_OP_LSTM:
+    case NG_OP_GRU:
+    case NG_OP_RNN:
     case NG_OP_REDUCEL2:
     case NG_OP_REDUCELOGSUMEXP: return ng_ref_is_float(t);
     case NG_OP_AND:
