@@ -1084,7 +1084,7 @@ static nngpu_status infer_main(ng_graph *g, ng_node *n) {
         if (ng_op_kind_of(n->op) == NG_KIND_ELTWISE_UNARY) return infer_same(g, n);
         nngpu_status s;
         if (ng_infer_nn(g, n, &s) || ng_infer_data(g, n, &s) || ng_infer_quant(g, n, &s) ||
-            ng_infer_rnn_op(g, n, &s)) return s;
+            ng_infer_rnn_op(g, n, &s) || ng_infer_scatter(g, n, &s)) return s;
         return nerr(n, NNGPU_ERR_UNSUPPORTED, "no shape inference");
     }
     }

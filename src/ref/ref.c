@@ -59,6 +59,10 @@ static ng_ref_fn lookup(ng_op op) {
     case NG_OP_LSTM:
     case NG_OP_GRU:
     case NG_OP_RNN: return ng_ref_rnn;
+    case NG_OP_GATHERND: return ng_ref_gather_nd;
+    case NG_OP_SCATTERND:
+    case NG_OP_SCATTERELEMENTS: return ng_ref_scatter;
+    case NG_OP_NONZERO: return ng_ref_nonzero;
     case NG_OP_TILE: return ng_ref_tile;
     case NG_OP_DEPTHTOSPACE:
     case NG_OP_SPACETODEPTH: return ng_ref_space_depth;
