@@ -1076,6 +1076,18 @@ static nngpu_status infer_main(ng_graph *g, ng_node *n) {
     case NG_OP_CONSTANTOFSHAPE: return infer_constant_of_shape(g, n);
     case NG_OP_RANGE: return infer_range(g, n);
     case NG_OP_EXPAND: return infer_expand(g, n);
+    case NG_OP_TAN:
+    case NG_OP_ASIN:
+    case NG_OP_ACOS:
+    case NG_OP_ATAN:
+    case NG_OP_SINH:
+    case NG_OP_COSH:
+    case NG_OP_ASINH:
+    case NG_OP_ACOSH:
+    case NG_OP_ATANH:
+    case NG_OP_CELU:
+    case NG_OP_SHRINK:
+    case NG_OP_THRESHOLDEDRELU:
     case NG_OP_IDENTITY:
     case NG_OP_FLOOR:
     case NG_OP_CEIL:

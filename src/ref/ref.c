@@ -99,6 +99,18 @@ static ng_ref_fn lookup(ng_op op) {
     case NG_OP_SHAPE: return ng_ref_shape;
     case NG_OP_CONSTANTOFSHAPE: return ng_ref_constant_of_shape;
     case NG_OP_RANGE: return ng_ref_range;
+    case NG_OP_TAN:
+    case NG_OP_ASIN:
+    case NG_OP_ACOS:
+    case NG_OP_ATAN:
+    case NG_OP_SINH:
+    case NG_OP_COSH:
+    case NG_OP_ASINH:
+    case NG_OP_ACOSH:
+    case NG_OP_ATANH:
+    case NG_OP_CELU:
+    case NG_OP_SHRINK:
+    case NG_OP_THRESHOLDEDRELU:
     case NG_OP_FLOOR:
     case NG_OP_CEIL: return ng_ref_unary_op;
     default:
@@ -169,6 +181,18 @@ int ng_ref_supported(const ng_graph *g, const ng_node *n) {
     case NG_OP_INSTANCENORM:
     case NG_OP_GROUPNORM:
     case NG_OP_CONVTRANSPOSE:
+    case NG_OP_TAN:
+    case NG_OP_ASIN:
+    case NG_OP_ACOS:
+    case NG_OP_ATAN:
+    case NG_OP_SINH:
+    case NG_OP_COSH:
+    case NG_OP_ASINH:
+    case NG_OP_ACOSH:
+    case NG_OP_ATANH:
+    case NG_OP_CELU:
+    case NG_OP_SHRINK:
+    case NG_OP_THRESHOLDEDRELU:
     case NG_OP_LRN:
     case NG_OP_LSTM:
     case NG_OP_GRU:
