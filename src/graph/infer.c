@@ -1076,24 +1076,13 @@ static nngpu_status infer_main(ng_graph *g, ng_node *n) {
     case NG_OP_CONSTANTOFSHAPE: return infer_constant_of_shape(g, n);
     case NG_OP_RANGE: return infer_range(g, n);
     case NG_OP_EXPAND: return infer_expand(g, n);
-    case NG_OP_TAN:
-    case NG_OP_ASIN:
-    case NG_OP_ACOS:
-    case NG_OP_ATAN:
-    case NG_OP_SINH:
-    case NG_OP_COSH:
-    case NG_OP_ASINH:
-    case NG_OP_ACOSH:
-    case NG_OP_ATANH:
-    case NG_OP_CELU:
-    case NG_OP_SHRINK:
-    case NG_OP_THRESHOLDEDRELU:
     case NG_OP_IDENTITY:
     case NG_OP_FLOOR:
     case NG_OP_CEIL:
     case NG_OP_NOT: return infer_same(g, n);
     default: {
-        if (ng_op_kind_of(n->op) == NG_KIND_ELTWISE_UNARY) return infer_same(g, n);
+        ng_op_kind kind = ng_op_kind_of(n->op);
+        if (kind == NG_KIND_ELTWISE_UNARY || kind == NG_KIND_UNARY_REF) return infer_same(g, n);
         nngpu_status s;
         if (ng_infer_nn(g, n, &s) || ng_infer_data(g, n, &s) || ng_infer_quant(g, n, &s) ||
             ng_infer_rnn_op(g, n, &s) || ng_infer_scatter(g, n, &s)) return s;

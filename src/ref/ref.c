@@ -99,22 +99,12 @@ static ng_ref_fn lookup(ng_op op) {
     case NG_OP_SHAPE: return ng_ref_shape;
     case NG_OP_CONSTANTOFSHAPE: return ng_ref_constant_of_shape;
     case NG_OP_RANGE: return ng_ref_range;
-    case NG_OP_TAN:
-    case NG_OP_ASIN:
-    case NG_OP_ACOS:
-    case NG_OP_ATAN:
-    case NG_OP_SINH:
-    case NG_OP_COSH:
-    case NG_OP_ASINH:
-    case NG_OP_ACOSH:
-    case NG_OP_ATANH:
-    case NG_OP_CELU:
-    case NG_OP_SHRINK:
-    case NG_OP_THRESHOLDEDRELU:
     case NG_OP_FLOOR:
     case NG_OP_CEIL: return ng_ref_unary_op;
-    default:
-        return ng_op_kind_of(op) == NG_KIND_ELTWISE_UNARY ? ng_ref_unary_op : NULL;
+    default: {
+        ng_op_kind k = ng_op_kind_of(op);
+        return k == NG_KIND_ELTWISE_UNARY || k == NG_KIND_UNARY_REF ? ng_ref_unary_op : NULL;
+    }
     }
 }
 
@@ -181,18 +171,6 @@ int ng_ref_supported(const ng_graph *g, const ng_node *n) {
     case NG_OP_INSTANCENORM:
     case NG_OP_GROUPNORM:
     case NG_OP_CONVTRANSPOSE:
-    case NG_OP_TAN:
-    case NG_OP_ASIN:
-    case NG_OP_ACOS:
-    case NG_OP_ATAN:
-    case NG_OP_SINH:
-    case NG_OP_COSH:
-    case NG_OP_ASINH:
-    case NG_OP_ACOSH:
-    case NG_OP_ATANH:
-    case NG_OP_CELU:
-    case NG_OP_SHRINK:
-    case NG_OP_THRESHOLDEDRELU:
     case NG_OP_LRN:
     case NG_OP_LSTM:
     case NG_OP_GRU:
@@ -248,7 +226,8 @@ int ng_ref_supported(const ng_graph *g, const ng_node *n) {
     case NG_OP_ROUND: return numeric(t);
     case NG_OP_CAST: return t != NNGPU_DTYPE_UNDEFINED;
     default:
-        if (ng_op_kind_of(n->op) == NG_KIND_ELTWISE_UNARY) return ng_ref_is_float(t);
+        if (ng_op_kind_of(n->op) == NG_KIND_ELTWISE_UNARY || ng_op_kind_of(n->op) == NG_KIND_UNARY_REF)
+            return ng_ref_is_float(t);
         return 1; /* data movement and shape ops: any dtype */
     }
 }
