@@ -46,7 +46,7 @@ static int64_t h_at(const ng_rnn *r, int d, int64_t b) {
 }
 
 static double ld(const rnn_run *u, int i, int64_t k) {
-    return u->in[i] && ng_in(u->g, u->n, i) ? ng_ref_ldd(u->dt, u->in[i], k) : 0.0;
+    return ng_in(u->g, u->n, i) && u->in[i] ? ng_ref_ldd(u->dt, u->in[i], k) : 0.0;
 }
 
 /* sum_k X[t,b,k] W[d, row, k] + sum_k h[k] R[d, row, k] split in its two parts. */
@@ -128,7 +128,7 @@ nngpu_status ng_ref_rnn(const ng_graph *g, const ng_node *n, const void *const *
     if (ty) memset(out[0], 0, ng_nbytes(ty));
     for (int d = 0; d < r->dirs; d++)
         for (int64_t b = 0; b < r->batch; b++) {
-            int64_t len = in[4] && ng_in(g, n, 4) ? ng_ref_ldi(NNGPU_DTYPE_INT32, in[4], b) : r->seq;
+            int64_t len = ng_in(g, n, 4) && in[4] ? ng_ref_ldi(NNGPU_DTYPE_INT32, in[4], b) : r->seq;
             if (len < 0 || len > r->seq) {
                 free(h);
                 return ng_ref_err(n, NNGPU_ERR_INVALID_ARG, "sequence_lens[%lld] = %lld is out of 0..%lld",
