@@ -221,6 +221,34 @@ def device_fault_cases(c, a, model, good_input):
                  c.error_problem(proc, outdir, [f"shader '{shader}'"]))
 
 
+def op_cases(c, a):
+    """Models nngpu cannot run as given: one error naming the node."""
+    from onnx import TensorProto as T, helper
+
+    def model(node, x_shape, inits=()):
+        g = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", T.FLOAT, x_shape)],
+                              [helper.make_tensor_value_info("y", T.FLOAT, None)], list(inits))
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+        return write(os.path.join(a.workdir, node.name + ".onnx"), m.SerializeToString())
+
+    def x_file(shape):
+        path = os.path.join(a.workdir, f"x_{'_'.join(map(str, shape))}.npy")
+        np.save(path, np.ones(shape, np.float32))
+        return [("x", path)]
+
+    path = model(helper.make_node("NonZero", ["x"], ["y"], name="nonzero_on_data"), [3, 4])
+    c.expect_error("NonZero of a non-constant input", path, x_file([3, 4]),
+                   ["nonzero_on_data", "'x'"])
+    w = [helper.make_tensor("W", T.FLOAT, [1, 12, 2], np.ones(24)),
+         helper.make_tensor("R", T.FLOAT, [1, 12, 4], np.ones(48))]
+    path = model(helper.make_node("GRU", ["x", "W", "R"], ["y"], name="gru_bogus", hidden_size=4,
+                                  activations=["Sigmoid", "Bogus"]), [5, 1, 2], w)
+    c.expect_error("GRU with an unknown activation", path, x_file([5, 1, 2]), ["gru_bogus", "Bogus"])
+    idx = helper.make_tensor("idx", T.INT64, [1, 1], [7])
+    path = model(helper.make_node("GatherND", ["x", "idx"], ["y"], name="gathernd_far"), [3, 4], [idx])
+    c.expect_error("GatherND index out of range", path, x_file([3, 4]), ["gathernd_far", "7"])
+
+
 def graph_input_name(model_bytes):
     m = onnx.load_from_string(model_bytes)
     inits = {i.name for i in m.graph.initializer}
@@ -262,6 +290,7 @@ def main():
     model_cases(c, a, model_bytes, good_input)
     input_cases(c, a, x, input_name)
     device_fault_cases(c, a, a.model, good_input)
+    op_cases(c, a)
     print(f"{c.passed} passed, {c.failed} failed")
     return 1 if c.failed else 0
 

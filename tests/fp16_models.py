@@ -1,4 +1,5 @@
-"""FP16 end to end: the models of make_models.py, the bundled digits model and
+"""FP16 end to end: the models of make_models.py (and, with --zoo, CNNs of
+zoo_models.py), the bundled digits model and
 a full-size random-weight MobileNetV2 (bench/mobilenetv2.py: 53 layers whose
 fp16 errors compound) through `nnrun --precision fp16` against fp32 on each
 device: relative L2 error <= 1e-2 per output, fp16 layers really run, the
@@ -18,6 +19,7 @@ import onnx
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from make_models import MODELS  # noqa: E402
+import zoo_models  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench"))
 from mobilenetv2 import mobilenet_v2_224  # noqa: E402
@@ -56,6 +58,7 @@ def main():
     ap.add_argument("--workdir", required=True)
     ap.add_argument("--digits", required=True, help="folder with digits_cnn.onnx and its test data")
     ap.add_argument("--tol", type=float, default=1e-2)
+    ap.add_argument("--zoo", default="", help="comma-separated zoo_models.CNN models to add")
     args = ap.parse_args()
     failures = 0
     for device in args.device or ["vulkan:0", "opencl:0"]:
@@ -69,9 +72,10 @@ def check_device(args, device):
     failures = 0
     workdir = os.path.join(args.workdir, device.replace(":", "_"))
     cases = []
-    for index, name in enumerate(MODELS):
+    builders = dict(MODELS, **{z: zoo_models.MODELS[z] for z in args.zoo.split(",") if z})
+    for index, name in enumerate(builders):
         rng = np.random.default_rng([4321, index])
-        model = MODELS[name](rng)
+        model = builders[name](rng)
         case = os.path.join(workdir, name)
         os.makedirs(case, exist_ok=True)
         path = os.path.join(case, "model.onnx")

@@ -42,6 +42,7 @@ PARAM_INPUTS = {
     "Range": {0, 1, 2}, "ReduceMin": {1}, "ReduceProd": {1}, "ReduceL1": {1},
     "ReduceL2": {1}, "ReduceSumSquare": {1}, "ReduceLogSumExp": {1}, "Tile": {1},
     "TopK": {1}, "CumSum": {1}, "Trilu": {1}, "OneHot": {1},
+    "NonZero": {0},  # its output shape depends on the values: nngpu needs them constant
 }
 SUPPORTED_NP_DTYPES = {np.dtype(t) for t in (np.float32, np.float16, np.float64, np.int8,
                                              np.uint8, np.int32, np.int64, np.bool_)}

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Builds small end-to-end models with random weights and their onnxruntime outputs.
 
-Each model is written at batch 1 and batch 2 as OUTDIR/<model>_b<N>/ holding
-model.onnx (batch dimension symbolic), input_0.npy (random normal) and
-output_0.npy (onnxruntime, CPU, graph optimizations off): the layout
-tests/case_runner.c reads. Weights are random, never zero, with a fixed seed;
+Each model (these and the model-zoo architectures of zoo_models.py) is
+written at batch 1 and batch 2 as OUTDIR/<model>_b<N>/ holding model.onnx
+(batch dimension symbolic), input_<i>.npy (zoo_models.feeds: random normal,
+token ids, masks) and output_<i>.npy (onnxruntime, CPU, graph optimizations
+off): the layout tests/case_runner.c reads. Weights are random, never zero, with a fixed seed;
 BatchNormalization gets random statistics so folding it is really tested.
 """
 import argparse
@@ -54,13 +55,14 @@ class Net:
 
     def conv(self, x, cin, cout, k, stride=1, pad=None, group=1, bias=True):
         pad = k // 2 if pad is None else pad
+        ph, pw = pad if isinstance(pad, tuple) else (pad, pad)
         fan_in = cin // group * k * k
         w = self.const(self.rng.normal(0, np.sqrt(2.0 / fan_in), (cout, cin // group, k, k)))
         inputs = [x, w]
         if bias:
             inputs.append(self.const(self.rng.normal(0, 0.1, cout), prefix="b"))
         return self.op("Conv", inputs, kernel_shape=[k, k], strides=[stride, stride],
-                       pads=[pad] * 4, group=group)
+                       pads=[ph, pw, ph, pw], group=group)
 
     def bn(self, x, c):
         r = self.rng
@@ -92,19 +94,27 @@ class Net:
         return self.op("Add", [self.op("MatMul", [x, w]),
                                self.const(self.rng.normal(0, 0.1, dout), prefix="b")])
 
-    def model(self, in_shape, out, out_shape=None):
+    def model(self, in_shape, out, out_shape=None, opset=OPSET):
         """The finished model; out_shape (without batch) where inference can't tell."""
+        return self.finish([("input", TensorProto.FLOAT, ["N"] + list(in_shape))],
+                           [(out, "output", ["N"] + list(out_shape) if out_shape else None)],
+                           opset)
+
+    def finish(self, inputs, outputs, opset=OPSET):
+        """The finished model: inputs (name, elem type, dims), outputs (tensor, new name,
+        dims or None where inference can tell)."""
         graph = helper.make_graph(
             self.nodes, self.name,
-            [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N"] + list(in_shape))],
-            [helper.make_tensor_value_info("output", TensorProto.FLOAT,
-                                           ["N"] + list(out_shape) if out_shape else None)],
+            [helper.make_tensor_value_info(*i) for i in inputs],
+            [helper.make_tensor_value_info(name, TensorProto.FLOAT, dims)
+             for _, name, dims in outputs],
             self.inits)
-        # Rename the last tensor to "output".
+        rename = {t: name for t, name, _ in outputs}
         for node in graph.node:
-            node.output[:] = ["output" if o == out else o for o in node.output]
+            node.input[:] = [rename.get(i, i) for i in node.input]
+            node.output[:] = [rename.get(o, o) for o in node.output]
         m = helper.make_model(graph, producer_name="nngpu make_models.py",
-                              opset_imports=[helper.make_opsetid("", OPSET)])
+                              opset_imports=[helper.make_opsetid("", opset)])
         m.ir_version = 8
         m = onnx.shape_inference.infer_shapes(m, strict_mode=True)
         onnx.checker.check_model(m, full_check=True)
@@ -289,47 +299,50 @@ MODELS = {f.__name__: f for f in (mobilenet_v2, resnet, squeezenet, shufflenet, 
 
 # ---- writing cases --------------------------------------------------------------------
 
-def run_onnxruntime(model, x):
+def run_onnxruntime(model, xs):
     opts = ort.SessionOptions()
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     sess = ort.InferenceSession(model.SerializeToString(), opts,
                                 providers=["CPUExecutionProvider"])
-    return sess.run(None, {sess.get_inputs()[0].name: x})
+    return sess.run(None, {i.name: x for i, x in zip(sess.get_inputs(), xs)})
 
 
-def write_case(case_dir, model, x, outputs):
+def write_case(case_dir, model, xs, outputs):
     os.makedirs(case_dir, exist_ok=True)
     onnx.save(model, os.path.join(case_dir, "model.onnx"))
-    np.save(os.path.join(case_dir, "input_0.npy"), x)
+    for i, x in enumerate(xs):
+        np.save(os.path.join(case_dir, f"input_{i}.npy"), x)
     for i, y in enumerate(outputs):
         np.save(os.path.join(case_dir, f"output_{i}.npy"), y)
 
 
 def main():
+    import zoo_models  # imports this module's Net
+    builders = dict(MODELS, **zoo_models.MODELS)
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("outdir")
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--batches", default="1,2", help="comma-separated batch sizes")
-    ap.add_argument("--models", default=",".join(MODELS),
-                    help="comma-separated subset of: " + ", ".join(MODELS))
+    ap.add_argument("--models", default=",".join(builders),
+                    help="comma-separated subset of: " + ", ".join(builders))
     args = ap.parse_args()
 
     batches = [int(b) for b in args.batches.split(",")]
     names = [m for m in args.models.split(",") if m]
-    unknown = [m for m in names if m not in MODELS]
+    unknown = [m for m in names if m not in builders]
     if unknown:
         ap.error(f"unknown model(s): {', '.join(unknown)}")
-    for index, name in enumerate(names):
-        rng = np.random.default_rng([args.seed, index])
-        model = MODELS[name](rng)
-        in_dims = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim[1:]]
+    for name in names:
+        rng = np.random.default_rng([args.seed, list(builders).index(name)])
+        model = builders[name](rng)
         for batch in batches:
-            x = rng.standard_normal([batch] + in_dims).astype(np.float32)
-            outputs = run_onnxruntime(model, x)
+            xs = zoo_models.feeds(model, batch, rng)
+            outputs = run_onnxruntime(model, xs)
             case = f"{name}_b{batch}"
-            write_case(os.path.join(args.outdir, case), model, x, outputs)
+            write_case(os.path.join(args.outdir, case), model, xs, outputs)
             shapes = ", ".join(str(list(y.shape)) for y in outputs)
-            print(f"{case}: {len(model.graph.node)} nodes, input {list(x.shape)} -> {shapes}")
+            print(f"{case}: {len(model.graph.node)} nodes, inputs "
+                  f"{[list(x.shape) for x in xs]} -> {shapes}")
     print(f"model cases: {len(names) * len(batches)} written to {args.outdir}")
     return 0
 

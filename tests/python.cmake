@@ -52,11 +52,11 @@ if(NNGPU_PYTHON)
     set_tests_properties(quant_onnx_${dev_name} PROPERTIES TIMEOUT 900)
   endforeach()
 
-  # --- FP16: the models and the digits model at --precision fp16 vs fp32 on vulkan:0
+  # --- FP16: the models, the EfficientNet zoo model and the digits model at --precision fp16 vs fp32 on vulkan:0
   add_test(NAME fp16_models_vulkan0
            COMMAND ${NNGPU_PYTHON} ${PY_TESTS}/fp16_models.py $<TARGET_FILE:nnrun>
                    --device vulkan:0 --workdir ${CMAKE_BINARY_DIR}/fp16_models
-                   --digits ${CMAKE_SOURCE_DIR}/models)
+                   --digits ${CMAKE_SOURCE_DIR}/models --zoo efficientnet)
   set_tests_properties(fp16_models_vulkan0 PROPERTIES TIMEOUT 600)
   # the same with Vulkan's half-arithmetic shaders (_h16), off by default on lavapipe
   add_test(NAME fp16_models_vulkan0_math

@@ -4,7 +4,8 @@
   - the bundled digits model with --precision int8 --calibration on each
     device: accuracy within 0.5 point of fp32; the calibration is computed
     once, then read from the cache;
-  - the end-to-end models of tests/make_models.py (batch 1 and 2) in int8 vs
+  - the end-to-end models of tests/make_models.py and the CNNs of
+    tests/zoo_models.py (batch 1 and 2) in int8 vs
     fp32 on the same device: relative L2 error <= 0.1;
   - every calibration method on one model;
   - the accuracy guard on a model built to break naive int8 (one channel of
@@ -30,6 +31,9 @@ import onnx
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import make_models  # noqa: E402
+import zoo_models  # noqa: E402
+
+BUILDERS = dict(make_models.MODELS, **{z: zoo_models.MODELS[z] for z in zoo_models.CNN})
 
 MAX_REL_ERR = 0.1
 MAX_ACC_DROP = 0.005
@@ -92,7 +96,7 @@ def model_case(c, name, batch, index):
         return d
     os.makedirs(d)
     rng = np.random.default_rng([c.args.seed, index])
-    model = make_models.MODELS[name](rng)
+    model = BUILDERS[name](rng)
     in_dims = [x.dim_value for x in model.graph.input[0].type.tensor_type.shape.dim[1:]]
     onnx.save(model, os.path.join(d, "model.onnx"))
     np.save(os.path.join(d, "x.npy"), rng.standard_normal([batch] + in_dims).astype(np.float32))
@@ -243,7 +247,7 @@ def main():
     ap.add_argument("--models-dir", default=os.path.join(os.path.dirname(HERE), "models"))
     ap.add_argument("--devices", default="cpu,opencl:0,vulkan:0", help="for the digits model")
     ap.add_argument("--model-device", default="opencl:0", help="for the end-to-end models")
-    ap.add_argument("--models", default=",".join(make_models.MODELS))
+    ap.add_argument("--models", default=",".join(BUILDERS))
     ap.add_argument("--seed", type=int, default=4321)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="quant_ptq_") as workdir:
@@ -258,7 +262,7 @@ def main():
             conv1d(c, device)
         names = [m for m in args.models.split(",") if m]
         for name in names:
-            index = list(make_models.MODELS).index(name)
+            index = list(BUILDERS).index(name)
             for batch in (1, 2):
                 end_to_end(c, args.model_device, name, batch, index)
         for name in ("resnet", "transformer"):

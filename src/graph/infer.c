@@ -1081,9 +1081,11 @@ static nngpu_status infer_main(ng_graph *g, ng_node *n) {
     case NG_OP_CEIL:
     case NG_OP_NOT: return infer_same(g, n);
     default: {
-        if (ng_op_kind_of(n->op) == NG_KIND_ELTWISE_UNARY) return infer_same(g, n);
+        ng_op_kind kind = ng_op_kind_of(n->op);
+        if (kind == NG_KIND_ELTWISE_UNARY || kind == NG_KIND_UNARY_REF) return infer_same(g, n);
         nngpu_status s;
-        if (ng_infer_nn(g, n, &s) || ng_infer_data(g, n, &s) || ng_infer_quant(g, n, &s)) return s;
+        if (ng_infer_nn(g, n, &s) || ng_infer_data(g, n, &s) || ng_infer_quant(g, n, &s) ||
+            ng_infer_rnn_op(g, n, &s) || ng_infer_scatter(g, n, &s)) return s;
         return nerr(n, NNGPU_ERR_UNSUPPORTED, "no shape inference");
     }
     }

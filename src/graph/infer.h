@@ -42,6 +42,27 @@ typedef struct ng_einsum {
 } ng_einsum;
 nngpu_status ng_infer_einsum(const ng_graph *g, const ng_node *n, ng_einsum *e);
 
+/* LSTM / GRU / RNN: sizes, layout and each direction's activations
+ * (activations[d][k] with their alpha/beta; k: LSTM f, g, h; GRU f, g; RNN f). */
+typedef enum ng_rnn_act {
+    NG_RNN_SIGMOID, NG_RNN_TANH, NG_RNN_RELU, NG_RNN_HARDSIGMOID, NG_RNN_LEAKYRELU,
+    NG_RNN_THRESHOLDEDRELU, NG_RNN_SCALEDTANH, NG_RNN_AFFINE, NG_RNN_ELU, NG_RNN_SOFTSIGN,
+    NG_RNN_SOFTPLUS
+} ng_rnn_act;
+typedef struct ng_rnn {
+    int gates;      /* 4 LSTM, 3 GRU, 1 RNN */
+    int n_act;      /* activations per direction */
+    int dirs;       /* 1 or 2 */
+    int reverse;    /* direction "reverse" (one direction) */
+    int layout;     /* 0: [seq, batch, ...]; 1: [batch, seq, ...] */
+    int64_t seq, batch, input, hidden;
+    float clip;     /* 0: none */
+    int linear_before_reset, input_forget;
+    ng_rnn_act act[2][3];
+    float alpha[2][3], beta[2][3];
+} ng_rnn;
+nngpu_status ng_infer_rnn(const ng_graph *g, const ng_node *n, ng_rnn *r);
+
 /* Slice: start and step per input dim (0 / 1 where untouched) and the output dims. */
 nngpu_status ng_infer_slice(const ng_graph *g, const ng_node *n, int64_t *start, int64_t *step,
                             int64_t *out_dims);

@@ -9,7 +9,10 @@
 #include "nngpu/graph.h"
 #include "nngpu/nngpu.h"
 
-typedef enum ng_op_kind { NG_KIND_OTHER, NG_KIND_ELTWISE_UNARY, NG_KIND_ELTWISE_BINARY } ng_op_kind;
+/* NG_KIND_UNARY_REF: elementwise y = f(x) that only the reference runs (never fused). */
+typedef enum ng_op_kind {
+    NG_KIND_OTHER, NG_KIND_ELTWISE_UNARY, NG_KIND_ELTWISE_BINARY, NG_KIND_UNARY_REF
+} ng_op_kind;
 
 typedef enum ng_op {
 #define X(e, name, kind) NG_OP_##e,

@@ -147,6 +147,7 @@ static int attr_type(const Onnx__AttributeProto *a) {
     if (a->t) return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR;
     if (a->n_floats) return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS;
     if (a->n_ints) return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS;
+    if (a->n_strings) return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRINGS;
     return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__UNDEFINED;
 }
 
@@ -175,6 +176,22 @@ static nngpu_status add_attr(importer *im, const Onnx__AttributeProto *a, const 
         free(s);
         return st;
     }
+    case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRINGS: { /* one comma-separated string */
+        size_t len = 1;
+        for (size_t i = 0; i < a->n_strings; i++) len += a->strings[i].len + 1;
+        char *s = malloc(len), *p = s;
+        if (!s)
+            return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': attribute '%s'", node, a->name);
+        for (size_t i = 0; i < a->n_strings; i++) {
+            if (i) *p++ = ',';
+            if (a->strings[i].len) memcpy(p, a->strings[i].data, a->strings[i].len);
+            p += a->strings[i].len;
+        }
+        *p = '\0';
+        nngpu_status st = nngpu_graph_set_attr_string(g, a->name, s);
+        free(s);
+        return st;
+    }
     case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR: {
         char what[400];
         snprintf(what, sizeof what, "node '%.200s': attribute '%.150s'", node, a->name);
@@ -185,7 +202,7 @@ static nngpu_status add_attr(importer *im, const Onnx__AttributeProto *a, const 
         ng_onnx_tensor_free(&t);
         return st;
     }
-    default: return NNGPU_OK; /* graphs, strings lists, ...: no op nngpu runs needs them */
+    default: return NNGPU_OK; /* graphs, ...: no op nngpu runs needs them */
     }
     return ng_error(NNGPU_ERR_PARSE, "node '%s': attribute '%s' is too long", node, a->name);
 }

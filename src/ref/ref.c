@@ -56,6 +56,13 @@ static ng_ref_fn lookup(ng_op op) {
     case NG_OP_CONVTRANSPOSE: return ng_ref_convtranspose;
     case NG_OP_LRN: return ng_ref_lrn;
     case NG_OP_EINSUM: return ng_ref_einsum;
+    case NG_OP_LSTM:
+    case NG_OP_GRU:
+    case NG_OP_RNN: return ng_ref_rnn;
+    case NG_OP_GATHERND: return ng_ref_gather_nd;
+    case NG_OP_SCATTERND:
+    case NG_OP_SCATTERELEMENTS: return ng_ref_scatter;
+    case NG_OP_NONZERO: return ng_ref_nonzero;
     case NG_OP_TILE: return ng_ref_tile;
     case NG_OP_DEPTHTOSPACE:
     case NG_OP_SPACETODEPTH: return ng_ref_space_depth;
@@ -94,8 +101,10 @@ static ng_ref_fn lookup(ng_op op) {
     case NG_OP_RANGE: return ng_ref_range;
     case NG_OP_FLOOR:
     case NG_OP_CEIL: return ng_ref_unary_op;
-    default:
-        return ng_op_kind_of(op) == NG_KIND_ELTWISE_UNARY ? ng_ref_unary_op : NULL;
+    default: {
+        ng_op_kind k = ng_op_kind_of(op);
+        return k == NG_KIND_ELTWISE_UNARY || k == NG_KIND_UNARY_REF ? ng_ref_unary_op : NULL;
+    }
     }
 }
 
@@ -163,6 +172,9 @@ int ng_ref_supported(const ng_graph *g, const ng_node *n) {
     case NG_OP_GROUPNORM:
     case NG_OP_CONVTRANSPOSE:
     case NG_OP_LRN:
+    case NG_OP_LSTM:
+    case NG_OP_GRU:
+    case NG_OP_RNN:
     case NG_OP_REDUCEL2:
     case NG_OP_REDUCELOGSUMEXP: return ng_ref_is_float(t);
     case NG_OP_AND:
@@ -214,7 +226,8 @@ int ng_ref_supported(const ng_graph *g, const ng_node *n) {
     case NG_OP_ROUND: return numeric(t);
     case NG_OP_CAST: return t != NNGPU_DTYPE_UNDEFINED;
     default:
-        if (ng_op_kind_of(n->op) == NG_KIND_ELTWISE_UNARY) return ng_ref_is_float(t);
+        if (ng_op_kind_of(n->op) == NG_KIND_ELTWISE_UNARY || ng_op_kind_of(n->op) == NG_KIND_UNARY_REF)
+            return ng_ref_is_float(t);
         return 1; /* data movement and shape ops: any dtype */
     }
 }

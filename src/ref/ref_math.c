@@ -18,7 +18,10 @@ void ng_ref_unary_defaults(ng_op op, float *alpha, float *beta) {
     switch (op) {
     case NG_OP_LEAKYRELU: *alpha = 0.01f; break;
     case NG_OP_HARDSIGMOID: *alpha = 0.2f; *beta = 0.5f; break;
-    case NG_OP_ELU: *alpha = 1.0f; break;
+    case NG_OP_ELU:
+    case NG_OP_CELU:
+    case NG_OP_THRESHOLDEDRELU: *alpha = 1.0f; break;
+    case NG_OP_SHRINK: *alpha = 0.5f; break;
     case NG_OP_SELU: *alpha = 1.67326319217681884765625f; *beta = 1.05070102214813232421875f; break;
     case NG_OP_CLIP: *alpha = -INFINITY; *beta = INFINITY; break;
     default: break;
@@ -53,6 +56,18 @@ float ng_ref_unary(ng_op op, float x, float alpha, float beta) {
     case NG_OP_SILU: return x * sigmoid(x);
     case NG_OP_ERF: return erff(x);
     case NG_OP_SIN: return sinf(x);
+    case NG_OP_TAN: return tanf(x);
+    case NG_OP_ASIN: return asinf(x);
+    case NG_OP_ACOS: return acosf(x);
+    case NG_OP_ATAN: return atanf(x);
+    case NG_OP_SINH: return sinhf(x);
+    case NG_OP_COSH: return coshf(x);
+    case NG_OP_ASINH: return asinhf(x);
+    case NG_OP_ACOSH: return acoshf(x);
+    case NG_OP_ATANH: return atanhf(x);
+    case NG_OP_CELU: return x > 0 ? x : alpha * expm1f(x / alpha);
+    case NG_OP_SHRINK: return x < -alpha ? x + beta : x > alpha ? x - beta : 0.0f; /* lambd, bias */
+    case NG_OP_THRESHOLDEDRELU: return x > alpha ? x : 0.0f;
     case NG_OP_COS: return cosf(x);
     case NG_OP_SOFTPLUS: return softplus(x);
     case NG_OP_SOFTSIGN: return x / (1.0f + fabsf(x));
@@ -113,6 +128,10 @@ void ng_ref_unary_attrs(const ng_node *n, float *alpha, float *beta) {
     ng_ref_unary_defaults(n->op, alpha, beta);
     *alpha = ng_attr_float(n, "alpha", *alpha);
     *beta = ng_attr_float(n, "beta", *beta);
+    if (n->op == NG_OP_SHRINK) {
+        *alpha = ng_attr_float(n, "lambd", *alpha);
+        *beta = ng_attr_float(n, "bias", *beta);
+    }
     if (n->op == NG_OP_SELU) *beta = ng_attr_float(n, "gamma", *beta);
     if (n->op == NG_OP_GELU) {
         const char *a = ng_attr_string(n, "approximate", "none");

@@ -7,9 +7,11 @@
 
 #include "graph/ir.h"
 
-/* y = op(x; alpha, beta) for every NG_KIND_ELTWISE_UNARY op and Floor/Ceil.
+/* y = op(x; alpha, beta) for every NG_KIND_ELTWISE_UNARY op, Floor/Ceil and the
+ * reference-only functions (Tan ... Atanh, Celu, Shrink, ThresholdedRelu).
  * alpha/beta: LeakyRelu alpha, Clip min/max, HardSigmoid alpha/beta, Elu alpha,
- * Selu alpha/gamma, Gelu alpha = 1 for approximate="tanh". */
+ * Selu alpha/gamma, Gelu alpha = 1 for approximate="tanh", Celu and
+ * ThresholdedRelu alpha, Shrink lambd/bias. */
 float ng_ref_unary(ng_op op, float x, float alpha, float beta);
 /* y = op(a, b) for Add Sub Mul Div Pow PRelu(x, slope) Max Min. */
 float ng_ref_binary(ng_op op, float a, float b);
