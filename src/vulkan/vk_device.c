@@ -8,7 +8,7 @@
 #include "core/status.h"
 #include "vk_device.h"
 
-#define MAX_DEVICES 16
+#define MAX_DEVICES NG_VK_MAX_DEVICES
 
 static ng_vk_device_desc descs[MAX_DEVICES];
 static int n_descs;
