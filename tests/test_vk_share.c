@@ -199,5 +199,6 @@ int main(int argc, char **argv) {
     nngpu_model_destroy(m);
     th_scratch_remove();
     printf("test_vk_share: %d pipelines per session; %s\n", k, th_failures() ? "FAILED" : "ok");
+    fflush(stdout); /* before any at-exit report (LeakSanitizer) */
     return th_failures() ? 1 : 0;
 }
