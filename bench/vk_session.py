@@ -13,7 +13,8 @@ bench_session --run, one process per cold or warm-across-processes measurement.
 Pipelines compile on the library's default threads (--threads N sets NNGPU_THREADS). Rounds
 alternate all rows, so other load hits each alike; reported: median over rounds of create_ms,
 first_run_ms (lavapipe JIT-compiles the shaders with LLVM at the first dispatch) and their sum
-(time to the first result), each row's ratio to cold, and the load average before and after.
+(time to the first result), each row's ratio to cold (median over rounds of the ratio to the
+same round's cold process), and the load average before and after.
 
   bench/vk_session.py [--build build] [--rounds 5] [--models mobilenetv2,resnet18]
                       [--threads N] [--json OUT]
@@ -82,9 +83,10 @@ def main():
                    "first_run_ms": statistics.median(v[1] for v in vals),
                    "first_result_ms": statistics.median(v[0] + v[1] for v in vals),
                    "rounds": [[round(a, 1), round(b, 1)] for a, b in vals]}
-            cold = r.get("cold", med)
-            med["create_ratio"] = med["create_ms"] / cold["create_ms"]
-            med["first_result_ratio"] = med["first_result_ms"] / cold["first_result_ms"]
+            # ratios to cold: median over rounds of the same round's pair (load hits both alike)
+            pairs = list(zip(rows["cold"], vals))
+            med["create_ratio"] = statistics.median(w[0] / c[0] for c, w in pairs)
+            med["first_result_ratio"] = statistics.median(sum(w) / sum(c) for c, w in pairs)
             r[row] = med
             print(f"{name:12s} {row:24s} create {med['create_ms']:8.1f} ms ({med['create_ratio']:.3f}x)"
                   f"  first run {med['first_run_ms']:7.1f} ms  first result "
