@@ -1,5 +1,6 @@
 /* Vulkan devices: enumerated once (an instance per probe), their features
- * and limits probed into nngpu_device_info; instances opened per context. */
+ * and limits probed into nngpu_device_info; an instance opened per shared
+ * device (vk_shared.c). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
