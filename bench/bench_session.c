@@ -5,9 +5,13 @@
  * (NNGPU_CACHE_DIR, NNGPU_NO_CACHE, POCL_KERNEL_CACHE, MESA_SHADER_CACHE_DIR)
  * and the compile threads (NNGPU_THREADS). With --run it also times the
  * first run (zero inputs; lavapipe JIT-compiles its shaders there) and a
- * second one.
- * Usage: bench_session MODEL.onnx [SEL] [--run]
- * prints {"create_ms": x, ["first_run_ms": y, "second_run_ms": z,] "loaded": n, ...} */
+ * second one. With --second it then creates (and with --run runs) a second
+ * session of the model while the first lives: warm in-process (Vulkan
+ * shares the device and its pipelines, src/vulkan/vk_shared.c).
+ * Usage: bench_session MODEL.onnx [SEL] [--run] [--second]
+ * prints {"create_ms": x, ["first_run_ms": y, "second_run_ms": z,]
+ *         ["second_session": {"create_ms": ..., ...},] "loaded": n, ...,
+ *         "vk_compiled": n, "vk_reused": n} */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +19,7 @@
 
 #include "nngpu/nngpu.h"
 #include "opencl/cl_binary_cache.h"
+#include "vulkan/vk_stats.h"
 
 static double now_ms(void) {
     struct timespec ts;
@@ -61,16 +66,43 @@ static int time_runs(const nngpu_model *m, nngpu_session *s, double ms[2]) {
     return ok ? 0 : -1;
 }
 
+typedef struct timing {
+    double create_ms, runs_ms[2];
+} timing;
+
+/* Creates a session of m on sel and, with run, runs it twice; NULL on failure. */
+static nngpu_session *timed_session(const nngpu_model *m, const char *sel, int run, timing *t) {
+    nngpu_options o;
+    nngpu_options_init(&o);
+    nngpu_session *s = NULL;
+    double t0 = now_ms();
+    nngpu_status st = nngpu_session_create(m, sel, &o, &s);
+    t->create_ms = now_ms() - t0;
+    if (st == NNGPU_OK && run && time_runs(m, s, t->runs_ms) != 0) st = NNGPU_ERR_INTERNAL;
+    if (st != NNGPU_OK) {
+        fprintf(stderr, "bench_session: %s\n", nngpu_last_error());
+        nngpu_session_destroy(s);
+        return NULL;
+    }
+    return s;
+}
+
+static void print_timing(const timing *t, int run) {
+    printf("\"create_ms\": %.1f, ", t->create_ms);
+    if (run) printf("\"first_run_ms\": %.1f, \"second_run_ms\": %.1f, ", t->runs_ms[0], t->runs_ms[1]);
+}
+
 int main(int argc, char **argv) {
     const char *model = NULL, *sel = "opencl:0";
-    int run = 0, n_pos = 0;
+    int run = 0, second = 0, n_pos = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--run") == 0) run = 1;
+        else if (strcmp(argv[i], "--second") == 0) second = 1;
         else if (n_pos++ == 0) model = argv[i];
         else sel = argv[i];
     }
     if (!model) {
-        fprintf(stderr, "usage: bench_session MODEL.onnx [SEL] [--run]\n");
+        fprintf(stderr, "usage: bench_session MODEL.onnx [SEL] [--run] [--second]\n");
         return 2;
     }
     nngpu_model *m = NULL;
@@ -78,26 +110,27 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bench_session: %s\n", nngpu_last_error());
         return 1;
     }
-    nngpu_options o;
-    nngpu_options_init(&o);
-    nngpu_session *s = NULL;
-    double t0 = now_ms();
-    nngpu_status st = nngpu_session_create(m, sel, &o, &s);
-    double t1 = now_ms();
-    double runs[2] = {0, 0};
-    if (st == NNGPU_OK && run && time_runs(m, s, runs) != 0) st = NNGPU_ERR_INTERNAL;
-    if (st != NNGPU_OK) {
-        fprintf(stderr, "bench_session: %s\n", nngpu_last_error());
-        nngpu_session_destroy(s);
-        nngpu_model_destroy(m);
-        return 1;
+    timing t1 = {0}, t2 = {0};
+    nngpu_session *s = timed_session(m, sel, run, &t1);
+    ng_vk_pipeline_stats first = ng_vk_pipeline_stats_get();
+    nngpu_session *s2 = s && second ? timed_session(m, sel, run, &t2) : NULL;
+    int ok = s && (!second || s2);
+    if (ok) {
+        ng_cl_binary_stats bs = ng_cl_binary_stats_get();
+        ng_vk_pipeline_stats vs = ng_vk_pipeline_stats_get();
+        printf("{");
+        print_timing(&t1, run);
+        if (second) {
+            printf("\"second_session\": {");
+            print_timing(&t2, run);
+            printf("\"vk_compiled\": %d}, ", vs.compiled - first.compiled);
+        }
+        printf("\"loaded\": %d, \"stored\": %d, \"rejected\": %d, \"vk_compiled\": %d, "
+               "\"vk_reused\": %d}\n",
+               bs.loaded, bs.stored, bs.rejected, vs.compiled, vs.reused);
     }
-    ng_cl_binary_stats bs = ng_cl_binary_stats_get();
-    printf("{\"create_ms\": %.1f, ", t1 - t0);
-    if (run) printf("\"first_run_ms\": %.1f, \"second_run_ms\": %.1f, ", runs[0], runs[1]);
-    printf("\"loaded\": %d, \"stored\": %d, \"rejected\": %d}\n", bs.loaded, bs.stored,
-           bs.rejected);
+    nngpu_session_destroy(s2);
     nngpu_session_destroy(s);
     nngpu_model_destroy(m);
-    return 0;
+    return ok ? 0 : 1;
 }

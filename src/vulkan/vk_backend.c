@@ -1,6 +1,6 @@
-/* The Vulkan backend: contexts (instance, device, compute queue, memory,
- * pipeline cache), buffers, and layers dispatched to the kernel families of
- * vk_families.c. */
+/* The Vulkan backend: contexts (on the process's shared device, vk_shared.c:
+ * their own memory, command buffers and fence), buffers, and layers
+ * dispatched to the kernel families of vk_families.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,94 +18,22 @@ static nngpu_status vk_device_info(int index, nngpu_device_info *out) {
     return NNGPU_OK;
 }
 
+/* The context's own objects, then its use of the shared device. Its work
+ * has always been waited for, but after a failed wait. */
 static void vk_context_destroy(ng_context *c) {
     if (!c) return;
-    if (c->device) {
-        vkDeviceWaitIdle(c->device);
-        ng_vk_pipeline_cache_save(c);
+    if (c->shared) {
+        if (c->in_flight) vkWaitForFences(c->device, 1, &c->fence, VK_TRUE, UINT64_MAX);
         ng_vk_pipelines_release(c);
         ng_vk_memory_release(c);
         if (c->timestamps) vkDestroyQueryPool(c->device, c->timestamps, NULL);
         if (c->fence) vkDestroyFence(c->device, c->fence, NULL);
         if (c->cmd_pool) vkDestroyCommandPool(c->device, c->cmd_pool, NULL);
-        if (c->pipeline_cache) vkDestroyPipelineCache(c->device, c->pipeline_cache, NULL);
-        vkDestroyDevice(c->device, NULL);
+        ng_vk_shared_release(c->shared);
     }
-    if (c->instance) vkDestroyInstance(c->instance, NULL);
     free(c->pending);
     free(c->recorded);
     free(c);
-}
-
-static nngpu_status open_device(ng_context *c) {
-    uint32_t nq = 0;
-    vkGetPhysicalDeviceQueueFamilyProperties(c->phys, &nq, NULL);
-    VkQueueFamilyProperties qf[16];
-    if (nq > 16) nq = 16;
-    vkGetPhysicalDeviceQueueFamilyProperties(c->phys, &nq, qf);
-    int fam = -1;
-    for (uint32_t i = 0; i < nq; i++) /* prefer a compute queue with timestamps */
-        if ((qf[i].queueFlags & VK_QUEUE_COMPUTE_BIT) &&
-            (fam < 0 || (qf[fam].timestampValidBits == 0 && qf[i].timestampValidBits)))
-            fam = (int)i;
-    if (fam < 0)
-        return ng_error(NNGPU_ERR_UNSUPPORTED, "vulkan: device '%s' has no compute queue",
-                        c->info.name);
-    c->queue_family = (uint32_t)fam;
-    float prio = 1.0f;
-    VkDeviceQueueCreateInfo qi = {.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
-                                  .queueFamilyIndex = c->queue_family,
-                                  .queueCount = 1,
-                                  .pQueuePriorities = &prio};
-    VkPhysicalDevice16BitStorageFeatures s16 = {
-        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES,
-        .storageBuffer16BitAccess = c->info.has_fp16_storage ? VK_TRUE : VK_FALSE};
-    /* 8-bit storage and the integer dot product for the quantized shaders'
-     * _i8 / _dot variants: core in 1.2 / 1.3, extensions before */
-    const ng_vk_device_desc *d = ng_vk_device_desc_get(c->device_index);
-    uint32_t api = d ? d->api_version : VK_API_VERSION_1_1;
-    const char *exts[3];
-    uint32_t n_ext = 0;
-    VkPhysicalDevice8BitStorageFeatures s8 = {
-        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES,
-        .storageBuffer8BitAccess = VK_TRUE};
-    VkPhysicalDeviceShaderIntegerDotProductFeatures dot = {
-        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_FEATURES,
-        .shaderIntegerDotProduct = VK_TRUE};
-    VkPhysicalDeviceShaderFloat16Int8Features f16 = {
-        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES,
-        .shaderFloat16 = VK_TRUE};
-    void **tail = &s16.pNext;
-    if (c->info.has_fp16) { /* the _h16 shaders' float16 arithmetic */
-        *tail = &f16;
-        tail = &f16.pNext;
-        if (api < VK_API_VERSION_1_2) exts[n_ext++] = VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME;
-    }
-    if (c->info.has_int8_storage) {
-        *tail = &s8;
-        tail = &s8.pNext;
-        if (api < VK_API_VERSION_1_2) exts[n_ext++] = VK_KHR_8BIT_STORAGE_EXTENSION_NAME;
-    }
-    if (c->info.has_int8_dot) {
-        *tail = &dot;
-        tail = &dot.pNext;
-        if (api < VK_API_VERSION_1_3)
-            exts[n_ext++] = VK_KHR_SHADER_INTEGER_DOT_PRODUCT_EXTENSION_NAME;
-    }
-    VkDeviceCreateInfo di = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
-                             .pNext = &s16,
-                             .queueCreateInfoCount = 1,
-                             .pQueueCreateInfos = &qi,
-                             .enabledExtensionCount = n_ext,
-                             .ppEnabledExtensionNames = n_ext ? exts : NULL};
-    NG_CHECK(ng_vk_check(vkCreateDevice(c->phys, &di, NULL, &c->device), "vkCreateDevice", NULL));
-    vkGetDeviceQueue(c->device, c->queue_family, 0, &c->queue);
-    VkPhysicalDeviceProperties props;
-    vkGetPhysicalDeviceProperties(c->phys, &props);
-    c->limits = props.limits;
-    c->timestamp_period_ns =
-        qf[fam].timestampValidBits ? (double)props.limits.timestampPeriod : 0.0;
-    return NNGPU_OK;
 }
 
 /* fp16 layers compute in half (the _h16 shaders) on a device with
@@ -127,17 +55,23 @@ static nngpu_status vk_context_create(int index, const nngpu_options *o, ng_cont
     else
         nngpu_options_init(&c->opts);
     c->can_profile = c->opts.profiling;
-    nngpu_status s = vk_device_info(index, &c->info);
-    if (s == NNGPU_OK) s = ng_vk_device_open(index, &c->instance, &c->phys);
-    c->half_math = s == NNGPU_OK && half_math_on(c);
-    if (s == NNGPU_OK) s = open_device(c);
-    if (s == NNGPU_OK) s = ng_vk_memory_init(c);
+    nngpu_status s = ng_vk_shared_acquire(index, &c->shared);
+    if (s == NNGPU_OK) {
+        const ng_vk_shared *d = c->shared;
+        c->info = d->info;
+        c->phys = d->phys;
+        c->device = d->device;
+        c->queue_family = d->queue_family;
+        c->limits = d->limits;
+        c->timestamp_period_ns = d->timestamp_period_ns;
+        c->half_math = half_math_on(c);
+        s = ng_vk_memory_init(c);
+    }
     if (s == NNGPU_OK) s = ng_vk_commands_init(c);
     if (s != NNGPU_OK) {
         vk_context_destroy(c);
         return s;
     }
-    ng_vk_pipeline_cache_open(c);
     *out = c;
     return NNGPU_OK;
 }

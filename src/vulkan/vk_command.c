@@ -302,6 +302,19 @@ static void read_times(ng_context *c) {
     }
 }
 
+nngpu_status ng_vk_submit_wait(ng_context *c, VkCommandBuffer cmd, const char *what) {
+    VkSubmitInfo si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+                       .commandBufferCount = 1,
+                       .pCommandBuffers = &cmd};
+    NG_CHECK(ng_vk_check(vkResetFences(c->device, 1, &c->fence), "vkResetFences", NULL));
+    NG_CHECK(ng_vk_check(ng_vk_queue_submit(c->shared, &si, c->fence), "vkQueueSubmit", NULL));
+    c->in_flight = 1;
+    NG_CHECK(ng_vk_check(vkWaitForFences(c->device, 1, &c->fence, VK_TRUE, UINT64_MAX), what,
+                         NULL));
+    c->in_flight = 0;
+    return NNGPU_OK;
+}
+
 nngpu_status ng_vk_finish(ng_context *c) {
     if (c->n_pending == 0) return NNGPU_OK;
     int prof = c->opts.profiling && c->timestamp_period_ns > 0;
@@ -313,15 +326,7 @@ nngpu_status ng_vk_finish(ng_context *c) {
         c->recorded_prof = prof;
     }
     if (s == NNGPU_OK) {
-        VkSubmitInfo si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
-                           .commandBufferCount = 1,
-                           .pCommandBuffers = &c->cmd};
-        s = ng_vk_check(vkResetFences(c->device, 1, &c->fence), "vkResetFences", NULL);
-        if (s == NNGPU_OK)
-            s = ng_vk_check(vkQueueSubmit(c->queue, 1, &si, c->fence), "vkQueueSubmit", NULL);
-        if (s == NNGPU_OK)
-            s = ng_vk_check(vkWaitForFences(c->device, 1, &c->fence, VK_TRUE, UINT64_MAX),
-                            "waiting for the run", NULL);
+        s = ng_vk_submit_wait(c, c->cmd, "waiting for the run");
     }
     if (s == NNGPU_OK && prof) read_times(c);
     if (s != NNGPU_OK) c->recorded_valid = 0;

@@ -1,5 +1,6 @@
 /* Vulkan devices: enumerated once (an instance per probe), their features
- * and limits probed into nngpu_device_info; instances opened per context. */
+ * and limits probed into nngpu_device_info; an instance opened per shared
+ * device (vk_shared.c). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +9,7 @@
 #include "core/status.h"
 #include "vk_device.h"
 
-#define MAX_DEVICES 16
+#define MAX_DEVICES NG_VK_MAX_DEVICES
 
 static ng_vk_device_desc descs[MAX_DEVICES];
 static int n_descs;

@@ -2,7 +2,11 @@
 #ifndef NG_VK_DEVICE_H
 #define NG_VK_DEVICE_H
 
+#include <pthread.h>
+
 #include "vk_internal.h"
+
+#define NG_VK_MAX_DEVICES 16
 
 typedef struct ng_vk_device_desc {
     nngpu_device_info info;
@@ -29,16 +33,53 @@ void *ng_vk_buffer_map(const ng_buffer *b);
 nngpu_status ng_vk_transfer(ng_context *c, ng_buffer *b, size_t offset, size_t bytes,
                             void *host, int to_device);
 
+/* One device per physical device and process (vk_shared.c), reference
+ * counted by the contexts on it: the first context creates it, the last
+ * releases it (saving the pipeline cache file). Everything in it is
+ * read-only after creation but what the mutexes guard. */
+struct ng_vk_shared {
+    int index;                    /* N in vulkan:N */
+    int users;                    /* contexts on it (under vk_shared.c's lock) */
+    nngpu_device_info info;
+    VkInstance instance;
+    VkPhysicalDevice phys;
+    VkDevice device;
+    uint32_t queue_family;
+    VkQueue queue;
+    pthread_mutex_t queue_mu;     /* vkQueueSubmit needs the queue externally synchronized */
+    VkPhysicalDeviceLimits limits;
+    double timestamp_period_ns;   /* 0: the queue has no timestamps */
+    VkPipelineCache pipeline_cache; /* internally synchronized; may be VK_NULL_HANDLE */
+    /* The pipeline registry (vk_pipeline.c), under reg_mu; reg_cv: a build ended. */
+    pthread_mutex_t reg_mu;
+    pthread_cond_t reg_cv;
+    ng_vk_pipeline_entry *pipelines;
+    int cache_dirty;              /* pipelines compiled since the cache file was read */
+};
+
+/* The shared device `index`, created on first use (one more user). */
+nngpu_status ng_vk_shared_acquire(int index, ng_vk_shared **out);
+/* One user less; the last one saves the pipeline cache and destroys it. */
+void ng_vk_shared_release(ng_vk_shared *d);
+/* Shared devices open now (vk_stats.h). */
+int ng_vk_shared_open_count(void);
+/* vkQueueSubmit on the shared queue, under its lock. */
+VkResult ng_vk_queue_submit(ng_vk_shared *d, const VkSubmitInfo *si, VkFence fence);
+
 /* Pipelines (vk_pipeline.c) and their cache file (vk_pipeline_cache.c). */
-void ng_vk_pipeline_cache_open(ng_context *c);
-void ng_vk_pipeline_cache_save(ng_context *c);
+void ng_vk_pipeline_cache_open(ng_vk_shared *d);
+void ng_vk_pipeline_cache_save(ng_vk_shared *d);
+/* The context's compile threads (joined) and its pipeline references. */
 void ng_vk_pipelines_release(ng_context *c);
-void ng_vk_pipelines_wait_all(ng_context *c); /* no error: before saving the cache */
+/* Destroys what is left in the registry (with the device). */
+void ng_vk_registry_release(ng_vk_shared *d);
 
 /* Commands (vk_command.c). */
 nngpu_status ng_vk_commands_init(ng_context *c);
 nngpu_status ng_vk_enqueue(ng_context *c, ng_kernel *k);
 nngpu_status ng_vk_finish(ng_context *c);
+/* Submits cmd and waits for it on the context's fence. */
+nngpu_status ng_vk_submit_wait(ng_context *c, VkCommandBuffer cmd, const char *what);
 /* Forgets k in the recorded/pending lists (it is being destroyed). */
 void ng_vk_forget(ng_context *c, ng_kernel *k);
 double ng_vk_kernel_ms(ng_context *c, const ng_kernel *k);

@@ -25,18 +25,24 @@ struct ng_buffer {
 };
 
 typedef struct ng_vk_pipeline_entry ng_vk_pipeline_entry;
+typedef struct ng_vk_pipeline_ref ng_vk_pipeline_ref;
+typedef struct ng_vk_shared ng_vk_shared;
 typedef struct ng_jobs ng_jobs;
 
+/* A session's Vulkan state. The device (instance, VkDevice, queue, pipeline
+ * cache, compiled pipelines) is shared by every context on it in the process
+ * (vk_shared.c); memory, descriptor pools, command buffers, the fence and the
+ * compile threads are the context's own. device, phys, queue_family, limits,
+ * info are copies of the shared device's, for the kernel families. */
 struct ng_context {
-    VkInstance instance;
+    ng_vk_shared *shared;
     VkPhysicalDevice phys;
     VkDevice device;
     uint32_t queue_family;
-    VkQueue queue;
     VkCommandPool cmd_pool;
     VkCommandBuffer cmd;
     VkFence fence;
-    VkPipelineCache pipeline_cache;
+    int in_flight;                /* submitted, fence not yet waited for */
     VkQueryPool timestamps;       /* 2 per dispatch when profiling */
     double timestamp_period_ns;
     nngpu_device_info info;
@@ -44,7 +50,8 @@ struct ng_context {
     VkPhysicalDeviceMemoryProperties mem_props;
     ng_vk_block *blocks;          /* device-local allocations, sub-allocated */
     ng_buffer *staging;           /* host-visible, for inputs and outputs */
-    ng_vk_pipeline_entry *pipelines;
+    ng_vk_pipeline_ref *refs;     /* the shared pipelines this context uses (vk_pipeline.c) */
+    int n_refs, cap_refs;
     ng_jobs *jobs;                /* threads compiling pipelines (vk_pipeline.c) */
     size_t weight_bytes;
     size_t alloc_limit;           /* NNGPU_VK_ALLOC_LIMIT (bytes) for fault tests; 0 none */
@@ -67,7 +74,6 @@ struct ng_context {
     int recorded_prof;            /* ... recorded with timestamp writes */
     int can_profile;              /* options.profiling at creation */
     int next_block_id;
-    int cache_dirty;              /* pipelines created since the cache file was read */
     int half;                     /* preparing an fp16 layer on its float32 view: float
                                      tensors are float16 in memory; NG_VK_HALF_STORAGE:
                                      shaders the _f16 variants, NG_VK_HALF_MATH: _h16 */
@@ -122,9 +128,10 @@ const uint32_t *ng_vk_spirv(const char *name, size_t *size_bytes);
 
 /* A compute pipeline for shader `name` with specialization constants
  * spec[0..n_spec) (constant_id = index), n_bindings storage buffers and
- * push_size bytes of push constants; made once per context and key, for
- * layer `node` (named if it fails). Its layouts are ready at once; the
- * VkPipeline is compiled in the background: ng_vk_pipeline_handle is valid
+ * push_size bytes of push constants, for layer `node` (named if it fails):
+ * made once per device and key in the process and shared by every context
+ * that asks (vk_pipeline.c). Its layouts are ready at once; the VkPipeline
+ * may still be compiling in the background: ng_vk_pipeline_handle is valid
  * after ng_vk_pipelines_wait returned NNGPU_OK. */
 nngpu_status ng_vk_pipeline_get(ng_context *c, const char *name, const int32_t *spec, int n_spec,
                                 int n_bindings, uint32_t push_size, const char *node,

@@ -310,13 +310,7 @@ static nngpu_status copy_submit(ng_context *c, VkBuffer src, VkDeviceSize src_of
                          VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_HOST_BIT, 0, 1,
                          &post, 0, NULL, 0, NULL);
     NG_CHECK(ng_vk_check(vkEndCommandBuffer(c->xfer_cmd), "vkEndCommandBuffer", NULL));
-    VkSubmitInfo si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
-                       .commandBufferCount = 1,
-                       .pCommandBuffers = &c->xfer_cmd};
-    NG_CHECK(ng_vk_check(vkResetFences(c->device, 1, &c->fence), "vkResetFences", NULL));
-    NG_CHECK(ng_vk_check(vkQueueSubmit(c->queue, 1, &si, c->fence), "vkQueueSubmit", NULL));
-    return ng_vk_check(vkWaitForFences(c->device, 1, &c->fence, VK_TRUE, UINT64_MAX),
-                       "waiting for a transfer", NULL);
+    return ng_vk_submit_wait(c, c->xfer_cmd, "waiting for a transfer");
 }
 
 nngpu_status ng_vk_transfer(ng_context *c, ng_buffer *b, size_t offset, size_t bytes, void *host,

@@ -2,8 +2,9 @@
  * (core/cachedir.h). The file starts with our own header (magic, nngpu
  * version, vendor/device ids, driver version, pipeline-cache and device
  * UUIDs, data size and hash), checked before the data is given to the
- * driver; a file that does not match is ignored with a warning. Written to a
- * temporary name, then renamed. */
+ * driver; a file that does not match is ignored with a warning. Read when
+ * the shared device is created, written (to a temporary name, then renamed)
+ * when its last context goes, if a pipeline was compiled (vk_shared.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,8 +94,8 @@ static void *cache_read(const ng_vk_device_desc *d, const char *path, size_t *si
     return data;
 }
 
-void ng_vk_pipeline_cache_open(ng_context *c) {
-    const ng_vk_device_desc *d = ng_vk_device_desc_get(c->device_index);
+void ng_vk_pipeline_cache_open(ng_vk_shared *sh) {
+    const ng_vk_device_desc *d = ng_vk_device_desc_get(sh->index);
     char path[1024], dir[900];
     size_t size = 0;
     void *data = d && cache_path(d, path, sizeof path, dir, sizeof dir) ? cache_read(d, path, &size)
@@ -102,28 +103,27 @@ void ng_vk_pipeline_cache_open(ng_context *c) {
     VkPipelineCacheCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO,
                                     .initialDataSize = size,
                                     .pInitialData = data};
-    if (vkCreatePipelineCache(c->device, &ci, NULL, &c->pipeline_cache) != VK_SUCCESS) {
+    if (vkCreatePipelineCache(sh->device, &ci, NULL, &sh->pipeline_cache) != VK_SUCCESS) {
         ci.initialDataSize = 0;
         ci.pInitialData = NULL;
-        if (vkCreatePipelineCache(c->device, &ci, NULL, &c->pipeline_cache) != VK_SUCCESS)
-            c->pipeline_cache = VK_NULL_HANDLE; /* pipelines still work without one */
+        if (vkCreatePipelineCache(sh->device, &ci, NULL, &sh->pipeline_cache) != VK_SUCCESS)
+            sh->pipeline_cache = VK_NULL_HANDLE; /* pipelines still work without one */
     }
     free(data);
-    c->cache_dirty = 0;
+    sh->cache_dirty = 0;
 }
 
-void ng_vk_pipeline_cache_save(ng_context *c) {
-    ng_vk_pipelines_wait_all(c);
-    if (!c->pipeline_cache || !c->cache_dirty) return;
-    const ng_vk_device_desc *d = ng_vk_device_desc_get(c->device_index);
+void ng_vk_pipeline_cache_save(ng_vk_shared *sh) {
+    if (!sh->pipeline_cache || !sh->cache_dirty) return;
+    const ng_vk_device_desc *d = ng_vk_device_desc_get(sh->index);
     char path[1024], dir[900];
     if (!d || !cache_path(d, path, sizeof path, dir, sizeof dir)) return;
     size_t size = 0;
-    if (vkGetPipelineCacheData(c->device, c->pipeline_cache, &size, NULL) != VK_SUCCESS || !size)
+    if (vkGetPipelineCacheData(sh->device, sh->pipeline_cache, &size, NULL) != VK_SUCCESS || !size)
         return;
     void *data = malloc(size);
     if (!data) return;
-    if (vkGetPipelineCacheData(c->device, c->pipeline_cache, &size, data) != VK_SUCCESS) {
+    if (vkGetPipelineCacheData(sh->device, sh->pipeline_cache, &size, data) != VK_SUCCESS) {
         free(data);
         return;
     }
@@ -134,5 +134,5 @@ void ng_vk_pipeline_cache_save(ng_context *c) {
     if (ng_cache_write(dir, path, &h, sizeof h, data, size) != 0)
         fprintf(stderr, "nngpu: warning: could not write the vulkan pipeline cache %s\n", path);
     free(data);
-    c->cache_dirty = 0;
+    sh->cache_dirty = 0;
 }

@@ -1,0 +1,204 @@
+/* Sessions on one Vulkan device in one process share the device and its
+ * compiled pipelines (src/vulkan/vk_shared.c, vk_pipeline.c): a second
+ * session compiles nothing and gives the same outputs as the first, sessions
+ * go in either order, two threads create and run sessions at once, and an
+ * injected pipeline failure or allocation limit fails one session while the
+ * healthy one next to it keeps running. Counters: vulkan/vk_stats.h. */
+#include <dirent.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/harness.h"
+#include "vulkan/vk_stats.h"
+
+#define DEV "vulkan:0"
+#define N_OUT 10
+#define TOL 1e-4
+
+static float input[1 * 4 * 16 * 16];
+static float expect[N_OUT]; /* the CPU reference's output */
+
+/* x[1,4,16,16] -> Conv 3x3/2 + Relu -> MaxPool 2x2/2 -> Flatten -> Gemm -> y[1,10]:
+ * three pipelines on lavapipe (implicit GEMM, pool, GEMM). */
+static nngpu_model *make_model(void) {
+    static float w[8 * 4 * 3 * 3], b[8], fw[128 * N_OUT], fb[N_OUT];
+    th_fill(w, sizeof w / 4, -0.5f, 0.5f);
+    th_fill(b, 8, -0.5f, 0.5f);
+    th_fill(fw, sizeof fw / 4, -0.2f, 0.2f);
+    th_fill(fb, N_OUT, -0.5f, 0.5f);
+    nngpu_graph *g = nngpu_graph_create();
+    const int64_t xd[4] = {1, 4, 16, 16}, wd[4] = {8, 4, 3, 3}, bd[1] = {8}, fwd[2] = {128, N_OUT},
+                  fbd[1] = {N_OUT}, two[2] = {2, 2}, pads[4] = {1, 1, 1, 1};
+    const char *conv_in[3] = {"x", "w", "b"}, *c[1] = {"c"}, *r[1] = {"r"}, *p[1] = {"p"},
+               *f[1] = {"f"}, *fc_in[3] = {"f", "fw", "fb"}, *y[1] = {"y"};
+    nngpu_graph_add_input(g, "x", NNGPU_DTYPE_FLOAT32, 4, xd);
+    nngpu_graph_add_constant(g, "w", NNGPU_DTYPE_FLOAT32, 4, wd, w);
+    nngpu_graph_add_constant(g, "b", NNGPU_DTYPE_FLOAT32, 1, bd, b);
+    nngpu_graph_add_constant(g, "fw", NNGPU_DTYPE_FLOAT32, 2, fwd, fw);
+    nngpu_graph_add_constant(g, "fb", NNGPU_DTYPE_FLOAT32, 1, fbd, fb);
+    nngpu_graph_add_node(g, "Conv", "conv", 3, conv_in, 1, c);
+    nngpu_graph_set_attr_ints(g, "strides", 2, two);
+    nngpu_graph_set_attr_ints(g, "pads", 4, pads);
+    nngpu_graph_add_node(g, "Relu", "relu", 1, c, 1, r);
+    nngpu_graph_add_node(g, "MaxPool", "pool", 1, r, 1, p);
+    nngpu_graph_set_attr_ints(g, "kernel_shape", 2, two);
+    nngpu_graph_set_attr_ints(g, "strides", 2, two);
+    nngpu_graph_add_node(g, "Flatten", "flatten", 1, p, 1, f);
+    nngpu_graph_add_node(g, "Gemm", "fc", 3, fc_in, 1, y);
+    nngpu_graph_add_output(g, "y");
+    nngpu_model *m = NULL;
+    TH_EXPECT(nngpu_model_from_graph(g, &m) == NNGPU_OK, "building the model");
+    return m;
+}
+
+static nngpu_session *create(const nngpu_model *m, const char *sel) {
+    nngpu_session *s = NULL;
+    TH_EXPECT(nngpu_session_create(m, sel, NULL, &s) == NNGPU_OK, "creating a session on %s", sel);
+    return s;
+}
+
+/* Runs s on `input`; 0 on failure. */
+static int run(nngpu_session *s, float out[N_OUT]) {
+    nngpu_tensor in = {.name = "x", .dtype = NNGPU_DTYPE_FLOAT32, .rank = 4,
+                       .dims = {1, 4, 16, 16}, .data = input, .size_bytes = sizeof input};
+    nngpu_tensor o = {.data = out, .size_bytes = N_OUT * sizeof(float)};
+    return s && nngpu_session_run(s, 1, &in, 1, &o) == NNGPU_OK;
+}
+
+/* max |out - expect| over max |expect|. */
+static double error(const float *out) {
+    double e = 0, scale = 1e-30;
+    for (int i = 0; i < N_OUT; i++) {
+        e = fmax(e, fabs((double)out[i] - expect[i]));
+        scale = fmax(scale, fabs((double)expect[i]));
+    }
+    return e / scale;
+}
+
+/* Runs s and checks its output against the reference and `same` (bit for
+ * bit; NULL: none); the output goes to out. */
+static void check_run(nngpu_session *s, const char *what, const float *same, float *out) {
+    TH_EXPECT(run(s, out), "%s: run failed", what);
+    TH_EXPECT(error(out) <= TOL, "%s: error %g vs the CPU reference", what, error(out));
+    if (same) TH_EXPECT(memcmp(out, same, N_OUT * sizeof(float)) == 0, "%s: outputs differ", what);
+}
+
+typedef struct worker {
+    const nngpu_model *m;
+    float out[N_OUT];
+    int ok;
+} worker;
+
+static void *worker_main(void *arg) {
+    worker *w = arg;
+    nngpu_session *s = NULL;
+    w->ok = nngpu_session_create(w->m, DEV, NULL, &s) == NNGPU_OK;
+    for (int i = 0; i < 4 && w->ok; i++) w->ok = run(s, w->out);
+    nngpu_session_destroy(s);
+    return NULL;
+}
+
+/* The pipeline cache file exists in dir. */
+static int cache_file_in(const char *dir) {
+    DIR *d = opendir(dir);
+    int found = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        found |= strncmp(e->d_name, "vk_pipelines_", 13) == 0;
+    if (d) closedir(d);
+    return found;
+}
+
+int main(int argc, char **argv) {
+    th_init(argc, argv);
+    const char *cache = th_scratch_dir("vk_share");
+    if (cache) setenv("NNGPU_CACHE_DIR", cache, 1);
+    nngpu_model *m = make_model();
+    th_fill(input, sizeof input / 4, -1, 1);
+    nngpu_session *ref = create(m, "cpu");
+    TH_EXPECT(run(ref, expect), "the CPU reference run");
+    nngpu_session_destroy(ref);
+    float first[N_OUT], out[N_OUT];
+
+    /* one session compiles, the second shares every pipeline */
+    ng_vk_pipeline_stats st0 = ng_vk_pipeline_stats_get();
+    nngpu_session *s1 = create(m, DEV);
+    ng_vk_pipeline_stats st1 = ng_vk_pipeline_stats_get();
+    int k = st1.compiled - st0.compiled;
+    TH_EXPECT(k > 0 && st1.devices == 1 && st1.registered == k,
+              "first session: %d pipelines compiled, %d registered, %d devices", k,
+              st1.registered, st1.devices);
+    nngpu_session *s2 = create(m, DEV);
+    ng_vk_pipeline_stats st2 = ng_vk_pipeline_stats_get();
+    TH_EXPECT(st2.compiled == st1.compiled && st2.reused - st1.reused == k && st2.devices == 1,
+              "second session: %d compiled, %d reused (want 0, %d)", st2.compiled - st1.compiled,
+              st2.reused - st1.reused, k);
+    check_run(s1, "first session", NULL, first);
+    check_run(s2, "second session", first, out);
+
+    /* either order: the newer goes first, then the older */
+    nngpu_session_destroy(s2);
+    check_run(s1, "first session after the second went", first, out);
+    nngpu_session *s3 = create(m, DEV);
+    nngpu_session_destroy(s1);
+    check_run(s3, "third session after the first went", first, out);
+    TH_EXPECT(ng_vk_pipeline_stats_get().compiled == st1.compiled, "the third session compiled");
+
+    /* an injected pipeline failure fails its session only, and leaves no entry */
+    for (int rep = 0; rep < 2; rep++) {
+        ng_vk_pipeline_stats a = ng_vk_pipeline_stats_get();
+        setenv("NNGPU_VK_FAIL_PIPELINE", "pool", 1);
+        nngpu_session *bad = NULL;
+        nngpu_status st = nngpu_session_create(m, DEV, NULL, &bad);
+        unsetenv("NNGPU_VK_FAIL_PIPELINE");
+        TH_EXPECT(st != NNGPU_OK && !bad && strstr(nngpu_last_error(), "shader 'pool'") &&
+                      strstr(nngpu_last_error(), "node 'pool'"),
+                  "injected pipeline failure: status %d, '%s'", (int)st, nngpu_last_error());
+        nngpu_session_destroy(bad);
+        ng_vk_pipeline_stats b = ng_vk_pipeline_stats_get();
+        TH_EXPECT(b.compiled == a.compiled + 1 && b.registered == a.registered,
+                  "injected failure %d: %d built, %d registered after (%d before)", rep,
+                  b.compiled - a.compiled, b.registered, a.registered);
+    }
+    setenv("NNGPU_VK_ALLOC_LIMIT", "1024", 1);
+    nngpu_session *oom = NULL;
+    nngpu_status st = nngpu_session_create(m, DEV, NULL, &oom);
+    unsetenv("NNGPU_VK_ALLOC_LIMIT");
+    TH_EXPECT(st == NNGPU_ERR_OUT_OF_MEMORY && strstr(nngpu_last_error(), "NNGPU_VK_ALLOC_LIMIT"),
+              "allocation limit: status %d, '%s'", (int)st, nngpu_last_error());
+    nngpu_session_destroy(oom);
+    check_run(s3, "healthy session next to failed ones", first, out);
+    nngpu_session *s4 = create(m, DEV);
+    check_run(s4, "session after the failures", first, out);
+    TH_EXPECT(ng_vk_pipeline_stats_get().compiled == st1.compiled + 2,
+              "a session after the failures compiled");
+    nngpu_session_destroy(s4);
+    nngpu_session_destroy(s3);
+    ng_vk_pipeline_stats gone = ng_vk_pipeline_stats_get();
+    TH_EXPECT(gone.devices == 0 && gone.registered == 0,
+              "after the last session: %d devices, %d pipelines left", gone.devices,
+              gone.registered);
+    if (cache) TH_EXPECT(cache_file_in(cache), "no pipeline cache file written in %s", cache);
+
+    /* two threads create (racing for the device and every pipeline) and run */
+    worker w[2] = {{.m = m}, {.m = m}};
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++) TH_EXPECT(pthread_create(&t[i], NULL, worker_main, &w[i]) == 0, "thread");
+    for (int i = 0; i < 2; i++) pthread_join(t[i], NULL);
+    ng_vk_pipeline_stats th = ng_vk_pipeline_stats_get();
+    for (int i = 0; i < 2; i++) {
+        TH_EXPECT(w[i].ok, "thread %d: %s", i, nngpu_last_error());
+        TH_EXPECT(w[i].ok && memcmp(w[i].out, first, sizeof first) == 0, "thread %d: outputs differ", i);
+    }
+    TH_EXPECT(th.compiled - gone.compiled == k && th.reused - gone.reused == k && th.devices == 0,
+              "two threads: %d compiled, %d reused (want %d each), %d devices left",
+              th.compiled - gone.compiled, th.reused - gone.reused, k, th.devices);
+
+    nngpu_model_destroy(m);
+    th_scratch_remove();
+    printf("test_vk_share: %d pipelines per session; %s\n", k, th_failures() ? "FAILED" : "ok");
+    fflush(stdout); /* before any at-exit report (LeakSanitizer) */
+    return th_failures() ? 1 : 0;
+}
