@@ -27,6 +27,7 @@ class Net:
         self.name, self.rng = name, rng
         self.nodes, self.inits = [], []
         self.count = {}
+        self.value_info = []  # shapes ONNX's inference cannot tell (deprecated ops)
 
     def fresh(self, prefix):
         self.count[prefix] = self.count.get(prefix, 0) + 1
@@ -108,7 +109,7 @@ class Net:
             [helper.make_tensor_value_info(*i) for i in inputs],
             [helper.make_tensor_value_info(name, TensorProto.FLOAT, dims)
              for _, name, dims in outputs],
-            self.inits)
+            self.inits, value_info=self.value_info)
         rename = {t: name for t, name, _ in outputs}
         for node in graph.node:
             node.input[:] = [rename.get(i, i) for i in node.input]

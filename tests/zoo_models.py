@@ -1,7 +1,7 @@
 """Model-zoo architectures for make_models.py, written the way exporters write them.
 
 Small random-weight versions of: a Caffe-era GoogLeNet/CaffeNet at opset 8
-(LRN, asymmetric-pad MaxPool for Caffe's ceil mode, BatchNormalization with
+(ImageScaler preprocessing, LRN, asymmetric-pad MaxPool for Caffe's ceil mode, BatchNormalization with
 `spatial`, Dropout `ratio`, Clip/Pad/Slice/Upsample in their attribute forms,
 Reshape from an initializer), a DenseNet (pre-activation BatchNormalization
 after Concat), EfficientNet/MobileNetV3 blocks (Swish, HardSwish,
@@ -40,7 +40,9 @@ def _reshape(n, x, *parts):
 def caffenet_old(rng):
     """GoogLeNet/CaffeNet as caffe2onnx-era converters wrote them, opset 8."""
     n = Net("caffenet_old", rng)
-    x = n.op("Relu", [n.conv("input", 3, 16, 5, stride=2, pad=2)])             # 16x16
+    x = n.op("ImageScaler", ["input"], scale=0.5, bias=[-0.4, 0.1, 0.3])      # (deprecated)
+    n.value_info.append(helper.make_tensor_value_info(x, TensorProto.FLOAT, ["N", 3, 32, 32]))
+    x = n.op("Relu", [n.conv(x, 3, 16, 5, stride=2, pad=2)])                  # 16x16
     x = n.op("LRN", [x], size=5, alpha=1e-4, beta=0.75, bias=1.0)
     x = n.op("MaxPool", [x], kernel_shape=[3, 3], strides=[2, 2], pads=[0, 0, 1, 1])  # 8x8
     r = n.rng

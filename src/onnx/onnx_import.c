@@ -211,6 +211,7 @@ static nngpu_status add_node(importer *im, int idx) {
     const Onnx__NodeProto *nd = im->gp->node[idx];
     const char *name = im->names[idx];
     if (strcmp(nd->op_type, "Constant") == 0) return add_constant_node(im, nd, idx);
+    if (ng_onnx_is_legacy_op(nd->op_type)) return ng_onnx_add_legacy_node(im->g, nd, name);
     const char **ins = calloc(nd->n_input + 1, sizeof *ins);
     const char **outs = calloc(nd->n_output + 1, sizeof *outs);
     nngpu_status st;
@@ -250,7 +251,7 @@ static nngpu_status check_nodes(importer *im) {
             return ng_error(NNGPU_ERR_UNSUPPORTED,
                             "op '%s' of domain '%s' is not supported (node '%s')", nd->op_type,
                             nd->domain, shown);
-        if (ng_op_from_name(nd->op_type) == NG_OP_COUNT)
+        if (ng_op_from_name(nd->op_type) == NG_OP_COUNT && !ng_onnx_is_legacy_op(nd->op_type))
             return ng_error(NNGPU_ERR_UNSUPPORTED, "unsupported op '%s' (node '%s')", nd->op_type,
                             shown);
         if (named) {

@@ -38,4 +38,9 @@ nngpu_status ng_onnx_read_external(const char *base_dir, const char *location, u
 nngpu_status ng_onnx_sort(const Onnx__GraphProto *gp, const ng_graph *g,
                           const char *const *names, int *order);
 
+/* Deprecated ops rewritten at import (onnx_legacy.c): 1 when op_type is one, and
+ * the rewrite adding node nd (display name `name`) to g. */
+int ng_onnx_is_legacy_op(const char *op_type);
+nngpu_status ng_onnx_add_legacy_node(nngpu_graph *g, const Onnx__NodeProto *nd, const char *name);
+
 #endif
