@@ -91,20 +91,22 @@ int ng_conv_geom_of(const ng_graph *g, const ng_node *n, ng_conv_geom *cg) {
     return 1;
 }
 
-float *ng_conv_weights_blocked(const ng_conv_geom *cg, const float *w, int oct, size_t *bytes) {
+void *ng_conv_weights_blocked(const ng_conv_geom *cg, const void *w, size_t elem, int oct,
+                              size_t *bytes) {
     int cgc = cg->C / cg->G, kg = cg->K / cg->G, nkb = (kg + oct - 1) / oct;
     size_t taps = (size_t)cg->KH * cg->KW;
     size_t total = (size_t)cg->G * nkb * cgc * taps * oct;
-    float *out = calloc(total ? total : 1, sizeof(float));
+    unsigned char *out = calloc(total ? total : 1, elem);
+    const unsigned char *src = w;
     if (!out) return NULL;
     for (int gi = 0; gi < cg->G; gi++)
         for (int kl = 0; kl < kg; kl++) {
             int kb = kl / oct, j = kl % oct, k = gi * kg + kl;
             for (int ci = 0; ci < cgc; ci++)
                 for (size_t t = 0; t < taps; t++)
-                    out[((((size_t)gi * nkb + kb) * cgc + ci) * taps + t) * oct + j] =
-                        w[((size_t)k * cgc + ci) * taps + t];
+                    memcpy(out + (((((size_t)gi * nkb + kb) * cgc + ci) * taps + t) * oct + j) * elem,
+                           src + (((size_t)k * cgc + ci) * taps + t) * elem, elem);
         }
-    *bytes = total * sizeof(float);
+    *bytes = total * elem;
     return out;
 }

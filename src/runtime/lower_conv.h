@@ -22,9 +22,10 @@ int ng_conv_geom_of(const ng_graph *g, const ng_node *n, ng_conv_geom *cg);
  * run it. */
 int ng_conv_geom_read(const ng_graph *g, const ng_node *n, int w_input, ng_conv_geom *cg);
 
-/* Float weights (K, C/G, KH, KW) as [group][oc block][c][kh][kw][oct],
- * output channels zero padded to whole blocks of oct (the direct kernels'
- * vector of output channels). NULL when out of memory. */
-float *ng_conv_weights_blocked(const ng_conv_geom *cg, const float *w, int oct, size_t *bytes);
+/* Weights (K, C/G, KH, KW) of elem-byte elements as [group][oc block][c]
+ * [kh][kw][oct], output channels zero padded to whole blocks of oct (the
+ * direct kernels' vector of output channels). NULL when out of memory. */
+void *ng_conv_weights_blocked(const ng_conv_geom *cg, const void *w, size_t elem, int oct,
+                              size_t *bytes);
 
 #endif

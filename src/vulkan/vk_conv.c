@@ -85,7 +85,7 @@ static nngpu_status conv_prepare(ng_context *c, const ng_graph *g, const ng_node
         NG_CHECK(ng_vk_upload_floats(c, k, wt->data, ng_nbytes(wt), &buf[1]));
     } else {
         size_t bytes = 0;
-        float *w2 = ng_conv_weights_blocked(&cg, wt->data, oct, &bytes);
+        float *w2 = ng_conv_weights_blocked(&cg, wt->data, sizeof(float), oct, &bytes);
         if (!w2) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", k->node_name);
         nngpu_status s = ng_vk_upload_floats(c, k, w2, bytes, &buf[1]);
         free(w2);

@@ -40,24 +40,6 @@ static int qconv_supports(ng_context *c, const ng_graph *g, const ng_node *n) {
     return 1;
 }
 
-/* Weight bytes as [group][oc block][c][kh][kw][oct], zero padded. */
-static uint8_t *relayout_weights(const ng_conv_geom *cg, const uint8_t *w, int oct, size_t *bytes) {
-    int cgc = cg->C / cg->G, kg = cg->K / cg->G, nkb = (kg + oct - 1) / oct;
-    size_t taps = (size_t)cg->KH * cg->KW;
-    *bytes = (size_t)cg->G * nkb * cgc * taps * oct;
-    uint8_t *out = calloc(*bytes ? *bytes : 1, 1);
-    if (!out) return NULL;
-    for (int gi = 0; gi < cg->G; gi++)
-        for (int kl = 0; kl < kg; kl++) {
-            int kb = kl / oct, j = kl % oct, k = gi * kg + kl;
-            for (int ci = 0; ci < cgc; ci++)
-                for (size_t t = 0; t < taps; t++)
-                    out[((((size_t)gi * nkb + kb) * cgc + ci) * taps + t) * oct + j] =
-                        w[((size_t)k * cgc + ci) * taps + t];
-        }
-    return out;
-}
-
 /* The _dot shader's weights: each group's ng_vk_qdot_pack blocks in turn,
  * their sums into sums[K]. */
 static uint8_t *pack_dot(const ng_conv_geom *cg, const uint8_t *w, int oct, size_t *bytes,
@@ -105,7 +87,7 @@ static nngpu_status direct_prepare(ng_context *c, const ng_graph *g, const ng_no
     int dot = ng_vk_qdot_on(c, p);
     const uint8_t *w = ng_in(g, n, q->w_input)->data;
     int32_t *sums = dot ? calloc((size_t)cg->K, sizeof *sums) : NULL;
-    uint8_t *w2 = !dot ? relayout_weights(cg, w, oct, &bytes)
+    uint8_t *w2 = !dot ? ng_conv_weights_blocked(cg, w, 1, oct, &bytes)
                   : sums ? pack_dot(cg, w, oct, &bytes, sums, q->w_signed) : NULL;
     nngpu_status st = w2 ? ng_vk_upload(c, k, w2, bytes, &buf[1])
                          : ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", k->node_name);
