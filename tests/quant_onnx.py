@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Quantized ONNX models through nnrun against onnxruntime.
 
-1. Static INT8 models: float models (tests/make_models.py, models/digits_cnn.onnx)
+1. INT8 models: float models (tests/make_models.py, models/digits_cnn.onnx)
    quantized by onnxruntime.quantization.quantize_static in QDQ and QOperator
-   formats, per channel and per tensor, uint8 and int8 activations, from a small
-   calibration set. nnrun's output must match onnxruntime's on the quantized model
+   formats (QOperator also with every op type, which writes onnxruntime's
+   com.microsoft QLinearAdd, QLinearGlobalAveragePool, QGemm, QLinearSoftmax, ...),
+   per channel and per tensor, uint8 and int8 activations, from a small
+   calibration set; and by quantize_dynamic (DynamicQuantizeLinear, ConvInteger,
+   MatMulInteger). nnrun's output must match onnxruntime's on the quantized model
    (integer rounding may flip single units: relative L2 <= 2e-2), and every QDQ
    Conv / MatMul / Gemm must have become one QLinear layer (nnrun --json layers).
 2. Pre-quantized low-bit weights: DequantizeLinear (opset 21) of INT4 / UINT4 /
@@ -30,7 +33,7 @@ import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,
-                                      quantize_static)
+                                      quantize_dynamic, quantize_static)
 from onnxruntime.quantization.shape_inference import quant_pre_process
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -150,6 +153,12 @@ STATIC_CASES = [
     ("digits_cnn", "QOperator", True, "int8"),
     ("resnet", "QOperator", False, "uint8"),
     ("transformer", "QOperator", True, "uint8"),
+    ("resnet", "QOperatorAll", True, "uint8"),
+    ("mobilenet_v2", "QOperatorAll", False, "uint8"),
+    ("transformer", "QOperatorAll", True, "uint8"),
+    ("resnet", "Dynamic", True, "uint8"),
+    ("mobilenet_v2", "Dynamic", False, "uint8"),
+    ("transformer", "Dynamic", False, "uint8"),
 ]
 
 
@@ -159,6 +168,9 @@ def quantize(args, name, path, input_name, calib, fmt, per_channel, act):
         args.preprocessed.add(pre)
         quant_pre_process(path, pre, skip_symbolic_shape=True)  # folds BatchNormalization like an exporter would
     out = os.path.join(args.workdir, f"{name}_{fmt}_{'pc' if per_channel else 'pt'}_{act}.onnx")
+    if fmt == "Dynamic":
+        quantize_dynamic(pre, out, per_channel=per_channel, weight_type=QuantType.QUInt8)
+        return out
     extra = {}
     if fmt == "QOperator":  # standard-domain QLinearConv / QLinearMatMul only
         extra["op_types_to_quantize"] = ["Conv", "MatMul"]
@@ -195,6 +207,12 @@ def check_static(ck, args, models):
             ck.check(y.shape == ref.shape and err <= INT8_MAX_ERR,
                      f"{label} on {device}: rel L2 {err:.2e} vs onnxruntime "
                      f"(quantized vs fp32 {rel_l2(ref, fp32):.2e})")
+            if fmt == "Dynamic":  # runtime scales: the integer layers stay ConvInteger / MatMulInteger
+                continue
+            if fmt == "QOperatorAll":  # contrib ops rewritten; QGemm folded into an int8 layer
+                ck.check(not float_heavy, f"{label} on {device}: no float Conv/MatMul/Gemm layer"
+                         + (f"; float: {', '.join(float_heavy)}" if float_heavy else ""))
+                continue
             if fmt == "QOperator":  # what the quantizer left float stays float
                 ck.check(native == qlinear, f"{label} on {device}: {native} QLinear layers of "
                                             f"{qlinear} ({heavy} float layers left float)")

@@ -91,6 +91,18 @@ static nngpu_status infer_quantize(ng_graph *g, ng_node *n) {
     return NNGPU_OK;
 }
 
+static nngpu_status infer_dynamic_quantize(ng_graph *g, ng_node *n) {
+    const ng_tensor *x;
+    NG_CHECK(ng_infer_need(g, n, 0, &x));
+    if (x->dtype != NNGPU_DTYPE_FLOAT32)
+        return ERR(NNGPU_ERR_UNSUPPORTED, "input '%s' is %s, not float32", x->name,
+                   nngpu_dtype_name(x->dtype));
+    ng_infer_set_out(g, n, 0, NNGPU_DTYPE_UINT8, x->rank, x->dims);
+    ng_infer_set_out(g, n, 1, NNGPU_DTYPE_FLOAT32, 0, NULL);
+    ng_infer_set_out(g, n, 2, NNGPU_DTYPE_UINT8, 0, NULL);
+    return NNGPU_OK;
+}
+
 static nngpu_status infer_dequantize(ng_graph *g, ng_node *n) {
     ng_qaxis q;
     NG_CHECK(ng_infer_qaxis(g, n, 0, 1, &q));
@@ -215,6 +227,7 @@ int ng_infer_quant(ng_graph *g, ng_node *n, nngpu_status *st) {
     switch (n->op) {
     case NG_OP_QUANTIZELINEAR: *st = infer_quantize(g, n); return 1;
     case NG_OP_DEQUANTIZELINEAR: *st = infer_dequantize(g, n); return 1;
+    case NG_OP_DYNAMICQUANTIZELINEAR: *st = infer_dynamic_quantize(g, n); return 1;
     case NG_OP_QLINEARCONV:
     case NG_OP_QLINEARMATMUL: *st = infer_qlinear(g, n); return 1;
     case NG_OP_CONVINTEGER:

@@ -16,6 +16,7 @@ typedef struct importer {
     const char *base_dir;
     ng_graph *g;
     char **names; /* display name of each node: its name or "<OpType>_<index>" */
+    int opset;    /* of the default domain */
 } importer;
 
 static const char *nz(const char *s) { return s ? s : ""; }
@@ -151,8 +152,8 @@ static int attr_type(const Onnx__AttributeProto *a) {
     return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__UNDEFINED;
 }
 
-static nngpu_status add_attr(importer *im, const Onnx__AttributeProto *a, const char *node) {
-    ng_graph *g = im->g;
+nngpu_status ng_onnx_add_attr(ng_graph *g, const char *base_dir, const Onnx__AttributeProto *a,
+                              const char *node) {
     if (!a || !a->name || !*a->name)
         return ng_error(NNGPU_ERR_PARSE, "node '%s': an attribute has no name", node);
     switch (attr_type(a)) {
@@ -196,7 +197,7 @@ static nngpu_status add_attr(importer *im, const Onnx__AttributeProto *a, const 
         char what[400];
         snprintf(what, sizeof what, "node '%.200s': attribute '%.150s'", node, a->name);
         ng_onnx_tensor t;
-        nngpu_status st = ng_onnx_tensor_decode(a->t, im->base_dir, what, &t);
+        nngpu_status st = ng_onnx_tensor_decode(a->t, base_dir, what, &t);
         if (st == NNGPU_OK)
             st = nngpu_graph_set_attr_tensor(g, a->name, t.dtype, t.rank, t.dims, t.data);
         ng_onnx_tensor_free(&t);
@@ -212,6 +213,8 @@ static nngpu_status add_node(importer *im, int idx) {
     const char *name = im->names[idx];
     if (strcmp(nd->op_type, "Constant") == 0) return add_constant_node(im, nd, idx);
     if (ng_onnx_is_legacy_op(nd->op_type)) return ng_onnx_add_legacy_node(im->g, nd, name);
+    if (ng_onnx_is_contrib_op(nd->domain, nd->op_type))
+        return ng_onnx_add_contrib_node(im->g, im->base_dir, im->opset, nd, name);
     const char **ins = calloc(nd->n_input + 1, sizeof *ins);
     const char **outs = calloc(nd->n_output + 1, sizeof *outs);
     nngpu_status st;
@@ -224,7 +227,7 @@ static nngpu_status add_node(importer *im, int idx) {
     st = nngpu_graph_add_node(im->g, nd->op_type, name, (int)nd->n_input, ins, (int)nd->n_output,
                               outs);
     for (size_t a = 0; st == NNGPU_OK && a < nd->n_attribute; a++)
-        st = add_attr(im, nd->attribute[a], name);
+        st = ng_onnx_add_attr(im->g, im->base_dir, nd->attribute[a], name);
 done:
     free(ins);
     free(outs);
@@ -247,11 +250,14 @@ static nngpu_status check_nodes(importer *im) {
             (nd->n_attribute && !nd->attribute) || nd->n_input > INT_MAX / 2 ||
             nd->n_output > INT_MAX / 2)
             return ng_error(NNGPU_ERR_PARSE, "node '%s': malformed input/output lists", shown);
-        if (!is_default_domain(nd->domain))
+        if (ng_onnx_is_contrib_op(nd->domain, nd->op_type)) {
+            /* rewritten into standard ops at import */
+        } else if (!is_default_domain(nd->domain))
             return ng_error(NNGPU_ERR_UNSUPPORTED,
                             "op '%s' of domain '%s' is not supported (node '%s')", nd->op_type,
                             nd->domain, shown);
-        if (ng_op_from_name(nd->op_type) == NG_OP_COUNT && !ng_onnx_is_legacy_op(nd->op_type))
+        if (ng_op_from_name(nd->op_type) == NG_OP_COUNT && !ng_onnx_is_legacy_op(nd->op_type) &&
+            !ng_onnx_is_contrib_op(nd->domain, nd->op_type))
             return ng_error(NNGPU_ERR_UNSUPPORTED, "unsupported op '%s' (node '%s')", nd->op_type,
                             shown);
         if (named) {
@@ -284,9 +290,8 @@ static nngpu_status import_graph(importer *im, const Onnx__ModelProto *m) {
     if ((gp->n_node && !gp->node) || (gp->n_initializer && !gp->initializer) ||
         (gp->n_input && !gp->input) || (gp->n_output && !gp->output) || gp->n_node > INT_MAX / 2)
         return ng_error(NNGPU_ERR_PARSE, "malformed graph lists");
-    int opset = 0;
-    NG_CHECK(read_opset(m, &opset));
-    nngpu_graph_set_opset(im->g, opset);
+    NG_CHECK(read_opset(m, &im->opset));
+    nngpu_graph_set_opset(im->g, im->opset);
     im->names = calloc(gp->n_node + 1, sizeof *im->names);
     int *order = calloc(gp->n_node + 1, sizeof *order);
     nngpu_status st;
@@ -320,7 +325,7 @@ nngpu_status ng_onnx_import(const void *data, size_t size, const char *base_dir,
     if (!m)
         return ng_error(NNGPU_ERR_PARSE,
                         "'%s': not a valid ONNX model (truncated or corrupt protobuf)", file);
-    importer im = {NULL, base_dir, nngpu_graph_create(), NULL};
+    importer im = {NULL, base_dir, nngpu_graph_create(), NULL, 0};
     nngpu_status st;
     if (!im.g) st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "'%s': graph", file);
     else st = import_graph(&im, m);

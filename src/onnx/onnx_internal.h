@@ -43,4 +43,14 @@ nngpu_status ng_onnx_sort(const Onnx__GraphProto *gp, const ng_graph *g,
 int ng_onnx_is_legacy_op(const char *op_type);
 nngpu_status ng_onnx_add_legacy_node(nngpu_graph *g, const Onnx__NodeProto *nd, const char *name);
 
+/* Copies attribute a onto the node added last to g (node: its display name). */
+nngpu_status ng_onnx_add_attr(ng_graph *g, const char *base_dir, const Onnx__AttributeProto *a,
+                              const char *node);
+
+/* onnxruntime's com.microsoft quantized ops rewritten at import (onnx_contrib.c):
+ * 1 when (domain, op_type) is one, and the rewrite adding node nd to g. */
+int ng_onnx_is_contrib_op(const char *domain, const char *op_type);
+nngpu_status ng_onnx_add_contrib_node(ng_graph *g, const char *base_dir, int opset,
+                                      const Onnx__NodeProto *nd, const char *name);
+
 #endif

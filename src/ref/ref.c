@@ -74,6 +74,7 @@ static ng_ref_fn lookup(ng_op op) {
     case NG_OP_TOPK: return ng_ref_topk;
     case NG_OP_QUANTIZELINEAR: return ng_ref_quantize;
     case NG_OP_DEQUANTIZELINEAR: return ng_ref_dequantize;
+    case NG_OP_DYNAMICQUANTIZELINEAR: return ng_ref_dynamic_quantize;
     case NG_OP_QLINEARCONV:
     case NG_OP_CONVINTEGER: return ng_ref_qconv;
     case NG_OP_QLINEARMATMUL:
@@ -155,6 +156,7 @@ int ng_ref_supported(const ng_graph *g, const ng_node *n) {
     switch (n->op) {
     case NG_OP_QUANTIZELINEAR:
     case NG_OP_DEQUANTIZELINEAR:
+    case NG_OP_DYNAMICQUANTIZELINEAR:
     case NG_OP_QLINEARCONV:
     case NG_OP_QLINEARMATMUL:
     case NG_OP_CONVINTEGER:

@@ -47,6 +47,27 @@ nngpu_status ng_ref_quantize(const ng_graph *g, const ng_node *n, const void *co
     return NNGPU_OK;
 }
 
+/* DynamicQuantizeLinear as onnxruntime computes it, in float: the range of x
+ * widened to hold 0, scale (max - min) / 255 (1 when the range is empty),
+ * zero point round_half_even(clamp(-min / scale, 0, 255)). */
+nngpu_status ng_ref_dynamic_quantize(const ng_graph *g, const ng_node *n, const void *const *in,
+                                     void *const *out) {
+    const float *x = in[0];
+    int64_t cnt = ng_numel(ng_in(g, n, 0));
+    float lo = 0.0f, hi = 0.0f;
+    for (int64_t i = 0; i < cnt; i++) {
+        lo = fminf(lo, x[i]); /* fminf/fmaxf skip NaN, as MlasFindMinMaxElement's compares do */
+        hi = fmaxf(hi, x[i]);
+    }
+    float scale = hi == lo ? 1.0f : (hi - lo) / 255.0f;
+    float zp = nearbyintf(fmaxf(0.0f, fminf(255.0f, 0.0f - lo / scale)));
+    uint8_t *y = out[0];
+    for (int64_t i = 0; i < cnt; i++) y[i] = (uint8_t)ng_quantize_value(x[i], scale, (int64_t)zp, 0, 255);
+    *(float *)out[1] = scale;
+    *(uint8_t *)out[2] = (uint8_t)zp;
+    return NNGPU_OK;
+}
+
 nngpu_status ng_ref_dequantize(const ng_graph *g, const ng_node *n, const void *const *in,
                                void *const *out) {
     ng_qaxis q;

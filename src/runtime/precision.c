@@ -8,7 +8,8 @@ const char *ng_node_precision(const ng_graph *g, const ng_node *n) {
     case NG_OP_CONVINTEGER:
     case NG_OP_MATMULINTEGER:
     case NG_OP_QUANTIZELINEAR:
-    case NG_OP_DEQUANTIZELINEAR: return "int8";
+    case NG_OP_DEQUANTIZELINEAR:
+    case NG_OP_DYNAMICQUANTIZELINEAR: return "int8";
     case NG_OP_MATMULQW: {
         const ng_tensor *w = ng_in(g, n, 1);
         return w && (w->dtype == NNGPU_DTYPE_INT4 || w->dtype == NNGPU_DTYPE_UINT4) ? "int4w"

@@ -1,0 +1,221 @@
+/* onnxruntime's com.microsoft quantized ops, which its quantizer writes in the
+ * QOperator format beside the standard QLinearConv / QLinearMatMul (QLinearAdd,
+ * QLinearGlobalAveragePool, QGemm, ...), rewritten at import into standard ops:
+ * every quantized input is dequantized, the float op runs, its result is
+ * quantized again. The graph passes then treat them like a QDQ model's nodes
+ * (fold_qdq.c folds DQ -> Gemm -> Q into an int8 layer).
+ *
+ * Specs: onnxruntime docs/ContribOperators.md. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/status.h"
+#include "nngpu/graph.h"
+#include "onnx_internal.h"
+
+enum { VARIADIC = -1, NO_OUT = -1 };
+
+/* One op: float_op runs on inputs taken, in order, from `slots`: a value >= 0
+ * is the first input of a quantized (x, scale, zero point) triple, -1 - k is
+ * plain input k. n_slots VARIADIC: triples from slots[0] to the end. out: the
+ * input holding the output's scale (its zero point follows). */
+typedef struct contrib_op {
+    const char *op_type, *float_op;
+    int n_slots;
+    int slots[3];
+    int out;
+} contrib_op;
+
+static const contrib_op OPS[] = {
+    {"QLinearAdd", "Add", 2, {0, 3}, 6},
+    {"QLinearMul", "Mul", 2, {0, 3}, 6},
+    {"QLinearSigmoid", "Sigmoid", 1, {0}, 3},
+    {"QLinearLeakyRelu", "LeakyRelu", 1, {0}, 3},
+    {"QLinearSoftmax", "Softmax", 1, {0}, 3},
+    {"QLinearGlobalAveragePool", "GlobalAveragePool", 1, {0}, 3},
+    {"QLinearAveragePool", "AveragePool", 1, {0}, 3},
+    {"QLinearConcat", "Concat", VARIADIC, {2}, 0},
+    {"QLinearWhere", "Where", 3, {-1, 1, 4}, 7},
+    {"QGemm", "Gemm", 2, {0, 3}, 7}, /* plus the int32 bias C, input 6 */
+};
+
+static const contrib_op *find(const char *domain, const char *op_type) {
+    if (!domain || strcmp(domain, "com.microsoft") != 0 || !op_type) return NULL;
+    for (size_t i = 0; i < sizeof OPS / sizeof *OPS; i++)
+        if (strcmp(OPS[i].op_type, op_type) == 0) return &OPS[i];
+    return NULL;
+}
+
+/* The contrib-domain copies of the standard quantization ops. */
+static int is_contrib_qdq(const char *domain, const char *op_type) {
+    return domain && strcmp(domain, "com.microsoft") == 0 && op_type &&
+           (strcmp(op_type, "QuantizeLinear") == 0 || strcmp(op_type, "DequantizeLinear") == 0);
+}
+
+int ng_onnx_is_contrib_op(const char *domain, const char *op_type) {
+    return find(domain, op_type) || is_contrib_qdq(domain, op_type);
+}
+
+typedef struct rewrite {
+    ng_graph *g;
+    const char *base_dir, *name;
+    const Onnx__NodeProto *nd;
+    int n_tmp;
+} rewrite;
+
+/* Input i of the node, NULL when absent or empty. */
+static const char *input(const rewrite *r, size_t i) {
+    const Onnx__NodeProto *nd = r->nd;
+    return i < nd->n_input && nd->input[i] && *nd->input[i] ? nd->input[i] : NULL;
+}
+
+/* A fresh name "<node>/<what><n>" into buf. */
+static const char *tmp_name(rewrite *r, const char *what, char *buf, size_t cap) {
+    snprintf(buf, cap, "%s/%s%d", r->name, what, r->n_tmp++);
+    return buf;
+}
+
+static nngpu_status add(rewrite *r, const char *op, int n_in, const char **ins, const char *out) {
+    char node[600];
+    tmp_name(r, op, node, sizeof node);
+    return nngpu_graph_add_node(r->g, op, node, n_in, ins, 1, &out);
+}
+
+/* (De)quantizes the triple x, x + 1 (scale), x + 2 (zero point, optional)
+ * into out; axis >= 0 sets a per-channel axis. */
+static nngpu_status convert(rewrite *r, const char *op, size_t x, int axis, const char *out) {
+    const char *ins[3] = {input(r, x), input(r, x + 1), input(r, x + 2)};
+    if (!ins[0] || !ins[1])
+        return ng_error(NNGPU_ERR_PARSE, "node '%s' (%s): input %zu or its scale is missing",
+                        r->name, r->nd->op_type, x);
+    NG_CHECK(add(r, op, ins[2] ? 3 : 2, ins, out));
+    return axis >= 0 ? nngpu_graph_set_attr_int(r->g, "axis", axis) : NNGPU_OK;
+}
+
+static int64_t attr_int(const Onnx__NodeProto *nd, const char *name, int64_t def) {
+    for (size_t i = 0; i < nd->n_attribute; i++)
+        if (nd->attribute[i] && nd->attribute[i]->name && strcmp(nd->attribute[i]->name, name) == 0)
+            return nd->attribute[i]->i;
+    return def;
+}
+
+static float attr_float(const Onnx__NodeProto *nd, const char *name, float def) {
+    for (size_t i = 0; i < nd->n_attribute; i++)
+        if (nd->attribute[i] && nd->attribute[i]->name && strcmp(nd->attribute[i]->name, name) == 0)
+            return nd->attribute[i]->f;
+    return def;
+}
+
+/* Attributes the float op does not take. */
+static int contrib_only_attr(const char *name) {
+    return strcmp(name, "channels_last") == 0 || strcmp(name, "opset") == 0;
+}
+
+static nngpu_status check_attrs(const rewrite *r, int opset) {
+    const char *op = r->nd->op_type;
+    if (attr_int(r->nd, "channels_last", 0))
+        return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s' (%s): channels_last=1 is not supported",
+                        r->name, op);
+    int64_t sm = attr_int(r->nd, "opset", opset);
+    if (strcmp(op, "QLinearSoftmax") == 0 && (sm < 13) != (opset < 13))
+        return ng_error(NNGPU_ERR_UNSUPPORTED,
+                        "node '%s' (QLinearSoftmax): softmax semantics of opset %lld in an opset "
+                        "%d model are not supported", r->name, (long long)sm, opset);
+    return NNGPU_OK;
+}
+
+/* QGemm's bias C: int32 with zero point 0 and scale alpha / beta * a_scale *
+ * b_scale, as a float tensor into out (Cast, then Mul: broadcasting serves a
+ * per-channel b_scale for C of [N] or [M, N]). */
+static nngpu_status qgemm_bias(rewrite *r, const char *out) {
+    const Onnx__NodeProto *nd = r->nd;
+    float alpha = attr_float(nd, "alpha", 1.0f), beta = attr_float(nd, "beta", 1.0f);
+    if (beta == 0.0f) return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s' (QGemm): beta=0 with C", r->name);
+    char cf[600], ab[600], ratio[600], scale[600];
+    float k = alpha / beta;
+    NG_CHECK(nngpu_graph_add_constant(r->g, tmp_name(r, "alpha_over_beta", ratio, sizeof ratio),
+                                      NNGPU_DTYPE_FLOAT32, 0, NULL, &k));
+    const char *cast_in[] = {input(r, 6)}, *ab_in[] = {input(r, 1), input(r, 4)};
+    NG_CHECK(add(r, "Cast", 1, cast_in, tmp_name(r, "c", cf, sizeof cf)));
+    NG_CHECK(nngpu_graph_set_attr_int(r->g, "to", 1 /* FLOAT */));
+    NG_CHECK(add(r, "Mul", 2, ab_in, tmp_name(r, "ab_scale", ab, sizeof ab)));
+    const char *s_in[] = {ab, ratio}, *c_in[] = {cf, scale};
+    NG_CHECK(add(r, "Mul", 2, s_in, tmp_name(r, "c_scale", scale, sizeof scale)));
+    return add(r, "Mul", 2, c_in, out);
+}
+
+static nngpu_status rewrite_op(rewrite *r, const contrib_op *op, int opset) {
+    const Onnx__NodeProto *nd = r->nd;
+    NG_CHECK(check_attrs(r, opset));
+    if (nd->n_output < 1 || !nd->output[0] || !*nd->output[0])
+        return ng_error(NNGPU_ERR_PARSE, "node '%s' (%s) has no output", r->name, nd->op_type);
+    int is_gemm = strcmp(op->op_type, "QGemm") == 0;
+    int n_in = op->n_slots;
+    if (n_in == VARIADIC) {
+        if (nd->n_input < 5 || (nd->n_input - 2) % 3 != 0 || nd->n_input > 3 * 64)
+            return ng_error(NNGPU_ERR_PARSE, "node '%s' (%s): inputs are not (x, scale, zero "
+                            "point) triples", r->name, nd->op_type);
+        n_in = (int)(nd->n_input - 2) / 3;
+    }
+    char names[65][600];
+    const char *ins[65];
+    for (int i = 0; i < n_in; i++) {
+        int slot = op->n_slots == VARIADIC ? op->slots[0] + 3 * i : op->slots[i];
+        if (slot < 0) {
+            ins[i] = input(r, (size_t)(-1 - slot));
+            if (!ins[i])
+                return ng_error(NNGPU_ERR_PARSE, "node '%s' (%s): input %d is missing", r->name,
+                                nd->op_type, -1 - slot);
+            continue;
+        }
+        /* QGemm's B may be per-channel along N: axis 1 of [K, N], 0 of [N, K] */
+        int axis = is_gemm && slot == 3 ? (attr_int(nd, "transB", 0) ? 0 : 1) : -1;
+        ins[i] = tmp_name(r, "dq", names[i], sizeof names[i]);
+        NG_CHECK(convert(r, "DequantizeLinear", (size_t)slot, axis, ins[i]));
+    }
+    if (is_gemm && input(r, 6)) {
+        ins[n_in] = tmp_name(r, "bias", names[n_in], sizeof names[n_in]);
+        NG_CHECK(qgemm_bias(r, ins[n_in]));
+        n_in++;
+    }
+    const char *out = nd->output[0];
+    int quantized_out = input(r, (size_t)op->out) != NULL;
+    char y[600];
+    if (quantized_out) out = tmp_name(r, "y", y, sizeof y);
+    NG_CHECK(nngpu_graph_add_node(r->g, op->float_op, r->name, n_in, ins, 1, &out));
+    for (size_t a = 0; a < nd->n_attribute; a++) {
+        const Onnx__AttributeProto *at = nd->attribute[a];
+        if (at && at->name && contrib_only_attr(at->name)) continue;
+        NG_CHECK(ng_onnx_add_attr(r->g, r->base_dir, at, r->name));
+    }
+    if (!quantized_out) return NNGPU_OK;
+    const char *q_in[3] = {y, input(r, (size_t)op->out), input(r, (size_t)op->out + 1)};
+    char node[600];
+    snprintf(node, sizeof node, "%s/quantize", r->name);
+    return nngpu_graph_add_node(r->g, "QuantizeLinear", node, q_in[2] ? 3 : 2, q_in, 1,
+                                (const char *const *)nd->output);
+}
+
+/* com.microsoft QuantizeLinear / DequantizeLinear: the standard op. */
+static nngpu_status rewrite_qdq(rewrite *r) {
+    const Onnx__NodeProto *nd = r->nd;
+    if (nd->n_input < 2 || nd->n_input > 3 || nd->n_output != 1)
+        return ng_error(NNGPU_ERR_PARSE, "node '%s' (%s): needs 2 or 3 inputs and one output",
+                        r->name, nd->op_type);
+    const char *ins[3] = {input(r, 0), input(r, 1), input(r, 2)};
+    if (!ins[0] || !ins[1] || !nd->output[0] || !*nd->output[0])
+        return ng_error(NNGPU_ERR_PARSE, "node '%s' (%s): an input or the output is missing",
+                        r->name, nd->op_type);
+    NG_CHECK(nngpu_graph_add_node(r->g, nd->op_type, r->name, ins[2] ? 3 : 2, ins, 1,
+                                  (const char *const *)nd->output));
+    for (size_t a = 0; a < nd->n_attribute; a++)
+        NG_CHECK(ng_onnx_add_attr(r->g, r->base_dir, nd->attribute[a], r->name));
+    return NNGPU_OK;
+}
+
+nngpu_status ng_onnx_add_contrib_node(ng_graph *g, const char *base_dir, int opset,
+                                      const Onnx__NodeProto *nd, const char *name) {
+    rewrite r = {g, base_dir, name, nd, 0};
+    const contrib_op *op = find(nd->domain, nd->op_type);
+    return op ? rewrite_op(&r, op, opset) : rewrite_qdq(&r);
+}
