@@ -247,6 +247,16 @@ def op_cases(c, a):
     idx = helper.make_tensor("idx", T.INT64, [1, 1], [7])
     path = model(helper.make_node("GatherND", ["x", "idx"], ["y"], name="gathernd_far"), [3, 4], [idx])
     c.expect_error("GatherND index out of range", path, x_file([3, 4]), ["gathernd_far", "7"])
+    # onnxruntime contrib ops: an unknown one, and a QLinearConcat whose inputs are not triples
+    path = model(helper.make_node("Attention", ["x"], ["y"], name="ms_attention",
+                                  domain="com.microsoft"), [3, 4])
+    c.expect_error("unsupported com.microsoft op", path, x_file([3, 4]),
+                   ["ms_attention", "Attention", "com.microsoft"])
+    s = [helper.make_tensor("s", T.FLOAT, [], [0.1]), helper.make_tensor("z", T.UINT8, [], [128])]
+    path = model(helper.make_node("QLinearConcat", ["s", "z", "x", "s"], ["y"], name="qconcat_short",
+                                  domain="com.microsoft", axis=0), [3, 4], s)
+    c.expect_error("QLinearConcat without (x, scale, zero point) triples", path, x_file([3, 4]),
+                   ["qconcat_short", "triples"])
 
 
 def graph_input_name(model_bytes):
