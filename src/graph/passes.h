@@ -18,6 +18,10 @@ nngpu_status ng_pass_fold_qdq(ng_graph *g, ng_report *r);
 /* DequantizeLinear(constant 4/8-bit W) -> MatMul/Gemm, activations float:
  * MatMulQuantW. */
 nngpu_status ng_pass_fold_dq_matmul(ng_graph *g, ng_report *r);
+/* ConvInteger / MatMulInteger with a run-time input zero point (dynamic
+ * quantization) read only by a Cast to float: a float Conv / MatMul of the
+ * centred integers, exact up to float rounding of the sums. */
+nngpu_status ng_pass_fold_dynamic_int(ng_graph *g, ng_report *r);
 /* Folds the DequantizeLinears of constants that ng_pass_infer_fold kept for
  * the two passes above (weights of layers they left float). */
 nngpu_status ng_pass_fold_dequantize(ng_graph *g, ng_report *r);

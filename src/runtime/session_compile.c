@@ -40,6 +40,7 @@ static nngpu_status run_passes(nngpu_session *s) {
     if (!(off & NNGPU_PASS_FUSE_EPILOGUE)) {
         NG_CHECK(ng_pass_fold_qdq(g, r));
         NG_CHECK(ng_pass_fold_dq_matmul(g, r));
+        NG_CHECK(ng_pass_fold_dynamic_int(g, r));
     }
     if (!(off & NNGPU_PASS_FOLD_CONSTANTS)) {
         before = count_live(g);
