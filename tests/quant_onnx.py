@@ -121,12 +121,24 @@ def tied(rng, dim=64):
     return n.model([dim], n.op("MatMul", [x, w]))
 
 
+def qop_mix(rng, c=8, hw=12):
+    """Ops onnxruntime's QOperator quantizer writes as com.microsoft QLinear* contrib
+    ops beyond Add/Mul/GlobalAveragePool/Gemm/Softmax: LeakyRelu, Sigmoid,
+    AveragePool, Concat."""
+    n = make_models.Net("qop_mix", rng)
+    x = n.op("LeakyRelu", [n.conv("input", 3, c, 3)], alpha=0.1)
+    a = n.op("Sigmoid", [n.conv(x, c, c, 1)])
+    b = n.op("AveragePool", [x], kernel_shape=[3, 3], strides=[1, 1], pads=[1, 1, 1, 1])
+    y = n.conv(n.op("Concat", [a, b], axis=1), 2 * c, c, 3)
+    return n.model([3, hw, hw], n.op("GlobalAveragePool", [y]))
+
+
 def float_models(args):
     """(name, model path, input name, calibration batches, test input)."""
     out = []
     for name, build in (("resnet", make_models.resnet), ("mobilenet_v2", make_models.mobilenet_v2),
                         ("transformer", make_models.transformer), ("mlp", mlp),
-                        ("tied", tied)):
+                        ("tied", tied), ("qop_mix", qop_mix)):
         rng = np.random.default_rng([args.seed, len(out)])
         model = build(rng)
         path = os.path.join(args.workdir, f"{name}.onnx")
@@ -156,6 +168,8 @@ STATIC_CASES = [
     ("resnet", "QOperatorAll", True, "uint8"),
     ("mobilenet_v2", "QOperatorAll", False, "uint8"),
     ("transformer", "QOperatorAll", True, "uint8"),
+    ("qop_mix", "QOperatorAll", True, "uint8"),
+    ("qop_mix", "QOperatorAll", False, "int8"),
     ("resnet", "Dynamic", True, "uint8"),
     ("mobilenet_v2", "Dynamic", False, "uint8"),
     ("transformer", "Dynamic", False, "uint8"),

@@ -15,14 +15,14 @@
 
 enum { VARIADIC = -1, NO_OUT = -1 };
 
-/* One op: float_op runs on inputs taken, in order, from `slots`: a value >= 0
- * is the first input of a quantized (x, scale, zero point) triple, -1 - k is
- * plain input k. n_slots VARIADIC: triples from slots[0] to the end. out: the
- * input holding the output's scale (its zero point follows). */
+/* One op: float_op runs on inputs taken, in order, from `slots`, each the
+ * first input of a quantized (x, scale, zero point) triple; n_slots VARIADIC:
+ * triples from slots[0] to the end. out: the input holding the output's scale
+ * (its zero point follows). */
 typedef struct contrib_op {
     const char *op_type, *float_op;
     int n_slots;
-    int slots[3];
+    int slots[2];
     int out;
 } contrib_op;
 
@@ -35,7 +35,6 @@ static const contrib_op OPS[] = {
     {"QLinearGlobalAveragePool", "GlobalAveragePool", 1, {0}, 3},
     {"QLinearAveragePool", "AveragePool", 1, {0}, 3},
     {"QLinearConcat", "Concat", VARIADIC, {2}, 0},
-    {"QLinearWhere", "Where", 3, {-1, 1, 4}, 7},
     {"QGemm", "Gemm", 2, {0, 3}, 7}, /* plus the int32 bias C, input 6 */
 };
 
@@ -161,13 +160,6 @@ static nngpu_status rewrite_op(rewrite *r, const contrib_op *op, int opset) {
     const char *ins[65];
     for (int i = 0; i < n_in; i++) {
         int slot = op->n_slots == VARIADIC ? op->slots[0] + 3 * i : op->slots[i];
-        if (slot < 0) {
-            ins[i] = input(r, (size_t)(-1 - slot));
-            if (!ins[i])
-                return ng_error(NNGPU_ERR_PARSE, "node '%s' (%s): input %d is missing", r->name,
-                                nd->op_type, -1 - slot);
-            continue;
-        }
         /* QGemm's B may be per-channel along N: axis 1 of [K, N], 0 of [N, K] */
         int axis = is_gemm && slot == 3 ? (attr_int(nd, "transB", 0) ? 0 : 1) : -1;
         ins[i] = tmp_name(r, "dq", names[i], sizeof names[i]);
