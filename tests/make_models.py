@@ -7,10 +7,14 @@ written at batch 1 and batch 2 as OUTDIR/<model>_b<N>/ holding model.onnx
 token ids, masks) and output_<i>.npy (onnxruntime, CPU, graph optimizations
 off): the layout tests/case_runner.c reads. Weights are random, never zero, with a fixed seed;
 BatchNormalization gets random statistics so folding it is really tested.
+The ORT_OPTIMIZED models are also written as onnxruntime saves them after its
+graph optimizations (<model>_ortopt_b<N>: com.microsoft fused ops), with the
+original model's outputs.
 """
 import argparse
 import os
 import sys
+import tempfile
 
 import numpy as np
 import onnx
@@ -308,6 +312,22 @@ def run_onnxruntime(model, xs):
     return sess.run(None, {i.name: x for i, x in zip(sess.get_inputs(), xs)})
 
 
+# models also run as an onnxruntime session saves them after its optimizations
+ORT_OPTIMIZED = ("mobilenet_v2", "efficientnet", "bert", "gpt2")
+
+
+def ort_optimized(model):
+    """The model as onnxruntime writes it after its "extended" optimizations
+    (SessionOptions.optimized_model_filepath): com.microsoft FusedConv, FusedGemm,
+    FusedMatMul, BiasGelu, FastGelu, QuickGelu, SkipLayerNormalization."""
+    with tempfile.TemporaryDirectory() as tmp:
+        opts = ort.SessionOptions()
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+        opts.optimized_model_filepath = os.path.join(tmp, "optimized.onnx")
+        ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
+        return onnx.load(opts.optimized_model_filepath)
+
+
 def write_case(case_dir, model, xs, outputs):
     os.makedirs(case_dir, exist_ok=True)
     onnx.save(model, os.path.join(case_dir, "model.onnx"))
@@ -333,18 +353,24 @@ def main():
     unknown = [m for m in names if m not in builders]
     if unknown:
         ap.error(f"unknown model(s): {', '.join(unknown)}")
+    count = 0
     for name in names:
         rng = np.random.default_rng([args.seed, list(builders).index(name)])
         model = builders[name](rng)
+        variants = [(name, model)]
+        if name in ORT_OPTIMIZED:
+            variants.append((f"{name}_ortopt", ort_optimized(model)))
         for batch in batches:
             xs = zoo_models.feeds(model, batch, rng)
             outputs = run_onnxruntime(model, xs)
-            case = f"{name}_b{batch}"
-            write_case(os.path.join(args.outdir, case), model, xs, outputs)
-            shapes = ", ".join(str(list(y.shape)) for y in outputs)
-            print(f"{case}: {len(model.graph.node)} nodes, inputs "
-                  f"{[list(x.shape) for x in xs]} -> {shapes}")
-    print(f"model cases: {len(names) * len(batches)} written to {args.outdir}")
+            for label, m in variants:  # the optimized model must give the original's outputs
+                case = f"{label}_b{batch}"
+                write_case(os.path.join(args.outdir, case), m, xs, outputs)
+                count += 1
+                shapes = ", ".join(str(list(y.shape)) for y in outputs)
+                print(f"{case}: {len(m.graph.node)} nodes, inputs "
+                      f"{[list(x.shape) for x in xs]} -> {shapes}")
+    print(f"model cases: {count} written to {args.outdir}")
     return 0
 
 

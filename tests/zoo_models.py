@@ -264,8 +264,54 @@ def lstm_gru(rng, feat=8, h1=12, h2=16):
     return n.model(["S", feat], n.linear(y, h2, 4), opset=14)
 
 
+def ort_contrib(rng, c=8, hw=10, dim=16):
+    """onnxruntime's com.microsoft float fusions beyond what its optimizer writes for
+    the models here: FusedConv with a Z input, LeakyRelu / HardSigmoid / Clip
+    parameters and no activation; FusedMatMul with transA / transB and alpha;
+    QuickGelu, BiasGelu, FastGelu, Gelu; SkipLayerNormalization with bias and its
+    sum output; FusedGemm with LeakyRelu."""
+    ms = {"domain": "com.microsoft"}
+
+    def w(*shape):
+        return n.const(rng.normal(0, 1.0 / np.sqrt(np.prod(shape[1:])), shape))
+
+    def b(k):
+        return n.const(rng.normal(0, 0.1, k), prefix="b")
+
+    n = Net("ort_contrib", rng)
+    x1 = n.op("FusedConv", ["input", w(c, 3, 3, 3), b(c)], pads=[1, 1, 1, 1],
+              activation="LeakyRelu", activation_params=[0.2], **ms)
+    x2 = n.op("FusedConv", [x1, w(c, c, 1, 1), b(c), x1], activation="HardSigmoid",
+              activation_params=[0.2, 0.5], **ms)
+    x3 = n.op("FusedConv", [x2, w(c, 1, 3, 3), b(c)], group=c, pads=[1, 1, 1, 1],
+              activation="Clip", activation_params=[-0.5, 0.8], **ms)
+    x4 = n.op("FusedConv", [x3, w(c, c, 1, 1), b(c), x2], **ms)
+    t = n.op("Transpose", [n.op("Reshape", [x4, _i64(n, [0, c, -1])])], perm=[0, 2, 1])
+    q = n.op("FusedMatMul", [t, w(dim, c)], transB=1, alpha=0.5, **ms)          # [N, L, dim]
+    s = n.op("Softmax", [n.op("FusedMatMul", [q, q], transB=1, alpha=0.25, **ms)], axis=-1)
+    a = n.op("FusedMatMul", [s, q], transA=1, **ms)                              # s^T q
+    h = n.op("QuickGelu", [a], alpha=1.702, **ms)
+    h = n.op("FastGelu", [n.op("BiasGelu", [h, b(dim)], **ms), b(dim)], **ms)
+    h = n.op("Gelu", [h], **ms)
+    y, _, _, summed = n.op("SkipLayerNormalization", [h, q, n.const(rng.uniform(0.5, 1.5, dim)),
+                                                     b(dim), b(dim)], n_out=4, epsilon=1e-5, **ms)
+    n.nodes[-1].output[1:3] = ["", ""]  # no mean / inv_std_var
+    pooled = n.op("ReduceMean", [n.op("Add", [y, summed])], axes=[1], keepdims=0)
+    out = n.op("FusedGemm", [pooled, w(dim, 5), b(5)], activation="LeakyRelu",
+               activation_alpha=0.1, **ms)
+    # ONNX's checker does not know the com.microsoft domain: no Net.model
+    graph = helper.make_graph(
+        n.nodes, n.name, [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 3, hw, hw])],
+        [helper.make_tensor_value_info(out, TensorProto.FLOAT, ["N", 5])], n.inits)
+    m = helper.make_model(graph, producer_name="nngpu zoo_models.py",
+                          opset_imports=[helper.make_opsetid("", 13),
+                                         helper.make_opsetid("com.microsoft", 1)])
+    m.ir_version = 8
+    return m
+
+
 MODELS = {f.__name__: f for f in (caffenet_old, densenet, efficientnet, yolo_head, bert, gpt2,
-                                  lstm_gru)}
+                                  lstm_gru, ort_contrib)}
 # the CNN-style ones, for the fp16 and int8 checks
 CNN = ("caffenet_old", "densenet", "efficientnet", "yolo_head")
 

@@ -1,8 +1,9 @@
-/* onnxruntime's com.microsoft quantized ops, which its quantizer writes in the
- * QOperator format beside the standard QLinearConv / QLinearMatMul (QLinearAdd,
- * QLinearGlobalAveragePool, QGemm, ...), rewritten at import into standard ops:
- * every quantized input is dequantized, the float op runs, its result is
- * quantized again. The graph passes then treat them like a QDQ model's nodes
+/* onnxruntime's com.microsoft contrib ops, rewritten at import into standard
+ * ops: the float fusions in onnx_contrib_float.c; here the quantized ones its
+ * quantizer writes in the QOperator format beside the standard QLinearConv /
+ * QLinearMatMul (QLinearAdd, QLinearGlobalAveragePool, QGemm, ...): every
+ * quantized input is dequantized, the float op runs, its result is quantized
+ * again. The graph passes then treat them like a QDQ model's nodes
  * (fold_qdq.c folds DQ -> Gemm -> Q into an int8 layer).
  *
  * Specs: onnxruntime docs/ContribOperators.md. */
@@ -52,57 +53,20 @@ static int is_contrib_qdq(const char *domain, const char *op_type) {
 }
 
 int ng_onnx_is_contrib_op(const char *domain, const char *op_type) {
-    return find(domain, op_type) || is_contrib_qdq(domain, op_type);
-}
-
-typedef struct rewrite {
-    ng_graph *g;
-    const char *base_dir, *name;
-    const Onnx__NodeProto *nd;
-    int n_tmp;
-} rewrite;
-
-/* Input i of the node, NULL when absent or empty. */
-static const char *input(const rewrite *r, size_t i) {
-    const Onnx__NodeProto *nd = r->nd;
-    return i < nd->n_input && nd->input[i] && *nd->input[i] ? nd->input[i] : NULL;
-}
-
-/* A fresh name "<node>/<what><n>" into buf. */
-static const char *tmp_name(rewrite *r, const char *what, char *buf, size_t cap) {
-    snprintf(buf, cap, "%s/%s%d", r->name, what, r->n_tmp++);
-    return buf;
-}
-
-static nngpu_status add(rewrite *r, const char *op, int n_in, const char **ins, const char *out) {
-    char node[600];
-    tmp_name(r, op, node, sizeof node);
-    return nngpu_graph_add_node(r->g, op, node, n_in, ins, 1, &out);
+    return find(domain, op_type) || is_contrib_qdq(domain, op_type) ||
+           (domain && strcmp(domain, "com.microsoft") == 0 && op_type &&
+            ng_onnx_is_contrib_float_op(op_type));
 }
 
 /* (De)quantizes the triple x, x + 1 (scale), x + 2 (zero point, optional)
  * into out; axis >= 0 sets a per-channel axis. */
-static nngpu_status convert(rewrite *r, const char *op, size_t x, int axis, const char *out) {
-    const char *ins[3] = {input(r, x), input(r, x + 1), input(r, x + 2)};
+static nngpu_status convert(ng_onnx_rewrite *r, const char *op, size_t x, int axis, const char *out) {
+    const char *ins[3] = {ng_rw_input(r, x), ng_rw_input(r, x + 1), ng_rw_input(r, x + 2)};
     if (!ins[0] || !ins[1])
         return ng_error(NNGPU_ERR_PARSE, "node '%s' (%s): input %zu or its scale is missing",
                         r->name, r->nd->op_type, x);
-    NG_CHECK(add(r, op, ins[2] ? 3 : 2, ins, out));
+    NG_CHECK(ng_rw_add(r, op, 0, ins[2] ? 3 : 2, ins, out));
     return axis >= 0 ? nngpu_graph_set_attr_int(r->g, "axis", axis) : NNGPU_OK;
-}
-
-static int64_t attr_int(const Onnx__NodeProto *nd, const char *name, int64_t def) {
-    for (size_t i = 0; i < nd->n_attribute; i++)
-        if (nd->attribute[i] && nd->attribute[i]->name && strcmp(nd->attribute[i]->name, name) == 0)
-            return nd->attribute[i]->i;
-    return def;
-}
-
-static float attr_float(const Onnx__NodeProto *nd, const char *name, float def) {
-    for (size_t i = 0; i < nd->n_attribute; i++)
-        if (nd->attribute[i] && nd->attribute[i]->name && strcmp(nd->attribute[i]->name, name) == 0)
-            return nd->attribute[i]->f;
-    return def;
 }
 
 /* Attributes the float op does not take. */
@@ -110,12 +74,12 @@ static int contrib_only_attr(const char *name) {
     return strcmp(name, "channels_last") == 0 || strcmp(name, "opset") == 0;
 }
 
-static nngpu_status check_attrs(const rewrite *r, int opset) {
+static nngpu_status check_attrs(const ng_onnx_rewrite *r, int opset) {
     const char *op = r->nd->op_type;
-    if (attr_int(r->nd, "channels_last", 0))
+    if (ng_rw_attr_int(r, "channels_last", 0))
         return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s' (%s): channels_last=1 is not supported",
                         r->name, op);
-    int64_t sm = attr_int(r->nd, "opset", opset);
+    int64_t sm = ng_rw_attr_int(r, "opset", opset);
     if (strcmp(op, "QLinearSoftmax") == 0 && (sm < 13) != (opset < 13))
         return ng_error(NNGPU_ERR_UNSUPPORTED,
                         "node '%s' (QLinearSoftmax): softmax semantics of opset %lld in an opset "
@@ -126,24 +90,23 @@ static nngpu_status check_attrs(const rewrite *r, int opset) {
 /* QGemm's bias C: int32 with zero point 0 and scale alpha / beta * a_scale *
  * b_scale, as a float tensor into out (Cast, then Mul: broadcasting serves a
  * per-channel b_scale for C of [N] or [M, N]). */
-static nngpu_status qgemm_bias(rewrite *r, const char *out) {
-    const Onnx__NodeProto *nd = r->nd;
-    float alpha = attr_float(nd, "alpha", 1.0f), beta = attr_float(nd, "beta", 1.0f);
+static nngpu_status qgemm_bias(ng_onnx_rewrite *r, const char *out) {
+    float alpha = ng_rw_attr_float(r, "alpha", 1.0f), beta = ng_rw_attr_float(r, "beta", 1.0f);
     if (beta == 0.0f) return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s' (QGemm): beta=0 with C", r->name);
     char cf[600], ab[600], ratio[600], scale[600];
     float k = alpha / beta;
-    NG_CHECK(nngpu_graph_add_constant(r->g, tmp_name(r, "alpha_over_beta", ratio, sizeof ratio),
+    NG_CHECK(nngpu_graph_add_constant(r->g, ng_rw_tmp(r, "alpha_over_beta", ratio, sizeof ratio),
                                       NNGPU_DTYPE_FLOAT32, 0, NULL, &k));
-    const char *cast_in[] = {input(r, 6)}, *ab_in[] = {input(r, 1), input(r, 4)};
-    NG_CHECK(add(r, "Cast", 1, cast_in, tmp_name(r, "c", cf, sizeof cf)));
+    const char *cast_in[] = {ng_rw_input(r, 6)}, *ab_in[] = {ng_rw_input(r, 1), ng_rw_input(r, 4)};
+    NG_CHECK(ng_rw_add(r, "Cast", 0, 1, cast_in, ng_rw_tmp(r, "c", cf, sizeof cf)));
     NG_CHECK(nngpu_graph_set_attr_int(r->g, "to", 1 /* FLOAT */));
-    NG_CHECK(add(r, "Mul", 2, ab_in, tmp_name(r, "ab_scale", ab, sizeof ab)));
+    NG_CHECK(ng_rw_add(r, "Mul", 0, 2, ab_in, ng_rw_tmp(r, "ab_scale", ab, sizeof ab)));
     const char *s_in[] = {ab, ratio}, *c_in[] = {cf, scale};
-    NG_CHECK(add(r, "Mul", 2, s_in, tmp_name(r, "c_scale", scale, sizeof scale)));
-    return add(r, "Mul", 2, c_in, out);
+    NG_CHECK(ng_rw_add(r, "Mul", 0, 2, s_in, ng_rw_tmp(r, "c_scale", scale, sizeof scale)));
+    return ng_rw_add(r, "Mul", 0, 2, c_in, out);
 }
 
-static nngpu_status rewrite_op(rewrite *r, const contrib_op *op, int opset) {
+static nngpu_status rewrite_op(ng_onnx_rewrite *r, const contrib_op *op, int opset) {
     const Onnx__NodeProto *nd = r->nd;
     NG_CHECK(check_attrs(r, opset));
     if (nd->n_output < 1 || !nd->output[0] || !*nd->output[0])
@@ -161,27 +124,27 @@ static nngpu_status rewrite_op(rewrite *r, const contrib_op *op, int opset) {
     for (int i = 0; i < n_in; i++) {
         int slot = op->n_slots == VARIADIC ? op->slots[0] + 3 * i : op->slots[i];
         /* QGemm's B may be per-channel along N: axis 1 of [K, N], 0 of [N, K] */
-        int axis = is_gemm && slot == 3 ? (attr_int(nd, "transB", 0) ? 0 : 1) : -1;
-        ins[i] = tmp_name(r, "dq", names[i], sizeof names[i]);
+        int axis = is_gemm && slot == 3 ? (ng_rw_attr_int(r, "transB", 0) ? 0 : 1) : -1;
+        ins[i] = ng_rw_tmp(r, "dq", names[i], sizeof names[i]);
         NG_CHECK(convert(r, "DequantizeLinear", (size_t)slot, axis, ins[i]));
     }
-    if (is_gemm && input(r, 6)) {
-        ins[n_in] = tmp_name(r, "bias", names[n_in], sizeof names[n_in]);
+    if (is_gemm && ng_rw_input(r, 6)) {
+        ins[n_in] = ng_rw_tmp(r, "bias", names[n_in], sizeof names[n_in]);
         NG_CHECK(qgemm_bias(r, ins[n_in]));
         n_in++;
     }
     const char *out = nd->output[0];
-    int quantized_out = input(r, (size_t)op->out) != NULL;
+    int quantized_out = ng_rw_input(r, (size_t)op->out) != NULL;
     char y[600];
-    if (quantized_out) out = tmp_name(r, "y", y, sizeof y);
-    NG_CHECK(nngpu_graph_add_node(r->g, op->float_op, r->name, n_in, ins, 1, &out));
+    if (quantized_out) out = ng_rw_tmp(r, "y", y, sizeof y);
+    NG_CHECK(ng_rw_add(r, op->float_op, 1, n_in, ins, out));
     for (size_t a = 0; a < nd->n_attribute; a++) {
         const Onnx__AttributeProto *at = nd->attribute[a];
         if (at && at->name && contrib_only_attr(at->name)) continue;
         NG_CHECK(ng_onnx_add_attr(r->g, r->base_dir, at, r->name));
     }
     if (!quantized_out) return NNGPU_OK;
-    const char *q_in[3] = {y, input(r, (size_t)op->out), input(r, (size_t)op->out + 1)};
+    const char *q_in[3] = {y, ng_rw_input(r, (size_t)op->out), ng_rw_input(r, (size_t)op->out + 1)};
     char node[600];
     snprintf(node, sizeof node, "%s/quantize", r->name);
     return nngpu_graph_add_node(r->g, "QuantizeLinear", node, q_in[2] ? 3 : 2, q_in, 1,
@@ -189,12 +152,12 @@ static nngpu_status rewrite_op(rewrite *r, const contrib_op *op, int opset) {
 }
 
 /* com.microsoft QuantizeLinear / DequantizeLinear: the standard op. */
-static nngpu_status rewrite_qdq(rewrite *r) {
+static nngpu_status rewrite_qdq(ng_onnx_rewrite *r) {
     const Onnx__NodeProto *nd = r->nd;
     if (nd->n_input < 2 || nd->n_input > 3 || nd->n_output != 1)
         return ng_error(NNGPU_ERR_PARSE, "node '%s' (%s): needs 2 or 3 inputs and one output",
                         r->name, nd->op_type);
-    const char *ins[3] = {input(r, 0), input(r, 1), input(r, 2)};
+    const char *ins[3] = {ng_rw_input(r, 0), ng_rw_input(r, 1), ng_rw_input(r, 2)};
     if (!ins[0] || !ins[1] || !nd->output[0] || !*nd->output[0])
         return ng_error(NNGPU_ERR_PARSE, "node '%s' (%s): an input or the output is missing",
                         r->name, nd->op_type);
@@ -207,7 +170,9 @@ static nngpu_status rewrite_qdq(rewrite *r) {
 
 nngpu_status ng_onnx_add_contrib_node(ng_graph *g, const char *base_dir, int opset,
                                       const Onnx__NodeProto *nd, const char *name) {
-    rewrite r = {g, base_dir, name, nd, 0};
+    ng_onnx_rewrite r = {g, base_dir, name, nd, opset, 0};
     const contrib_op *op = find(nd->domain, nd->op_type);
-    return op ? rewrite_op(&r, op, opset) : rewrite_qdq(&r);
+    if (op) return rewrite_op(&r, op, opset);
+    if (is_contrib_qdq(nd->domain, nd->op_type)) return rewrite_qdq(&r);
+    return ng_onnx_add_contrib_float_node(g, base_dir, opset, nd, name);
 }

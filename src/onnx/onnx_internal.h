@@ -47,10 +47,36 @@ nngpu_status ng_onnx_add_legacy_node(nngpu_graph *g, const Onnx__NodeProto *nd, 
 nngpu_status ng_onnx_add_attr(ng_graph *g, const char *base_dir, const Onnx__AttributeProto *a,
                               const char *node);
 
-/* onnxruntime's com.microsoft quantized ops rewritten at import (onnx_contrib.c):
- * 1 when (domain, op_type) is one, and the rewrite adding node nd to g. */
+/* One node being rewritten at import into standard ones (onnx_rewrite.c). */
+typedef struct ng_onnx_rewrite {
+    ng_graph *g;
+    const char *base_dir, *name; /* name: the node's display name */
+    const Onnx__NodeProto *nd;
+    int opset, n_tmp;            /* opset of the default domain; names made so far */
+} ng_onnx_rewrite;
+/* Input / output i, NULL when absent or empty. */
+const char *ng_rw_input(const ng_onnx_rewrite *r, size_t i);
+const char *ng_rw_output(const ng_onnx_rewrite *r, size_t i);
+/* The node's attribute `name` (NULL when absent), and its value or def. */
+const Onnx__AttributeProto *ng_rw_attr(const ng_onnx_rewrite *r, const char *name);
+float ng_rw_attr_float(const ng_onnx_rewrite *r, const char *name, float def);
+int64_t ng_rw_attr_int(const ng_onnx_rewrite *r, const char *name, int64_t def);
+/* A fresh name "<node>/<what><n>" into buf. */
+const char *ng_rw_tmp(ng_onnx_rewrite *r, const char *what, char *buf, size_t cap);
+/* Node op(ins) -> out, named as the rewritten node when main, else fresh. */
+nngpu_status ng_rw_add(ng_onnx_rewrite *r, const char *op, int main, int n_in, const char **ins,
+                       const char *out);
+
+/* onnxruntime's com.microsoft ops rewritten at import into standard ones
+ * (onnx_contrib.c, onnx_contrib_float.c): 1 when (domain, op_type) is one,
+ * and the rewrite adding node nd to g (opset: of the default domain). */
 int ng_onnx_is_contrib_op(const char *domain, const char *op_type);
 nngpu_status ng_onnx_add_contrib_node(ng_graph *g, const char *base_dir, int opset,
                                       const Onnx__NodeProto *nd, const char *name);
+
+/* The float fusions among them (FusedConv, Gelu, SkipLayerNormalization, ...). */
+int ng_onnx_is_contrib_float_op(const char *op_type);
+nngpu_status ng_onnx_add_contrib_float_node(ng_graph *g, const char *base_dir, int opset,
+                                            const Onnx__NodeProto *nd, const char *name);
 
 #endif

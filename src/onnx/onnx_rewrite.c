@@ -1,0 +1,47 @@
+/* Helpers for import-time rewrites of one ONNX node into standard ones
+ * (onnx_contrib.c, onnx_contrib_float.c). */
+#include <stdio.h>
+#include <string.h>
+
+#include "nngpu/graph.h"
+#include "onnx_internal.h"
+
+const char *ng_rw_input(const ng_onnx_rewrite *r, size_t i) {
+    const Onnx__NodeProto *nd = r->nd;
+    return i < nd->n_input && nd->input[i] && *nd->input[i] ? nd->input[i] : NULL;
+}
+
+const char *ng_rw_output(const ng_onnx_rewrite *r, size_t i) {
+    const Onnx__NodeProto *nd = r->nd;
+    return i < nd->n_output && nd->output[i] && *nd->output[i] ? nd->output[i] : NULL;
+}
+
+const Onnx__AttributeProto *ng_rw_attr(const ng_onnx_rewrite *r, const char *name) {
+    for (size_t i = 0; i < r->nd->n_attribute; i++) {
+        const Onnx__AttributeProto *a = r->nd->attribute[i];
+        if (a && a->name && strcmp(a->name, name) == 0) return a;
+    }
+    return NULL;
+}
+
+float ng_rw_attr_float(const ng_onnx_rewrite *r, const char *name, float def) {
+    const Onnx__AttributeProto *a = ng_rw_attr(r, name);
+    return a ? a->f : def;
+}
+
+int64_t ng_rw_attr_int(const ng_onnx_rewrite *r, const char *name, int64_t def) {
+    const Onnx__AttributeProto *a = ng_rw_attr(r, name);
+    return a ? a->i : def;
+}
+
+const char *ng_rw_tmp(ng_onnx_rewrite *r, const char *what, char *buf, size_t cap) {
+    snprintf(buf, cap, "%s/%s%d", r->name, what, r->n_tmp++);
+    return buf;
+}
+
+nngpu_status ng_rw_add(ng_onnx_rewrite *r, const char *op, int main, int n_in, const char **ins,
+                       const char *out) {
+    char node[600];
+    const char *name = main ? r->name : ng_rw_tmp(r, op, node, sizeof node);
+    return nngpu_graph_add_node(r->g, op, name, n_in, ins, 1, &out);
+}
