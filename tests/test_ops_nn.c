@@ -142,6 +142,56 @@ static void test_logical(void) {
     }
 }
 
+/* Cast between float32, integers and bool, each chain back to float32 for the
+ * comparison: on every device, no CPU fallback. ONNX type codes: 1 float,
+ * 2 uint8, 3 int8, 6 int32, 7 int64, 9 bool. */
+static void test_cast(void) {
+    static const struct {
+        const char *what;
+        nngpu_dtype in;
+        int lo, hi;          /* integer inputs' range; float inputs: [lo, hi) */
+        int to[2];           /* the casts, then one to float */
+        int relu;            /* exact zeros first (float inputs) */
+    } cases[] = { /* Vulkan writes no 8-bit or bool outputs (convert.comp): those on its CPU */
+        {"int64->float", NNGPU_DTYPE_INT64, -100000, 100000, {1, 0}, 0},
+        {"int32->int64->float", NNGPU_DTYPE_INT32, -5000, 5000, {7, 1}, 0},
+        {"int64->int32->float", NNGPU_DTYPE_INT64, -5000, 5000, {6, 1}, 0},
+        {"uint8->float", NNGPU_DTYPE_UINT8, 0, 255, {1, 0}, 0},
+        {"int8->float", NNGPU_DTYPE_INT8, -128, 127, {1, 0}, 0},
+        {"int32->bool->float", NNGPU_DTYPE_INT32, -2, 2, {9, 1}, 0},
+        {"float->int32->float", NNGPU_DTYPE_FLOAT32, -50, 50, {6, 1}, 0},
+        {"float->int64->float", NNGPU_DTYPE_FLOAT32, -50, 50, {7, 1}, 0},
+        {"relu(float)->bool->float", NNGPU_DTYPE_FLOAT32, -2, 2, {9, 1}, 1},
+        {"int64->uint8->float", NNGPU_DTYPE_INT64, -300, 300, {2, 1}, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        int64_t d[3];
+        shape(3, d, 9);
+        NAME("Cast %s %s", cases[i].what, dims_text(3, d));
+        nngpu_graph *g = th_graph(13);
+        if (cases[i].to[0] == 2 || cases[i].to[0] == 9) th_expect_cpu_fallback_on("vulkan");
+        if (cases[i].in == NNGPU_DTYPE_FLOAT32)
+            th_input_range(g, "x", 3, d, (float)cases[i].lo, (float)cases[i].hi);
+        else if (cases[i].in == NNGPU_DTYPE_INT8 || cases[i].in == NNGPU_DTYPE_UINT8)
+            th_input_typed(g, "x", cases[i].in, 3, d);
+        else
+            th_input_int(g, "x", cases[i].in, 3, d, cases[i].lo, cases[i].hi);
+        const char *x = "x";
+        if (cases[i].relu) {
+            th_node(g, "Relu", "x", "r");
+            x = "r";
+        }
+        th_node(g, "Cast", x, cases[i].to[1] ? "c" : "y");
+        th_attr_int(g, "to", cases[i].to[0]);
+        if (cases[i].to[1]) {
+            th_node(g, "Cast", "c", "y");
+            th_attr_int(g, "to", cases[i].to[1]);
+        }
+        th_output(g, "y");
+        th_check_graph(nm, g, 0);
+    }
+}
+
 /* ---- normalizations ---------------------------------------------------------------- */
 
 static void test_layernorm(void) {
@@ -582,6 +632,7 @@ int main(int argc, char **argv) {
     test_activations();
     test_variadic();
     test_logical();
+    test_cast();
     test_layernorm();
     test_channel_norms();
     test_lrn();
