@@ -920,6 +920,32 @@ static nngpu_status infer_cast(ng_graph *g, ng_node *n) {
     return NNGPU_OK;
 }
 
+/* CastLike: rewritten in place into Cast(to = its second input's dtype). */
+static nngpu_status infer_cast_like(ng_graph *g, ng_node *n) {
+    const ng_tensor *t;
+    NG_CHECK(need(g, n, 1, &t));
+    int64_t code = 1;
+    while (code <= 22 && ng_infer_onnx_dtype(code) != t->dtype) code++;
+    if (code > 22) return nerr(n, NNGPU_ERR_UNSUPPORTED, "cast like %s", nngpu_dtype_name(t->dtype));
+    ng_attr *a = ng_node_add_attr(n, "to", NG_ATTR_INT);
+    if (!a) return nerr(n, NNGPU_ERR_OUT_OF_MEMORY, "attribute 'to'");
+    a->i = code;
+    n->op = NG_OP_CAST;
+    n->n_in = n->n_main_inputs = 1;
+    return infer_cast(g, n);
+}
+
+/* IsNaN / IsInf: a bool per element of a float tensor. */
+static nngpu_status infer_float_test(ng_graph *g, ng_node *n) {
+    const ng_tensor *x;
+    NG_CHECK(need(g, n, 0, &x));
+    if (x->dtype != NNGPU_DTYPE_FLOAT32 && x->dtype != NNGPU_DTYPE_FLOAT16 &&
+        x->dtype != NNGPU_DTYPE_FLOAT64)
+        return nerr(n, NNGPU_ERR_UNSUPPORTED, "input '%s' is %s", x->name, nngpu_dtype_name(x->dtype));
+    set_out(g, n, 0, NNGPU_DTYPE_BOOL, x->rank, x->dims);
+    return NNGPU_OK;
+}
+
 static nngpu_status infer_dropout(ng_graph *g, ng_node *n) {
     const ng_tensor *x;
     NG_CHECK(need(g, n, 0, &x));
@@ -1070,6 +1096,9 @@ static nngpu_status infer_main(ng_graph *g, ng_node *n) {
     case NG_OP_RESIZE:
     case NG_OP_UPSAMPLE: return infer_resize(g, n);
     case NG_OP_CAST: return infer_cast(g, n);
+    case NG_OP_CASTLIKE: return infer_cast_like(g, n);
+    case NG_OP_ISNAN:
+    case NG_OP_ISINF: return infer_float_test(g, n);
     case NG_OP_DROPOUT: return infer_dropout(g, n);
     case NG_OP_CONSTANT: return infer_constant(g, n);
     case NG_OP_SHAPE: return infer_shape(g, n);

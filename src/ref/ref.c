@@ -96,6 +96,8 @@ static ng_ref_fn lookup(ng_op op) {
     case NG_OP_RESIZE:
     case NG_OP_UPSAMPLE: return ng_ref_resize;
     case NG_OP_CAST: return ng_ref_cast;
+    case NG_OP_ISNAN:
+    case NG_OP_ISINF: return ng_ref_float_test;
     case NG_OP_CONSTANT: return ng_ref_constant;
     case NG_OP_SHAPE: return ng_ref_shape;
     case NG_OP_CONSTANTOFSHAPE: return ng_ref_constant_of_shape;
@@ -227,6 +229,8 @@ int ng_ref_supported(const ng_graph *g, const ng_node *n) {
     case NG_OP_SIGN:
     case NG_OP_ROUND: return numeric(t);
     case NG_OP_CAST: return t != NNGPU_DTYPE_UNDEFINED;
+    case NG_OP_ISNAN:
+    case NG_OP_ISINF: return ng_ref_is_float(t);
     default:
         if (ng_op_kind_of(n->op) == NG_KIND_ELTWISE_UNARY || ng_op_kind_of(n->op) == NG_KIND_UNARY_REF)
             return ng_ref_is_float(t);

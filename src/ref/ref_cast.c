@@ -1,4 +1,5 @@
-/* Cast and the shape-computation ops: Constant, Shape, ConstantOfShape, Range. */
+/* Cast, IsNaN / IsInf and the shape-computation ops: Constant, Shape,
+ * ConstantOfShape, Range. */
 #include <math.h>
 #include <string.h>
 
@@ -24,6 +25,21 @@ nngpu_status ng_ref_cast(const ng_graph *g, const ng_node *n, const void *const 
             ng_ref_stf(y->dtype, out[0], i, ng_ref_ldf(x->dtype, in[0], i));
         else
             ng_ref_std(y->dtype, out[0], i, ng_ref_ldd(x->dtype, in[0], i));
+    }
+    return NNGPU_OK;
+}
+
+/* IsNaN, IsInf (detect_negative / detect_positive). */
+nngpu_status ng_ref_float_test(const ng_graph *g, const ng_node *n, const void *const *in,
+                               void *const *out) {
+    const ng_tensor *x = ng_in(g, n, 0);
+    int64_t cnt = ng_numel(x);
+    int nan = n->op == NG_OP_ISNAN, neg = ng_attr_int(n, "detect_negative", 1) != 0,
+        pos = ng_attr_int(n, "detect_positive", 1) != 0;
+    uint8_t *y = out[0];
+    for (int64_t i = 0; i < cnt; i++) {
+        double v = ng_ref_ldd(x->dtype, in[0], i);
+        y[i] = nan ? v != v : isinf(v) && (v > 0 ? pos : neg);
     }
     return NNGPU_OK;
 }

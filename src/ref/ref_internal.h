@@ -85,6 +85,7 @@ nngpu_status ng_ref_onehot(const ng_graph *g, const ng_node *n, const void *cons
 nngpu_status ng_ref_size(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_cumsum(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_quantize(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_float_test(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_dynamic_quantize(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_dequantize(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_qconv(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
