@@ -192,6 +192,42 @@ static void test_cast(void) {
     }
 }
 
+/* Where with a bool condition, every operand broadcast in its own way (the
+ * causal-mask pattern among them: a constant mask, a scalar fill): on every
+ * device, no CPU fallback. */
+static void test_where(void) {
+    for (int i = 0; i < 6; i++) {
+        int64_t d[4], dc[4], dx[4], dy[4];
+        shape(4, d, 7);
+        for (int k = 0; k < 4; k++) { /* each operand keeps or drops each dim */
+            dc[k] = i % 3 == 0 || th_randint(0, 1) ? d[k] : 1;
+            dx[k] = i % 3 != 2 || th_randint(0, 1) ? d[k] : 1;
+            dy[k] = i % 3 == 0 || th_randint(0, 1) ? d[k] : 1;
+        }
+        dx[0] = d[0]; /* the output keeps every dim */
+        dy[1] = d[1];
+        dc[2] = d[2];
+        dc[3] = d[3];
+        int const_cond = i % 2, scalar_y = i == 3;
+        NAME("Where %s%s%s", dims_text(4, d), const_cond ? " const mask" : "",
+             scalar_y ? " scalar fill" : "");
+        nngpu_graph *g = th_graph(13);
+        if (const_cond) {
+            uint8_t m[7 * 7 * 7 * 7];
+            for (int k = 0; k < 7 * 7 * 7 * 7; k++) m[k] = (uint8_t)th_randint(0, 1);
+            th_const_data(g, "c", NNGPU_DTYPE_BOOL, 4, dc, m);
+        } else {
+            th_input_typed(g, "c", NNGPU_DTYPE_BOOL, 4, dc);
+        }
+        th_input(g, "x", 4, dx);
+        if (scalar_y) th_const_scalar_f32(g, "y", -1e4f);
+        else th_input(g, "y", 4, dy);
+        th_node(g, "Where", "c,x,y", "w");
+        th_output(g, "w");
+        th_check_graph(nm, g, 0);
+    }
+}
+
 /* ---- normalizations ---------------------------------------------------------------- */
 
 static void test_layernorm(void) {
@@ -633,6 +669,7 @@ int main(int argc, char **argv) {
     test_variadic();
     test_logical();
     test_cast();
+    test_where();
     test_layernorm();
     test_channel_norms();
     test_lrn();

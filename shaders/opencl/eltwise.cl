@@ -39,3 +39,22 @@ __kernel void eltwise(__global NG_FLOAT *y, int y_off, __global const NG_FLOAT *
         NG_ST(y, y_off + i, NG_EPI_APPLY(r, i));
     }
 }
+
+#ifndef IDX_C
+#define IDX_C NG_IDX_SAME /* indexing of Where's condition */
+#endif
+
+/* Where(c, a, b) with NumPy broadcasting: c a bool tensor (one byte each);
+ * meta slots 0, 1, 2 index c, a, b. */
+__kernel void eltwise_where(__global NG_FLOAT *y, int y_off, __global const uchar *c, int c_off,
+                            __global const NG_FLOAT *a, int a_off, __global const NG_FLOAT *b,
+                            int b_off, __constant int *meta, int n) {
+    int gsize = get_global_size(0);
+    int i = get_global_id(0);
+    for (int v = 0; v < VEC; v++, i += gsize) {
+        if (i >= n) return;
+        float r = c[c_off + NG_IDX(IDX_C, i, meta, 0)] ? NG_LD(a, a_off + NG_IDX(IDX_A, i, meta, 1))
+                                                       : NG_LD(b, b_off + NG_IDX(IDX_B, i, meta, 2));
+        NG_ST(y, y_off + i, r);
+    }
+}

@@ -67,6 +67,30 @@ int ng_eltwise_supported(const ng_graph *g, const ng_node *n, int nin) {
     return ng_eltwise_params(g, n, &p0, &p1);
 }
 
+int ng_where_supported(const ng_graph *g, const ng_node *n) {
+    if (n->op != NG_OP_WHERE || n->n_epi || n->n_main_inputs != 3 || n->n_in != 3) return 0;
+    const ng_tensor *y = ng_out(g, n, 0), *c = ng_in(g, n, 0);
+    if (!ng_lower_f32_ok(y) || !c || c->dtype != NNGPU_DTYPE_BOOL || c->rank < 0) return 0;
+    ng_bcast b;
+    for (int j = 0; j < 3; j++) {
+        const ng_tensor *t = ng_in(g, n, j);
+        if ((j && !ng_lower_f32_ok(t)) || !ng_bcast_plan(y->rank, y->dims, t->rank, t->dims, &b))
+            return 0;
+    }
+    return 1;
+}
+
+nngpu_status ng_where_plan(const ng_graph *g, const ng_node *n, ng_bcast bc[3]) {
+    const ng_tensor *y = ng_out(g, n, 0);
+    for (int j = 0; j < 3; j++) {
+        const ng_tensor *t = ng_in(g, n, j);
+        if (!ng_bcast_plan(y->rank, y->dims, t->rank, t->dims, &bc[j]))
+            return ng_error(NNGPU_ERR_INVALID_ARG, "node '%s': input '%s' does not broadcast to '%s'",
+                            n->name, t->name, y->name);
+    }
+    return NNGPU_OK;
+}
+
 nngpu_status ng_eltwise_plan(const ng_graph *g, const ng_node *n, int nin, ng_eltwise_view *v) {
     const ng_tensor *y = ng_out(g, n, 0);
     memset(v, 0, sizeof *v);

@@ -1,5 +1,6 @@
 /* The eltwise family's backend-neutral decisions: which nodes it takes, the
- * unary op's constant parameters and the operands' broadcast plans. */
+ * unary op's constant parameters and the operands' broadcast plans; the same
+ * for Where, the where family's. */
 #ifndef NG_LOWER_ELTWISE_H
 #define NG_LOWER_ELTWISE_H
 
@@ -29,5 +30,11 @@ typedef struct ng_eltwise_view {
 /* The plan of eltwise node n with nin operands; an error naming the node
  * when an operand does not broadcast or Clip's bounds are not constant. */
 nngpu_status ng_eltwise_plan(const ng_graph *g, const ng_node *n, int nin, ng_eltwise_view *v);
+
+/* Where(cond, x, y): a bool cond and float32 x, y and output, all
+ * broadcasting to the output, no epilogue. */
+int ng_where_supported(const ng_graph *g, const ng_node *n);
+/* The broadcast plans of cond, x and y to the output, in that order. */
+nngpu_status ng_where_plan(const ng_graph *g, const ng_node *n, ng_bcast bc[3]);
 
 #endif

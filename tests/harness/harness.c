@@ -349,6 +349,7 @@ static int make_inputs(const nngpu_model *m, run_io *io, char *err, size_t cap) 
             case NNGPU_DTYPE_INT32: ((int32_t *)t->data)[k] = (int32_t)floorf(v); break;
             case NNGPU_DTYPE_INT8: ((int8_t *)t->data)[k] = (int8_t)th_randint(-128, 127); break;
             case NNGPU_DTYPE_UINT8: ((uint8_t *)t->data)[k] = (uint8_t)th_randint(0, 255); break;
+            case NNGPU_DTYPE_BOOL: ((uint8_t *)t->data)[k] = (uint8_t)th_randint(0, 1); break;
             case NNGPU_DTYPE_FLOAT16: ((uint16_t *)t->data)[k] = th_half(v); break;
             case NNGPU_DTYPE_INT4:
             case NNGPU_DTYPE_UINT4: ((uint8_t *)t->data)[k] = (uint8_t)th_rand(); break; /* bytes */

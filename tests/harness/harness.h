@@ -54,7 +54,7 @@ void th_const_int(nngpu_graph *g, const char *name, nngpu_dtype dtype, int rank,
 /* A one-value constant of shape [] (rank 0): float32 or integer dtype. */
 void th_const_scalar_f32(nngpu_graph *g, const char *name, float v);
 void th_const_scalar_int(nngpu_graph *g, const char *name, nngpu_dtype dtype, int v);
-/* A runtime input of any dtype: int8/uint8/int4/uint4 uniform over their whole range,
+/* A runtime input of any dtype: int8/uint8/int4/uint4/bool uniform over their whole range,
  * float16/int32/int64 from the input's range (default [-1, 1]). */
 void th_input_typed(nngpu_graph *g, const char *name, nngpu_dtype dtype, int rank,
                     const int64_t *dims);
