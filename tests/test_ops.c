@@ -1449,7 +1449,7 @@ static void test_awkward(void) {
     th_check_graph(nm, g, TOL);
 }
 
-/* ---- ops outside the OpenCL list (the CPU may run them) and older opsets ------------- */
+/* ---- more unary ops, epilogues, variadic Max/Min, Where, Expand; older opsets ------- */
 
 static void test_extra_ops(void) {
     static const struct {
@@ -1460,27 +1460,25 @@ static void test_extra_ops(void) {
     int64_t d[4];
     for (size_t i = 0; i < sizeof un / sizeof un[0]; i++) {
         random_shape4(d);
-        NAME("%s (fallback allowed) %lldx%lldx%lldx%lld", un[i].op, (long long)d[0],
+        NAME("%s %lldx%lldx%lldx%lld", un[i].op, (long long)d[0],
              (long long)d[1], (long long)d[2], (long long)d[3]);
         nngpu_graph *g = th_graph(13);
         th_input_range(g, "x", 4, d, un[i].lo, un[i].hi);
         th_node(g, un[i].op, "x", "y");
         th_output(g, "y");
-        th_expect_cpu_fallback();
         th_check_graph(nm, g, TOL);
     }
-    /* Conv + Elu, and GELU (erf form) after MatMul: epilogue ops a device may not have */
+    /* Conv + Elu, and GELU (erf form) after MatMul, as epilogues */
     conv_cfg c;
     nngpu_graph *g = conv_graph(&c, 1);
-    conv_name(&c, "Conv+Elu (fallback allowed)");
+    conv_name(&c, "Conv+Elu");
     th_node(g, "Elu", "c", "y");
     th_attr_float(g, "alpha", 0.7f);
     th_output(g, "y");
-    th_expect_cpu_fallback();
     th_check_graph(nm, g, TOL);
 
     int m = th_randint(1, 9), k = th_randint(1, 20), n = th_randint(1, 16);
-    NAME("MatMul+GELU(erf) m%d k%d n%d (fallback allowed)", m, k, n);
+    NAME("MatMul+GELU(erf) m%d k%d n%d", m, k, n);
     g = th_graph(13);
     th_input(g, "x", 2, D(m, k));
     th_const_rand(g, "w", 2, D(k, n), -1, 1);
@@ -1494,7 +1492,6 @@ static void test_extra_ops(void) {
     th_node(g, "Mul", "h,t2", "t3");
     th_node(g, "Mul", "t3,half", "y");
     th_output(g, "y");
-    th_expect_cpu_fallback();
     th_check_graph(nm, g, TOL);
 
     /* Max / Min (variadic), Where, Expand */
@@ -1506,8 +1503,7 @@ static void test_extra_ops(void) {
     th_node(g, "Max", "a,b,c", "mx");
     th_node(g, "Min", "mx,b", "y");
     th_output(g, "y");
-    th_expect_cpu_fallback();
-    th_check_graph("Max(3 inputs)+Min (fallback allowed)", g, TOL);
+    th_check_graph("Max(3 inputs)+Min", g, TOL);
 
     g = th_graph(13);
     th_input(g, "a", 4, d);
@@ -1516,7 +1512,7 @@ static void test_extra_ops(void) {
     th_node(g, "Where", "gt,a,b", "y");
     th_output(g, "y");
     th_expect_cpu_fallback();
-    th_check_graph("Where(Greater(a,b), a, b) (fallback allowed)", g, TOL);
+    th_check_graph("Where(Greater(a,b), a, b) (Greater on the CPU)", g, TOL);
 
     g = th_graph(13);
     th_input(g, "a", 3, D(d[1], 1, 1));
@@ -1524,8 +1520,7 @@ static void test_extra_ops(void) {
     th_node(g, "Expand", "a,shape", "e");
     th_node(g, "Relu", "e", "y");
     th_output(g, "y");
-    th_expect_cpu_fallback();
-    th_check_graph("Expand then Relu (fallback allowed)", g, TOL);
+    th_check_graph("Expand then Relu", g, TOL);
 
     /* Identity and Dropout between ops are removed */
     g = conv_graph(&c, 1);
