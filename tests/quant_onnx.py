@@ -221,12 +221,16 @@ def check_static(ck, args, models):
             ck.check(y.shape == ref.shape and err <= INT8_MAX_ERR,
                      f"{label} on {device}: rel L2 {err:.2e} vs onnxruntime "
                      f"(quantized vs fp32 {rel_l2(ref, fp32):.2e})")
-            if fmt == "Dynamic":  # run-time zero points: float layers of the centred integers
-                on_cpu = [l["name"] for l in layers if re.search("(Conv|MatMul)Integer", l["fused"])
-                          and (l["kernel"].startswith("cpu:") and device != "cpu"
-                               or not l["fused"].endswith("Cast") and "Cast+" not in l["fused"])]
-                ck.check(not on_cpu, f"{label} on {device}: ConvInteger/MatMulInteger run as "
-                         "device float layers" + (f"; not: {', '.join(on_cpu)}" if on_cpu else ""))
+            if fmt == "Dynamic":  # float layers of the centred integers, DynamicQuantizeLinear
+                # as float ops: all on the device
+                integer = [l for l in layers if re.search("(Conv|MatMul)Integer", l["fused"])]
+                wrong = [l["name"] for l in integer if "Cast" not in l["fused"]]
+                wrong += [l["name"] for l in layers
+                          if device != "cpu" and l["kernel"].startswith("cpu:")]
+                wrong += [l["name"] for l in layers if "DynamicQuantizeLinear" in l["fused"]]
+                ck.check(integer and not wrong, f"{label} on {device}: {len(integer)} integer "
+                         "layers as float layers, nothing on the CPU"
+                         + (f"; not: {', '.join(wrong)}" if wrong else ""))
                 continue
             if fmt == "QOperatorAll":  # contrib ops rewritten; QGemm folded into an int8 layer
                 ck.check(not float_heavy, f"{label} on {device}: no float Conv/MatMul/Gemm layer"

@@ -346,6 +346,51 @@ static void test_long_k_exact(void) {
     }
 }
 
+/* Zero points known only at run time, read only by a Cast to float (as
+ * onnxruntime's quantize_dynamic writes them): the devices run float layers
+ * of the centred integers (graph/fold_dynamic_int.c), and with a
+ * DynamicQuantizeLinear in front, that as float ops too; no CPU fallback.
+ * The inputs are all-positive, all-negative or mixed (its range holds 0). */
+static void test_runtime_zero_point(void) {
+    for (int rep = 0; rep < 6; rep++) {
+        nngpu_graph *g = th_graph(13);
+        int conv = rep % 2, dynamic = rep >= 2;
+        int64_t xd[4] = {th_randint(1, 2), th_randint(1, 9), th_randint(3, 9), th_randint(3, 9)};
+        int K = (int)xd[3], N = th_randint(1, 12);
+        if (dynamic) {
+            float lo = rep == 2 ? 0.5f : rep == 3 ? -4.0f : -2.0f, hi = rep == 3 ? -0.5f : 3.0f;
+            th_input_range(g, "xf", 4, xd, lo, hi);
+            th_node(g, "DynamicQuantizeLinear", "xf", "x,xs,xz");
+        } else {
+            th_input_typed(g, "x", NNGPU_DTYPE_UINT8, 4, xd);
+            th_input_typed(g, "xz", NNGPU_DTYPE_UINT8, 0, NULL);
+        }
+        if (conv) {
+            th_const_int(g, "w", NNGPU_DTYPE_UINT8, 4, D(N, xd[1], 3, 3), 0, 255);
+            th_const_int(g, "wz", NNGPU_DTYPE_UINT8, 1, D(N), 100, 150);
+            th_node(g, "ConvInteger", "x,w,xz,wz", "acc");
+            th_attr_ints(g, "kernel_shape", 2, D(3, 3));
+            th_attr_ints(g, "pads", 4, D(1, 0, 1, 2));
+        } else {
+            th_const_int(g, "w", NNGPU_DTYPE_UINT8, 2, D(K, N), 0, 255);
+            th_const_scalar_int(g, "wz", NNGPU_DTYPE_UINT8, 131);
+            th_node(g, "MatMulInteger", "x,w,xz,wz", "acc");
+        }
+        th_node(g, "Cast", "acc", dynamic ? "accf" : "y");
+        th_attr_int(g, "to", 1);
+        if (dynamic) { /* the rescale onnxruntime writes: acc * (x_scale * w_scale) */
+            th_const_scalar_f32(g, "ws", 0.01f);
+            th_node(g, "Mul", "xs,ws", "s");
+            th_node(g, "Mul", "accf,s", "y");
+        }
+        th_output(g, "y");
+        NAME("%s runtime zero point%s %lldx%lldx%lldx%lld N%d", conv ? "ConvInteger" : "MatMulInteger",
+             dynamic ? " from DynamicQuantizeLinear" : "", (long long)xd[0], (long long)xd[1],
+             (long long)xd[2], (long long)xd[3], N);
+        th_check_graph(nm, g, TOL_F);
+    }
+}
+
 /* ---- MatMulQuantW ------------------------------------------------------------------- */
 
 static void test_matmul_quant_w(void) {
@@ -444,6 +489,7 @@ int main(int argc, char **argv) {
     test_qlinearmatmul();
     test_matmulinteger();
     test_long_k_exact();
+    test_runtime_zero_point();
     test_matmul_quant_w();
     test_nan();
     return th_summary();

@@ -2,11 +2,19 @@
  * time (onnxruntime's quantize_dynamic writes DynamicQuantizeLinear ->
  * ConvInteger -> Cast(float) -> Mul(x_scale * w_scale)) become float layers,
  * which every device runs, written straight to the Cast's output:
- *   xc = DequantizeLinear(x, 1) - DequantizeLinear(x_zp, 1)
- *   y  = Conv / MatMul(xc, float(W - w_zp))
+ *   y = Conv / MatMul(xc, float(W - w_zp)),  xc = x_q - x_zp as float
  * Operands are integers of magnitude <= 255: products are exact and sums
  * exact up to 2^24, beyond which the float sum rounds (relative 6e-8), far
- * below the activation quantization step. */
+ * below the activation quantization step.
+ * When x_q and x_zp come from a DynamicQuantizeLinear of a float tensor x
+ * that feeds only such layers, it goes too, for float ops with
+ * onnxruntime's arithmetic, op by op:
+ *   lo = Min(ReduceMin(x), 0), hi = Max(ReduceMax(x), 0), s = (hi - lo) / 255
+ *   scale = s + (1 - Sign(s))                       (1 for an empty range)
+ *   zp = Round(Clip(-(lo / scale), 0, 255))
+ *   xc = Clip(Round(x / scale) + zp, 0, 255) - zp   (half to even, saturated)
+ * with scale in place of its scale output. Otherwise
+ *   xc = DequantizeLinear(x_q, 1) - DequantizeLinear(x_zp, 1). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,16 +37,17 @@ static int float_cast_of(const ng_graph *g, const ng_node *n) {
 }
 
 /* Whether node n is such a layer: 8-bit x, constant 8-bit W, a one-value
- * x_zp computed at run time, w_zp constant (per tensor or per channel). */
+ * x_zp computed at run time, w_zp constant (per tensor or per channel), its
+ * output read only by a Cast to float. */
 static int candidate(const ng_graph *g, const ng_node *n) {
     if (n->dead || (n->op != NG_OP_CONVINTEGER && n->op != NG_OP_MATMULINTEGER)) return 0;
     if (n->n_main_inputs < 3 || n->n_epi) return 0;
     const ng_tensor *x = ng_in(g, n, 0), *w = ng_in(g, n, 1), *xz = ng_in(g, n, 2);
     const ng_tensor *wz = n->n_main_inputs > 3 ? ng_in(g, n, 3) : NULL;
     if (!is_8bit(x) || !is_8bit(w) || !w->data || w->rank < 2 || !xz || xz->data ||
-        xz->rank < 0 || ng_numel(xz) != 1 || !is_8bit(xz))
+        xz->rank < 0 || ng_numel(xz) != 1 || !is_8bit(xz) || (wz && !wz->data))
         return 0;
-    return !wz || wz->data;
+    return float_cast_of(g, n) >= 0;
 }
 
 /* float(W - w_zp[c]) as a new constant; c: the output channel (dim 0 of a
@@ -63,38 +72,110 @@ static int float_weight(ng_graph *g, const ng_node *n) {
     return t;
 }
 
-/* A new float tensor shaped like tensor `like`, produced by a new node. */
-static int add_float_node(ng_graph *g, ng_op op, const char *base, int n_in, const int *in, int like) {
+/* The pass's state: its float constants, and where appended nodes go. */
+typedef struct rewriter {
+    ng_graph *g;
+    int n_old, *anchor, cap, at; /* at: the node new ones go before */
+    int zero, one, c255;
+    int ok;
+} rewriter;
+
+/* Node op(in) writing float tensor `out`, or a new one shaped like tensor
+ * `like` (named "<like>_<what>") when out < 0; returns the tensor or -1. */
+static int emit(rewriter *w, ng_op op, const char *what, int n_in, const int *in, int like, int out) {
+    ng_graph *g = w->g;
     char name[300];
-    snprintf(name, sizeof name, "%s_%s", g->tensors[like].name, base);
-    int t = ng_tensor_add_unique(g, name);
-    if (t < 0) return -1;
-    ng_tensor *y = &g->tensors[t];
-    y->dtype = NNGPU_DTYPE_FLOAT32;
-    y->rank = g->tensors[like].rank;
-    memcpy(y->dims, g->tensors[like].dims, sizeof y->dims);
-    return ng_node_add(g, op, name, n_in, in, 1, &t) < 0 ? -1 : t;
+    snprintf(name, sizeof name, "%s_%s", g->tensors[like].name, what);
+    if (out < 0 && (out = ng_tensor_add_unique(g, name)) >= 0) {
+        ng_tensor *y = &g->tensors[out];
+        y->dtype = NNGPU_DTYPE_FLOAT32;
+        y->rank = g->tensors[like].rank;
+        memcpy(y->dims, g->tensors[like].dims, sizeof y->dims);
+    }
+    int k = g->n_nodes - w->n_old;
+    if (k >= w->cap) {
+        int cap = 2 * w->cap + 16, *a = realloc(w->anchor, sizeof *a * (size_t)cap);
+        if (!a) out = -1;
+        else w->anchor = a, w->cap = cap;
+    }
+    if (out < 0 || ng_node_add(g, op, name, n_in, in, 1, &out) < 0) {
+        w->ok = 0;
+        return -1;
+    }
+    w->anchor[k] = w->at;
+    return out;
 }
 
-/* Rewrites node i; its new nodes are appended (anchor: i). */
-static nngpu_status rewrite(ng_graph *g, int i, int cast, int one) {
+static int emit2(rewriter *w, ng_op op, const char *what, int a, int b, int like) {
+    int in[2] = {a, b};
+    return a < 0 || b < 0 ? (w->ok = 0, -1) : emit(w, op, what, 2, in, like, -1);
+}
+
+static int emit1(rewriter *w, ng_op op, const char *what, int a, int like) {
+    return a < 0 ? (w->ok = 0, -1) : emit(w, op, what, 1, &a, like, -1);
+}
+
+/* Clip(a, 0, 255). */
+static int clip_255(rewriter *w, const char *what, int a, int like) {
+    int in[3] = {a, w->zero, w->c255};
+    return a < 0 ? (w->ok = 0, -1) : emit(w, NG_OP_CLIP, what, 3, in, like, -1);
+}
+
+/* A reduction of x over all its axes to a scalar. */
+static int reduce_all(rewriter *w, ng_op op, const char *what, int x, int scalar_like) {
+    int t = emit(w, op, what, 1, &x, scalar_like, -1);
+    if (t < 0) return -1;
+    ng_attr *a = ng_node_add_attr(&w->g->nodes[w->g->n_nodes - 1], "keepdims", NG_ATTR_INT);
+    if (!a) return w->ok = 0, -1;
+    a->i = 0;
+    return t;
+}
+
+/* Replaces DynamicQuantizeLinear node d (float x -> x_q, scale, zp) by the
+ * float ops above; its scale output keeps its tensor. Returns xc or -1. */
+static int fake_quantize(rewriter *w, int d) {
+    ng_graph *g = w->g;
+    int x = g->nodes[d].in[0], s_out = g->nodes[d].out[1];
+    w->at = d;
+    int mn = reduce_all(w, NG_OP_REDUCEMIN, "min", x, s_out);
+    int mx = reduce_all(w, NG_OP_REDUCEMAX, "max", x, s_out);
+    int lo = emit2(w, NG_OP_MIN, "lo", mn, w->zero, s_out);
+    int hi = emit2(w, NG_OP_MAX, "hi", mx, w->zero, s_out);
+    int s = emit2(w, NG_OP_DIV, "range", emit2(w, NG_OP_SUB, "span", hi, lo, s_out), w->c255, s_out);
+    int sign = emit1(w, NG_OP_SIGN, "sign", s, s_out);
+    int empty = emit2(w, NG_OP_SUB, "empty", w->one, sign, s_out);
+    int in_s[2] = {s, empty};
+    if (!w->ok || emit(w, NG_OP_ADD, "scale", 2, in_s, s_out, s_out) < 0) return -1;
+    g->nodes[d].dead = 1; /* its scale output now comes from the Add */
+    int lo_steps = emit2(w, NG_OP_DIV, "lo_steps", lo, s_out, s_out);
+    int zp_raw = clip_255(w, "zp_clipped", emit1(w, NG_OP_NEG, "neg_lo", lo_steps, s_out), s_out);
+    int zp = emit1(w, NG_OP_ROUND, "zp", zp_raw, s_out);
+    int steps = emit1(w, NG_OP_ROUND, "steps", emit2(w, NG_OP_DIV, "scaled", x, s_out, x), x);
+    int q = clip_255(w, "q", emit2(w, NG_OP_ADD, "q_raw", steps, zp, x), x);
+    return emit2(w, NG_OP_SUB, "centered", q, zp, x);
+}
+
+/* xc for layer n from its x_q and x_zp: DequantizeLinear(., 1) each, Sub. */
+static int centered_integers(rewriter *w, int i) {
+    const ng_node *n = &w->g->nodes[i];
+    int x = n->in[0], xz = n->in[2];
+    w->at = i;
+    int xd = emit2(w, NG_OP_DEQUANTIZELINEAR, "as_float", x, w->one, x);
+    int zd = emit2(w, NG_OP_DEQUANTIZELINEAR, "as_float", xz, w->one, xz);
+    return emit2(w, NG_OP_SUB, "centered", xd, zd, x);
+}
+
+/* Node i becomes the float layer of xc, writing its Cast's output. */
+static nngpu_status to_float_layer(ng_graph *g, int i, int xc) {
+    int wf = float_weight(g, &g->nodes[i]);
+    if (wf < 0) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': float weight", g->nodes[i].name);
     ng_node *n = &g->nodes[i];
-    char name[300];
-    snprintf(name, sizeof name, "%s", n->name);
-    int x = n->in[0], xz = n->in[2], wf = float_weight(g, n);
-    int in_x[2] = {x, one}, in_z[2] = {xz, one};
-    int xd = wf < 0 ? -1 : add_float_node(g, NG_OP_DEQUANTIZELINEAR, "as_float", 2, in_x, x);
-    int zd = xd < 0 ? -1 : add_float_node(g, NG_OP_DEQUANTIZELINEAR, "as_float", 2, in_z, xz);
-    int in_c[2] = {xd, zd};
-    int xc = zd < 0 ? -1 : add_float_node(g, NG_OP_SUB, "centered", 2, in_c, x);
-    if (xc < 0) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': float layer", name);
-    n = &g->nodes[i]; /* ng_node_add may have moved the nodes */
+    int cast = float_cast_of(g, n), y = g->nodes[cast].out[0];
     ng_op old = n->op;
     n->op = old == NG_OP_CONVINTEGER ? NG_OP_CONV : NG_OP_MATMUL;
     n->in[0] = xc;
     n->in[1] = wf;
     n->n_in = n->n_main_inputs = 2;
-    int y = g->nodes[cast].out[0];
     g->tensors[n->out[0]].producer = -1;
     n->out[0] = y;
     g->tensors[y].producer = i;
@@ -104,29 +185,62 @@ static nngpu_status rewrite(ng_graph *g, int i, int cast, int one) {
     return NNGPU_OK;
 }
 
-nngpu_status ng_pass_fold_dynamic_int(ng_graph *g, ng_report *r) {
-    int n_old = g->n_nodes, *anchor = NULL, one = -1;
-    nngpu_status st = NNGPU_OK;
-    for (int i = 0; i < n_old && st == NNGPU_OK; i++) {
-        int cast;
-        if (!candidate(g, &g->nodes[i]) || (cast = float_cast_of(g, &g->nodes[i])) < 0) continue;
-        if (one < 0) {
-            const float v = 1.0f;
-            one = ng_const_add(g, "dynamic_int_one", NNGPU_DTYPE_FLOAT32, 0, NULL, &v);
-            if (one < 0) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "constant");
+/* The DynamicQuantizeLinear of float x feeding layer n's x_q and x_zp, when
+ * every reader of its x_q and zp is such a layer; else -1. */
+static int dynamic_source(const ng_graph *g, const ng_node *n) {
+    int d = g->tensors[n->in[0]].producer;
+    if (d < 0 || g->nodes[d].op != NG_OP_DYNAMICQUANTIZELINEAR || g->nodes[d].dead ||
+        g->nodes[d].n_out != 3 || g->nodes[d].out[0] != n->in[0] || g->nodes[d].out[2] != n->in[2] ||
+        ng_in(g, &g->nodes[d], 0)->dtype != NNGPU_DTYPE_FLOAT32)
+        return -1;
+    for (int k = 0; k < g->n_nodes; k++) {
+        const ng_node *c = &g->nodes[k];
+        if (c->dead) continue;
+        for (int j = 0; j < c->n_in; j++) {
+            int t = c->in[j];
+            if (t != n->in[0] && t != n->in[2]) continue;
+            if (!candidate(g, c) || c->in[0] != n->in[0] || c->in[2] != n->in[2]) return -1;
         }
-        int before = g->n_nodes;
-        st = rewrite(g, i, cast, one);
-        int *a = realloc(anchor, sizeof *a * (size_t)(g->n_nodes - n_old));
-        if (!a) st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node order");
-        anchor = a;
-        for (int k = before; a && k < g->n_nodes; k++) anchor[k - n_old] = i;
-        if (st == NNGPU_OK)
-            ng_report_add(r, "fold_dynamic_int: %s '%s' with a run-time zero point as a float %s",
-                          g->nodes[i].op == NG_OP_CONV ? "ConvInteger" : "MatMulInteger",
-                          g->nodes[i].name, ng_op_name(g->nodes[i].op));
     }
-    if (st == NNGPU_OK && g->n_nodes > n_old) st = ng_place_appended(g, n_old, anchor, NULL);
-    free(anchor);
+    int q = g->nodes[d].out[0], z = g->nodes[d].out[2];
+    return g->tensors[q].is_output || g->tensors[z].is_output ? -1 : d;
+}
+
+nngpu_status ng_pass_fold_dynamic_int(ng_graph *g, ng_report *r) {
+    rewriter w = {g, g->n_nodes, NULL, 0, 0, -1, -1, -1, 1};
+    int n_old = g->n_nodes, *xc_of = NULL; /* per DynamicQuantizeLinear node: its xc */
+    nngpu_status st = NNGPU_OK;
+    for (int i = 0; i < n_old && st == NNGPU_OK && w.ok; i++) {
+        if (!candidate(g, &g->nodes[i])) continue;
+        if (w.one < 0) {
+            const float v[3] = {0.0f, 1.0f, 255.0f};
+            w.zero = ng_const_add(g, "dynamic_int_zero", NNGPU_DTYPE_FLOAT32, 0, NULL, &v[0]);
+            w.one = ng_const_add(g, "dynamic_int_one", NNGPU_DTYPE_FLOAT32, 0, NULL, &v[1]);
+            w.c255 = ng_const_add(g, "dynamic_int_255", NNGPU_DTYPE_FLOAT32, 0, NULL, &v[2]);
+            xc_of = calloc((size_t)n_old, sizeof *xc_of);
+            if (w.zero < 0 || w.one < 0 || w.c255 < 0 || !xc_of) break;
+        }
+        int d = g->tensors[g->nodes[i].in[0]].producer, xc;
+        if (d >= 0 && d < n_old && xc_of[d]) { /* its DynamicQuantizeLinear is replaced already */
+            xc = xc_of[d] - 1;
+        } else if ((d = dynamic_source(g, &g->nodes[i])) >= 0) {
+            xc = fake_quantize(&w, d);
+            xc_of[d] = 1 + xc;
+        } else {
+            xc = centered_integers(&w, i);
+        }
+        if (!w.ok || xc < 0) break;
+        st = to_float_layer(g, i, xc);
+        if (st == NNGPU_OK)
+            ng_report_add(r, "fold_dynamic_int: %s '%s' with a run-time zero point as a float %s%s",
+                          g->nodes[i].op == NG_OP_CONV ? "ConvInteger" : "MatMulInteger",
+                          g->nodes[i].name, ng_op_name(g->nodes[i].op),
+                          d >= 0 ? " (its DynamicQuantizeLinear as float ops)" : "");
+    }
+    if (st == NNGPU_OK && (!w.ok || (w.one >= 0 && !xc_of)))
+        st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "fold_dynamic_int: new nodes");
+    if (st == NNGPU_OK && g->n_nodes > n_old) st = ng_place_appended(g, n_old, w.anchor, NULL);
+    free(w.anchor);
+    free(xc_of);
     return st;
 }

@@ -94,7 +94,8 @@ static nngpu_status fused_layer(ng_onnx_rewrite *r, int conv) {
     if (conv && ap)
         for (n_p = 0; n_p < ap->n_floats && n_p < 2; n_p++) p[n_p] = ap->floats[n_p];
     if (!conv) { /* FusedGemm: LeakyRelu's alpha, HardSigmoid's alpha and beta */
-        const Onnx__AttributeProto *a = ng_rw_attr(r, "activation_alpha"), *b = ng_rw_attr(r, "activation_beta");
+        const Onnx__AttributeProto *a = ng_rw_attr(r, "activation_alpha");
+        const Onnx__AttributeProto *b = ng_rw_attr(r, "activation_beta");
         if (a) p[n_p++] = a->f;
         if (a && b) p[n_p++] = b->f;
     }
@@ -177,7 +178,8 @@ static nngpu_status quick_gelu(ng_onnx_rewrite *r) {
 /* SkipLayerNormalization: s = X + skip (+ bias); LayerNormalization(s) over
  * the last axis; output 3, when asked for, is s. */
 static nngpu_status skip_layer_norm(ng_onnx_rewrite *r) {
-    const char *x = ng_rw_input(r, 0), *skip = ng_rw_input(r, 1), *gamma = ng_rw_input(r, 2), *y = ng_rw_output(r, 0);
+    const char *x = ng_rw_input(r, 0), *skip = ng_rw_input(r, 1), *gamma = ng_rw_input(r, 2);
+    const char *y = ng_rw_output(r, 0);
     if (!x || !skip || !gamma || !y)
         return ng_error(NNGPU_ERR_PARSE, "node '%s' (SkipLayerNormalization): an input or the "
                         "output is missing", r->name);

@@ -78,7 +78,8 @@ static nngpu_status cast_prepare(ng_context *c, const ng_graph *g, const ng_node
                                  const ng_binding *bind, ng_kernel *k) {
     int to16 = direction(c, g, n);
     if (to16 < 0 && convertible(c, g, n)) return convert_prepare(c, g, n, bind, k);
-    if (to16 < 0) return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s': not a cast this device runs", n->name);
+    if (to16 < 0)
+        return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s': not a cast this device runs", n->name);
     ng_vk_kernel_name(k, n, to16 ? "cast_f32_f16" : "cast_f16_f32");
     int64_t total = ng_numel(ng_out(g, n, 0));
     if (total == 0) return NNGPU_OK;
