@@ -257,6 +257,11 @@ def op_cases(c, a):
                                   domain="com.microsoft", axis=0), [3, 4], s)
     c.expect_error("QLinearConcat without (x, scale, zero point) triples", path, x_file([3, 4]),
                    ["qconcat_short", "triples"])
+    w = [helper.make_tensor("W", T.FLOAT, [2, 3, 1, 1], np.ones(6))]
+    path = model(helper.make_node("FusedConv", ["x", "W"], ["y"], name="fused_softsign",
+                                  domain="com.microsoft", activation="Softsign"), [1, 3, 4, 4], w)
+    c.expect_error("FusedConv with an activation nngpu does not know", path, x_file([1, 3, 4, 4]),
+                   ["fused_softsign", "Softsign"])
 
 
 def graph_input_name(model_bytes):
