@@ -19,7 +19,7 @@ static const char *const cpu_only[] = {
     "GreaterOrEqual", NULL};
 
 /* Ops OpenCL runs that the Vulkan backend does not yet (CPU there). */
-static const char *const not_on_vulkan[] = {"Hardmax", NULL};
+static const char *const not_on_vulkan[] = {NULL};
 
 static void fallback_if(const char *op) {
     for (int i = 0; cpu_only[i]; i++)

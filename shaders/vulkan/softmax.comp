@@ -1,6 +1,6 @@
 #version 450
 /* Softmax / LogSoftmax over the middle axis of an (outer, len, inner) view, max-subtracted,
- * then the epilogue. ROWS (inner == 1): one work-group per row with
+ * or Hardmax (1 at the first maximum, else 0; strided only), then the epilogue. ROWS (inner == 1): one work-group per row with
  * shared-memory reductions, for long rows; otherwise one invocation per
  * (outer, inner) row. Float math; the epilogue computes in NG_REAL. */
 #extension GL_GOOGLE_include_directive : require
@@ -11,7 +11,8 @@ layout(local_size_x_id = 0) in;         /* work-group size (a power of two for R
 #include "grid.glsl" /* after the local size: gl_WorkGroupSize */
 layout(constant_id = 1) const int ROWS = 0;
 layout(constant_id = 2) const int LOG = 0; /* 1: LogSoftmax */
-#define EPI_SPEC_BASE 3
+layout(constant_id = 3) const int HARD = 0; /* 1: Hardmax */
+#define EPI_SPEC_BASE 4
 
 layout(std430, binding = 0) writeonly buffer Y { NG_FLOAT y[]; };
 layout(std430, binding = 1) readonly buffer X { NG_FLOAT x[]; };
@@ -64,6 +65,19 @@ void softmax_strided() {
     uint o = gid / p.inner, in_ = gid - o * p.inner;
     uint base = o * p.len * p.inner + in_, xb = p.x_off + base;
     float m = -NG_INF;
+    if (HARD != 0) {
+        uint arg = 0u;
+        for (uint j = 0u; j < p.len; j++)
+            if (float(x[xb + j * p.inner]) > m) {
+                m = float(x[xb + j * p.inner]);
+                arg = j;
+            }
+        for (uint j = 0u; j < p.len; j++) {
+            uint k = base + j * p.inner;
+            y[p.y_off + k] = NG_ST(ng_epilogue(NG_REAL(j == arg ? 1.0 : 0.0), k));
+        }
+        return;
+    }
     for (uint j = 0u; j < p.len; j++) m = max(m, float(x[xb + j * p.inner]));
     float sum = 0.0;
     for (uint j = 0u; j < p.len; j++) sum += exp(x[xb + j * p.inner] - m);

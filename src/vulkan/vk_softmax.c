@@ -1,4 +1,4 @@
-/* The softmax family: Softmax and LogSoftmax as (outer, len, inner); opset < 13 coerces to
+/* The softmax family: Softmax, LogSoftmax, Hardmax as (outer, len, inner); opset < 13 coerces to
  * 2-D at `axis` (default 1), opset >= 13 normalizes one axis (default -1)
  * (shaders/vulkan/softmax.comp). */
 #include <stdio.h>
@@ -7,7 +7,7 @@
 #include "runtime/lower_softmax.h"
 #include "vk_util.h"
 
-enum { SPEC_WG, SPEC_ROWS, SPEC_LOG, EPI_SPEC = 3 };
+enum { SPEC_WG, SPEC_ROWS, SPEC_LOG, SPEC_HARD, EPI_SPEC = 4 };
 enum { N_SPEC = EPI_SPEC + NG_VK_EPI_SPECS, EPI_BINDING = 2 };
 
 typedef struct softmax_push {
@@ -17,7 +17,7 @@ typedef struct softmax_push {
 
 static int softmax_supports(ng_context *c, const ng_graph *g, const ng_node *n) {
     (void)c;
-    return n->op != NG_OP_HARDMAX && ng_softmax_supported(g, n) && ng_vk_epilogue_supported(g, n);
+    return ng_softmax_supported(g, n) && ng_vk_epilogue_supported(g, n);
 }
 
 static nngpu_status softmax_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
@@ -28,7 +28,7 @@ static nngpu_status softmax_prepare(ng_context *c, const ng_graph *g, const ng_n
     int wg = v.wg, rows = v.rows;
     static const char *names[2][2] = {{"softmax_strided", "softmax_rows"},
                                       {"logsoftmax_strided", "logsoftmax_rows"}};
-    ng_vk_kernel_name(k, n, names[n->op == NG_OP_LOGSOFTMAX][rows]);
+    ng_vk_kernel_name(k, n, n->op == NG_OP_HARDMAX ? "hardmax" : names[n->op == NG_OP_LOGSOFTMAX][rows]);
     if (outer * inner == 0) return NNGPU_OK;
 
     int32_t spec[N_SPEC] = {0};
@@ -37,6 +37,7 @@ static nngpu_status softmax_prepare(ng_context *c, const ng_graph *g, const ng_n
     spec[SPEC_WG] = wg;
     spec[SPEC_ROWS] = rows;
     spec[SPEC_LOG] = n->op == NG_OP_LOGSOFTMAX;
+    spec[SPEC_HARD] = n->op == NG_OP_HARDMAX;
     push.outer = (uint32_t)outer;
     push.len = (uint32_t)len;
     push.inner = (uint32_t)inner;
