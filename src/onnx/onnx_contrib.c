@@ -14,7 +14,7 @@
 #include "nngpu/graph.h"
 #include "onnx_internal.h"
 
-enum { VARIADIC = -1, NO_OUT = -1 };
+enum { VARIADIC = -1 };
 
 /* One op: float_op runs on inputs taken, in order, from `slots`, each the
  * first input of a quantized (x, scale, zero point) triple; n_slots VARIADIC:
