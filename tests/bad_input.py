@@ -262,6 +262,11 @@ def op_cases(c, a):
                                   domain="com.microsoft", activation="Softsign"), [1, 3, 4, 4], w)
     c.expect_error("FusedConv with an activation nngpu does not know", path, x_file([1, 3, 4, 4]),
                    ["fused_softsign", "Softsign"])
+    w = [helper.make_tensor("Wqkv", T.FLOAT, [4, 12], np.ones(48)),
+         helper.make_tensor("past", T.FLOAT, [2, 1, 2, 0, 2], [])]
+    path = model(helper.make_node("Attention", ["x", "Wqkv", "", "", "past"], ["y"], name="attn_past",
+                                  domain="com.microsoft", num_heads=2), [1, 3, 4], w)
+    c.expect_error("Attention with past state", path, x_file([1, 3, 4]), ["attn_past", "past"])
 
 
 def graph_input_name(model_bytes):

@@ -8,8 +8,10 @@ token ids, masks) and output_<i>.npy (onnxruntime, CPU, graph optimizations
 off): the layout tests/case_runner.c reads. Weights are random, never zero, with a fixed seed;
 BatchNormalization gets random statistics so folding it is really tested.
 The ORT_OPTIMIZED models are also written as onnxruntime saves them after its
-graph optimizations (<model>_ortopt_b<N>: com.microsoft fused ops), with the
-original model's outputs.
+graph optimizations (<model>_ortopt_b<N>: com.microsoft fused ops), and the
+ORT_TRANSFORMERS ones as onnxruntime.transformers' optimizer writes them
+(<model>_ortrf_b<N>: Attention, EmbedLayerNormalization), with the original
+model's outputs.
 """
 import argparse
 import os
@@ -314,6 +316,8 @@ def run_onnxruntime(model, xs):
 
 # models also run as an onnxruntime session saves them after its optimizations
 ORT_OPTIMIZED = ("mobilenet_v2", "efficientnet", "bert", "gpt2")
+# and as onnxruntime.transformers' optimizer writes them: (model type, heads, hidden size)
+ORT_TRANSFORMERS = {"bert": ("bert", 4, 32)}
 
 
 def ort_optimized(model):
@@ -326,6 +330,21 @@ def ort_optimized(model):
         opts.optimized_model_filepath = os.path.join(tmp, "optimized.onnx")
         ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
         return onnx.load(opts.optimized_model_filepath)
+
+
+def ort_transformers_optimized(model, model_type, heads, hidden):
+    """The model as onnxruntime.transformers' optimizer (Hugging Face Optimum's)
+    writes it: com.microsoft Attention, EmbedLayerNormalization, SkipLayerNormalization,
+    BiasGelu."""
+    import logging
+    from onnxruntime.transformers import optimizer
+    logging.getLogger("onnxruntime.transformers").setLevel(logging.ERROR)
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = os.path.join(tmp, "in.onnx"), os.path.join(tmp, "out.onnx")
+        onnx.save(model, src)
+        optimizer.optimize_model(src, model_type=model_type, num_heads=heads, hidden_size=hidden,
+                                 opt_level=0).save_model_to_file(dst)
+        return onnx.load(dst)
 
 
 def write_case(case_dir, model, xs, outputs):
@@ -360,6 +379,8 @@ def main():
         variants = [(name, model)]
         if name in ORT_OPTIMIZED:
             variants.append((f"{name}_ortopt", ort_optimized(model)))
+        if name in ORT_TRANSFORMERS:
+            variants.append((f"{name}_ortrf", ort_transformers_optimized(model, *ORT_TRANSFORMERS[name])))
         for batch in batches:
             xs = zoo_models.feeds(model, batch, rng)
             outputs = run_onnxruntime(model, xs)

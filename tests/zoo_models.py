@@ -310,8 +310,35 @@ def ort_contrib(rng, c=8, hw=10, dim=16):
     return m
 
 
+def ort_attention(rng, dim=32, heads=4):
+    """com.microsoft Attention as models carry it beyond what the transformers optimizer
+    writes for bert here: a 2-D 0/1 mask (int64 attention_mask cast to int32), then a
+    unidirectional one with qkv_hidden_sizes (a wider v), an explicit scale and
+    mask_filter_value, no bias."""
+    ms = {"domain": "com.microsoft"}
+    n = Net("ort_attention", rng)
+    mask = n.op("Cast", ["attention_mask"], to=TensorProto.INT32)
+    w1 = n.const(rng.normal(0, dim ** -0.5, (dim, 3 * dim)))
+    b1 = n.const(rng.normal(0, 0.1, 3 * dim), prefix="b")
+    a = n.op("Attention", ["input", w1, b1, mask], num_heads=heads, **ms)
+    w2 = n.const(rng.normal(0, dim ** -0.5, (dim, 16 + 16 + 24)))
+    a = n.op("Attention", [a, w2, ""], num_heads=heads, unidirectional=1,
+             qkv_hidden_sizes=[16, 16, 24], scale=0.3, mask_filter_value=-1e4, **ms)
+    out = n.op("MatMul", [a, n.const(rng.normal(0, 0.2, (24, 8)))])
+    graph = helper.make_graph(
+        n.nodes, n.name,
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", "S", dim]),
+         helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["N", "S"])],
+        [helper.make_tensor_value_info(out, TensorProto.FLOAT, ["N", "S", 8])], n.inits)
+    m = helper.make_model(graph, producer_name="nngpu zoo_models.py",
+                          opset_imports=[helper.make_opsetid("", 13),
+                                         helper.make_opsetid("com.microsoft", 1)])
+    m.ir_version = 8
+    return m
+
+
 MODELS = {f.__name__: f for f in (caffenet_old, densenet, efficientnet, yolo_head, bert, gpt2,
-                                  lstm_gru, ort_contrib)}
+                                  lstm_gru, ort_contrib, ort_attention)}
 # the CNN-style ones, for the fp16 and int8 checks
 CNN = ("caffenet_old", "densenet", "efficientnet", "yolo_head")
 

@@ -55,7 +55,7 @@ static int is_contrib_qdq(const char *domain, const char *op_type) {
 int ng_onnx_is_contrib_op(const char *domain, const char *op_type) {
     return find(domain, op_type) || is_contrib_qdq(domain, op_type) ||
            (domain && strcmp(domain, "com.microsoft") == 0 && op_type &&
-            ng_onnx_is_contrib_float_op(op_type));
+            (ng_onnx_is_contrib_float_op(op_type) || ng_onnx_is_contrib_attention_op(op_type)));
 }
 
 /* (De)quantizes the triple x, x + 1 (scale), x + 2 (zero point, optional)
@@ -168,11 +168,11 @@ static nngpu_status rewrite_qdq(ng_onnx_rewrite *r) {
     return NNGPU_OK;
 }
 
-nngpu_status ng_onnx_add_contrib_node(ng_graph *g, const char *base_dir, int opset,
-                                      const Onnx__NodeProto *nd, const char *name) {
-    ng_onnx_rewrite r = {g, base_dir, name, nd, opset, 0};
+nngpu_status ng_onnx_add_contrib_node(ng_onnx_rewrite *r) {
+    const Onnx__NodeProto *nd = r->nd;
     const contrib_op *op = find(nd->domain, nd->op_type);
-    if (op) return rewrite_op(&r, op, opset);
-    if (is_contrib_qdq(nd->domain, nd->op_type)) return rewrite_qdq(&r);
-    return ng_onnx_add_contrib_float_node(g, base_dir, opset, nd, name);
+    if (op) return rewrite_op(r, op, r->opset);
+    if (is_contrib_qdq(nd->domain, nd->op_type)) return rewrite_qdq(r);
+    if (ng_onnx_is_contrib_attention_op(nd->op_type)) return ng_onnx_add_contrib_attention_node(r);
+    return ng_onnx_add_contrib_float_node(r);
 }

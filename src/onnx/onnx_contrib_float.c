@@ -203,14 +203,12 @@ static nngpu_status skip_layer_norm(ng_onnx_rewrite *r) {
     return nngpu_graph_set_attr_float(r->g, "epsilon", ng_rw_attr_float(r, "epsilon", 1e-5f));
 }
 
-nngpu_status ng_onnx_add_contrib_float_node(ng_graph *g, const char *base_dir, int opset,
-                                            const Onnx__NodeProto *nd, const char *name) {
-    ng_onnx_rewrite r = {g, base_dir, name, nd, opset, 0};
-    const char *op = nd->op_type;
-    if (!strcmp(op, "FusedConv")) return fused_layer(&r, 1);
-    if (!strcmp(op, "FusedGemm")) return fused_layer(&r, 0);
-    if (!strcmp(op, "FusedMatMul")) return fused_matmul(&r);
-    if (!strcmp(op, "QuickGelu")) return quick_gelu(&r);
-    if (!strcmp(op, "SkipLayerNormalization")) return skip_layer_norm(&r);
-    return gelu(&r, !strcmp(op, "FastGelu"));
+nngpu_status ng_onnx_add_contrib_float_node(ng_onnx_rewrite *r) {
+    const char *op = r->nd->op_type;
+    if (!strcmp(op, "FusedConv")) return fused_layer(r, 1);
+    if (!strcmp(op, "FusedGemm")) return fused_layer(r, 0);
+    if (!strcmp(op, "FusedMatMul")) return fused_matmul(r);
+    if (!strcmp(op, "QuickGelu")) return quick_gelu(r);
+    if (!strcmp(op, "SkipLayerNormalization")) return skip_layer_norm(r);
+    return gelu(r, !strcmp(op, "FastGelu"));
 }

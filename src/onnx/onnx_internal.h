@@ -53,6 +53,7 @@ typedef struct ng_onnx_rewrite {
     const char *base_dir, *name; /* name: the node's display name */
     const Onnx__NodeProto *nd;
     int opset, n_tmp;            /* opset of the default domain; names made so far */
+    const Onnx__GraphProto *gp;  /* the graph it is in */
 } ng_onnx_rewrite;
 /* Input / output i, NULL when absent or empty. */
 const char *ng_rw_input(const ng_onnx_rewrite *r, size_t i);
@@ -68,15 +69,16 @@ nngpu_status ng_rw_add(ng_onnx_rewrite *r, const char *op, int main, int n_in, c
                        const char *out);
 
 /* onnxruntime's com.microsoft ops rewritten at import into standard ones
- * (onnx_contrib.c, onnx_contrib_float.c): 1 when (domain, op_type) is one,
- * and the rewrite adding node nd to g (opset: of the default domain). */
+ * (onnx_contrib.c, onnx_contrib_float.c, onnx_contrib_attention.c): 1 when
+ * (domain, op_type) is one, and the rewrite adding node r->nd to r->g. */
 int ng_onnx_is_contrib_op(const char *domain, const char *op_type);
-nngpu_status ng_onnx_add_contrib_node(ng_graph *g, const char *base_dir, int opset,
-                                      const Onnx__NodeProto *nd, const char *name);
+nngpu_status ng_onnx_add_contrib_node(ng_onnx_rewrite *r);
 
 /* The float fusions among them (FusedConv, Gelu, SkipLayerNormalization, ...). */
 int ng_onnx_is_contrib_float_op(const char *op_type);
-nngpu_status ng_onnx_add_contrib_float_node(ng_graph *g, const char *base_dir, int opset,
-                                            const Onnx__NodeProto *nd, const char *name);
+nngpu_status ng_onnx_add_contrib_float_node(ng_onnx_rewrite *r);
+/* The transformer fusions (Attention, EmbedLayerNormalization). */
+int ng_onnx_is_contrib_attention_op(const char *op_type);
+nngpu_status ng_onnx_add_contrib_attention_node(ng_onnx_rewrite *r);
 
 #endif
