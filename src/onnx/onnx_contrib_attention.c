@@ -28,23 +28,38 @@ int ng_onnx_is_contrib_attention_op(const char *op_type) {
 
 typedef char name_buf[600];
 
-static nngpu_status unsupported(const ng_onnx_rewrite *r, const char *what) {
-    return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s' (%s): %s is not supported", r->name,
-                    r->nd->op_type, what);
+static nngpu_status unsupported(ng_onnx_rewrite *r, const char *what) {
+    return r->failed = ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s' (%s): %s is not supported",
+                                r->name, r->nd->op_type, what);
+}
+
+/* 1 when st is NNGPU_OK; else records it as the rewrite's failure. */
+static int set_ok(ng_onnx_rewrite *r, nngpu_status st) {
+    if (st != NNGPU_OK) r->failed = st;
+    return st == NNGPU_OK;
+}
+
+/* The failure a helper recorded (its error names the node or tensor). */
+static nngpu_status failure(const ng_onnx_rewrite *r) {
+    return r->failed != NNGPU_OK ? r->failed
+                                 : ng_error(NNGPU_ERR_INTERNAL,
+                                            "node '%s' (%s): "
+                                            "rewrite failed",
+                                            r->name, r->nd->op_type);
 }
 
 /* A new constant: float32 scalar or int64 list (rank 0 when n == 0). */
 static const char *const_f(ng_onnx_rewrite *r, const char *what, float v, name_buf buf) {
     ng_rw_tmp(r, what, buf, sizeof(name_buf));
-    return nngpu_graph_add_constant(r->g, buf, NNGPU_DTYPE_FLOAT32, 0, NULL, &v) == NNGPU_OK ? buf
-                                                                                             : NULL;
+    return set_ok(r, nngpu_graph_add_constant(r->g, buf, NNGPU_DTYPE_FLOAT32, 0, NULL, &v)) ? buf
+                                                                                            : NULL;
 }
 
 static const char *const_i64(ng_onnx_rewrite *r, const char *what, int n, const int64_t *v,
                              name_buf buf) {
     int64_t dims[1] = {n};
     ng_rw_tmp(r, what, buf, sizeof(name_buf));
-    return nngpu_graph_add_constant(r->g, buf, NNGPU_DTYPE_INT64, n ? 1 : 0, dims, v) == NNGPU_OK
+    return set_ok(r, nngpu_graph_add_constant(r->g, buf, NNGPU_DTYPE_INT64, n ? 1 : 0, dims, v))
                ? buf
                : NULL;
 }
@@ -58,7 +73,7 @@ static const char *op3(ng_onnx_rewrite *r, const char *op, const char *a, const 
     for (int i = 0; i < n; i++)
         if (!ins[i]) return NULL;
     ng_rw_tmp(r, op, out, sizeof(name_buf));
-    return ng_rw_add(r, op, 0, n, ins, out) == NNGPU_OK ? out : NULL;
+    return set_ok(r, ng_rw_add(r, op, 0, n, ins, out)) ? out : NULL;
 }
 
 static const char *op2(ng_onnx_rewrite *r, const char *op, const char *a, const char *b,
@@ -79,21 +94,21 @@ static const char *reshape(ng_onnx_rewrite *r, const char *x, int n, const int64
 static const char *transpose(ng_onnx_rewrite *r, const char *x, const int64_t perm[4],
                              name_buf out) {
     if (!op1(r, "Transpose", x, out)) return NULL;
-    return nngpu_graph_set_attr_ints(r->g, "perm", 4, perm) == NNGPU_OK ? out : NULL;
+    return set_ok(r, nngpu_graph_set_attr_ints(r->g, "perm", 4, perm)) ? out : NULL;
 }
 
 static const char *cast(ng_onnx_rewrite *r, const char *x, int64_t to, name_buf out) {
     if (!op1(r, "Cast", x, out)) return NULL;
-    return nngpu_graph_set_attr_int(r->g, "to", to) == NNGPU_OK ? out : NULL;
+    return set_ok(r, nngpu_graph_set_attr_int(r->g, "to", to)) ? out : NULL;
 }
 
 /* Clip(x, 0, 1): the attribute form before opset 11. */
 static const char *clip01(ng_onnx_rewrite *r, const char *x, name_buf lo, name_buf hi,
                           name_buf out) {
     if (r->opset < 11) {
-        if (!op1(r, "Clip", x, out) || nngpu_graph_set_attr_float(r->g, "min", 0) != NNGPU_OK)
+        if (!op1(r, "Clip", x, out) || !set_ok(r, nngpu_graph_set_attr_float(r->g, "min", 0)))
             return NULL;
-        return nngpu_graph_set_attr_float(r->g, "max", 1) == NNGPU_OK ? out : NULL;
+        return set_ok(r, nngpu_graph_set_attr_float(r->g, "max", 1)) ? out : NULL;
     }
     return op3(r, "Clip", x, const_f(r, "zero", 0, lo), const_f(r, "one", 1, hi), out);
 }
@@ -229,7 +244,7 @@ static nngpu_status attention(ng_onnx_rewrite *r) {
         ctx_t, shape;
     const char *proj = op2(r, "MatMul", x, w, mm);
     if (proj && bias) proj = op2(r, "Add", proj, bias, qkv_t);
-    if (!proj) return ng_error_context(NNGPU_ERR_INTERNAL, "node '%s'", r->name);
+    if (!proj) return failure(r);
     const char *split_in[2] = {proj, NULL}, *split_out[3];
     ng_rw_tmp(r, "q", q, sizeof q);
     ng_rw_tmp(r, "k", k, sizeof k);
@@ -239,8 +254,7 @@ static nngpu_status attention(ng_onnx_rewrite *r) {
     split_out[2] = v;
     name_buf split_name;
     ng_rw_tmp(r, "Split", split_name, sizeof split_name);
-    if (r->opset >= 13 && !(split_in[1] = const_i64(r, "sizes", 3, hs, sizes)))
-        return ng_error_context(NNGPU_ERR_INTERNAL, "node '%s'", r->name);
+    if (r->opset >= 13 && !(split_in[1] = const_i64(r, "sizes", 3, hs, sizes))) return failure(r);
     NG_CHECK(nngpu_graph_add_node(r->g, "Split", split_name, r->opset >= 13 ? 2 : 1, split_in, 3,
                                   split_out));
     NG_CHECK(nngpu_graph_set_attr_int(r->g, "axis", -1));
@@ -251,13 +265,13 @@ static nngpu_status attention(ng_onnx_rewrite *r) {
     const char *m = s ? attention_mask(r, x, filter, mask) : NULL;
     if (m && *m) s = op2(r, "Add", s, m, masked);
     if (!m || !s || !op1(r, "Softmax", s, probs) ||
-        nngpu_graph_set_attr_int(r->g, "axis", -1) != NNGPU_OK)
-        return ng_error_context(NNGPU_ERR_INTERNAL, "node '%s'", r->name);
+        !set_ok(r, nngpu_graph_set_attr_int(r->g, "axis", -1)))
+        return failure(r);
     const int64_t perm[4] = {0, 2, 1, 3}, joined[3] = {0, 0, -1};
     const char *c =
         transpose(r, op2(r, "MatMul", probs, heads(r, v, n, hs[2] / n, 0, vh), ctx), perm, ctx_t);
     const char *ins[2] = {c, const_i64(r, "shape", 3, joined, shape)};
-    if (!ins[0] || !ins[1]) return ng_error_context(NNGPU_ERR_INTERNAL, "node '%s'", r->name);
+    if (!ins[0] || !ins[1]) return failure(r);
     return ng_rw_add(r, "Reshape", 1, 2, ins, y);
 }
 
@@ -293,7 +307,7 @@ static nngpu_status embed_layer_norm(ng_onnx_rewrite *r) {
         const char *in[1] = {sum};
         NG_CHECK(ng_rw_add(r, "Identity", 0, 1, in, sum_out));
     }
-    if (!sum) return ng_error_context(NNGPU_ERR_INTERNAL, "node '%s'", r->name);
+    if (!sum) return failure(r);
     const char *ln_in[3] = {sum, gamma, beta};
     NG_CHECK(ng_rw_add(r, "LayerNormalization", 1, beta ? 3 : 2, ln_in, y));
     NG_CHECK(nngpu_graph_set_attr_int(r->g, "axis", -1));
@@ -310,8 +324,7 @@ static nngpu_status embed_layer_norm(ng_onnx_rewrite *r) {
         rsum = op1(r, "ReduceSum", cast(r, mask, 1, mf), rs);
         if (rsum) NG_CHECK(nngpu_graph_set_attr_ints(r->g, "axes", 1, &axis));
     }
-    if (!rsum || nngpu_graph_set_attr_int(r->g, "keepdims", 0) != NNGPU_OK)
-        return ng_error_context(NNGPU_ERR_INTERNAL, "node '%s'", r->name);
+    if (!rsum || !set_ok(r, nngpu_graph_set_attr_int(r->g, "keepdims", 0))) return failure(r);
     const char *in[1] = {rsum};
     NG_CHECK(ng_rw_add(r, "Cast", 0, 1, in, mask_index));
     return nngpu_graph_set_attr_int(r->g, "to", 6 /* INT32 */);

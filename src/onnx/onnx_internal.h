@@ -54,6 +54,7 @@ typedef struct ng_onnx_rewrite {
     const Onnx__NodeProto *nd;
     int opset, n_tmp;            /* opset of the default domain; names made so far */
     const Onnx__GraphProto *gp;  /* the graph it is in */
+    nngpu_status failed;         /* a helper's failure (its error is set), else NNGPU_OK */
 } ng_onnx_rewrite;
 /* Input / output i, NULL when absent or empty. */
 const char *ng_rw_input(const ng_onnx_rewrite *r, size_t i);
