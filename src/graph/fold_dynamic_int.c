@@ -218,7 +218,8 @@ nngpu_status ng_pass_fold_dynamic_int(ng_graph *g, ng_report *r) {
             w.one = ng_const_add(g, "dynamic_int_one", NNGPU_DTYPE_FLOAT32, 0, NULL, &v[1]);
             w.c255 = ng_const_add(g, "dynamic_int_255", NNGPU_DTYPE_FLOAT32, 0, NULL, &v[2]);
             xc_of = calloc((size_t)n_old, sizeof *xc_of);
-            if (w.zero < 0 || w.one < 0 || w.c255 < 0 || !xc_of) break;
+            if (w.zero < 0 || w.one < 0 || w.c255 < 0 || !xc_of) w.ok = 0;
+            if (!w.ok) break;
         }
         int d = g->tensors[g->nodes[i].in[0]].producer, xc;
         if (d >= 0 && d < n_old && xc_of[d]) { /* its DynamicQuantizeLinear is replaced already */
@@ -229,7 +230,8 @@ nngpu_status ng_pass_fold_dynamic_int(ng_graph *g, ng_report *r) {
         } else {
             xc = centered_integers(&w, i);
         }
-        if (!w.ok || xc < 0) break;
+        if (xc < 0) w.ok = 0;
+        if (!w.ok) break;
         st = to_float_layer(g, i, xc);
         if (st == NNGPU_OK)
             ng_report_add(r, "fold_dynamic_int: %s '%s' with a run-time zero point as a float %s%s",
@@ -237,7 +239,7 @@ nngpu_status ng_pass_fold_dynamic_int(ng_graph *g, ng_report *r) {
                           g->nodes[i].name, ng_op_name(g->nodes[i].op),
                           d >= 0 ? " (its DynamicQuantizeLinear as float ops)" : "");
     }
-    if (st == NNGPU_OK && (!w.ok || (w.one >= 0 && !xc_of)))
+    if (st == NNGPU_OK && !w.ok)
         st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "fold_dynamic_int: new nodes");
     if (st == NNGPU_OK && g->n_nodes > n_old) st = ng_place_appended(g, n_old, w.anchor, NULL);
     free(w.anchor);
