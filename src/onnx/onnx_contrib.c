@@ -94,12 +94,9 @@ static nngpu_status qgemm_bias(ng_onnx_rewrite *r, const char *out) {
     float alpha = ng_rw_attr_float(r, "alpha", 1.0f), beta = ng_rw_attr_float(r, "beta", 1.0f);
     if (beta == 0.0f) return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s' (QGemm): beta=0 with C", r->name);
     char cf[600], ab[600], ratio[600], scale[600];
-    float k = alpha / beta;
-    NG_CHECK(nngpu_graph_add_constant(r->g, ng_rw_tmp(r, "alpha_over_beta", ratio, sizeof ratio),
-                                      NNGPU_DTYPE_FLOAT32, 0, NULL, &k));
-    const char *cast_in[] = {ng_rw_input(r, 6)}, *ab_in[] = {ng_rw_input(r, 1), ng_rw_input(r, 4)};
-    NG_CHECK(ng_rw_add(r, "Cast", 0, 1, cast_in, ng_rw_tmp(r, "c", cf, sizeof cf)));
-    NG_CHECK(nngpu_graph_set_attr_int(r->g, "to", 1 /* FLOAT */));
+    NG_CHECK(ng_rw_scalar(r, "alpha_over_beta", alpha / beta, ratio, sizeof ratio));
+    const char *ab_in[] = {ng_rw_input(r, 1), ng_rw_input(r, 4)};
+    NG_CHECK(ng_rw_cast(r, ng_rw_input(r, 6), 1 /* FLOAT */, ng_rw_tmp(r, "c", cf, sizeof cf)));
     NG_CHECK(ng_rw_add(r, "Mul", 0, 2, ab_in, ng_rw_tmp(r, "ab_scale", ab, sizeof ab)));
     const char *s_in[] = {ab, ratio}, *c_in[] = {cf, scale};
     NG_CHECK(ng_rw_add(r, "Mul", 0, 2, s_in, ng_rw_tmp(r, "c_scale", scale, sizeof scale)));

@@ -50,9 +50,7 @@ static nngpu_status failure(const ng_onnx_rewrite *r) {
 
 /* A new constant: float32 scalar or int64 list (rank 0 when n == 0). */
 static const char *const_f(ng_onnx_rewrite *r, const char *what, float v, name_buf buf) {
-    ng_rw_tmp(r, what, buf, sizeof(name_buf));
-    return set_ok(r, nngpu_graph_add_constant(r->g, buf, NNGPU_DTYPE_FLOAT32, 0, NULL, &v)) ? buf
-                                                                                            : NULL;
+    return set_ok(r, ng_rw_scalar(r, what, v, buf, sizeof(name_buf))) ? buf : NULL;
 }
 
 static const char *const_i64(ng_onnx_rewrite *r, const char *what, int n, const int64_t *v,
@@ -98,19 +96,13 @@ static const char *transpose(ng_onnx_rewrite *r, const char *x, const int64_t pe
 }
 
 static const char *cast(ng_onnx_rewrite *r, const char *x, int64_t to, name_buf out) {
-    if (!op1(r, "Cast", x, out)) return NULL;
-    return set_ok(r, nngpu_graph_set_attr_int(r->g, "to", to)) ? out : NULL;
+    if (!x) return NULL;
+    return set_ok(r, ng_rw_cast(r, x, to, ng_rw_tmp(r, "Cast", out, sizeof(name_buf)))) ? out : NULL;
 }
 
-/* Clip(x, 0, 1): the attribute form before opset 11. */
-static const char *clip01(ng_onnx_rewrite *r, const char *x, name_buf lo, name_buf hi,
-                          name_buf out) {
-    if (r->opset < 11) {
-        if (!op1(r, "Clip", x, out) || !set_ok(r, nngpu_graph_set_attr_float(r->g, "min", 0)))
-            return NULL;
-        return set_ok(r, nngpu_graph_set_attr_float(r->g, "max", 1)) ? out : NULL;
-    }
-    return op3(r, "Clip", x, const_f(r, "zero", 0, lo), const_f(r, "one", 1, hi), out);
+static const char *clip01(ng_onnx_rewrite *r, const char *x, name_buf out) {
+    if (!x) return NULL;
+    return set_ok(r, ng_rw_clip(r, x, 0, 1, ng_rw_tmp(r, "Clip", out, sizeof(name_buf)))) ? out : NULL;
 }
 
 /* 0, 1, ..., n-1 (float32, or int64 when as_int) for n = dim `axis` of x. */
@@ -183,7 +175,7 @@ static const char *attention_mask(ng_onnx_rewrite *r, const char *x, float filte
         if (rank == 1) { /* keys before mask_index[b] */
             const char *end = reshape(r, cast(r, m, 1, a), 2, col, b, c);
             const char *pos = reshape(r, positions(r, x, 1, 0, d), 2, row, e, f);
-            valid = clip01(r, op2(r, "Sub", end, pos, g2), a, b, h);
+            valid = clip01(r, op2(r, "Sub", end, pos, g2), h);
         } else if (rank == 2) {
             valid = cast(r, m, 1, h);
         } else {
@@ -195,12 +187,11 @@ static const char *attention_mask(ng_onnx_rewrite *r, const char *x, float filte
     }
     if (!ng_rw_attr_int(r, "unidirectional", 0)) return add ? add : strcpy(out, "");
     /* key j of query i is valid when j <= i */
-    name_buf p, pc, pr, s1, s2, diff, one, shifted, lo, hi, valid, causal;
+    name_buf p, pc, pr, s1, s2, diff, one, shifted, valid, causal;
     const char *pos = positions(r, x, 1, 0, p);
     const char *d_ij =
         op2(r, "Sub", reshape(r, pos, 2, col, s1, pc), reshape(r, pos, 2, row, s2, pr), diff);
-    const char *v =
-        clip01(r, op2(r, "Add", d_ij, const_f(r, "one", 1, one), shifted), lo, hi, valid);
+    const char *v = clip01(r, op2(r, "Add", d_ij, const_f(r, "one", 1, one), shifted), valid);
     const char *cm = masked_add(r, v, filter, causal);
     if (!add) return cm ? strcpy(out, cm) : NULL;
     name_buf both;
@@ -325,9 +316,7 @@ static nngpu_status embed_layer_norm(ng_onnx_rewrite *r) {
         if (rsum) NG_CHECK(nngpu_graph_set_attr_ints(r->g, "axes", 1, &axis));
     }
     if (!rsum || !set_ok(r, nngpu_graph_set_attr_int(r->g, "keepdims", 0))) return failure(r);
-    const char *in[1] = {rsum};
-    NG_CHECK(ng_rw_add(r, "Cast", 0, 1, in, mask_index));
-    return nngpu_graph_set_attr_int(r->g, "to", 6 /* INT32 */);
+    return ng_rw_cast(r, rsum, 6 /* INT32 */, mask_index);
 }
 
 nngpu_status ng_onnx_add_contrib_attention_node(ng_onnx_rewrite *r) {

@@ -37,11 +37,6 @@ static const char *attr_str(const ng_onnx_rewrite *r, const char *name, char *bu
     return buf;
 }
 
-static nngpu_status scalar(ng_onnx_rewrite *r, const char *what, float v, char *buf, size_t cap) {
-    return nngpu_graph_add_constant(r->g, ng_rw_tmp(r, what, buf, cap), NNGPU_DTYPE_FLOAT32, 0,
-                                    NULL, &v);
-}
-
 /* Copies the attributes the standard op takes (all but `skip_prefix`*). */
 static nngpu_status copy_attrs(ng_onnx_rewrite *r, const char *skip_prefix) {
     for (size_t i = 0; i < r->nd->n_attribute; i++) {
@@ -67,19 +62,7 @@ static nngpu_status activation(ng_onnx_rewrite *r, const char *act, const float 
         NG_CHECK(nngpu_graph_set_attr_float(r->g, "alpha", p[0]));
         return nngpu_graph_set_attr_float(r->g, "beta", p[1]);
     }
-    if (!strcmp(act, "Clip") && n_p >= 2) {
-        if (r->opset < 11) { /* min and max were attributes */
-            NG_CHECK(ng_rw_add(r, act, 0, 1, ins, out));
-            NG_CHECK(nngpu_graph_set_attr_float(r->g, "min", p[0]));
-            return nngpu_graph_set_attr_float(r->g, "max", p[1]);
-        }
-        char lo[600], hi[600];
-        NG_CHECK(scalar(r, "min", p[0], lo, sizeof lo));
-        NG_CHECK(scalar(r, "max", p[1], hi, sizeof hi));
-        ins[1] = lo;
-        ins[2] = hi;
-        return ng_rw_add(r, act, 0, 3, ins, out);
-    }
+    if (!strcmp(act, "Clip") && n_p >= 2) return ng_rw_clip(r, x, p[0], p[1], out);
     return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s' (%s): activation '%s' is not supported",
                     r->name, r->nd->op_type, act);
 }
@@ -138,7 +121,7 @@ static nngpu_status fused_matmul(ng_onnx_rewrite *r) {
         NG_CHECK(nngpu_graph_set_attr_string(r->g, "equation", eq));
     }
     if (alpha == 1.0f) return NNGPU_OK;
-    NG_CHECK(scalar(r, "alpha", alpha, k, sizeof k));
+    NG_CHECK(ng_rw_scalar(r, "alpha", alpha, k, sizeof k));
     const char *mul_in[2] = {mm, k};
     return ng_rw_add(r, "Mul", 0, 2, mul_in, y);
 }
@@ -166,7 +149,7 @@ static nngpu_status quick_gelu(ng_onnx_rewrite *r) {
         return ng_error(NNGPU_ERR_PARSE, "node '%s' (QuickGelu): the input or output is missing",
                         r->name);
     char k[600], ax[600], sg[600];
-    NG_CHECK(scalar(r, "alpha", ng_rw_attr_float(r, "alpha", 1.702f), k, sizeof k));
+    NG_CHECK(ng_rw_scalar(r, "alpha", ng_rw_attr_float(r, "alpha", 1.702f), k, sizeof k));
     const char *mul_in[2] = {x, k};
     NG_CHECK(ng_rw_add(r, "Mul", 0, 2, mul_in, ng_rw_tmp(r, "scaled", ax, sizeof ax)));
     const char *sig_in[1] = {ax};

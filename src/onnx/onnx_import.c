@@ -212,11 +212,9 @@ static nngpu_status add_node(importer *im, int idx) {
     const Onnx__NodeProto *nd = im->gp->node[idx];
     const char *name = im->names[idx];
     if (strcmp(nd->op_type, "Constant") == 0) return add_constant_node(im, nd, idx);
-    if (ng_onnx_is_legacy_op(nd->op_type)) return ng_onnx_add_legacy_node(im->g, nd, name);
-    if (ng_onnx_is_contrib_op(nd->domain, nd->op_type)) {
-        ng_onnx_rewrite r = {im->g, im->base_dir, name, nd, im->opset, 0, im->gp, NNGPU_OK};
-        return ng_onnx_add_contrib_node(&r);
-    }
+    ng_onnx_rewrite r = {im->g, im->base_dir, name, nd, im->opset, 0, im->gp, NNGPU_OK};
+    if (ng_onnx_is_legacy_op(nd->op_type)) return ng_onnx_add_legacy_node(&r);
+    if (ng_onnx_is_contrib_op(nd->domain, nd->op_type)) return ng_onnx_add_contrib_node(&r);
     const char **ins = calloc(nd->n_input + 1, sizeof *ins);
     const char **outs = calloc(nd->n_output + 1, sizeof *outs);
     nngpu_status st;

@@ -38,11 +38,6 @@ nngpu_status ng_onnx_read_external(const char *base_dir, const char *location, u
 nngpu_status ng_onnx_sort(const Onnx__GraphProto *gp, const ng_graph *g,
                           const char *const *names, int *order);
 
-/* Deprecated ops rewritten at import (onnx_legacy.c): 1 when op_type is one, and
- * the rewrite adding node nd (display name `name`) to g. */
-int ng_onnx_is_legacy_op(const char *op_type);
-nngpu_status ng_onnx_add_legacy_node(nngpu_graph *g, const Onnx__NodeProto *nd, const char *name);
-
 /* Copies attribute a onto the node added last to g (node: its display name). */
 nngpu_status ng_onnx_add_attr(ng_graph *g, const char *base_dir, const Onnx__AttributeProto *a,
                               const char *node);
@@ -68,6 +63,17 @@ const char *ng_rw_tmp(ng_onnx_rewrite *r, const char *what, char *buf, size_t ca
 /* Node op(ins) -> out, named as the rewritten node when main, else fresh. */
 nngpu_status ng_rw_add(ng_onnx_rewrite *r, const char *op, int main, int n_in, const char **ins,
                        const char *out);
+/* A float32 scalar constant v, its fresh name ("<node>/<what><n>") into buf. */
+nngpu_status ng_rw_scalar(ng_onnx_rewrite *r, const char *what, float v, char *buf, size_t cap);
+/* Cast(x, to) -> out. */
+nngpu_status ng_rw_cast(ng_onnx_rewrite *r, const char *x, int64_t to, const char *out);
+/* Clip(x, lo, hi) -> out: bounds as attributes before opset 11, constants after. */
+nngpu_status ng_rw_clip(ng_onnx_rewrite *r, const char *x, float lo, float hi, const char *out);
+
+/* Deprecated ops rewritten at import (onnx_legacy.c): 1 when op_type is one, and
+ * the rewrite adding node r->nd to r->g. */
+int ng_onnx_is_legacy_op(const char *op_type);
+nngpu_status ng_onnx_add_legacy_node(ng_onnx_rewrite *r);
 
 /* onnxruntime's com.microsoft ops rewritten at import into standard ones
  * (onnx_contrib.c, onnx_contrib_float.c, onnx_contrib_attention.c): 1 when

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/status.h"
 #include "nngpu/graph.h"
 #include "onnx_internal.h"
 
@@ -44,4 +45,27 @@ nngpu_status ng_rw_add(ng_onnx_rewrite *r, const char *op, int main, int n_in, c
     char node[600];
     const char *name = main ? r->name : ng_rw_tmp(r, op, node, sizeof node);
     return nngpu_graph_add_node(r->g, op, name, n_in, ins, 1, &out);
+}
+
+nngpu_status ng_rw_scalar(ng_onnx_rewrite *r, const char *what, float v, char *buf, size_t cap) {
+    return nngpu_graph_add_constant(r->g, ng_rw_tmp(r, what, buf, cap), NNGPU_DTYPE_FLOAT32, 0,
+                                    NULL, &v);
+}
+
+nngpu_status ng_rw_cast(ng_onnx_rewrite *r, const char *x, int64_t to, const char *out) {
+    NG_CHECK(ng_rw_add(r, "Cast", 0, 1, &x, out));
+    return nngpu_graph_set_attr_int(r->g, "to", to);
+}
+
+nngpu_status ng_rw_clip(ng_onnx_rewrite *r, const char *x, float lo, float hi, const char *out) {
+    if (r->opset < 11) { /* min and max were attributes */
+        NG_CHECK(ng_rw_add(r, "Clip", 0, 1, &x, out));
+        NG_CHECK(nngpu_graph_set_attr_float(r->g, "min", lo));
+        return nngpu_graph_set_attr_float(r->g, "max", hi);
+    }
+    char lo_name[600], hi_name[600];
+    NG_CHECK(ng_rw_scalar(r, "min", lo, lo_name, sizeof lo_name));
+    NG_CHECK(ng_rw_scalar(r, "max", hi, hi_name, sizeof hi_name));
+    const char *ins[3] = {x, lo_name, hi_name};
+    return ng_rw_add(r, "Clip", 0, 3, ins, out);
 }

@@ -32,6 +32,7 @@ typedef struct rnn_run {
     void *const *out;
     ng_rnn r;
     nngpu_dtype dt;
+    const void *src[8]; /* inputs 0-7, NULL when omitted */
 } rnn_run;
 
 /* Element offsets of X[t, b, :], Y[t, d, b, :] and Y_h[d, b, :] for either layout. */
@@ -46,7 +47,7 @@ static int64_t h_at(const ng_rnn *r, int d, int64_t b) {
 }
 
 static double ld(const rnn_run *u, int i, int64_t k) {
-    return ng_in(u->g, u->n, i) && u->in[i] ? ng_ref_ldd(u->dt, u->in[i], k) : 0.0;
+    return u->src[i] ? ng_ref_ldd(u->dt, u->src[i], k) : 0.0;
 }
 
 /* sum_k X[t,b,k] W[d, row, k] + sum_k h[k] R[d, row, k] split in its two parts. */
@@ -116,7 +117,8 @@ static void step(const rnn_run *u, int d, int64_t xo, double *h, double *c, doub
 }
 
 nngpu_status ng_ref_rnn(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out) {
-    rnn_run u = {g, n, in, out, {0}, ng_in(g, n, 0)->dtype};
+    rnn_run u = {g, n, in, out, {0}, ng_in(g, n, 0)->dtype, {NULL}};
+    for (int i = 0; i < 8; i++) u.src[i] = ng_in(g, n, i) ? in[i] : NULL;
     NG_CHECK(ng_infer_rnn(g, n, &u.r));
     const ng_rnn *r = &u.r;
     int64_t H = r->hidden;

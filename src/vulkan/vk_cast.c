@@ -5,13 +5,11 @@
 #include "core/status.h"
 #include "vk_util.h"
 
+/* Offsets of bindings 0 and 1 (cast.comp: the float32 and float16 sides;
+ * convert.comp: output and input), invocations. */
 typedef struct cast_push {
-    uint32_t f32_off, f16_off, n;
+    uint32_t off[2], n;
 } cast_push;
-
-typedef struct convert_push {
-    uint32_t y_off, x_off, n;
-} convert_push;
 
 static int shaped(const ng_tensor *t, nngpu_dtype dt) {
     return t && t->dtype == dt && t->rank >= 0 && ng_numel(t) < ((int64_t)1 << 31);
@@ -52,35 +50,12 @@ static int cast_supports(ng_context *c, const ng_graph *g, const ng_node *n) {
     return direction(c, g, n) >= 0 || convertible(c, g, n);
 }
 
-static nngpu_status convert_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
-                                    const ng_binding *bind, ng_kernel *k) {
-    ng_vk_kernel_name(k, n, "cast_convert");
-    int64_t total = ng_numel(ng_out(g, n, 0));
-    if (total == 0) return NNGPU_OK;
-    ng_params p = {0};
-    ng_params_set(&p, "WG", 64);
-    int wg = ng_vk_wg(c, &p, 64);
-    convert_push push = {0};
-    ng_buffer *buf[2];
-    NG_CHECK(ng_vk_tensor_arg(c, k, g, n->out[0], bind, &buf[0], &push.y_off));
-    NG_CHECK(ng_vk_tensor_arg(c, k, g, n->in[0], bind, &buf[1], &push.x_off));
-    push.n = (uint32_t)total;
-    int32_t spec[3] = {wg, kind(ng_in(g, n, 0)->dtype, 0), kind(ng_out(g, n, 0)->dtype, 1)};
-    uint32_t groups[3];
-    ng_vk_groups_1d(c, (uint64_t)push.n, (uint32_t)wg, groups);
-    NG_CHECK(ng_vk_dispatch_add(c, k, "convert", spec, 3, buf, 2, &push, sizeof push, groups));
-    int reads[1] = {n->in[0]};
-    ng_vk_dispatch_tensors(c, k, g, bind, reads, 1, n->out[0]);
-    return NNGPU_OK;
-}
-
 static nngpu_status cast_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
                                  const ng_binding *bind, ng_kernel *k) {
-    int to16 = direction(c, g, n);
-    if (to16 < 0 && convertible(c, g, n)) return convert_prepare(c, g, n, bind, k);
-    if (to16 < 0)
+    int to16 = direction(c, g, n), conv = to16 < 0 && convertible(c, g, n);
+    if (to16 < 0 && !conv)
         return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s': not a cast this device runs", n->name);
-    ng_vk_kernel_name(k, n, to16 ? "cast_f32_f16" : "cast_f16_f32");
+    ng_vk_kernel_name(k, n, conv ? "cast_convert" : to16 ? "cast_f32_f16" : "cast_f16_f32");
     int64_t total = ng_numel(ng_out(g, n, 0));
     if (total == 0) return NNGPU_OK;
     ng_params p = {0};
@@ -88,16 +63,24 @@ static nngpu_status cast_prepare(ng_context *c, const ng_graph *g, const ng_node
     int wg = ng_vk_wg(c, &p, 64);
     cast_push push = {0};
     ng_buffer *buf[2];
-    int f32 = to16 ? n->in[0] : n->out[0], f16 = to16 ? n->out[0] : n->in[0];
-    NG_CHECK(ng_vk_tensor_arg(c, k, g, f32, bind, &buf[0], &push.f32_off));
-    NG_CHECK(ng_vk_tensor_arg(c, k, g, f16, bind, &buf[1], &push.f16_off));
-    /* four elements per invocation where vec4 / packed-pair indices line up */
-    int vec = total % 4 == 0 && push.f32_off % 4 == 0 && push.f16_off % 4 == 0 ? 4 : 1;
+    int t[2] = {n->out[0], n->in[0]};
+    if (to16 > 0) { /* float32 input on binding 0 */
+        t[0] = n->in[0];
+        t[1] = n->out[0];
+    }
+    for (int i = 0; i < 2; i++) NG_CHECK(ng_vk_tensor_arg(c, k, g, t[i], bind, &buf[i], &push.off[i]));
+    /* float casts: four elements per invocation where vec4 / packed-pair indices line up */
+    int vec = !conv && total % 4 == 0 && push.off[0] % 4 == 0 && push.off[1] % 4 == 0 ? 4 : 1;
     push.n = (uint32_t)(total / vec);
     int32_t spec[3] = {wg, to16, vec};
+    if (conv) {
+        spec[1] = kind(ng_in(g, n, 0)->dtype, 0);
+        spec[2] = kind(ng_out(g, n, 0)->dtype, 1);
+    }
     uint32_t groups[3];
     ng_vk_groups_1d(c, (uint64_t)push.n, (uint32_t)wg, groups);
-    NG_CHECK(ng_vk_dispatch_add(c, k, "cast", spec, 3, buf, 2, &push, sizeof push, groups));
+    NG_CHECK(ng_vk_dispatch_add(c, k, conv ? "convert" : "cast", spec, 3, buf, 2, &push, sizeof push,
+                                groups));
     int reads[1] = {n->in[0]};
     ng_vk_dispatch_tensors(c, k, g, bind, reads, 1, n->out[0]);
     return NNGPU_OK;

@@ -1,6 +1,6 @@
 /* Compute pipelines, made once per shared device (vk_shared.c) and key and
  * shared by every layer of every context in the process that asks for the
- * same key: the SPIR-V module (its hash and name; entry point "main"), the
+ * same key: the embedded SPIR-V module (by name; entry point "main"), the
  * specialization constants, the bindings and the push-constant size (the
  * layouts' shape), and whether a failure is injected. The registry is a
  * list on the device under its reg_mu; an entry counts the contexts holding
@@ -25,7 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/hash.h"
 #include "core/jobs.h"
 #include "core/status.h"
 #include "vk_device.h"
@@ -38,35 +37,18 @@ struct ng_spirv_file {
 };
 extern const struct ng_spirv_file ng_vulkan_spirv[]; /* generated: gen/vulkan_spirv.c */
 
-/* The embedded modules' hashes, computed once. */
-static uint64_t *spirv_hashes;
-static pthread_once_t hashes_once = PTHREAD_ONCE_INIT;
-
-static void hash_modules(void) {
-    int n = 0;
-    while (ng_vulkan_spirv[n].name) n++;
-    spirv_hashes = calloc((size_t)n + 1, sizeof *spirv_hashes);
-    for (int i = 0; spirv_hashes && i < n; i++)
-        spirv_hashes[i] = ng_hash_bytes(NG_HASH_INIT, ng_vulkan_spirv[i].words,
-                                        ng_vulkan_spirv[i].size);
-}
-
-/* The module `name`, its size and hash (0 when it could not be computed). */
-static const uint32_t *spirv_find(const char *name, size_t *size_bytes, uint64_t *hash) {
+/* The embedded module `name` and its size. */
+static const uint32_t *spirv_find(const char *name, size_t *size_bytes) {
     for (int i = 0; ng_vulkan_spirv[i].name; i++)
         if (strcmp(ng_vulkan_spirv[i].name, name) == 0) {
             *size_bytes = ng_vulkan_spirv[i].size;
-            if (hash) {
-                pthread_once(&hashes_once, hash_modules);
-                *hash = spirv_hashes ? spirv_hashes[i] : 0;
-            }
             return ng_vulkan_spirv[i].words;
         }
     return NULL;
 }
 
 const uint32_t *ng_vk_spirv(const char *name, size_t *size_bytes) {
-    return spirv_find(name, size_bytes, NULL);
+    return spirv_find(name, size_bytes);
 }
 
 #define MAX_SPEC 64
@@ -84,7 +66,6 @@ ng_vk_pipeline_stats ng_vk_pipeline_stats_get(void) {
 struct ng_vk_pipeline_entry {
     /* the key */
     char name[48];
-    uint64_t module_hash;
     int n_spec, n_bindings;
     int32_t spec[MAX_SPEC];
     uint32_t push_size;
@@ -108,10 +89,9 @@ struct ng_vk_pipeline_ref {
     char node[64]; /* the context's first layer that asked */
 };
 
-static int same_key(const ng_vk_pipeline_entry *e, const char *name, uint64_t hash,
-                    const int32_t *spec, int n_spec, int n_bindings, uint32_t push_size,
+static int same_key(const ng_vk_pipeline_entry *e, const char *name, const int32_t *spec, int n_spec, int n_bindings, uint32_t push_size,
                     int inject) {
-    return e->module_hash == hash && e->n_spec == n_spec && e->n_bindings == n_bindings &&
+    return e->n_spec == n_spec && e->n_bindings == n_bindings &&
            e->push_size == push_size && e->inject_failure == inject &&
            strcmp(e->name, name) == 0 &&
            (n_spec == 0 || memcmp(e->spec, spec, (size_t)n_spec * 4) == 0);
@@ -260,11 +240,11 @@ static nngpu_status entry_objects(ng_vk_pipeline_entry *e, const uint32_t *code,
 /* The registry's entry for the key with one more user, or a new one (*made
  * set: its build is the caller's to submit). Under reg_mu. */
 static nngpu_status registry_get(ng_vk_shared *d, const char *name, const uint32_t *code,
-                                 size_t bytes, uint64_t hash, const int32_t *spec, int n_spec,
+                                 size_t bytes, const int32_t *spec, int n_spec,
                                  int n_bindings, uint32_t push_size, int inject, const char *node,
                                  ng_vk_pipeline_entry **out, int *made) {
     for (ng_vk_pipeline_entry *e = d->pipelines; e; e = e->next)
-        if (same_key(e, name, hash, spec, n_spec, n_bindings, push_size, inject)) {
+        if (same_key(e, name, spec, n_spec, n_bindings, push_size, inject)) {
             e->users++;
             *out = e;
             *made = 0;
@@ -273,7 +253,6 @@ static nngpu_status registry_get(ng_vk_shared *d, const char *name, const uint32
     ng_vk_pipeline_entry *e = calloc(1, sizeof *e);
     if (!e) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "vulkan: out of host memory");
     snprintf(e->name, sizeof e->name, "%s", name);
-    e->module_hash = hash;
     e->n_spec = n_spec;
     if (n_spec) memcpy(e->spec, spec, (size_t)n_spec * 4);
     e->n_bindings = n_bindings;
@@ -306,14 +285,13 @@ nngpu_status ng_vk_pipeline_get(ng_context *c, const char *name, const int32_t *
                         "node '%s': vulkan: shader '%s': %d constants, %d bindings, %u push "
                         "bytes: too many", node, name, n_spec, n_bindings, push_size);
     size_t bytes;
-    uint64_t hash;
-    const uint32_t *code = spirv_find(name, &bytes, &hash);
+    const uint32_t *code = spirv_find(name, &bytes);
     if (!code) return ng_error(NNGPU_ERR_INTERNAL, "vulkan: no embedded shader '%s'", name);
     const char *fail = getenv("NNGPU_VK_FAIL_PIPELINE");
     int inject = fail && strcmp(fail, name) == 0;
     ng_vk_pipeline_entry *e = NULL;
     for (int i = 0; i < c->n_refs && !e; i++)
-        if (same_key(c->refs[i].e, name, hash, spec, n_spec, n_bindings, push_size, inject))
+        if (same_key(c->refs[i].e, name, spec, n_spec, n_bindings, push_size, inject))
             e = c->refs[i].e;
     if (!e) {
         if (c->n_refs == c->cap_refs) { /* room first: a reference taken is never lost */
@@ -326,7 +304,7 @@ nngpu_status ng_vk_pipeline_get(ng_context *c, const char *name, const int32_t *
         int made = 0;
         ng_vk_shared *d = c->shared;
         pthread_mutex_lock(&d->reg_mu);
-        nngpu_status s = registry_get(d, name, code, bytes, hash, spec, n_spec, n_bindings,
+        nngpu_status s = registry_get(d, name, code, bytes, spec, n_spec, n_bindings,
                                       push_size, inject, node, &e, &made);
         pthread_mutex_unlock(&d->reg_mu);
         NG_CHECK(s);
