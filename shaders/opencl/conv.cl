@@ -80,13 +80,13 @@ __kernel void conv2d_direct(__constant int *geom, __global const NG_FLOAT *x, co
                 if (inside) {
 #pragma unroll
                     for (int p = 0; p < PX_T; p++)
-                        acc[p] = mad((WTYPE)(NG_LD(xr, iw + p * SW_)), wv, acc[p]);
+                        acc[p] = NG_MAD((WTYPE)(NG_LD(xr, iw + p * SW_)), wv, acc[p]);
                 } else {
 #pragma unroll
                     for (int p = 0; p < PX_T; p++) {
                         const int xi = iw + p * SW_;
                         const float xv = (xi >= 0 && xi < W_) ? NG_LD(xr, xi) : 0.0f;
-                        acc[p] = mad((WTYPE)(xv), wv, acc[p]);
+                        acc[p] = NG_MAD((WTYPE)(xv), wv, acc[p]);
                     }
                 }
             }
@@ -149,7 +149,88 @@ __kernel void conv2d_direct(__constant int *geom, __global const NG_FLOAT *x, co
 #define DDW DW_
 #endif
 
-#if defined(DW_K) && defined(DW_VEC) && DW_VEC > 1
+#if defined(DW_K) && defined(DW_ROWS) && DW_ROWS > 0
+/* CPUs (DW_ROWS > 0): a work-item computes DW_ROWS whole output rows of one
+ * channel. A row's interior pixels (every tap inside the input row) go as
+ * DW_VEC-wide vectors loaded straight from global memory (stride 2: the
+ * even lanes of two loads), the last vector shifted left to end at the
+ * interior's end; the few edge pixels (padding) as scalars. Per-work-item
+ * overhead dominates PoCL's depthwise kernels, so each does a lot of work;
+ * the taps' weights are read once. global: (1, ceil(OH / DW_ROWS), N*C). */
+#ifndef DW_VEC
+#define DW_VEC 16
+#endif
+#define DVT NG_CAT(float, DW_VEC)
+#define DVLOADG(i, p) NG_LDV(DW_VEC, (i), (p))
+__kernel void conv2d_depthwise(__constant int *geom, __global const NG_FLOAT *x, const int x_off,
+                               __global const NG_FLOAT *w, __global const NG_FLOAT *bias,
+                               const int bias_off, __global NG_FLOAT *y, const int y_off,
+                               NG_EPI_PARAMS) {
+    const int oh0 = get_global_id(1) * DW_ROWS, z = get_global_id(2), c = z % C_;
+    if (oh0 >= OH_) return;
+    __global const NG_FLOAT *xc = x + x_off + z * H_ * W_;
+    float wk[DW_K * DW_K];
+#pragma unroll
+    for (int t = 0; t < DW_K * DW_K; t++) wk[t] = NG_LD(w, c * DW_K * DW_K + t);
+#if HAS_BIAS
+    const float b = NG_LD(bias, bias_off + c);
+#else
+    const float b = 0.0f;
+#endif
+    /* Interior output columns [il, ir): ow * DW_S - PL >= 0 and
+     * ow * DW_S - PL + DW_K <= W. */
+    const int il = (PL_ + DW_S - 1) / DW_S;
+    const int ir = min(OW_, W_ + PL_ >= DW_K ? (W_ + PL_ - DW_K) / DW_S + 1 : 0);
+    const int nvec = ir - il >= DW_VEC ? (ir - il + DW_VEC - 1) / DW_VEC : 0;
+    for (int oh = oh0; oh < min(oh0 + DW_ROWS, OH_); oh++) {
+        const int ih0 = oh * DW_S - PT_;
+        const int obase = z * OH_ * OW_ + oh * OW_;
+        for (int v = 0; v < nvec; v++) {
+            const int o = min(il + v * DW_VEC, ir - DW_VEC);
+            DVT acc = (DVT)(b);
+#pragma unroll
+            for (int kh = 0; kh < DW_K; kh++) {
+                const int ih = ih0 + kh;
+                if (ih < 0 || ih >= H_) continue;
+                __global const NG_FLOAT *xr = xc + ih * W_ + o * DW_S - PL_;
+#pragma unroll
+                for (int kw = 0; kw < DW_K; kw++) {
+#if DW_S == 1
+                    const DVT xv = DVLOADG(0, xr + kw);
+#else /* the odd half ends at the last tap read: never past the row */
+                    const DVT lo = DVLOADG(0, xr + kw), hi = DVLOADG(0, xr + kw + DW_VEC - 1);
+                    const DVT xv = (DVT)(lo.even, hi.odd);
+#endif
+                    acc = NG_MAD(xv, (DVT)(wk[kh * DW_K + kw]), acc);
+                }
+            }
+            float out[DW_VEC];
+            NG_CAT(vstore, DW_VEC)(acc, 0, out);
+#pragma unroll
+            for (int p = 0; p < DW_VEC; p++) out[p] = NG_EPI_APPLY(out[p], obase + o + p);
+            NG_STV(DW_VEC, NG_CAT(vload, DW_VEC)(0, out), 0, y + y_off + obase + o);
+        }
+        /* Edge pixels, and short rows' interiors, one at a time. */
+        for (int ow = 0; ow < OW_; ow++) {
+            if (nvec && ow == il) ow = ir;
+            if (ow >= OW_) break;
+            const int iw0 = ow * DW_S - PL_;
+            float acc = b;
+#pragma unroll
+            for (int kh = 0; kh < DW_K; kh++) {
+                const int ih = ih0 + kh;
+                if (ih < 0 || ih >= H_) continue;
+#pragma unroll
+                for (int kw = 0; kw < DW_K; kw++) {
+                    const int iw = iw0 + kw;
+                    if (iw >= 0 && iw < W_) acc = mad(NG_LD(xc, ih * W_ + iw), wk[kh * DW_K + kw], acc);
+                }
+            }
+            NG_ST(y, y_off + obase + ow, NG_EPI_APPLY(acc, obase + ow));
+        }
+    }
+}
+#elif defined(DW_K) && defined(DW_VEC) && DW_VEC > 1
 /* DW_VEC (4, 8, 16) pixels of a row per work-item as one vector, each tap
  * loaded straight from global memory when the segment is inside the image
  * (stride 2: two vectors, even lanes); a private copy only at the edges.
@@ -187,7 +268,7 @@ __kernel void conv2d_depthwise(__constant int *geom, __global const NG_FLOAT *x,
                 const DVT lo = DVLOADG(0, xr + kw), hi = DVLOADG(0, xr + kw + DW_VEC);
                 const DVT xv = (DVT)(lo.even, hi.even);
 #endif
-                acc = mad(xv, (DVT)(NG_LD(wc, kh * DW_K + kw)), acc);
+                acc = NG_MAD(xv, (DVT)(NG_LD(wc, kh * DW_K + kw)), acc);
             }
         } else {
             float seg[DSPAN];
@@ -199,7 +280,7 @@ __kernel void conv2d_depthwise(__constant int *geom, __global const NG_FLOAT *x,
                 float t[DW_VEC];
 #pragma unroll
                 for (int p = 0; p < DW_VEC; p++) t[p] = seg[p * DW_S + kw];
-                acc = mad(DVLOAD(0, t), (DVT)(NG_LD(wc, kh * DW_K + kw)), acc);
+                acc = NG_MAD(DVLOAD(0, t), (DVT)(NG_LD(wc, kh * DW_K + kw)), acc);
             }
         }
     }

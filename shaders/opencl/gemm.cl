@@ -108,7 +108,7 @@ void gemm_tiled(const int M, const int N, const int K,
             for (int r = 0; r < TM; r++) {
                 const float av = as[kk][wm * TM + r];
 #pragma unroll
-                for (int v = 0; v < NV; v++) acc[r][v] = mad((VTYPE)(av), bv[v], acc[r][v]);
+                for (int v = 0; v < NV; v++) acc[r][v] = NG_MAD((VTYPE)(av), bv[v], acc[r][v]);
             }
         }
         barrier(CLK_LOCAL_MEM_FENCE);
@@ -129,7 +129,7 @@ void gemm_tiled(const int M, const int N, const int K,
             for (int r = 0; r < TM; r++) {
                 const float av = NG_LD(ap, arow[r] + k * sak);
 #pragma unroll
-                for (int v = 0; v < NV; v++) acc[r][v] = mad((VTYPE)(av), bv[v], acc[r][v]);
+                for (int v = 0; v < NV; v++) acc[r][v] = NG_MAD((VTYPE)(av), bv[v], acc[r][v]);
             }
         }
     } else {
@@ -158,7 +158,7 @@ void gemm_tiled(const int M, const int N, const int K,
             for (int r = 0; r < TM; r++) {
                 const float av = NG_LD(ap, arow[r] + k * sak);
 #pragma unroll
-                for (int v = 0; v < NV; v++) acc[r][v] = mad((VTYPE)(av), bv[v], acc[r][v]);
+                for (int v = 0; v < NV; v++) acc[r][v] = NG_MAD((VTYPE)(av), bv[v], acc[r][v]);
             }
         }
     }

@@ -300,7 +300,7 @@ __kernel void qconv1x1(const int C, const int P, const int K, __global const XT 
             for (int r = 0; r < TM; r++) {
                 const float wv = (float)wp[c * TM + r];
 #pragma unroll
-                for (int v = 0; v < NV; v++) f[r][v] = mad((FVT)(wv), bv[v], f[r][v]);
+                for (int v = 0; v < NV; v++) f[r][v] = NG_MAD((FVT)(wv), bv[v], f[r][v]);
             }
         }
 #pragma unroll

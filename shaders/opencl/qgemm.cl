@@ -186,7 +186,7 @@ __kernel void gemm_qw(const int M, const int N, const int K, const int NP, const
             for (int r = 0; r < TM; r++) {
                 const float av = xp[arow[r] + k];
 #pragma unroll
-                for (int v = 0; v < NV; v++) acc[r][v] = mad((FVT)(av), bv[v], acc[r][v]);
+                for (int v = 0; v < NV; v++) acc[r][v] = NG_MAD((FVT)(av), bv[v], acc[r][v]);
             }
         }
     }

@@ -33,4 +33,15 @@
 #define NG_STV(n, v, i, p) NG_SCAT(vstore, n)((v), (i), (p))
 #endif
 
+/* NG_MAD(a, b, c): a * b + c as one fused multiply-add where the device
+ * has one in hardware (-DNG_FMA=1 from the host when CL_DEVICE_SINGLE_FP_CONFIG
+ * has CL_FP_FMA; or FP_FAST_FMAF), else mad(). PoCL compiles mad() as a
+ * separate multiply and add even with -cl-mad-enable and defines no
+ * FP_FAST_FMAF; fma() doubled its 1x1 GEMMs (AVX-512 vfmadd). */
+#if defined(FP_FAST_FMAF) || (defined(NG_FMA) && NG_FMA)
+#define NG_MAD(a, b, c) fma((a), (b), (c))
+#else
+#define NG_MAD(a, b, c) mad((a), (b), (c))
+#endif
+
 #endif /* NG_STORAGE_CL */

@@ -36,6 +36,9 @@ static nngpu_status cl_context_create(int index, const nngpu_options *o, ng_cont
         nngpu_options_init(&c->opts);
     const char *storage = getenv("NNGPU_OPENCL_FP16_STORAGE");
     c->fp16_ok = c->info.has_fp16 || (storage && strcmp(storage, "1") == 0);
+    cl_device_fp_config fp = 0;
+    if (clGetDeviceInfo(c->device, CL_DEVICE_SINGLE_FP_CONFIG, sizeof fp, &fp, NULL) == CL_SUCCESS)
+        c->fast_fma = (fp & CL_FP_FMA) != 0;
     cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)c->platform,
                                      0};
     cl_int err;

@@ -30,6 +30,8 @@ struct ng_context {
     int can_profile;  /* the queue was created with profiling enabled */
     int fp16_ok;      /* fp16 layers allowed: cl_khr_fp16, or NNGPU_OPENCL_FP16_STORAGE=1
                          (storage-only half needs nothing beyond OpenCL 1.2) */
+    int fast_fma;     /* CL_FP_FMA in the single-precision config: programs get
+                         -DNG_FMA=1 and accumulate with fma() (storage.cl) */
     int half;         /* preparing an fp16 layer on its float32 view: float tensors are
                          half in memory, programs get -DNG_F16=1 (storage.cl) */
 };

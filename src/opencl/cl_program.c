@@ -50,10 +50,11 @@ static nngpu_status build(ng_context *c, const char *file, const char *options,
     if (sto) srcs[n_src++] = sto;
     if (epi) srcs[n_src++] = epi;
     srcs[n_src++] = src;
-    size_t olen = strlen(NG_CL_BASE_OPTIONS) + strlen(options) + 2;
+    const char *fma = c->fast_fma ? " -DNG_FMA=1" : "";
+    size_t olen = strlen(NG_CL_BASE_OPTIONS) + strlen(fma) + strlen(options) + 2;
     char *opts = malloc(olen);
     if (!opts) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "opencl: out of host memory building %s", file);
-    snprintf(opts, olen, "%s %s", NG_CL_BASE_OPTIONS, options);
+    snprintf(opts, olen, "%s%s %s", NG_CL_BASE_OPTIONS, fma, options);
     /* The on-disk binary cache first (cl_binary_cache.h). */
     uint64_t key = ng_cl_binary_key(c, srcs, n_src, opts);
     cl_program prog = ng_cl_binary_load(c, key, opts);
