@@ -54,7 +54,8 @@ static int direct_valid(const ng_space *sp, const ng_params *c) {
 static void dw_declare(ng_space *sp) {
     NG_SPACE_ADD(sp, "PX_T", 1, 2, 4, 7, 8, 14, 16);
     NG_SPACE_ADD(sp, "WG_DW", 16, 32, 64, 128, 256);
-    NG_SPACE_ADD(sp, "DW_VEC", 0, 8); /* explicit float8 rows (compiled geometry only) */
+    NG_SPACE_ADD(sp, "DW_VEC", 0, 4, 8, 16); /* explicit vector rows (compiled geometry only) */
+    NG_SPACE_ADD(sp, "DW_ROWS", 0, 1, 2, 4, 8, 16); /* whole rows per work-item (needs DW_VEC) */
 }
 
 /* The depthwise kernel compiles its geometry in (and honours DW_VEC) for
@@ -72,14 +73,27 @@ static int dw_valid(const ng_space *sp, const ng_params *c) {
     const ng_params *d = &sp->defaults;
     if (pxt < 1 || pxt > 64 || wg < 1 || (size_t)wg > sp->dev.max_work_group_size) return 0;
     if (pxt > ng_pow2_ceil(ow) && pxt != ng_params_get(d, "PX_T", 0)) return 0;
-    if (ng_params_get(c, "DW_VEC", 0)) {
+    int vec = ng_params_get(c, "DW_VEC", 0), rows = ng_params_get(c, "DW_ROWS", 0);
+    if (vec) {
         /* DW_VEC replaces PX_T: one PX_T value avoids duplicate candidates */
         if (!dw_geometry_fixed(sp) || pxt != ng_params_get(d, "PX_T", 0)) return 0;
+    }
+    if (rows) {
+        long long oh = ng_sig_get(&sp->sig, "H", 0, 1);
+        if (!vec || rows > ng_pow2_ceil(oh)) return 0;
+        if (wg != ng_params_get(d, "WG_DW", 0)) return 0; /* a group is one channel's plane */
     }
     return 1;
 }
 
+/* DW_ROWS runs one channel's plane per group: WG_DW and PX_T do nothing there. */
+static void dw_canonical(const ng_space *sp, ng_params *c) {
+    if (ng_params_get(c, "DW_ROWS", 0) == 0) return;
+    ng_params_set(c, "WG_DW", ng_params_get(&sp->defaults, "WG_DW", 64));
+    ng_params_set(c, "PX_T", ng_params_get(&sp->defaults, "PX_T", 1));
+}
+
 const ng_tune_family ng_tune_conv_direct = {"conv_direct", 2, direct_declare, direct_valid, direct_canonical,
                                             ng_space_conv_flops, ng_space_conv_bytes};
-const ng_tune_family ng_tune_conv_depthwise = {"conv_depthwise", 2, dw_declare, dw_valid, NULL,
+const ng_tune_family ng_tune_conv_depthwise = {"conv_depthwise", 3, dw_declare, dw_valid, dw_canonical,
                                                ng_space_conv_flops, ng_space_conv_bytes};
