@@ -22,6 +22,7 @@
 #include <CL/cl.h>
 #include <clblast_c.h>
 
+#include "core/driver_env.h"
 #include "nngpu/graph.h"
 #include "nngpu/nngpu.h"
 
@@ -331,6 +332,7 @@ static double sampled_err(const args *a, const float *A, const float *B, const f
 
 int main(int argc, char **argv) {
     args a;
+    ng_driver_env_defaults();
     if (!parse_args(argc, argv, &a)) return 2;
     size_t na = (size_t)a.m * a.k, nb = (size_t)a.k * a.n, ny = (size_t)a.m * a.n;
     float *A = malloc(na * sizeof *A), *B = malloc(nb * sizeof *B);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/driver_env.h"
 #include "core/npy.h"
 #include "nnrun.h"
 
@@ -394,6 +395,7 @@ static int accuracy(const run_state *r, int *correct, int *samples) {
 
 int main(int argc, char **argv) {
     nnrun_args a;
+    ng_driver_env_defaults();
     int rc = parse_args(argc, argv, &a);
     if (rc) return rc;
     if (a.list_devices) {

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/driver_env.h"
 #include "autotune/budget.h"
 #include "nntune.h"
 
@@ -116,6 +117,7 @@ static void print_json(const row *rows, int n, double secs) {
 }
 
 int main(int argc, char **argv) {
+    ng_driver_env_defaults();
     if (argc >= 2 && !strcmp(argv[1], "db")) return nntune_db_main(argc - 2, argv + 2);
     const char *device = NULL, *db_path = NULL, *models[256];
     int n_models = 0, retune = 0, json = 0, verbose = 0;
