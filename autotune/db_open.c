@@ -74,14 +74,26 @@ static nngpu_status bad_file(const char *path, const char *why) {
 
 /* Checks an existing file through a read-only handle. *fresh = 1 for an
  * SQLite file with nothing in it (an empty file included). */
+static nngpu_status check_file_in(const char *path, sqlite3 *h, int *fresh);
+
+/* One read transaction: the header and the tables are seen from one
+ * snapshot, never half of another process's schema creation. */
 static nngpu_status check_file(const char *path, sqlite3 *h, int *fresh) {
+    int began = sqlite3_exec(h, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+    nngpu_status s = check_file_in(path, h, fresh);
+    if (began) sqlite3_exec(h, "COMMIT", NULL, NULL, NULL);
+    return s;
+}
+
+static nngpu_status check_file_in(const char *path, sqlite3 *h, int *fresh) {
     long long app = 0, ver = 0, n = 0;
     int rc;
     char why[512];
     *fresh = 0;
-    if (!int_pragma(h, "PRAGMA application_id", &app, &rc) ||
-        !int_pragma(h, "PRAGMA user_version", &ver, &rc) ||
-        !int_pragma(h, "SELECT count(*) FROM sqlite_master", &n, &rc)) {
+    /* sqlite_master first: its read starts the transaction's snapshot. */
+    if (!int_pragma(h, "SELECT count(*) FROM sqlite_master", &n, &rc) ||
+        !int_pragma(h, "PRAGMA application_id", &app, &rc) ||
+        !int_pragma(h, "PRAGMA user_version", &ver, &rc)) {
         if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
             return ng_error(NNGPU_ERR_IO, "tuning database %s: %s", path, sqlite3_errmsg(h));
         snprintf(why, sizeof why, "%s", rc == SQLITE_NOTADB ? "not an SQLite database"
@@ -151,6 +163,21 @@ static nngpu_status create_schema(ng_db *db) {
         }
     }
     return exec(db, "COMMIT", "committing the schema");
+}
+
+/* Switches to WAL. A writer that meets another one still creating the file
+ * can get SQLITE_BUSY here at once (SQLite skips the busy handler where
+ * waiting could deadlock), so it retries for up to the busy timeout. */
+static nngpu_status wal_mode(ng_db *db) {
+    for (int tries = 0;; tries++) {
+        int rc = sqlite3_exec(db->h, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL", NULL,
+                              NULL, NULL);
+        if (rc == SQLITE_OK) return NNGPU_OK;
+        if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || tries >= 1500)
+            return ng_db_fail(db, "switching to WAL mode");
+        struct timespec pause = {0, 10 * 1000 * 1000}; /* 10 ms; 1500 tries: the 15 s timeout */
+        nanosleep(&pause, NULL);
+    }
 }
 
 static nngpu_status make_parent(const char *path) {
@@ -227,8 +254,7 @@ nngpu_status ng_db_open(const char *path, int writable, ng_db **out) {
         s = ng_db_fail(db, "opening for writing");
     if (s == NNGPU_OK) {
         sqlite3_busy_timeout(db->h, 15000);
-        s = exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL",
-                 "switching to WAL mode");
+        s = wal_mode(db);
     }
     if (s == NNGPU_OK && fresh) s = create_schema(db);
     if (s == NNGPU_OK && fresh) {
