@@ -24,17 +24,33 @@ double ng_space_conv_bytes(const ng_sig *s) {
                   k * c / ng_sig_get(s, "g", 0, 1) * taps);
 }
 
+/* The depthwise and direct row kernels compile their geometry in (and honour
+ * DW_VEC, DW_ROWS, ROW_VEC) for square kernels up to 7, stride 1 or 2, no
+ * dilation (src/opencl/cl_conv.c). */
+static int fixed_geometry(const ng_space *sp) {
+    long long kh = ng_sig_get(&sp->sig, "k", 0, 0), kw = ng_sig_get(&sp->sig, "k", 1, 0);
+    long long sh = ng_sig_get(&sp->sig, "s", 0, 0), sw = ng_sig_get(&sp->sig, "s", 1, 0);
+    long long dh = ng_sig_get(&sp->sig, "d", 0, 1), dw = ng_sig_get(&sp->sig, "d", 1, 1);
+    return kh == kw && kh <= 7 && sh == sw && (sh == 1 || sh == 2) && dh == 1 && dw == 1;
+}
+
 static void direct_declare(ng_space *sp) {
     NG_SPACE_ADD(sp, "OC_T", 1, 2, 4, 8, 16);
     NG_SPACE_ADD(sp, "PX_T", 1, 2, 4, 8);
     NG_SPACE_ADD(sp, "ALGO", 0, 1);
+    NG_SPACE_ADD(sp, "ROW_VEC", 0, 4, 8, 16); /* whole rows of pixel vectors (compiled geometry) */
 }
 
-/* OC_T and PX_T only tile the direct kernel. */
+/* OC_T, PX_T and ROW_VEC only tile the direct kernel; ROW_VEC replaces PX_T. */
 static void direct_canonical(const ng_space *sp, ng_params *c) {
-    if (ng_params_get(c, "ALGO", 0) == 0) return;
+    if (ng_params_get(c, "ALGO", 0) == 0) {
+        if (ng_params_get(c, "ROW_VEC", 0))
+            ng_params_set(c, "PX_T", ng_params_get(&sp->defaults, "PX_T", 1));
+        return;
+    }
     ng_params_set(c, "OC_T", ng_params_get(&sp->defaults, "OC_T", 1));
     ng_params_set(c, "PX_T", ng_params_get(&sp->defaults, "PX_T", 1));
+    ng_params_set(c, "ROW_VEC", ng_params_get(&sp->defaults, "ROW_VEC", 0));
 }
 
 static int direct_valid(const ng_space *sp, const ng_params *c) {
@@ -48,6 +64,8 @@ static int direct_valid(const ng_space *sp, const ng_params *c) {
     if (oct * pxt > (ng_space_is_gpu(sp) ? 32 : 64)) return 0; /* accumulators */
     if (oct > ng_pow2_ceil(kg) && oct != ng_params_get(d, "OC_T", 0)) return 0;
     if (pxt > ng_pow2_ceil(ow) && pxt != ng_params_get(d, "PX_T", 0)) return 0;
+    if (ng_params_get(c, "ROW_VEC", 0) && !fixed_geometry(sp))
+        return 0; /* the row kernel needs the compiled-in geometry */
     return 1;
 }
 
@@ -58,14 +76,6 @@ static void dw_declare(ng_space *sp) {
     NG_SPACE_ADD(sp, "DW_ROWS", 0, 1, 2, 4, 8, 16); /* whole rows per work-item (needs DW_VEC) */
 }
 
-/* The depthwise kernel compiles its geometry in (and honours DW_VEC) for
- * square kernels up to 7, stride 1 or 2, no dilation (src/opencl/cl_conv.c). */
-static int dw_geometry_fixed(const ng_space *sp) {
-    long long kh = ng_sig_get(&sp->sig, "k", 0, 0), kw = ng_sig_get(&sp->sig, "k", 1, 0);
-    long long sh = ng_sig_get(&sp->sig, "s", 0, 0), sw = ng_sig_get(&sp->sig, "s", 1, 0);
-    long long dh = ng_sig_get(&sp->sig, "d", 0, 1), dw = ng_sig_get(&sp->sig, "d", 1, 1);
-    return kh == kw && kh <= 7 && sh == sw && (sh == 1 || sh == 2) && dh == 1 && dw == 1;
-}
 
 static int dw_valid(const ng_space *sp, const ng_params *c) {
     int pxt = ng_params_get(c, "PX_T", 1), wg = ng_params_get(c, "WG_DW", 64);
@@ -76,7 +86,7 @@ static int dw_valid(const ng_space *sp, const ng_params *c) {
     int vec = ng_params_get(c, "DW_VEC", 0), rows = ng_params_get(c, "DW_ROWS", 0);
     if (vec) {
         /* DW_VEC replaces PX_T: one PX_T value avoids duplicate candidates */
-        if (!dw_geometry_fixed(sp) || pxt != ng_params_get(d, "PX_T", 0)) return 0;
+        if (!fixed_geometry(sp) || pxt != ng_params_get(d, "PX_T", 0)) return 0;
     }
     if (rows) {
         long long oh = ng_sig_get(&sp->sig, "H", 0, 1);
@@ -93,7 +103,7 @@ static void dw_canonical(const ng_space *sp, ng_params *c) {
     ng_params_set(c, "PX_T", ng_params_get(&sp->defaults, "PX_T", 1));
 }
 
-const ng_tune_family ng_tune_conv_direct = {"conv_direct", 2, direct_declare, direct_valid, direct_canonical,
+const ng_tune_family ng_tune_conv_direct = {"conv_direct", 3, direct_declare, direct_valid, direct_canonical,
                                             ng_space_conv_flops, ng_space_conv_bytes};
 const ng_tune_family ng_tune_conv_depthwise = {"conv_depthwise", 3, dw_declare, dw_valid, dw_canonical,
                                                ng_space_conv_flops, ng_space_conv_bytes};

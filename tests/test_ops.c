@@ -1272,17 +1272,23 @@ static void test_larger(void) {
     th_output(g, "y");
     th_check_graph(nm, g, TOL);
 
-    /* Depthwise with compiled-in geometry over widths whose interiors take
-     * 4-, 8- and 16-wide vectors (CPUs: whole rows per work-item), odd and
-     * asymmetric pads, batch 2, rows not dividing the work-item's block. */
-    for (int i = 0; i < 6; i++) {
+    /* Depthwise and direct convolutions with compiled-in geometry over widths
+     * whose interiors take 4-, 8- and 16-wide vectors (CPUs: whole rows per
+     * work-item), odd and asymmetric pads, batch 2, groups, rows not dividing
+     * the work-item's block, output channels not dividing OC_T. */
+    for (int i = 0; i < 10; i++) {
         memset(&c, 0, sizeof c);
         c.n = th_randint(1, 2); c.c = c.k = c.group = th_randint(2, 12);
         c.kh = c.kw = th_pick(3, (const int[]){3, 5, 7});
         c.sh = c.sw = th_randint(1, 2); c.dh = c.dw = 1; c.bias = th_randint(0, 1);
         for (int e = 0; e < 4; e++) c.pads[e] = th_randint(0, c.kh / 2);
         c.h = th_randint(c.kh, 20); c.w = th_randint(c.kw + 4, 70);
-        conv_name(&c, "Conv depthwise rows");
+        if (i % 2) { /* the direct row kernel: few input channels, grouped or not */
+            c.group = th_randint(1, 2);
+            c.c = c.group * th_randint(1, 7);
+            c.k = c.group * th_randint(1, 20);
+        }
+        conv_name(&c, i % 2 ? "Conv direct rows" : "Conv depthwise rows");
         g = th_graph(17);
         th_input(g, "x", 4, D(c.n, c.c, c.h, c.w));
         add_conv(g, &c, "x", "y");

@@ -46,6 +46,118 @@
 #define DW_ geom[13]
 #define G_ geom[14]
 
+/* Row kernels (ROW_VEC, DW_ROWS): n input pixels at stride s (1 or 2) from
+ * p as one floatn; stride 2 takes the even lanes of one load and the odd
+ * lanes of a second that ends at the last pixel read (never past it). */
+#define ROW_TAP(n, s, p) \
+    ((s) == 1 ? NG_LDV(n, 0, (p)) \
+              : (NG_CAT(float, n))(NG_LDV(n, 0, (p)).even, NG_LDV(n, 0, (p) + (n) - 1).odd))
+/* Stores floatn v at y + y_off + base after the epilogue on each lane. */
+#define ROW_STORE(n, v, base)                                                   \
+    do {                                                                        \
+        float out_[n];                                                          \
+        NG_CAT(vstore, n)((v), 0, out_);                                        \
+        _Pragma("unroll") for (int p_ = 0; p_ < (n); p_++)                     \
+            out_[p_] = NG_EPI_APPLY(out_[p_], (base) + p_);                     \
+        NG_STV(n, NG_CAT(vload, n)(0, out_), 0, y + y_off + (base));           \
+    } while (0)
+
+#if defined(CV_K) && defined(ROW_VEC) && ROW_VEC > 1
+/* CPUs (ROW_VEC > 1, geometry compiled in: CV_K square kernel, CV_S
+ * stride, no dilation): a work-item computes one whole output row for OC_T
+ * output channels, its interior pixels (all taps inside the input row) as
+ * ROW_VEC-wide pixel vectors, one accumulator vector per channel, each
+ * input vector loaded once for all OC_T channels (stride 2: even lanes of
+ * two loads; the last vector shifted back to end at the interior's end);
+ * the padding pixels one at a time. Every store is a channel's vector.
+ * global: (1, OH, N * G * ceil(K/G / OC_T)). */
+#define RVT NG_CAT(float, ROW_VEC)
+__kernel void conv2d_direct(__constant int *geom, __global const NG_FLOAT *x, const int x_off,
+                            __global const NG_FLOAT *w, __global const NG_FLOAT *bias,
+                            const int bias_off, __global NG_FLOAT *y, const int y_off,
+                            NG_EPI_PARAMS) {
+    const int cg = C_ / G_, kg = K_ / G_;
+    const int nkb = (kg + OC_T - 1) / OC_T;
+    const int oh = get_global_id(1), z = get_global_id(2);
+    const int kb = z % nkb, gi = (z / nkb) % G_, n = z / (nkb * G_);
+    if (oh >= OH_) return;
+    __global const NG_FLOAT *xg = x + x_off + ((n * C_) + gi * cg) * H_ * W_;
+    __global const NG_FLOAT *wg = w + ((gi * nkb + kb) * cg) * CV_K * CV_K * OC_T;
+    const int ih0 = oh * CV_S - PT_;
+    const int il = (PL_ + CV_S - 1) / CV_S;
+    const int ir = min(OW_, W_ + PL_ >= CV_K ? (W_ + PL_ - CV_K) / CV_S + 1 : 0);
+    const int nvec = ir - il >= ROW_VEC ? (ir - il + ROW_VEC - 1) / ROW_VEC : 0;
+    const int oplane = OH_ * OW_;
+    const int nk = min(OC_T, kg - kb * OC_T); /* channels of this block */
+    float b[OC_T];
+#pragma unroll
+    for (int j = 0; j < OC_T; j++)
+#if HAS_BIAS
+        b[j] = j < nk ? NG_LD(bias, bias_off + gi * kg + kb * OC_T + j) : 0.0f;
+#else
+        b[j] = 0.0f;
+#endif
+    for (int v = 0; v < nvec; v++) {
+        const int o = min(il + v * ROW_VEC, ir - ROW_VEC);
+        RVT acc[OC_T];
+#pragma unroll
+        for (int j = 0; j < OC_T; j++) acc[j] = (RVT)(b[j]);
+        for (int ci = 0; ci < cg; ci++) {
+            __global const NG_FLOAT *xc = xg + ci * H_ * W_;
+            __global const NG_FLOAT *wc = wg + ci * CV_K * CV_K * OC_T;
+            for (int kh = 0; kh < CV_K; kh++) {
+                const int ih = ih0 + kh;
+                if (ih < 0 || ih >= H_) continue;
+                __global const NG_FLOAT *xr = xc + ih * W_ + o * CV_S - PL_;
+#pragma unroll
+                for (int kw = 0; kw < CV_K; kw++) {
+                    const RVT xv = ROW_TAP(ROW_VEC, CV_S, xr + kw);
+                    __global const NG_FLOAT *wt = wc + (kh * CV_K + kw) * OC_T;
+#pragma unroll
+                    for (int j = 0; j < OC_T; j++) acc[j] = NG_MAD(xv, (RVT)(NG_LD(wt, j)), acc[j]);
+                }
+            }
+        }
+#pragma unroll
+        for (int j = 0; j < OC_T; j++) {
+            if (j >= nk) break;
+            ROW_STORE(ROW_VEC, acc[j], (n * K_ + gi * kg + kb * OC_T + j) * oplane + oh * OW_ + o);
+        }
+    }
+    /* Padding pixels, and short rows' interiors, one at a time. */
+    for (int ow = 0; ow < OW_; ow++) {
+        if (nvec && ow == il) ow = ir;
+        if (ow >= OW_) break;
+        const int iw0 = ow * CV_S - PL_;
+        float acc[OC_T];
+#pragma unroll
+        for (int j = 0; j < OC_T; j++) acc[j] = b[j];
+        for (int ci = 0; ci < cg; ci++) {
+            __global const NG_FLOAT *xc = xg + ci * H_ * W_;
+            __global const NG_FLOAT *wc = wg + ci * CV_K * CV_K * OC_T;
+            for (int kh = 0; kh < CV_K; kh++) {
+                const int ih = ih0 + kh;
+                if (ih < 0 || ih >= H_) continue;
+                for (int kw = 0; kw < CV_K; kw++) {
+                    const int iw = iw0 + kw;
+                    if (iw < 0 || iw >= W_) continue;
+                    const float xv = NG_LD(xc, ih * W_ + iw);
+#pragma unroll
+                    for (int j = 0; j < OC_T; j++)
+                        acc[j] = mad(xv, NG_LD(wc, (kh * CV_K + kw) * OC_T + j), acc[j]);
+                }
+            }
+        }
+#pragma unroll
+        for (int j = 0; j < OC_T; j++) {
+            if (j >= nk) break;
+            const int oi = (n * K_ + gi * kg + kb * OC_T + j) * oplane + oh * OW_ + ow;
+            NG_ST(y, y_off + oi, NG_EPI_APPLY(acc[j], oi));
+        }
+    }
+}
+#undef RVT
+#else
 __kernel void conv2d_direct(__constant int *geom, __global const NG_FLOAT *x, const int x_off,
                             __global const NG_FLOAT *w, __global const NG_FLOAT *bias,
                             const int bias_off, __global NG_FLOAT *y, const int y_off,
@@ -129,6 +241,8 @@ __kernel void conv2d_direct(__constant int *geom, __global const NG_FLOAT *x, co
     }
 }
 
+#endif /* ROW_VEC */
+
 /* Depthwise geometry can be compiled in: DW_K (square kernel size) and
  * DW_S (stride, both axes; dilation 1). Then the taps unroll, and a
  * work-item reads its row segment once (unchecked inside the image) and
@@ -161,7 +275,6 @@ __kernel void conv2d_direct(__constant int *geom, __global const NG_FLOAT *x, co
 #define DW_VEC 16
 #endif
 #define DVT NG_CAT(float, DW_VEC)
-#define DVLOADG(i, p) NG_LDV(DW_VEC, (i), (p))
 __kernel void conv2d_depthwise(__constant int *geom, __global const NG_FLOAT *x, const int x_off,
                                __global const NG_FLOAT *w, __global const NG_FLOAT *bias,
                                const int bias_off, __global NG_FLOAT *y, const int y_off,
@@ -195,20 +308,11 @@ __kernel void conv2d_depthwise(__constant int *geom, __global const NG_FLOAT *x,
                 __global const NG_FLOAT *xr = xc + ih * W_ + o * DW_S - PL_;
 #pragma unroll
                 for (int kw = 0; kw < DW_K; kw++) {
-#if DW_S == 1
-                    const DVT xv = DVLOADG(0, xr + kw);
-#else /* the odd half ends at the last tap read: never past the row */
-                    const DVT lo = DVLOADG(0, xr + kw), hi = DVLOADG(0, xr + kw + DW_VEC - 1);
-                    const DVT xv = (DVT)(lo.even, hi.odd);
-#endif
+                    const DVT xv = ROW_TAP(DW_VEC, DW_S, xr + kw);
                     acc = NG_MAD(xv, (DVT)(wk[kh * DW_K + kw]), acc);
                 }
             }
-            float out[DW_VEC];
-            NG_CAT(vstore, DW_VEC)(acc, 0, out);
-#pragma unroll
-            for (int p = 0; p < DW_VEC; p++) out[p] = NG_EPI_APPLY(out[p], obase + o + p);
-            NG_STV(DW_VEC, NG_CAT(vload, DW_VEC)(0, out), 0, y + y_off + obase + o);
+            ROW_STORE(DW_VEC, acc, obase + o);
         }
         /* Edge pixels, and short rows' interiors, one at a time. */
         for (int ow = 0; ow < OW_; ow++) {

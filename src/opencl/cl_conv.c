@@ -40,6 +40,15 @@ static int dw_row_tile(int ow) {
     return ow < 8 ? ow : 8;
 }
 
+/* Output columns whose taps all lie inside the input row (no padding read),
+ * as conv.cl's row kernels count them. */
+static int conv_interior(const conv_geom *cg) {
+    if (cg->W + cg->PL < cg->KW) return 0;
+    int il = (cg->PL + cg->SW - 1) / cg->SW, ir = (cg->W + cg->PL - cg->KW) / cg->SW + 1;
+    if (ir > cg->OW) ir = cg->OW;
+    return ir > il ? ir - il : 0;
+}
+
 /* conv.cl's geometry argument: C, H, W, K, OH, OW, KH, KW, SH, SW, PT, PL, DH, DW, G. */
 static nngpu_status geometry_upload(ng_context *c, ng_kernel *k, const conv_geom *cg, cl_mem *out) {
     cl_int gm[15] = {cg->C, cg->H, cg->W, cg->K, cg->OH, cg->OW, cg->KH, cg->KW,
@@ -113,13 +122,7 @@ static nngpu_status conv_prepare(ng_context *c, const ng_graph *g, const ng_node
      * 128 pixels per work-item. 1.5-2.5x faster than the segment kernels
      * on PoCL's MobileNetV2 layers but for 7x7 maps (equal). */
     if (dw_fixed) {
-        int interior = cg.OW - (cg.PL + cg.SW - 1) / cg.SW;
-        if (cg.W + cg.PL >= cg.KW) {
-            int ir = (cg.W + cg.PL - cg.KW) / cg.SW + 1;
-            if (ir < cg.OW) interior -= cg.OW - ir;
-        } else {
-            interior = 0;
-        }
+        int interior = conv_interior(&cg);
         int rows = 128 / cg.OW;
         rows = rows < 1 ? 1 : rows > cg.OH ? cg.OH : rows;
         int use_rows = !gpu && interior >= 4;
@@ -131,6 +134,14 @@ static nngpu_status conv_prepare(ng_context *c, const ng_graph *g, const ng_node
      * POCL (bench/README.md); direct for the 3-channel
      * stems (a thin patch matrix) and on GPUs (not measured). */
     if (cg.G == 1) ng_params_set(&p, "ALGO", !gpu && cg.C >= 16);
+    /* CPUs, direct with a small square kernel, stride 1 or 2: whole rows of
+     * pixel vectors (ROW_VEC; MobileNetV2's 3-channel stem ~2x faster). */
+    int cv_fixed = !depthwise && cg.KH == cg.KW && cg.KH <= 7 && cg.SH == cg.SW && cg.SH <= 2 &&
+                   cg.DH == 1 && cg.DW == 1;
+    if (cv_fixed) {
+        int interior = conv_interior(&cg);
+        ng_params_set(&p, "ROW_VEC", gpu || interior < 4 ? 0 : interior >= 16 ? 16 : interior >= 8 ? 8 : 4);
+    }
     char sig[160];
     snprintf(sig, sizeof sig, "N=%d,C=%d,H=%d,W=%d,K=%d,k=%dx%d,s=%dx%d,d=%dx%d,g=%d", cg.N, cg.C,
              cg.H, cg.W, cg.K, cg.KH, cg.KW, cg.SH, cg.SW, cg.DH, cg.DW, cg.G);
@@ -153,6 +164,9 @@ static nngpu_status conv_prepare(ng_context *c, const ng_graph *g, const ng_node
         return ng_error(NNGPU_ERR_INVALID_ARG, "node '%s': bad depthwise DW_ROWS=%d (DW_VEC=%d)",
                         k->node_name, dw_rows, dvec);
     if (dvec) pxt = dvec;
+    int rvec = cv_fixed ? ng_params_get(&p, "ROW_VEC", 0) : 0;
+    if (rvec && rvec != 4 && rvec != 8 && rvec != 16)
+        return ng_error(NNGPU_ERR_INVALID_ARG, "node '%s': bad conv ROW_VEC=%d", k->node_name, rvec);
     if ((oct != 1 && oct != 2 && oct != 4 && oct != 8 && oct != 16) || pxt < 1 || pxt > 64)
         return ng_error(NNGPU_ERR_INVALID_ARG, "node '%s': bad conv parameters OC_T=%d PX_T=%d",
                         k->node_name, oct, pxt);
@@ -184,6 +198,7 @@ static nngpu_status conv_prepare(ng_context *c, const ng_graph *g, const ng_node
     ng_cl_epilogue_options(g, n, eopts, sizeof eopts);
     char dopts[64] = "";
     if (dw_fixed) snprintf(dopts, sizeof dopts, " -DDW_K=%d -DDW_S=%d", cg.KH, cg.SH);
+    if (rvec) snprintf(dopts, sizeof dopts, " -DCV_K=%d -DCV_S=%d", cg.KH, cg.SH);
     snprintf(opts, sizeof opts, "%s -DHAS_BIAS=%d%s %s", popts, cg.bias >= 0, dopts, eopts);
     const char *kname = depthwise ? "conv2d_depthwise" : "conv2d_direct";
     cl_kernel kern;
@@ -202,7 +217,9 @@ static nngpu_status conv_prepare(ng_context *c, const ng_graph *g, const ng_node
     l->global[1] = (size_t)cg.OH;
     l->global[2] = depthwise ? (size_t)cg.N * cg.C : (size_t)cg.N * cg.G * nkb;
     l->use_local = 0;
-    if (dw_rows) { /* whole rows per work-item; a group: one channel's plane */
+    if (rvec) { /* one output row per work-item */
+        l->global[0] = 1;
+    } else if (dw_rows) { /* whole rows per work-item; a group: one channel's plane */
         l->global[0] = 1;
         l->global[1] = (size_t)(cg.OH + dw_rows - 1) / (size_t)dw_rows;
         l->local[0] = 1;
