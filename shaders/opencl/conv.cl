@@ -52,6 +52,13 @@
 #define ROW_TAP(n, s, p) \
     ((s) == 1 ? NG_LDV(n, 0, (p)) \
               : (NG_CAT(float, n))(NG_LDV(n, 0, (p)).even, NG_LDV(n, 0, (p) + (n) - 1).odd))
+/* A row's interior output columns [il, ir) (every tap of a k-wide kernel at
+ * stride s inside the input row; cl_conv.c's conv_interior counts the same)
+ * and the n-wide vectors covering it (0 when shorter than one vector). */
+#define ROW_INTERIOR(k, s, n)                                                       \
+    const int il = (PL_ + (s) - 1) / (s);                                           \
+    const int ir = min(OW_, W_ + PL_ >= (k) ? (W_ + PL_ - (k)) / (s) + 1 : 0);      \
+    const int nvec = ir - il >= (n) ? (ir - il + (n) - 1) / (n) : 0
 /* Stores floatn v at y + y_off + base after the epilogue on each lane. */
 #define ROW_STORE(n, v, base)                                                   \
     do {                                                                        \
@@ -84,9 +91,7 @@ __kernel void conv2d_direct(__constant int *geom, __global const NG_FLOAT *x, co
     __global const NG_FLOAT *xg = x + x_off + ((n * C_) + gi * cg) * H_ * W_;
     __global const NG_FLOAT *wg = w + ((gi * nkb + kb) * cg) * CV_K * CV_K * OC_T;
     const int ih0 = oh * CV_S - PT_;
-    const int il = (PL_ + CV_S - 1) / CV_S;
-    const int ir = min(OW_, W_ + PL_ >= CV_K ? (W_ + PL_ - CV_K) / CV_S + 1 : 0);
-    const int nvec = ir - il >= ROW_VEC ? (ir - il + ROW_VEC - 1) / ROW_VEC : 0;
+    ROW_INTERIOR(CV_K, CV_S, ROW_VEC);
     const int oplane = OH_ * OW_;
     const int nk = min(OC_T, kg - kb * OC_T); /* channels of this block */
     float b[OC_T];
@@ -290,11 +295,7 @@ __kernel void conv2d_depthwise(__constant int *geom, __global const NG_FLOAT *x,
 #else
     const float b = 0.0f;
 #endif
-    /* Interior output columns [il, ir): ow * DW_S - PL >= 0 and
-     * ow * DW_S - PL + DW_K <= W. */
-    const int il = (PL_ + DW_S - 1) / DW_S;
-    const int ir = min(OW_, W_ + PL_ >= DW_K ? (W_ + PL_ - DW_K) / DW_S + 1 : 0);
-    const int nvec = ir - il >= DW_VEC ? (ir - il + DW_VEC - 1) / DW_VEC : 0;
+    ROW_INTERIOR(DW_K, DW_S, DW_VEC);
     for (int oh = oh0; oh < min(oh0 + DW_ROWS, OH_); oh++) {
         const int ih0 = oh * DW_S - PT_;
         const int obase = z * OH_ * OW_ + oh * OW_;

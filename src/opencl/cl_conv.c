@@ -104,44 +104,40 @@ static nngpu_status conv_prepare(ng_context *c, const ng_graph *g, const ng_node
     memset(&p, 0, sizeof p);
     int kg = cg.K / cg.G;
     if (!depthwise) ng_params_set(&p, "OC_T", gpu ? (kg >= 4 ? 4 : oc_tile_for(kg)) : oc_tile_for(kg));
-    /* Depthwise with a small square kernel, equal strides and no dilation
-     * gets its geometry compiled in (DW_K, DW_S) and a longer row segment. */
-    int dw_fixed = depthwise && cg.KH == cg.KW && cg.KH <= 7 && cg.SH == cg.SW && cg.SH <= 2 &&
-                   cg.DH == 1 && cg.DW == 1;
+    /* A small square kernel, equal strides 1 or 2 and no dilation get their
+     * geometry compiled in: depthwise DW_K/DW_S (and a longer row segment),
+     * direct CV_K/CV_S (the ROW_VEC row kernel). */
+    int fixed = cg.KH == cg.KW && cg.KH <= 7 && cg.SH == cg.SW && cg.SH <= 2 && cg.DH == 1 &&
+                cg.DW == 1;
+    int dw_fixed = depthwise && fixed, cv_fixed = !depthwise && fixed;
+    /* CPU row kernels (DW_ROWS, ROW_VEC): vectors as wide as the row's
+     * interior (the pixels whose taps are all inside) allows; 0: too short. */
+    int interior = fixed ? conv_interior(&cg) : 0;
+    int row_vec = gpu || interior < 4 ? 0 : interior >= 16 ? 16 : interior >= 8 ? 8 : 4;
     int px_def = cg.OW >= 4 ? 4 : cg.OW;
     if (!depthwise && !gpu && cg.OW >= 64) px_def = 8; /* long rows: 8 pixels per item */
     if (dw_fixed && !gpu) px_def = dw_row_tile(cg.OW);
     ng_params_set(&p, "PX_T", px_def);
     if (depthwise) ng_params_set(&p, "WG_DW", 64); /* work-items per group */
-    /* Explicit float8 rows (DW_VEC) for stride 2 on wide rows and for rows
-     * of at most 8 pixels: 10-30% faster there on PoCL, slower elsewhere. */
-    if (dw_fixed)
-        ng_params_set(&p, "DW_VEC", !gpu && ((cg.SH == 2 && cg.OW >= 28) || cg.OW <= 8) ? 8 : 0);
-    /* CPUs: whole rows per work-item (DW_ROWS) as vectors as wide as the
-     * row's interior (the pixels whose taps are all inside) allows; about
-     * 128 pixels per work-item. 1.5-2.5x faster than the segment kernels
-     * on PoCL's MobileNetV2 layers but for 7x7 maps (equal). */
+    /* Depthwise on CPUs: whole rows per work-item (DW_ROWS), about 128
+     * pixels each: 1.5-2.5x faster than the segment kernels on PoCL's
+     * MobileNetV2 layers but for 7x7 maps (equal). Rows too short for that
+     * keep the segment kernel, with explicit float8 rows (DW_VEC) for stride
+     * 2 on wide rows and for rows of at most 8 pixels (10-30% faster there). */
     if (dw_fixed) {
-        int interior = conv_interior(&cg);
         int rows = 128 / cg.OW;
         rows = rows < 1 ? 1 : rows > cg.OH ? cg.OH : rows;
-        int use_rows = !gpu && interior >= 4;
-        ng_params_set(&p, "DW_ROWS", use_rows ? rows : 0);
-        if (use_rows) ng_params_set(&p, "DW_VEC", interior >= 16 ? 16 : interior >= 8 ? 8 : 4);
+        int seg_vec = !gpu && ((cg.SH == 2 && cg.OW >= 28) || cg.OW <= 8) ? 8 : 0;
+        ng_params_set(&p, "DW_ROWS", row_vec ? rows : 0);
+        ng_params_set(&p, "DW_VEC", row_vec ? row_vec : seg_vec);
     }
     /* ALGO 1 (im2col + GEMM) on CPUs from 16 input channels: 1.1-2.5x faster
      * per layer than direct on ResNet-18's 3x3 and strided 1x1 layers on
      * POCL (bench/README.md); direct for the 3-channel
-     * stems (a thin patch matrix) and on GPUs (not measured). */
+     * stems (a thin patch matrix) and on GPUs (not measured). Direct on CPUs
+     * runs whole rows of pixel vectors (ROW_VEC; MobileNetV2's stem ~2x). */
     if (cg.G == 1) ng_params_set(&p, "ALGO", !gpu && cg.C >= 16);
-    /* CPUs, direct with a small square kernel, stride 1 or 2: whole rows of
-     * pixel vectors (ROW_VEC; MobileNetV2's 3-channel stem ~2x faster). */
-    int cv_fixed = !depthwise && cg.KH == cg.KW && cg.KH <= 7 && cg.SH == cg.SW && cg.SH <= 2 &&
-                   cg.DH == 1 && cg.DW == 1;
-    if (cv_fixed) {
-        int interior = conv_interior(&cg);
-        ng_params_set(&p, "ROW_VEC", gpu || interior < 4 ? 0 : interior >= 16 ? 16 : interior >= 8 ? 8 : 4);
-    }
+    if (cv_fixed) ng_params_set(&p, "ROW_VEC", row_vec);
     char sig[160];
     snprintf(sig, sizeof sig, "N=%d,C=%d,H=%d,W=%d,K=%d,k=%dx%d,s=%dx%d,d=%dx%d,g=%d", cg.N, cg.C,
              cg.H, cg.W, cg.K, cg.KH, cg.KW, cg.SH, cg.SW, cg.DH, cg.DW, cg.G);
@@ -197,8 +193,10 @@ static nngpu_status conv_prepare(ng_context *c, const ng_graph *g, const ng_node
     ng_cl_params_options(&p, popts, sizeof popts);
     ng_cl_epilogue_options(g, n, eopts, sizeof eopts);
     char dopts[64] = "";
-    if (dw_fixed) snprintf(dopts, sizeof dopts, " -DDW_K=%d -DDW_S=%d", cg.KH, cg.SH);
-    if (rvec) snprintf(dopts, sizeof dopts, " -DCV_K=%d -DCV_S=%d", cg.KH, cg.SH);
+    if (dw_fixed)
+        snprintf(dopts, sizeof dopts, " -DDW_K=%d -DDW_S=%d", cg.KH, cg.SH);
+    else if (rvec)
+        snprintf(dopts, sizeof dopts, " -DCV_K=%d -DCV_S=%d", cg.KH, cg.SH);
     snprintf(opts, sizeof opts, "%s -DHAS_BIAS=%d%s %s", popts, cg.bias >= 0, dopts, eopts);
     const char *kname = depthwise ? "conv2d_depthwise" : "conv2d_direct";
     cl_kernel kern;
