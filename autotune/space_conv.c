@@ -73,7 +73,8 @@ static void dw_declare(ng_space *sp) {
     NG_SPACE_ADD(sp, "PX_T", 1, 2, 4, 7, 8, 14, 16);
     NG_SPACE_ADD(sp, "WG_DW", 16, 32, 64, 128, 256);
     NG_SPACE_ADD(sp, "DW_VEC", 0, 4, 8, 16); /* explicit vector rows (compiled geometry only) */
-    NG_SPACE_ADD(sp, "DW_ROWS", 0, 1, 2, 4, 8, 16); /* whole rows per work-item (needs DW_VEC) */
+    NG_SPACE_ADD(sp, "DW_ROWS", 0, 1, 2, 4, 8, 16, 32, 64); /* whole rows per work-item (needs DW_VEC) */
+    NG_SPACE_ADD(sp, "DW_PAD", 0, 1); /* rows from a zero-padded private window (needs DW_ROWS) */
 }
 
 
@@ -93,6 +94,12 @@ static int dw_valid(const ng_space *sp, const ng_params *c) {
         if (!vec || rows > ng_pow2_ceil(oh)) return 0;
         if (wg != ng_params_get(d, "WG_DW", 0)) return 0; /* a group is one channel's plane */
     }
+    if (ng_params_get(c, "DW_PAD", 0)) {
+        /* rows of at least DW_VEC output pixels, whatever the padding */
+        long long w = ng_sig_get(&sp->sig, "W", 0, 1), k = ng_sig_get(&sp->sig, "k", 0, 1);
+        long long s = ng_sig_get(&sp->sig, "s", 0, 1);
+        if (!rows || w < k || (w - k) / s + 1 < vec) return 0;
+    }
     return 1;
 }
 
@@ -105,5 +112,5 @@ static void dw_canonical(const ng_space *sp, ng_params *c) {
 
 const ng_tune_family ng_tune_conv_direct = {"conv_direct", 3, direct_declare, direct_valid, direct_canonical,
                                             ng_space_conv_flops, ng_space_conv_bytes};
-const ng_tune_family ng_tune_conv_depthwise = {"conv_depthwise", 3, dw_declare, dw_valid, dw_canonical,
+const ng_tune_family ng_tune_conv_depthwise = {"conv_depthwise", 4, dw_declare, dw_valid, dw_canonical,
                                                ng_space_conv_flops, ng_space_conv_bytes};

@@ -978,19 +978,32 @@ static void conv_residual_relu(int channels, const char *what) {
     th_check_graph(nm, g, TOL);
 }
 
+/* Forces kernel parameters (NNGPU_PARAMS syntax; NULL: the caller's own
+ * NNGPU_PARAMS) for the cases until params_restore(). */
+static char params_saved[512];
+static int params_had;
+static void params_force(const char *spec) {
+    static int saved_once;
+    if (!saved_once) {
+        const char *prev = getenv("NNGPU_PARAMS");
+        params_had = prev != NULL;
+        snprintf(params_saved, sizeof params_saved, "%s", prev ? prev : "");
+        saved_once = 1;
+    }
+    if (spec) setenv("NNGPU_PARAMS", spec, 1);
+    else if (params_had) setenv("NNGPU_PARAMS", params_saved, 1);
+    else unsetenv("NNGPU_PARAMS");
+}
+static void params_restore(void) { params_force(NULL); }
+
 /* Winograd 3x3 stride-1 convolutions (vulkan's vk_conv parameter WINO, forced
  * to F(2,3) and F(4,3) through NNGPU_PARAMS, then its default, which picks
  * Winograd from 16 channels): odd sizes, maps smaller than a tile, padding 0
  * or 1 per side, channels not multiples of 4, batch 2, residual epilogue. */
 static void conv_winograd(void) {
     static const char *forced[] = {"vk_conv:WINO=2", "vk_conv:WINO=4", NULL};
-    const char *prev = getenv("NNGPU_PARAMS");
-    char saved[512];
-    snprintf(saved, sizeof saved, "%s", prev ? prev : "");
     for (int f = 0; f < 3; f++) {
-        if (forced[f]) setenv("NNGPU_PARAMS", forced[f], 1);
-        else if (prev) setenv("NNGPU_PARAMS", saved, 1);
-        else unsetenv("NNGPU_PARAMS");
+        params_force(forced[f]);
         const char *tag = forced[f] ? forced[f] + 8 : "default";
         for (int i = 0; i < 4; i++) {
             conv_cfg c;
@@ -1018,8 +1031,7 @@ static void conv_winograd(void) {
         snprintf(what, sizeof what, "Conv Winograd+Add(residual)+Relu (%s)", tag);
         conv_residual_relu(forced[f] ? 3 + 2 * th_randint(0, 6) : 19, what);
     }
-    if (prev) setenv("NNGPU_PARAMS", saved, 1);
-    else unsetenv("NNGPU_PARAMS");
+    params_restore();
 }
 
 /* Each algorithm for ungrouped convolutions, forced per backend through
@@ -1031,11 +1043,8 @@ static void conv_algorithms(void) {
     static const char *forced[] = {"conv_direct:ALGO=1;vk_conv:IGEMM=1,WINO=0",
                                    "conv_direct:ALGO=0;vk_conv:IGEMM=0,WINO=0"};
     static const char *tags[] = {"im2col/igemm", "direct"};
-    const char *prev = getenv("NNGPU_PARAMS");
-    char saved[512];
-    snprintf(saved, sizeof saved, "%s", prev ? prev : "");
     for (int f = 0; f < 2; f++) {
-        setenv("NNGPU_PARAMS", forced[f], 1);
+        params_force(forced[f]);
         for (int i = 0; i < 6; i++) {
             conv_cfg c;
             do conv_random(&c, 0);
@@ -1048,8 +1057,32 @@ static void conv_algorithms(void) {
         snprintf(what, sizeof what, "Conv+Add(residual)+Relu %s", tags[f]);
         conv_residual_relu(th_randint(3, 20), what);
     }
-    if (prev) setenv("NNGPU_PARAMS", saved, 1);
-    else unsetenv("NNGPU_PARAMS");
+    params_restore();
+}
+
+/* The CPU depthwise row kernel's two sources, forced on every row shape:
+ * a zero-padded private window (DW_PAD=1, by default stride 1 only) and
+ * straight global reads with scalar edge pixels (DW_PAD=0); kernels 3/5/7,
+ * strides 1 and 2, asymmetric pads, batch 2, rows not dividing DW_ROWS. */
+static void conv_depthwise_windows(void) {
+    static const char *forced[] = {"conv_depthwise:DW_PAD=1", "conv_depthwise:DW_PAD=0",
+                                   "conv_depthwise:DW_PAD=1,DW_ROWS=4"};
+    for (int f = 0; f < 3; f++) {
+        params_force(forced[f]);
+        for (int i = 0; i < 4; i++) {
+            conv_cfg c;
+            memset(&c, 0, sizeof c);
+            c.n = th_randint(1, 2); c.c = c.k = c.group = th_randint(2, 9);
+            c.kh = c.kw = th_pick(3, (const int[]){3, 5, 7});
+            c.sh = c.sw = 1 + i % 2; c.dh = c.dw = 1; c.bias = th_randint(0, 1);
+            for (int e = 0; e < 4; e++) c.pads[e] = th_randint(0, c.kh / 2);
+            c.h = th_randint(c.kh, 30); c.w = th_randint(c.kw + 8, 80);
+            char what[64];
+            snprintf(what, sizeof what, "Conv depthwise %s", forced[f] + 15);
+            check_conv(&c, what);
+        }
+    }
+    params_restore();
 }
 
 static void fused_gemm(void) {
@@ -1298,7 +1331,7 @@ static void test_larger(void) {
 
     /* Shapes that pick the CPU variants: depthwise stride 2 on rows of >= 28
      * outputs (float8 rows, the last one shifted), a 1x1 expand (short K,
-     * 4-row GEMM tiles), a direct conv on rows of >= 64 outputs (PX_T 8). */
+     * M a few times K), a direct conv on rows of >= 64 outputs (PX_T 8). */
     for (int i = 0; i < 3; i++) {
         memset(&c, 0, sizeof c);
         c.n = 1; c.dh = c.dw = 1; c.bias = 1; c.group = 1;
@@ -1636,6 +1669,7 @@ int main(int argc, char **argv) {
     fused_conv_residual();
     conv_winograd();
     conv_algorithms();
+    conv_depthwise_windows();
     fused_gemm();
     fused_pad();
     fused_chains();

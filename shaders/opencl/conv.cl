@@ -279,6 +279,10 @@ __kernel void conv2d_direct(__constant int *geom, __global const NG_FLOAT *x, co
 #ifndef DW_VEC
 #define DW_VEC 16
 #endif
+#ifndef DW_PAD
+#define DW_PAD 0 /* 1: read a zero-padded private copy of the input window (the host
+                    sets its size, DW_WROWS x DW_WCOLS; needs OW, W >= DW_VEC) */
+#endif
 #define DVT NG_CAT(float, DW_VEC)
 __kernel void conv2d_depthwise(__constant int *geom, __global const NG_FLOAT *x, const int x_off,
                                __global const NG_FLOAT *w, __global const NG_FLOAT *bias,
@@ -295,6 +299,50 @@ __kernel void conv2d_depthwise(__constant int *geom, __global const NG_FLOAT *x,
 #else
     const float b = 0.0f;
 #endif
+#if DW_PAD
+    /* The rows' input window, zero padded, in a private buffer: column j
+     * holds input column j - PL; then every output vector reads the buffer
+     * unchecked (the row's last vector shifted left to end at OW). */
+    float win[DW_WROWS][DW_WCOLS];
+    const int ih0 = oh0 * DW_S - PT_;
+    const int wrows = (min(DW_ROWS, OH_ - oh0) - 1) * DW_S + DW_K; /* <= DW_WROWS */
+    for (int r = 0; r < wrows; r++) {
+        const int ih = ih0 + r;
+        if (ih < 0 || ih >= H_) {
+            for (int j = 0; j < DW_WCOLS; j++) win[r][j] = 0.0f;
+            continue;
+        }
+        for (int j = 0; j < PL_; j++) win[r][j] = 0.0f;
+        for (int j = PL_ + W_; j < DW_WCOLS; j++) win[r][j] = 0.0f;
+        __global const NG_FLOAT *xr = xc + ih * W_;
+        for (int j = 0; j < W_; j += DW_VEC) {
+            const int o = min(j, W_ - DW_VEC);
+            NG_CAT(vstore, DW_VEC)(NG_LDV(DW_VEC, 0, xr + o), 0, &win[r][PL_ + o]);
+        }
+    }
+    for (int oh = oh0; oh < min(oh0 + DW_ROWS, OH_); oh++) {
+        const int r0 = (oh - oh0) * DW_S, obase = z * OH_ * OW_ + oh * OW_;
+        for (int ow = 0; ow < OW_; ow += DW_VEC) {
+            const int o = min(ow, OW_ - DW_VEC);
+            DVT acc = (DVT)(b);
+#pragma unroll
+            for (int kh = 0; kh < DW_K; kh++) {
+                const float *wr = &win[r0 + kh][o * DW_S];
+#pragma unroll
+                for (int kw = 0; kw < DW_K; kw++) {
+#if DW_S == 1
+                    const DVT xv = NG_CAT(vload, DW_VEC)(0, wr + kw);
+#else
+                    const DVT xv = (DVT)(NG_CAT(vload, DW_VEC)(0, wr + kw).even,
+                                         NG_CAT(vload, DW_VEC)(0, wr + kw + DW_VEC - 1).odd);
+#endif
+                    acc = NG_MAD(xv, (DVT)(wk[kh * DW_K + kw]), acc);
+                }
+            }
+            ROW_STORE(DW_VEC, acc, obase + o);
+        }
+    }
+#else
     ROW_INTERIOR(DW_K, DW_S, DW_VEC);
     for (int oh = oh0; oh < min(oh0 + DW_ROWS, OH_); oh++) {
         const int ih0 = oh * DW_S - PT_;
@@ -334,6 +382,7 @@ __kernel void conv2d_depthwise(__constant int *geom, __global const NG_FLOAT *x,
             NG_ST(y, y_off + obase + ow, NG_EPI_APPLY(acc, obase + ow));
         }
     }
+#endif /* DW_PAD */
 }
 #elif defined(DW_K) && defined(DW_VEC) && DW_VEC > 1
 /* DW_VEC (4, 8, 16) pixels of a row per work-item as one vector, each tap
