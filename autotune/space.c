@@ -10,7 +10,7 @@
 
 static const ng_tune_family *const families[] = {
     /* OpenCL (eltwise and norm: Vulkan too) */
-    &ng_tune_gemm, &ng_tune_conv_direct, &ng_tune_conv_depthwise, &ng_tune_global_pool,
+    &ng_tune_gemm, &ng_tune_conv_direct, &ng_tune_conv_depthwise, &ng_tune_pool, &ng_tune_global_pool,
     &ng_tune_eltwise, &ng_tune_softmax, &ng_tune_reduce, &ng_tune_norm,
     /* Vulkan */
     &ng_tune_vk_gemm, &ng_tune_vk_conv_gemm, &ng_tune_vk_conv_wino, &ng_tune_vk_conv,

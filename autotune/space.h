@@ -105,7 +105,7 @@ double ng_space_conv_bytes(const ng_sig *s);
 
 /* OpenCL families */
 extern const ng_tune_family ng_tune_gemm, ng_tune_conv_direct, ng_tune_conv_depthwise,
-    ng_tune_global_pool, ng_tune_eltwise, ng_tune_softmax, ng_tune_reduce, ng_tune_norm,
+    ng_tune_pool, ng_tune_global_pool, ng_tune_eltwise, ng_tune_softmax, ng_tune_reduce, ng_tune_norm,
     ng_tune_qgemm, ng_tune_gemm_qw;
 /* Vulkan families */
 extern const ng_tune_family ng_tune_vk_gemm, ng_tune_vk_conv_gemm, ng_tune_vk_conv_wino,

@@ -578,17 +578,23 @@ int main(void) {
         return failed != 0;
     }
     ng_tune_jobs jobs = {0};
-    nngpu_model *ms[4] = {layer_model(8, 12, 16, 3, 1), layer_model(16, 12, 16, 3, 16),
-                          layer_model(8, 12, 24, 1, 1), layer_model(20, 64, 48, 0, 1)};
-    for (int i = 0; i < 4; i++) {
+    nngpu_model *ms[5] = {layer_model(8, 12, 16, 3, 1), layer_model(16, 12, 16, 3, 16),
+                          layer_model(8, 12, 24, 1, 1), layer_model(20, 64, 48, 0, 1),
+                          pool_model(8, 40, 0)};
+    for (int i = 0; i < 5; i++) {
         CHECK(ms[i] != NULL, "model %d", i);
         if (!ms[i]) continue;
         nngpu_status st = ng_tune_collect(ms[i], DEV, &jobs);
         CHECK(st == NNGPU_OK, "collect: %s", nngpu_last_error());
         nngpu_model_destroy(ms[i]);
     }
-    CHECK(jobs.n == 4, "expected 4 distinct kernels, got %d", jobs.n);
+    CHECK(jobs.n == 5, "expected 5 distinct kernels, got %d", jobs.n);
     test_spaces(&info, &jobs);
+    for (int j = 0; j < jobs.n; j++) /* the pooling rows' candidates, each verified */
+        if (!strcmp(jobs.job[j].family, "pool")) {
+            ng_tune_jobs one = {.n = 1, .job = &jobs.job[j]};
+            test_candidates(DEV, &one);
+        }
 
     char dbp[64] = "/tmp/nngpu_test_db_XXXXXX";
     ng_db *db = temp_db(dbp);

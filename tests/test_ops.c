@@ -214,6 +214,31 @@ static void test_pool(void) {
         th_output(g, "y");
         th_check_graph(nm, g, TOL);
     }
+    /* Square windows up to 7 at stride 1 or 2 on rows wide enough for 4-,
+     * 8- and 16-wide interior vectors (CPUs: pool.cl's whole-row kernel),
+     * padding, ceil_mode, count_include_pad, batch 2, rows not dividing
+     * POOL_ROWS; a Relu after the pool. */
+    for (int i = 0; i < 8; i++) {
+        int is_max = i % 2 == 0, k = th_randint(2, 7), s = th_randint(1, 2);
+        int p[4];
+        for (int e = 0; e < 4; e++) p[e] = th_randint(0, (k - 1) / 2);
+        int ceil_mode = th_randint(0, 1), cip = !is_max && th_randint(0, 1);
+        int n = th_randint(1, 2), c = th_randint(1, 5), h = th_randint(k, 20), w = th_randint(k + 8, 90);
+        NAME("%s rows n%d c%d %dx%d ker%d s%d p%d,%d,%d,%d ceil%d cip%d%s",
+             is_max ? "MaxPool" : "AveragePool", n, c, h, w, k, s, p[0], p[1], p[2], p[3],
+             ceil_mode, cip, i >= 6 ? " + Relu" : "");
+        nngpu_graph *g = th_graph(17);
+        th_input(g, "x", 4, D(n, c, h, w));
+        th_node(g, is_max ? "MaxPool" : "AveragePool", "x", i >= 6 ? "p" : "y");
+        th_attr_ints(g, "kernel_shape", 2, D(k, k));
+        th_attr_ints(g, "strides", 2, D(s, s));
+        th_attr_ints(g, "pads", 4, D(p[0], p[1], p[2], p[3]));
+        th_attr_int(g, "ceil_mode", ceil_mode);
+        if (!is_max) th_attr_int(g, "count_include_pad", cip);
+        if (i >= 6) th_node(g, "Relu", "p", "y");
+        th_output(g, "y");
+        th_check_graph(nm, g, TOL);
+    }
     const char *ap[] = {"SAME_UPPER", "SAME_LOWER", "VALID"};
     for (int i = 0; i < 3; i++) {
         int h = th_randint(3, 15), w = th_randint(3, 15);

@@ -19,8 +19,6 @@
 #define HAS_BIAS 1
 #endif
 
-#define NG_CAT_(a, b) a##b
-#define NG_CAT(a, b) NG_CAT_(a, b)
 #if OC_T == 1
 #define WTYPE float
 #define WLOAD(i, p) NG_LD((p), (i))
@@ -45,29 +43,6 @@
 #define DH_ geom[12]
 #define DW_ geom[13]
 #define G_ geom[14]
-
-/* Row kernels (ROW_VEC, DW_ROWS): n input pixels at stride s (1 or 2) from
- * p as one floatn; stride 2 takes the even lanes of one load and the odd
- * lanes of a second that ends at the last pixel read (never past it). */
-#define ROW_TAP(n, s, p) \
-    ((s) == 1 ? NG_LDV(n, 0, (p)) \
-              : (NG_CAT(float, n))(NG_LDV(n, 0, (p)).even, NG_LDV(n, 0, (p) + (n) - 1).odd))
-/* A row's interior output columns [il, ir) (every tap of a k-wide kernel at
- * stride s inside the input row; cl_conv.c's conv_interior counts the same)
- * and the n-wide vectors covering it (0 when shorter than one vector). */
-#define ROW_INTERIOR(k, s, n)                                                       \
-    const int il = (PL_ + (s) - 1) / (s);                                           \
-    const int ir = min(OW_, W_ + PL_ >= (k) ? (W_ + PL_ - (k)) / (s) + 1 : 0);      \
-    const int nvec = ir - il >= (n) ? (ir - il + (n) - 1) / (n) : 0
-/* Stores floatn v at y + y_off + base after the epilogue on each lane. */
-#define ROW_STORE(n, v, base)                                                   \
-    do {                                                                        \
-        float out_[n];                                                          \
-        NG_CAT(vstore, n)((v), 0, out_);                                        \
-        _Pragma("unroll") for (int p_ = 0; p_ < (n); p_++)                     \
-            out_[p_] = NG_EPI_APPLY(out_[p_], (base) + p_);                     \
-        NG_STV(n, NG_CAT(vload, n)(0, out_), 0, y + y_off + (base));           \
-    } while (0)
 
 #if defined(CV_K) && defined(ROW_VEC) && ROW_VEC > 1
 /* CPUs (ROW_VEC > 1, geometry compiled in: CV_K square kernel, CV_S

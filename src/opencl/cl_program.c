@@ -1,6 +1,6 @@
 /* Program building: the embedded sources, a per-context cache of built
- * programs keyed by (file, options), kernel creation. storage.cl and
- * epilogue.cl precede every program; fp16 layers add -DNG_F16=1 to the
+ * programs keyed by (file, options), kernel creation. storage.cl,
+ * epilogue.cl and rows.cl precede every program; fp16 layers add -DNG_F16=1 to the
  * options, so the variant is part of both cache keys. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,13 +42,12 @@ static nngpu_status build(ng_context *c, const char *file, const char *options,
                           cl_program *out) {
     const char *src = ng_cl_source(file);
     if (!src) return ng_error(NNGPU_ERR_INTERNAL, "opencl: no embedded kernel file '%s'", file);
-    /* The storage macros and epilogue helpers precede every other program. */
-    const char *sto = strcmp(file, "storage.cl") ? ng_cl_source("storage.cl") : NULL;
-    const char *epi = strcmp(file, "epilogue.cl") ? ng_cl_source("epilogue.cl") : NULL;
-    const char *srcs[3];
+    /* The storage macros, epilogue and row helpers precede every other program. */
+    const char *srcs[4];
     cl_uint n_src = 0;
-    if (sto) srcs[n_src++] = sto;
-    if (epi) srcs[n_src++] = epi;
+    static const char *const helpers[] = {"storage.cl", "epilogue.cl", "rows.cl"};
+    for (size_t i = 0; i < sizeof helpers / sizeof *helpers; i++)
+        if (strcmp(file, helpers[i]) != 0) srcs[n_src++] = ng_cl_source(helpers[i]);
     srcs[n_src++] = src;
     const char *fma = c->fast_fma ? " -DNG_FMA=1" : "";
     size_t olen = strlen(NG_CL_BASE_OPTIONS) + strlen(fma) + strlen(options) + 2;

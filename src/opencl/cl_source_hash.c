@@ -24,6 +24,7 @@ uint64_t ng_cl_family_source_hash(const char *family) {
         if (strcmp(FILES[i].family, family) == 0) {
             uint64_t h = ng_hash_str(NG_HASH_INIT, ng_cl_source("storage.cl"));
             h = ng_hash_str(h, ng_cl_source("epilogue.cl"));
+            h = ng_hash_str(h, ng_cl_source("rows.cl"));
             return ng_hash_str(h, ng_cl_source(FILES[i].file));
         }
     return 0;
