@@ -954,6 +954,73 @@ static void fused_conv_bn(void) {
     th_check_graph(nm, g, TOL);
 }
 
+/* Per-channel affine ops after a Conv, a Gemm or a standalone BN (Caffe's
+ * Scale layer as Mul and Add, Sub, Div; constants [K,1,1], [1,K,1,1] or
+ * scalars) fold into it: one kernel. A constant varying along another axis
+ * is not per channel and stays an elementwise op. */
+static void fused_affine(void) {
+    conv_cfg c;
+    for (int i = 0; i < 3; i++) {
+        nngpu_graph *g = conv_graph(&c, i == 1);
+        conv_name(&c, i == 0 ? "Conv+Mul+Add(per channel)+Relu" : i == 1 ? "Conv+BN+Sub+Div"
+                                                                        : "Conv+Mul(per width)");
+        if (i == 0) {
+            th_const_rand(g, "s", 3, D(c.k, 1, 1), 0.5f, 2);
+            th_const_rand(g, "b", 4, D(1, c.k, 1, 1), -1, 1);
+            th_node(g, "Mul", "c,s", "m");
+            th_node(g, "Add", "b,m", "a");
+            th_node(g, "Relu", "a", "y");
+            th_expect_fused("Conv+Mul+Add+Relu");
+        } else if (i == 1) {
+            add_bn(g, "c", c.k, "bn");
+            th_const_rand(g, "t", 3, D(c.k, 1, 1), -1, 1);
+            th_const_f32(g, "d", 0, NULL, (const float[]){th_randf(0.5f, 2)});
+            th_node(g, "Sub", "t,bn", "m"); /* t - x */
+            th_node(g, "Div", "m,d", "y");
+            th_expect_fused("Conv+BatchNormalization+Sub+Div");
+        } else {
+            int ow = (c.w + c.pads[1] + c.pads[3] - c.dw * (c.kw - 1) - 1) / c.sw + 1;
+            if (c.auto_pad) ow = (c.w + c.sw - 1) / c.sw;
+            th_const_rand(g, "s", 3, D(1, 1, ow), 0.5f, 2);
+            th_node(g, "Mul", "c,s", "y");
+            th_expect_fused("Conv+Mul"); /* the epilogue, not folded into the weights */
+        }
+        th_output(g, "y");
+        th_check_graph(nm, g, TOL);
+    }
+    /* Standalone BN (after an Add) then Mul, Add and Relu: one kernel. */
+    int64_t d[4];
+    random_shape4(d);
+    NAME("Add+BN+Mul+Add+Relu c%lld", (long long)d[1]);
+    nngpu_graph *g = th_graph(13);
+    th_input(g, "x", 4, d);
+    th_input(g, "z", 4, d);
+    th_node(g, "Add", "x,z", "s");
+    add_bn(g, "s", (int)d[1], "bn");
+    th_const_rand(g, "m", 3, D(d[1], 1, 1), 0.5f, 2);
+    th_const_rand(g, "b", 3, D(d[1], 1, 1), -1, 1);
+    th_node(g, "Mul", "bn,m", "p");
+    th_node(g, "Add", "p,b", "q");
+    th_node(g, "Relu", "q", "y");
+    th_expect_fused("BatchNormalization+Mul+Add+Relu");
+    th_output(g, "y");
+    th_check_graph(nm, g, TOL);
+    /* Gemm then a per-column Mul: folded into B. */
+    int m = th_randint(1, 9), k = th_randint(1, 33), n = th_randint(2, 21);
+    NAME("Gemm+Mul(per column)+Add m%d k%d n%d", m, k, n);
+    g = th_graph(13);
+    th_input(g, "x", 2, D(m, k));
+    th_const_rand(g, "w", 2, D(k, n), -1, 1);
+    th_const_rand(g, "s", 1, D(n), 0.5f, 2);
+    th_const_rand(g, "b", 2, D(1, n), -1, 1);
+    th_node(g, "Gemm", "x,w", "c");
+    th_node(g, "Mul", "c,s", "p");
+    th_node(g, "Add", "p,b", "y");
+    th_expect_fused("Gemm+Mul+Add");
+    th_output(g, "y");
+    th_check_graph(nm, g, TOL);
+}
+
 static void fused_conv_residual(void) {
     conv_cfg c;
     for (int i = 0; i < 4; i++) {
@@ -1691,6 +1758,7 @@ int main(int argc, char **argv) {
     test_batchnorm();
     fused_conv_activations();
     fused_conv_bn();
+    fused_affine();
     fused_conv_residual();
     conv_winograd();
     conv_algorithms();

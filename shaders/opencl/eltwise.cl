@@ -17,8 +17,20 @@
 #define VEC 4 /* elements per work-item, strided by the global size */
 #endif
 
-#define NG_IDX(mode, i, meta, slot)                                                          \
-    ((mode) == NG_IDX_SAME ? (i) : ng_bcast_index((i), (meta), (meta) + NG_META_OPND + (slot) * NG_META_OPND_SIZE))
+/* A block-indexed input's inner size and count compiled in (INNER_A,
+ * COUNT_A, INNER_B, COUNT_B; 0: read from meta). */
+#ifndef INNER_A
+#define INNER_A 0
+#define COUNT_A 1
+#endif
+#ifndef INNER_B
+#define INNER_B 0
+#define COUNT_B 1
+#endif
+#define NG_IDX(mode, i, meta, slot, inner, count)                                              \
+    ((mode) == NG_IDX_SAME ? (i)                                                               \
+     : (mode) == NG_IDX_BLOCK && (inner) > 0 ? ((i) / (inner)) % (count)                       \
+     : ng_bcast_index((i), (meta), (meta) + NG_META_OPND + (slot) * NG_META_OPND_SIZE))
 
 /* meta: output dims and the two input descriptors (epilogue.cl layout).
  * p0, p1: the unary op's parameters (alpha/beta, clip min/max). */
@@ -28,15 +40,16 @@ __kernel void eltwise(__global NG_FLOAT *y, int y_off, __global const NG_FLOAT *
     int gsize = get_global_size(0);
     int i = get_global_id(0);
     for (int v = 0; v < VEC; v++, i += gsize) {
-        if (i >= n) return;
-        float xa = NG_LD(a, a_off + NG_IDX(IDX_A, i, meta, 0));
+        if (i < n) {
+            float xa = NG_LD(a, a_off + NG_IDX(IDX_A, i, meta, 0, INNER_A, COUNT_A));
 #if BINARY
-        float xb = NG_LD(b, b_off + NG_IDX(IDX_B, i, meta, 1));
-        float r = ng_binary(OP, xa, xb);
+            float xb = NG_LD(b, b_off + NG_IDX(IDX_B, i, meta, 1, INNER_B, COUNT_B));
+            float r = ng_binary(OP, xa, xb);
 #else
-        float r = ng_unary(OP, xa, p0, p1);
+            float r = ng_unary(OP, xa, p0, p1);
 #endif
-        NG_ST(y, y_off + i, NG_EPI_APPLY(r, i));
+            NG_ST(y, y_off + i, NG_EPI_APPLY(r, i));
+        }
     }
 }
 
@@ -53,8 +66,9 @@ __kernel void eltwise_where(__global NG_FLOAT *y, int y_off, __global const ucha
     int i = get_global_id(0);
     for (int v = 0; v < VEC; v++, i += gsize) {
         if (i >= n) return;
-        float r = c[c_off + NG_IDX(IDX_C, i, meta, 0)] ? NG_LD(a, a_off + NG_IDX(IDX_A, i, meta, 1))
-                                                       : NG_LD(b, b_off + NG_IDX(IDX_B, i, meta, 2));
+        float r = c[c_off + NG_IDX(IDX_C, i, meta, 0, 0, 1)]
+                      ? NG_LD(a, a_off + NG_IDX(IDX_A, i, meta, 1, 0, 1))
+                      : NG_LD(b, b_off + NG_IDX(IDX_B, i, meta, 2, 0, 1));
         NG_ST(y, y_off + i, r);
     }
 }

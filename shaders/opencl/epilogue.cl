@@ -118,17 +118,28 @@ int ng_bcast_index(int i, __constant int *meta, __constant int *d) {
  * the steps unroll into straight-line code; only operand sizes/strides come
  * from epi_meta at run time. Without EPI_N (families not yet passing the
  * options) the same steps are read from epi_meta and interpreted. */
-NG_INLINE int ng_epi_index(int i, __constant int *meta, int slot, int mode) {
+NG_INLINE int ng_epi_index(int i, __constant int *meta, int slot, int mode, int inner, int count) {
     __constant int *d = meta + NG_META_OPND + slot * NG_META_OPND_SIZE;
     if (mode == NG_IDX_SAME) return i;
     if (mode == NG_IDX_SCALAR) return 0;
-    if (mode == NG_IDX_BLOCK) return (i / d[1]) % d[2];
+    if (mode == NG_IDX_BLOCK) return inner > 0 ? (i / inner) % count : (i / d[1]) % d[2];
     return ng_bcast_index(i, meta, d);
 }
+/* A block operand's inner size and count compiled in (EPI_INNER<j>,
+ * EPI_COUNT<j>; 0: read from epi_meta): divisions by constants. */
+#ifndef EPI_INNER0
+#define EPI_INNER0 0
+#define EPI_COUNT0 1
+#endif
+#ifndef EPI_INNER1
+#define EPI_INNER1 0
+#define EPI_COUNT1 1
+#endif
 
 #define NG_EPI_OPERAND(slot, i)                                                                \
-    ((slot) == 0 ? NG_LD(epi_a, epi_a_off + ng_epi_index((i), epi_meta, 0, EPI_MODE0))        \
-                 : NG_LD(epi_b, epi_b_off + ng_epi_index((i), epi_meta, 1, EPI_MODE1)))
+    ((slot) == 0                                                                               \
+         ? NG_LD(epi_a, epi_a_off + ng_epi_index((i), epi_meta, 0, EPI_MODE0, EPI_INNER0, EPI_COUNT0)) \
+         : NG_LD(epi_b, epi_b_off + ng_epi_index((i), epi_meta, 1, EPI_MODE1, EPI_INNER1, EPI_COUNT1)))
 #define NG_EPI_STEP(s)                                                                         \
     if (EPI_SLOT##s < 0) {                                                                     \
         y = ng_unary(EPI_OP##s, y, EPI_A##s, EPI_B##s);                                        \

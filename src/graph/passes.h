@@ -31,10 +31,13 @@ nngpu_status ng_pass_fold_dequantize(ng_graph *g, ng_report *r);
 nngpu_status ng_pass_quantize_weights(ng_graph *g, int bits, int group, int *count, ng_report *r);
 /* Removes Identity, inference-mode Dropout and no-op Casts. */
 nngpu_status ng_pass_eliminate(ng_graph *g, ng_report *r);
-/* Folds BatchNormalization into the preceding Conv / Gemm. */
+/* Folds BatchNormalization, and Mul/Add/Sub/Div by per-channel constants,
+ * into the preceding Conv / Gemm. */
 nngpu_status ng_pass_fuse_batchnorm(ng_graph *g, ng_report *r);
-/* Turns remaining BatchNormalizations into Mul + Add-epilogue nodes. */
-nngpu_status ng_pass_lower_batchnorm(ng_graph *g, ng_report *r);
+/* Turns remaining BatchNormalizations into Mul + Add-epilogue nodes; with
+ * absorb (the fuse_batchnorm pass on), per-channel Mul/Add/Sub/Div after one
+ * join its coefficients first. */
+nngpu_status ng_pass_lower_batchnorm(ng_graph *g, int absorb, ng_report *r);
 /* Turns variadic Sum/Mean/Max/Min into a binary elementwise node with the
  * other inputs as epilogue steps (or Identity for one input). */
 nngpu_status ng_pass_lower_variadic(ng_graph *g, ng_report *r);

@@ -38,10 +38,16 @@ static nngpu_status eltwise_prepare(ng_context *c, const ng_graph *g, const ng_n
     int vec = ng_params_get(&p, "VEC", 4);
     if (vec < 1) vec = 1;
 
-    char opts[160];
-    snprintf(opts, sizeof opts, "-DOP=%d -DBINARY=%d -DIDX_A=%d -DIDX_B=%d -DVEC=%d -DNG_EPI=%d",
-             (int)ng_cl_opcode_of(n->op), nin == 2, meta[NG_META_OPND],
-             nin == 2 ? meta[NG_META_OPND + NG_META_OPND_SIZE] : 0, vec, n->n_epi > 0);
+    char opts[240];
+    int len = snprintf(opts, sizeof opts, "-DOP=%d -DBINARY=%d -DIDX_A=%d -DIDX_B=%d -DVEC=%d -DNG_EPI=%d",
+                       (int)ng_cl_opcode_of(n->op), nin == 2, meta[NG_META_OPND],
+                       nin == 2 ? meta[NG_META_OPND + NG_META_OPND_SIZE] : 0, vec, n->n_epi > 0);
+    for (int j = 0; j < nin; j++) { /* block operands: divisions by constants */
+        const cl_int *d = meta + NG_META_OPND + j * NG_META_OPND_SIZE;
+        if (d[0] == NG_IDX_BLOCK && len > 0 && (size_t)len < sizeof opts)
+            len += snprintf(opts + len, sizeof opts - (size_t)len, " -DINNER_%c=%d -DCOUNT_%c=%d",
+                            'A' + j, d[1], 'A' + j, d[2]);
+    }
     cl_kernel kern;
     NG_CHECK(ng_cl_launch_add(c, k, "eltwise.cl", "eltwise", opts, (size_t)((total + vec - 1) / vec),
                               0, &kern));

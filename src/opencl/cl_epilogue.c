@@ -188,6 +188,7 @@ void ng_cl_epilogue_options(const ng_graph *g, const ng_node *n, char *buf, size
         ng_cl_bcast_desc(y->rank, y->dims, t->rank, t->dims, desc);
         int mode = desc[0] == NG_IDX_BLOCK && desc[2] == 1 ? NG_IDX_SCALAR : desc[0];
         PUT(" -DEPI_MODE%d=%d", j, mode);
+        if (mode == NG_IDX_BLOCK) PUT(" -DEPI_INNER%d=%d -DEPI_COUNT%d=%d", j, desc[1], j, desc[2]);
     }
     for (int s = 0; s < n->n_epi; s++) {
         const ng_epi_step *st = &n->epi[s];
