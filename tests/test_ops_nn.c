@@ -294,11 +294,15 @@ static void test_channel_norms(void) {
 }
 
 static void test_lrn(void) {
-    for (int i = 0; i < 4; i++) {
-        int size = th_randint(1, 6), rank = th_randint(3, 4);
+    for (int i = 0; i < 6; i++) { /* from i = 4: planes of 16+ positions (CPU vectors) */
+        int size = th_randint(1, 6), rank = i >= 4 ? 4 : th_randint(3, 4);
         int64_t d[4];
         shape(rank, d, 9);
         d[1] = th_randint(1, 12);
+        if (i >= 4) {
+            d[2] = th_randint(4, 20);
+            d[3] = th_randint(4, 20);
+        }
         NAME("LRN %s size%d", dims_text(rank, d), size);
         nngpu_graph *g = th_graph(13);
         fallback_if("LRN");

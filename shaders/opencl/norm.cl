@@ -63,3 +63,40 @@ __kernel void lrn(__global float *y, int y_off, __global const float *x, int x_o
     }
     y[y_off + i] = NG_EPI_APPLY(x[x_off + i] * pow(bias + alpha_n * sq, -beta), i);
 }
+
+#ifdef LRN_VEC
+/* LRN on CPUs: a work-item computes LRN_VEC neighbouring positions of one
+ * (n, c) plane as a vector (the plane's last vector shifted back to end at
+ * SP; planes shorter than a vector one position at a time), each window
+ * channel one vector load. global: (ceil(SP / LRN_VEC), C, N). */
+#define LVT NG_CAT(float, LRN_VEC)
+__kernel void lrn_vec(__global float *y, int y_off, __global const float *x, int x_off, int total,
+                      int C, int SP, int lo, int hi, float alpha_n, float beta, float bias,
+                      NG_EPI_PARAMS) {
+    const int c = get_global_id(1), n = get_global_id(2);
+    const int c0 = max(c - lo, 0), c1 = min(c + hi, C - 1);
+    const int plane = (n * C + c) * SP;
+    if (SP < LRN_VEC) {
+        for (int p = get_global_id(0); p < SP; p++) { /* global size 1 along SP */
+            float sq = 0.0f;
+            for (int k = c0; k <= c1; k++) {
+                const float v = x[x_off + (n * C + k) * SP + p];
+                sq += v * v;
+            }
+            y[y_off + plane + p] =
+                NG_EPI_APPLY(x[x_off + plane + p] * pow(bias + alpha_n * sq, -beta), plane + p);
+        }
+        return;
+    }
+    const int p = min((int)get_global_id(0) * LRN_VEC, SP - LRN_VEC);
+    LVT sq = (LVT)(0.0f);
+    for (int k = c0; k <= c1; k++) {
+        const LVT v = NG_CAT(vload, LRN_VEC)(0, x + x_off + (n * C + k) * SP + p);
+        sq = mad(v, v, sq);
+    }
+    /* bias + alpha_n * sq > 0: x^-beta as exp2(-beta * log2(x)) */
+    const LVT r = NG_CAT(vload, LRN_VEC)(0, x + x_off + plane + p) *
+                  exp2(-beta * log2((LVT)(bias) + alpha_n * sq));
+    ROW_STORE(LRN_VEC, r, plane + p);
+}
+#endif
