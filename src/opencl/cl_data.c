@@ -3,6 +3,7 @@
  * Concat, Split as strided copies planned in src/runtime/lower_data.c;
  * Gather, GatherElements, Pad, Resize/Upsample in cl_data_index.c. */
 #include <stdio.h>
+#include <string.h>
 
 #include "cl_data.h"
 #include "core/status.h"
@@ -30,15 +31,18 @@ static nngpu_status copy_launch(ng_context *c, ng_kernel *k, const ng_graph *g,
     if (vec < 1) vec = 1;
     char opts[64];
     snprintf(opts, sizeof opts, "-DVEC=%d -DNG_EPI=%d", vec, has_epi);
+    /* CPUs: strided copies by innermost rows of 8+ elements (per-element
+     * index arithmetic made PoCL's transposes 5-10x slower). */
+    int by_rows = !contig && r >= 2 && d[r - 1] >= 8 && strcmp(c->info.device_type, "gpu") != 0;
+    const char *kname = contig ? "copy_contig" : by_rows ? "copy_rows" : "copy_strided";
+    int64_t items = contig ? (total + vec - 1) / vec : by_rows ? total / d[r - 1] : total;
     cl_kernel kern;
-    NG_CHECK(ng_cl_launch_add(c, k, "data.cl", contig ? "copy_contig" : "copy_strided", opts,
-                              contig ? (size_t)((total + vec - 1) / vec) : (size_t)total, 0,
-                              &kern));
+    NG_CHECK(ng_cl_launch_add(c, k, "data.cl", kname, opts, (size_t)items, 0, &kern));
     ng_cl_args a;
     ng_cl_args_begin(&a, kern, k->node_name);
     ng_cl_arg_tensor_at(&a, c, k, g, cp->yt, bind, cp->y_extra);
     ng_cl_arg_tensor_at(&a, c, k, g, cp->xt, bind, cp->x_extra);
-    ng_cl_arg_int(&a, total);
+    ng_cl_arg_int(&a, by_rows ? items : total);
     ng_cl_arg_int(&a, cp->y_extra);
     if (!contig) {
         ng_cl_arg_int(&a, r);
