@@ -19,7 +19,13 @@ __kernel void copy_contig(__global NG_FLOAT *y, int y_off, __global const NG_FLO
     }
 }
 
-/* Iterates dims d (rank of them); element strides xs in x and ys in y. */
+#ifndef ROWS
+#define ROWS 0 /* copy_strided: 1 (CPUs): a work-item copies a whole innermost row */
+#endif
+
+/* Iterates dims d (rank of them); element strides xs in x and ys in y. A
+ * work-item copies element gid (ROWS 0), or innermost row gid, its position
+ * found once instead of per element (ROWS 1); n counts either. */
 __kernel void copy_strided(__global NG_FLOAT *y, int y_off, __global const NG_FLOAT *x, int x_off,
                            int n, int y_base, int rank, int8 d, int8 xs, int8 ys, NG_EPI_PARAMS) {
     int gid = get_global_id(0);
@@ -28,36 +34,20 @@ __kernel void copy_strided(__global NG_FLOAT *y, int y_off, __global const NG_FL
     NG_INT8_ARRAY(xst, xs);
     NG_INT8_ARRAY(yst, ys);
     int xi = 0, yi = 0, q = gid;
-    for (int k = rank - 1; k >= 0; k--) {
+    for (int k = rank - 1 - ROWS; k >= 0; k--) {
         int c = q % dim[k];
         q /= dim[k];
         xi += c * xst[k];
         yi += c * yst[k];
     }
-    NG_ST(y, y_off + yi, NG_EPI_APPLY(NG_LD(x, x_off + xi), y_base + yi));
-}
-
-/* copy_strided by rows (CPUs): work-item r copies the r-th innermost row of
- * d, its position found once per row instead of once per element (n: the
- * number of rows). */
-__kernel void copy_rows(__global NG_FLOAT *y, int y_off, __global const NG_FLOAT *x, int x_off,
-                        int n, int y_base, int rank, int8 d, int8 xs, int8 ys, NG_EPI_PARAMS) {
-    int row = get_global_id(0);
-    if (row >= n) return;
-    NG_INT8_ARRAY(dim, d);
-    NG_INT8_ARRAY(xst, xs);
-    NG_INT8_ARRAY(yst, ys);
-    int xi = 0, yi = 0, q = row;
-    for (int k = rank - 2; k >= 0; k--) {
-        int c = q % dim[k];
-        q /= dim[k];
-        xi += c * xst[k];
-        yi += c * yst[k];
-    }
+#if ROWS
     const int len = dim[rank - 1], xl = xst[rank - 1], yl = yst[rank - 1];
     for (int j = 0; j < len; j++)
         NG_ST(y, y_off + yi + j * yl,
               NG_EPI_APPLY(NG_LD(x, x_off + xi + j * xl), y_base + yi + j * yl));
+#else
+    NG_ST(y, y_off + yi, NG_EPI_APPLY(NG_LD(x, x_off + xi), y_base + yi));
+#endif
 }
 
 #ifndef IDX64

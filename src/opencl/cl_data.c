@@ -29,12 +29,12 @@ static nngpu_status copy_launch(ng_context *c, ng_kernel *k, const ng_graph *g,
     ng_params_lookup(&c->info, c->opts.tuning_db, "copy", "", &p);
     int vec = ng_params_get(&p, "VEC", 4);
     if (vec < 1) vec = 1;
-    char opts[64];
-    snprintf(opts, sizeof opts, "-DVEC=%d -DNG_EPI=%d", vec, has_epi);
     /* CPUs: strided copies by innermost rows of 8+ elements (per-element
      * index arithmetic made PoCL's transposes 5-10x slower). */
     int by_rows = !contig && r >= 2 && d[r - 1] >= 8 && strcmp(c->info.device_type, "gpu") != 0;
-    const char *kname = contig ? "copy_contig" : by_rows ? "copy_rows" : "copy_strided";
+    char opts[64];
+    snprintf(opts, sizeof opts, "-DVEC=%d -DNG_EPI=%d -DROWS=%d", vec, has_epi, by_rows);
+    const char *kname = contig ? "copy_contig" : "copy_strided";
     int64_t items = contig ? (total + vec - 1) / vec : by_rows ? total / d[r - 1] : total;
     cl_kernel kern;
     NG_CHECK(ng_cl_launch_add(c, k, "data.cl", kname, opts, (size_t)items, 0, &kern));
