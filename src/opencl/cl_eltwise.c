@@ -38,10 +38,11 @@ static nngpu_status eltwise_prepare(ng_context *c, const ng_graph *g, const ng_n
     int vec = ng_params_get(&p, "VEC", 4);
     if (vec < 1) vec = 1;
 
-    char opts[240];
-    int len = snprintf(opts, sizeof opts, "-DOP=%d -DBINARY=%d -DIDX_A=%d -DIDX_B=%d -DVEC=%d -DNG_EPI=%d",
+    char opts[1300], eopts[1024]; /* the epilogue compiled in, as conv and gemm do */
+    ng_cl_epilogue_options(g, n, eopts, sizeof eopts);
+    int len = snprintf(opts, sizeof opts, "-DOP=%d -DBINARY=%d -DIDX_A=%d -DIDX_B=%d -DVEC=%d %s",
                        (int)ng_cl_opcode_of(n->op), nin == 2, meta[NG_META_OPND],
-                       nin == 2 ? meta[NG_META_OPND + NG_META_OPND_SIZE] : 0, vec, n->n_epi > 0);
+                       nin == 2 ? meta[NG_META_OPND + NG_META_OPND_SIZE] : 0, vec, eopts);
     for (int j = 0; j < nin; j++) { /* block operands: divisions by constants */
         const cl_int *d = meta + NG_META_OPND + j * NG_META_OPND_SIZE;
         if (d[0] == NG_IDX_BLOCK && len > 0 && (size_t)len < sizeof opts)
