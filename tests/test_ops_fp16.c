@@ -56,13 +56,16 @@ static nngpu_graph *conv_graph(int c, int k, int ks, int stride, int group, cons
 
 /* The convolution's own result overflows fp16, its fused Mul brings it back:
  * fine with fp32 arithmetic; with half arithmetic the guard's simulation
- * rounds before the Mul and keeps the layer fp32 (expect_sim_models_math). */
+ * rounds before the Mul and keeps the layer fp32 (expect_sim_models_math).
+ * The Mul's constant varies along the width, so it stays an epilogue step (a
+ * scalar or per-channel one would fold into the weights). */
 static nngpu_graph *overflow_before_epilogue(void) {
     nngpu_graph *g = th_graph(13);
-    float k = 1e-3f;
+    float k[6];
+    for (int i = 0; i < 6; i++) k[i] = 1e-3f * (1.0f + 0.1f * (float)i);
     th_input(g, "x", 4, D(1, 8, 6, 6));
     th_const_rand(g, "w", 4, D(8, 8, 3, 3), -3e4f, 3e4f);
-    th_const_f32(g, "k", 0, NULL, &k);
+    th_const_f32(g, "k", 4, D(1, 1, 1, 6), k);
     th_node(g, "Conv", "x,w", "c");
     th_attr_ints(g, "pads", 4, D(1, 1, 1, 1));
     th_node(g, "Mul", "c,k", "m");
