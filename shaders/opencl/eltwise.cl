@@ -27,10 +27,8 @@
 #define INNER_B 0
 #define COUNT_B 1
 #endif
-#define NG_IDX(mode, i, meta, slot, inner, count)                                              \
-    ((mode) == NG_IDX_SAME ? (i)                                                               \
-     : (mode) == NG_IDX_BLOCK && (inner) > 0 ? ((i) / (inner)) % (count)                       \
-     : ng_bcast_index((i), (meta), (meta) + NG_META_OPND + (slot) * NG_META_OPND_SIZE))
+/* The operand's index: epilogue.cl's, the meta layout being the same. */
+#define NG_IDX(mode, i, meta, slot, inner, count) ng_epi_index((i), (meta), (slot), (mode), (inner), (count))
 
 /* meta: output dims and the two input descriptors (epilogue.cl layout).
  * p0, p1: the unary op's parameters (alpha/beta, clip min/max). */

@@ -40,15 +40,6 @@ static int dw_row_tile(int ow) {
     return ow < 8 ? ow : 8;
 }
 
-/* Output columns whose taps all lie inside the input row (no padding read),
- * as conv.cl's row kernels count them. */
-static int conv_interior(const conv_geom *cg) {
-    if (cg->W + cg->PL < cg->KW) return 0;
-    int il = (cg->PL + cg->SW - 1) / cg->SW, ir = (cg->W + cg->PL - cg->KW) / cg->SW + 1;
-    if (ir > cg->OW) ir = cg->OW;
-    return ir > il ? ir - il : 0;
-}
-
 /* Columns of conv.cl's padded depthwise window (DW_PAD): the left padding
  * and the row, and every column the row's (shifted) output vectors read. */
 static int dw_window_cols(const conv_geom *cg) {
@@ -119,8 +110,8 @@ static nngpu_status conv_prepare(ng_context *c, const ng_graph *g, const ng_node
     int dw_fixed = depthwise && fixed, cv_fixed = !depthwise && fixed;
     /* CPU row kernels (DW_ROWS, ROW_VEC): vectors as wide as the row's
      * interior (the pixels whose taps are all inside) allows; 0: too short. */
-    int interior = fixed ? conv_interior(&cg) : 0;
-    int row_vec = gpu || interior < 4 ? 0 : interior >= 16 ? 16 : interior >= 8 ? 8 : 4;
+    int interior = fixed ? ng_cl_row_interior(cg.W, cg.PL, cg.KW, cg.SW, cg.OW) : 0;
+    int row_vec = gpu ? 0 : ng_cl_row_vec(interior);
     int px_def = cg.OW >= 4 ? 4 : cg.OW;
     if (!depthwise && !gpu && cg.OW >= 64) px_def = 8; /* long rows: 8 pixels per item */
     if (dw_fixed && !gpu) px_def = dw_row_tile(cg.OW);
@@ -240,12 +231,7 @@ static nngpu_status conv_prepare(ng_context *c, const ng_graph *g, const ng_node
     if (rvec) { /* one output row per work-item */
         l->global[0] = 1;
     } else if (dw_rows) { /* whole rows per work-item; a group: one channel's plane */
-        l->global[0] = 1;
-        l->global[1] = (size_t)(cg.OH + dw_rows - 1) / (size_t)dw_rows;
-        l->local[0] = 1;
-        l->local[1] = l->global[1];
-        l->local[2] = 1;
-        l->use_local = 1;
+        ng_cl_launch_plane_rows(c, l, cg.OH, dw_rows, l->global[2]);
     } else if (depthwise) { /* a group: a row's segments x rows dividing OH, about WG_DW items */
         int wg = ng_params_get(&p, "WG_DW", 64);
         size_t lx = l->global[0] < (size_t)wg ? l->global[0] : (size_t)wg;

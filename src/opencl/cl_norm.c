@@ -26,9 +26,9 @@ static nngpu_status lrn_prepare(ng_context *c, const ng_graph *g, const ng_node 
     int vec = strcmp(c->info.device_type, "gpu") == 0 ? 0 : 16;
     char eopts[1024], opts[1100];
     ng_cl_epilogue_options(g, n, eopts, sizeof eopts);
-    snprintf(opts, sizeof opts, "%s -DLRN_VEC=%d", eopts, vec ? vec : 1);
     cl_kernel kern;
     if (vec) {
+        snprintf(opts, sizeof opts, "%s -DLRN_VEC=%d", eopts, vec);
         NG_CHECK(ng_cl_launch_add(c, k, "norm.cl", "lrn_vec", opts, 1, 0, &kern));
         ng_cl_launch *l = &k->launch[k->n_launches - 1];
         l->dims = 3;

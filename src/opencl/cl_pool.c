@@ -13,15 +13,6 @@ static int pool_supports(ng_context *c, const ng_graph *g, const ng_node *n) {
     return ng_pool_supported(g, n) && ng_cl_epilogue_supported(g, n);
 }
 
-/* Output columns whose windows lie inside the input row (pool.cl's
- * ROW_INTERIOR counts the same). */
-static int pool_interior(const ng_pool_geom *pg) {
-    if (pg->W + pg->PL < pg->KW) return 0;
-    int il = (pg->PL + pg->SW - 1) / pg->SW, ir = (pg->W + pg->PL - pg->KW) / pg->SW + 1;
-    if (ir > pg->OW) ir = pg->OW;
-    return ir > il ? ir - il : 0;
-}
-
 static nngpu_status pool_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
                                  const ng_binding *bind, ng_kernel *k) {
     ng_pool_geom pg;
@@ -39,9 +30,10 @@ static nngpu_status pool_prepare(ng_context *c, const ng_graph *g, const ng_node
     if (pg.global) {
         ng_params_set(&p, "LWS", gpu ? (pg.W >= 64 ? 64 : 1) : (pg.W >= 16384 ? 16 : 1));
     } else if (fixed) {
-        int interior = pool_interior(&pg), rows = 128 / (pg.OW > 0 ? pg.OW : 1);
+        int vec = ng_cl_row_vec(ng_cl_row_interior(pg.W, pg.PL, pg.KW, pg.SW, pg.OW));
+        int rows = 128 / (pg.OW > 0 ? pg.OW : 1);
         ng_params_set(&p, "POOL_ROWS", gpu ? 0 : rows < 1 ? 1 : rows > pg.OH ? pg.OH : rows);
-        ng_params_set(&p, "POOL_VEC", interior >= 16 ? 16 : interior >= 8 ? 8 : 4);
+        ng_params_set(&p, "POOL_VEC", vec ? vec : 4); /* short rows: all columns scalar */
     }
     ng_params_lookup(&c->info, c->opts.tuning_db, pg.global ? "global_pool" : "pool", sig, &p);
     k->params_source = p.source;
@@ -85,15 +77,8 @@ static nngpu_status pool_prepare(ng_context *c, const ng_graph *g, const ng_node
         NG_CHECK(ng_cl_meta_upload(c, k, gm, sizeof gm, &geom));
         cl_int total = pg.planes * pg.OH * pg.OW;
         ARG(geom);
-        if (rows) { /* a group: one plane's rows */
-            l->dims = 3;
-            l->global[0] = 1;
-            l->global[1] = (size_t)(pg.OH + rows - 1) / (size_t)rows;
-            l->global[2] = (size_t)pg.planes;
-            l->local[0] = 1;
-            l->local[1] = l->global[1];
-            l->local[2] = 1;
-            l->use_local = l->local[1] <= c->info.max_work_group_size;
+        if (rows) {
+            ng_cl_launch_plane_rows(c, l, pg.OH, rows, (size_t)pg.planes);
         } else {
             ARG(total);
             l->global[0] = (size_t)total;

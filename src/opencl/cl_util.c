@@ -139,3 +139,25 @@ void ng_cl_kernel_name(ng_kernel *k, const ng_node *n, const char *base) {
     snprintf(k->name, sizeof k->name, "%s", base);
     ng_cl_epilogue_name(n, k->name, sizeof k->name);
 }
+
+int ng_cl_row_interior(int w, int pl, int k, int s, int ow) {
+    if (w + pl < k) return 0;
+    int il = (pl + s - 1) / s, ir = (w + pl - k) / s + 1;
+    if (ir > ow) ir = ow;
+    return ir > il ? ir - il : 0;
+}
+
+int ng_cl_row_vec(int interior) {
+    return interior >= 16 ? 16 : interior >= 8 ? 8 : interior >= 4 ? 4 : 0;
+}
+
+void ng_cl_launch_plane_rows(const ng_context *c, ng_cl_launch *l, int oh, int rows, size_t planes) {
+    l->dims = 3;
+    l->global[0] = 1;
+    l->global[1] = (size_t)(oh + rows - 1) / (size_t)rows;
+    l->global[2] = planes;
+    l->local[0] = 1;
+    l->local[1] = l->global[1];
+    l->local[2] = 1;
+    l->use_local = l->local[1] <= c->info.max_work_group_size;
+}

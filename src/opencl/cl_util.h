@@ -65,6 +65,16 @@ nngpu_status ng_cl_launch_add(ng_context *c, ng_kernel *k, const char *file, con
                               const char *options, size_t global, size_t local,
                               cl_kernel *out);
 
+/* CPU row kernels (shaders/opencl/rows.cl). Output columns of a row whose
+ * k-wide window at stride s lies inside the w-wide input row with left
+ * padding pl (ROW_INTERIOR counts the same), at most ow; the vector width
+ * for such an interior: 16, 8 or 4, 0 when shorter than 4. */
+int ng_cl_row_interior(int w, int pl, int k, int s, int ow);
+int ng_cl_row_vec(int interior);
+/* Sets l to (1, ceil(oh / rows), planes) work-items, a group being one
+ * plane's rows when that fits the device. */
+void ng_cl_launch_plane_rows(const ng_context *c, ng_cl_launch *l, int oh, int rows, size_t planes);
+
 /* "+relu"-style suffix for k->name from the node's epilogue. */
 void ng_cl_kernel_name(ng_kernel *k, const ng_node *n, const char *base);
 
