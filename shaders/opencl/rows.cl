@@ -16,7 +16,7 @@
     ((s) == 1 ? NG_LDV(n, 0, (p)) \
               : (NG_CAT(float, n))(NG_LDV(n, 0, (p)).even, NG_LDV(n, 0, (p) + (n) - 1).odd))
 /* A row's interior output columns [il, ir) (every tap of a k-wide kernel at
- * stride s inside the input row; cl_conv.c's conv_interior counts the same)
+ * stride s inside the input row; cl_util.c's ng_cl_row_interior counts the same)
  * and the n-wide vectors covering it (0 when shorter than one vector). */
 #define ROW_INTERIOR(k, s, n)                                                       \
     const int il = (PL_ + (s) - 1) / (s);                                           \
