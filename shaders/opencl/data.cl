@@ -138,15 +138,21 @@ __kernel void pad(__global NG_FLOAT *y, int y_off, __global const NG_FLOAT *x, i
 
 /* Resize from per-dim tables the host computed (exactly as the reference):
  * dim k with toff[k] >= 0 reads entry toff[k] + c: TAPS clamped source
- * indices, then TAPS weights (float bits). Other dims keep their coordinate. */
+ * indices, then TAPS weights (float bits). Other dims keep their coordinate.
+ * With RS_RANK defined, RS_OD, RS_XD and RS_TOFF list od, xd and toff. */
 __kernel void resize(__global NG_FLOAT *y, int y_off, __global const NG_FLOAT *x, int x_off, int n,
                      int rank, int8 od, int8 xd, int8 toff, __global const int *tab,
                      NG_EPI_PARAMS) {
     int gid = get_global_id(0);
     if (gid >= n) return;
+#ifdef RS_RANK /* shapes compiled in: the loops unroll, divisors are constants */
+    rank = RS_RANK;
+    const int odim[8] = {RS_OD}, xdim[8] = {RS_XD}, toffs[8] = {RS_TOFF};
+#else
     NG_INT8_ARRAY(odim, od);
     NG_INT8_ARRAY(xdim, xd);
     NG_INT8_ARRAY(toffs, toff);
+#endif
     int ent[8], rstr[8];
     int q = gid, s = 1, n_res = 0, base = 0, combos = 1;
     for (int k = rank - 1; k >= 0; k--) {
