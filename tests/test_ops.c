@@ -980,7 +980,7 @@ static void fused_affine(void) {
             th_expect_fused("Conv+BatchNormalization+Sub+Div");
         } else {
             int ow = (c.w + c.pads[1] + c.pads[3] - c.dw * (c.kw - 1) - 1) / c.sw + 1;
-            if (c.auto_pad) ow = (c.w + c.sw - 1) / c.sw;
+            if (c.auto_pad && strncmp(c.auto_pad, "SAME", 4) == 0) ow = (c.w + c.sw - 1) / c.sw;
             th_const_rand(g, "s", 3, D(1, 1, ow), 0.5f, 2);
             th_node(g, "Mul", "c,s", "y");
             th_expect_fused("Conv+Mul"); /* the epilogue, not folded into the weights */
@@ -1175,6 +1175,24 @@ static void conv_depthwise_windows(void) {
         }
     }
     params_restore();
+    /* Stride 1 with a fused residual Add and Mish: the epilogue on whole
+     * pixel vectors (EPI_VEC_OK), its operand read as vectors too. */
+    conv_cfg c;
+    memset(&c, 0, sizeof c);
+    c.n = 2; c.c = c.k = c.group = th_randint(2, 9);
+    c.kh = c.kw = 3; c.sh = c.sw = c.dh = c.dw = 1; c.bias = 1;
+    for (int e = 0; e < 4; e++) c.pads[e] = 1;
+    c.h = th_randint(3, 20); c.w = th_randint(9, 70);
+    conv_name(&c, "Conv depthwise+Add+Mish");
+    nngpu_graph *g = th_graph(17);
+    th_input(g, "x", 4, D(c.n, c.c, c.h, c.w));
+    th_input(g, "z", 4, D(c.n, c.k, c.h, c.w));
+    add_conv(g, &c, "x", "c");
+    th_node(g, "Add", "c,z", "a");
+    th_node(g, "Mish", "a", "y");
+    th_expect_fused("Conv+Add+Mish");
+    th_output(g, "y");
+    th_check_graph(nm, g, TOL);
 }
 
 static void fused_gemm(void) {

@@ -417,6 +417,12 @@ __kernel void conv2d_depthwise(__constant int *geom, __global const NG_FLOAT *x,
     acc += NG_LD(bias, bias_off + c);
 #endif
     const int obase = z * OH_ * OW_ + oh * OW_ + ow0;
+#ifdef EPI_VEC_OK
+    if (ow0 + DW_VEC <= OW_) { /* a whole vector: the epilogue on it as one */
+        NG_STV(DW_VEC, NG_EPI_APPLY(acc, obase), 0, y + y_off + obase);
+        return;
+    }
+#endif
     float o[DW_VEC];
     NG_CAT(vstore, DW_VEC)(acc, 0, o);
 #pragma unroll

@@ -27,6 +27,22 @@
 #define INNER_B 0
 #define COUNT_B 1
 #endif
+/* CONTIG: VEC consecutive outputs per work-item as one vector (vector math
+ * on CPUs); every operand has the output's index, or is a scalar (SCALAR_A,
+ * SCALAR_B), and the epilogue takes vectors (EPI_VEC_OK). */
+#ifndef CONTIG
+#define CONTIG 0
+#endif
+#ifndef SCALAR_A
+#define SCALAR_A 0
+#endif
+#ifndef SCALAR_B
+#define SCALAR_B 0
+#endif
+#define VT NG_CAT(float, VEC)
+#define LOAD_V(p, off, i, scalar) ((scalar) ? (VT)(NG_LD(p, off)) : NG_LDV(VEC, 0, (p) + (off) + (i)))
+#define LOAD_S(p, off, i, scalar) NG_LD(p, (off) + ((scalar) ? 0 : (i)))
+
 /* The operand's index: epilogue.cl's, the meta layout being the same. */
 #define NG_IDX(mode, i, meta, slot, inner, count) ng_epi_index((i), (meta), (slot), (mode), (inner), (count))
 
@@ -35,6 +51,28 @@
 __kernel void eltwise(__global NG_FLOAT *y, int y_off, __global const NG_FLOAT *a, int a_off,
                       __global const NG_FLOAT *b, int b_off, __constant int *meta, float p0,
                       float p1, int n, NG_EPI_PARAMS) {
+#if CONTIG
+    const int i0 = get_global_id(0) * VEC;
+    if (i0 + VEC <= n) {
+        const VT xa = LOAD_V(a, a_off, i0, SCALAR_A);
+#if BINARY
+        const VT r = ng_binary(OP, xa, LOAD_V(b, b_off, i0, SCALAR_B));
+#else
+        const VT r = ng_unary(OP, xa, p0, p1);
+#endif
+        NG_STV(VEC, NG_EPI_APPLY(r, i0), 0, y + y_off + i0);
+        return;
+    }
+    for (int i = i0; i < n; i++) { /* the last, partial vector */
+        const float xa = LOAD_S(a, a_off, i, SCALAR_A);
+#if BINARY
+        const float r = ng_binary(OP, xa, LOAD_S(b, b_off, i, SCALAR_B));
+#else
+        const float r = ng_unary(OP, xa, p0, p1);
+#endif
+        NG_ST(y, y_off + i, NG_EPI_APPLY(r, i));
+    }
+#else
     int gsize = get_global_size(0);
     int i = get_global_id(0);
     for (int v = 0; v < VEC; v++, i += gsize) {
@@ -49,6 +87,7 @@ __kernel void eltwise(__global NG_FLOAT *y, int y_off, __global const NG_FLOAT *
             NG_ST(y, y_off + i, NG_EPI_APPLY(r, i));
         }
     }
+#endif
 }
 
 #ifndef IDX_C

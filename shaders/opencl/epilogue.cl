@@ -42,78 +42,104 @@ enum ng_cl_index_mode { NG_IDX_SAME = 0, NG_IDX_BLOCK = 1, NG_IDX_GENERIC = 2, N
 
 /* Forced inline: with constant op codes each call folds to one expression. */
 #define NG_INLINE __attribute__((always_inline))
+#define NG_OVL __attribute__((overloadable, always_inline))
+
+/* The math below is written once for a type T and defined for float and
+ * float2, float3, float4, float8 and float16 (NG_DEF_MATH): kernels holding vectors apply ops to whole
+ * vectors, and POCL then calls its vector exp/tanh/... (its scalar math is
+ * not vectorized across work-items). Branches are select()s, so lanes never
+ * diverge; select(else, then, cond) takes the comparisons of both kinds. */
 
 /* erfc(z) for z >= 0, relative error < 1.2e-7 (Numerical Recipes' erfcc; the
- * same formula as shaders/vulkan/epilogue.glsl). Branch-free, unlike POCL's
- * erf/erfc, so work-items vectorize: GELU layers ran ~10x faster. */
-NG_INLINE float ng_erfc_pos(float z) {
-    float t = 1.0f / (1.0f + 0.5f * z);
-    float p = -1.26551223f + t * (1.00002368f + t * (0.37409196f + t * (0.09678418f +
-              t * (-0.18628806f + t * (0.27886807f + t * (-1.13520398f + t * (1.48851587f +
-              t * (-0.82215223f + t * 0.17087277f))))))));
-    return t * exp(-z * z + p);
-}
-
-/* erf: the Maclaurin series below |x| = 0.5 (relative error < 4e-8 there),
- * 1 - erfc above; both evaluated, one selected. */
-NG_INLINE float ng_erf(float x) {
-    float z = fabs(x), z2 = z * z;
-    float series = 1.1283791671f * z * (1.0f + z2 * (-1.0f / 3.0f + z2 * (0.1f + z2 * (-1.0f / 42.0f +
-                   z2 * (1.0f / 216.0f + z2 * (-1.0f / 1320.0f))))));
-    float r = z < 0.5f ? series : 1.0f - ng_erfc_pos(z);
-    return copysign(r, x);
-}
-
-NG_INLINE float ng_unary(int op, float x, float a, float b) {
-    switch (op) {
-    case NG_CL_RELU: return x < 0.0f ? 0.0f : x;
-    case NG_CL_LEAKYRELU: return x < 0.0f ? a * x : x;
-    case NG_CL_CLIP: return fmin(fmax(x, a), b);
-    case NG_CL_SIGMOID: return 1.0f / (1.0f + exp(-x));
-    case NG_CL_HARDSIGMOID: return clamp(a * x + b, 0.0f, 1.0f);
-    case NG_CL_HARDSWISH: return x * clamp(x * (1.0f / 6.0f) + 0.5f, 0.0f, 1.0f);
-    case NG_CL_TANH: return tanh(x);
-    case NG_CL_ELU: return x < 0.0f ? a * expm1(x) : x;
-    case NG_CL_SILU: return x / (1.0f + exp(-x));
-    case NG_CL_ERF: return ng_erf(x);
-    case NG_CL_SQRT: return sqrt(x);
-    case NG_CL_EXP: return exp(x);
-    case NG_CL_LOG: return log(x);
-    case NG_CL_NEG: return -x;
-    case NG_CL_ABS: return fabs(x);
-    case NG_CL_RECIPROCAL: return 1.0f / x;
-    case NG_CL_FLOOR: return floor(x);
-    case NG_CL_CEIL: return ceil(x);
-    case NG_CL_SIN: return sin(x);
-    case NG_CL_COS: return cos(x);
-    case NG_CL_SOFTPLUS: return x > 0.0f ? x + log1p(exp(-x)) : log1p(exp(x));
-    case NG_CL_SOFTSIGN: return x / (1.0f + fabs(x));
-    case NG_CL_SELU: return x > 0.0f ? b * x : b * a * expm1(x);
-    case NG_CL_MISH: return x * tanh(x > 0.0f ? x + log1p(exp(-x)) : log1p(exp(x)));
-    case NG_CL_SIGN: return x > 0.0f ? 1.0f : x < 0.0f ? -1.0f : x;
-    case NG_CL_ROUND: return rint(x);
-    case NG_CL_GELU:
-        return a != 0.0f ? 0.5f * x * (1.0f + tanh(0.7978845608f * (x + 0.044715f * x * x * x)))
-                         : 0.5f * x * (x < 0.0f ? ng_erfc_pos(-x * 0.7071067812f)
-                                                : 2.0f - ng_erfc_pos(x * 0.7071067812f));
-                                                /* 1 + erf(x/sqrt2); tails without cancellation */
-    default: return x;
+ * same formula as shaders/vulkan/epilogue.glsl). POCL's erf/erfc cost ~25 ns
+ * per element: GELU layers ran ~6x slower with them. */
+#define NG_DEF_ERF(T)                                                                          \
+    NG_OVL T ng_erfc_pos(T z) {                                                                \
+        T t = 1.0f / (1.0f + 0.5f * z);                                                        \
+        T p = -1.26551223f + t * (1.00002368f + t * (0.37409196f + t * (0.09678418f +          \
+              t * (-0.18628806f + t * (0.27886807f + t * (-1.13520398f + t * (1.48851587f +    \
+              t * (-0.82215223f + t * 0.17087277f))))))));                                     \
+        return t * exp(-z * z + p);                                                            \
+    }                                                                                          \
+    /* erf: the Maclaurin series below |x| = 0.5 (relative error < 4e-8), 1 - erfc above */    \
+    NG_OVL T ng_erf(T x) {                                                                     \
+        T z = fabs(x), z2 = z * z;                                                             \
+        T series = 1.1283791671f * z * (1.0f + z2 * (-1.0f / 3.0f + z2 * (0.1f +              \
+                   z2 * (-1.0f / 42.0f + z2 * (1.0f / 216.0f + z2 * (-1.0f / 1320.0f))))));   \
+        return copysign(select(1.0f - ng_erfc_pos(z), series, z < 0.5f), x);                  \
+    }                                                                                          \
+    /* 1 + erf(x / sqrt2) from z = |x| / sqrt2 and x < 0: erfc(z) or 2 - erfc(z) */            \
+    NG_OVL T ng_gelu_erfc(T z, NG_INT_OF(T) negative) {                                        \
+        const T e = ng_erfc_pos(z);                                                            \
+        return select(2.0f - e, e, negative);                                                  \
     }
-}
 
-NG_INLINE float ng_binary(int op, float a, float b) {
-    switch (op) {
-    case NG_CL_ADD: return a + b;
-    case NG_CL_SUB: return a - b;
-    case NG_CL_MUL: return a * b;
-    case NG_CL_DIV: return a / b;
-    case NG_CL_POW: return pow(a, b);
-    case NG_CL_PRELU: return a < 0.0f ? a * b : a;
-    case NG_CL_MAX: return fmax(a, b);
-    case NG_CL_MIN: return fmin(a, b);
-    default: return a;
+#define NG_DEF_UNARY(T)                                                                        \
+    NG_OVL T ng_unary(int op, T x, float a, float b) {                                         \
+        const T zero = (T)(0.0f), one = (T)(1.0f);                                             \
+        switch (op) {                                                                          \
+        case NG_CL_RELU: return select(x, zero, x < 0.0f);                                     \
+        case NG_CL_LEAKYRELU: return select(x, a * x, x < 0.0f);                               \
+        case NG_CL_CLIP: return fmin(fmax(x, a), b);                                           \
+        case NG_CL_SIGMOID: return 1.0f / (1.0f + exp(-x));                                    \
+        case NG_CL_HARDSIGMOID: return clamp(a * x + b, 0.0f, 1.0f);                           \
+        case NG_CL_HARDSWISH: return x * clamp(x * (1.0f / 6.0f) + 0.5f, 0.0f, 1.0f);          \
+        case NG_CL_TANH: return tanh(x);                                                       \
+        case NG_CL_ELU: return select(x, a * expm1(x), x < 0.0f);                              \
+        case NG_CL_SILU: return x / (1.0f + exp(-x));                                          \
+        case NG_CL_ERF: return ng_erf(x);                                                      \
+        case NG_CL_SQRT: return sqrt(x);                                                       \
+        case NG_CL_EXP: return exp(x);                                                         \
+        case NG_CL_LOG: return log(x);                                                         \
+        case NG_CL_NEG: return -x;                                                             \
+        case NG_CL_ABS: return fabs(x);                                                        \
+        case NG_CL_RECIPROCAL: return 1.0f / x;                                                \
+        case NG_CL_FLOOR: return floor(x);                                                     \
+        case NG_CL_CEIL: return ceil(x);                                                       \
+        case NG_CL_SIN: return sin(x);                                                         \
+        case NG_CL_COS: return cos(x);                                                         \
+        case NG_CL_SOFTPLUS: return fmax(x, 0.0f) + log1p(exp(-fabs(x)));                     \
+        case NG_CL_SOFTSIGN: return x / (1.0f + fabs(x));                                      \
+        case NG_CL_SELU: return select(b * a * expm1(x), b * x, x > 0.0f);                     \
+        case NG_CL_MISH: return x * tanh(fmax(x, 0.0f) + log1p(exp(-fabs(x))));               \
+        case NG_CL_SIGN: return select(select(x, -one, x < 0.0f), one, x > 0.0f);              \
+        case NG_CL_ROUND: return rint(x);                                                      \
+        case NG_CL_GELU: /* exact: 1 + erf(x/sqrt2) as erfc, tails without cancellation */     \
+            return a != 0.0f ? 0.5f * x * (1.0f + tanh(0.7978845608f * (x + 0.044715f * x * x * x))) \
+                             : 0.5f * x * ng_gelu_erfc(fabs(x) * 0.7071067812f, x < 0.0f);     \
+        default: return x;                                                                     \
+        }                                                                                      \
     }
-}
+
+#define NG_DEF_BINARY(T)                                                                       \
+    NG_OVL T ng_binary(int op, T a, T b) {                                                     \
+        switch (op) {                                                                          \
+        case NG_CL_ADD: return a + b;                                                          \
+        case NG_CL_SUB: return a - b;                                                          \
+        case NG_CL_MUL: return a * b;                                                          \
+        case NG_CL_DIV: return a / b;                                                          \
+        case NG_CL_POW: return pow(a, b);                                                      \
+        case NG_CL_PRELU: return select(a, a * b, a < 0.0f);                                   \
+        case NG_CL_MAX: return fmax(a, b);                                                     \
+        case NG_CL_MIN: return fmin(a, b);                                                     \
+        default: return a;                                                                     \
+        }                                                                                      \
+    }
+
+#define NG_DEF_MATH(T) NG_DEF_ERF(T) NG_DEF_UNARY(T) NG_DEF_BINARY(T)
+#define NG_INT_OF_float int
+#define NG_INT_OF_float2 int2
+#define NG_INT_OF_float3 int3
+#define NG_INT_OF_float4 int4
+#define NG_INT_OF_float8 int8
+#define NG_INT_OF_float16 int16
+#define NG_INT_OF(T) NG_INT_OF_##T
+NG_DEF_MATH(float)
+NG_DEF_MATH(float2)
+NG_DEF_MATH(float3)
+NG_DEF_MATH(float4)
+NG_DEF_MATH(float8)
+NG_DEF_MATH(float16)
 
 /* Index into an operand described by d (see the meta layout) for output
  * linear index i; dims/rank are the output's. */
@@ -159,51 +185,83 @@ NG_INLINE int ng_epi_index(int i, __constant int *meta, int slot, int mode, int 
 #define EPI_COUNT1 1
 #endif
 
-#define NG_EPI_OPERAND(slot, i)                                                                \
-    ((slot) == 0                                                                               \
-         ? NG_LD(epi_a, epi_a_off + ng_epi_index((i), epi_meta, 0, EPI_MODE0, EPI_INNER0, EPI_COUNT0)) \
-         : NG_LD(epi_b, epi_b_off + ng_epi_index((i), epi_meta, 1, EPI_MODE1, EPI_INNER1, EPI_COUNT1)))
-#define NG_EPI_STEP(s)                                                                         \
-    if (EPI_SLOT##s < 0) {                                                                     \
-        y = ng_unary(EPI_OP##s, y, EPI_A##s, EPI_B##s);                                        \
-    } else {                                                                                   \
-        const float v = NG_EPI_OPERAND(EPI_SLOT##s, i);                                        \
-        y = EPI_FIRST##s ? ng_binary(EPI_OP##s, v, y) : ng_binary(EPI_OP##s, y, v);            \
-    }
-
-NG_INLINE float ng_epilogue(float y, int i, __constant int *epi_meta, __global const NG_FLOAT *epi_a,
-                  int epi_a_off, __global const NG_FLOAT *epi_b, int epi_b_off) {
-#ifdef EPI_N
 #ifndef EPI_MODE0
 #define EPI_MODE0 NG_IDX_SAME
 #endif
 #ifndef EPI_MODE1
 #define EPI_MODE1 NG_IDX_SAME
 #endif
-#if EPI_N > 0
-    NG_EPI_STEP(0)
+/* Slot j's tensor and offset. */
+#define NG_EPI_P0 epi_a
+#define NG_EPI_OFF0 epi_a_off
+#define NG_EPI_P1 epi_b
+#define NG_EPI_OFF1 epi_b_off
+/* Slot j's value at index i: one float, or N of them from i on (only
+ * same-index and scalar operands: the host's EPI_VEC_OK). */
+#define NG_EPI_FETCH_S(N, j)                                                                   \
+    NG_LD(NG_EPI_P##j, NG_EPI_OFF##j + ng_epi_index(i, epi_meta, j, EPI_MODE##j, EPI_INNER##j, EPI_COUNT##j))
+#define NG_EPI_FETCH_V(N, j)                                                                   \
+    (EPI_MODE##j == NG_IDX_SCALAR ? (float##N)(NG_LD(NG_EPI_P##j, NG_EPI_OFF##j))               \
+                                  : NG_LDV(N, 0, NG_EPI_P##j + NG_EPI_OFF##j + i))
+/* Compiled-in step s on y of type T. */
+#define NG_EPI_STEP(s, T, N, FETCH)                                                            \
+    if (EPI_SLOT##s < 0) {                                                                     \
+        y = ng_unary(EPI_OP##s, y, EPI_A##s, EPI_B##s);                                        \
+    } else {                                                                                   \
+        const T v = EPI_SLOT##s == 0 ? FETCH(N, 0) : FETCH(N, 1);                              \
+        y = EPI_FIRST##s ? ng_binary(EPI_OP##s, v, y) : ng_binary(EPI_OP##s, y, v);            \
+    }
+#if defined(EPI_N) && EPI_N > 0
+#define NG_EPI_S0(T, N, F) NG_EPI_STEP(0, T, N, F)
+#else
+#define NG_EPI_S0(T, N, F)
 #endif
-#if EPI_N > 1
-    NG_EPI_STEP(1)
+#if defined(EPI_N) && EPI_N > 1
+#define NG_EPI_S1(T, N, F) NG_EPI_STEP(1, T, N, F)
+#else
+#define NG_EPI_S1(T, N, F)
 #endif
-#if EPI_N > 2
-    NG_EPI_STEP(2)
+#if defined(EPI_N) && EPI_N > 2
+#define NG_EPI_S2(T, N, F) NG_EPI_STEP(2, T, N, F)
+#else
+#define NG_EPI_S2(T, N, F)
 #endif
-#if EPI_N > 3
-    NG_EPI_STEP(3)
+#if defined(EPI_N) && EPI_N > 3
+#define NG_EPI_S3(T, N, F) NG_EPI_STEP(3, T, N, F)
+#else
+#define NG_EPI_S3(T, N, F)
 #endif
-#if EPI_N > 4
-    NG_EPI_STEP(4)
+#if defined(EPI_N) && EPI_N > 4
+#define NG_EPI_S4(T, N, F) NG_EPI_STEP(4, T, N, F)
+#else
+#define NG_EPI_S4(T, N, F)
 #endif
-#if EPI_N > 5
-    NG_EPI_STEP(5)
+#if defined(EPI_N) && EPI_N > 5
+#define NG_EPI_S5(T, N, F) NG_EPI_STEP(5, T, N, F)
+#else
+#define NG_EPI_S5(T, N, F)
 #endif
-#if EPI_N > 6
-    NG_EPI_STEP(6)
+#if defined(EPI_N) && EPI_N > 6
+#define NG_EPI_S6(T, N, F) NG_EPI_STEP(6, T, N, F)
+#else
+#define NG_EPI_S6(T, N, F)
 #endif
-#if EPI_N > 7
-    NG_EPI_STEP(7)
+#if defined(EPI_N) && EPI_N > 7
+#define NG_EPI_S7(T, N, F) NG_EPI_STEP(7, T, N, F)
+#else
+#define NG_EPI_S7(T, N, F)
 #endif
+#define NG_EPI_STEPS(T, N, F)                                                                  \
+    NG_EPI_S0(T, N, F) NG_EPI_S1(T, N, F) NG_EPI_S2(T, N, F) NG_EPI_S3(T, N, F)                \
+    NG_EPI_S4(T, N, F) NG_EPI_S5(T, N, F) NG_EPI_S6(T, N, F) NG_EPI_S7(T, N, F)
+
+#define NG_EPI_FORMALS                                                                         \
+    __constant int *epi_meta, __global const NG_FLOAT *epi_a, int epi_a_off,                  \
+        __global const NG_FLOAT *epi_b, int epi_b_off
+
+NG_OVL float ng_epilogue(float y, int i, NG_EPI_FORMALS) {
+#ifdef EPI_N
+    NG_EPI_STEPS(float, 1, NG_EPI_FETCH_S)
 #else
     int n = epi_meta[NG_META_NSTEPS];
     for (int s = 0; s < n; s++) {
@@ -221,14 +279,27 @@ NG_INLINE float ng_epilogue(float y, int i, __constant int *epi_meta, __global c
     return y;
 }
 
+/* The epilogue on N consecutive outputs i.. as one vector (kernels test
+ * EPI_VEC_OK: compiled-in steps whose operands are same-index or scalar). */
+#if defined(EPI_N) && defined(EPI_VEC_OK)
+#define NG_DEF_EPILOGUE_V(N)                                                                   \
+    NG_OVL float##N ng_epilogue(float##N y, int i, NG_EPI_FORMALS) {                           \
+        NG_EPI_STEPS(float##N, N, NG_EPI_FETCH_V)                                              \
+        return y;                                                                              \
+    }
+NG_DEF_EPILOGUE_V(2)
+NG_DEF_EPILOGUE_V(3)
+NG_DEF_EPILOGUE_V(4)
+NG_DEF_EPILOGUE_V(8)
+NG_DEF_EPILOGUE_V(16)
+#endif
+
 /* Kernels taking an epilogue end their parameter list with NG_EPI_PARAMS and
  * apply it with NG_EPI_APPLY; -DNG_EPI=0 compiles it out (no steps). */
 #ifndef NG_EPI
 #define NG_EPI 1 /* 1: the node may have epilogue steps */
 #endif
-#define NG_EPI_PARAMS                                                                        \
-    __constant int *epi_meta, __global const NG_FLOAT *epi_a, int epi_a_off,                \
-        __global const NG_FLOAT *epi_b, int epi_b_off
+#define NG_EPI_PARAMS NG_EPI_FORMALS
 #if NG_EPI
 #define NG_EPI_APPLY(y, i) ng_epilogue((y), (i), epi_meta, epi_a, epi_a_off, epi_b, epi_b_off)
 #else

@@ -182,7 +182,9 @@ void gemm_tiled(const int M, const int N, const int K,
                 else /* scn == 1 */
                     yv += beta * VLOADG(0, cin + cin_off + gm * scm + col);
 #endif
-#if NG_EPI
+#if NG_EPI && defined(EPI_VEC_OK)
+                yv = NG_EPI_APPLY(yv, i0); /* as a vector: POCL's vector math */
+#elif NG_EPI
                 float vals[VEC];
 #if VEC == 1
                 vals[0] = yv;

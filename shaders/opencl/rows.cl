@@ -22,7 +22,11 @@
     const int il = (PL_ + (s) - 1) / (s);                                           \
     const int ir = min(OW_, W_ + PL_ >= (k) ? (W_ + PL_ - (k)) / (s) + 1 : 0);      \
     const int nvec = ir - il >= (n) ? (ir - il + (n) - 1) / (n) : 0
-/* Stores floatn v at y + y_off + base after the epilogue on each lane. */
+/* Stores floatn v at y + y_off + base after the epilogue: on the vector
+ * when its operands allow (EPI_VEC_OK), else on each lane. */
+#ifdef EPI_VEC_OK
+#define ROW_STORE(n, v, base) NG_STV(n, NG_EPI_APPLY((v), (base)), 0, y + y_off + (base))
+#else
 #define ROW_STORE(n, v, base)                                                   \
     do {                                                                        \
         float out_[n];                                                          \
@@ -31,5 +35,6 @@
             out_[p_] = NG_EPI_APPLY(out_[p_], (base) + p_);                     \
         NG_STV(n, NG_CAT(vload, n)(0, out_), 0, y + y_off + (base));           \
     } while (0)
+#endif
 
 #endif /* NG_ROWS_CL */
