@@ -28,20 +28,18 @@
 #define COUNT_B 1
 #endif
 /* CONTIG: VEC consecutive outputs per work-item as one vector (vector math
- * on CPUs); every operand has the output's index, or is a scalar (SCALAR_A,
- * SCALAR_B), and the epilogue takes vectors (EPI_VEC_OK). */
+ * on CPUs); every operand has the output's index or is a block (scalar,
+ * per channel) whose size VEC divides, so a vector lies in one block, and
+ * the epilogue takes vectors (EPI_VEC_OK). */
 #ifndef CONTIG
 #define CONTIG 0
 #endif
-#ifndef SCALAR_A
-#define SCALAR_A 0
-#endif
-#ifndef SCALAR_B
-#define SCALAR_B 0
-#endif
 #define VT NG_CAT(float, VEC)
-#define LOAD_V(p, off, i, scalar) ((scalar) ? (VT)(NG_LD(p, off)) : NG_LDV(VEC, 0, (p) + (off) + (i)))
-#define LOAD_S(p, off, i, scalar) NG_LD(p, (off) + ((scalar) ? 0 : (i)))
+#define LOAD_V(p, off, i, mode, inner, count)                                              \
+    ((mode) == NG_IDX_SAME ? NG_LDV(VEC, 0, (p) + (off) + (i))                             \
+                           : (VT)(NG_LD(p, (off) + ((i) / max((inner), 1)) % (count))))
+#define LOAD_S(p, off, i, mode, inner, count)                                              \
+    NG_LD(p, (off) + ((mode) == NG_IDX_SAME ? (i) : ((i) / max((inner), 1)) % (count)))
 
 /* The operand's index: epilogue.cl's, the meta layout being the same. */
 #define NG_IDX(mode, i, meta, slot, inner, count) ng_epi_index((i), (meta), (slot), (mode), (inner), (count))
@@ -54,9 +52,9 @@ __kernel void eltwise(__global NG_FLOAT *y, int y_off, __global const NG_FLOAT *
 #if CONTIG
     const int i0 = get_global_id(0) * VEC;
     if (i0 + VEC <= n) {
-        const VT xa = LOAD_V(a, a_off, i0, SCALAR_A);
+        const VT xa = LOAD_V(a, a_off, i0, IDX_A, INNER_A, COUNT_A);
 #if BINARY
-        const VT r = ng_binary(OP, xa, LOAD_V(b, b_off, i0, SCALAR_B));
+        const VT r = ng_binary(OP, xa, LOAD_V(b, b_off, i0, IDX_B, INNER_B, COUNT_B));
 #else
         const VT r = ng_unary(OP, xa, p0, p1);
 #endif
@@ -64,9 +62,9 @@ __kernel void eltwise(__global NG_FLOAT *y, int y_off, __global const NG_FLOAT *
         return;
     }
     for (int i = i0; i < n; i++) { /* the last, partial vector */
-        const float xa = LOAD_S(a, a_off, i, SCALAR_A);
+        const float xa = LOAD_S(a, a_off, i, IDX_A, INNER_A, COUNT_A);
 #if BINARY
-        const float r = ng_binary(OP, xa, LOAD_S(b, b_off, i, SCALAR_B));
+        const float r = ng_binary(OP, xa, LOAD_S(b, b_off, i, IDX_B, INNER_B, COUNT_B));
 #else
         const float r = ng_unary(OP, xa, p0, p1);
 #endif

@@ -196,13 +196,14 @@ NG_INLINE int ng_epi_index(int i, __constant int *meta, int slot, int mode, int 
 #define NG_EPI_OFF0 epi_a_off
 #define NG_EPI_P1 epi_b
 #define NG_EPI_OFF1 epi_b_off
-/* Slot j's value at index i: one float, or N of them from i on (only
- * same-index and scalar operands: the host's EPI_VEC_OK). */
+/* Slot j's value at index i: one float, or N of them from i on (operands
+ * of the output's index, scalars, or blocks all N lanes lie in: the host's
+ * EPI_VEC_OK). */
 #define NG_EPI_FETCH_S(N, j)                                                                   \
     NG_LD(NG_EPI_P##j, NG_EPI_OFF##j + ng_epi_index(i, epi_meta, j, EPI_MODE##j, EPI_INNER##j, EPI_COUNT##j))
 #define NG_EPI_FETCH_V(N, j)                                                                   \
-    (EPI_MODE##j == NG_IDX_SCALAR ? (float##N)(NG_LD(NG_EPI_P##j, NG_EPI_OFF##j))               \
-                                  : NG_LDV(N, 0, NG_EPI_P##j + NG_EPI_OFF##j + i))
+    (EPI_MODE##j == NG_IDX_SAME ? NG_LDV(N, 0, NG_EPI_P##j + NG_EPI_OFF##j + i)                 \
+                                : (float##N)(NG_EPI_FETCH_S(1, j)))
 /* Compiled-in step s on y of type T. */
 #define NG_EPI_STEP(s, T, N, FETCH)                                                            \
     if (EPI_SLOT##s < 0) {                                                                     \
@@ -280,7 +281,8 @@ NG_OVL float ng_epilogue(float y, int i, NG_EPI_FORMALS) {
 }
 
 /* The epilogue on N consecutive outputs i.. as one vector (kernels test
- * EPI_VEC_OK: compiled-in steps whose operands are same-index or scalar). */
+ * EPI_VEC_OK: compiled-in steps, every operand of the output's index, a
+ * scalar, or a block holding all N outputs). */
 #if defined(EPI_N) && defined(EPI_VEC_OK)
 #define NG_DEF_EPILOGUE_V(N)                                                                   \
     NG_OVL float##N ng_epilogue(float##N y, int i, NG_EPI_FORMALS) {                           \

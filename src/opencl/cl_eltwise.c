@@ -44,24 +44,28 @@ static nngpu_status eltwise_prepare(ng_context *c, const ng_graph *g, const ng_n
 
     char opts[1300], eopts[1024]; /* the epilogue compiled in, as conv and gemm do */
     ng_cl_epilogue_options(g, n, eopts, sizeof eopts);
-    int len = snprintf(opts, sizeof opts, "-DOP=%d -DBINARY=%d -DIDX_A=%d -DIDX_B=%d -DVEC=%d %s",
-                       (int)ng_cl_opcode_of(n->op), nin == 2, meta[NG_META_OPND],
-                       nin == 2 ? meta[NG_META_OPND + NG_META_OPND_SIZE] : 0, vec, eopts);
-    /* Operands of the output's index or scalars: VEC consecutive outputs as one vector */
-    int contig = (vec == 2 || vec == 4 || vec == 8 || vec == 16) && ng_cl_epilogue_vec_ok(g, n);
-    for (int j = 0; j < nin; j++) {
-        const cl_int *d = meta + NG_META_OPND + j * NG_META_OPND_SIZE;
-        contig &= d[0] == NG_IDX_SAME || (d[0] == NG_IDX_BLOCK && d[2] == 1);
+    /* VEC consecutive outputs as one vector (CONTIG) when each operand has the
+     * output's index or is a block that whole vectors lie in: VEC halves until
+     * it divides every block's size. */
+    int cvec = vec == 2 || vec == 4 || vec == 8 || vec == 16 ? vec : 0;
+    for (; cvec >= 2; cvec /= 2) {
+        int ok = ng_cl_epilogue_vec_ok(g, n, cvec);
+        for (int j = 0; j < nin; j++) {
+            const cl_int *d = meta + NG_META_OPND + j * NG_META_OPND_SIZE;
+            ok &= d[0] == NG_IDX_SAME || (d[0] == NG_IDX_BLOCK && (d[2] == 1 || d[1] % cvec == 0));
+        }
+        if (ok) break;
     }
-    if (contig && len > 0 && (size_t)len < sizeof opts)
-        len += snprintf(opts + len, sizeof opts - (size_t)len, " -DCONTIG=1");
+    int contig = cvec >= 2;
+    if (contig) vec = cvec;
+    int len = snprintf(opts, sizeof opts, "-DOP=%d -DBINARY=%d -DIDX_A=%d -DIDX_B=%d -DVEC=%d %s%s%s",
+                       (int)ng_cl_opcode_of(n->op), nin == 2, meta[NG_META_OPND],
+                       nin == 2 ? meta[NG_META_OPND + NG_META_OPND_SIZE] : 0, vec, eopts,
+                       contig ? " -DCONTIG=1" : "",
+                       contig && !ng_cl_epilogue_vec_ok(g, n, 0) ? " -DEPI_VEC_OK=1" : "");
     for (int j = 0; j < nin; j++) { /* block operands: divisions by constants */
         const cl_int *d = meta + NG_META_OPND + j * NG_META_OPND_SIZE;
-        if (len <= 0 || (size_t)len >= sizeof opts) break;
-        if (contig)
-            len += snprintf(opts + len, sizeof opts - (size_t)len, " -DSCALAR_%c=%d", 'A' + j,
-                            d[0] == NG_IDX_BLOCK);
-        else if (d[0] == NG_IDX_BLOCK)
+        if (d[0] == NG_IDX_BLOCK && len > 0 && (size_t)len < sizeof opts)
             len += snprintf(opts + len, sizeof opts - (size_t)len, " -DINNER_%c=%d -DCOUNT_%c=%d",
                             'A' + j, d[1], 'A' + j, d[2]);
     }

@@ -165,7 +165,7 @@ void ng_cl_epilogue_name(const ng_node *n, char *name, size_t cap) {
     }
 }
 
-int ng_cl_epilogue_vec_ok(const ng_graph *g, const ng_node *n) {
+int ng_cl_epilogue_vec_ok(const ng_graph *g, const ng_node *n, int vec) {
     int slot_of_step[NG_MAX_EPI], slot_input[2] = {-1, -1};
     if (!n || n->n_epi == 0) return 1;
     if (n->n_epi > NG_META_MAX_STEPS || !epi_output_ok(g, n)) return 0;
@@ -176,7 +176,8 @@ int ng_cl_epilogue_vec_ok(const ng_graph *g, const ng_node *n) {
         const ng_tensor *t = ng_in(g, n, slot_input[j]);
         cl_int desc[NG_META_OPND_SIZE];
         ng_cl_bcast_desc(y->rank, y->dims, t->rank, t->dims, desc);
-        if (desc[0] != NG_IDX_SAME && !(desc[0] == NG_IDX_BLOCK && desc[2] == 1)) return 0;
+        int block_ok = desc[0] == NG_IDX_BLOCK && (desc[2] == 1 || (vec > 1 && desc[1] % vec == 0));
+        if (desc[0] != NG_IDX_SAME && !block_ok) return 0;
     }
     return 1;
 }
@@ -206,7 +207,7 @@ void ng_cl_epilogue_options(const ng_graph *g, const ng_node *n, char *buf, size
         PUT(" -DEPI_MODE%d=%d", j, mode);
         if (mode == NG_IDX_BLOCK) PUT(" -DEPI_INNER%d=%d -DEPI_COUNT%d=%d", j, desc[1], j, desc[2]);
     }
-    if (ng_cl_epilogue_vec_ok(g, n)) PUT(" -DEPI_VEC_OK=1");
+    if (ng_cl_epilogue_vec_ok(g, n, 0)) PUT(" -DEPI_VEC_OK=1");
     for (int s = 0; s < n->n_epi; s++) {
         const ng_epi_step *st = &n->epi[s];
         PUT(" -DEPI_OP%d=%d -DEPI_SLOT%d=%d -DEPI_FIRST%d=%d", s, (int)ng_cl_opcode_of(st->op), s,

@@ -129,10 +129,11 @@ int ng_cl_epilogue_supported(const ng_graph *g, const ng_node *n);
  * built without it interpret the steps from the meta buffer. cap >= 1024
  * holds any epilogue. */
 void ng_cl_epilogue_options(const ng_graph *g, const ng_node *n, char *buf, size_t cap);
-/* 1 when n has no epilogue or one whose operands are all same-index or
- * scalar, so kernels may apply it to vectors of consecutive outputs (the
- * options then hold -DEPI_VEC_OK=1). */
-int ng_cl_epilogue_vec_ok(const ng_graph *g, const ng_node *n);
+/* 1 when n has no epilogue or one whose operands are all same-index,
+ * scalar, or (vec > 1) blocks whose size vec divides, so kernels may apply
+ * it to vectors of vec consecutive outputs starting at a multiple of vec.
+ * The options hold -DEPI_VEC_OK=1 when it holds for vec = 0. */
+int ng_cl_epilogue_vec_ok(const ng_graph *g, const ng_node *n, int vec);
 /* Appends "+bias+relu"-style text for the node's epilogue to name. */
 void ng_cl_epilogue_name(const ng_node *n, char *name, size_t cap);
 
