@@ -563,7 +563,8 @@ static void test_params_hook(void) {
 
 /* ---- the OpenCL binary cache ----------------------------------------------------------- */
 
-static int count_bins(const char *cl_dir, char *one, size_t cap) {
+/* Files in cl_dir whose name holds ext (not temporaries); one of them into `one`. */
+static int count_files(const char *cl_dir, const char *ext, char *one, size_t cap) {
     char cmd[700];
     snprintf(cmd, sizeof cmd, "ls %s 2>/dev/null", cl_dir);
     FILE *p = popen(cmd, "r");
@@ -571,7 +572,7 @@ static int count_bins(const char *cl_dir, char *one, size_t cap) {
     char line[512];
     while (p && fgets(line, sizeof line, p)) {
         line[strcspn(line, "\n")] = '\0';
-        if (strstr(line, ".bin") && !strstr(line, ".tmp")) {
+        if (strstr(line, ext) && !strstr(line, ".tmp")) {
             n++;
             snprintf(one, cap, "%s/%s", cl_dir, line);
         }
@@ -580,9 +581,15 @@ static int count_bins(const char *cl_dir, char *one, size_t cap) {
     return n;
 }
 
-/* Builds data.cl's copy_contig in a fresh context; 0 on success. */
-static int build_once(const char *opts) {
+static int count_bins(const char *cl_dir, char *one, size_t cap) {
+    return count_files(cl_dir, ".bin", one, cap);
+}
+
+/* Builds data.cl's copy_contig in a fresh context, as a new process would
+ * (forgetting this process's stamps) unless same_process; 0 on success. */
+static int build_in(int same_process, const char *opts) {
     if (ng_backend_opencl.device_count() < 1) return -1;
+    if (!same_process) ng_cl_binary_forget_stamps();
     ng_context *c = NULL;
     if (ng_backend_opencl.context_create(0, NULL, &c) != NNGPU_OK) return -1;
     cl_kernel k = NULL;
@@ -591,6 +598,8 @@ static int build_once(const char *opts) {
     ng_backend_opencl.context_destroy(c);
     return s == NNGPU_OK ? 0 : -1;
 }
+
+static int build_once(const char *opts) { return build_in(0, opts); }
 
 static void test_binary_cache(void) {
     if (ng_backend_opencl.device_count() < 1) {
@@ -604,9 +613,15 @@ static void test_binary_cache(void) {
     const char *opts = "-DNG_TEST_TUNING_DB=1";
     ng_cl_binary_stats s0 = ng_cl_binary_stats_get();
     EXPECT(build_once(opts) == 0, "cold build");
+    EXPECT(build_in(1, opts) == 0, "the same program again in this process");
+    ng_cl_binary_stats sa = ng_cl_binary_stats_get();
+    EXPECT(sa.stored == s0.stored && count_bins(cl_dir, file, sizeof file) == 0 &&
+               count_files(cl_dir, ".seen", file, sizeof file) == 1,
+           "one process: a stamp, no binary (%d stored)", sa.stored - s0.stored);
+    EXPECT(build_once(opts) == 0, "a later process builds it from source again");
     ng_cl_binary_stats s1 = ng_cl_binary_stats_get();
     EXPECT(s1.stored == s0.stored + 1 && count_bins(cl_dir, file, sizeof file) == 1,
-           "a binary file written (%d stored)", s1.stored - s0.stored);
+           "then a binary file is written (%d stored)", s1.stored - s0.stored);
     EXPECT(build_once(opts) == 0, "warm build");
     ng_cl_binary_stats s2 = ng_cl_binary_stats_get();
     EXPECT(s2.loaded == s1.loaded + 1 && s2.stored == s1.stored, "second build loads it");

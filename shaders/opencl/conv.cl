@@ -99,10 +99,9 @@ __kernel void conv2d_direct(__constant int *geom, __global const NG_FLOAT *x, co
             }
         }
 #pragma unroll
-        for (int j = 0; j < OC_T; j++) {
-            if (j >= nk) break;
-            ROW_STORE(ROW_VEC, acc[j], (n * K_ + gi * kg + kb * OC_T + j) * oplane + oh * OW_ + o);
-        }
+        for (int j = 0; j < OC_T; j++)
+            if (j < nk)
+                ROW_STORE(ROW_VEC, acc[j], (n * K_ + gi * kg + kb * OC_T + j) * oplane + oh * OW_ + o);
     }
     /* Padding pixels, and short rows' interiors, one at a time. */
     for (int ow = 0; ow < OW_; ow++) {
@@ -130,9 +129,8 @@ __kernel void conv2d_direct(__constant int *geom, __global const NG_FLOAT *x, co
         }
 #pragma unroll
         for (int j = 0; j < OC_T; j++) {
-            if (j >= nk) break;
             const int oi = (n * K_ + gi * kg + kb * OC_T + j) * oplane + oh * OW_ + ow;
-            NG_ST(y, y_off + oi, NG_EPI_APPLY(acc[j], oi));
+            if (j < nk) NG_ST(y, y_off + oi, NG_EPI_APPLY(acc[j], oi));
         }
     }
 }

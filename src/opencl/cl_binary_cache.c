@@ -1,9 +1,12 @@
 #include "cl_binary_cache.h"
 
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/cachedir.h"
 #include "core/hash.h"
@@ -24,6 +27,39 @@ ng_cl_binary_stats ng_cl_binary_stats_get(void) {
     return s;
 }
 
+/* Keys this process stamped (built from source with no stamp on disk yet). */
+static pthread_mutex_t seen_mu = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t *seen;
+static size_t n_seen, cap_seen;
+
+static int seen_here(uint64_t key) {
+    pthread_mutex_lock(&seen_mu);
+    int found = 0;
+    for (size_t i = 0; i < n_seen && !found; i++) found = seen[i] == key;
+    pthread_mutex_unlock(&seen_mu);
+    return found;
+}
+
+static void remember(uint64_t key) {
+    pthread_mutex_lock(&seen_mu);
+    if (n_seen == cap_seen) {
+        size_t cap = cap_seen ? 2 * cap_seen : 64;
+        uint64_t *g = realloc(seen, cap * sizeof *g);
+        if (g) {
+            seen = g;
+            cap_seen = cap;
+        }
+    }
+    if (n_seen < cap_seen) seen[n_seen++] = key;
+    pthread_mutex_unlock(&seen_mu);
+}
+
+void ng_cl_binary_forget_stamps(void) {
+    pthread_mutex_lock(&seen_mu);
+    n_seen = 0;
+    pthread_mutex_unlock(&seen_mu);
+}
+
 static int enabled(void) {
     const char *e = getenv("NNGPU_NO_CACHE");
     return !(e && *e && strcmp(e, "0") != 0);
@@ -36,10 +72,24 @@ static int cache_folder(char *dir, size_t cap) {
     return snprintf(dir, cap, "%s/cl", root) < (int)cap;
 }
 
-static int file_of(uint64_t key, char *path, size_t cap) {
+/* <cache dir>/cl/<key><ext> into path; 0 when there is none. */
+static int file_of(uint64_t key, const char *ext, char *path, size_t cap) {
     char dir[1000];
     if (!cache_folder(dir, sizeof dir)) return 0;
-    return snprintf(path, cap, "%s/%016llx.bin", dir, (unsigned long long)key) < (int)cap;
+    return snprintf(path, cap, "%s/%016llx%s", dir, (unsigned long long)key, ext) < (int)cap;
+}
+
+/* Whether an earlier process built this program from source too (its stamp is
+ * on disk); otherwise stamps it. A program used once (a test shape, a tuning
+ * candidate) is never exported; one built again by a later process is. */
+static int reused_across_processes(const char *dir, uint64_t key) {
+    char path[1100];
+    if (seen_here(key) || !file_of(key, ".seen", path, sizeof path)) return 0;
+    if (access(path, F_OK) == 0) return 1;
+    int fd = ng_mkdirs(dir) == 0 ? open(path, O_WRONLY | O_CREAT | O_EXCL, 0644) : -1;
+    if (fd >= 0) close(fd);
+    remember(key);
+    return 0;
 }
 
 uint64_t ng_cl_binary_key(ng_context *c, const char *const *srcs, cl_uint n_src,
@@ -77,7 +127,7 @@ static unsigned char *read_file(const char *path, uint64_t key, size_t *size) {
 cl_program ng_cl_binary_load(ng_context *c, uint64_t key, const char *options) {
     char path[1100];
     size_t size = 0;
-    if (!file_of(key, path, sizeof path)) return NULL;
+    if (!file_of(key, ".bin", path, sizeof path)) return NULL;
     unsigned char *data = read_file(path, key, &size);
     if (!data) return NULL;
     const unsigned char *bins[1] = {data};
@@ -97,7 +147,9 @@ cl_program ng_cl_binary_load(ng_context *c, uint64_t key, const char *options) {
 
 void ng_cl_binary_store(ng_context *c, uint64_t key, cl_program prog) {
     char dir[1000], path[1100];
-    if (!cache_folder(dir, sizeof dir) || !file_of(key, path, sizeof path)) return;
+    if (!cache_folder(dir, sizeof dir) || !file_of(key, ".bin", path, sizeof path) ||
+        !reused_across_processes(dir, key))
+        return;
     size_t size = 0;
     if (clGetProgramInfo(prog, CL_PROGRAM_BINARY_SIZES, sizeof size, &size, NULL) != CL_SUCCESS ||
         size == 0 || size > MAX_BINARY)
