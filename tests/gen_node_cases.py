@@ -40,9 +40,9 @@ PARAM_INPUTS = {
     "Pad": {1, 2, 3}, "Resize": {1, 2, 3}, "Upsample": {1}, "ReduceMean": {1},
     "ReduceSum": {1}, "ReduceMax": {1}, "Expand": {1}, "ConstantOfShape": {0},
     "Range": {0, 1, 2}, "ReduceMin": {1}, "ReduceProd": {1}, "ReduceL1": {1},
-    "ReduceL2": {1}, "ReduceSumSquare": {1}, "ReduceLogSumExp": {1}, "Tile": {1},
-    "TopK": {1}, "CumSum": {1}, "Trilu": {1}, "OneHot": {1},
-    "NonZero": {0},  # its output shape depends on the values: nngpu needs them constant
+    "ReduceL2": {1}, "ReduceSumSquare": {1}, "ReduceLogSumExp": {1}, "ReduceLogSum": {1},
+    "Tile": {1}, "TopK": {1}, "CumSum": {1}, "Trilu": {1}, "OneHot": {1},
+    "NonMaxSuppression": {2, 3, 4},
 }
 SUPPORTED_NP_DTYPES = {np.dtype(t) for t in (np.float32, np.float16, np.float64, np.int8,
                                              np.uint8, np.int32, np.int64, np.bool_)}
@@ -50,11 +50,15 @@ SUPPORTED_NP_DTYPE_NAMES = {"int4", "uint4"}  # ml_dtypes' 4-bit types, widened 
 
 
 def read_ops(ops_def):
-    """ONNX op names from the X(ENUM, "Name", kind) lines of ops.def."""
+    """ONNX op names from the X(ENUM, "Name", kind) lines of ops.def, and the
+    function ops the importer rewrites ({"Name", fn} in src/onnx/onnx_function_ops.c)."""
     with open(ops_def, encoding="utf-8") as f:
         ops = set(re.findall(r'^\s*X\(\s*\w+\s*,\s*"(\w+)"', f.read(), re.M))
     if not ops:
         raise SystemExit(f"error: no ops found in {ops_def}")
+    functions = os.path.join(os.path.dirname(os.path.dirname(ops_def)), "onnx", "onnx_function_ops.c")
+    with open(functions, encoding="utf-8") as f:
+        ops |= set(re.findall(r'\{"(\w+)", \w+\}', f.read()))
     return ops
 
 

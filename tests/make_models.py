@@ -109,14 +109,14 @@ class Net:
 
     def finish(self, inputs, outputs, opset=OPSET):
         """The finished model: inputs (name, elem type, dims), outputs (tensor, new name,
-        dims or None where inference can tell)."""
+        dims or None where inference can tell[, elem type: float by default])."""
         graph = helper.make_graph(
             self.nodes, self.name,
             [helper.make_tensor_value_info(*i) for i in inputs],
-            [helper.make_tensor_value_info(name, TensorProto.FLOAT, dims)
-             for _, name, dims in outputs],
+            [helper.make_tensor_value_info(o[1], o[3] if len(o) > 3 else TensorProto.FLOAT, o[2])
+             for o in outputs],
             self.inits, value_info=self.value_info)
-        rename = {t: name for t, name, _ in outputs}
+        rename = {o[0]: o[1] for o in outputs}
         for node in graph.node:
             node.input[:] = [rename.get(i, i) for i in node.input]
             node.output[:] = [rename.get(o, o) for o in node.output]

@@ -6,7 +6,7 @@ Small random-weight versions of: a Caffe-era GoogLeNet/CaffeNet at opset 8
 Reshape from an initializer), a DenseNet (pre-activation BatchNormalization
 after Concat), EfficientNet/MobileNetV3 blocks (Swish, HardSwish,
 squeeze-excite), a YOLOv5 head (Resize nearest, Shape/Gather reshape chains,
-box decoding with strided Slices), a BERT encoder exported by torch (int64
+box decoding with strided Slices; once more with NonMaxSuppression), a BERT encoder exported by torch (int64
 ids and mask, decomposed LayerNorm, Erf GELU, mask via Unsqueeze/Cast/Sub/Mul),
 a GPT-2 block (Range positions, Split qkv, Trilu causal mask and Where, tanh
 GELU, tied output embedding) and an LSTM/GRU sequence model (torch's
@@ -118,9 +118,9 @@ def efficientnet(rng):
     return n.model([3, 32, 32], n.classifier(x, 64), opset=14)
 
 
-def yolo_head(rng, classes=80, anchors=3):
-    """Two YOLOv5 detection heads (strides 8 and 16 on a 32x32 input), opset 13."""
-    n = Net("yolo_head", rng)
+def _yolo(n, rng, classes, anchors):
+    """Two YOLOv5 detection heads (strides 8 and 16 on a 32x32 input): [N, boxes,
+    x y w h objectness classes...]."""
     no = classes + 5
 
     def leaky(x):
@@ -149,8 +149,33 @@ def yolo_head(rng, classes=80, anchors=3):
                          n.const([1, 1, 2, 2], prefix="scales")],
               mode="nearest", coordinate_transformation_mode="asymmetric", nearest_mode="floor")
     c = leaky(n.conv(n.op("Concat", [up, a], axis=1), 32, 16, 3))
-    out = n.op("Concat", [head(b, 32, 8, 16), head(c, 16, 16, 8)], axis=1)
-    return n.model([3, 32, 32], out, out_shape=[anchors * (64 + 256), no], opset=13)
+    return n.op("Concat", [head(b, 32, 8, 16), head(c, 16, 16, 8)], axis=1)
+
+
+def yolo_head(rng, classes=80, anchors=3):
+    """Two YOLOv5 detection heads (strides 8 and 16 on a 32x32 input), opset 13."""
+    n = Net("yolo_head", rng)
+    out = _yolo(n, rng, classes, anchors)
+    return n.model([3, 32, 32], out, out_shape=[anchors * (64 + 256), classes + 5], opset=13)
+
+
+def yolo_nms(rng, classes=4, anchors=3):
+    """The YOLO heads with the post-processing keras2onnx's YOLOv3 carries:
+    boxes, class scores (objectness times class) and NonMaxSuppression's
+    selected (batch, class, box) triples as the outputs; the last one's length
+    is decided by the values (center_point_box: x y w h), opset 13."""
+    n = Net("yolo_nms", rng)
+    no, count = classes + 5, anchors * (64 + 256)
+    out = _yolo(n, rng, classes, anchors)
+    cut = [n.op("Slice", [out, _i64(n, [a]), _i64(n, [b]), _i64(n, [2])])
+           for a, b in ((0, 4), (4, 5), (5, no))]
+    boxes = n.op("Identity", [cut[0]])
+    scores = n.op("Transpose", [n.op("Mul", [cut[1], cut[2]])], perm=[0, 2, 1])
+    sel = n.op("NonMaxSuppression", [boxes, scores, _i64(n, [6]), n.const([0.45], prefix="iou"),
+                                     n.const([0.3], prefix="thr")], center_point_box=1)
+    return n.finish([("input", TensorProto.FLOAT, ["N", 3, 32, 32])],
+                    [(boxes, "boxes", ["N", count, 4]), (scores, "scores", ["N", classes, count]),
+                     (sel, "selected", None, TensorProto.INT64)], opset=13)
 
 
 def _layer_norm(n, x, dim):
@@ -337,8 +362,8 @@ def ort_attention(rng, dim=32, heads=4):
     return m
 
 
-MODELS = {f.__name__: f for f in (caffenet_old, densenet, efficientnet, yolo_head, bert, gpt2,
-                                  lstm_gru, ort_contrib, ort_attention)}
+MODELS = {f.__name__: f for f in (caffenet_old, densenet, efficientnet, yolo_head, yolo_nms,
+                                  bert, gpt2, lstm_gru, ort_contrib, ort_attention)}
 # the CNN-style ones, for the fp16 and int8 checks
 CNN = ("caffenet_old", "densenet", "efficientnet", "yolo_head")
 

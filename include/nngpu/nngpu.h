@@ -228,7 +228,10 @@ nngpu_status nngpu_session_run(nngpu_session *s, int n_inputs, const nngpu_tenso
  * drivers: measure latency with it off. */
 void nngpu_session_set_profiling(nngpu_session *s, int on);
 
-/* Resolved shape of output i of this session. */
+/* Resolved shape of output i of this session. An output whose extent the
+ * values decide (NonMaxSuppression, NonZero of non-constant data) reports its
+ * upper bound here, the room its data needs; nngpu_session_run sets the extent
+ * each run gives in outputs[i].dims, the data packed to that shape. */
 nngpu_status nngpu_session_output(const nngpu_session *s, int i, nngpu_tensor_desc *out);
 
 typedef struct nngpu_session_stats {

@@ -7,9 +7,13 @@
 #include "passes.h"
 #include "ref/ref.h"
 
-static int all_inputs_const(const ng_graph *g, const ng_node *n) {
+/* Whether n's outputs can become constants: inputs constant, and every
+ * output's shape exact (not a dynamic bound, ng_tensor.is_dynamic). */
+static int foldable(const ng_graph *g, const ng_node *n) {
     for (int k = 0; k < n->n_in; k++)
         if (n->in[k] >= 0 && !ng_is_const(g, n->in[k])) return 0;
+    for (int k = 0; k < n->n_out; k++)
+        if (n->out[k] >= 0 && g->tensors[n->out[k]].is_dynamic) return 0;
     return 1;
 }
 
@@ -85,7 +89,7 @@ nngpu_status ng_pass_infer_fold(ng_graph *g, int fold, ng_report *r) {
         if (!fold) continue;
         if (n->op == NG_OP_SHAPE) {
             NG_CHECK(fold_shape(g, n));
-        } else if (all_inputs_const(g, n) && ng_ref_supported(g, n) && !feeds_weight(g, n)) {
+        } else if (foldable(g, n) && ng_ref_supported(g, n) && !feeds_weight(g, n)) {
             nngpu_status s = fold_node(g, n);
             if (s != NNGPU_OK) return s;
         }
@@ -99,7 +103,7 @@ nngpu_status ng_pass_fold_dequantize(ng_graph *g, ng_report *r) {
     int folded = 0;
     for (int i = 0; i < g->n_nodes; i++) {
         ng_node *n = &g->nodes[i];
-        if (n->dead || n->op != NG_OP_DEQUANTIZELINEAR || !all_inputs_const(g, n) ||
+        if (n->dead || n->op != NG_OP_DEQUANTIZELINEAR || !foldable(g, n) ||
             !ng_ref_supported(g, n))
             continue;
         NG_CHECK(fold_node(g, n));

@@ -47,6 +47,7 @@ static void set_out(ng_graph *g, ng_node *n, int i, nngpu_dtype dt, int rank, co
     if (!y) return;
     y->dtype = dt;
     y->rank = rank;
+    y->is_dynamic = 0;
     for (int k = 0; k < rank; k++) y->dims[k] = dims[k];
 }
 
@@ -1114,7 +1115,8 @@ static nngpu_status infer_main(ng_graph *g, ng_node *n) {
         if (kind == NG_KIND_ELTWISE_UNARY || kind == NG_KIND_UNARY_REF) return infer_same(g, n);
         nngpu_status s;
         if (ng_infer_nn(g, n, &s) || ng_infer_data(g, n, &s) || ng_infer_quant(g, n, &s) ||
-            ng_infer_rnn_op(g, n, &s) || ng_infer_scatter(g, n, &s)) return s;
+            ng_infer_rnn_op(g, n, &s) || ng_infer_scatter(g, n, &s) || ng_infer_dynamic(g, n, &s))
+            return s;
         return nerr(n, NNGPU_ERR_UNSUPPORTED, "no shape inference");
     }
     }

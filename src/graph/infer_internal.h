@@ -23,13 +23,14 @@ nngpu_status ng_infer_bcast(const ng_graph *g, const ng_node *n, int first, int 
                             int64_t *dims);
 
 /* Ops of the families in infer_nn.c / infer_data.c / infer_quant.c / infer_rnn.c /
- * infer_scatter.c: 1 when n is one of
+ * infer_scatter.c / infer_dynamic.c: 1 when n is one of
  * theirs (its status in *st), 0 otherwise. */
 int ng_infer_nn(ng_graph *g, ng_node *n, nngpu_status *st);
 int ng_infer_data(ng_graph *g, ng_node *n, nngpu_status *st);
 int ng_infer_quant(ng_graph *g, ng_node *n, nngpu_status *st);
 int ng_infer_rnn_op(ng_graph *g, ng_node *n, nngpu_status *st);
 int ng_infer_scatter(ng_graph *g, ng_node *n, nngpu_status *st);
+int ng_infer_dynamic(ng_graph *g, ng_node *n, nngpu_status *st);
 
 /* ONNX TensorProto data type -> dtype; UNDEFINED when not supported. */
 nngpu_dtype ng_infer_onnx_dtype(int64_t t);

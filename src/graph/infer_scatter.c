@@ -1,4 +1,4 @@
-/* Shape inference: GatherND, ScatterND, ScatterElements, NonZero. */
+/* Shape inference: GatherND, ScatterND, ScatterElements. */
 #include <string.h>
 
 #include "infer_internal.h"
@@ -66,26 +66,11 @@ static nngpu_status infer_scatter(ng_graph *g, ng_node *n) {
 }
 
 /* The output's length is the count of non-zero values: known only for a constant input. */
-static nngpu_status infer_nonzero(ng_graph *g, ng_node *n) {
-    const ng_tensor *x;
-    NG_CHECK(ng_infer_need(g, n, 0, &x));
-    if (!x->data)
-        return ERR(NNGPU_ERR_UNSUPPORTED, "the output shape depends on the values of input '%s', which is not constant", x->name);
-    if (x->dtype == NNGPU_DTYPE_INT4 || x->dtype == NNGPU_DTYPE_UINT4)
-        return ERR(NNGPU_ERR_UNSUPPORTED, "input '%s' is %s", x->name, nngpu_dtype_name(x->dtype));
-    int64_t cnt = ng_numel(x), nz = 0;
-    for (int64_t i = 0; i < cnt; i++) nz += ng_const_double(x, i) != 0;
-    int64_t d[2] = {x->rank, nz};
-    ng_infer_set_out(g, n, 0, NNGPU_DTYPE_INT64, 2, d);
-    return NNGPU_OK;
-}
-
 int ng_infer_scatter(ng_graph *g, ng_node *n, nngpu_status *st) {
     switch (n->op) {
     case NG_OP_GATHERND: *st = infer_gather_nd(g, n); return 1;
     case NG_OP_SCATTERND:
     case NG_OP_SCATTERELEMENTS: *st = infer_scatter(g, n); return 1;
-    case NG_OP_NONZERO: *st = infer_nonzero(g, n); return 1;
     default: return 0;
     }
 }

@@ -36,6 +36,11 @@ typedef struct ng_tensor {
     int is_input, is_output;
     int view_of;              /* -1, or the tensor whose storage this one shares */
     size_t offset;            /* set by the memory planner: byte offset in the arena */
+    /* A data-dependent extent (NonMaxSuppression, NonZero of non-constant data):
+     * dims[dyn_axis] holds its upper bound, which sizes the buffer; a run sets
+     * dyn_len, the extent the values gave, the data packed to that shape. */
+    int is_dynamic, dyn_axis;
+    int64_t dyn_len;
 } ng_tensor;
 
 typedef enum ng_attr_type {

@@ -214,6 +214,8 @@ static nngpu_status add_node(importer *im, int idx) {
     if (strcmp(nd->op_type, "Constant") == 0) return add_constant_node(im, nd, idx);
     ng_onnx_rewrite r = {im->g, im->base_dir, name, nd, im->opset, 0, im->gp, NNGPU_OK};
     if (ng_onnx_is_legacy_op(nd->op_type)) return ng_onnx_add_legacy_node(&r);
+    if (is_default_domain(nd->domain) && ng_onnx_is_function_op(nd->op_type))
+        return ng_onnx_add_function_node(&r);
     if (ng_onnx_is_contrib_op(nd->domain, nd->op_type)) return ng_onnx_add_contrib_node(&r);
     const char **ins = calloc(nd->n_input + 1, sizeof *ins);
     const char **outs = calloc(nd->n_output + 1, sizeof *outs);
@@ -257,7 +259,7 @@ static nngpu_status check_nodes(importer *im) {
                             "op '%s' of domain '%s' is not supported (node '%s')", nd->op_type,
                             nd->domain, shown);
         if (ng_op_from_name(nd->op_type) == NG_OP_COUNT && !ng_onnx_is_legacy_op(nd->op_type) &&
-            !ng_onnx_is_contrib_op(nd->domain, nd->op_type))
+            !ng_onnx_is_function_op(nd->op_type) && !ng_onnx_is_contrib_op(nd->domain, nd->op_type))
             return ng_error(NNGPU_ERR_UNSUPPORTED, "unsupported op '%s' (node '%s')", nd->op_type,
                             shown);
         if (named) {

@@ -75,6 +75,12 @@ nngpu_status ng_rw_clip(ng_onnx_rewrite *r, const char *x, float lo, float hi, c
 int ng_onnx_is_legacy_op(const char *op_type);
 nngpu_status ng_onnx_add_legacy_node(ng_onnx_rewrite *r);
 
+/* Function ops of the default domain rewritten at import into the ops they
+ * stand for (onnx_function_ops.c: MeanVarianceNormalization, LpNormalization,
+ * ReduceLogSum, Scatter): 1 when op_type is one, and the rewrite. */
+int ng_onnx_is_function_op(const char *op_type);
+nngpu_status ng_onnx_add_function_node(ng_onnx_rewrite *r);
+
 /* onnxruntime's com.microsoft ops rewritten at import into standard ones
  * (onnx_contrib.c, onnx_contrib_float.c, onnx_contrib_attention.c): 1 when
  * (domain, op_type) is one, and the rewrite adding node r->nd to r->g. */

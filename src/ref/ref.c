@@ -62,7 +62,6 @@ static ng_ref_fn lookup(ng_op op) {
     case NG_OP_GATHERND: return ng_ref_gather_nd;
     case NG_OP_SCATTERND:
     case NG_OP_SCATTERELEMENTS: return ng_ref_scatter;
-    case NG_OP_NONZERO: return ng_ref_nonzero;
     case NG_OP_TILE: return ng_ref_tile;
     case NG_OP_DEPTHTOSPACE:
     case NG_OP_SPACETODEPTH: return ng_ref_space_depth;
@@ -148,6 +147,7 @@ static int touches_4bit(const ng_graph *g, const ng_node *n) {
 static int numeric(nngpu_dtype t) { return ng_ref_is_float(t) || (ng_ref_is_int(t) && t != NNGPU_DTYPE_BOOL); }
 
 int ng_ref_supported(const ng_graph *g, const ng_node *n) {
+    if (ng_ref_is_dynamic_op(n->op)) return 1; /* shape inference checked the dtypes */
     if (!lookup(n->op)) return 0;
     if (n->op != NG_OP_CAST && ng_node_has_half(g, n)) return ng_ref_half_supported(g, n);
     const ng_tensor *x = n->n_main_inputs > 0 ? ng_in(g, n, 0) : NULL;
@@ -260,6 +260,8 @@ void ng_ref_apply_epilogue(const ng_graph *g, const ng_node *n, float *y, const 
 
 nngpu_status ng_ref_run(const ng_graph *g, const ng_node *n, const void *const *in,
                         void *const *out) {
+    int64_t extent;
+    if (ng_ref_is_dynamic_op(n->op)) return ng_ref_run_dynamic(g, n, in, out, &extent);
     ng_ref_fn fn = lookup(n->op);
     if (!fn) return ng_ref_err(n, NNGPU_ERR_UNSUPPORTED, "the reference has no kernel");
     if (n->op != NG_OP_CAST && ng_node_has_half(g, n)) return ng_ref_half_run(g, n, in, out);

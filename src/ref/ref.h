@@ -15,6 +15,14 @@ int ng_ref_supported(const ng_graph *g, const ng_node *n);
 nngpu_status ng_ref_run(const ng_graph *g, const ng_node *n, const void *const *in,
                         void *const *out);
 
+/* Ops whose output extent the values decide (NonZero, NonMaxSuppression):
+ * ng_ref_run_dynamic runs one and sets *extent, the length of the output's
+ * dynamic axis (ng_tensor.dyn_axis; its dims there: the bound the buffer holds).
+ * The data is packed to the actual shape. */
+int ng_ref_is_dynamic_op(ng_op op);
+nngpu_status ng_ref_run_dynamic(const ng_graph *g, const ng_node *n, const void *const *in,
+                                void *const *out, int64_t *extent);
+
 /* Applies one epilogue step y = op(y[, operand]) over a float32 output of
  * shape out_dims; operand has its own shape, broadcast (NumPy rules). */
 void ng_ref_apply_epilogue(const ng_graph *g, const ng_node *n, float *y, const void *const *in);

@@ -94,7 +94,6 @@ nngpu_status ng_ref_matmul_quant_w(const ng_graph *g, const ng_node *n, const vo
 nngpu_status ng_ref_rnn(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_gather_nd(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_scatter(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
-nngpu_status ng_ref_nonzero(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_topk(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 
 #endif

@@ -1,4 +1,4 @@
-/* GatherND, ScatterND, ScatterElements (reduction none/add/mul/max/min) and NonZero. */
+/* GatherND, ScatterND, ScatterElements (reduction none/add/mul/max/min). */
 #include <string.h>
 
 #include "ref_internal.h"
@@ -82,22 +82,6 @@ nngpu_status ng_ref_scatter(const ng_graph *g, const ng_node *n, const void *con
             o += w * xs[a];
         }
         for (int64_t e = 0; e < slice; e++) combine(x->dtype, red, out[0], o + e, in[2], j * slice + e);
-    }
-    return NNGPU_OK;
-}
-
-nngpu_status ng_ref_nonzero(const ng_graph *g, const ng_node *n, const void *const *in,
-                            void *const *out) {
-    const ng_tensor *x = ng_in(g, n, 0), *y = ng_out(g, n, 0);
-    int64_t cnt = ng_numel(x), nz = y->dims[1], at = 0;
-    for (int64_t i = 0; i < cnt; i++) {
-        if (ng_ref_ldd(x->dtype, in[0], i) == 0) continue;
-        if (at == nz) return ng_ref_err(n, NNGPU_ERR_INVALID_ARG, "more non-zero values than shape inference counted");
-        for (int64_t r = i, d = x->rank - 1; d >= 0; d--) {
-            ((int64_t *)out[0])[d * nz + at] = r % x->dims[d];
-            r /= x->dims[d];
-        }
-        at++;
     }
     return NNGPU_OK;
 }

@@ -194,7 +194,14 @@ static nngpu_status run_on_cpu(nngpu_session *s, const ng_node *n) {
             else owned[n_owned++] = out[k];
         }
     }
-    if (st == NNGPU_OK) st = ng_ref_run(g, n, in, out);
+    if (st == NNGPU_OK && ng_ref_is_dynamic_op(n->op)) {
+        int64_t extent = 0;
+        st = ng_ref_run_dynamic(g, n, in, out, &extent);
+        ng_tensor *y = ng_out(g, n, 0);
+        if (st == NNGPU_OK && y->is_dynamic) y->dyn_len = extent;
+    } else if (st == NNGPU_OK) {
+        st = ng_ref_run(g, n, in, out);
+    }
     for (int k = 0; k < n->n_out && st == NNGPU_OK && s->dev; k++) {
         const ng_tensor *t = ng_out(g, n, k);
         if (t && s->planned[n->out[k]]) st = ng_session_write(s, t->offset, ng_nbytes(t), out[k]);
@@ -281,14 +288,17 @@ static nngpu_status read_outputs(nngpu_session *s, int n, nngpu_tensor *outputs)
     for (int k = 0; k < n; k++) {
         const ng_tensor *t = &g->tensors[g->outputs[k]];
         nngpu_tensor *o = &outputs[k];
-        size_t bytes = ng_nbytes(t);
-        if (!o->data || o->size_bytes < bytes)
-            return ng_error(NNGPU_ERR_INVALID_ARG, "output '%s' needs %zu bytes, %zu given",
-                            t->name, bytes, o->size_bytes);
         o->name = t->name;
         o->dtype = t->dtype;
         o->rank = t->rank;
         for (int i = 0; i < t->rank; i++) o->dims[i] = t->dims[i];
+        if (t->is_dynamic) o->dims[t->dyn_axis] = t->dyn_len; /* this run's extent */
+        size_t bytes = ng_nbytes(t);
+        if (t->is_dynamic && t->dims[t->dyn_axis] > 0)
+            bytes = bytes / (size_t)t->dims[t->dyn_axis] * (size_t)t->dyn_len;
+        if (!o->data || o->size_bytes < bytes)
+            return ng_error(NNGPU_ERR_INVALID_ARG, "output '%s' needs %zu bytes, %zu given",
+                            t->name, bytes, o->size_bytes);
         if (t->data) memcpy(o->data, t->data, bytes);
         else NG_CHECK(ng_session_read(s, t->offset, bytes, o->data));
     }

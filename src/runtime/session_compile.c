@@ -74,6 +74,15 @@ static nngpu_status lower(nngpu_session *s) {
     for (int i = 0; i < g->n_nodes; i++) {
         const ng_node *n = &g->nodes[i];
         if (n->dead) continue;
+        for (int k = 0; k < n->n_in; k++) {
+            const ng_tensor *t = ng_in(g, n, k);
+            if (t && t->is_dynamic)
+                return ng_error(NNGPU_ERR_UNSUPPORTED,
+                                "node '%s' (%s): input '%s' has a data-dependent shape (from %s "
+                                "'%s'); such tensors can only be graph outputs",
+                                n->name, ng_op_name(n->op), t->name,
+                                ng_op_name(g->nodes[t->producer].op), g->nodes[t->producer].name);
+        }
         ng_step *st = &s->steps[s->n_steps++];
         st->node = i;
         st->time_ms = -1;

@@ -1,0 +1,114 @@
+/* ONNX ops the standard defines as functions of other ops, rewritten at import
+ * into those ops so that their pieces run as device kernels and fuse:
+ *   MeanVarianceNormalization(X; axes = [0, 2, 3])
+ *       (X - mean) / (sqrt(mean((X - mean)^2)) + 1e-9)  (the function body's
+ *       epsilon, added to the standard deviation; variance of the centred X)
+ *   LpNormalization(X; axis = -1, p = 2)    X / ReduceL<p>(X, axis, keepdims)
+ *   ReduceLogSum(X[, axes]; keepdims, noop_with_empty_axes)   Log(ReduceSum(...))
+ *   Scatter (deprecated, opsets 9-10)       ScatterElements, same inputs and axis */
+#include <string.h>
+
+#include "core/status.h"
+#include "nngpu/graph.h"
+#include "onnx_internal.h"
+
+static nngpu_status need_io(const ng_onnx_rewrite *r, size_t min_in, size_t max_in) {
+    const Onnx__NodeProto *nd = r->nd;
+    if (nd->n_input < min_in || nd->n_input > max_in || !ng_rw_input(r, 0) || nd->n_output != 1 ||
+        !ng_rw_output(r, 0))
+        return ng_error(NNGPU_ERR_PARSE, "node '%s' (%s): wrong number of inputs or outputs",
+                        r->name, nd->op_type);
+    return NNGPU_OK;
+}
+
+/* The node's axes attribute, or def (n_def of them). */
+static nngpu_status set_axes(ng_onnx_rewrite *r, const int64_t *def, int n_def) {
+    const Onnx__AttributeProto *a = ng_rw_attr(r, "axes");
+    if (a && a->n_ints > NNGPU_MAX_DIMS)
+        return ng_error(NNGPU_ERR_PARSE, "node '%s': too many axes", r->name);
+    if (a) return nngpu_graph_set_attr_ints(r->g, "axes", (int)a->n_ints, a->ints);
+    return nngpu_graph_set_attr_ints(r->g, "axes", n_def, def);
+}
+
+static nngpu_status mvn(ng_onnx_rewrite *r) {
+    NG_CHECK(need_io(r, 1, 1));
+    static const int64_t def_axes[] = {0, 2, 3};
+    const char *x = ng_rw_input(r, 0);
+    char mean[600], d[600], d2[600], var[600], sd[600], eps[600], den[600];
+    NG_CHECK(ng_rw_add(r, "ReduceMean", 0, 1, &x, ng_rw_tmp(r, "mean", mean, sizeof mean)));
+    NG_CHECK(set_axes(r, def_axes, 3));
+    const char *sub[] = {x, mean};
+    NG_CHECK(ng_rw_add(r, "Sub", 0, 2, sub, ng_rw_tmp(r, "centred", d, sizeof d)));
+    const char *sq[] = {d, d};
+    NG_CHECK(ng_rw_add(r, "Mul", 0, 2, sq, ng_rw_tmp(r, "squares", d2, sizeof d2)));
+    const char *d2p = d2;
+    NG_CHECK(ng_rw_add(r, "ReduceMean", 0, 1, &d2p, ng_rw_tmp(r, "variance", var, sizeof var)));
+    NG_CHECK(set_axes(r, def_axes, 3));
+    const char *varp = var;
+    NG_CHECK(ng_rw_add(r, "Sqrt", 0, 1, &varp, ng_rw_tmp(r, "sd", sd, sizeof sd)));
+    NG_CHECK(ng_rw_scalar(r, "eps", 1e-9f, eps, sizeof eps));
+    const char *add[] = {sd, eps};
+    NG_CHECK(ng_rw_add(r, "Add", 0, 2, add, ng_rw_tmp(r, "denominator", den, sizeof den)));
+    const char *div[] = {d, den};
+    return ng_rw_add(r, "Div", 1, 2, div, ng_rw_output(r, 0));
+}
+
+static nngpu_status lp_normalization(ng_onnx_rewrite *r) {
+    NG_CHECK(need_io(r, 1, 1));
+    int64_t p = ng_rw_attr_int(r, "p", 2), axis = ng_rw_attr_int(r, "axis", -1);
+    if (p != 1 && p != 2)
+        return ng_error(NNGPU_ERR_INVALID_ARG, "node '%s' (LpNormalization): p must be 1 or 2, not %lld",
+                        r->name, (long long)p);
+    const char *x = ng_rw_input(r, 0);
+    char norm[600];
+    NG_CHECK(ng_rw_add(r, p == 1 ? "ReduceL1" : "ReduceL2", 0, 1, &x,
+                       ng_rw_tmp(r, "norm", norm, sizeof norm)));
+    NG_CHECK(nngpu_graph_set_attr_ints(r->g, "axes", 1, &axis));
+    NG_CHECK(nngpu_graph_set_attr_int(r->g, "keepdims", 1));
+    const char *div[] = {x, norm};
+    return ng_rw_add(r, "Div", 1, 2, div, ng_rw_output(r, 0));
+}
+
+/* Copies every attribute of the node onto the graph's last node. */
+static nngpu_status copy_attrs(ng_onnx_rewrite *r) {
+    for (size_t i = 0; i < r->nd->n_attribute; i++)
+        NG_CHECK(ng_onnx_add_attr(r->g, r->base_dir, r->nd->attribute[i], r->name));
+    return NNGPU_OK;
+}
+
+static nngpu_status reduce_log_sum(ng_onnx_rewrite *r) {
+    NG_CHECK(need_io(r, 1, 2));
+    const char *ins[2] = {ng_rw_input(r, 0), ng_rw_input(r, 1)};
+    char sum[600];
+    NG_CHECK(ng_rw_add(r, "ReduceSum", 0, ins[1] ? 2 : 1, ins, ng_rw_tmp(r, "sum", sum, sizeof sum)));
+    NG_CHECK(copy_attrs(r));
+    const char *s = sum;
+    return ng_rw_add(r, "Log", 1, 1, &s, ng_rw_output(r, 0));
+}
+
+static nngpu_status scatter(ng_onnx_rewrite *r) {
+    NG_CHECK(need_io(r, 3, 3));
+    const char *ins[3] = {ng_rw_input(r, 0), ng_rw_input(r, 1), ng_rw_input(r, 2)};
+    NG_CHECK(ng_rw_add(r, "ScatterElements", 1, 3, ins, ng_rw_output(r, 0)));
+    return copy_attrs(r);
+}
+
+static const struct {
+    const char *op_type;
+    nngpu_status (*rewrite)(ng_onnx_rewrite *r);
+} FUNCTION_OPS[] = {{"MeanVarianceNormalization", mvn},
+                    {"LpNormalization", lp_normalization},
+                    {"ReduceLogSum", reduce_log_sum},
+                    {"Scatter", scatter}};
+
+int ng_onnx_is_function_op(const char *op_type) {
+    for (size_t i = 0; i < sizeof FUNCTION_OPS / sizeof *FUNCTION_OPS; i++)
+        if (strcmp(FUNCTION_OPS[i].op_type, op_type) == 0) return 1;
+    return 0;
+}
+
+nngpu_status ng_onnx_add_function_node(ng_onnx_rewrite *r) {
+    for (size_t i = 0; i < sizeof FUNCTION_OPS / sizeof *FUNCTION_OPS; i++)
+        if (strcmp(FUNCTION_OPS[i].op_type, r->nd->op_type) == 0) return FUNCTION_OPS[i].rewrite(r);
+    return ng_error(NNGPU_ERR_INTERNAL, "node '%s': no rewrite for %s", r->name, r->nd->op_type);
+}

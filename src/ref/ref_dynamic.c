@@ -1,0 +1,134 @@
+/* Ops whose output extent the values decide: NonZero and NonMaxSuppression. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "ref_internal.h"
+
+int ng_ref_is_dynamic_op(ng_op op) { return op == NG_OP_NONZERO || op == NG_OP_NONMAXSUPPRESSION; }
+
+/* The output's extent must fit the bound its buffer was sized for. */
+static nngpu_status check_bound(const ng_node *n, const ng_tensor *y, int axis, int64_t extent) {
+    if (y->is_dynamic ? extent <= y->dims[axis] : extent == y->dims[axis]) return NNGPU_OK;
+    return ng_ref_err(n, NNGPU_ERR_INTERNAL, "output '%s': %lld entries, shape inference allowed %lld",
+                      y->name, (long long)extent, (long long)y->dims[axis]);
+}
+
+static nngpu_status nonzero(const ng_graph *g, const ng_node *n, const void *const *in,
+                            void *const *out, int64_t *extent) {
+    const ng_tensor *x = ng_in(g, n, 0), *y = ng_out(g, n, 0);
+    int64_t cnt = ng_numel(x), nz = 0;
+    for (int64_t i = 0; i < cnt; i++) nz += ng_ref_ldd(x->dtype, in[0], i) != 0;
+    NG_CHECK(check_bound(n, y, 1, nz));
+    for (int64_t i = 0, at = 0; i < cnt; i++) {
+        if (ng_ref_ldd(x->dtype, in[0], i) == 0) continue;
+        for (int64_t r = i, d = x->rank - 1; d >= 0; d--) {
+            ((int64_t *)out[0])[d * nz + at] = r % x->dims[d];
+            r /= x->dims[d];
+        }
+        at++;
+    }
+    *extent = nz;
+    return NNGPU_OK;
+}
+
+/* ---- NonMaxSuppression ---------------------------------------------------------- */
+
+typedef struct box {
+    float x0, y0, x1, y1; /* corners, x0 <= x1, y0 <= y1 */
+} box;
+
+typedef struct candidate {
+    float score;
+    int64_t index;
+} candidate;
+
+static box box_at(const float *b, int center_point) {
+    box r;
+    if (center_point) { /* [x_center, y_center, width, height] */
+        r.x0 = b[0] - b[2] / 2;
+        r.x1 = b[0] + b[2] / 2;
+        r.y0 = b[1] - b[3] / 2;
+        r.y1 = b[1] + b[3] / 2;
+    } else { /* [y1, x1, y2, x2], either diagonal */
+        r.y0 = fminf(b[0], b[2]);
+        r.y1 = fmaxf(b[0], b[2]);
+        r.x0 = fminf(b[1], b[3]);
+        r.x1 = fmaxf(b[1], b[3]);
+    }
+    return r;
+}
+
+static double iou(box a, box b) {
+    double w = fmin(a.x1, b.x1) - fmax(a.x0, b.x0), h = fmin(a.y1, b.y1) - fmax(a.y0, b.y0);
+    if (w <= 0 || h <= 0) return 0;
+    double inter = w * h;
+    double uni = (double)(a.x1 - a.x0) * (a.y1 - a.y0) + (double)(b.x1 - b.x0) * (b.y1 - b.y0) - inter;
+    return uni > 0 ? inter / uni : 0;
+}
+
+/* Higher score first; equal scores by box index. */
+static int by_score(const void *pa, const void *pb) {
+    const candidate *a = pa, *b = pb;
+    if (a->score != b->score) return a->score > b->score ? -1 : 1;
+    return (a->index > b->index) - (a->index < b->index);
+}
+
+static nngpu_status nms(const ng_graph *g, const ng_node *n, const void *const *in,
+                        void *const *out, int64_t *extent) {
+    const ng_tensor *bt = ng_in(g, n, 0), *st = ng_in(g, n, 1), *y = ng_out(g, n, 0);
+    const ng_tensor *mt = ng_in(g, n, 2), *it = ng_in(g, n, 3), *tt = ng_in(g, n, 4);
+    const int64_t nb = bt->dims[0], nbox = bt->dims[1], nc = st->dims[1];
+    int64_t max_out = mt && ng_numel(mt) ? ng_ref_ldi(mt->dtype, in[2], 0) : 0;
+    const double iou_max = it && ng_numel(it) ? ng_ref_ldd(it->dtype, in[3], 0) : 0;
+    const int has_min_score = tt && ng_numel(tt) > 0;
+    const float min_score = has_min_score ? ng_ref_ldf(tt->dtype, in[4], 0) : 0;
+    const int center = (int)ng_attr_int(n, "center_point_box", 0);
+    if (max_out > nbox) max_out = nbox;
+    candidate *cand = malloc(sizeof *cand * (size_t)(nbox ? nbox : 1));
+    box *kept = malloc(sizeof *kept * (size_t)(nbox ? nbox : 1));
+    if (!cand || !kept) {
+        free(cand);
+        free(kept);
+        return ng_ref_err(n, NNGPU_ERR_OUT_OF_MEMORY, "candidate lists");
+    }
+    const float *boxes = in[0], *scores = in[1];
+    int64_t *sel = out[0], n_sel = 0;
+    for (int64_t b = 0; b < nb; b++)
+        for (int64_t c = 0; c < nc && max_out > 0; c++) {
+            const float *s = scores + (b * nc + c) * nbox;
+            int64_t nk = 0, n_kept = 0;
+            for (int64_t i = 0; i < nbox; i++)
+                if (!has_min_score || s[i] > min_score) cand[nk++] = (candidate){s[i], i};
+            qsort(cand, (size_t)nk, sizeof *cand, by_score);
+            for (int64_t k = 0; k < nk && n_kept < max_out; k++) {
+                box bx = box_at(boxes + (b * nbox + cand[k].index) * 4, center);
+                int keep = 1;
+                for (int64_t j = 0; j < n_kept && keep; j++) keep = iou(bx, kept[j]) <= iou_max;
+                if (!keep) continue;
+                kept[n_kept++] = bx;
+                if (n_sel < y->dims[0]) {
+                    sel[n_sel * 3] = b;
+                    sel[n_sel * 3 + 1] = c;
+                    sel[n_sel * 3 + 2] = cand[k].index;
+                }
+                n_sel++;
+            }
+        }
+    free(cand);
+    free(kept);
+    NG_CHECK(check_bound(n, y, 0, n_sel));
+    *extent = n_sel;
+    return NNGPU_OK;
+}
+
+nngpu_status ng_ref_run_dynamic(const ng_graph *g, const ng_node *n, const void *const *in,
+                                void *const *out, int64_t *extent) {
+    for (int i = 0; i < n->n_in; i++)
+        if (n->in[i] >= 0 && !in[i] && ng_numel(&g->tensors[n->in[i]]) > 0)
+            return ng_ref_err(n, NNGPU_ERR_INVALID_ARG, "input %d has no data", i);
+    switch (n->op) {
+    case NG_OP_NONZERO: return nonzero(g, n, in, out, extent);
+    case NG_OP_NONMAXSUPPRESSION: return nms(g, n, in, out, extent);
+    default: return ng_ref_err(n, NNGPU_ERR_INTERNAL, "not an op with a dynamic output");
+    }
+}
