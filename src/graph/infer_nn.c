@@ -224,6 +224,32 @@ static nngpu_status infer_lrn(ng_graph *g, ng_node *n) {
     return NNGPU_OK;
 }
 
+/* X [N, C, H, W], grid [N, Ho, Wo, 2] -> [N, C, Ho, Wo] (2-D sampling only). */
+static nngpu_status infer_grid_sample(ng_graph *g, ng_node *n) {
+    const ng_tensor *x, *grid;
+    NG_CHECK(ng_infer_need(g, n, 0, &x));
+    NG_CHECK(ng_infer_need(g, n, 1, &grid));
+    if (x->rank != 4)
+        return ERR(NNGPU_ERR_UNSUPPORTED, "input '%s' has rank %d; only 2-D sampling (rank 4) is supported",
+                   x->name, x->rank);
+    if (grid->rank != 4 || grid->dims[0] != x->dims[0] || grid->dims[3] != 2)
+        return ERR(NNGPU_ERR_INVALID_ARG, "grid '%s' must be [%lld, H_out, W_out, 2]", grid->name,
+                   (long long)x->dims[0]);
+    if (x->dtype != NNGPU_DTYPE_FLOAT32 || grid->dtype != NNGPU_DTYPE_FLOAT32)
+        return ERR(NNGPU_ERR_UNSUPPORTED, "input and grid must be float32");
+    const char *mode = ng_attr_string(n, "mode", "bilinear");
+    const char *pad = ng_attr_string(n, "padding_mode", "zeros");
+    static const char *const modes[] = {"bilinear", "linear", "nearest", "bicubic", "cubic"};
+    int known = 0;
+    for (size_t i = 0; i < sizeof modes / sizeof *modes; i++) known |= strcmp(mode, modes[i]) == 0;
+    if (!known) return ERR(NNGPU_ERR_UNSUPPORTED, "mode '%s' is not supported", mode);
+    if (strcmp(pad, "zeros") && strcmp(pad, "border") && strcmp(pad, "reflection"))
+        return ERR(NNGPU_ERR_UNSUPPORTED, "padding_mode '%s' is not supported", pad);
+    int64_t d[4] = {x->dims[0], x->dims[1], grid->dims[1], grid->dims[2]};
+    ng_infer_set_out(g, n, 0, x->dtype, 4, d);
+    return NNGPU_OK;
+}
+
 static nngpu_status infer_cumsum(ng_graph *g, ng_node *n) {
     const ng_tensor *x, *a;
     NG_CHECK(ng_infer_need(g, n, 0, &x));
@@ -248,6 +274,7 @@ int ng_infer_nn(ng_graph *g, ng_node *n, nngpu_status *st) {
     case NG_OP_CUMSUM: *st = infer_cumsum(g, n); return 1;
     case NG_OP_LRN: *st = infer_lrn(g, n); return 1;
     case NG_OP_EINSUM: *st = infer_einsum(g, n); return 1;
+    case NG_OP_GRIDSAMPLE: *st = infer_grid_sample(g, n); return 1;
     default: return 0;
     }
 }
