@@ -57,7 +57,7 @@ __kernel void copy_strided(__global NG_FLOAT *y, int y_off, __global const NG_FL
 /* Index j of idx (int32, or with IDX64 an int64 whose high word must be the
  * low word's sign extension) for an axis of len, negative ones counting from
  * the end; -1 when out of range. */
-inline int ng_index_at(__global const int *idx, int j, int len) {
+static inline int ng_index_at(__global const int *idx, int j, int len) {
 #if IDX64
     int id = idx[2 * j];
     if (idx[2 * j + 1] != (id >> 31)) return -1;

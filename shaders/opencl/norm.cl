@@ -10,7 +10,7 @@
 #endif
 
 /* The sum of v over the work-group (every item gets it). */
-inline float ng_wg_sum(float v, __local float *red) {
+static inline float ng_wg_sum(float v, __local float *red) {
     int lid = get_local_id(0);
     red[lid] = v;
     barrier(CLK_LOCAL_MEM_FENCE);
