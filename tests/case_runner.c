@@ -10,6 +10,7 @@
  *
  * Prints one line per case and device, then "cases: P passed, F failed,
  * U unsupported"; exits 1 when any case failed, 2 on a usage error. */
+#include "core/dims.h"
 #include "core/npy.h"
 #include "nngpu/nngpu.h"
 
@@ -91,10 +92,8 @@ static size_t elem_count(int rank, const int64_t *dims) {
 }
 
 static void shape_str(char *buf, size_t cap, int rank, const int64_t *dims) {
-    size_t n = (size_t)snprintf(buf, cap, "[");
-    for (int i = 0; i < rank && n < cap; i++)
-        n += (size_t)snprintf(buf + n, cap - n, "%s%lld", i ? "," : "", (long long)dims[i]);
-    if (n < cap) snprintf(buf + n, cap - n, "]");
+    char d[140];
+    snprintf(buf, cap, "[%s]", ng_dims_format(dims, rank, ",", d, sizeof d));
 }
 
 /* ---- comparison ------------------------------------------------------------ */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/dims.h"
 #include "harness/harness.h"
 
 #define TOL 1e-4
@@ -34,9 +35,7 @@ static void shape(int rank, int64_t *d, int hi) {
 
 static const char *dims_text(int rank, const int64_t *d) {
     static char buf[96];
-    buf[0] = '\0';
-    for (int i = 0; i < rank; i++) snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%lld", i ? "x" : "", (long long)d[i]);
-    return rank ? buf : "scalar";
+    return rank ? ng_dims_format(d, rank, "x", buf, sizeof buf) : "scalar";
 }
 
 /* ---- activations ---------------------------------------------------------------- */

@@ -1,6 +1,7 @@
 /* .npy reader and atomic writer (NumPy format 1.0 - 3.0, little-endian, C order). */
 #include "npy.h"
 
+#include "dims.h"
 #include "status.h"
 
 #include <errno.h>
@@ -267,16 +268,9 @@ static int npy_write_all(int fd, const void *buf, size_t n) {
 static nngpu_status npy_build_header(const char *path, const nngpu_tensor *t, const char *descr,
                                      char *buf, size_t cap, size_t *len) {
     char shape[NNGPU_MAX_DIMS * 24 + 8];
-    size_t n = 0;
-    shape[n++] = '(';
-    for (int i = 0; i < t->rank; i++)
-        n += (size_t)snprintf(shape + n, sizeof shape - n, "%s%lld", i ? ", " : "",
-                              (long long)t->dims[i]);
-    if (t->rank == 1) shape[n++] = ',';
-    shape[n++] = ')';
-    shape[n] = '\0';
-    int h = snprintf(buf + 10, cap - 10, "{'descr': '%s', 'fortran_order': False, 'shape': %s, }",
-                     descr, shape);
+    ng_dims_format(t->dims, t->rank, ", ", shape, sizeof shape);
+    int h = snprintf(buf + 10, cap - 10, "{'descr': '%s', 'fortran_order': False, 'shape': (%s%s), }",
+                     descr, shape, t->rank == 1 ? "," : "");
     if (h < 0 || (size_t)h + 10 + 64 > cap)
         return ng_error(NNGPU_ERR_INTERNAL, "%s: npy header too long", path);
     size_t total = 10 + (size_t)h + 1;

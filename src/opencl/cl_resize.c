@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "cl_data.h"
+#include "core/dims.h"
 #include "core/status.h"
 #include "runtime/resize_table.h"
 
@@ -12,16 +13,6 @@ int ng_cl_resize_supports(const ng_graph *g, const ng_node *n) {
 }
 
 /* "d0,d1,..." of the first n values into buf (the kernel's RS_* lists). */
-static void list_dims(const int64_t *d, int n, char *buf, size_t cap) {
-    size_t len = 0;
-    buf[0] = '\0';
-    for (int i = 0; i < n; i++) {
-        int w = snprintf(buf + len, cap - len, "%s%lld", i ? "," : "", (long long)d[i]);
-        if (w < 0 || (size_t)w >= cap - len) return; /* cannot happen: cap fits 8 int64 */
-        len += (size_t)w;
-    }
-}
-
 nngpu_status ng_cl_resize_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
                                   const ng_binding *bind, ng_kernel *k) {
     const ng_tensor *x = ng_in(g, n, 0), *y = ng_out(g, n, 0);
@@ -36,9 +27,9 @@ nngpu_status ng_cl_resize_prepare(ng_context *c, const ng_graph *g, const ng_nod
     ng_resize_table_free(&t);
     NG_CHECK(s);
     char opts[768], od[192], xd[192], toff[192];
-    list_dims(y->dims, y->rank, od, sizeof od);
-    list_dims(x->dims, x->rank, xd, sizeof xd);
-    list_dims(t.toff, x->rank, toff, sizeof toff);
+    ng_dims_format(y->dims, y->rank, ",", od, sizeof od);
+    ng_dims_format(x->dims, x->rank, ",", xd, sizeof xd);
+    ng_dims_format(t.toff, x->rank, ",", toff, sizeof toff);
     snprintf(opts, sizeof opts, "-DTAPS=%d -DNG_EPI=%d -DRS_RANK=%d -DRS_OD=%s -DRS_XD=%s -DRS_TOFF=%s",
              t.taps, n->n_epi > 0, y->rank, od, xd, toff);
     cl_kernel kern;

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/dims.h"
 #include "core/half.h"
 #include "core/npy.h"
 #include "core/status.h"
@@ -58,17 +59,12 @@ static nngpu_status file_rows(const char *path, const ng_tensor *x, const nngpu_
     int ok = off >= 0;
     for (int i = 0; ok && i < row_rank; i++) ok = f->dims[i + off] == row_dims[i];
     if (!ok) {
-        char want[160] = "", got[160] = "";
-        for (int i = 0; i < x->rank; i++)
-            snprintf(want + strlen(want), sizeof want - strlen(want), "%s%lld", i ? "," : "",
-                     (long long)x->dims[i]);
-        for (int i = 0; i < f->rank; i++)
-            snprintf(got + strlen(got), sizeof got - strlen(got), "%s%lld", i ? "," : "",
-                     (long long)f->dims[i]);
+        char want[200], got[200];
         return ng_error(NNGPU_ERR_INVALID_ARG,
                         "calibration file '%s' has shape [%s]; input '%s' needs [%s] "
                         "(or a stack of them along dim 0)",
-                        path, got, x->name, want);
+                        path, ng_dims_format(f->dims, f->rank, ",", got, sizeof got), x->name,
+                        ng_dims_format(x->dims, x->rank, ",", want, sizeof want));
     }
     *n_rows = x->rank == 0 ? 1 : (off == 1 ? f->dims[0] : 1);
     return NNGPU_OK;

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/dims.h"
 #include "core/status.h"
 #include "ref/ref.h"
 #include "calibrate.h"
@@ -122,14 +123,12 @@ static nngpu_status check_input(const ng_tensor *want, const nngpu_tensor *in) {
     int same = in->rank == want->rank;
     for (int i = 0; same && i < want->rank; i++) same = in->dims[i] == want->dims[i];
     if (!same) {
-        char a[128] = "", b[128] = "";
-        for (int i = 0; i < in->rank && i < NNGPU_MAX_DIMS; i++)
-            snprintf(a + strlen(a), sizeof a - strlen(a), "%s%lld", i ? "x" : "", (long long)in->dims[i]);
-        for (int i = 0; i < want->rank; i++)
-            snprintf(b + strlen(b), sizeof b - strlen(b), "%s%lld", i ? "x" : "", (long long)want->dims[i]);
+        char a[200], b[200];
+        int rank = in->rank < 0 ? 0 : in->rank > NNGPU_MAX_DIMS ? NNGPU_MAX_DIMS : in->rank;
         return ng_error(NNGPU_ERR_INVALID_ARG,
                         "input '%s': shape [%s] given, the session was created for [%s]",
-                        want->name, a, b);
+                        want->name, ng_dims_format(in->dims, rank, "x", a, sizeof a),
+                        ng_dims_format(want->dims, want->rank, "x", b, sizeof b));
     }
     size_t bytes = ng_nbytes(want);
     if (!in->data || in->size_bytes < bytes)
