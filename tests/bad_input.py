@@ -242,6 +242,10 @@ def op_cases(c, a):
                  [3, 4], before=[helper.make_node("NonZero", ["x"], ["nz"], name="nonzero_on_data")])
     c.expect_error("NonZero of a non-constant input feeding a node", path, x_file([3, 4]),
                    ["cast_of_nonzero", "'nz'", "nonzero_on_data"])
+    path = model(helper.make_node("Shape", ["nz"], ["y"], name="shape_of_nonzero"), [3, 4],
+                 before=[helper.make_node("NonZero", ["x"], ["nz"], name="nonzero_on_data")])
+    c.expect_error("Shape of a data-dependent shape", path, x_file([3, 4]),
+                   ["shape_of_nonzero", "'nz'", "nonzero_on_data"])
     w = [helper.make_tensor("W", T.FLOAT, [1, 12, 2], np.ones(24)),
          helper.make_tensor("R", T.FLOAT, [1, 12, 4], np.ones(48))]
     path = model(helper.make_node("GRU", ["x", "W", "R"], ["y"], name="gru_bogus", hidden_size=4,

@@ -6,7 +6,8 @@ Small random-weight versions of: a Caffe-era GoogLeNet/CaffeNet at opset 8
 Reshape from an initializer), a DenseNet (pre-activation BatchNormalization
 after Concat), EfficientNet/MobileNetV3 blocks (Swish, HardSwish,
 squeeze-excite), a YOLOv5 head (Resize nearest, Shape/Gather reshape chains,
-box decoding with strided Slices; once more with NonMaxSuppression), a BERT encoder exported by torch (int64
+box decoding with strided Slices; once more with NonMaxSuppression), a
+GridSample warp (every interpolation with the three paddings), a BERT encoder exported by torch (int64
 ids and mask, decomposed LayerNorm, Erf GELU, mask via Unsqueeze/Cast/Sub/Mul),
 a GPT-2 block (Range positions, Split qkv, Trilu causal mask and Where, tanh
 GELU, tied output embedding) and an LSTM/GRU sequence model (torch's
@@ -173,9 +174,27 @@ def yolo_nms(rng, classes=4, anchors=3):
     scores = n.op("Transpose", [n.op("Mul", [cut[1], cut[2]])], perm=[0, 2, 1])
     sel = n.op("NonMaxSuppression", [boxes, scores, _i64(n, [6]), n.const([0.45], prefix="iou"),
                                      n.const([0.3], prefix="thr")], center_point_box=1)
+    sel = n.op("Identity", [sel])  # as tf2onnx ends its graphs
     return n.finish([("input", TensorProto.FLOAT, ["N", 3, 32, 32])],
                     [(boxes, "boxes", ["N", count, 4]), (scores, "scores", ["N", classes, count]),
                      (sel, "selected", None, TensorProto.INT64)], opset=13)
+
+
+def grid_sample(rng):
+    """A spatial-transformer-style warp (opset 16): the features sampled at a
+    fixed grid reaching past the image (|x|, |y| up to 1.6) with bilinear
+    reflection, bicubic border and nearest zeros padding, align_corners both ways."""
+    n = Net("grid_sample", rng)
+    f = n.op("Relu", [n.conv("input", 3, 4, 3)])                                # 4x9x11
+    outs = []
+    for mode, pad, align in (("bilinear", "reflection", 0), ("bicubic", "border", 1),
+                             ("nearest", "zeros", 0), ("bilinear", "border", 1)):
+        grid = n.const(rng.uniform(-1.6, 1.6, (1, 6, 7, 2)), prefix="grid")
+        grid = n.op("Expand", [grid, n.op("Concat", [_dim(n, f, 0), n.constant_node([6, 7, 2])],
+                                          axis=0)])
+        outs.append(n.op("GridSample", [f, grid], mode=mode, padding_mode=pad,
+                         align_corners=align))
+    return n.model([3, 9, 11], n.op("Concat", outs, axis=1), out_shape=[16, 6, 7], opset=16)
 
 
 def _layer_norm(n, x, dim):
@@ -363,7 +382,7 @@ def ort_attention(rng, dim=32, heads=4):
 
 
 MODELS = {f.__name__: f for f in (caffenet_old, densenet, efficientnet, yolo_head, yolo_nms,
-                                  bert, gpt2, lstm_gru, ort_contrib, ort_attention)}
+                                  grid_sample, bert, gpt2, lstm_gru, ort_contrib, ort_attention)}
 # the CNN-style ones, for the fp16 and int8 checks
 CNN = ("caffenet_old", "densenet", "efficientnet", "yolo_head")
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/driver_env.h"
+#include "core/half.h"
 #include "core/npy.h"
 #include "nnrun.h"
 
@@ -223,14 +224,18 @@ static double median(double *v, int n) {
 }
 
 
-static void fill_random(nngpu_tensor *t, unsigned *seed) {
+/* Floats uniform in [-1, 1]; integers and booleans zero (a valid token id,
+ * index or mask for any model). Returns what it wrote. */
+static const char *fill_random(nngpu_tensor *t, unsigned *seed) {
     size_t n = t->size_bytes / (nngpu_dtype_size(t->dtype) ? nngpu_dtype_size(t->dtype) : 1);
-    if (t->dtype == NNGPU_DTYPE_FLOAT32) {
-        float *p = t->data;
-        for (size_t i = 0; i < n; i++) p[i] = (float)rand_r(seed) / RAND_MAX * 2.0f - 1.0f;
-    } else {
-        memset(t->data, 0, t->size_bytes);
+    for (size_t i = 0; i < n; i++) {
+        float v = (float)rand_r(seed) / RAND_MAX * 2.0f - 1.0f;
+        if (t->dtype == NNGPU_DTYPE_FLOAT32) ((float *)t->data)[i] = v;
+        else if (t->dtype == NNGPU_DTYPE_FLOAT16) ((uint16_t *)t->data)[i] = ng_half_from_float(v);
     }
+    if (t->dtype == NNGPU_DTYPE_FLOAT32 || t->dtype == NNGPU_DTYPE_FLOAT16) return "random values";
+    memset(t->data, 0, t->size_bytes);
+    return "zeros";
 }
 
 /* Writes every output to DIR/<name>.npy: all or none. */
@@ -350,8 +355,8 @@ static int load_inputs(const nnrun_args *a, run_state *r) {
         t->data = malloc(t->size_bytes ? t->size_bytes : 1);
         if (!t->data) return fail("out of memory for a random input");
         r->n_in++;
-        fill_random(t, &seed);
-        if (!a->json) fprintf(stderr, "nnrun: input '%s' not given: random values\n", d.name);
+        const char *what = fill_random(t, &seed);
+        if (!a->json) fprintf(stderr, "nnrun: input '%s' not given: %s\n", d.name, what);
     }
     return 0;
 }

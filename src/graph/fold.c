@@ -64,6 +64,7 @@ static int feeds_weight(const ng_graph *g, const ng_node *dq) {
 static nngpu_status fold_shape(ng_graph *g, ng_node *n) {
     ng_tensor *x = ng_in(g, n, 0);
     ng_tensor *y = ng_out(g, n, 0);
+    if (x->is_dynamic) return NNGPU_OK; /* its extent is known per run only */
     for (int i = 0; i < x->rank; i++)
         if (x->dims[i] < 0) return NNGPU_OK;
     int64_t vals[NNGPU_MAX_DIMS];

@@ -1124,6 +1124,12 @@ static nngpu_status infer_main(ng_graph *g, ng_node *n) {
 
 nngpu_status ng_infer_node(ng_graph *g, ng_node *n) {
     NG_CHECK(infer_main(g, n));
+    if (ng_passes_dynamic(n->op) && ng_in(g, n, 0) && ng_in(g, n, 0)->is_dynamic) {
+        ng_tensor *o = ng_out(g, n, 0), *x = ng_in(g, n, 0);
+        o->is_dynamic = 1;
+        o->dyn_axis = x->dyn_axis;
+        o->dyn_len = x->dyn_len;
+    }
     const ng_tensor *y = ng_out(g, n, 0);
     if (y && y->rank > MAXD) return nerr(n, NNGPU_ERR_UNSUPPORTED, "output rank %d is over %d", y->rank, MAXD);
     for (int i = n->n_main_inputs; i < n->n_in; i++) {

@@ -237,6 +237,8 @@ static nngpu_status infer_grid_sample(ng_graph *g, ng_node *n) {
                    (long long)x->dims[0]);
     if (x->dtype != NNGPU_DTYPE_FLOAT32 || grid->dtype != NNGPU_DTYPE_FLOAT32)
         return ERR(NNGPU_ERR_UNSUPPORTED, "input and grid must be float32");
+    if (x->dims[2] < 1 || x->dims[3] < 1)
+        return ERR(NNGPU_ERR_INVALID_ARG, "input '%s' has an empty image", x->name);
     const char *mode = ng_attr_string(n, "mode", "bilinear");
     const char *pad = ng_attr_string(n, "padding_mode", "zeros");
     static const char *const modes[] = {"bilinear", "linear", "nearest", "bicubic", "cubic"};

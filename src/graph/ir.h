@@ -23,6 +23,9 @@ typedef enum ng_op {
 
 const char *ng_op_name(ng_op op);
 ng_op_kind ng_op_kind_of(ng_op op);
+/* Ops whose output is their input (Identity, Dropout): a dynamic input
+ * (ng_tensor.is_dynamic) makes a dynamic output of the same extent. */
+int ng_passes_dynamic(ng_op op);
 /* NG_OP_COUNT when unknown. */
 ng_op ng_op_from_name(const char *onnx_name);
 

@@ -3,9 +3,10 @@
  *   MeanVarianceNormalization(X; axes = [0, 2, 3])
  *       (X - mean) / (sqrt(mean((X - mean)^2)) + 1e-9)  (the function body's
  *       epsilon, added to the standard deviation; variance of the centred X)
- *   LpNormalization(X; axis = -1, p = 2)    X / ReduceL<p>(X, axis, keepdims)
+ *   LpNormalization(X; axis = -1, p = 2)    X / max(ReduceL<p>(X, axis, keepdims), FLT_MIN)
  *   ReduceLogSum(X[, axes]; keepdims, noop_with_empty_axes)   Log(ReduceSum(...))
  *   Scatter (deprecated, opsets 9-10)       ScatterElements, same inputs and axis */
+#include <float.h>
 #include <string.h>
 
 #include "core/status.h"
@@ -65,7 +66,12 @@ static nngpu_status lp_normalization(ng_onnx_rewrite *r) {
                        ng_rw_tmp(r, "norm", norm, sizeof norm)));
     NG_CHECK(nngpu_graph_set_attr_ints(r->g, "axes", 1, &axis));
     NG_CHECK(nngpu_graph_set_attr_int(r->g, "keepdims", 1));
-    const char *div[] = {x, norm};
+    /* A zero vector stays zero (as in onnxruntime): 0 / max(0, FLT_MIN). */
+    char tiny[600], safe[600];
+    NG_CHECK(ng_rw_scalar(r, "tiny", FLT_MIN, tiny, sizeof tiny));
+    const char *mx[] = {norm, tiny};
+    NG_CHECK(ng_rw_add(r, "Max", 0, 2, mx, ng_rw_tmp(r, "safe_norm", safe, sizeof safe)));
+    const char *div[] = {x, safe};
     return ng_rw_add(r, "Div", 1, 2, div, ng_rw_output(r, 0));
 }
 

@@ -32,16 +32,14 @@ static pthread_mutex_t seen_mu = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t *seen;
 static size_t n_seen, cap_seen;
 
+/* seen_here and remember: with seen_mu held. */
 static int seen_here(uint64_t key) {
-    pthread_mutex_lock(&seen_mu);
     int found = 0;
     for (size_t i = 0; i < n_seen && !found; i++) found = seen[i] == key;
-    pthread_mutex_unlock(&seen_mu);
     return found;
 }
 
 static void remember(uint64_t key) {
-    pthread_mutex_lock(&seen_mu);
     if (n_seen == cap_seen) {
         size_t cap = cap_seen ? 2 * cap_seen : 64;
         uint64_t *g = realloc(seen, cap * sizeof *g);
@@ -51,7 +49,6 @@ static void remember(uint64_t key) {
         }
     }
     if (n_seen < cap_seen) seen[n_seen++] = key;
-    pthread_mutex_unlock(&seen_mu);
 }
 
 void ng_cl_binary_forget_stamps(void) {
@@ -84,12 +81,16 @@ static int file_of(uint64_t key, const char *ext, char *path, size_t cap) {
  * candidate) is never exported; one built again by a later process is. */
 static int reused_across_processes(const char *dir, uint64_t key) {
     char path[1100];
-    if (seen_here(key) || !file_of(key, ".seen", path, sizeof path)) return 0;
-    if (access(path, F_OK) == 0) return 1;
-    int fd = ng_mkdirs(dir) == 0 ? open(path, O_WRONLY | O_CREAT | O_EXCL, 0644) : -1;
-    if (fd >= 0) close(fd);
-    remember(key);
-    return 0;
+    if (!file_of(key, ".seen", path, sizeof path)) return 0;
+    pthread_mutex_lock(&seen_mu); /* check and stamp at once: threads of one process */
+    int reused = !seen_here(key) && access(path, F_OK) == 0;
+    if (!reused && !seen_here(key)) {
+        int fd = ng_mkdirs(dir) == 0 ? open(path, O_WRONLY | O_CREAT | O_EXCL, 0644) : -1;
+        if (fd >= 0) close(fd);
+        remember(key);
+    }
+    pthread_mutex_unlock(&seen_mu);
+    return reused;
 }
 
 uint64_t ng_cl_binary_key(ng_context *c, const char *const *srcs, cl_uint n_src,

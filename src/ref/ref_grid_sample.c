@@ -1,7 +1,7 @@
 /* GridSample (2-D): output pixel (h, w) samples X at the grid's normalized
  * (x, y) in [-1, 1]; bilinear / nearest (round half to even) / bicubic
- * (A = -0.75), padding zeros / border / reflection, align_corners. The
- * behaviour of onnxruntime's kernel and ONNX's reference. */
+ * (A = -0.75), align_corners. Padding (zeros / border / reflection) applies
+ * to each pixel index the interpolation reads, as in onnxruntime's kernel. */
 #include <math.h>
 #include <string.h>
 
@@ -40,9 +40,11 @@ static double pixel(const plane *pl, int64_t r, int64_t c) {
     if (pl->pad == PAD_BORDER) {
         r = r < 0 ? 0 : r >= pl->h ? pl->h - 1 : r;
         c = c < 0 ? 0 : c >= pl->w ? pl->w - 1 : c;
-    } else {
+    } else { /* the clamp only guards against rounding */
         c = (int64_t)reflect((double)c, pl->lo_x, pl->hi_x);
         r = (int64_t)reflect((double)r, pl->lo_y, pl->hi_y);
+        r = r < 0 ? 0 : r >= pl->h ? pl->h - 1 : r;
+        c = c < 0 ? 0 : c >= pl->w ? pl->w - 1 : c;
     }
     return pl->p[r * pl->w + c];
 }
@@ -57,7 +59,7 @@ static void cubic_coeffs(double t, double c[4]) {
 }
 
 static double sample(const plane *pl, int mode, double x, double y) {
-    if (mode == 'n') return pixel(pl, (int64_t)nearbyint(y), (int64_t)nearbyint(x));
+    if (mode == 'n') return pixel(pl, (int64_t)y, (int64_t)x); /* already rounded */
     if (mode == 'l') {
         int64_t x0 = (int64_t)floor(x), y0 = (int64_t)floor(y);
         double dx = x - (double)x0, dy = y - (double)y0;
@@ -76,9 +78,12 @@ static double sample(const plane *pl, int mode, double x, double y) {
     return v;
 }
 
-/* Normalized g in [-1, 1] to a pixel coordinate of an axis of size n. */
+/* Normalized g in [-1, 1] to a pixel coordinate of an axis of size n; far
+ * (non-finite) values are held at +-1e7, outside any image, so that integer
+ * conversions stay defined. */
 static double denormalize(double g, int64_t n, int align) {
-    return align ? (g + 1) / 2 * (double)(n - 1) : ((g + 1) * (double)n - 1) / 2;
+    double x = align ? (g + 1) / 2 * (double)(n - 1) : ((g + 1) * (double)n - 1) / 2;
+    return isnan(x) ? 1e7 : fmin(fmax(x, -1e7), 1e7);
 }
 
 nngpu_status ng_ref_grid_sample(const ng_graph *g, const ng_node *n, const void *const *in,
@@ -98,13 +103,11 @@ nngpu_status ng_ref_grid_sample(const ng_graph *g, const ng_node *n, const void 
         for (int64_t i = 0; i < ho * wo; i++) {
             const float *gp = grid + (b * ho * wo + i) * 2;
             double sx = denormalize(gp[0], w, align), sy = denormalize(gp[1], h, align);
-            if (pl.pad == PAD_BORDER) {
-                sx = fmin(fmax(sx, 0), (double)w - 1);
-                sy = fmin(fmax(sy, 0), (double)h - 1);
-            } else if (pl.pad == PAD_REFLECT) {
-                sx = reflect(sx, pl.lo_x, pl.hi_x);
-                sy = reflect(sy, pl.lo_y, pl.hi_y);
+            if (mode == 'n') {
+                sx = nearbyint(sx);
+                sy = nearbyint(sy);
             }
+
             for (int64_t c = 0; c < nc; c++) {
                 pl.p = x + (b * nc + c) * h * w;
                 y[(b * nc + c) * ho * wo + i] = (float)sample(&pl, mode, sx, sy);

@@ -187,8 +187,8 @@ static nngpu_status run_on_cpu(nngpu_session *s, const ng_node *n) {
         const ng_tensor *t = ng_out(g, n, k);
         if (!t) continue;
         if (!s->dev) out[k] = s->host_arena + t->offset;
-        else {
-            out[k] = malloc(ng_nbytes(t) ? ng_nbytes(t) : 1);
+        else { /* zeroed: a dynamic output fills only its extent */
+            out[k] = calloc(ng_nbytes(t) ? ng_nbytes(t) : 1, 1);
             if (!out[k]) st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': output", n->name);
             else owned[n_owned++] = out[k];
         }
@@ -257,6 +257,8 @@ static nngpu_status run_steps(nngpu_session *s) {
     for (int i = 0; i < s->n_steps && r == NNGPU_OK; i++) {
         ng_step *st = &s->steps[i];
         const ng_node *n = &s->g->nodes[st->node];
+        if (ng_passes_dynamic(n->op) && ng_out(s->g, n, 0)->is_dynamic) /* copy or view */
+            ng_out(s->g, n, 0)->dyn_len = ng_in(s->g, n, 0)->dyn_len;
         if (st->is_view) continue;
         if (checked && (r = poison_outputs(s, n, &scratch, &cap)) != NNGPU_OK) break;
         if (st->on_cpu) {

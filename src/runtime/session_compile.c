@@ -76,7 +76,7 @@ static nngpu_status lower(nngpu_session *s) {
         if (n->dead) continue;
         for (int k = 0; k < n->n_in; k++) {
             const ng_tensor *t = ng_in(g, n, k);
-            if (t && t->is_dynamic)
+            if (t && t->is_dynamic && !(k == 0 && ng_passes_dynamic(n->op)))
                 return ng_error(NNGPU_ERR_UNSUPPORTED,
                                 "node '%s' (%s): input '%s' has a data-dependent shape (from %s "
                                 "'%s'); such tensors can only be graph outputs",
