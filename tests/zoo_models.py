@@ -7,7 +7,7 @@ Reshape from an initializer), a DenseNet (pre-activation BatchNormalization
 after Concat), EfficientNet/MobileNetV3 blocks (Swish, HardSwish,
 squeeze-excite), a YOLOv5 head (Resize nearest, Shape/Gather reshape chains,
 box decoding with strided Slices; once more with NonMaxSuppression), a
-GridSample warp (every interpolation with the three paddings), a BERT encoder exported by torch (int64
+GridSample warp (every interpolation with the three paddings, 2-D and 3-D), a BERT encoder exported by torch (int64
 ids and mask, decomposed LayerNorm, Erf GELU, mask via Unsqueeze/Cast/Sub/Mul),
 a GPT-2 block (Range positions, Split qkv, Trilu causal mask and Where, tanh
 GELU, tied output embedding) and an LSTM/GRU sequence model (torch's
@@ -181,20 +181,27 @@ def yolo_nms(rng, classes=4, anchors=3):
 
 
 def grid_sample(rng):
-    """A spatial-transformer-style warp (opset 16): the features sampled at a
-    fixed grid reaching past the image (|x|, |y| up to 1.6) with bilinear
-    reflection, bicubic border and nearest zeros padding, align_corners both ways."""
+    """A spatial-transformer-style warp (opset 20): the features sampled at a
+    fixed grid reaching past the image (|x|, |y| up to 1.6) with linear
+    reflection, cubic border and nearest zeros padding, align_corners both
+    ways, and as a 3-D volume (linear, reflection)."""
     n = Net("grid_sample", rng)
     f = n.op("Relu", [n.conv("input", 3, 4, 3)])                                # 4x9x11
     outs = []
-    for mode, pad, align in (("bilinear", "reflection", 0), ("bicubic", "border", 1),
-                             ("nearest", "zeros", 0), ("bilinear", "border", 1)):
+    for mode, pad, align in (("linear", "reflection", 0), ("cubic", "border", 1),
+                             ("nearest", "zeros", 0), ("linear", "border", 1)):
         grid = n.const(rng.uniform(-1.6, 1.6, (1, 6, 7, 2)), prefix="grid")
         grid = n.op("Expand", [grid, n.op("Concat", [_dim(n, f, 0), n.constant_node([6, 7, 2])],
                                           axis=0)])
         outs.append(n.op("GridSample", [f, grid], mode=mode, padding_mode=pad,
                          align_corners=align))
-    return n.model([3, 9, 11], n.op("Concat", outs, axis=1), out_shape=[16, 6, 7], opset=16)
+    # 3-D: the channels as 2 x 2 depth slices, sampled trilinearly, back to 4 channels
+    vol = n.op("Reshape", [f, n.const([0, 2, 2, 9, 11], np.int64, "shape")])
+    grid = n.op("Expand", [n.const(rng.uniform(-1.6, 1.6, (1, 2, 6, 7, 3)), prefix="grid"),
+                           n.op("Concat", [_dim(n, f, 0), n.constant_node([2, 6, 7, 3])], axis=0)])
+    y = n.op("GridSample", [vol, grid], mode="linear", padding_mode="reflection", align_corners=0)
+    outs.append(n.op("Reshape", [y, n.const([0, 4, 6, 7], np.int64, "shape")]))
+    return n.model([3, 9, 11], n.op("Concat", outs, axis=1), out_shape=[20, 6, 7], opset=20)
 
 
 def _layer_norm(n, x, dim):

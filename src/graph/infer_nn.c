@@ -224,31 +224,35 @@ static nngpu_status infer_lrn(ng_graph *g, ng_node *n) {
     return NNGPU_OK;
 }
 
-/* X [N, C, H, W], grid [N, Ho, Wo, 2] -> [N, C, Ho, Wo] (2-D sampling only). */
+/* X [N, C, (D,) H, W], grid [N, (Do,) Ho, Wo, 2 or 3] -> [N, C, (Do,) Ho, Wo]. */
 static nngpu_status infer_grid_sample(ng_graph *g, ng_node *n) {
     const ng_tensor *x, *grid;
     NG_CHECK(ng_infer_need(g, n, 0, &x));
     NG_CHECK(ng_infer_need(g, n, 1, &grid));
-    if (x->rank != 4)
-        return ERR(NNGPU_ERR_UNSUPPORTED, "input '%s' has rank %d; only 2-D sampling (rank 4) is supported",
+    if (x->rank != 4 && x->rank != 5)
+        return ERR(NNGPU_ERR_UNSUPPORTED, "input '%s' has rank %d; 2-D and 3-D sampling (rank 4, 5) are supported",
                    x->name, x->rank);
-    if (grid->rank != 4 || grid->dims[0] != x->dims[0] || grid->dims[3] != 2)
-        return ERR(NNGPU_ERR_INVALID_ARG, "grid '%s' must be [%lld, H_out, W_out, 2]", grid->name,
-                   (long long)x->dims[0]);
+    const int nd = x->rank - 2;
+    if (grid->rank != x->rank || grid->dims[0] != x->dims[0] || grid->dims[nd + 1] != nd)
+        return ERR(NNGPU_ERR_INVALID_ARG, "grid '%s' must be [%lld, output dims..., %d]", grid->name,
+                   (long long)x->dims[0], nd);
     if (x->dtype != NNGPU_DTYPE_FLOAT32 || grid->dtype != NNGPU_DTYPE_FLOAT32)
         return ERR(NNGPU_ERR_UNSUPPORTED, "input and grid must be float32");
-    if (x->dims[2] < 1 || x->dims[3] < 1)
-        return ERR(NNGPU_ERR_INVALID_ARG, "input '%s' has an empty image", x->name);
+    for (int d = 2; d < x->rank; d++)
+        if (x->dims[d] < 1) return ERR(NNGPU_ERR_INVALID_ARG, "input '%s' has an empty image", x->name);
     const char *mode = ng_attr_string(n, "mode", "bilinear");
     const char *pad = ng_attr_string(n, "padding_mode", "zeros");
     static const char *const modes[] = {"bilinear", "linear", "nearest", "bicubic", "cubic"};
     int known = 0;
     for (size_t i = 0; i < sizeof modes / sizeof *modes; i++) known |= strcmp(mode, modes[i]) == 0;
     if (!known) return ERR(NNGPU_ERR_UNSUPPORTED, "mode '%s' is not supported", mode);
+    if (strstr(mode, "cubic") && nd != 2)
+        return ERR(NNGPU_ERR_INVALID_ARG, "mode '%s' samples 2-D inputs only", mode);
     if (strcmp(pad, "zeros") && strcmp(pad, "border") && strcmp(pad, "reflection"))
         return ERR(NNGPU_ERR_UNSUPPORTED, "padding_mode '%s' is not supported", pad);
-    int64_t d[4] = {x->dims[0], x->dims[1], grid->dims[1], grid->dims[2]};
-    ng_infer_set_out(g, n, 0, x->dtype, 4, d);
+    int64_t d[5] = {x->dims[0], x->dims[1], 0, 0, 0};
+    for (int k = 0; k < nd; k++) d[2 + k] = grid->dims[1 + k];
+    ng_infer_set_out(g, n, 0, x->dtype, x->rank, d);
     return NNGPU_OK;
 }
 

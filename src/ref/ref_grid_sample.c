@@ -1,7 +1,8 @@
-/* GridSample (2-D): output pixel (h, w) samples X at the grid's normalized
- * (x, y) in [-1, 1]; bilinear / nearest (round half to even) / bicubic
- * (A = -0.75), align_corners. Padding (zeros / border / reflection) applies
- * to each pixel index the interpolation reads, as in onnxruntime's kernel. */
+/* GridSample, 2-D and 3-D: each output point samples X at the grid's
+ * normalized coordinates in [-1, 1] (x along the last axis, then y, z);
+ * linear / nearest (round half to even) / cubic (2-D only, A = -0.75),
+ * align_corners. Padding (zeros / border / reflection) applies to each voxel
+ * index the interpolation reads, as in onnxruntime's kernel. */
 #include <math.h>
 #include <string.h>
 
@@ -9,44 +10,37 @@
 
 enum { PAD_ZEROS, PAD_BORDER, PAD_REFLECT };
 
-typedef struct plane {
+typedef struct volume {
     const float *p;
-    int64_t h, w;
+    int nd;                  /* spatial axes: 2 or 3 */
+    int64_t size[3];         /* outermost first */
     int pad;
-    double lo_x, hi_x, lo_y, hi_y; /* the borders reflection folds at */
-} plane;
+    double lo[3], hi[3];     /* the borders reflection folds at */
+} volume;
 
 /* Folds x into [lo, hi] by reflecting at the borders. */
 static double reflect(double x, double lo, double hi) {
     double range = hi - lo;
     if (range <= 0) return lo;
-    if (x < lo) {
-        double d = lo - x;
+    if (x < lo || x > hi) {
+        double d = x < lo ? lo - x : x - hi;
         int64_t k = (int64_t)(d / range);
         double r = d - (double)k * range;
-        return k % 2 == 0 ? lo + r : hi - r;
-    }
-    if (x > hi) {
-        double d = x - hi;
-        int64_t k = (int64_t)(d / range);
-        double r = d - (double)k * range;
-        return k % 2 == 0 ? hi - r : lo + r;
+        return (k % 2 == 0) == (x < lo) ? lo + r : hi - r;
     }
     return x;
 }
 
-static double pixel(const plane *pl, int64_t r, int64_t c) {
-    if (pl->pad == PAD_ZEROS) return r >= 0 && r < pl->h && c >= 0 && c < pl->w ? pl->p[r * pl->w + c] : 0;
-    if (pl->pad == PAD_BORDER) {
-        r = r < 0 ? 0 : r >= pl->h ? pl->h - 1 : r;
-        c = c < 0 ? 0 : c >= pl->w ? pl->w - 1 : c;
-    } else { /* the clamp only guards against rounding */
-        c = (int64_t)reflect((double)c, pl->lo_x, pl->hi_x);
-        r = (int64_t)reflect((double)r, pl->lo_y, pl->hi_y);
-        r = r < 0 ? 0 : r >= pl->h ? pl->h - 1 : r;
-        c = c < 0 ? 0 : c >= pl->w ? pl->w - 1 : c;
+static double voxel(const volume *v, const int64_t *idx) {
+    int64_t off = 0;
+    for (int d = 0; d < v->nd; d++) {
+        int64_t i = idx[d], n = v->size[d];
+        if (v->pad == PAD_ZEROS && (i < 0 || i >= n)) return 0;
+        if (v->pad == PAD_REFLECT) i = (int64_t)reflect((double)i, v->lo[d], v->hi[d]);
+        i = i < 0 ? 0 : i >= n ? n - 1 : i; /* border; for reflection a guard against rounding */
+        off = off * n + i;
     }
-    return pl->p[r * pl->w + c];
+    return v->p[off];
 }
 
 static void cubic_coeffs(double t, double c[4]) {
@@ -58,24 +52,45 @@ static void cubic_coeffs(double t, double c[4]) {
     c[3] = ((a * (2 - x) - 5 * a) * (2 - x) + 8 * a) * (2 - x) - 4 * a;
 }
 
-static double sample(const plane *pl, int mode, double x, double y) {
-    if (mode == 'n') return pixel(pl, (int64_t)y, (int64_t)x); /* already rounded */
-    if (mode == 'l') {
-        int64_t x0 = (int64_t)floor(x), y0 = (int64_t)floor(y);
-        double dx = x - (double)x0, dy = y - (double)y0;
-        return (1 - dy) * ((1 - dx) * pixel(pl, y0, x0) + dx * pixel(pl, y0, x0 + 1)) +
-               dy * ((1 - dx) * pixel(pl, y0 + 1, x0) + dx * pixel(pl, y0 + 1, x0 + 1));
+/* The value at pixel coordinates pos[] (outermost axis first). */
+static double sample(const volume *v, int mode, const double *pos) {
+    int64_t idx[3] = {0, 0, 0};
+    if (mode == 'n') {
+        for (int d = 0; d < v->nd; d++) idx[d] = (int64_t)nearbyint(pos[d]);
+        return voxel(v, idx);
     }
-    int64_t x0 = (int64_t)floor(x) - 1, y0 = (int64_t)floor(y) - 1;
-    double cx[4], cy[4], v = 0;
-    cubic_coeffs(x - (double)x0 - 1, cx);
-    cubic_coeffs(y - (double)y0 - 1, cy);
+    int64_t base[3];
+    double frac[3];
+    for (int d = 0; d < v->nd; d++) {
+        base[d] = (int64_t)floor(pos[d]);
+        frac[d] = pos[d] - (double)base[d];
+    }
+    if (mode == 'l') { /* the 2^nd corners */
+        double sum = 0;
+        for (int corner = 0; corner < 1 << v->nd; corner++) {
+            double w = 1;
+            for (int d = 0; d < v->nd; d++) {
+                int up = corner >> (v->nd - 1 - d) & 1;
+                idx[d] = base[d] + up;
+                w *= up ? frac[d] : 1 - frac[d];
+            }
+            sum += w * voxel(v, idx);
+        }
+        return sum;
+    }
+    double cy[4], cx[4], sum = 0; /* cubic: 2-D, 4x4 around the point */
+    cubic_coeffs(frac[0], cy);
+    cubic_coeffs(frac[1], cx);
     for (int i = 0; i < 4; i++) {
         double row = 0;
-        for (int j = 0; j < 4; j++) row += cx[j] * pixel(pl, y0 + i, x0 + j);
-        v += cy[i] * row;
+        for (int j = 0; j < 4; j++) {
+            idx[0] = base[0] - 1 + i;
+            idx[1] = base[1] - 1 + j;
+            row += cx[j] * voxel(v, idx);
+        }
+        sum += cy[i] * row;
     }
-    return v;
+    return sum;
 }
 
 /* Normalized g in [-1, 1] to a pixel coordinate of an axis of size n; far
@@ -92,25 +107,29 @@ nngpu_status ng_ref_grid_sample(const ng_graph *g, const ng_node *n, const void 
     const char *m = ng_attr_string(n, "mode", "bilinear"), *p = ng_attr_string(n, "padding_mode", "zeros");
     const int mode = m[0] == 'n' ? 'n' : strstr(m, "cubic") ? 'c' : 'l';
     const int align = ng_attr_int(n, "align_corners", 0) != 0;
-    const int64_t nb = xt->dims[0], nc = xt->dims[1], h = xt->dims[2], w = xt->dims[3];
-    const int64_t ho = yt->dims[2], wo = yt->dims[3];
+    volume v = {NULL, xt->rank - 2, {0, 0, 0},
+                p[0] == 'b' ? PAD_BORDER : p[0] == 'r' ? PAD_REFLECT : PAD_ZEROS,
+                {0, 0, 0}, {0, 0, 0}};
+    int64_t in_plane = 1, out_plane = 1;
+    for (int d = 0; d < v.nd; d++) {
+        v.size[d] = xt->dims[2 + d];
+        v.lo[d] = align ? 0 : -0.5;
+        v.hi[d] = align ? (double)v.size[d] - 1 : (double)v.size[d] - 0.5;
+        in_plane *= v.size[d];
+        out_plane *= yt->dims[2 + d];
+    }
+    const int64_t nb = xt->dims[0], nc = xt->dims[1];
     const float *x = in[0], *grid = in[1];
     float *y = out[0];
-    plane pl = {NULL, h, w, p[0] == 'b' ? PAD_BORDER : p[0] == 'r' ? PAD_REFLECT : PAD_ZEROS,
-                align ? 0 : -0.5, align ? (double)w - 1 : (double)w - 0.5,
-                align ? 0 : -0.5, align ? (double)h - 1 : (double)h - 0.5};
     for (int64_t b = 0; b < nb; b++)
-        for (int64_t i = 0; i < ho * wo; i++) {
-            const float *gp = grid + (b * ho * wo + i) * 2;
-            double sx = denormalize(gp[0], w, align), sy = denormalize(gp[1], h, align);
-            if (mode == 'n') {
-                sx = nearbyint(sx);
-                sy = nearbyint(sy);
-            }
-
+        for (int64_t i = 0; i < out_plane; i++) {
+            const float *gp = grid + (b * out_plane + i) * v.nd;
+            double pos[3];
+            for (int d = 0; d < v.nd; d++) /* the grid lists x (last axis) first */
+                pos[d] = denormalize(gp[v.nd - 1 - d], v.size[d], align);
             for (int64_t c = 0; c < nc; c++) {
-                pl.p = x + (b * nc + c) * h * w;
-                y[(b * nc + c) * ho * wo + i] = (float)sample(&pl, mode, sx, sy);
+                v.p = x + (b * nc + c) * in_plane;
+                y[(b * nc + c) * out_plane + i] = (float)sample(&v, mode, pos);
             }
         }
     return NNGPU_OK;
