@@ -182,3 +182,37 @@ __kernel void resize(__global NG_FLOAT *y, int y_off, __global const NG_FLOAT *x
     }
     NG_ST(y, y_off + gid, NG_EPI_APPLY(v, gid));
 }
+
+#ifdef RS_ROW
+/* The last two dims resized, none before (NCHW upsampling): a work-item
+ * computes RS_ROW consecutive outputs of one output row, reading the row taps
+ * once; each output combines TAPS x TAPS inputs with compiled-in trip counts
+ * (the generic kernel above decodes every dim of every output).
+ * global: (ceil(RS_OW / RS_ROW), RS_OH, planes). */
+__kernel void resize_rows(__global NG_FLOAT *y, int y_off, __global const NG_FLOAT *x, int x_off,
+                          __global const int *tab, NG_EPI_PARAMS) {
+    const int ox0 = get_global_id(0) * RS_ROW, oy = get_global_id(1), plane = get_global_id(2);
+    __global const int *ey = tab + (RS_TOFF_H + oy) * 2 * TAPS;
+    int row[TAPS];
+    float wy[TAPS];
+#pragma unroll
+    for (int t = 0; t < TAPS; t++) {
+        row[t] = ey[t] * RS_W;
+        wy[t] = as_float(ey[TAPS + t]);
+    }
+    const int xbase = x_off + plane * RS_H * RS_W, ybase = (plane * RS_OH + oy) * RS_OW;
+    for (int ox = ox0; ox < min(ox0 + RS_ROW, RS_OW); ox++) {
+        __global const int *ex = tab + (RS_TOFF_W + ox) * 2 * TAPS;
+        float v = 0.0f;
+#pragma unroll
+        for (int ty = 0; ty < TAPS; ty++) {
+            float acc = 0.0f;
+#pragma unroll
+            for (int tx = 0; tx < TAPS; tx++)
+                acc += as_float(ex[TAPS + tx]) * NG_LD(x, xbase + row[ty] + ex[tx]);
+            v += wy[ty] * acc;
+        }
+        NG_ST(y, y_off + ybase + ox, NG_EPI_APPLY(v, ybase + ox));
+    }
+}
+#endif
