@@ -37,16 +37,6 @@ static const char *attr_str(const ng_onnx_rewrite *r, const char *name, char *bu
     return buf;
 }
 
-/* Copies the attributes the standard op takes (all but `skip_prefix`*). */
-static nngpu_status copy_attrs(ng_onnx_rewrite *r, const char *skip_prefix) {
-    for (size_t i = 0; i < r->nd->n_attribute; i++) {
-        const Onnx__AttributeProto *a = r->nd->attribute[i];
-        if (a && a->name && strncmp(a->name, skip_prefix, strlen(skip_prefix)) == 0) continue;
-        NG_CHECK(ng_onnx_add_attr(r->g, r->base_dir, a, r->name));
-    }
-    return NNGPU_OK;
-}
-
 /* Activation `act` (params p[0], p[1]; n_p of them given) from x into out. */
 static nngpu_status activation(ng_onnx_rewrite *r, const char *act, const float *p, size_t n_p,
                                const char *x, const char *out) {
@@ -89,7 +79,7 @@ static nngpu_status fused_layer(ng_onnx_rewrite *r, int conv) {
     const char *z = conv ? ng_rw_input(r, 3) : NULL, *y = r->nd->output[0];
     const char *layer_out = *act || z ? ng_rw_tmp(r, "y", pre, sizeof pre) : y;
     NG_CHECK(ng_rw_add(r, conv ? "Conv" : "Gemm", 1, ins[2] ? 3 : 2, ins, layer_out));
-    NG_CHECK(copy_attrs(r, "activation"));
+    NG_CHECK(ng_rw_copy_attrs(r, "activation"));
     if (z) {
         const char *add_in[2] = {layer_out, z};
         const char *s = *act ? ng_rw_tmp(r, "sum", sum, sizeof sum) : y;

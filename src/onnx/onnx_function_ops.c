@@ -75,19 +75,12 @@ static nngpu_status lp_normalization(ng_onnx_rewrite *r) {
     return ng_rw_add(r, "Div", 1, 2, div, ng_rw_output(r, 0));
 }
 
-/* Copies every attribute of the node onto the graph's last node. */
-static nngpu_status copy_attrs(ng_onnx_rewrite *r) {
-    for (size_t i = 0; i < r->nd->n_attribute; i++)
-        NG_CHECK(ng_onnx_add_attr(r->g, r->base_dir, r->nd->attribute[i], r->name));
-    return NNGPU_OK;
-}
-
 static nngpu_status reduce_log_sum(ng_onnx_rewrite *r) {
     NG_CHECK(need_io(r, 1, 2));
     const char *ins[2] = {ng_rw_input(r, 0), ng_rw_input(r, 1)};
     char sum[600];
     NG_CHECK(ng_rw_add(r, "ReduceSum", 0, ins[1] ? 2 : 1, ins, ng_rw_tmp(r, "sum", sum, sizeof sum)));
-    NG_CHECK(copy_attrs(r));
+    NG_CHECK(ng_rw_copy_attrs(r, NULL));
     const char *s = sum;
     return ng_rw_add(r, "Log", 1, 1, &s, ng_rw_output(r, 0));
 }
@@ -96,7 +89,7 @@ static nngpu_status scatter(ng_onnx_rewrite *r) {
     NG_CHECK(need_io(r, 3, 3));
     const char *ins[3] = {ng_rw_input(r, 0), ng_rw_input(r, 1), ng_rw_input(r, 2)};
     NG_CHECK(ng_rw_add(r, "ScatterElements", 1, 3, ins, ng_rw_output(r, 0)));
-    return copy_attrs(r);
+    return ng_rw_copy_attrs(r, NULL);
 }
 
 static const struct {

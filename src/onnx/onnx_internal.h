@@ -58,6 +58,9 @@ const char *ng_rw_output(const ng_onnx_rewrite *r, size_t i);
 const Onnx__AttributeProto *ng_rw_attr(const ng_onnx_rewrite *r, const char *name);
 float ng_rw_attr_float(const ng_onnx_rewrite *r, const char *name, float def);
 int64_t ng_rw_attr_int(const ng_onnx_rewrite *r, const char *name, int64_t def);
+/* Copies the node's attributes onto the graph's last node, all but those
+ * whose name starts with skip_prefix (NULL: all). */
+nngpu_status ng_rw_copy_attrs(ng_onnx_rewrite *r, const char *skip_prefix);
 /* A fresh name "<node>/<what><n>" into buf. */
 const char *ng_rw_tmp(ng_onnx_rewrite *r, const char *what, char *buf, size_t cap);
 /* Node op(ins) -> out, named as the rewritten node when main, else fresh. */

@@ -35,6 +35,16 @@ int64_t ng_rw_attr_int(const ng_onnx_rewrite *r, const char *name, int64_t def) 
     return a ? a->i : def;
 }
 
+nngpu_status ng_rw_copy_attrs(ng_onnx_rewrite *r, const char *skip_prefix) {
+    for (size_t i = 0; i < r->nd->n_attribute; i++) {
+        const Onnx__AttributeProto *a = r->nd->attribute[i];
+        if (skip_prefix && a && a->name && strncmp(a->name, skip_prefix, strlen(skip_prefix)) == 0)
+            continue;
+        NG_CHECK(ng_onnx_add_attr(r->g, r->base_dir, a, r->name));
+    }
+    return NNGPU_OK;
+}
+
 const char *ng_rw_tmp(ng_onnx_rewrite *r, const char *what, char *buf, size_t cap) {
     snprintf(buf, cap, "%s/%s%d", r->name, what, r->n_tmp++);
     return buf;
