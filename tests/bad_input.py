@@ -225,11 +225,11 @@ def op_cases(c, a):
     """Models nngpu cannot run as given: one error naming the node."""
     from onnx import TensorProto as T, helper
 
-    def model(node, x_shape, inits=(), before=()):
+    def model(node, x_shape, inits=(), before=(), opset=13):
         g = helper.make_graph(list(before) + [node], "g",
                               [helper.make_tensor_value_info("x", T.FLOAT, x_shape)],
                               [helper.make_tensor_value_info("y", T.FLOAT, None)], list(inits))
-        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
         return write(os.path.join(a.workdir, node.name + ".onnx"), m.SerializeToString())
 
     def x_file(shape):
@@ -274,6 +274,16 @@ def op_cases(c, a):
     path = model(helper.make_node("Attention", ["x", "Wqkv", "", "", "past"], ["y"], name="attn_past",
                                   domain="com.microsoft", num_heads=2), [1, 3, 4], w)
     c.expect_error("Attention with past state", path, x_file([1, 3, 4]), ["attn_past", "past"])
+    # old forms the opset-7 import does not take: Tile's tiles + axis inputs (opsets 1-5)
+    t = [helper.make_tensor("tiles", T.INT64, [], [2]), helper.make_tensor("axis", T.INT64, [], [0])]
+    path = model(helper.make_node("Tile", ["x", "tiles", "axis"], ["y"], name="tile_opset5"), [3, 4],
+                 t, opset=5)
+    c.expect_error("Tile of opset 5", path, x_file([3, 4]), ["tile_opset5", "opset 5", "axis"])
+    w = [helper.make_tensor(n, T.FLOAT, [3, 4], np.ones(12)) for n in ("m", "v")]
+    path = model(helper.make_node("BatchNormalization", ["x", "m", "v", "m", "v"], ["y"],
+                                  name="bn_per_activation", spatial=0, is_test=1), [1, 3, 4], w, opset=6)
+    c.expect_error("BatchNormalization with spatial=0", path, x_file([1, 3, 4]),
+                   ["bn_per_activation", "spatial=0"])
 
 
 def graph_input_name(model_bytes):

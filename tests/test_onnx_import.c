@@ -384,6 +384,14 @@ static void test_model(void) {
     st = import_opts(&o, tmp_dir, &g);
     CHECK(st == NNGPU_OK);
     if (st == NNGPU_OK) nngpu_graph_destroy(g);
+    /* opsets 1-6 are imported as opset 7 (tests/legacy_models.py checks the rewrites) */
+    o.opset = 5;
+    st = import_opts(&o, tmp_dir, &g);
+    CHECK(st == NNGPU_OK);
+    if (st == NNGPU_OK) {
+        CHECK(g->opset == 7 && g->nodes[find_node(g, "conv1")].opset == 7);
+        nngpu_graph_destroy(g);
+    }
 }
 
 static void test_errors(void) {
@@ -397,8 +405,8 @@ static void test_errors(void) {
     o.domain = "com.microsoft";
     expect_error(&o, tmp_dir, NNGPU_ERR_UNSUPPORTED, "com.microsoft", "Relu");
     default_opts(&o);
-    o.opset = 5;
-    expect_error(&o, tmp_dir, NNGPU_ERR_UNSUPPORTED, "opset 5", NULL);
+    o.opset = 0;
+    expect_error(&o, tmp_dir, NNGPU_ERR_UNSUPPORTED, "opset 0", NULL);
     o.opset = 99;
     expect_error(&o, tmp_dir, NNGPU_ERR_UNSUPPORTED, "opset 99", NULL);
     default_opts(&o);

@@ -398,7 +398,10 @@ def feeds(model, batch, rng):
     """Random inputs in graph-input order: floats normal, token ids below VOCAB, an
     attention mask with padding at the end of every sample but the first."""
     out = []
+    weights = {t.name for t in model.graph.initializer}  # graph inputs too before IR version 4
     for vi in model.graph.input:
+        if vi.name in weights:
+            continue
         dims = [batch if d.dim_param == "N" else SEQ if d.dim_param == "S" else d.dim_value
                 for d in vi.type.tensor_type.shape.dim]
         if vi.type.tensor_type.elem_type == TensorProto.FLOAT:

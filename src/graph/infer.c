@@ -422,6 +422,8 @@ static nngpu_status infer_batchnorm(ng_graph *g, ng_node *n) {
     if (x->rank < 2) return nerr(n, NNGPU_ERR_INVALID_ARG, "input '%s' has rank %d", x->name, x->rank);
     if (ng_attr_int(n, "training_mode", 0))
         return nerr(n, NNGPU_ERR_UNSUPPORTED, "training_mode=1");
+    if (ng_attr_int(n, "spatial", 1) == 0) /* opsets 1-8: statistics per activation */
+        return nerr(n, NNGPU_ERR_UNSUPPORTED, "spatial=0");
     for (int i = 1; i < 5; i++) {
         const ng_tensor *p;
         NG_CHECK(need(g, n, i, &p));

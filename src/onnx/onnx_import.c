@@ -16,7 +16,8 @@ typedef struct importer {
     const char *base_dir;
     ng_graph *g;
     char **names; /* display name of each node: its name or "<OpType>_<index>" */
-    int opset;    /* of the default domain */
+    int opset;        /* of the default domain, as imported (at least 7) */
+    int source_opset; /* of the default domain, as the model says */
 } importer;
 
 static const char *nz(const char *s) { return s ? s : ""; }
@@ -212,8 +213,10 @@ static nngpu_status add_node(importer *im, int idx) {
     const Onnx__NodeProto *nd = im->gp->node[idx];
     const char *name = im->names[idx];
     if (strcmp(nd->op_type, "Constant") == 0) return add_constant_node(im, nd, idx);
-    ng_onnx_rewrite r = {im->g, im->base_dir, name, nd, im->opset, 0, im->gp, NNGPU_OK};
-    if (ng_onnx_is_legacy_op(nd->op_type)) return ng_onnx_add_legacy_node(&r);
+    ng_onnx_rewrite r = {im->g,  im->base_dir, name, nd, im->opset, 0, im->gp, NNGPU_OK,
+                         im->source_opset};
+    if (is_default_domain(nd->domain) && ng_onnx_is_legacy_node(nd, im->source_opset))
+        return ng_onnx_add_legacy_node(&r);
     if (is_default_domain(nd->domain) && ng_onnx_is_function_op(nd->op_type))
         return ng_onnx_add_function_node(&r);
     if (ng_onnx_is_contrib_op(nd->domain, nd->op_type)) return ng_onnx_add_contrib_node(&r);
@@ -258,7 +261,7 @@ static nngpu_status check_nodes(importer *im) {
             return ng_error(NNGPU_ERR_UNSUPPORTED,
                             "op '%s' of domain '%s' is not supported (node '%s')", nd->op_type,
                             nd->domain, shown);
-        if (ng_op_from_name(nd->op_type) == NG_OP_COUNT && !ng_onnx_is_legacy_op(nd->op_type) &&
+        if (ng_op_from_name(nd->op_type) == NG_OP_COUNT && !ng_onnx_is_legacy_node(nd, im->source_opset) &&
             !ng_onnx_is_function_op(nd->op_type) && !ng_onnx_is_contrib_op(nd->domain, nd->op_type))
             return ng_error(NNGPU_ERR_UNSUPPORTED, "unsupported op '%s' (node '%s')", nd->op_type,
                             shown);
@@ -292,7 +295,8 @@ static nngpu_status import_graph(importer *im, const Onnx__ModelProto *m) {
     if ((gp->n_node && !gp->node) || (gp->n_initializer && !gp->initializer) ||
         (gp->n_input && !gp->input) || (gp->n_output && !gp->output) || gp->n_node > INT_MAX / 2)
         return ng_error(NNGPU_ERR_PARSE, "malformed graph lists");
-    NG_CHECK(read_opset(m, &im->opset));
+    NG_CHECK(read_opset(m, &im->source_opset));
+    im->opset = ng_onnx_legacy_opset(im->source_opset);
     nngpu_graph_set_opset(im->g, im->opset);
     im->names = calloc(gp->n_node + 1, sizeof *im->names);
     int *order = calloc(gp->n_node + 1, sizeof *order);
@@ -327,7 +331,7 @@ nngpu_status ng_onnx_import(const void *data, size_t size, const char *base_dir,
     if (!m)
         return ng_error(NNGPU_ERR_PARSE,
                         "'%s': not a valid ONNX model (truncated or corrupt protobuf)", file);
-    importer im = {NULL, base_dir, nngpu_graph_create(), NULL, 0};
+    importer im = {NULL, base_dir, nngpu_graph_create(), NULL, 0, 0};
     nngpu_status st;
     if (!im.g) st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "'%s': graph", file);
     else st = import_graph(&im, m);

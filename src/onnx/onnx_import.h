@@ -6,9 +6,10 @@
 
 #include "graph/ir.h"
 
-/* Opsets of the default domain nngpu follows; newer ones up to
- * NG_ONNX_OPSET_NEWEST load with a warning on stderr. */
-#define NG_ONNX_OPSET_MIN 7
+/* Opsets of the default domain nngpu follows (1-6 are imported as opset 7,
+ * onnx_legacy.c); newer ones up to NG_ONNX_OPSET_NEWEST load with a warning on
+ * stderr. */
+#define NG_ONNX_OPSET_MIN 1
 #define NG_ONNX_OPSET_MAX 21
 #define NG_ONNX_OPSET_NEWEST 28
 

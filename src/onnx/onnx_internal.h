@@ -50,6 +50,7 @@ typedef struct ng_onnx_rewrite {
     int opset, n_tmp;            /* opset of the default domain; names made so far */
     const Onnx__GraphProto *gp;  /* the graph it is in */
     nngpu_status failed;         /* a helper's failure (its error is set), else NNGPU_OK */
+    int source_opset;            /* the model's opset (opset: what it is imported as) */
 } ng_onnx_rewrite;
 /* Input / output i, NULL when absent or empty. */
 const char *ng_rw_input(const ng_onnx_rewrite *r, size_t i);
@@ -73,9 +74,12 @@ nngpu_status ng_rw_cast(ng_onnx_rewrite *r, const char *x, int64_t to, const cha
 /* Clip(x, lo, hi) -> out: bounds as attributes before opset 11, constants after. */
 nngpu_status ng_rw_clip(ng_onnx_rewrite *r, const char *x, float lo, float hi, const char *out);
 
-/* Deprecated ops rewritten at import (onnx_legacy.c): 1 when op_type is one, and
- * the rewrite adding node r->nd to r->g. */
-int ng_onnx_is_legacy_op(const char *op_type);
+/* Old forms rewritten at import (onnx_legacy.c): deprecated ops, and the nodes
+ * of opset 1-6 models whose meaning changed by opset 7, the opset such models
+ * are imported as (ng_onnx_legacy_opset). 1 when node nd of a model of that
+ * opset is one, and the rewrite adding node r->nd to r->g. */
+int ng_onnx_is_legacy_node(const Onnx__NodeProto *nd, int opset);
+int ng_onnx_legacy_opset(int opset);
 nngpu_status ng_onnx_add_legacy_node(ng_onnx_rewrite *r);
 
 /* Function ops of the default domain rewritten at import into the ops they
