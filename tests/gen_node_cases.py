@@ -41,7 +41,7 @@ PARAM_INPUTS = {
     "ReduceSum": {1}, "ReduceMax": {1}, "Expand": {1}, "ConstantOfShape": {0},
     "Range": {0, 1, 2}, "ReduceMin": {1}, "ReduceProd": {1}, "ReduceL1": {1},
     "ReduceL2": {1}, "ReduceSumSquare": {1}, "ReduceLogSumExp": {1}, "ReduceLogSum": {1},
-    "Tile": {1}, "TopK": {1}, "CumSum": {1}, "Trilu": {1}, "OneHot": {1},
+    "Tile": {1}, "TopK": {1}, "CumSum": {1}, "CumProd": {1}, "Trilu": {1}, "OneHot": {1},
     "NonMaxSuppression": {2, 3, 4},
 }
 SUPPORTED_NP_DTYPES = {np.dtype(t) for t in (np.float32, np.float16, np.float64, np.int8,

@@ -1051,9 +1051,11 @@ static nngpu_status infer_main(ng_graph *g, ng_node *n) {
     case NG_OP_MATMUL: return infer_matmul(g, n);
     case NG_OP_BATCHNORM: return infer_batchnorm(g, n);
     case NG_OP_MAXPOOL:
-    case NG_OP_AVGPOOL: return infer_pool(g, n);
+    case NG_OP_AVGPOOL:
+    case NG_OP_LPPOOL: return infer_pool(g, n);
     case NG_OP_GLOBALAVGPOOL:
-    case NG_OP_GLOBALMAXPOOL: return infer_global_pool(g, n);
+    case NG_OP_GLOBALMAXPOOL:
+    case NG_OP_GLOBALLPPOOL: return infer_global_pool(g, n);
     case NG_OP_ADD:
     case NG_OP_SUB:
     case NG_OP_MUL:

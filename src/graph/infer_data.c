@@ -1,5 +1,5 @@
 /* Shape inference: Tile, DepthToSpace, SpaceToDepth, GatherElements, Trilu,
- * OneHot, Size. */
+ * OneHot, Size, EyeLike. */
 #include <string.h>
 
 #include "infer_internal.h"
@@ -95,6 +95,18 @@ static nngpu_status infer_size(ng_graph *g, ng_node *n) {
     return NNGPU_OK;
 }
 
+/* x's 2-D shape; dtype: the attribute's, else x's. */
+static nngpu_status infer_eye_like(ng_graph *g, ng_node *n) {
+    const ng_tensor *x;
+    NG_CHECK(ng_infer_need(g, n, 0, &x));
+    if (x->rank != 2) return ERR(NNGPU_ERR_INVALID_ARG, "input '%s' has rank %d, needs 2", x->name, x->rank);
+    nngpu_dtype dt = x->dtype;
+    if (ng_attr_find(n, "dtype") && (dt = ng_infer_onnx_dtype(ng_attr_int(n, "dtype", 0))) == NNGPU_DTYPE_UNDEFINED)
+        return ERR(NNGPU_ERR_UNSUPPORTED, "dtype %lld is not supported", (long long)ng_attr_int(n, "dtype", 0));
+    ng_infer_set_out(g, n, 0, dt, 2, x->dims);
+    return NNGPU_OK;
+}
+
 int ng_infer_data(ng_graph *g, ng_node *n, nngpu_status *st) {
     switch (n->op) {
     case NG_OP_TILE: *st = infer_tile(g, n); return 1;
@@ -104,6 +116,7 @@ int ng_infer_data(ng_graph *g, ng_node *n, nngpu_status *st) {
     case NG_OP_TRILU: *st = infer_trilu(g, n); return 1;
     case NG_OP_ONEHOT: *st = infer_onehot(g, n); return 1;
     case NG_OP_SIZE: *st = infer_size(g, n); return 1;
+    case NG_OP_EYELIKE: *st = infer_eye_like(g, n); return 1;
     default: return 0;
     }
 }

@@ -277,7 +277,8 @@ int ng_infer_nn(ng_graph *g, ng_node *n, nngpu_status *st) {
     case NG_OP_ARGMAX:
     case NG_OP_ARGMIN: *st = infer_arg(g, n); return 1;
     case NG_OP_TOPK: *st = infer_topk(g, n); return 1;
-    case NG_OP_CUMSUM: *st = infer_cumsum(g, n); return 1;
+    case NG_OP_CUMSUM:
+    case NG_OP_CUMPROD: *st = infer_cumsum(g, n); return 1;
     case NG_OP_LRN: *st = infer_lrn(g, n); return 1;
     case NG_OP_EINSUM: *st = infer_einsum(g, n); return 1;
     case NG_OP_GRIDSAMPLE: *st = infer_grid_sample(g, n); return 1;

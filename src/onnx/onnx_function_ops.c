@@ -5,7 +5,10 @@
  *       epsilon, added to the standard deviation; variance of the centred X)
  *   LpNormalization(X; axis = -1, p = 2)    X / max(ReduceL<p>(X, axis, keepdims), FLT_MIN)
  *   ReduceLogSum(X[, axes]; keepdims, noop_with_empty_axes)   Log(ReduceSum(...))
- *   Scatter (deprecated, opsets 9-10)       ScatterElements, same inputs and axis */
+ *   Scatter (deprecated, opsets 9-10)       ScatterElements, same inputs and axis
+ *   RMSNormalization(X, scale; axis = -1, epsilon = 1e-5)
+ *       X / sqrt(ReduceMean(X * X, axes = axis..rank-1) + epsilon) * scale
+ *   Swish(X; alpha = 1)                     X * Sigmoid(alpha * X) */
 #include <float.h>
 #include <string.h>
 
@@ -92,13 +95,75 @@ static nngpu_status scatter(ng_onnx_rewrite *r) {
     return ng_rw_copy_attrs(r, NULL);
 }
 
+/* axes = [axis, ..., rank(x) - 1] as a tensor into buf: constants for a negative
+ * axis, else Range(axis, rank(x), 1) of Shape(Shape(x)) (folded at compile time). */
+static nngpu_status axes_to_end(ng_onnx_rewrite *r, const char *x, int64_t axis, char *buf, size_t cap) {
+    if (axis < -NNGPU_MAX_DIMS || axis >= NNGPU_MAX_DIMS)
+        return ng_error(NNGPU_ERR_INVALID_ARG, "node '%s': axis %lld is out of range", r->name,
+                        (long long)axis);
+    if (axis < 0) {
+        int64_t axes[NNGPU_MAX_DIMS], n = -axis;
+        for (int64_t i = 0; i < n; i++) axes[i] = axis + i;
+        return nngpu_graph_add_constant(r->g, ng_rw_tmp(r, "axes", buf, cap), NNGPU_DTYPE_INT64, 1, &n,
+                                        axes);
+    }
+    char shape[600], rank1[600], rank[600], start[600], one[600];
+    const int64_t delta = 1;
+    NG_CHECK(ng_rw_add(r, "Shape", 0, 1, &x, ng_rw_tmp(r, "shape", shape, sizeof shape)));
+    const char *sp = shape, *r1 = rank1;
+    NG_CHECK(ng_rw_add(r, "Shape", 0, 1, &sp, ng_rw_tmp(r, "rank1", rank1, sizeof rank1)));
+    NG_CHECK(ng_rw_add(r, "Squeeze", 0, 1, &r1, ng_rw_tmp(r, "rank", rank, sizeof rank)));
+    NG_CHECK(nngpu_graph_add_constant(r->g, ng_rw_tmp(r, "start", start, sizeof start),
+                                      NNGPU_DTYPE_INT64, 0, NULL, &axis));
+    NG_CHECK(nngpu_graph_add_constant(r->g, ng_rw_tmp(r, "delta", one, sizeof one), NNGPU_DTYPE_INT64,
+                                      0, NULL, &delta));
+    const char *range[] = {start, rank, one};
+    return ng_rw_add(r, "Range", 0, 3, range, ng_rw_tmp(r, "axes", buf, cap));
+}
+
+static nngpu_status rms_normalization(ng_onnx_rewrite *r) {
+    NG_CHECK(need_io(r, 2, 2));
+    if (!ng_rw_input(r, 1))
+        return ng_error(NNGPU_ERR_PARSE, "node '%s' (RMSNormalization): input 'scale' is missing",
+                        r->name);
+    const char *x = ng_rw_input(r, 0);
+    char axes[600], sq[600], ms[600], eps[600], var[600], rms[600], normed[600];
+    NG_CHECK(axes_to_end(r, x, ng_rw_attr_int(r, "axis", -1), axes, sizeof axes));
+    const char *mul[] = {x, x}, *mean[] = {sq, axes}, *add[] = {ms, eps}, *vp = var;
+    NG_CHECK(ng_rw_add(r, "Mul", 0, 2, mul, ng_rw_tmp(r, "squares", sq, sizeof sq)));
+    NG_CHECK(ng_rw_add(r, "ReduceMean", 0, 2, mean, ng_rw_tmp(r, "mean_square", ms, sizeof ms)));
+    NG_CHECK(ng_rw_scalar(r, "epsilon", ng_rw_attr_float(r, "epsilon", 1e-5f), eps, sizeof eps));
+    NG_CHECK(ng_rw_add(r, "Add", 0, 2, add, ng_rw_tmp(r, "variance", var, sizeof var)));
+    NG_CHECK(ng_rw_add(r, "Sqrt", 0, 1, &vp, ng_rw_tmp(r, "rms", rms, sizeof rms)));
+    const char *div[] = {x, rms}, *scale[] = {normed, ng_rw_input(r, 1)};
+    NG_CHECK(ng_rw_add(r, "Div", 0, 2, div, ng_rw_tmp(r, "normalized", normed, sizeof normed)));
+    return ng_rw_add(r, "Mul", 1, 2, scale, ng_rw_output(r, 0));
+}
+
+static nngpu_status swish(ng_onnx_rewrite *r) {
+    NG_CHECK(need_io(r, 1, 1));
+    const char *x = ng_rw_input(r, 0), *arg = x;
+    float alpha = ng_rw_attr_float(r, "alpha", 1.0f);
+    char a[600], ax[600], sig[600];
+    if (alpha != 1.0f) {
+        NG_CHECK(ng_rw_scalar(r, "alpha", alpha, a, sizeof a));
+        const char *mul[] = {x, a};
+        NG_CHECK(ng_rw_add(r, "Mul", 0, 2, mul, arg = ng_rw_tmp(r, "scaled", ax, sizeof ax)));
+    }
+    NG_CHECK(ng_rw_add(r, "Sigmoid", 0, 1, &arg, ng_rw_tmp(r, "gate", sig, sizeof sig)));
+    const char *out[] = {x, sig};
+    return ng_rw_add(r, "Mul", 1, 2, out, ng_rw_output(r, 0));
+}
+
 static const struct {
     const char *op_type;
     nngpu_status (*rewrite)(ng_onnx_rewrite *r);
 } FUNCTION_OPS[] = {{"MeanVarianceNormalization", mvn},
                     {"LpNormalization", lp_normalization},
                     {"ReduceLogSum", reduce_log_sum},
-                    {"Scatter", scatter}};
+                    {"Scatter", scatter},
+                    {"RMSNormalization", rms_normalization},
+                    {"Swish", swish}};
 
 int ng_onnx_is_function_op(const char *op_type) {
     for (size_t i = 0; i < sizeof FUNCTION_OPS / sizeof *FUNCTION_OPS; i++)

@@ -12,9 +12,11 @@ static ng_ref_fn lookup(ng_op op) {
     case NG_OP_MATMUL: return ng_ref_matmul;
     case NG_OP_BATCHNORM: return ng_ref_batchnorm;
     case NG_OP_MAXPOOL:
-    case NG_OP_AVGPOOL: return ng_ref_pool;
+    case NG_OP_AVGPOOL:
+    case NG_OP_LPPOOL: return ng_ref_pool;
     case NG_OP_GLOBALAVGPOOL:
-    case NG_OP_GLOBALMAXPOOL: return ng_ref_global_pool;
+    case NG_OP_GLOBALMAXPOOL:
+    case NG_OP_GLOBALLPPOOL: return ng_ref_global_pool;
     case NG_OP_ADD:
     case NG_OP_SUB:
     case NG_OP_MUL:
@@ -69,7 +71,8 @@ static ng_ref_fn lookup(ng_op op) {
     case NG_OP_TRILU: return ng_ref_trilu;
     case NG_OP_ONEHOT: return ng_ref_onehot;
     case NG_OP_SIZE: return ng_ref_size;
-    case NG_OP_CUMSUM: return ng_ref_cumsum;
+    case NG_OP_CUMSUM:
+    case NG_OP_CUMPROD: return ng_ref_cumsum;
     case NG_OP_TOPK: return ng_ref_topk;
     case NG_OP_QUANTIZELINEAR: return ng_ref_quantize;
     case NG_OP_DEQUANTIZELINEAR: return ng_ref_dequantize;
@@ -101,6 +104,7 @@ static ng_ref_fn lookup(ng_op op) {
     case NG_OP_CONSTANT: return ng_ref_constant;
     case NG_OP_SHAPE: return ng_ref_shape;
     case NG_OP_CONSTANTOFSHAPE: return ng_ref_constant_of_shape;
+    case NG_OP_EYELIKE: return ng_ref_eye_like;
     case NG_OP_RANGE: return ng_ref_range;
     case NG_OP_FLOOR:
     case NG_OP_CEIL: return ng_ref_unary_op;
@@ -169,6 +173,8 @@ int ng_ref_supported(const ng_graph *g, const ng_node *n) {
     case NG_OP_BATCHNORM:
     case NG_OP_AVGPOOL:
     case NG_OP_GLOBALAVGPOOL:
+    case NG_OP_LPPOOL:
+    case NG_OP_GLOBALLPPOOL:
     case NG_OP_SOFTMAX:
     case NG_OP_LOGSOFTMAX:
     case NG_OP_HARDMAX:
@@ -203,6 +209,7 @@ int ng_ref_supported(const ng_graph *g, const ng_node *n) {
     case NG_OP_ARGMIN:
     case NG_OP_TOPK:
     case NG_OP_CUMSUM:
+    case NG_OP_CUMPROD:
     case NG_OP_EINSUM:
     case NG_OP_SUM:
     case NG_OP_MEAN:

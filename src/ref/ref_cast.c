@@ -1,5 +1,5 @@
 /* Cast, IsNaN / IsInf and the shape-computation ops: Constant, Shape,
- * ConstantOfShape, Range. */
+ * ConstantOfShape, EyeLike, Range. */
 #include <math.h>
 #include <string.h>
 
@@ -86,6 +86,18 @@ nngpu_status ng_ref_constant_of_shape(const ng_graph *g, const ng_node *n, const
     if (a && a->type == NG_ATTR_TENSOR && a->t_data) memcpy(v, a->t_data, es);
     int64_t cnt = ng_numel(y);
     for (int64_t i = 0; i < cnt; i++) memcpy((char *)out[0] + (size_t)i * es, v, es);
+    return NNGPU_OK;
+}
+
+/* Ones on the k-th diagonal of a 2-D tensor shaped like the input. */
+nngpu_status ng_ref_eye_like(const ng_graph *g, const ng_node *n, const void *const *in,
+                             void *const *out) {
+    (void)in;
+    const ng_tensor *y = ng_out(g, n, 0);
+    int64_t k = ng_attr_int(n, "k", 0), rows = y->dims[0], cols = y->dims[1];
+    memset(out[0], 0, (size_t)ng_numel(y) * nngpu_dtype_size(y->dtype));
+    for (int64_t r = 0; r < rows; r++)
+        if (r + k >= 0 && r + k < cols) ng_ref_std(y->dtype, out[0], r * cols + r + k, 1.0);
     return NNGPU_OK;
 }
 

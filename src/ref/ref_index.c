@@ -121,27 +121,33 @@ static void split_axis(const ng_tensor *x, int ax, int64_t *outer, int64_t *len,
     }
 }
 
+/* CumSum and CumProd along the axis input; exclusive starts from the identity. */
 nngpu_status ng_ref_cumsum(const ng_graph *g, const ng_node *n, const void *const *in,
                            void *const *out) {
     const ng_tensor *x = ng_in(g, n, 0), *ta = ng_in(g, n, 1), *y = ng_out(g, n, 0);
     int ax = ng_axis(ng_ref_ldi(ta->dtype, in[1], 0), x->rank);
     if (ax < 0) return ng_ref_err(n, NNGPU_ERR_INVALID_ARG, "axis is out of range");
     int excl = (int)ng_attr_int(n, "exclusive", 0), rev = (int)ng_attr_int(n, "reverse", 0);
-    int ints = ng_ref_is_int(x->dtype);
+    int ints = ng_ref_is_int(x->dtype), prod = n->op == NG_OP_CUMPROD;
     int64_t outer, len, inner;
     split_axis(x, ax, &outer, &len, &inner);
     for (int64_t o = 0; o < outer; o++)
         for (int64_t j = 0; j < inner; j++) {
-            double acc = 0;
-            int64_t iacc = 0;
+            double acc = prod;
+            int64_t iacc = prod;
             for (int64_t s = 0; s < len; s++) {
                 int64_t k = rev ? len - 1 - s : s, at = (o * len + k) * inner + j;
                 if (excl) {
                     if (ints) ng_ref_sti(y->dtype, out[0], at, iacc);
                     else ng_ref_std(y->dtype, out[0], at, acc);
                 }
-                if (ints) iacc += ng_ref_ldi(x->dtype, in[0], at);
-                else acc += ng_ref_ldd(x->dtype, in[0], at);
+                if (ints) {
+                    int64_t v = ng_ref_ldi(x->dtype, in[0], at);
+                    iacc = prod ? (int64_t)((uint64_t)iacc * (uint64_t)v) : iacc + v;
+                } else {
+                    double v = ng_ref_ldd(x->dtype, in[0], at);
+                    acc = prod ? acc * v : acc + v;
+                }
                 if (!excl) {
                     if (ints) ng_ref_sti(y->dtype, out[0], at, iacc);
                     else ng_ref_std(y->dtype, out[0], at, acc);

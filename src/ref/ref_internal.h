@@ -68,6 +68,7 @@ nngpu_status ng_ref_grid_sample(const ng_graph *g, const ng_node *n, const void 
 nngpu_status ng_ref_cast(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_constant(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_shape(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_eye_like(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_constant_of_shape(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_range(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_mod(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
