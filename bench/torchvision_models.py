@@ -8,7 +8,7 @@ Needs torch and torchvision (not in tests/requirements.txt: a large download; CP
   bench/torchvision_models.py [--device opencl:0] [--models a,b,...] [--runs 3] [--work DIR]
 
 Each model is built with seed 0, put in eval mode and exported with the TorchScript exporter
-(opset 17, dynamo=False) to WORK/<name>/model.onnx (reused when present; weights a model
+(opset 17, dynamo=False; with --dynamo: the dynamo exporter, WORK/<name>_dynamo) to WORK/<name>/model.onnx (reused when present; weights a model
 initializes to zero, like ViT's head, are drawn from N(0, 0.02) so the output is not constant);
 the input is N(0, 1)
 (seed 1), batch 2 for the models marked so below. Printed per model: the normalized error
@@ -31,8 +31,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def model_table(M):
-    seg = M.segmentation
-    return {  # name: (constructor, image size, batch)
+    seg, video = M.segmentation, M.video
+    return {  # name: (constructor, image size or input shape after the batch, batch)
         "alexnet": (M.alexnet, 224, 1),
         "resnet18": (M.resnet18, 224, 2),
         "resnext50_32x4d": (M.resnext50_32x4d, 224, 1),
@@ -57,10 +57,18 @@ def model_table(M):
                                                      aux_loss=False), 224, 1),
         "lraspp_mobilenet_v3_large": (
             lambda: seg.lraspp_mobilenet_v3_large(weights=None, weights_backbone=None), 224, 1),
+        "wide_resnet50_2": (M.wide_resnet50_2, 224, 1),
+        "swin_v2_t": (M.swin_v2_t, 256, 1),
+        "vit_b_32": (M.vit_b_32, 224, 2),
+        "fcn_resnet50": (lambda: seg.fcn_resnet50(weights=None, weights_backbone=None,
+                                                  aux_loss=False), 224, 1),
+        # video: [batch, 3, frames, H, W]
+        "r3d_18": (video.r3d_18, (3, 8, 112, 112), 1),
+        "r2plus1d_18": (video.r2plus1d_18, (3, 8, 112, 112), 2),
     }
 
 
-def export(torch, ctor, x, path):
+def export(torch, ctor, x, path, dynamo):
     torch.manual_seed(0)
     model = ctor().eval()
     with torch.no_grad():  # zero-initialized layers (ViT's head) would make the output 0
@@ -70,8 +78,12 @@ def export(torch, ctor, x, path):
     # torch's fused multi-head attention fast path has no ONNX export.
     torch.backends.mha.set_fastpath_enabled(False)
     with torch.no_grad():
-        torch.onnx.export(model, torch.from_numpy(x), path, opset_version=17, dynamo=False,
-                          input_names=["input"], output_names=["output"])
+        if dynamo:  # torch's default exporter since 2.9: its own opset, LayerNormalization, ...
+            torch.onnx.export(model, (torch.from_numpy(x),), path, dynamo=True, external_data=False,
+                              input_names=["input"], output_names=["output"])
+        else:
+            torch.onnx.export(model, torch.from_numpy(x), path, opset_version=17, dynamo=False,
+                              input_names=["input"], output_names=["output"])
 
 
 def ort_median(ort, path, x, runs):
@@ -90,12 +102,13 @@ def ort_median(ort, path, x, runs):
 
 def run_one(args, torch, ort, name, spec):
     ctor, hw, batch = spec
-    folder = os.path.join(args.work, name)
+    shape = (batch,) + (hw if isinstance(hw, tuple) else (3, hw, hw))
+    folder = os.path.join(args.work, name + ("_dynamo" if args.dynamo else ""))
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, "model.onnx")
-    x = np.random.default_rng(1).standard_normal((batch, 3, hw, hw)).astype(np.float32)
+    x = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
     if not os.path.exists(path):
-        export(torch, ctor, x, path)
+        export(torch, ctor, x, path, args.dynamo)
     np.save(os.path.join(folder, "input.npy"), x)
     ref, t_ort = ort_median(ort, path, x, args.runs)
     out_dir = os.path.join(folder, "out")
@@ -112,7 +125,7 @@ def run_one(args, torch, ort, name, spec):
     err = float(np.abs(y.astype(np.float64) - ref).max() / np.abs(ref).max())
     ours = info["latency_ms"]["median"]
     on_cpu = sum(1 for layer in info["layers"] if layer.get("on_cpu"))
-    row = (f"| {name} | {batch}x3x{hw}x{hw} | {err:.1e} | {ours:.1f} | {t_ort:.1f} | "
+    row = (f"| {name} | {'x'.join(map(str, shape))} | {err:.1e} | {ours:.1f} | {t_ort:.1f} | "
            f"{ours / t_ort:.2f}x | {info['kernels']} | {on_cpu} |")
     return err, row
 
@@ -125,6 +138,9 @@ def main():
     ap.add_argument("--max-rel-err", type=float, default=1e-4)
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--work", default="/tmp/nngpu_torchvision")
+    ap.add_argument("--dynamo", action="store_true",
+                    help="export with torch's dynamo exporter (its default since 2.9) instead of "
+                         "the TorchScript one at opset 17")
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
     import onnxruntime as ort

@@ -188,9 +188,12 @@ def quantize(args, name, path, input_name, calib, fmt, per_channel, act):
     extra = {}
     if fmt == "QOperator":  # standard-domain QLinearConv / QLinearMatMul only
         extra["op_types_to_quantize"] = ["Conv", "MatMul"]
+    # uint8 activations x int8 weights: 7-bit weights (reduce_range), as onnxruntime advises
+    # for x86, where its AVX2 kernels without VNNI saturate 16-bit pair sums
+    # (vpmaddubsw) and so are no oracle for full-range weights on such machines.
     quantize_static(pre, out, Samples(input_name, calib),
                     quant_format=QuantFormat.QDQ if fmt == "QDQ" else QuantFormat.QOperator,
-                    per_channel=per_channel,
+                    per_channel=per_channel, reduce_range=act == "uint8",
                     activation_type=QuantType.QUInt8 if act == "uint8" else QuantType.QInt8,
                     weight_type=QuantType.QInt8, **extra)
     return out

@@ -10,8 +10,8 @@ box decoding with strided Slices; once more with NonMaxSuppression), a
 GridSample warp (every interpolation with the three paddings, 2-D and 3-D), a BERT encoder exported by torch (int64
 ids and mask, decomposed LayerNorm, Erf GELU, mask via Unsqueeze/Cast/Sub/Mul),
 a GPT-2 block (Range positions, Split qkv, Trilu causal mask and Where, tanh
-GELU, tied output embedding) and an LSTM/GRU sequence model (torch's
-Transpose/Expand around the RNN ops). Symbolic dims: batch N, sequence S.
+GELU, tied output embedding), an LSTM/GRU sequence model (torch's
+Transpose/Expand around the RNN ops) and a video network of 3-D convolutions. Symbolic dims: batch N, sequence S.
 """
 import numpy as np
 from onnx import TensorProto, helper
@@ -315,6 +315,33 @@ def lstm_gru(rng, feat=8, h1=12, h2=16):
     return n.model(["S", feat], n.linear(y, h2, 4), opset=14)
 
 
+def video_3d(rng):
+    """A video network (R3D / R(2+1)D style, torchvision's export) on [N, 3, 8, 16, 16]:
+    3-D stem with padding in time, (2+1)-D factorized blocks (1x3x3 then 3x1x1) with
+    BatchNormalization and residual Add, a grouped 3-D conv with dilation 2 and stride 2 in
+    time, a VALID one, a SAME_UPPER one, MaxPool 3-D, global pooling and a classifier."""
+    n = Net("video_3d", rng)
+
+    def conv3d(x, cin, cout, k, stride=(1, 1, 1), pad=None, dil=(1, 1, 1), group=1, **extra):
+        w = n.const(rng.normal(0, np.sqrt(2.0 / (cin // group * np.prod(k))), (cout, cin // group) + k))
+        b = n.const(rng.normal(0, 0.1, cout), prefix="b")
+        attrs = dict(kernel_shape=list(k), strides=list(stride), dilations=list(dil), group=group)
+        if pad is not None:
+            attrs["pads"] = list(pad) * 2
+        return n.op("Conv", [x, w, b], **attrs, **extra)
+
+    x = n.op("Relu", [n.bn(conv3d("input", 3, 8, (3, 7, 7), (1, 2, 2), (1, 3, 3)), 8)])  # 8x8x8
+    for _ in range(2):  # (2+1)-D block with a residual
+        y = n.op("Relu", [n.bn(conv3d(x, 8, 12, (1, 3, 3), pad=(0, 1, 1)), 12)])
+        y = n.bn(conv3d(y, 12, 8, (3, 1, 1), pad=(1, 0, 0)), 8)
+        x = n.op("Relu", [n.op("Add", [x, y])])
+    x = n.op("Relu", [conv3d(x, 8, 16, (3, 3, 3), (2, 1, 1), (2, 1, 1), dil=(2, 1, 1), group=2)])  # 4x8x8
+    x = n.op("MaxPool", [x], kernel_shape=[1, 2, 2], strides=[1, 2, 2])                  # 4x4x4
+    x = n.op("Relu", [conv3d(x, 16, 16, (2, 3, 3), auto_pad="VALID")])                   # 3x2x2
+    x = n.op("Relu", [conv3d(x, 16, 16, (2, 2, 2), auto_pad="SAME_UPPER")])              # 3x2x2
+    return n.model([3, 8, 16, 16], n.classifier(x, 16), out_shape=[10])
+
+
 def ort_contrib(rng, c=8, hw=10, dim=16):
     """onnxruntime's com.microsoft float fusions beyond what its optimizer writes for
     the models here: FusedConv with a Z input, LeakyRelu / HardSigmoid / Clip
@@ -389,7 +416,8 @@ def ort_attention(rng, dim=32, heads=4):
 
 
 MODELS = {f.__name__: f for f in (caffenet_old, densenet, efficientnet, yolo_head, yolo_nms,
-                                  grid_sample, bert, gpt2, lstm_gru, ort_contrib, ort_attention)}
+                                  grid_sample, bert, gpt2, lstm_gru, video_3d, ort_contrib,
+                                  ort_attention)}
 # the CNN-style ones, for the fp16 and int8 checks
 CNN = ("caffenet_old", "densenet", "efficientnet", "yolo_head")
 

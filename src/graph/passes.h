@@ -41,6 +41,10 @@ nngpu_status ng_pass_lower_batchnorm(ng_graph *g, int absorb, ng_report *r);
 /* Turns variadic Sum/Mean/Max/Min into a binary elementwise node with the
  * other inputs as epilogue steps (or Identity for one input). */
 nngpu_status ng_pass_lower_variadic(ng_graph *g, ng_report *r);
+/* 3-D convolutions (float, constant weights, explicit pads) as a 2-D Conv over
+ * the stacked frames of each output frame, between Gather / Transpose /
+ * Reshape nodes (device sessions: the device kernels are 2-D). */
+nngpu_status ng_pass_lower_conv3d(ng_graph *g, ng_report *r);
 /* Folds zero constant Pad of spatial dims into the following Conv / AveragePool. */
 nngpu_status ng_pass_fuse_pad(ng_graph *g, ng_report *r);
 /* Appends bias, activations, residual Adds and other elementwise consumers

@@ -1,0 +1,226 @@
+/* 3-D convolutions as 2-D ones, so that video models (R3D, R(2+1)D, ...) run on
+ * the device kernels instead of the CPU reference.
+ *
+ * Conv(X [N, C, D, H, W], W [K, C/G, KD, KH, KW]) with explicit pads is, per
+ * output frame od, the sum over kd of 2-D convolutions of input frame
+ * od * SD - PD + kd * DD: one 2-D convolution whose channels are the KD frames
+ * of each group stacked.
+ *   Xp = Pad(X) along D                        [N, C, Dp, H, W]
+ *   Xg = Gather(Reshape(Xp, [N, G, C/G, Dp, H, W]), frames [OD, KD], axis 3)
+ *   X2 = Reshape(Transpose(Xg, [N, OD, G, KD, C/G, H, W]), [N*OD, G*KD*C/G, H, W])
+ *   Y2 = Conv(X2, W as [K, KD * C/G, KH, KW] (kd-major), bias)   [N*OD, K, OH, OW]
+ *   Y  = Transpose(Reshape(Y2, [N, OD, K, OH, OW]), [0, 2, 1, 3, 4])
+ * auto_pad SAME_* becomes explicit pads. The input is copied KD times (a
+ * partial im2col along D). Runs for device sessions only; the CPU device keeps
+ * the reference's 3-D convolution. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/status.h"
+#include "passes.h"
+#include "qdq.h"
+
+typedef struct conv3d {
+    int64_t N, C, D, H, W, K, KD, KH, KW, OD, OH, OW, G;
+    int64_t stride[3], dil[3], pads[6];
+} conv3d;
+
+/* Node n as a 3-D convolution this pass lowers; 0 when it is not one. */
+static int conv3d_of(const ng_graph *g, const ng_node *n, conv3d *c) {
+    if (n->dead || n->op != NG_OP_CONV || n->n_epi || n->n_in < 2 || n->n_out != 1) return 0;
+    const ng_tensor *x = ng_in(g, n, 0), *w = ng_in(g, n, 1), *y = ng_out(g, n, 0);
+    const ng_tensor *b = n->n_in > 2 && n->in[2] >= 0 ? ng_in(g, n, 2) : NULL;
+    if (x->rank != 5 || w->rank != 5 || y->rank != 5 || !w->data || x->dtype != NNGPU_DTYPE_FLOAT32 ||
+        w->dtype != NNGPU_DTYPE_FLOAT32 || x->is_dynamic || (b && !b->data))
+        return 0;
+    const char *pad = ng_attr_string(n, "auto_pad", "NOTSET");
+    int same = strcmp(pad, "SAME_UPPER") == 0 || strcmp(pad, "SAME_LOWER") == 0;
+    if (strcmp(pad, "NOTSET") != 0 && strcmp(pad, "VALID") != 0 && !same) return 0;
+    memset(c, 0, sizeof *c);
+    c->N = x->dims[0], c->C = x->dims[1], c->D = x->dims[2], c->H = x->dims[3], c->W = x->dims[4];
+    c->K = w->dims[0], c->KD = w->dims[2], c->KH = w->dims[3], c->KW = w->dims[4];
+    c->OD = y->dims[2], c->OH = y->dims[3], c->OW = y->dims[4];
+    c->G = ng_attr_int(n, "group", 1);
+    const int64_t *v;
+    int cnt;
+    for (int k = 0; k < 3; k++) c->stride[k] = c->dil[k] = 1;
+    if ((cnt = ng_attr_ints(n, "strides", &v)) == 3) memcpy(c->stride, v, sizeof c->stride);
+    if ((cnt = ng_attr_ints(n, "dilations", &v)) == 3) memcpy(c->dil, v, sizeof c->dil);
+    if (strcmp(pad, "NOTSET") == 0 && (cnt = ng_attr_ints(n, "pads", &v)) == 6)
+        memcpy(c->pads, v, sizeof c->pads);
+    const int64_t in[3] = {c->D, c->H, c->W}, out[3] = {c->OD, c->OH, c->OW}, k[3] = {c->KD, c->KH, c->KW};
+    for (int a = 0; a < 3 && same; a++) { /* the padding SAME_* asks for; the extra one at the end (UPPER) */
+        int64_t total = (out[a] - 1) * c->stride[a] + (k[a] - 1) * c->dil[a] + 1 - in[a];
+        total = total < 0 ? 0 : total;
+        c->pads[a] = pad[5] == 'U' ? total / 2 : total - total / 2;
+        c->pads[a + 3] = total - c->pads[a];
+    }
+    if (c->G < 1 || c->C % c->G || c->K % c->G || w->dims[1] != c->C / c->G || c->OD < 1) return 0;
+    /* the last frame read lies inside the padded input */
+    int64_t dp = c->D + c->pads[0] + c->pads[3];
+    return (c->OD - 1) * c->stride[0] + (c->KD - 1) * c->dil[0] < dp;
+}
+
+/* The pass's state: where new nodes go (before the convolution they replace). */
+typedef struct lowering {
+    ng_graph *g;
+    int n_old, *anchor, cap, at;
+    const char *base; /* the convolution's name */
+    int ok;
+} lowering;
+
+static int add_attr_ints(ng_node *n, const char *name, int cnt, const int64_t *v) {
+    ng_attr *a = ng_node_add_attr(n, name, NG_ATTR_INTS);
+    if (!a || !(a->ints = malloc(sizeof *v * (size_t)cnt))) return 0;
+    memcpy(a->ints, v, sizeof *v * (size_t)cnt);
+    a->n = cnt;
+    return 1;
+}
+
+/* Node op(in) writing `out`, or a new float tensor of the given shape when
+ * out < 0; returns the output tensor (-1 on failure), the node as *node. */
+static int emit(lowering *l, ng_op op, const char *what, int n_in, const int *in, int out,
+                int rank, const int64_t *dims, ng_node **node) {
+    ng_graph *g = l->g;
+    char name[300];
+    snprintf(name, sizeof name, "%s/%s", l->base, what);
+    if (out < 0 && (out = ng_tensor_add_unique(g, name)) >= 0) {
+        ng_tensor *t = &g->tensors[out];
+        t->dtype = NNGPU_DTYPE_FLOAT32;
+        t->rank = rank;
+        memcpy(t->dims, dims, sizeof(int64_t) * (size_t)rank);
+    }
+    int k = g->n_nodes - l->n_old;
+    if (out >= 0 && k >= l->cap) {
+        int cap = 2 * l->cap + 16, *a = realloc(l->anchor, sizeof *a * (size_t)cap);
+        if (!a) out = -1;
+        else l->anchor = a, l->cap = cap;
+    }
+    int id = out < 0 ? -1 : ng_node_add(g, op, name, n_in, in, 1, &out);
+    if (id < 0) return l->ok = 0, -1;
+    l->anchor[k] = l->at;
+    g->nodes[id].opset = 13; /* the input forms of Pad and Reshape */
+    *node = &g->nodes[id];
+    return out;
+}
+
+static int i64_const(lowering *l, const char *what, int cnt, const int64_t *v, int rank,
+                     const int64_t *dims) {
+    char name[300];
+    snprintf(name, sizeof name, "%s/%s", l->base, what);
+    int64_t flat = cnt;
+    int t = ng_const_add(l->g, name, NNGPU_DTYPE_INT64, rank, rank == 1 && !dims ? &flat : dims, v);
+    if (t < 0) l->ok = 0;
+    return t;
+}
+
+static int reshape(lowering *l, const char *what, int x, int rank, const int64_t *dims) {
+    char shape_name[64];
+    snprintf(shape_name, sizeof shape_name, "%s_shape", what);
+    int in[2] = {x, i64_const(l, shape_name, rank, dims, 1, NULL)};
+    ng_node *n;
+    return in[0] < 0 || in[1] < 0 ? (l->ok = 0, -1) : emit(l, NG_OP_RESHAPE, what, 2, in, -1, rank, dims, &n);
+}
+
+static int transpose(lowering *l, const char *what, int x, int rank, const int64_t *perm, int out) {
+    if (x < 0) return l->ok = 0, -1;
+    const ng_tensor *t = &l->g->tensors[x];
+    int64_t dims[NNGPU_MAX_DIMS];
+    for (int k = 0; k < rank; k++) dims[k] = t->dims[perm[k]];
+    ng_node *n;
+    int y = emit(l, NG_OP_TRANSPOSE, what, 1, &x, out, rank, dims, &n);
+    if (y >= 0 && !add_attr_ints(n, "perm", rank, perm)) l->ok = 0;
+    return y;
+}
+
+/* The weight as [K, KD * C/G, KH, KW]: for each output channel, frame kd's
+ * C/G channels after one another. */
+static int weight_2d(lowering *l, const conv3d *c, const float *w) {
+    int64_t cg = c->C / c->G, plane = c->KH * c->KW, dims[4] = {c->K, c->KD * cg, c->KH, c->KW};
+    float *v = malloc(sizeof *v * (size_t)(c->K * c->KD * cg * plane));
+    if (!v) return l->ok = 0, -1;
+    for (int64_t k = 0; k < c->K; k++)
+        for (int64_t ci = 0; ci < cg; ci++)
+            for (int64_t kd = 0; kd < c->KD; kd++)
+                memcpy(v + ((k * c->KD + kd) * cg + ci) * plane, w + ((k * cg + ci) * c->KD + kd) * plane,
+                       sizeof *v * (size_t)plane);
+    char name[300];
+    snprintf(name, sizeof name, "%s/weight_2d", l->base);
+    int t = ng_const_add(l->g, name, NNGPU_DTYPE_FLOAT32, 4, dims, v);
+    free(v);
+    if (t < 0) l->ok = 0;
+    return t;
+}
+
+static void lower_one(lowering *l, int i, const conv3d *c) {
+    ng_graph *g = l->g;
+    ng_node *n;
+    int x = g->nodes[i].in[0], y = g->nodes[i].out[0];
+    int bias = g->nodes[i].n_in > 2 ? g->nodes[i].in[2] : -1;
+    int64_t cg = c->C / c->G, dp = c->D + c->pads[0] + c->pads[3];
+    if (c->pads[0] || c->pads[3]) {
+        const int64_t pads[10] = {0, 0, c->pads[0], 0, 0, 0, 0, c->pads[3], 0, 0};
+        const int64_t dims[5] = {c->N, c->C, dp, c->H, c->W};
+        int in[2] = {x, i64_const(l, "depth_pads", 10, pads, 1, NULL)};
+        x = in[1] < 0 ? -1 : emit(l, NG_OP_PAD, "depth_padded", 2, in, -1, 5, dims, &n);
+    }
+    const int64_t grouped[6] = {c->N, c->G, cg, dp, c->H, c->W};
+    x = x < 0 ? -1 : reshape(l, "grouped", x, 6, grouped);
+    int64_t *frames = malloc(sizeof *frames * (size_t)(c->OD * c->KD));
+    if (!frames) return (void)(l->ok = 0);
+    for (int64_t od = 0; od < c->OD; od++)
+        for (int64_t kd = 0; kd < c->KD; kd++) frames[od * c->KD + kd] = od * c->stride[0] + kd * c->dil[0];
+    const int64_t fdims[2] = {c->OD, c->KD};
+    int gin[2] = {x, i64_const(l, "frames", (int)(c->OD * c->KD), frames, 2, fdims)};
+    free(frames);
+    const int64_t gathered[7] = {c->N, c->G, cg, c->OD, c->KD, c->H, c->W};
+    x = gin[0] < 0 || gin[1] < 0 ? -1 : emit(l, NG_OP_GATHER, "frames_gathered", 2, gin, -1, 7, gathered, &n);
+    if (x >= 0) {
+        ng_attr *a = ng_node_add_attr(n, "axis", NG_ATTR_INT);
+        if (!a) l->ok = 0;
+        else a->i = 3;
+    }
+    const int64_t to_frames[7] = {0, 3, 1, 4, 2, 5, 6};
+    const int64_t stacked[4] = {c->N * c->OD, c->G * c->KD * cg, c->H, c->W};
+    x = reshape(l, "frames_stacked", transpose(l, "frames_major", x, 7, to_frames, -1), 4, stacked);
+    int cin[3] = {x, weight_2d(l, c, g->tensors[g->nodes[i].in[1]].data), bias};
+    const int64_t y2dims[4] = {c->N * c->OD, c->K, c->OH, c->OW};
+    int y2 = cin[0] < 0 || cin[1] < 0 ? -1 : emit(l, NG_OP_CONV, "conv2d", bias >= 0 ? 3 : 2, cin, -1, 4, y2dims, &n);
+    if (y2 >= 0) {
+        const int64_t kernel[2] = {c->KH, c->KW}, strides[2] = {c->stride[1], c->stride[2]};
+        const int64_t dil[2] = {c->dil[1], c->dil[2]};
+        const int64_t pads[4] = {c->pads[1], c->pads[2], c->pads[4], c->pads[5]};
+        ng_attr *a = NULL; /* last: adding an attribute moves the others */
+        if (!add_attr_ints(n, "kernel_shape", 2, kernel) || !add_attr_ints(n, "strides", 2, strides) ||
+            !add_attr_ints(n, "dilations", 2, dil) || !add_attr_ints(n, "pads", 4, pads) ||
+            !(a = ng_node_add_attr(n, "group", NG_ATTR_INT)))
+            l->ok = 0;
+        else a->i = c->G;
+        ng_node_note_fused(n, "Conv");
+    }
+    const int64_t y5[5] = {c->N, c->OD, c->K, c->OH, c->OW}, to_channels[5] = {0, 2, 1, 3, 4};
+    int y5t = y2 < 0 ? -1 : reshape(l, "frames_out", y2, 5, y5);
+    if (!l->ok || y5t < 0) return;
+    g->nodes[i].dead = 1; /* its output now comes from the Transpose */
+    g->tensors[y].producer = -1;
+    transpose(l, "channels_major", y5t, 5, to_channels, y);
+}
+
+nngpu_status ng_pass_lower_conv3d(ng_graph *g, ng_report *r) {
+    lowering l = {g, g->n_nodes, NULL, 0, 0, NULL, 1};
+    for (int i = 0; i < l.n_old && l.ok; i++) {
+        conv3d c;
+        if (!conv3d_of(g, &g->nodes[i], &c)) continue;
+        l.at = i;
+        l.base = g->nodes[i].name;
+        lower_one(&l, i, &c);
+        if (l.ok)
+            ng_report_add(r, "lower_conv3d: '%s' as a 2-D Conv over %lld stacked frames x %lld output frames",
+                          g->nodes[i].name, (long long)c.KD, (long long)c.OD);
+    }
+    nngpu_status st = l.ok ? NNGPU_OK : ng_error(NNGPU_ERR_OUT_OF_MEMORY, "lower_conv3d: new nodes");
+    if (st == NNGPU_OK && g->n_nodes > l.n_old) st = ng_place_appended(g, l.n_old, l.anchor, NULL);
+    free(l.anchor);
+    return st;
+}
