@@ -400,7 +400,10 @@ static void test_nntune(void) {
     int fd = mkstemp(db);
     if (fd >= 0) close(fd);
     unlink(db); /* a path that does not exist yet is an empty DB */
-    snprintf(cmd, sizeof cmd, "%s --device %s %s --db %s --budget 15 --json > %s.out 2>%s.err", bin,
+    /* 45 s: on a cold machine (empty driver caches, the other core busy) compiling the
+     * sessions alone took 20 s, leaving a 15 s budget nothing to tune with; warm, the
+     * first run finishes every space in ~13 s. */
+    snprintf(cmd, sizeof cmd, "%s --device %s %s --db %s --budget 45 --json > %s.out 2>%s.err", bin,
              DEV, model, db, db, db);
     char of[128];
     snprintf(of, sizeof of, "%s.out", db);
