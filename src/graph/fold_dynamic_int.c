@@ -75,7 +75,7 @@ static int float_weight(ng_graph *g, const ng_node *n) {
 /* The pass's state: its float constants, and where appended nodes go. */
 typedef struct rewriter {
     ng_graph *g;
-    int n_old, *anchor, cap, at; /* at: the node new ones go before */
+    ng_appender app; /* app.at: the node new ones go before */
     int zero, one, c255;
     int ok;
 } rewriter;
@@ -92,17 +92,10 @@ static int emit(rewriter *w, ng_op op, const char *what, int n_in, const int *in
         y->rank = g->tensors[like].rank;
         memcpy(y->dims, g->tensors[like].dims, sizeof y->dims);
     }
-    int k = g->n_nodes - w->n_old;
-    if (k >= w->cap) {
-        int cap = 2 * w->cap + 16, *a = realloc(w->anchor, sizeof *a * (size_t)cap);
-        if (!a) out = -1;
-        else w->anchor = a, w->cap = cap;
-    }
-    if (out < 0 || ng_node_add(g, op, name, n_in, in, 1, &out) < 0) {
+    if (ng_appender_add(g, &w->app, op, name, n_in, in, out) < 0) {
         w->ok = 0;
         return -1;
     }
-    w->anchor[k] = w->at;
     return out;
 }
 
@@ -136,7 +129,7 @@ static int reduce_all(rewriter *w, ng_op op, const char *what, int x, int scalar
 static int fake_quantize(rewriter *w, int d) {
     ng_graph *g = w->g;
     int x = g->nodes[d].in[0], s_out = g->nodes[d].out[1];
-    w->at = d;
+    w->app.at = d;
     int mn = reduce_all(w, NG_OP_REDUCEMIN, "min", x, s_out);
     int mx = reduce_all(w, NG_OP_REDUCEMAX, "max", x, s_out);
     int lo = emit2(w, NG_OP_MIN, "lo", mn, w->zero, s_out);
@@ -159,7 +152,7 @@ static int fake_quantize(rewriter *w, int d) {
 static int centered_integers(rewriter *w, int i) {
     const ng_node *n = &w->g->nodes[i];
     int x = n->in[0], xz = n->in[2];
-    w->at = i;
+    w->app.at = i;
     int xd = emit2(w, NG_OP_DEQUANTIZELINEAR, "as_float", x, w->one, x);
     int zd = emit2(w, NG_OP_DEQUANTIZELINEAR, "as_float", xz, w->one, xz);
     return emit2(w, NG_OP_SUB, "centered", xd, zd, x);
@@ -207,7 +200,7 @@ static int dynamic_source(const ng_graph *g, const ng_node *n) {
 }
 
 nngpu_status ng_pass_fold_dynamic_int(ng_graph *g, ng_report *r) {
-    rewriter w = {g, g->n_nodes, NULL, 0, 0, -1, -1, -1, 1};
+    rewriter w = {g, {g->n_nodes, NULL, 0, 0}, -1, -1, -1, 1};
     int n_old = g->n_nodes, *xc_of = NULL; /* per DynamicQuantizeLinear node: its xc */
     nngpu_status st = NNGPU_OK;
     for (int i = 0; i < n_old && st == NNGPU_OK && w.ok; i++) {
@@ -241,8 +234,8 @@ nngpu_status ng_pass_fold_dynamic_int(ng_graph *g, ng_report *r) {
     }
     if (st == NNGPU_OK && !w.ok)
         st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "fold_dynamic_int: new nodes");
-    if (st == NNGPU_OK && g->n_nodes > n_old) st = ng_place_appended(g, n_old, w.anchor, NULL);
-    free(w.anchor);
+    nngpu_status placed = ng_appender_finish(g, &w.app);
+    if (st == NNGPU_OK) st = placed;
     free(xc_of);
     return st;
 }

@@ -65,7 +65,7 @@ static int conv3d_of(const ng_graph *g, const ng_node *n, conv3d *c) {
 /* The pass's state: where new nodes go (before the convolution they replace). */
 typedef struct lowering {
     ng_graph *g;
-    int n_old, *anchor, cap, at;
+    ng_appender app;
     const char *base; /* the convolution's name */
     int ok;
 } lowering;
@@ -91,15 +91,8 @@ static int emit(lowering *l, ng_op op, const char *what, int n_in, const int *in
         t->rank = rank;
         memcpy(t->dims, dims, sizeof(int64_t) * (size_t)rank);
     }
-    int k = g->n_nodes - l->n_old;
-    if (out >= 0 && k >= l->cap) {
-        int cap = 2 * l->cap + 16, *a = realloc(l->anchor, sizeof *a * (size_t)cap);
-        if (!a) out = -1;
-        else l->anchor = a, l->cap = cap;
-    }
-    int id = out < 0 ? -1 : ng_node_add(g, op, name, n_in, in, 1, &out);
+    int id = ng_appender_add(g, &l->app, op, name, n_in, in, out);
     if (id < 0) return l->ok = 0, -1;
-    l->anchor[k] = l->at;
     g->nodes[id].opset = 13; /* the input forms of Pad and Reshape */
     *node = &g->nodes[id];
     return out;
@@ -208,19 +201,17 @@ static void lower_one(lowering *l, int i, const conv3d *c) {
 }
 
 nngpu_status ng_pass_lower_conv3d(ng_graph *g, ng_report *r) {
-    lowering l = {g, g->n_nodes, NULL, 0, 0, NULL, 1};
-    for (int i = 0; i < l.n_old && l.ok; i++) {
+    lowering l = {g, {g->n_nodes, NULL, 0, 0}, NULL, 1};
+    for (int i = 0; i < l.app.n_old && l.ok; i++) {
         conv3d c;
         if (!conv3d_of(g, &g->nodes[i], &c)) continue;
-        l.at = i;
+        l.app.at = i;
         l.base = g->nodes[i].name;
         lower_one(&l, i, &c);
         if (l.ok)
             ng_report_add(r, "lower_conv3d: '%s' as a 2-D Conv over %lld stacked frames x %lld output frames",
                           g->nodes[i].name, (long long)c.KD, (long long)c.OD);
     }
-    nngpu_status st = l.ok ? NNGPU_OK : ng_error(NNGPU_ERR_OUT_OF_MEMORY, "lower_conv3d: new nodes");
-    if (st == NNGPU_OK && g->n_nodes > l.n_old) st = ng_place_appended(g, l.n_old, l.anchor, NULL);
-    free(l.anchor);
-    return st;
+    nngpu_status placed = ng_appender_finish(g, &l.app);
+    return !l.ok ? ng_error(NNGPU_ERR_OUT_OF_MEMORY, "lower_conv3d: new nodes") : placed;
 }

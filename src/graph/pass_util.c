@@ -87,3 +87,24 @@ nngpu_status ng_place_appended(ng_graph *g, int n_old, const int *anchor, const 
     free(where);
     return NNGPU_OK;
 }
+
+int ng_appender_add(ng_graph *g, ng_appender *a, ng_op op, const char *name, int n_in, const int *in,
+                    int out) {
+    int k = g->n_nodes - a->n_old;
+    if (out < 0) return -1;
+    if (k >= a->cap) {
+        int cap = 2 * a->cap + 16, *anchor = realloc(a->anchor, sizeof *anchor * (size_t)cap);
+        if (!anchor) return -1;
+        a->anchor = anchor, a->cap = cap;
+    }
+    int id = ng_node_add(g, op, name, n_in, in, 1, &out);
+    if (id >= 0) a->anchor[k] = a->at;
+    return id;
+}
+
+nngpu_status ng_appender_finish(ng_graph *g, ng_appender *a) {
+    nngpu_status st = g->n_nodes > a->n_old ? ng_place_appended(g, a->n_old, a->anchor, NULL) : NNGPU_OK;
+    free(a->anchor);
+    a->anchor = NULL;
+    return st;
+}

@@ -87,6 +87,16 @@ int ng_use_count(const ng_graph *g, int t);
  * appended node n_old + j goes just before node anchor[j] (just after it
  * when after && after[j]), in appended order; producers follow. */
 nngpu_status ng_place_appended(ng_graph *g, int n_old, const int *anchor, const int *after);
+/* Nodes a pass appends, each going just before the node that was `at` when it
+ * was added: start with {g->n_nodes} (n_old), set at, add, finish. */
+typedef struct ng_appender {
+    int n_old, *anchor, cap, at;
+} ng_appender;
+/* Node op(in) -> out appended; its index, -1 when out < 0 or out of memory. */
+int ng_appender_add(ng_graph *g, ng_appender *a, ng_op op, const char *name, int n_in, const int *in,
+                    int out);
+/* Moves the appended nodes next to their anchors (ng_place_appended), frees a. */
+nngpu_status ng_appender_finish(ng_graph *g, ng_appender *a);
 /* The only live node reading t, or -1. */
 int ng_sole_consumer(const ng_graph *g, int t);
 /* Replaces every use of tensor `from` by `to` in live nodes. */

@@ -55,11 +55,7 @@ static const char *const_f(ng_onnx_rewrite *r, const char *what, float v, name_b
 
 static const char *const_i64(ng_onnx_rewrite *r, const char *what, int n, const int64_t *v,
                              name_buf buf) {
-    int64_t dims[1] = {n};
-    ng_rw_tmp(r, what, buf, sizeof(name_buf));
-    return set_ok(r, nngpu_graph_add_constant(r->g, buf, NNGPU_DTYPE_INT64, n ? 1 : 0, dims, v))
-               ? buf
-               : NULL;
+    return set_ok(r, ng_rw_i64(r, what, n ? 1 : 0, n, v, buf, sizeof(name_buf))) ? buf : NULL;
 }
 
 /* Node op(a[, b[, c]]) into a fresh tensor named into out; NULL on failure

@@ -104,8 +104,7 @@ static nngpu_status axes_to_end(ng_onnx_rewrite *r, const char *x, int64_t axis,
     if (axis < 0) {
         int64_t axes[NNGPU_MAX_DIMS], n = -axis;
         for (int64_t i = 0; i < n; i++) axes[i] = axis + i;
-        return nngpu_graph_add_constant(r->g, ng_rw_tmp(r, "axes", buf, cap), NNGPU_DTYPE_INT64, 1, &n,
-                                        axes);
+        return ng_rw_i64(r, "axes", 1, n, axes, buf, cap);
     }
     char shape[600], rank1[600], rank[600], start[600], one[600];
     const int64_t delta = 1;
@@ -113,10 +112,8 @@ static nngpu_status axes_to_end(ng_onnx_rewrite *r, const char *x, int64_t axis,
     const char *sp = shape, *r1 = rank1;
     NG_CHECK(ng_rw_add(r, "Shape", 0, 1, &sp, ng_rw_tmp(r, "rank1", rank1, sizeof rank1)));
     NG_CHECK(ng_rw_add(r, "Squeeze", 0, 1, &r1, ng_rw_tmp(r, "rank", rank, sizeof rank)));
-    NG_CHECK(nngpu_graph_add_constant(r->g, ng_rw_tmp(r, "start", start, sizeof start),
-                                      NNGPU_DTYPE_INT64, 0, NULL, &axis));
-    NG_CHECK(nngpu_graph_add_constant(r->g, ng_rw_tmp(r, "delta", one, sizeof one), NNGPU_DTYPE_INT64,
-                                      0, NULL, &delta));
+    NG_CHECK(ng_rw_i64(r, "start", 0, 1, &axis, start, sizeof start));
+    NG_CHECK(ng_rw_i64(r, "delta", 0, 1, &delta, one, sizeof one));
     const char *range[] = {start, rank, one};
     return ng_rw_add(r, "Range", 0, 3, range, ng_rw_tmp(r, "axes", buf, cap));
 }

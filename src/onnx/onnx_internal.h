@@ -69,6 +69,9 @@ nngpu_status ng_rw_add(ng_onnx_rewrite *r, const char *op, int main, int n_in, c
                        const char *out);
 /* A float32 scalar constant v, its fresh name ("<node>/<what><n>") into buf. */
 nngpu_status ng_rw_scalar(ng_onnx_rewrite *r, const char *what, float v, char *buf, size_t cap);
+/* An int64 constant: a scalar (rank 0) or n values (rank 1); name as above. */
+nngpu_status ng_rw_i64(ng_onnx_rewrite *r, const char *what, int rank, int64_t n, const int64_t *v,
+                       char *buf, size_t cap);
 /* Cast(x, to) -> out. */
 nngpu_status ng_rw_cast(ng_onnx_rewrite *r, const char *x, int64_t to, const char *out);
 /* Clip(x, lo, hi) -> out: bounds as attributes before opset 11, constants after. */

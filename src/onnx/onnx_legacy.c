@@ -80,12 +80,6 @@ static nngpu_status image_scaler(ng_onnx_rewrite *r) {
     return ng_rw_add(r, "Add", 1, 2, add_in, y);
 }
 
-static nngpu_status i64_const(ng_onnx_rewrite *r, const char *what, int n, const int64_t *v,
-                              char *buf, size_t cap) {
-    const int64_t dims[1] = {n};
-    return nngpu_graph_add_constant(r->g, ng_rw_tmp(r, what, buf, cap), NNGPU_DTYPE_INT64, 1, dims, v);
-}
-
 /* b reshaped to its dims followed by rank(a) - axis - rank(b) ones, into out:
  * Reshape(b, Concat(Shape(b), ConstantOfShape(rank(a) - axis - rank(b), 1))). */
 static nngpu_status align_at_axis(ng_onnx_rewrite *r, const char *a, const char *b, int64_t axis,
@@ -96,7 +90,7 @@ static nngpu_status align_at_axis(ng_onnx_rewrite *r, const char *a, const char 
     NG_CHECK(ng_rw_add(r, "Shape", 0, 1, &sa_in, ng_rw_tmp(r, "rank_a", ra, sizeof ra)));
     NG_CHECK(ng_rw_add(r, "Shape", 0, 1, &b, ng_rw_tmp(r, "shape_b", sb, sizeof sb)));
     NG_CHECK(ng_rw_add(r, "Shape", 0, 1, &sb_in, ng_rw_tmp(r, "rank_b", rb, sizeof rb)));
-    NG_CHECK(i64_const(r, "axis", 1, &axis, ax, sizeof ax));
+    NG_CHECK(ng_rw_i64(r, "axis", 1, 1, &axis, ax, sizeof ax));
     const char *sub0[] = {ra, ax}, *sub1[] = {pad0, rb};
     NG_CHECK(ng_rw_add(r, "Sub", 0, 2, sub0, ng_rw_tmp(r, "after_axis", pad0, sizeof pad0)));
     NG_CHECK(ng_rw_add(r, "Sub", 0, 2, sub1, ng_rw_tmp(r, "n_ones", pad, sizeof pad)));
@@ -126,8 +120,8 @@ static nngpu_status broadcast_at_axis(ng_onnx_rewrite *r, int64_t axis) {
     return ng_rw_add(r, r->nd->op_type, 1, 2, ins, y);
 }
 
-/* The node as it is, plus attributes: the opset-7 form of one that had them
- * elsewhere (skip: the old attribute, not copied). */
+/* The node as it is, its attributes but those starting with skip (the old
+ * form's, NULL: none) copied: the opset-7 form then sets the new ones. */
 static nngpu_status with_attrs(ng_onnx_rewrite *r, int n_in, const char *skip) {
     const Onnx__NodeProto *nd = r->nd;
     const char *ins[8] = {0}, *outs[8] = {0};
@@ -137,12 +131,7 @@ static nngpu_status with_attrs(ng_onnx_rewrite *r, int n_in, const char *skip) {
     for (int i = 0; i < n_in; i++) ins[i] = ng_rw_input(r, (size_t)i) ? ng_rw_input(r, (size_t)i) : "";
     for (size_t i = 0; i < nd->n_output; i++) outs[i] = ng_rw_output(r, i) ? ng_rw_output(r, i) : "";
     NG_CHECK(nngpu_graph_add_node(r->g, nd->op_type, r->name, n_in, ins, (int)nd->n_output, outs));
-    for (size_t i = 0; i < nd->n_attribute; i++) {
-        const Onnx__AttributeProto *a = nd->attribute[i];
-        if (a && a->name && strcmp(a->name, skip) == 0) continue;
-        NG_CHECK(ng_onnx_add_attr(r->g, r->base_dir, a, r->name));
-    }
-    return NNGPU_OK;
+    return ng_rw_copy_attrs(r, skip);
 }
 
 static nngpu_status reshape_attr(ng_onnx_rewrite *r) {
@@ -151,7 +140,7 @@ static nngpu_status reshape_attr(ng_onnx_rewrite *r) {
     if (!x || !y || s->n_ints > NNGPU_MAX_DIMS || (s->n_ints && !s->ints))
         return ng_error(NNGPU_ERR_PARSE, "node '%s' (Reshape): bad input, output or 'shape'", r->name);
     char shape[600];
-    NG_CHECK(i64_const(r, "shape", (int)s->n_ints, s->ints, shape, sizeof shape));
+    NG_CHECK(ng_rw_i64(r, "shape", 1, (int64_t)s->n_ints, s->ints, shape, sizeof shape));
     const char *ins[] = {x, shape};
     return ng_rw_add(r, "Reshape", 1, 2, ins, y);
 }
@@ -179,7 +168,7 @@ static nngpu_status upsample_hw(ng_onnx_rewrite *r) {
     if (!h || !w)
         return ng_error(NNGPU_ERR_PARSE, "node '%s' (Upsample): needs 'scales' or 'height_scale' "
                         "and 'width_scale'", r->name);
-    NG_CHECK(with_attrs(r, 1, "height_scale"));
+    NG_CHECK(with_attrs(r, 1, "height_scale")); /* width_scale is copied, unread */
     const float scales[4] = {1.0f, 1.0f, h->f, w->f};
     return nngpu_graph_set_attr_floats(r->g, "scales", 4, scales);
 }
@@ -191,7 +180,7 @@ nngpu_status ng_onnx_add_legacy_node(ng_onnx_rewrite *r) {
     if (is_axis_broadcast(nd)) return broadcast_at_axis(r, ng_rw_attr_int(r, "axis", 0));
     if (is_op(nd, "PRelu")) return broadcast_at_axis(r, 1);
     if (is_op(nd, "Concat")) {
-        NG_CHECK(with_attrs(r, n_in, ""));
+        NG_CHECK(with_attrs(r, n_in, NULL));
         return nngpu_graph_set_attr_int(r->g, "axis", 1);
     }
     if (is_op(nd, "Reshape")) return reshape_attr(r);

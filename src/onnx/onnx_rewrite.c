@@ -62,6 +62,11 @@ nngpu_status ng_rw_scalar(ng_onnx_rewrite *r, const char *what, float v, char *b
                                     NULL, &v);
 }
 
+nngpu_status ng_rw_i64(ng_onnx_rewrite *r, const char *what, int rank, int64_t n, const int64_t *v,
+                       char *buf, size_t cap) {
+    return nngpu_graph_add_constant(r->g, ng_rw_tmp(r, what, buf, cap), NNGPU_DTYPE_INT64, rank, &n, v);
+}
+
 nngpu_status ng_rw_cast(ng_onnx_rewrite *r, const char *x, int64_t to, const char *out) {
     NG_CHECK(ng_rw_add(r, "Cast", 0, 1, &x, out));
     return nngpu_graph_set_attr_int(r->g, "to", to);
