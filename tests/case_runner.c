@@ -249,9 +249,12 @@ static int case_load(const char *dir, case_data *c, case_report *r) {
     return 0;
 }
 
-/* Runs a loaded case on one device. */
+/* Runs a loaded case on one device. The session is kept in *held until the
+ * device's next session exists, so that a device shared by the sessions of a
+ * process (Vulkan's pipelines) stays open from case to case, as in a host
+ * that keeps a session: each distinct pipeline compiles once per run. */
 static case_result case_run(const runner_config *cfg, case_data *c, const char *device,
-                            case_report *r) {
+                            nngpu_session **held, case_report *r) {
     nngpu_options o;
     nngpu_options_init(&o);
     o.guard_bytes = cfg->guard_bytes;
@@ -263,12 +266,12 @@ static case_result case_run(const runner_config *cfg, case_data *c, const char *
     nngpu_session_stats st;
     nngpu_session_get_stats(sess, &st);
     r->cpu_nodes = st.cpu_nodes;
+    nngpu_session_destroy(*held);
+    *held = sess;
 
     nngpu_tensor *outs = calloc((size_t)c->n_out + 1, sizeof *outs);
-    if (!outs) {
-        nngpu_session_destroy(sess);
+    if (!outs)
         return report_set(r, CASE_FAIL, "out of memory");
-    }
     r->result = CASE_PASS;
     for (int i = 0; i < c->n_out && r->result == CASE_PASS; i++) {
         nngpu_tensor_desc d;
@@ -297,7 +300,6 @@ static case_result case_run(const runner_config *cfg, case_data *c, const char *
         compare_output(&case_cfg, c->expected[i].name, &outs[i], &c->expected[i], r);
     for (int i = 0; i < c->n_out; i++) free(outs[i].data);
     free(outs);
-    nngpu_session_destroy(sess);
     return r->result;
 }
 
@@ -438,13 +440,14 @@ int main(int argc, char **argv) {
     }
 
     int passed = 0, failed = 0, unsupported = 0;
+    nngpu_session *held[MAX_DEVICES] = {0};
     for (int d = 0; d < dirs.n; d++) {
         case_data c;
         case_report load_r = {0};
         int loaded = case_load(dirs.items[d], &c, &load_r) == 0;
         for (int k = 0; k < cfg.n_devices; k++) {
             case_report r = load_r;
-            if (loaded) case_run(&cfg, &c, cfg.devices[k], &r);
+            if (loaded) case_run(&cfg, &c, cfg.devices[k], &held[k], &r);
             const char *tag = r.result == CASE_PASS ? "PASS"
                               : r.result == CASE_FAIL ? "FAIL" : "UNSUPPORTED";
             passed += r.result == CASE_PASS;
@@ -458,6 +461,7 @@ int main(int argc, char **argv) {
         }
         case_data_free(&c);
     }
+    for (int k = 0; k < cfg.n_devices; k++) nngpu_session_destroy(held[k]);
     printf("cases: %d passed, %d failed, %d unsupported\n", passed, failed, unsupported);
     dir_list_free(&dirs);
     return failed ? 1 : 0;

@@ -1755,6 +1755,7 @@ static void test_old_opsets(void) {
 
 int main(int argc, char **argv) {
     th_init(argc, argv);
+    th_hold_devices();
     test_conv();
     test_gemm();
     test_matmul();

@@ -553,6 +553,7 @@ static void test_winograd(void) {
 int main(int argc, char **argv) {
     setenv(CL_STORAGE_ENV, "1", 1); /* before any session: OpenCL runs its fp16 kernels */
     th_init(argc, argv);
+    th_hold_devices();
     test_conv();
     test_gemm();
     test_eltwise();

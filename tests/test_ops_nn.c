@@ -666,6 +666,7 @@ static void test_fused_anchors(void) {
 
 int main(int argc, char **argv) {
     th_init(argc, argv);
+    th_hold_devices();
     test_activations();
     test_variadic();
     test_logical();

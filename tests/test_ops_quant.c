@@ -482,6 +482,7 @@ static void test_nan(void) {
 
 int main(int argc, char **argv) {
     th_init(argc, argv);
+    th_hold_devices();
     test_quantize();
     test_qlinearconv();
     test_qconv_paths();

@@ -19,6 +19,11 @@
 
 /* Seeds the RNG and reads the filter; call first. */
 void th_init(int argc, char **argv);
+/* Keeps one small session open on each device until th_summary, so that what
+ * a device shares among a process's sessions (Vulkan's compiled pipelines)
+ * lives from case to case, as in a host that keeps a session; each distinct
+ * pipeline then compiles once per test program instead of once per case. */
+void th_hold_devices(void);
 
 /* ---- random numbers ---- */
 uint64_t th_rand(void);
