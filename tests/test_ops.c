@@ -759,7 +759,7 @@ static void gather_out_of_range(void) {
         if (!th_selected(nm)) continue;
         for (int d = 0; d < nngpu_device_count(); d++) {
             nngpu_device_info info;
-            if (nngpu_device_get(d, &info) == NNGPU_OK) gather_out_of_range_on(info.selector, ops[k]);
+            if (th_device(d, &info)) gather_out_of_range_on(info.selector, ops[k]);
         }
     }
 }

@@ -435,7 +435,7 @@ static void test_policy(void) {
     int n = nngpu_device_count();
     for (int d = 0; d < n; d++) {
         nngpu_device_info info;
-        if (nngpu_device_get(d, &info) != NNGPU_OK) continue;
+        if (!th_device(d, &info)) continue;
         const char *env = getenv(CL_STORAGE_ENV);
         int runs_fp16 = device_has_fp16(&info) ||
                         (info.backend == NNGPU_BACKEND_OPENCL && env && !strcmp(env, "1"));
@@ -503,7 +503,7 @@ static nngpu_graph *wino_graph(const wino_cfg *q) {
 static void expect_wino_kernel(const char *name, const wino_cfg *q, const char *want) {
     for (int d = 0; d < nngpu_device_count(); d++) {
         nngpu_device_info info;
-        if (nngpu_device_get(d, &info) != NNGPU_OK || info.backend != NNGPU_BACKEND_VULKAN ||
+        if (!th_device(d, &info) || info.backend != NNGPU_BACKEND_VULKAN ||
             !info.has_fp16_storage)
             continue;
         nngpu_model *m = NULL;

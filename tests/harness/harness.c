@@ -82,6 +82,18 @@ void th_init(int argc, char **argv) {
     fflush(stdout);
 }
 
+int th_device(int i, nngpu_device_info *info) {
+    if (nngpu_device_get(i, info) != NNGPU_OK) return 0;
+    const char *want = getenv("NNGPU_TEST_DEVICES");
+    if (!want || !*want) return 1;
+    for (const char *p = want; *p;) {
+        size_t n = strcspn(p, ",");
+        if (n && strncmp(info->selector, p, n) == 0) return 1;
+        p += n + (p[n] == ',');
+    }
+    return 0;
+}
+
 #define TH_MAX_HELD 8
 static nngpu_session *held[TH_MAX_HELD];
 
@@ -90,9 +102,10 @@ void th_hold_devices(void) {
     int nd = nngpu_device_count();
     for (int i = 0; i < nd && i < TH_MAX_HELD; i++) {
         nngpu_device_info info;
+        if (!th_device(i, &info)) continue;
         nngpu_graph *g = nngpu_graph_create();
         nngpu_model *m = NULL;
-        if (!g || nngpu_device_get(i, &info) != NNGPU_OK ||
+        if (!g ||
             nngpu_graph_add_input(g, "x", NNGPU_DTYPE_FLOAT32, 1, dims) != NNGPU_OK ||
             nngpu_graph_add_node(g, "Relu", "hold", 1, (const char *[]){"x"}, 1,
                                  (const char *[]){"y"}) != NNGPU_OK ||
@@ -654,7 +667,7 @@ int th_check_graph(const char *case_name, nngpu_graph *g, double tol) {
     int nd = nngpu_device_count();
     for (int d = 0; d < nd; d++) {
         nngpu_device_info info;
-        if (nngpu_device_get(d, &info) != NNGPU_OK) continue;
+        if (!th_device(d, &info)) continue;
         ok &= check_target(case_name, m, info.selector, 1, ref, tol, line, sizeof line);
     }
     if (ok && verbose) printf("ok   %s%s  (%.2f s)\n", case_name, line, now_s() - t0);

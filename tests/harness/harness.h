@@ -24,6 +24,11 @@ void th_init(int argc, char **argv);
  * lives from case to case, as in a host that keeps a session; each distinct
  * pipeline then compiles once per test program instead of once per case. */
 void th_hold_devices(void);
+/* 1 when device i exists (its info in *info) and NNGPU_TEST_DEVICES, a comma
+ * list of selector prefixes ("vulkan", "opencl:0"), selects it (unset: all).
+ * Runs that only change one backend's kernels (parameters forced through the
+ * environment) check that backend alone. */
+int th_device(int i, nngpu_device_info *info);
 
 /* ---- random numbers ---- */
 uint64_t th_rand(void);
