@@ -46,12 +46,8 @@ nngpu_status ng_pass_fuse_pad(ng_graph *g, ng_report *r) {
         int n_old = ng_attr_ints(c, "pads", &old);
         for (int k = 0; k < n_old && k < 4; k++) cp[k] = old[k];
         int64_t merged[4] = {cp[0] + pp[2], cp[1] + pp[3], cp[2] + pp[6], cp[3] + pp[7]};
-        ng_attr *a = ng_node_add_attr(c, "pads", NG_ATTR_INTS);
-        if (!a) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "fuse_pad: node '%s'", c->name);
-        a->ints = malloc(sizeof merged);
-        if (!a->ints) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "fuse_pad: node '%s'", c->name);
-        memcpy(a->ints, merged, sizeof merged);
-        a->n = 4;
+        if (!ng_node_set_ints(c, "pads", 4, merged))
+            return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "fuse_pad: node '%s'", c->name);
         c->in[0] = pad->in[0];
         pad->dead = 1;
         if (!c->fused) ng_node_note_fused(c, ng_op_name(c->op));

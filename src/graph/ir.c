@@ -170,6 +170,14 @@ ng_attr *ng_node_add_attr(ng_node *n, const char *name, ng_attr_type type) {
     return na;
 }
 
+int ng_node_set_ints(ng_node *n, const char *name, int cnt, const int64_t *v) {
+    ng_attr *a = ng_node_add_attr(n, name, NG_ATTR_INTS);
+    if (!a || !(a->ints = malloc(sizeof *v * (size_t)(cnt > 0 ? cnt : 1)))) return 0;
+    memcpy(a->ints, v, sizeof *v * (size_t)cnt);
+    a->n = cnt;
+    return 1;
+}
+
 /* ---- tensors ------------------------------------------------------------------- */
 
 int64_t ng_numel(const ng_tensor *t) {

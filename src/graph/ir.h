@@ -119,6 +119,8 @@ int ng_tensor_add_unique(ng_graph *g, const char *base);
 int ng_node_add(ng_graph *g, ng_op op, const char *name, int n_in, const int *in, int n_out,
                 const int *out);
 ng_attr *ng_node_add_attr(ng_node *n, const char *name, ng_attr_type type);
+/* An INTS attribute holding a copy of v[0..cnt-1] (replacing one of that name); 0 on OOM. */
+int ng_node_set_ints(ng_node *n, const char *name, int cnt, const int64_t *v);
 ng_graph *ng_graph_clone(const ng_graph *g);
 
 /* ---- tensor helpers ---- */

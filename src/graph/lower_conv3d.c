@@ -70,14 +70,6 @@ typedef struct lowering {
     int ok;
 } lowering;
 
-static int add_attr_ints(ng_node *n, const char *name, int cnt, const int64_t *v) {
-    ng_attr *a = ng_node_add_attr(n, name, NG_ATTR_INTS);
-    if (!a || !(a->ints = malloc(sizeof *v * (size_t)cnt))) return 0;
-    memcpy(a->ints, v, sizeof *v * (size_t)cnt);
-    a->n = cnt;
-    return 1;
-}
-
 /* Node op(in) writing `out`, or a new float tensor of the given shape when
  * out < 0; returns the output tensor (-1 on failure), the node as *node. */
 static int emit(lowering *l, ng_op op, const char *what, int n_in, const int *in, int out,
@@ -123,7 +115,7 @@ static int transpose(lowering *l, const char *what, int x, int rank, const int64
     for (int k = 0; k < rank; k++) dims[k] = t->dims[perm[k]];
     ng_node *n;
     int y = emit(l, NG_OP_TRANSPOSE, what, 1, &x, out, rank, dims, &n);
-    if (y >= 0 && !add_attr_ints(n, "perm", rank, perm)) l->ok = 0;
+    if (y >= 0 && !ng_node_set_ints(n, "perm", rank, perm)) l->ok = 0;
     return y;
 }
 
@@ -185,8 +177,8 @@ static void lower_one(lowering *l, int i, const conv3d *c) {
         const int64_t dil[2] = {c->dil[1], c->dil[2]};
         const int64_t pads[4] = {c->pads[1], c->pads[2], c->pads[4], c->pads[5]};
         ng_attr *a = NULL; /* last: adding an attribute moves the others */
-        if (!add_attr_ints(n, "kernel_shape", 2, kernel) || !add_attr_ints(n, "strides", 2, strides) ||
-            !add_attr_ints(n, "dilations", 2, dil) || !add_attr_ints(n, "pads", 4, pads) ||
+        if (!ng_node_set_ints(n, "kernel_shape", 2, kernel) || !ng_node_set_ints(n, "strides", 2, strides) ||
+            !ng_node_set_ints(n, "dilations", 2, dil) || !ng_node_set_ints(n, "pads", 4, pads) ||
             !(a = ng_node_add_attr(n, "group", NG_ATTR_INT)))
             l->ok = 0;
         else a->i = c->G;
