@@ -237,15 +237,28 @@ def op_cases(c, a):
         np.save(path, np.ones(shape, np.float32))
         return [("x", path)]
 
-    # a data-dependent shape (NonZero of data) may only be a graph output
-    path = model(helper.make_node("Cast", ["nz"], ["y"], name="cast_of_nonzero", to=T.FLOAT),
-                 [3, 4], before=[helper.make_node("NonZero", ["x"], ["nz"], name="nonzero_on_data")])
-    c.expect_error("NonZero of a non-constant input feeding a node", path, x_file([3, 4]),
-                   ["cast_of_nonzero", "'nz'", "nonzero_on_data"])
-    path = model(helper.make_node("Shape", ["nz"], ["y"], name="shape_of_nonzero"), [3, 4],
-                 before=[helper.make_node("NonZero", ["x"], ["nz"], name="nonzero_on_data")])
-    c.expect_error("Shape of a data-dependent shape", path, x_file([3, 4]),
-                   ["shape_of_nonzero", "'nz'", "nonzero_on_data"])
+    # control flow: a branch with the wrong output count, a branch with an unknown op
+    def branch(name, nodes, outs):
+        return helper.make_graph(nodes, name, [], [helper.make_tensor_value_info(o, T.FLOAT, None)
+                                                   for o in outs])
+    cond = [helper.make_node("ReduceSum", ["x"], ["sum"], keepdims=0),
+            helper.make_node("Greater", ["sum", "zero"], ["cond"])]
+    zero = [helper.make_tensor("zero", T.FLOAT, [], [0.0])]
+    path = model(helper.make_node(
+        "If", ["cond"], ["y"], name="if_two_outputs",
+        then_branch=branch("t", [helper.make_node("Relu", ["x"], ["a"]),
+                                 helper.make_node("Neg", ["x"], ["b"])], ["a", "b"]),
+        else_branch=branch("e", [helper.make_node("Neg", ["x"], ["c"])], ["c"])),
+        [3, 4], zero, before=cond)
+    c.expect_error("If branch with more outputs than the node", path, x_file([3, 4]),
+                   ["if_two_outputs", "outputs"])
+    path = model(helper.make_node(
+        "If", ["cond"], ["y"], name="if_unknown_op",
+        then_branch=branch("t", [helper.make_node("Relu", ["x"], ["a"])], ["a"]),
+        else_branch=branch("e", [helper.make_node("FancyOp", ["x"], ["c"])], ["c"])),
+        [3, 4], zero, before=cond)
+    c.expect_error("If branch with an unknown op", path, x_file([3, 4]),
+                   ["if_unknown_op", "FancyOp"])
     w = [helper.make_tensor("W", T.FLOAT, [1, 12, 2], np.ones(24)),
          helper.make_tensor("R", T.FLOAT, [1, 12, 4], np.ones(48))]
     path = model(helper.make_node("GRU", ["x", "W", "R"], ["y"], name="gru_bogus", hidden_size=4,

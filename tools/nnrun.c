@@ -279,7 +279,34 @@ typedef struct run_state {
     nngpu_tensor *outputs;
     int n_out;
     nngpu_tensor labels;
+    unsigned char *per_run; /* per_run[i]: output i's shape is known per run only */
+    void **held;            /* their buffers while a run gives the shape only */
 } run_state;
+
+/* One run; outputs whose shape each run decides are read after it into
+ * buffers grown to fit. */
+static nngpu_status run_once(run_state *r) {
+    for (int i = 0; i < r->n_out; i++)
+        if (r->per_run[i]) { /* data NULL: the shape only */
+            r->held[i] = r->outputs[i].data;
+            r->outputs[i].data = NULL;
+        }
+    nngpu_status st = nngpu_session_run(r->session, r->n_in, r->inputs, r->n_out, r->outputs);
+    for (int i = 0; i < r->n_out; i++)
+        if (r->per_run[i]) r->outputs[i].data = r->held[i];
+    for (int i = 0; i < r->n_out && st == NNGPU_OK; i++) {
+        nngpu_tensor *o = &r->outputs[i];
+        if (!r->per_run[i]) continue;
+        size_t bytes = nngpu_dtype_size(o->dtype);
+        for (int j = 0; j < o->rank; j++) bytes *= (size_t)o->dims[j];
+        void *p = realloc(o->data, bytes ? bytes : 1);
+        if (!p) return NNGPU_ERR_OUT_OF_MEMORY;
+        o->data = p;
+        o->size_bytes = bytes;
+        st = nngpu_session_read_output(r->session, i, o);
+    }
+    return st;
+}
 
 /* Per-layer device times: the median over a few profiled runs after the
  * latency runs (timers off there), so one noisy run does not decide. */
@@ -295,7 +322,7 @@ static int profile_layers(run_state *r, nnrun_timing *t) {
     }
     nngpu_session_set_profiling(r->session, 1);
     for (int k = 0; k < p; k++) {
-        if (nngpu_session_run(r->session, r->n_in, r->inputs, r->n_out, r->outputs) != NNGPU_OK) {
+        if (run_once(r) != NNGPU_OK) {
             free(samples);
             return fail_status();
         }
@@ -317,6 +344,8 @@ static void run_state_free(run_state *r) {
     for (int i = 0; i < r->n_in; i++) free(r->inputs[i].data);
     for (int i = 0; i < r->n_out; i++) free(r->outputs[i].data);
     free(r->outputs);
+    free(r->per_run);
+    free(r->held);
     free(r->labels.data);
     nngpu_session_destroy(r->session);
     nngpu_model_destroy(r->model);
@@ -364,10 +393,13 @@ static int load_inputs(const nnrun_args *a, run_state *r) {
 static int alloc_outputs(run_state *r) {
     r->n_out = nngpu_model_output_count(r->model);
     r->outputs = calloc((size_t)r->n_out, sizeof *r->outputs);
-    if (!r->outputs) return fail("out of memory");
+    r->per_run = calloc((size_t)r->n_out + 1, 1);
+    r->held = calloc((size_t)r->n_out + 1, sizeof *r->held);
+    if (!r->outputs || !r->per_run || !r->held) return fail("out of memory");
     for (int i = 0; i < r->n_out; i++) {
         nngpu_tensor_desc d;
         nngpu_session_output(r->session, i, &d);
+        r->per_run[i] = d.rank < 0;
         size_t count = 1;
         for (int j = 0; j < d.rank; j++) count *= (size_t)d.dims[j];
         r->outputs[i].size_bytes = count * nngpu_dtype_size(d.dtype);
@@ -456,7 +488,7 @@ int main(int argc, char **argv) {
     if (!rc) nngpu_session_set_profiling(r.session, 0);
     for (int i = 0; !rc && i < a.warmup + a.runs; i++) {
         double t0 = now_ms();
-        if (nngpu_session_run(r.session, r.n_in, r.inputs, r.n_out, r.outputs) != NNGPU_OK)
+        if (run_once(&r) != NNGPU_OK)
             rc = fail_status();
         else if (i >= a.warmup) times[i - a.warmup] = now_ms() - t0;
     }

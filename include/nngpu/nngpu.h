@@ -220,7 +220,10 @@ struct nngpu_tensor {
 
 /* Runs the session. Inputs are matched by name; every graph input must be
  * given with the shape the session was created for. Outputs are filled in
- * (dtype, rank, dims set; data must have room: see nngpu_session_output). */
+ * (dtype, rank, dims set; data must have room: see nngpu_session_output).
+ * An output given with data NULL gets its shape only; an output whose shape
+ * only the run decides (nngpu_session_output gives rank -1 before the first
+ * run) can then be read with nngpu_session_read_output into room that fits. */
 nngpu_status nngpu_session_run(nngpu_session *s, int n_inputs, const nngpu_tensor *inputs,
                                int n_outputs, nngpu_tensor *outputs);
 /* Turns per-layer timing on or off for the following runs (only for a
@@ -233,6 +236,13 @@ void nngpu_session_set_profiling(nngpu_session *s, int on);
  * upper bound here, the room its data needs; nngpu_session_run sets the extent
  * each run gives in outputs[i].dims, the data packed to that shape. */
 nngpu_status nngpu_session_output(const nngpu_session *s, int i, nngpu_tensor_desc *out);
+/* Outputs whose shape only a run decides (behind an If or Loop on run-time
+ * values, or behind NonZero / NonMaxSuppression: detection post-processing)
+ * are computed on the host after the device graph. nngpu_session_output gives
+ * rank -1 for them before the first run, then the last run's shape; this
+ * copies the last run's value of output i into out (dtype, rank and dims set;
+ * out->data must hold out->size_bytes >= its size). */
+nngpu_status nngpu_session_read_output(const nngpu_session *s, int i, nngpu_tensor *out);
 
 typedef struct nngpu_session_stats {
     int onnx_nodes;       /* nodes in the imported graph */

@@ -37,6 +37,8 @@ static int clone_attr(ng_attr *d, const ng_attr *s) {
     d->floats = NULL;
     d->s = NULL;
     d->t_data = NULL;
+    d->g = NULL;
+    if (s->g && !(d->g = ng_graph_clone(s->g))) return -1;
     size_t cnt = s->n > 0 ? (size_t)s->n : 0;
     if (dup_str(&d->name, s->name) || dup_str(&d->s, s->s)) return -1;
     if (dup_mem((void **)&d->ints, s->ints, cnt * sizeof *s->ints)) return -1;
@@ -67,12 +69,33 @@ static int clone_node(ng_node *d, const ng_node *s) {
     return 0;
 }
 
+int ng_node_copy_into(ng_graph *dst, const ng_node *src, const int *in, const int *out) {
+    int id = ng_node_add(dst, src->op, src->name, src->n_in, in, src->n_out, out);
+    if (id < 0) return -1;
+    ng_node *d = &dst->nodes[id];
+    d->opset = src->opset;
+    d->n_main_inputs = src->n_main_inputs;
+    d->n_epi = src->n_epi;
+    memcpy(d->epi, src->epi, sizeof d->epi);
+    if (dup_str(&d->fused, src->fused)) return -1;
+    if (src->n_attr > 0) {
+        d->attrs = calloc((size_t)src->n_attr, sizeof *d->attrs);
+        if (!d->attrs) return -1;
+        for (int a = 0; a < src->n_attr; a++) {
+            d->n_attr = a + 1;
+            if (clone_attr(&d->attrs[a], &src->attrs[a])) return -1;
+        }
+    }
+    return id;
+}
+
 ng_graph *ng_graph_clone(const ng_graph *g) {
     if (!g) return NULL;
     ng_graph *c = nngpu_graph_create();
     if (!c) return NULL;
     c->opset = g->opset;
     c->n_imported_nodes = g->n_imported_nodes;
+    c->n_captured = g->n_captured;
 
     if (g->n_tensors > 0) {
         c->tensors = calloc((size_t)g->n_tensors, sizeof *c->tensors);

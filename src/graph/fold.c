@@ -6,12 +6,18 @@
 #include "infer.h"
 #include "passes.h"
 #include "ref/ref.h"
+#include "subgraph.h"
 
 /* Whether n's outputs can become constants: inputs constant, and every
  * output's shape exact (not a dynamic bound, ng_tensor.is_dynamic). */
-static int foldable(const ng_graph *g, const ng_node *n) {
+static int inputs_const(const ng_graph *g, const ng_node *n) {
     for (int k = 0; k < n->n_in; k++)
         if (n->in[k] >= 0 && !ng_is_const(g, n->in[k])) return 0;
+    return 1;
+}
+
+static int foldable(const ng_graph *g, const ng_node *n) {
+    if (!inputs_const(g, n)) return 0;
     for (int k = 0; k < n->n_out; k++)
         if (n->out[k] >= 0 && g->tensors[n->out[k]].is_dynamic) return 0;
     return 1;
@@ -19,21 +25,29 @@ static int foldable(const ng_graph *g, const ng_node *n) {
 
 /* Evaluates n on the reference; its outputs become constants. */
 static nngpu_status fold_node(ng_graph *g, ng_node *n) {
-    const void *in[64] = {0};
-    void *out[16] = {0};
-    if (n->n_in > 64 || n->n_out > 16) return NNGPU_OK;
-    for (int k = 0; k < n->n_in; k++) in[k] = n->in[k] >= 0 ? g->tensors[n->in[k]].data : NULL;
+    const void **in = calloc((size_t)n->n_in + 1, sizeof *in);
+    void **out = calloc((size_t)n->n_out + 1, sizeof *out);
     nngpu_status s = NNGPU_OK;
+    if (!in || !out) s = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': folding", n->name);
+    for (int k = 0; k < n->n_in && in; k++) in[k] = n->in[k] >= 0 ? g->tensors[n->in[k]].data : NULL;
     for (int k = 0; k < n->n_out && s == NNGPU_OK; k++) {
         if (n->out[k] < 0) continue;
         size_t bytes = ng_nbytes(&g->tensors[n->out[k]]);
         out[k] = malloc(bytes ? bytes : 1);
         if (!out[k]) s = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': folding", n->name);
     }
-    if (s == NNGPU_OK) s = ng_ref_run(g, n, in, out);
-    for (int k = 0; k < n->n_out; k++) {
+    int64_t extent = 0;
+    if (s == NNGPU_OK && ng_ref_is_dynamic_op(n->op))
+        s = ng_ref_run_dynamic(g, n, in, out, &extent);
+    else if (s == NNGPU_OK)
+        s = ng_ref_run(g, n, in, out);
+    for (int k = 0; k < n->n_out && out; k++) {
         if (s == NNGPU_OK && out[k]) {
             ng_tensor *t = &g->tensors[n->out[k]];
+            if (t->is_dynamic) { /* the extent these values gave, data packed to it */
+                t->dims[t->dyn_axis] = extent;
+                t->is_dynamic = 0;
+            }
             free(t->data);
             t->data = out[k];
             t->producer = -1;
@@ -42,6 +56,8 @@ static nngpu_status fold_node(ng_graph *g, ng_node *n) {
         }
     }
     if (s == NNGPU_OK) n->dead = 1;
+    free(in);
+    free(out);
     return s;
 }
 
@@ -81,22 +97,58 @@ static nngpu_status fold_shape(ng_graph *g, ng_node *n) {
     return NNGPU_OK;
 }
 
+/* Whether n's output shapes are known only per run (the run-time tail): an
+ * If or Loop that cannot be evaluated now, or a reader of such a value or of
+ * a dynamic extent (other than a pass-through Identity). */
+static int runs_at_runtime(const ng_graph *g, const ng_node *n, int fold) {
+    if ((n->op == NG_OP_IF || n->op == NG_OP_LOOP) && !(fold && inputs_const(g, n))) return 1;
+    for (int k = 0; k < n->n_in; k++) {
+        const ng_tensor *t = ng_in(g, n, k);
+        if (t && (t->rt_shape || (t->is_dynamic && !(k == 0 && ng_passes_dynamic(n->op)))))
+            return 1;
+    }
+    return 0;
+}
+
+static void mark_runtime(ng_graph *g, ng_node *n) {
+    for (int k = 0; k < n->n_out; k++) {
+        ng_tensor *t = ng_out(g, n, k);
+        if (!t) continue;
+        t->rt_shape = 1;
+        t->rank = -1;
+    }
+}
+
 nngpu_status ng_pass_infer_fold(ng_graph *g, int fold, ng_report *r) {
-    int folded = 0;
+    int folded = 0, runtime = 0;
     for (int i = 0; i < g->n_nodes; i++) {
         ng_node *n = &g->nodes[i];
         if (n->dead) continue;
+        if (runs_at_runtime(g, n, fold)) {
+            mark_runtime(g, n);
+            runtime++;
+            continue;
+        }
+        if (n->op == NG_OP_IF || n->op == NG_OP_LOOP) {
+            NG_CHECK(ng_fold_control(g, n));
+            folded++;
+            continue;
+        }
         NG_CHECK(ng_infer_node(g, n));
         if (!fold) continue;
         if (n->op == NG_OP_SHAPE) {
             NG_CHECK(fold_shape(g, n));
-        } else if (foldable(g, n) && ng_ref_supported(g, n) && !feeds_weight(g, n)) {
+        } else if ((foldable(g, n) || (fold == 2 && inputs_const(g, n))) &&
+                   ng_ref_supported(g, n) && (fold == 2 || !feeds_weight(g, n))) {
             nngpu_status s = fold_node(g, n);
             if (s != NNGPU_OK) return s;
         }
         folded += n->dead; /* a folded graph output stays an output: a constant one */
     }
     if (folded) ng_report_add(r, "fold_constants: %d nodes evaluated at compile time", folded);
+    if (runtime)
+        ng_report_add(r, "runtime_shapes: %d nodes decide or read shapes known only per run "
+                         "(run on the host)", runtime);
     return NNGPU_OK;
 }
 

@@ -59,6 +59,7 @@ static void attr_free(ng_attr *a) {
     free(a->floats);
     free(a->s);
     free(a->t_data);
+    nngpu_graph_destroy(a->g);
 }
 
 void nngpu_graph_destroy(nngpu_graph *g) {
@@ -176,6 +177,21 @@ int ng_node_set_ints(ng_node *n, const char *name, int cnt, const int64_t *v) {
     memcpy(a->ints, v, sizeof *v * (size_t)cnt);
     a->n = cnt;
     return 1;
+}
+
+int ng_node_set_graph(ng_node *n, const char *name, ng_graph *sub) {
+    ng_attr *a = ng_node_add_attr(n, name, NG_ATTR_GRAPH);
+    if (!a) {
+        nngpu_graph_destroy(sub);
+        return 0;
+    }
+    a->g = sub;
+    return 1;
+}
+
+const ng_graph *ng_attr_graph(const ng_node *n, const char *name) {
+    const ng_attr *a = ng_attr_find(n, name);
+    return a && a->type == NG_ATTR_GRAPH ? a->g : NULL;
 }
 
 /* ---- tensors ------------------------------------------------------------------- */

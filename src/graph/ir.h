@@ -44,10 +44,16 @@ typedef struct ng_tensor {
      * dyn_len, the extent the values gave, the data packed to that shape. */
     int is_dynamic, dyn_axis;
     int64_t dyn_len;
+    /* Shape known only per run: made by a node of the run-time tail (an If or
+     * Loop on non-constant values, or a consumer of a dynamic extent); such
+     * tensors live in the host subgraph (ng_pass_extract_runtime), never in
+     * the arena. rank is -1 until a run. */
+    int rt_shape;
 } ng_tensor;
 
 typedef enum ng_attr_type {
-    NG_ATTR_INT, NG_ATTR_FLOAT, NG_ATTR_INTS, NG_ATTR_FLOATS, NG_ATTR_STRING, NG_ATTR_TENSOR
+    NG_ATTR_INT, NG_ATTR_FLOAT, NG_ATTR_INTS, NG_ATTR_FLOATS, NG_ATTR_STRING, NG_ATTR_TENSOR,
+    NG_ATTR_GRAPH /* If's branches, Loop's body: an owned ng_graph */
 } ng_attr_type;
 
 typedef struct ng_attr {
@@ -64,6 +70,7 @@ typedef struct ng_attr {
     int t_rank;
     int64_t t_dims[NNGPU_MAX_DIMS];
     void *t_data;
+    struct nngpu_graph *g; /* NG_ATTR_GRAPH */
 } ng_attr;
 
 /* One step of a fused epilogue, applied elementwise to the node's result y:
@@ -107,6 +114,10 @@ struct nngpu_graph {
     int n_outputs, *outputs;
     struct ng_name_map *names; /* name -> tensor id */
     int n_imported_nodes;      /* node count right after import */
+    /* A subgraph (If branch, Loop body): its last n_captured inputs are values
+     * of the enclosing graph it reads by name, bound to the last n_captured
+     * inputs of the node that owns it. */
+    int n_captured;
 };
 typedef struct nngpu_graph ng_graph;
 
@@ -121,7 +132,14 @@ int ng_node_add(ng_graph *g, ng_op op, const char *name, int n_in, const int *in
 ng_attr *ng_node_add_attr(ng_node *n, const char *name, ng_attr_type type);
 /* An INTS attribute holding a copy of v[0..cnt-1] (replacing one of that name); 0 on OOM. */
 int ng_node_set_ints(ng_node *n, const char *name, int cnt, const int64_t *v);
+/* A GRAPH attribute taking ownership of sub (destroyed on failure); 0 on OOM. */
+int ng_node_set_graph(ng_node *n, const char *name, ng_graph *sub);
+/* The subgraph of GRAPH attribute name, NULL when absent. */
+const ng_graph *ng_attr_graph(const ng_node *n, const char *name);
 ng_graph *ng_graph_clone(const ng_graph *g);
+/* Adds to dst a copy of src (attributes, epilogue) reading tensors in[] and
+ * writing out[] of dst; the new node's index, -1 on OOM. */
+int ng_node_copy_into(ng_graph *dst, const ng_node *src, const int *in, const int *out);
 
 /* ---- tensor helpers ---- */
 int64_t ng_numel(const ng_tensor *t);

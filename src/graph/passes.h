@@ -10,8 +10,15 @@
 /* Infers every node's output shapes in order and, with fold, evaluates
  * nodes whose inputs are all constant (Shape of a known shape included) on
  * the CPU reference, turning their outputs into constants; a
- * DequantizeLinear feeding a Conv/Gemm/MatMul weight or bias is kept. */
+ * DequantizeLinear feeding a Conv/Gemm/MatMul weight or bias is kept
+ * (fold 2, evaluating a subgraph: every node with constant inputs folds).
+ * If/Loop with constant inputs are evaluated; otherwise they, and every
+ * reader of a value whose shape only a run decides, get ng_tensor.rt_shape
+ * outputs and no inference (ng_pass_extract_runtime moves them out). */
 nngpu_status ng_pass_infer_fold(ng_graph *g, int fold, ng_report *r);
+/* The rt_shape nodes ng_pass_infer_fold marked become the host subgraph of
+ * one RuntimeTail node at the end of the graph (extract_runtime.c). */
+nngpu_status ng_pass_extract_runtime(ng_graph *g, ng_report *r);
 /* Pre-quantized models: DQ -> Conv/MatMul/Gemm(DQ weights) [-> Relu/Clip]
  * [-> Q] become QLinearConv / QLinearMatMul (float output without the Q). */
 nngpu_status ng_pass_fold_qdq(ng_graph *g, ng_report *r);

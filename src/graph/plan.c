@@ -50,7 +50,7 @@ nngpu_status ng_plan_memory(ng_graph *g, const int *steps, int n_steps, int shar
 #define USE(tensor, step)                                                                      \
     do {                                                                                       \
         int r_ = root_of(g, (tensor));                                                         \
-        if (ng_is_const(g, r_)) break;                                                         \
+        if (ng_is_const(g, r_) || g->tensors[r_].rt_shape) break; /* rt: host values */      \
         if (slot[r_] < 0) {                                                                    \
             slot[r_] = n;                                                                      \
             iv[n].t = r_;                                                                      \

@@ -18,7 +18,12 @@ typedef struct importer {
     char **names; /* display name of each node: its name or "<OpType>_<index>" */
     int opset;        /* of the default domain, as imported (at least 7) */
     int source_opset; /* of the default domain, as the model says */
+    int is_subgraph;  /* an If branch or Loop body: inputs need no shape */
+    const ng_onnx_names *captured; /* a subgraph's values of enclosing graphs */
+    ng_onnx_names *node_captures;  /* per node: what its subgraphs capture */
 } importer;
+
+static nngpu_status import_body(importer *im);
 
 static const char *nz(const char *s) { return s ? s : ""; }
 
@@ -70,6 +75,18 @@ static nngpu_status add_initializers(importer *im) {
     return NNGPU_OK;
 }
 
+/* An input of an If branch or Loop body: its value (and shape) is bound when
+ * the subgraph is evaluated. */
+static nngpu_status add_subgraph_input(ng_graph *g, const char *name) {
+    int t = ng_tensor_get_or_add(g, name);
+    int *ins = t >= 0 ? realloc(g->inputs, sizeof *ins * (size_t)(g->n_inputs + 1)) : NULL;
+    if (!ins) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "subgraph input '%s'", name);
+    g->inputs = ins;
+    g->inputs[g->n_inputs++] = t;
+    g->tensors[t].is_input = 1;
+    return NNGPU_OK;
+}
+
 static nngpu_status add_inputs(importer *im) {
     const Onnx__GraphProto *gp = im->gp;
     for (size_t i = 0; i < gp->n_input; i++) {
@@ -78,6 +95,10 @@ static nngpu_status add_inputs(importer *im) {
             return ng_error(NNGPU_ERR_PARSE, "graph input #%zu has no name", i);
         int t = ng_tensor_find(im->g, vi->name);
         if (t >= 0 && ng_is_const(im->g, t)) continue; /* an initializer: a constant */
+        if (im->is_subgraph) {
+            NG_CHECK(add_subgraph_input(im->g, vi->name));
+            continue;
+        }
         const Onnx__TypeProto *tp = vi->type;
         if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !tp->tensor_type)
             return ng_error(NNGPU_ERR_UNSUPPORTED, "input '%s': only tensor inputs are supported",
@@ -104,6 +125,9 @@ static nngpu_status add_inputs(importer *im) {
         }
         NG_CHECK(nngpu_graph_add_input(im->g, vi->name, dt, (int)sp->n_dim, dims));
     }
+    for (int i = 0; im->captured && i < im->captured->n; i++)
+        NG_CHECK(add_subgraph_input(im->g, im->captured->v[i]));
+    im->g->n_captured = im->captured ? im->captured->n : 0;
     return NNGPU_OK;
 }
 
@@ -209,10 +233,75 @@ nngpu_status ng_onnx_add_attr(ng_graph *g, const char *base_dir, const Onnx__Att
     return ng_error(NNGPU_ERR_PARSE, "node '%s': attribute '%s' is too long", node, a->name);
 }
 
+/* A subgraph's inputs and outputs against its node's: If's branches give
+ * the node's outputs; Loop's body takes (iteration, cond, state...) and gives
+ * (cond, state..., scans...) for inputs (M, cond, state...). */
+static nngpu_status check_subgraph(const Onnx__NodeProto *nd, const char *attr, const ng_graph *sub,
+                                   const char *name) {
+    int formal = sub->n_inputs - sub->n_captured;
+    if (strcmp(nd->op_type, "If") == 0 && (formal != 0 || sub->n_outputs != (int)nd->n_output))
+        return ng_error(NNGPU_ERR_PARSE,
+                        "node '%s' (If): %s has %d inputs and %d outputs; it needs none and %zu",
+                        name, attr, formal, sub->n_outputs, nd->n_output);
+    if (strcmp(nd->op_type, "Loop") == 0 &&
+        (formal < 2 || (int)nd->n_input != formal || sub->n_outputs < formal - 1 ||
+         (int)nd->n_output != sub->n_outputs - 1))
+        return ng_error(NNGPU_ERR_PARSE,
+                        "node '%s' (Loop): body has %d inputs and %d outputs for a node of %zu "
+                        "inputs and %zu outputs (body: iteration, cond, N states -> cond, N "
+                        "states, scans)",
+                        name, formal, sub->n_outputs, nd->n_input, nd->n_output);
+    return NNGPU_OK;
+}
+
+/* An If or Loop: its subgraphs' captures become trailing inputs of the node,
+ * and each subgraph a GRAPH attribute. */
+static nngpu_status add_control_node(importer *im, int idx) {
+    const Onnx__NodeProto *nd = im->gp->node[idx];
+    const ng_onnx_names *cap = &im->node_captures[idx];
+    size_t n_in = nd->n_input + (size_t)cap->n;
+    const char **ins = calloc(n_in + 1, sizeof *ins);
+    const char **outs = calloc(nd->n_output + 1, sizeof *outs);
+    nngpu_status st = NNGPU_OK;
+    if (!ins || !outs) st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s'", im->names[idx]);
+    for (size_t i = 0; st == NNGPU_OK && i < n_in; i++)
+        ins[i] = i < nd->n_input ? nz(nd->input[i]) : cap->v[i - nd->n_input];
+    for (size_t i = 0; st == NNGPU_OK && i < nd->n_output; i++) outs[i] = nz(nd->output[i]);
+    if (st == NNGPU_OK)
+        st = nngpu_graph_add_node(im->g, nd->op_type, im->names[idx], (int)n_in, ins,
+                                  (int)nd->n_output, outs);
+    for (size_t a = 0; st == NNGPU_OK && a < nd->n_attribute; a++) {
+        const Onnx__AttributeProto *at = nd->attribute[a];
+        if (!ng_onnx_is_graph_attr(at)) {
+            st = ng_onnx_add_attr(im->g, im->base_dir, at, im->names[idx]);
+            continue;
+        }
+        importer sub = {at->g, im->base_dir, nngpu_graph_create(), NULL, im->opset,
+                        im->source_opset, 1, cap, NULL};
+        if (!sub.g) st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s'", im->names[idx]);
+        else st = import_body(&sub);
+        if (st != NNGPU_OK) {
+            nngpu_graph_destroy(sub.g);
+            st = ng_error_context(st, "node '%s' (%s), subgraph '%s'", im->names[idx],
+                                  nd->op_type, at->name);
+        } else if ((st = check_subgraph(nd, at->name, sub.g, im->names[idx])) != NNGPU_OK) {
+            nngpu_graph_destroy(sub.g);
+        } else if (!ng_node_set_graph(&im->g->nodes[im->g->n_nodes - 1], at->name, sub.g)) {
+            st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s'", im->names[idx]);
+        }
+    }
+    free(ins);
+    free(outs);
+    return st;
+}
+
 static nngpu_status add_node(importer *im, int idx) {
     const Onnx__NodeProto *nd = im->gp->node[idx];
     const char *name = im->names[idx];
     if (strcmp(nd->op_type, "Constant") == 0) return add_constant_node(im, nd, idx);
+    if (im->node_captures[idx].n || strcmp(nd->op_type, "If") == 0 ||
+        strcmp(nd->op_type, "Loop") == 0)
+        return add_control_node(im, idx);
     ng_onnx_rewrite r = {im->g,  im->base_dir, name, nd, im->opset, 0, im->gp, NNGPU_OK,
                          im->source_opset};
     if (is_default_domain(nd->domain) && ng_onnx_is_legacy_node(nd, im->source_opset))
@@ -273,6 +362,8 @@ static nngpu_status check_nodes(importer *im) {
             if (im->names[i]) snprintf(im->names[i], len, "%s_%zu", nd->op_type, i);
         }
         if (!im->names[i]) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node names");
+        nngpu_status st = ng_onnx_node_captures(nd, &im->node_captures[i]);
+        if (st != NNGPU_OK) return ng_error_context(st, "node '%s'", im->names[i]);
     }
     return NNGPU_OK;
 }
@@ -285,39 +376,57 @@ static nngpu_status add_outputs(importer *im) {
         if (!vi || !vi->name || !*vi->name)
             return ng_error(NNGPU_ERR_PARSE, "graph output #%zu has no name", i);
         NG_CHECK(nngpu_graph_add_output(im->g, vi->name));
+        /* the declared type: what an output whose shape only a run decides reports */
+        ng_tensor *t = &im->g->tensors[ng_tensor_find(im->g, vi->name)];
+        const Onnx__TypeProto *tp = vi->type;
+        if (t->dtype == NNGPU_DTYPE_UNDEFINED && tp &&
+            tp->value_case == ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE && tp->tensor_type &&
+            tp->tensor_type->has_elem_type)
+            t->dtype = ng_onnx_dtype(tp->tensor_type->elem_type);
     }
     return NNGPU_OK;
 }
 
-static nngpu_status import_graph(importer *im, const Onnx__ModelProto *m) {
-    const Onnx__GraphProto *gp = im->gp = m->graph;
-    if (!gp) return ng_error(NNGPU_ERR_PARSE, "the model has no graph");
+/* Nodes, initializers, inputs and outputs of im->gp into im->g. */
+static nngpu_status import_body(importer *im) {
+    const Onnx__GraphProto *gp = im->gp;
     if ((gp->n_node && !gp->node) || (gp->n_initializer && !gp->initializer) ||
         (gp->n_input && !gp->input) || (gp->n_output && !gp->output) || gp->n_node > INT_MAX / 2)
         return ng_error(NNGPU_ERR_PARSE, "malformed graph lists");
-    NG_CHECK(read_opset(m, &im->source_opset));
-    im->opset = ng_onnx_legacy_opset(im->source_opset);
     nngpu_graph_set_opset(im->g, im->opset);
     im->names = calloc(gp->n_node + 1, sizeof *im->names);
+    im->node_captures = calloc(gp->n_node + 1, sizeof *im->node_captures);
     int *order = calloc(gp->n_node + 1, sizeof *order);
     nngpu_status st;
-    if (!im->names || !order) {
+    if (!im->names || !order || !im->node_captures) {
         st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "importing %zu nodes", gp->n_node);
         goto done;
     }
     if ((st = check_nodes(im)) != NNGPU_OK || (st = add_initializers(im)) != NNGPU_OK ||
         (st = add_inputs(im)) != NNGPU_OK ||
-        (st = ng_onnx_sort(gp, im->g, (const char *const *)im->names, order)) != NNGPU_OK)
+        (st = ng_onnx_sort(gp, im->g, (const char *const *)im->names, im->node_captures,
+                           order)) != NNGPU_OK)
         goto done;
     for (size_t i = 0; i < gp->n_node && st == NNGPU_OK; i++) st = add_node(im, order[i]);
     if (st == NNGPU_OK) st = add_outputs(im);
     im->g->n_imported_nodes = im->g->n_nodes;
 done:
-    if (im->names)
-        for (size_t i = 0; i < gp->n_node; i++) free(im->names[i]);
+    for (size_t i = 0; i < gp->n_node; i++) {
+        if (im->names) free(im->names[i]);
+        if (im->node_captures) ng_onnx_names_free(&im->node_captures[i]);
+    }
     free(im->names);
+    free(im->node_captures);
     free(order);
     return st;
+}
+
+static nngpu_status import_graph(importer *im, const Onnx__ModelProto *m) {
+    im->gp = m->graph;
+    if (!im->gp) return ng_error(NNGPU_ERR_PARSE, "the model has no graph");
+    NG_CHECK(read_opset(m, &im->source_opset));
+    im->opset = ng_onnx_legacy_opset(im->source_opset);
+    return import_body(im);
 }
 
 nngpu_status ng_onnx_import(const void *data, size_t size, const char *base_dir,
@@ -331,7 +440,7 @@ nngpu_status ng_onnx_import(const void *data, size_t size, const char *base_dir,
     if (!m)
         return ng_error(NNGPU_ERR_PARSE,
                         "'%s': not a valid ONNX model (truncated or corrupt protobuf)", file);
-    importer im = {NULL, base_dir, nngpu_graph_create(), NULL, 0, 0};
+    importer im = {NULL, base_dir, nngpu_graph_create(), NULL, 0, 0, 0, NULL, NULL};
     nngpu_status st;
     if (!im.g) st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "'%s': graph", file);
     else st = import_graph(&im, m);

@@ -31,12 +31,25 @@ const char *ng_onnx_dtype_name(int32_t onnx_type);
 nngpu_status ng_onnx_read_external(const char *base_dir, const char *location, uint64_t offset,
                                    size_t length, const char *what, void **out);
 
+/* A list of owned names. */
+typedef struct ng_onnx_names {
+    int n, cap;
+    char **v;
+} ng_onnx_names;
+void ng_onnx_names_free(ng_onnx_names *l);
+/* Whether attribute a holds a graph (If's branches, Loop's body). */
+int ng_onnx_is_graph_attr(const Onnx__AttributeProto *a);
+/* Adds to out (no repeats) the values of enclosing graphs that nd's subgraphs
+ * read by name: nd's implicit inputs. */
+nngpu_status ng_onnx_node_captures(const Onnx__NodeProto *nd, ng_onnx_names *out);
+
 /* Topological order of gp's nodes into order[n_node]; the tensors of g
- * (initializers, graph inputs) exist before any node runs.
+ * (initializers, graph inputs) exist before any node runs. captures[i]
+ * (may be NULL): node i's implicit inputs, read by its subgraphs.
  * Errors (NNGPU_ERR_PARSE) name the node and tensor: a cycle, an input no one
  * produces, a tensor produced twice. names[i] is node i's display name. */
 nngpu_status ng_onnx_sort(const Onnx__GraphProto *gp, const ng_graph *g,
-                          const char *const *names, int *order);
+                          const char *const *names, const ng_onnx_names *captures, int *order);
 
 /* Copies attribute a onto the node added last to g (node: its display name). */
 nngpu_status ng_onnx_add_attr(ng_graph *g, const char *base_dir, const Onnx__AttributeProto *a,

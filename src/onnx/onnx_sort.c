@@ -13,10 +13,22 @@ static const char *str_of(char *const *v, size_t n, size_t i) {
 typedef struct sort_state {
     const Onnx__GraphProto *gp;
     const char *const *names;
+    const ng_onnx_names *captures; /* per node, may be NULL */
     ng_name_map *producer; /* tensor name -> node index */
     int *indeg, *first, *edges, *queue;
     char *done;
 } sort_state;
+
+/* Node i's inputs: its own, then the values its subgraphs read. */
+static size_t n_inputs(const sort_state *s, size_t i) {
+    return s->gp->node[i]->n_input + (s->captures ? (size_t)s->captures[i].n : 0);
+}
+
+static const char *input_name(const sort_state *s, size_t i, size_t j) {
+    const Onnx__NodeProto *nd = s->gp->node[i];
+    if (j < nd->n_input) return str_of(nd->input, nd->n_input, j);
+    return s->captures[i].v[j - nd->n_input];
+}
 
 static nngpu_status map_producers(sort_state *s) {
     const Onnx__GraphProto *gp = s->gp;
@@ -42,9 +54,8 @@ static nngpu_status check_inputs(sort_state *s, const ng_graph *g, int *sorted) 
     const Onnx__GraphProto *gp = s->gp;
     *sorted = 1;
     for (size_t i = 0; i < gp->n_node; i++) {
-        const Onnx__NodeProto *nd = gp->node[i];
-        for (size_t j = 0; j < nd->n_input; j++) {
-            const char *t = str_of(nd->input, nd->n_input, j);
+        for (size_t j = 0; j < n_inputs(s, i); j++) {
+            const char *t = input_name(s, i, j);
             if (!*t) continue;
             int p = ng_name_map_get(s->producer, t);
             if (p >= (int)i) *sorted = 0;
@@ -63,9 +74,8 @@ static nngpu_status kahn(sort_state *s, int *order) {
     int n = (int)gp->n_node, n_edges = 0;
     /* edges p -> i, grouped by p (CSR: first[p] .. first[p+1]) */
     for (int i = 0; i < n; i++) {
-        const Onnx__NodeProto *nd = gp->node[i];
-        for (size_t j = 0; j < nd->n_input; j++) {
-            const char *t = str_of(nd->input, nd->n_input, j);
+        for (size_t j = 0; j < n_inputs(s, i); j++) {
+            const char *t = input_name(s, i, j);
             int p = *t ? ng_name_map_get(s->producer, t) : -1;
             if (p < 0) continue;
             s->indeg[i]++;
@@ -82,9 +92,8 @@ static nngpu_status kahn(sort_state *s, int *order) {
     }
     for (int p = 0; p < n; p++) fill[p] = s->first[p];
     for (int i = 0; i < n; i++) {
-        const Onnx__NodeProto *nd = gp->node[i];
-        for (size_t j = 0; j < nd->n_input; j++) {
-            const char *t = str_of(nd->input, nd->n_input, j);
+        for (size_t j = 0; j < n_inputs(s, i); j++) {
+            const char *t = input_name(s, i, j);
             int p = *t ? ng_name_map_get(s->producer, t) : -1;
             if (p >= 0) s->edges[fill[p]++] = i;
         }
@@ -104,9 +113,8 @@ static nngpu_status kahn(sort_state *s, int *order) {
     /* A cycle: name a node left over and the input that waits on another one. */
     for (int i = 0; i < n; i++) {
         if (s->done[i]) continue;
-        const Onnx__NodeProto *nd = gp->node[i];
-        for (size_t j = 0; j < nd->n_input; j++) {
-            const char *t = str_of(nd->input, nd->n_input, j);
+        for (size_t j = 0; j < n_inputs(s, i); j++) {
+            const char *t = input_name(s, i, j);
             int p = *t ? ng_name_map_get(s->producer, t) : -1;
             if (p >= 0 && !s->done[p])
                 return ng_error(NNGPU_ERR_PARSE,
@@ -118,8 +126,8 @@ static nngpu_status kahn(sort_state *s, int *order) {
 }
 
 nngpu_status ng_onnx_sort(const Onnx__GraphProto *gp, const ng_graph *g,
-                          const char *const *names, int *order) {
-    sort_state s = {gp, names, ng_name_map_create(), NULL, NULL, NULL, NULL, NULL};
+                          const char *const *names, const ng_onnx_names *captures, int *order) {
+    sort_state s = {gp, names, captures, ng_name_map_create(), NULL, NULL, NULL, NULL, NULL};
     size_t n = gp->n_node;
     nngpu_status st;
     if (!s.producer) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "sorting nodes");

@@ -99,7 +99,9 @@ static nngpu_status trial_fp16(ng_tensor *x, void **saved) {
 static nngpu_status claims_fp16(nngpu_session *s, const ng_node *n, int *claims) {
     ng_graph *g = s->g;
     *claims = 0;
-    if (n->dead || n->op == NG_OP_CAST || n->n_out < 1 || output_is_view(g, n)) return NNGPU_OK;
+    if (n->dead || n->op == NG_OP_CAST || n->op == NG_OP_RUNTIME_TAIL || n->n_out < 1 ||
+        output_is_view(g, n))
+        return NNGPU_OK;
     for (int i = 0; i < n->n_out; i++)
         if (g->tensors[n->out[i]].dtype != NNGPU_DTYPE_FLOAT32) return NNGPU_OK;
     int ids[64], n_ids = 0;

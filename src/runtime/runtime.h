@@ -6,6 +6,7 @@
 #include "graph/ir.h"
 #include "graph/plan.h"
 #include "graph/report.h"
+#include "graph/subgraph.h"
 
 struct nngpu_model {
     ng_graph *g;
@@ -78,7 +79,17 @@ struct nngpu_session {
     ng_fp16_state *fp16;         /* FP16 guard: layer errors and fp32 layers across compiles */
     int guard_measured;          /* 1: an accuracy guard measured guard_error */
     double guard_error;          /* its error vs fp32 on the final compile */
+    int tail_node;               /* the RuntimeTail node that made tail_values, or -1 */
+    int n_tail_values;
+    ng_value *tail_values;       /* the last run's values of its outputs (session_tail.c) */
 };
+
+/* Runs the RuntimeTail node n on the host; its outputs stay in s until the
+ * next run. */
+nngpu_status ng_session_run_tail(nngpu_session *s, const ng_node *n);
+/* The last run's value of run-time-shaped output tensor t; NULL when none. */
+const ng_value *ng_session_tail_value(const nngpu_session *s, int t);
+void ng_session_tail_free(nngpu_session *s);
 
 /* The storage precision of node n as run ("fp32", "fp16", "int8", "int4w",
  * "int8w"), read from its op and dtypes. */

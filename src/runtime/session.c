@@ -58,6 +58,7 @@ static void release_compiled(nngpu_session *s) {
     free(s->planned);
     free(s->host_arena);
     ng_report_free(&s->report);
+    ng_session_tail_free(s);
     nngpu_graph_destroy(s->g);
     ng_int8_state_free(s->int8);
     ng_fp16_state_free(s->fp16);
@@ -264,7 +265,7 @@ static nngpu_status run_steps(nngpu_session *s) {
         if (st->on_cpu) {
             if (be && (r = be->finish(s->ctx)) != NNGPU_OK) break;
             double t0 = now_ms();
-            r = run_on_cpu(s, n);
+            r = n->op == NG_OP_RUNTIME_TAIL ? ng_session_run_tail(s, n) : run_on_cpu(s, n);
             if (s->opts.profiling) st->time_ms = now_ms() - t0; /* host time, copies included */
         } else {
             r = be->kernel_enqueue(s->ctx, st->kernel);
@@ -281,6 +282,23 @@ static nngpu_status run_steps(nngpu_session *s) {
     return NNGPU_OK;
 }
 
+/* An output of the run-time tail: this run's shape, and its data when o has room. */
+static nngpu_status read_tail_output(const nngpu_session *s, const ng_tensor *t, nngpu_tensor *o) {
+    const ng_value *v = ng_session_tail_value(s, (int)(t - s->g->tensors));
+    if (!v) return ng_error(NNGPU_ERR_INTERNAL, "output '%s' was not computed", t->name);
+    o->name = t->name;
+    o->dtype = v->dtype;
+    o->rank = v->rank;
+    memcpy(o->dims, v->dims, sizeof o->dims);
+    size_t bytes = ng_value_bytes(v);
+    if (!o->data) return NNGPU_OK; /* the shape only */
+    if (o->size_bytes < bytes)
+        return ng_error(NNGPU_ERR_INVALID_ARG, "output '%s' needs %zu bytes this run, %zu given",
+                        t->name, bytes, o->size_bytes);
+    if (bytes) memcpy(o->data, v->data, bytes);
+    return NNGPU_OK;
+}
+
 static nngpu_status read_outputs(nngpu_session *s, int n, nngpu_tensor *outputs) {
     ng_graph *g = s->g;
     if (n > g->n_outputs)
@@ -289,6 +307,10 @@ static nngpu_status read_outputs(nngpu_session *s, int n, nngpu_tensor *outputs)
     for (int k = 0; k < n; k++) {
         const ng_tensor *t = &g->tensors[g->outputs[k]];
         nngpu_tensor *o = &outputs[k];
+        if (t->rt_shape) {
+            NG_CHECK(read_tail_output(s, t, o));
+            continue;
+        }
         o->name = t->name;
         o->dtype = t->dtype;
         o->rank = t->rank;
@@ -297,7 +319,8 @@ static nngpu_status read_outputs(nngpu_session *s, int n, nngpu_tensor *outputs)
         size_t bytes = ng_nbytes(t);
         if (t->is_dynamic && t->dims[t->dyn_axis] > 0)
             bytes = bytes / (size_t)t->dims[t->dyn_axis] * (size_t)t->dyn_len;
-        if (!o->data || o->size_bytes < bytes)
+        if (!o->data) continue; /* the shape only */
+        if (o->size_bytes < bytes)
             return ng_error(NNGPU_ERR_INVALID_ARG, "output '%s' needs %zu bytes, %zu given",
                             t->name, bytes, o->size_bytes);
         if (t->data) memcpy(o->data, t->data, bytes);
@@ -324,7 +347,23 @@ nngpu_status nngpu_session_output(const nngpu_session *s, int i, nngpu_tensor_de
     out->dtype = t->dtype;
     out->rank = t->rank;
     for (int k = 0; k < t->rank; k++) out->dims[k] = t->dims[k];
+    const ng_value *v = t->rt_shape ? ng_session_tail_value(s, s->g->outputs[i]) : NULL;
+    if (v) { /* shape known per run: the last run's */
+        out->dtype = v->dtype;
+        out->rank = v->rank;
+        memcpy(out->dims, v->dims, sizeof out->dims);
+    }
     return NNGPU_OK;
+}
+
+nngpu_status nngpu_session_read_output(const nngpu_session *s, int i, nngpu_tensor *out) {
+    if (!s || !out || i < 0 || i >= s->g->n_outputs)
+        return ng_error(NNGPU_ERR_INVALID_ARG, "nngpu_session_read_output: no output %d", i);
+    const ng_tensor *t = &s->g->tensors[s->g->outputs[i]];
+    if (!t->rt_shape)
+        return ng_error(NNGPU_ERR_INVALID_ARG,
+                        "output '%s' has a fixed shape: nngpu_session_run reads it", t->name);
+    return read_tail_output(s, t, out);
 }
 
 void nngpu_session_get_stats(const nngpu_session *s, nngpu_session_stats *out) {

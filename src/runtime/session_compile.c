@@ -34,6 +34,7 @@ static nngpu_status run_passes(nngpu_session *s) {
     int before = count_live(g);
     NG_CHECK(ng_pass_infer_fold(g, !(off & NNGPU_PASS_FOLD_CONSTANTS), r));
     s->folded_nodes = before - count_live(g);
+    NG_CHECK(ng_pass_extract_runtime(g, r));
     NG_CHECK(ng_pass_lower_variadic(g, r));
     if (!(off & NNGPU_PASS_ELIMINATE)) NG_CHECK(ng_pass_eliminate(g, r));
     /* pre-quantized layers, while their DequantizeLinear weights stand */
@@ -77,7 +78,8 @@ static nngpu_status lower(nngpu_session *s) {
         if (n->dead) continue;
         for (int k = 0; k < n->n_in; k++) {
             const ng_tensor *t = ng_in(g, n, k);
-            if (t && t->is_dynamic && !(k == 0 && ng_passes_dynamic(n->op)))
+            if (t && t->is_dynamic && n->op != NG_OP_RUNTIME_TAIL &&
+                !(k == 0 && ng_passes_dynamic(n->op)))
                 return ng_error(NNGPU_ERR_UNSUPPORTED,
                                 "node '%s' (%s): input '%s' has a data-dependent shape (from %s "
                                 "'%s'); such tensors can only be graph outputs",
@@ -90,6 +92,16 @@ static nngpu_status lower(nngpu_session *s) {
         if (output_is_view(g, n)) {
             st->is_view = 1;
             snprintf(st->kernel_name, sizeof st->kernel_name, "view");
+            continue;
+        }
+        if (n->op == NG_OP_RUNTIME_TAIL) {
+            if (s->ctx && !s->opts.allow_cpu_fallback)
+                return ng_error(NNGPU_ERR_UNSUPPORTED,
+                                "node '%s': nodes whose shapes only a run decides run on the host, "
+                                "and CPU fallback is off",
+                                n->name);
+            st->on_cpu = 1;
+            snprintf(st->kernel_name, sizeof st->kernel_name, "host:runtime_tail");
             continue;
         }
         int on_device = s->ctx && s->dev->backend->node_supported(s->ctx, g, n);

@@ -1,0 +1,219 @@
+/* Host evaluation of subgraphs on constant inputs: a clone of the subgraph
+ * with its inputs made constants goes through shape inference and constant
+ * folding, which evaluates every node on the reference. If picks a branch;
+ * Loop runs its body once per iteration. */
+#include "subgraph.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/status.h"
+#include "passes.h"
+
+#define MAX_LOOP_ITERATIONS 100000000LL
+
+void ng_value_free(ng_value *v) {
+    free(v->data);
+    v->data = NULL;
+}
+
+size_t ng_value_bytes(const ng_value *v) {
+    ng_tensor t = {0};
+    t.dtype = v->dtype;
+    t.rank = v->rank;
+    memcpy(t.dims, v->dims, sizeof t.dims);
+    return ng_nbytes(&t);
+}
+
+static nngpu_status value_of(const ng_tensor *t, ng_value *v) {
+    v->dtype = t->dtype;
+    v->rank = t->rank;
+    memcpy(v->dims, t->dims, sizeof v->dims);
+    size_t bytes = ng_nbytes(t);
+    v->data = malloc(bytes ? bytes : 1);
+    if (!v->data) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "value '%s'", t->name);
+    if (bytes) memcpy(v->data, t->data, bytes);
+    return NNGPU_OK;
+}
+
+/* Why output t did not become a constant: the first node left unevaluated. */
+static nngpu_status unevaluated(const ng_graph *c, const ng_tensor *t, const char *owner) {
+    for (int i = 0; i < c->n_nodes; i++)
+        if (!c->nodes[i].dead)
+            return ng_error(NNGPU_ERR_UNSUPPORTED,
+                            "%s: subgraph output '%s' was not computed: node '%s' (%s) could not "
+                            "run on the reference",
+                            owner, t->name, c->nodes[i].name, ng_op_name(c->nodes[i].op));
+    return ng_error(NNGPU_ERR_INVALID_ARG, "%s: subgraph output '%s' has no value", owner, t->name);
+}
+
+nngpu_status ng_subgraph_eval(const ng_graph *body, const ng_value *in, ng_value *out,
+                              const char *owner) {
+    ng_graph *c = ng_graph_clone(body);
+    if (!c) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "%s: subgraph", owner);
+    nngpu_status st = NNGPU_OK;
+    for (int i = 0; i < c->n_inputs && st == NNGPU_OK; i++) {
+        st = ng_tensor_set_const(c, c->inputs[i], in[i].dtype, in[i].rank, in[i].dims,
+                                 in[i].data);
+        c->tensors[c->inputs[i]].is_input = 0;
+    }
+    c->n_inputs = 0;
+    if (st == NNGPU_OK) st = ng_pass_infer_fold(c, 2, NULL);
+    int k = 0;
+    for (; k < c->n_outputs && st == NNGPU_OK; k++) {
+        const ng_tensor *t = &c->tensors[c->outputs[k]];
+        st = t->data ? value_of(t, &out[k]) : unevaluated(c, t, owner);
+    }
+    if (st != NNGPU_OK)
+        while (k-- > 0) ng_value_free(&out[k]);
+    nngpu_graph_destroy(c);
+    return st;
+}
+
+static void value_view(const ng_tensor *t, ng_value *v) {
+    v->dtype = t->dtype;
+    v->rank = t->rank;
+    memcpy(v->dims, t->dims, sizeof v->dims);
+    v->data = t->data;
+}
+
+static nngpu_status set_outputs(ng_graph *g, ng_node *n, int count, ng_value *v) {
+    for (int k = 0; k < count; k++)
+        if (n->out[k] >= 0) {
+            NG_CHECK(ng_tensor_set_const(g, n->out[k], v[k].dtype, v[k].rank, v[k].dims, v[k].data));
+            g->tensors[n->out[k]].producer = -1;
+        }
+    n->dead = 1;
+    return NNGPU_OK;
+}
+
+static nngpu_status fold_if(ng_graph *g, ng_node *n) {
+    const ng_tensor *cond = ng_in(g, n, 0);
+    if (!cond || ng_numel(cond) != 1)
+        return ng_error(NNGPU_ERR_INVALID_ARG, "node '%s' (If): cond must hold one value", n->name);
+    const char *which = ng_const_double(cond, 0) != 0 ? "then_branch" : "else_branch";
+    const ng_graph *body = ng_attr_graph(n, which);
+    if (!body) return ng_error(NNGPU_ERR_INVALID_ARG, "node '%s' (If): no %s", n->name, which);
+    if (body->n_inputs != n->n_in - 1 || body->n_outputs != n->n_out)
+        return ng_error(NNGPU_ERR_INVALID_ARG, "node '%s' (If): %s has %d outputs, the node %d",
+                        n->name, which, body->n_outputs, n->n_out);
+    ng_value in[64], out[64];
+    if (n->n_in - 1 > 64 || n->n_out > 64)
+        return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s' (If): over 64 values", n->name);
+    for (int k = 1; k < n->n_in; k++) value_view(ng_in(g, n, k), &in[k - 1]);
+    char owner[300];
+    snprintf(owner, sizeof owner, "node '%.200s' (If, %s)", n->name, which);
+    NG_CHECK(ng_subgraph_eval(body, in, out, owner));
+    nngpu_status st = set_outputs(g, n, n->n_out, out);
+    for (int k = 0; k < n->n_out; k++) ng_value_free(&out[k]);
+    return st;
+}
+
+static int value_true(const ng_value *v) {
+    ng_tensor t = {0};
+    t.dtype = v->dtype;
+    t.rank = v->rank;
+    memcpy(t.dims, v->dims, sizeof t.dims);
+    t.data = v->data;
+    return ng_numel(&t) > 0 && ng_const_double(&t, 0) != 0;
+}
+
+/* Scan output k: the per-iteration values stacked on a new first axis. */
+typedef struct scan_acc {
+    ng_value v; /* dims[0] counts iterations */
+    size_t bytes, cap;
+} scan_acc;
+
+static nngpu_status scan_append(scan_acc *a, const ng_value *it, const char *node) {
+    size_t b = ng_value_bytes(it);
+    if (a->v.dims[0] == 0) {
+        if (it->rank + 1 > NNGPU_MAX_DIMS)
+            return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s' (Loop): scan output rank", node);
+        a->v.dtype = it->dtype;
+        a->v.rank = it->rank + 1;
+        memcpy(a->v.dims + 1, it->dims, sizeof(int64_t) * (size_t)it->rank);
+    } else if (it->dtype != a->v.dtype || it->rank + 1 != a->v.rank ||
+               memcmp(a->v.dims + 1, it->dims, sizeof(int64_t) * (size_t)it->rank) != 0) {
+        return ng_error(NNGPU_ERR_INVALID_ARG,
+                        "node '%s' (Loop): a scan output changes shape or type between iterations",
+                        node);
+    }
+    if (a->bytes + b > a->cap) {
+        size_t cap = (a->cap ? a->cap : 64) * 2;
+        while (cap < a->bytes + b) cap *= 2;
+        void *p = realloc(a->v.data, cap);
+        if (!p) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s' (Loop): scan output", node);
+        a->v.data = p;
+        a->cap = cap;
+    }
+    if (b) memcpy((char *)a->v.data + a->bytes, it->data, b);
+    a->bytes += b;
+    a->v.dims[0]++;
+    return NNGPU_OK;
+}
+
+/* Loop(M, cond, v_initial..., captures...): body(iteration, cond, v..., captures...) ->
+ * (cond, v..., scan...); outputs v_final..., scan outputs.... */
+static nngpu_status fold_loop(ng_graph *g, ng_node *n) {
+    const ng_graph *body = ng_attr_graph(n, "body");
+    if (!body) return ng_error(NNGPU_ERR_INVALID_ARG, "node '%s' (Loop): no body", n->name);
+    int n_state = body->n_inputs - 2 - body->n_captured;
+    int n_scan = body->n_outputs - 1 - n_state;
+    if (n_state < 0 || n_scan < 0 || n->n_in != 2 + n_state + body->n_captured ||
+        n->n_out != n_state + n_scan || body->n_inputs > 64)
+        return ng_error(NNGPU_ERR_INVALID_ARG,
+                        "node '%s' (Loop): body inputs/outputs (%d/%d) do not match the node's "
+                        "(%d/%d)",
+                        n->name, body->n_inputs, body->n_outputs, n->n_in, n->n_out);
+    const ng_tensor *m = ng_in(g, n, 0), *c0 = ng_in(g, n, 1);
+    int64_t trips = m && ng_numel(m) > 0 ? ng_const_int(m, 0) : MAX_LOOP_ITERATIONS;
+    int8_t cond = c0 && ng_numel(c0) > 0 ? ng_const_double(c0, 0) != 0 : 1;
+    int64_t iter = 0;
+    ng_value in[64], out[64], state[64];
+    scan_acc scan[64];
+    memset(scan, 0, sizeof scan);
+    memset(state, 0, sizeof state);
+    in[0] = (ng_value){NNGPU_DTYPE_INT64, 0, {0}, &iter};
+    in[1] = (ng_value){NNGPU_DTYPE_BOOL, 0, {0}, &cond};
+    for (int k = 0; k < body->n_captured; k++)
+        value_view(ng_in(g, n, 2 + n_state + k), &in[2 + n_state + k]);
+    nngpu_status st = NNGPU_OK;
+    for (int k = 0; k < n_state && st == NNGPU_OK; k++) st = value_of(ng_in(g, n, 2 + k), &state[k]);
+    char owner[300];
+    snprintf(owner, sizeof owner, "node '%.200s' (Loop body)", n->name);
+    for (; st == NNGPU_OK && iter < trips && cond; iter++) {
+        if (iter >= MAX_LOOP_ITERATIONS) {
+            st = ng_error(NNGPU_ERR_UNSUPPORTED, "%s: over %lld iterations", owner,
+                          MAX_LOOP_ITERATIONS);
+            break;
+        }
+        for (int k = 0; k < n_state; k++) in[2 + k] = state[k];
+        if ((st = ng_subgraph_eval(body, in, out, owner)) != NNGPU_OK) break;
+        cond = value_true(&out[0]);
+        for (int k = 0; k < n_state; k++) {
+            ng_value_free(&state[k]);
+            state[k] = out[1 + k];
+        }
+        for (int k = 0; k < n_scan && st == NNGPU_OK; k++)
+            st = scan_append(&scan[k], &out[1 + n_state + k], n->name);
+        ng_value_free(&out[0]);
+        for (int k = 0; k < n_scan; k++) ng_value_free(&out[1 + n_state + k]);
+    }
+    for (int k = 0; k < n_scan; k++)
+        if (scan[k].v.rank == 0) { /* no iteration: an empty [0] of the declared type */
+            nngpu_dtype dt = body->tensors[body->outputs[1 + n_state + k]].dtype;
+            scan[k].v.dtype = dt != NNGPU_DTYPE_UNDEFINED ? dt : NNGPU_DTYPE_FLOAT32;
+            scan[k].v.rank = 1;
+        }
+    ng_value res[64];
+    for (int k = 0; k < n_state; k++) res[k] = state[k];
+    for (int k = 0; k < n_scan; k++) res[n_state + k] = scan[k].v;
+    if (st == NNGPU_OK) st = set_outputs(g, n, n_state + n_scan, res);
+    for (int k = 0; k < n_state + n_scan; k++) ng_value_free(&res[k]);
+    return st;
+}
+
+nngpu_status ng_fold_control(ng_graph *g, ng_node *n) {
+    return n->op == NG_OP_IF ? fold_if(g, n) : fold_loop(g, n);
+}

@@ -1,0 +1,29 @@
+/* Subgraphs evaluated on the host with constant inputs: If's branches, Loop's
+ * body, and the run-time tail of a session (ng_pass_extract_runtime). */
+#ifndef NG_SUBGRAPH_H
+#define NG_SUBGRAPH_H
+
+#include "ir.h"
+
+/* A host value: data owned (malloc). */
+typedef struct ng_value {
+    nngpu_dtype dtype;
+    int rank;
+    int64_t dims[NNGPU_MAX_DIMS];
+    void *data;
+} ng_value;
+
+void ng_value_free(ng_value *v);
+size_t ng_value_bytes(const ng_value *v);
+
+/* Binds body's inputs to in[0..body->n_inputs-1], folds every node on the
+ * reference and returns its outputs in out[0..body->n_outputs-1] (owned).
+ * owner names the node in errors. */
+nngpu_status ng_subgraph_eval(const ng_graph *body, const ng_value *in, ng_value *out,
+                              const char *owner);
+
+/* An If or Loop whose inputs are all constant: evaluated, its outputs become
+ * constants. */
+nngpu_status ng_fold_control(ng_graph *g, ng_node *n);
+
+#endif

@@ -1,0 +1,101 @@
+"""Models with control flow and shapes only a run decides: detection
+post-processing the way torchvision's exports write it (score threshold through
+NonZero, TopK, an If around batched NonMaxSuppression) and a Loop with scan
+outputs. nngpu runs these nodes on the host after the device graph."""
+import numpy as np
+from onnx import TensorProto, helper
+
+from make_models import Net
+
+CLASSES = 3
+
+
+def _branch(name, nodes, outputs):
+    return helper.make_graph(nodes, name, [], outputs)
+
+
+def detector(rng):
+    n = Net("detector", rng)
+    feat = n.op("Relu", [n.conv("input", 3, 8, 3, stride=2)])                 # [N, 8, 8, 8]
+    flat = n.constant_node([-1, CLASSES])
+    cls = n.op("Reshape", [n.op("Transpose", [n.conv(feat, 8, CLASSES, 1)], perm=[0, 2, 3, 1]), flat])
+    scores = n.op("Reshape", [n.op("Sigmoid", [cls]), n.constant_node([-1])])  # [M * C]
+    reg = n.op("Reshape", [n.op("Transpose", [n.conv(feat, 8, 4, 1)], perm=[0, 2, 3, 1]),
+                           n.constant_node([-1, 4])])                           # [M, 4]
+    xy, wh = n.op("Split", [reg, n.constant_node([2, 2])], n_out=2, axis=1)
+    xy = n.op("Mul", [n.op("Sigmoid", [xy]), n.const(16.0)])
+    half = n.op("Mul", [n.op("Exp", [wh]), n.const(1.5)])
+    boxes = n.op("Concat", [n.op("Sub", [xy, half]), n.op("Add", [xy, half])], axis=1)
+    # score threshold: indices only a run knows
+    idx = n.op("Squeeze", [n.op("NonZero", [n.op("Greater", [scores, n.const(0.45)])]),
+                           n.constant_node([0])])
+    sel_scores = n.op("Gather", [scores, idx], axis=0)
+    labels = n.op("Mod", [idx, n.constant_node(CLASSES)])
+    sel_boxes = n.op("Gather", [boxes, n.op("Div", [idx, n.constant_node(CLASSES)])], axis=0)
+    k = n.op("Min", [n.op("Shape", [sel_scores]), n.constant_node([40])])
+    top, order = n.op("TopK", [sel_scores, k], n_out=2, axis=0)
+    top_boxes = n.op("Gather", [sel_boxes, order], axis=0)
+    top_labels = n.op("Gather", [labels, order], axis=0)
+    # batched NMS behind If(no candidates), as torchvision exports it
+    empty = n.op("Equal", [n.op("Size", [top]), n.constant_node(0)])
+    then_g = _branch("no_boxes", [helper.make_node(
+        "Constant", [], ["keep_empty"], value=helper.make_tensor("e", TensorProto.INT64, [0], []))],
+        [helper.make_tensor_value_info("keep_empty", TensorProto.INT64, [0])])
+    offset = n.op("Unsqueeze", [n.op("Mul", [n.op("Cast", [top_labels], to=TensorProto.FLOAT),
+                                             n.const(100.0)]), n.constant_node([1])])
+    nms_nodes = [
+        helper.make_node("Add", [top_boxes, offset], ["nb"]),
+        helper.make_node("Unsqueeze", ["nb", "ax0"], ["nb3"]),
+        helper.make_node("Unsqueeze", [top, "ax01"], ["ns3"]),
+        helper.make_node("NonMaxSuppression", ["nb3", "ns3", "max_out", "iou"], ["sel"]),
+        helper.make_node("Gather", ["sel", "two"], ["keep2"], axis=1),
+        helper.make_node("Squeeze", ["keep2", "ax1"], ["keep_nms"]),
+    ]
+    consts = {"ax0": [0], "ax01": [0, 1], "ax1": [1], "max_out": [12], "two": [2]}
+    for name, v in consts.items():
+        nms_nodes.insert(0, helper.make_node(
+            "Constant", [], [name], value=helper.make_tensor(name + "_v", TensorProto.INT64,
+                                                             [len(v)], v)))
+    nms_nodes.insert(0, helper.make_node("Constant", [], ["iou"], value=helper.make_tensor(
+        "iou_v", TensorProto.FLOAT, [1], [0.3])))
+    else_g = _branch("nms", nms_nodes, [helper.make_tensor_value_info("keep_nms", TensorProto.INT64, None)])
+    keep = n.op("If", [empty], then_branch=then_g, else_branch=else_g)
+    det_boxes = n.op("Gather", [top_boxes, keep], axis=0)
+    det_scores = n.op("Gather", [top, keep], axis=0)
+    det_labels = n.op("Gather", [top_labels, keep], axis=0)
+    # per-class counts with a Loop: scan output [C], reading det_labels from outside
+    body = helper.make_graph(
+        [helper.make_node("Equal", ["det_labels_cast", "i"], ["hit"]),
+         helper.make_node("Cast", ["hit"], ["hit_i"], to=TensorProto.INT64),
+         helper.make_node("ReduceSum", ["hit_i"], ["count"], keepdims=0),
+         helper.make_node("Identity", ["cond_in"], ["cond_out"])],
+        "count_class",
+        [helper.make_tensor_value_info("i", TensorProto.INT64, []),
+         helper.make_tensor_value_info("cond_in", TensorProto.BOOL, [])],
+        [helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []),
+         helper.make_tensor_value_info("count", TensorProto.INT64, [])])
+    counts = n.op("Loop", [n.constant_node(CLASSES), n.constant_node(True, np.bool_)], body=body)
+    # the body reads det_labels by this name
+    n.nodes.append(helper.make_node("Identity", [det_labels], ["det_labels_cast"]))
+    n.nodes.insert(len(n.nodes) - 2, n.nodes.pop())  # before the Loop
+    return n.finish([("input", TensorProto.FLOAT, ["N", 3, 16, 16])],
+                    [(det_boxes, "boxes", None), (det_scores, "scores", None),
+                     (det_labels, "labels", None, TensorProto.INT64),
+                     (counts, "class_counts", None, TensorProto.INT64)])
+
+
+def if_static(rng):
+    """An If on a run-time condition whose branches agree on the shape: a
+    gate between two activations, then more device layers."""
+    n = Net("if_static", rng)
+    x = n.conv("input", 3, 4, 3)
+    cond = n.op("Greater", [n.op("ReduceMean", [x], keepdims=0), n.const(0.0)])
+    then_g = _branch("relu", [helper.make_node("Relu", [x], ["a"])],
+                     [helper.make_tensor_value_info("a", TensorProto.FLOAT, None)])
+    else_g = _branch("sigmoid", [helper.make_node("Sigmoid", [x], ["b"])],
+                     [helper.make_tensor_value_info("b", TensorProto.FLOAT, None)])
+    y = n.op("If", [cond], then_branch=then_g, else_branch=else_g)
+    return n.finish([("input", TensorProto.FLOAT, ["N", 3, 8, 8])], [(n.conv(y, 4, 2, 1), "output", None)])
+
+
+MODELS = {f.__name__: f for f in (detector, if_static)}
