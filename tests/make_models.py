@@ -360,8 +360,10 @@ def write_case(case_dir, model, xs, outputs):
 def main():
     import control_models
     import legacy_models
+    import opset23_models
     import zoo_models  # imports this module's Net
-    builders = dict(MODELS, **zoo_models.MODELS, **legacy_models.MODELS, **control_models.MODELS)
+    builders = dict(MODELS, **zoo_models.MODELS, **legacy_models.MODELS, **control_models.MODELS,
+                    **opset23_models.MODELS)
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("outdir")
     ap.add_argument("--seed", type=int, default=1234)

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/status.h"
+#include "expand.h"
 #include "infer.h"
 #include "passes.h"
 #include "ref/ref.h"
@@ -127,6 +128,11 @@ nngpu_status ng_pass_infer_fold(ng_graph *g, int fold, ng_report *r) {
         if (runs_at_runtime(g, n, fold)) {
             mark_runtime(g, n);
             runtime++;
+            continue;
+        }
+        if (ng_is_expanded_op(n->op)) { /* its nodes take its place: infer them next */
+            NG_CHECK(ng_expand_node(g, i));
+            i--;
             continue;
         }
         if (n->op == NG_OP_IF || n->op == NG_OP_LOOP) {

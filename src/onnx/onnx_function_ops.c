@@ -8,7 +8,8 @@
  *   Scatter (deprecated, opsets 9-10)       ScatterElements, same inputs and axis
  *   RMSNormalization(X, scale; axis = -1, epsilon = 1e-5)
  *       X / sqrt(ReduceMean(X * X, axes = axis..rank-1) + epsilon) * scale
- *   Swish(X; alpha = 1)                     X * Sigmoid(alpha * X) */
+ *   Swish(X; alpha = 1)                     X * Sigmoid(alpha * X)
+ *   SwiGLU(A, B; alpha = 1)                 Swish(A; alpha) * B */
 #include <float.h>
 #include <string.h>
 
@@ -137,9 +138,9 @@ static nngpu_status rms_normalization(ng_onnx_rewrite *r) {
     return ng_rw_add(r, "Mul", 1, 2, scale, ng_rw_output(r, 0));
 }
 
-static nngpu_status swish(ng_onnx_rewrite *r) {
-    NG_CHECK(need_io(r, 1, 1));
-    const char *x = ng_rw_input(r, 0), *arg = x;
+/* x * Sigmoid(alpha * x) -> out (the rewritten node's name when main). */
+static nngpu_status swish_of(ng_onnx_rewrite *r, const char *x, int main, const char *out) {
+    const char *arg = x;
     float alpha = ng_rw_attr_float(r, "alpha", 1.0f);
     char a[600], ax[600], sig[600];
     if (alpha != 1.0f) {
@@ -148,8 +149,23 @@ static nngpu_status swish(ng_onnx_rewrite *r) {
         NG_CHECK(ng_rw_add(r, "Mul", 0, 2, mul, arg = ng_rw_tmp(r, "scaled", ax, sizeof ax)));
     }
     NG_CHECK(ng_rw_add(r, "Sigmoid", 0, 1, &arg, ng_rw_tmp(r, "gate", sig, sizeof sig)));
-    const char *out[] = {x, sig};
-    return ng_rw_add(r, "Mul", 1, 2, out, ng_rw_output(r, 0));
+    const char *ins[] = {x, sig};
+    return ng_rw_add(r, "Mul", main, 2, ins, out);
+}
+
+static nngpu_status swish(ng_onnx_rewrite *r) {
+    NG_CHECK(need_io(r, 1, 1));
+    return swish_of(r, ng_rw_input(r, 0), 1, ng_rw_output(r, 0));
+}
+
+static nngpu_status swiglu(ng_onnx_rewrite *r) {
+    NG_CHECK(need_io(r, 2, 2));
+    if (!ng_rw_input(r, 1))
+        return ng_error(NNGPU_ERR_PARSE, "node '%s' (SwiGLU): input 'B' is missing", r->name);
+    char gated[600];
+    NG_CHECK(swish_of(r, ng_rw_input(r, 0), 0, ng_rw_tmp(r, "swish", gated, sizeof gated)));
+    const char *ins[] = {gated, ng_rw_input(r, 1)};
+    return ng_rw_add(r, "Mul", 1, 2, ins, ng_rw_output(r, 0));
 }
 
 static const struct {
@@ -160,7 +176,8 @@ static const struct {
                     {"ReduceLogSum", reduce_log_sum},
                     {"Scatter", scatter},
                     {"RMSNormalization", rms_normalization},
-                    {"Swish", swish}};
+                    {"Swish", swish},
+                    {"SwiGLU", swiglu}};
 
 int ng_onnx_is_function_op(const char *op_type) {
     for (size_t i = 0; i < sizeof FUNCTION_OPS / sizeof *FUNCTION_OPS; i++)
