@@ -98,4 +98,29 @@ def if_static(rng):
     return n.finish([("input", TensorProto.FLOAT, ["N", 3, 8, 8])], [(n.conv(y, 4, 2, 1), "output", None)])
 
 
-MODELS = {f.__name__: f for f in (detector, if_static)}
+def two_stage(rng):
+    """A second stage the way Faster R-CNN writes it: proposals kept by a score
+    threshold (NonZero), RoiAlign of the feature map over them with the batch
+    index of each, and a box head (Flatten + Gemm) on the pooled regions."""
+    n = Net("two_stage", rng)
+    feat = n.op("Relu", [n.conv("input", 3, 8, 3, stride=2)])                 # [N, 8, 8, 8]
+    obj = n.op("Reshape", [n.op("Sigmoid", [n.conv(feat, 8, 1, 1)]), n.constant_node([-1])])  # [N*64]
+    idx = n.op("Squeeze", [n.op("NonZero", [n.op("Greater", [obj, n.const(0.5)])]), n.constant_node([0])])
+    cell = n.op("Mod", [idx, n.constant_node(64)])
+    cx = n.op("Cast", [n.op("Mod", [cell, n.constant_node(8)])], to=TensorProto.FLOAT)
+    cy = n.op("Cast", [n.op("Div", [cell, n.constant_node(8)])], to=TensorProto.FLOAT)
+    x0, y0 = n.op("Mul", [cx, n.const(2.0)]), n.op("Mul", [cy, n.const(2.0)])
+    corners = [n.op("Unsqueeze", [v, n.constant_node([1])])
+               for v in (x0, y0, n.op("Add", [x0, n.const(5.0)]), n.op("Add", [y0, n.const(3.5)]))]
+    boxes = n.op("Concat", corners, axis=1)                                     # [R, 4], input pixels
+    batch = n.op("Div", [idx, n.constant_node(64)])
+    pooled = n.op("RoiAlign", [feat, boxes, batch], output_height=3, output_width=3,
+                  sampling_ratio=2, spatial_scale=0.5, mode="avg")              # [R, 8, 3, 3]
+    flat = n.op("Flatten", [pooled], axis=1)
+    w = n.const(rng.normal(0, 0.2, (5, 72)))
+    head = n.op("Gemm", [flat, w, n.const(rng.normal(0, 0.1, 5), prefix="b")], transB=1)
+    return n.finish([("input", TensorProto.FLOAT, ["N", 3, 16, 16])],
+                    [(head, "box_head", None), (boxes, "proposals", None)], opset=16)
+
+
+MODELS = {f.__name__: f for f in (detector, if_static, two_stage)}

@@ -256,6 +256,31 @@ static nngpu_status infer_grid_sample(ng_graph *g, ng_node *n) {
     return NNGPU_OK;
 }
 
+static nngpu_status infer_roi_align(ng_graph *g, ng_node *n) {
+    const ng_tensor *x, *rois, *idx;
+    NG_CHECK(ng_infer_need(g, n, 0, &x));
+    NG_CHECK(ng_infer_need(g, n, 1, &rois));
+    NG_CHECK(ng_infer_need(g, n, 2, &idx));
+    if (x->rank != 4 || x->dtype != NNGPU_DTYPE_FLOAT32)
+        return ERR(NNGPU_ERR_UNSUPPORTED, "input '%s' must be float32 [N, C, H, W]", x->name);
+    if (rois->rank != 2 || rois->dims[1] != 4 || rois->dtype != NNGPU_DTYPE_FLOAT32)
+        return ERR(NNGPU_ERR_INVALID_ARG, "rois '%s' must be float32 [num_rois, 4]", rois->name);
+    if (idx->rank != 1 || idx->dims[0] != rois->dims[0] ||
+        (idx->dtype != NNGPU_DTYPE_INT64 && idx->dtype != NNGPU_DTYPE_INT32))
+        return ERR(NNGPU_ERR_INVALID_ARG, "batch_indices '%s' must be int64 [num_rois]", idx->name);
+    const char *mode = ng_attr_string(n, "mode", "avg");
+    const char *ctm = ng_attr_string(n, "coordinate_transformation_mode", "half_pixel");
+    if (strcmp(mode, "avg") && strcmp(mode, "max"))
+        return ERR(NNGPU_ERR_UNSUPPORTED, "mode '%s' is not supported", mode);
+    if (strcmp(ctm, "half_pixel") && strcmp(ctm, "output_half_pixel"))
+        return ERR(NNGPU_ERR_UNSUPPORTED, "coordinate_transformation_mode '%s' is not supported", ctm);
+    int64_t d[4] = {rois->dims[0], x->dims[1], ng_attr_int(n, "output_height", 1), ng_attr_int(n, "output_width", 1)};
+    if (d[2] < 1 || d[3] < 1 || ng_attr_int(n, "sampling_ratio", 0) < 0 || x->dims[2] < 1 || x->dims[3] < 1)
+        return ERR(NNGPU_ERR_INVALID_ARG, "output size and image must be non-empty, sampling_ratio at least 0");
+    ng_infer_set_out(g, n, 0, x->dtype, 4, d);
+    return NNGPU_OK;
+}
+
 static nngpu_status infer_cumsum(ng_graph *g, ng_node *n) {
     const ng_tensor *x, *a;
     NG_CHECK(ng_infer_need(g, n, 0, &x));
@@ -282,6 +307,7 @@ int ng_infer_nn(ng_graph *g, ng_node *n, nngpu_status *st) {
     case NG_OP_LRN: *st = infer_lrn(g, n); return 1;
     case NG_OP_EINSUM: *st = infer_einsum(g, n); return 1;
     case NG_OP_GRIDSAMPLE: *st = infer_grid_sample(g, n); return 1;
+    case NG_OP_ROIALIGN: *st = infer_roi_align(g, n); return 1;
     default: return 0;
     }
 }

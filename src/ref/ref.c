@@ -98,6 +98,7 @@ static ng_ref_fn lookup(ng_op op) {
     case NG_OP_RESIZE:
     case NG_OP_UPSAMPLE: return ng_ref_resize;
     case NG_OP_GRIDSAMPLE: return ng_ref_grid_sample;
+    case NG_OP_ROIALIGN: return ng_ref_roi_align;
     case NG_OP_CAST: return ng_ref_cast;
     case NG_OP_ISNAN:
     case NG_OP_ISINF: return ng_ref_float_test;

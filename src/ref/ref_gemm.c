@@ -1,19 +1,37 @@
 /* Gemm and MatMul (batch broadcast, 1-D operands), float64 accumulation. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "ref_internal.h"
 
-/* float32 operands: row i of A (element (i, k) at a[i*ars + k*acs]) times B
- * ((k, j) at b[k*brs + j*bcs]) into acc[0..N), in float64, the innermost loop
- * along B's row (tens of times faster than the generic loops). */
-static void row_f32(int64_t i, int64_t N, int64_t K, const float *a, int64_t ars, int64_t acs,
-                    const float *b, int64_t brs, int64_t bcs, double *acc) {
-    for (int64_t j = 0; j < N; j++) acc[j] = 0.0;
+/* float32 operands: rows [i0, i0 + nr) of A (element (i, k) at a[i*ars + k*acs])
+ * times B (contiguous: (k, j) at b[k*N + j]) into acc[r*N + j], in float64.
+ * Each row of B serves NG_ROWS rows of A while it is in cache, the innermost
+ * loop runs along it (vectorized); every sum still adds k = 0, 1, ... in order. */
+#define NG_ROWS 8
+static void rows_f32(int64_t i0, int64_t nr, int64_t N, int64_t K, const float *a, int64_t ars,
+                     int64_t acs, const float *b, double *acc) {
+    memset(acc, 0, sizeof *acc * (size_t)(nr * N));
     for (int64_t k = 0; k < K; k++) {
-        double av = a[i * ars + k * acs];
-        const float *br = b + k * brs;
-        for (int64_t j = 0; j < N; j++) acc[j] += av * (double)br[j * bcs];
+        const float *br = b + k * N;
+        for (int64_t r = 0; r < nr; r++) {
+            double av = a[(i0 + r) * ars + k * acs], *ar = acc + r * N;
+            for (int64_t j = 0; j < N; j++) ar[j] += av * (double)br[j];
+        }
     }
+}
+
+/* B ((k, j) at b[k*brs + j*bcs]) as contiguous [K, N]: b itself, or a copy in
+ * *tmp (NULL when out of memory). */
+static const float *contiguous(const float *b, int64_t K, int64_t N, int64_t brs, int64_t bcs,
+                               float **tmp) {
+    *tmp = NULL;
+    if (bcs == 1 && brs == N) return b;
+    float *t = malloc(sizeof *t * (size_t)(K * N > 0 ? K * N : 1));
+    if (!t) return NULL;
+    for (int64_t k = 0; k < K; k++)
+        for (int64_t j = 0; j < N; j++) t[k * N + j] = b[k * brs + j * bcs];
+    return *tmp = t;
 }
 
 static int all_f32(const ng_tensor *a, const ng_tensor *b, const ng_tensor *y) {
@@ -30,19 +48,26 @@ nngpu_status ng_ref_gemm(const ng_graph *g, const ng_node *n, const void *const 
     int64_t M = y->dims[0], N = y->dims[1], K = a->dims[ta ? 0 : 1];
     int64_t cs[2];
     if (c) ng_ref_bcast_strides(2, y->dims, c->rank, c->dims, cs);
-    double *row = all_f32(a, b, y) ? malloc(sizeof(double) * (size_t)(N ? N : 1)) : NULL;
-    if (row) {
-        for (int64_t i = 0; i < M; i++) {
-            row_f32(i, N, K, in[0], ta ? 1 : K, ta ? M : 1, in[1], tb ? 1 : N, tb ? K : 1, row);
-            for (int64_t j = 0; j < N; j++) {
-                double v = row[j] * alpha;
-                if (c) v += beta * ng_ref_ldd(c->dtype, in[2], i * cs[0] + j * cs[1]);
-                ((float *)out[0])[i * N + j] = (float)v;
-            }
+    float *bt = NULL;
+    const float *bc = all_f32(a, b, y) ? contiguous(in[1], K, N, tb ? 1 : N, tb ? K : 1, &bt) : NULL;
+    double *rows = bc ? malloc(sizeof(double) * (size_t)(N ? N * NG_ROWS : 1)) : NULL;
+    if (rows) {
+        for (int64_t i0 = 0; i0 < M; i0 += NG_ROWS) {
+            int64_t nr = M - i0 < NG_ROWS ? M - i0 : NG_ROWS;
+            rows_f32(i0, nr, N, K, in[0], ta ? 1 : K, ta ? M : 1, bc, rows);
+            for (int64_t r = 0; r < nr; r++)
+                for (int64_t j = 0; j < N; j++) {
+                    int64_t i = i0 + r;
+                    double v = rows[r * N + j] * alpha;
+                    if (c) v += beta * ng_ref_ldd(c->dtype, in[2], i * cs[0] + j * cs[1]);
+                    ((float *)out[0])[i * N + j] = (float)v;
+                }
         }
-        free(row);
+        free(rows);
+        free(bt);
         return NNGPU_OK;
     }
+    free(bt);
     for (int64_t i = 0; i < M; i++)
         for (int64_t j = 0; j < N; j++) {
             double acc = 0;
@@ -73,17 +98,18 @@ nngpu_status ng_ref_matmul(const ng_graph *g, const ng_node *n, const void *cons
     ng_ref_bcast_strides(rbat, bd, rb, b->dims, sb);
     int64_t nb = 1;
     for (int i = 0; i < rbat; i++) nb *= bd[i];
-    double *row = all_f32(a, b, y) ? malloc(sizeof(double) * (size_t)(N ? N : 1)) : NULL;
-    if (row) {
+    double *rows = all_f32(a, b, y) ? malloc(sizeof(double) * (size_t)(N ? N * NG_ROWS : 1)) : NULL;
+    if (rows) {
         for (int64_t bi = 0; bi < nb; bi++) {
             const float *ap = (const float *)in[0] + ng_ref_bcast_offset(rbat, bd, sa, bi) * M * K;
             const float *bp = (const float *)in[1] + ng_ref_bcast_offset(rbat, bd, sb, bi) * K * N;
-            for (int64_t i = 0; i < M; i++) {
-                row_f32(i, N, K, ap, K, 1, bp, N, 1, row);
-                for (int64_t j = 0; j < N; j++) ((float *)out[0])[(bi * M + i) * N + j] = (float)row[j];
+            for (int64_t i0 = 0; i0 < M; i0 += NG_ROWS) {
+                int64_t nr = M - i0 < NG_ROWS ? M - i0 : NG_ROWS;
+                rows_f32(i0, nr, N, K, ap, K, 1, bp, rows);
+                for (int64_t k = 0; k < nr * N; k++) ((float *)out[0])[(bi * M + i0) * N + k] = (float)rows[k];
             }
         }
-        free(row);
+        free(rows);
         return NNGPU_OK;
     }
     for (int64_t bi = 0; bi < nb; bi++) {

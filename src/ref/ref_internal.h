@@ -64,6 +64,7 @@ nngpu_status ng_ref_pad(const ng_graph *g, const ng_node *n, const void *const *
 nngpu_status ng_ref_expand(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_dropout(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_resize(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_roi_align(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_grid_sample(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_cast(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_constant(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
