@@ -259,6 +259,17 @@ def op_cases(c, a):
         [3, 4], zero, before=cond)
     c.expect_error("If branch with an unknown op", path, x_file([3, 4]),
                    ["if_unknown_op", "FancyOp"])
+    # opset-23 ops expanded once shapes are known: shapes that do not fit name the node
+    path = model(helper.make_node("Attention", ["x", "x", "x"], ["y"], name="attention_no_heads"),
+                 [2, 5, 8], opset=23)
+    c.expect_error("3-D Attention without head counts", path, x_file([2, 5, 8]),
+                   ["attention_no_heads", "q_num_heads"])
+    cache = [helper.make_tensor("cache", T.FLOAT, [20, 3], np.ones(60))]
+    path = model(helper.make_node("RotaryEmbedding", ["x", "cache", "cache", "pos"], ["y"],
+                                  name="rope_odd_cache"), [1, 2, 5, 8],
+                 cache + [helper.make_tensor("pos", T.INT64, [1, 5], np.arange(5))], opset=23)
+    c.expect_error("RotaryEmbedding with a cache of the wrong width", path, x_file([1, 2, 5, 8]),
+                   ["rope_odd_cache", "rotary_dim"])
     w = [helper.make_tensor("W", T.FLOAT, [1, 12, 2], np.ones(24)),
          helper.make_tensor("R", T.FLOAT, [1, 12, 4], np.ones(48))]
     path = model(helper.make_node("GRU", ["x", "W", "R"], ["y"], name="gru_bogus", hidden_size=4,
