@@ -5,7 +5,8 @@ Each case becomes OUTDIR/<case name>/ holding model.onnx, input_<i>.npy (in
 graph-input order) and output_<i>.npy (expected, in graph-output order), the
 layout tests/case_runner.c reads. The op list is parsed from src/graph/ops.def.
 Cases are skipped (and counted per reason) when their model uses an op outside
-the list or a non-default domain, runs in training mode, or carries a dtype or
+the list or a non-default domain, is the "_expanded" function body of an op nngpu
+expands itself (SELF_EXPANDED), runs in training mode, or carries a dtype or
 value kind nngpu has no type for. Graph inputs that only feed parameter slots
 (shape, axes, pads, sizes, ...) become initializers unless --dynamic-params,
 and each case records ONNX's tolerance in a "tolerance" file ("RTOL ATOL").
@@ -44,6 +45,10 @@ PARAM_INPUTS = {
     "Tile": {1}, "TopK": {1}, "CumSum": {1}, "CumProd": {1}, "Trilu": {1}, "OneHot": {1},
     "NonMaxSuppression": {2, 3, 4},
 }
+# Ops nngpu expands into standard ops itself (src/graph/expand_*.c): their cases
+# test that; the "_expanded" copies (ONNX's function body, ~100 models of ops the
+# other cases cover one by one) would add about a minute per device to the suite.
+SELF_EXPANDED = ("test_attention_", "test_rotary_embedding")
 SUPPORTED_NP_DTYPES = {np.dtype(t) for t in (np.float32, np.float16, np.float64, np.int8,
                                              np.uint8, np.int32, np.int64, np.bool_)}
 SUPPORTED_NP_DTYPE_NAMES = {"int4", "uint4"}  # ml_dtypes' 4-bit types, widened on writing
@@ -114,6 +119,8 @@ def case_data(case):
 def skip_reason(case, ops):
     """The reason to skip a case, or None to write it."""
     model = case.model
+    if case.name.endswith("_expanded") and case.name.startswith(SELF_EXPANDED):
+        return "function body of an op nngpu expands itself"
     for opset in model.opset_import:
         if opset.domain not in DEFAULT_DOMAINS:
             return "non-default domain"
