@@ -89,7 +89,7 @@ int ng_node_copy_into(ng_graph *dst, const ng_node *src, const int *in, const in
     return id;
 }
 
-ng_graph *ng_graph_clone(const ng_graph *g) {
+static ng_graph *clone_graph(const ng_graph *g, int borrow) {
     if (!g) return NULL;
     ng_graph *c = nngpu_graph_create();
     if (!c) return NULL;
@@ -109,7 +109,8 @@ ng_graph *ng_graph_clone(const ng_graph *g) {
             d->data = NULL;
             c->n_tensors = i + 1;
             if (dup_str(&d->name, s->name)) goto fail;
-            if (dup_mem(&d->data, s->data, ng_nbytes(s))) goto fail;
+            if (borrow) d->data = s->data;
+            else if (dup_mem(&d->data, s->data, ng_nbytes(s))) goto fail;
             /* the name map: first tensor of a name wins, as in ng_tensor_get_or_add */
             if (s->name && ng_tensor_find(c, s->name) < 0 &&
                 ng_name_map_put((ng_name_map *)c->names, s->name, i) != 0)
@@ -131,6 +132,16 @@ ng_graph *ng_graph_clone(const ng_graph *g) {
     c->n_outputs = g->n_outputs;
     return c;
 fail:
+    if (borrow) ng_graph_release_borrowed(c, g);
     nngpu_graph_destroy(c);
     return NULL;
+}
+
+ng_graph *ng_graph_clone(const ng_graph *g) { return clone_graph(g, 0); }
+
+ng_graph *ng_graph_clone_borrowing(const ng_graph *g) { return clone_graph(g, 1); }
+
+void ng_graph_release_borrowed(ng_graph *c, const ng_graph *g) {
+    for (int i = 0; i < c->n_tensors && i < g->n_tensors; i++)
+        if (c->tensors[i].data && c->tensors[i].data == g->tensors[i].data) c->tensors[i].data = NULL;
 }

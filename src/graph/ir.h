@@ -137,6 +137,11 @@ int ng_node_set_graph(ng_node *n, const char *name, ng_graph *sub);
 /* The subgraph of GRAPH attribute name, NULL when absent. */
 const ng_graph *ng_attr_graph(const ng_node *n, const char *name);
 ng_graph *ng_graph_clone(const ng_graph *g);
+/* A clone whose constants point at g's data (no copy; g must outlive it and
+ * its constants stay untouched); ng_graph_release_borrowed(c, g) before
+ * destroying it. For evaluating a subgraph per run without copying weights. */
+ng_graph *ng_graph_clone_borrowing(const ng_graph *g);
+void ng_graph_release_borrowed(ng_graph *c, const ng_graph *g);
 /* Adds to dst a copy of src (attributes, epilogue) reading tensors in[] and
  * writing out[] of dst; the new node's index, -1 on OOM. */
 int ng_node_copy_into(ng_graph *dst, const ng_node *src, const int *in, const int *out);

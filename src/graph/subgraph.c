@@ -50,7 +50,7 @@ static nngpu_status unevaluated(const ng_graph *c, const ng_tensor *t, const cha
 
 nngpu_status ng_subgraph_eval(const ng_graph *body, const ng_value *in, ng_value *out,
                               const char *owner) {
-    ng_graph *c = ng_graph_clone(body);
+    ng_graph *c = ng_graph_clone_borrowing(body); /* weights are read, never copied */
     if (!c) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "%s: subgraph", owner);
     nngpu_status st = NNGPU_OK;
     for (int i = 0; i < c->n_inputs && st == NNGPU_OK; i++) {
@@ -67,6 +67,7 @@ nngpu_status ng_subgraph_eval(const ng_graph *body, const ng_value *in, ng_value
     }
     if (st != NNGPU_OK)
         while (k-- > 0) ng_value_free(&out[k]);
+    ng_graph_release_borrowed(c, body);
     nngpu_graph_destroy(c);
     return st;
 }
