@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/status.h"
+#include "graph/expand.h"
 #include "graph/passes.h"
 #include "ref/ref.h"
 #include "runtime/calibrate.h"
@@ -27,13 +28,21 @@ static int count_live(const ng_graph *g) {
     return live;
 }
 
+/* Nodes shape inference expanded (Attention, ...): replaced, not folded. */
+static int count_expanded(const ng_graph *g) {
+    int n = 0;
+    for (int i = 0; i < g->n_nodes; i++) n += g->nodes[i].dead && ng_is_expanded_op(g->nodes[i].op);
+    return n;
+}
+
 static nngpu_status run_passes(nngpu_session *s) {
     ng_graph *g = s->g;
     unsigned off = ng_disabled_passes(&s->opts);
     ng_report *r = &s->report;
-    int before = count_live(g);
+    int before = count_live(g), n_before = g->n_nodes;
     NG_CHECK(ng_pass_infer_fold(g, !(off & NNGPU_PASS_FOLD_CONSTANTS), r));
-    s->folded_nodes = before - count_live(g);
+    /* expansion appended nodes and killed the nodes they stand for */
+    s->folded_nodes = before + (g->n_nodes - n_before) - count_expanded(g) - count_live(g);
     NG_CHECK(ng_pass_extract_runtime(g, r));
     NG_CHECK(ng_pass_lower_variadic(g, r));
     if (!(off & NNGPU_PASS_ELIMINATE)) NG_CHECK(ng_pass_eliminate(g, r));
