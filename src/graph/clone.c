@@ -30,7 +30,8 @@ static size_t attr_tensor_bytes(const ng_attr *a) {
     return n * nngpu_dtype_size(a->t_dtype);
 }
 
-static int clone_attr(ng_attr *d, const ng_attr *s) {
+/* borrow: a subgraph is shared, not copied (ng_graph_clone_borrowing). */
+static int clone_attr(ng_attr *d, const ng_attr *s, int borrow) {
     *d = *s;
     d->name = NULL;
     d->ints = NULL;
@@ -38,7 +39,8 @@ static int clone_attr(ng_attr *d, const ng_attr *s) {
     d->s = NULL;
     d->t_data = NULL;
     d->g = NULL;
-    if (s->g && !(d->g = ng_graph_clone(s->g))) return -1;
+    if (s->g && borrow) d->g = s->g;
+    else if (s->g && !(d->g = ng_graph_clone(s->g))) return -1;
     size_t cnt = s->n > 0 ? (size_t)s->n : 0;
     if (dup_str(&d->name, s->name) || dup_str(&d->s, s->s)) return -1;
     if (dup_mem((void **)&d->ints, s->ints, cnt * sizeof *s->ints)) return -1;
@@ -47,7 +49,19 @@ static int clone_attr(ng_attr *d, const ng_attr *s) {
     return 0;
 }
 
-static int clone_node(ng_node *d, const ng_node *s) {
+/* s's attributes onto d (which has none yet). */
+static int clone_attrs(ng_node *d, const ng_node *s, int borrow) {
+    if (s->n_attr <= 0) return 0;
+    d->attrs = calloc((size_t)s->n_attr, sizeof *d->attrs);
+    if (!d->attrs) return -1;
+    for (int a = 0; a < s->n_attr; a++) {
+        d->n_attr = a + 1; /* so destroy frees what was copied so far */
+        if (clone_attr(&d->attrs[a], &s->attrs[a], borrow)) return -1;
+    }
+    return 0;
+}
+
+static int clone_node(ng_node *d, const ng_node *s, int borrow) {
     *d = *s; /* scalars and the epilogue array */
     d->name = d->fused = NULL;
     d->in = d->out = NULL;
@@ -58,15 +72,7 @@ static int clone_node(ng_node *d, const ng_node *s) {
         return -1;
     if (dup_mem((void **)&d->out, s->out, sizeof(int) * (size_t)(s->n_out > 0 ? s->n_out : 0)))
         return -1;
-    if (s->n_attr > 0) {
-        d->attrs = calloc((size_t)s->n_attr, sizeof *d->attrs);
-        if (!d->attrs) return -1;
-        for (int a = 0; a < s->n_attr; a++) {
-            d->n_attr = a + 1; /* so destroy frees what was copied so far */
-            if (clone_attr(&d->attrs[a], &s->attrs[a])) return -1;
-        }
-    }
-    return 0;
+    return clone_attrs(d, s, borrow);
 }
 
 int ng_node_copy_into(ng_graph *dst, const ng_node *src, const int *in, const int *out) {
@@ -77,15 +83,7 @@ int ng_node_copy_into(ng_graph *dst, const ng_node *src, const int *in, const in
     d->n_main_inputs = src->n_main_inputs;
     d->n_epi = src->n_epi;
     memcpy(d->epi, src->epi, sizeof d->epi);
-    if (dup_str(&d->fused, src->fused)) return -1;
-    if (src->n_attr > 0) {
-        d->attrs = calloc((size_t)src->n_attr, sizeof *d->attrs);
-        if (!d->attrs) return -1;
-        for (int a = 0; a < src->n_attr; a++) {
-            d->n_attr = a + 1;
-            if (clone_attr(&d->attrs[a], &src->attrs[a])) return -1;
-        }
-    }
+    if (dup_str(&d->fused, src->fused) || clone_attrs(d, src, 0)) return -1;
     return id;
 }
 
@@ -123,7 +121,7 @@ static ng_graph *clone_graph(const ng_graph *g, int borrow) {
         c->cap_nodes = g->n_nodes;
         for (int i = 0; i < g->n_nodes; i++) {
             c->n_nodes = i + 1;
-            if (clone_node(&c->nodes[i], &g->nodes[i])) goto fail;
+            if (clone_node(&c->nodes[i], &g->nodes[i], borrow)) goto fail;
         }
     }
     if (dup_mem((void **)&c->inputs, g->inputs, sizeof(int) * (size_t)g->n_inputs)) goto fail;
@@ -141,7 +139,18 @@ ng_graph *ng_graph_clone(const ng_graph *g) { return clone_graph(g, 0); }
 
 ng_graph *ng_graph_clone_borrowing(const ng_graph *g) { return clone_graph(g, 1); }
 
+/* Whether sub is a subgraph attribute of one of g's nodes. */
+static int owns_subgraph(const ng_graph *g, const ng_graph *sub) {
+    for (int i = 0; i < g->n_nodes; i++)
+        for (int a = 0; a < g->nodes[i].n_attr; a++)
+            if (g->nodes[i].attrs[a].g == sub) return 1;
+    return 0;
+}
+
 void ng_graph_release_borrowed(ng_graph *c, const ng_graph *g) {
     for (int i = 0; i < c->n_tensors && i < g->n_tensors; i++)
         if (c->tensors[i].data && c->tensors[i].data == g->tensors[i].data) c->tensors[i].data = NULL;
+    for (int i = 0; i < c->n_nodes; i++) /* nodes may have moved: match subgraphs by pointer */
+        for (int a = 0; a < c->nodes[i].n_attr; a++)
+            if (c->nodes[i].attrs[a].g && owns_subgraph(g, c->nodes[i].attrs[a].g)) c->nodes[i].attrs[a].g = NULL;
 }

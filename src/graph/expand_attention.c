@@ -110,40 +110,40 @@ static nngpu_status parse(const ng_graph *g, const ng_node *n, attention *a) {
 }
 
 /* x as [B, heads, S, d] (3-D inputs: split into heads). */
-static int heads(ng_expander *e, const attention *a, int x, int64_t S, int64_t h, int64_t d) {
+static int heads(ng_builder *e, const attention *a, int x, int64_t S, int64_t h, int64_t d) {
     if (a->rank == 4) return x;
     const int64_t split[4] = {a->B, S, h, d}, perm[4] = {0, 2, 1, 3};
-    return ng_ex_transpose(e, ng_ex_reshape(e, x, 4, split), 4, perm, -1);
+    return ng_nb_transpose(e, ng_nb_reshape(e, x, 4, split), 4, perm, -1);
 }
 
 /* [B, kvH, S, d] as [B, qH, S, d], each kv head serving qH / kvH q heads. */
-static int repeat_heads(ng_expander *e, const attention *a, int x, int64_t d) {
+static int repeat_heads(ng_builder *e, const attention *a, int x, int64_t d) {
     if (a->qH == a->kvH) return x;
     const int64_t grouped[5] = {a->B, a->kvH, 1, a->total, d};
     const int64_t wide[5] = {a->B, a->kvH, a->qH / a->kvH, a->total, d};
     const int64_t joined[4] = {a->B, a->qH, a->total, d};
-    int rep = ng_ex_binary(e, NG_OP_EXPAND, ng_ex_reshape(e, x, 5, grouped), ng_ex_ints(e, "repeats", 5, wide), -1);
-    return ng_ex_reshape(e, rep, 4, joined);
+    int rep = ng_nb_binary(e, NG_OP_EXPAND, ng_nb_reshape(e, x, 5, grouped), ng_nb_ints(e, "repeats", 5, wide), -1);
+    return ng_nb_reshape(e, rep, 4, joined);
 }
 
 /* K or V with the past before it, written to `present` when that is an output. */
-static int with_past(ng_expander *e, int past, int x, int present) {
-    if (past >= 0) return ng_ex_concat(e, past, x, 2, present);
-    if (present >= 0) ng_ex_unary(e, NG_OP_IDENTITY, x, present);
+static int with_past(ng_builder *e, int past, int x, int present) {
+    if (past >= 0) return ng_nb_concat(e, past, x, 2, present);
+    if (present >= 0) ng_nb_unary(e, NG_OP_IDENTITY, x, present);
     return x;
 }
 
 /* 0 where allowed, -inf elsewhere, as a's dtype. */
-static int additive(ng_expander *e, const attention *a, int allowed) {
-    const int in[3] = {allowed, ng_ex_scalar(e, "zero", a->dt, 0.0f), ng_ex_scalar(e, "neg_inf", a->dt, -INFINITY)};
-    return ng_ex_node(e, NG_OP_WHERE, "Where", 3, in, -1);
+static int additive(ng_builder *e, const attention *a, int allowed) {
+    const int in[3] = {allowed, ng_nb_scalar(e, "zero", a->dt, 0.0f), ng_nb_scalar(e, "neg_inf", a->dt, -INFINITY)};
+    return ng_nb_node(e, NG_OP_WHERE, "Where", 3, in, -1);
 }
 
-static int sum(ng_expander *e, int acc, int x) { return acc < 0 ? x : ng_ex_binary(e, NG_OP_ADD, acc, x, -1); }
+static int sum(ng_builder *e, int acc, int x) { return acc < 0 ? x : ng_nb_binary(e, NG_OP_ADD, acc, x, -1); }
 
 /* The causal / window bias [Sq, total] for a scalar offset, as a constant;
  * *full: some row allows no key. -1 when there is none. */
-static int static_window(ng_expander *e, const attention *a, int *full) {
+static int static_window(ng_builder *e, const attention *a, int *full) {
     if (!a->causal && a->left < 0 && a->right < 0) return -1;
     float *b = malloc(sizeof *b * (size_t)(a->Sq * a->total > 0 ? a->Sq * a->total : 1));
     if (!b) return e->ok = 0, -1;
@@ -159,35 +159,35 @@ static int static_window(ng_expander *e, const attention *a, int *full) {
         if (!seen && a->total) *full = 1;
     }
     const int64_t dims[2] = {a->Sq, a->total};
-    int t = ng_ex_const_f(e, "window_bias", a->dt, 2, dims, b);
+    int t = ng_nb_const_f(e, "window_bias", a->dt, 2, dims, b);
     free(b);
     return t;
 }
 
 /* With nonpad_kv_seqlen: the padding bias, plus the causal / window bias
  * whose offset is nonpad_kv_seqlen[b] - q_len, [B, 1, Sq or 1, total]. */
-static int nonpad_bias(ng_expander *e, const attention *a) {
+static int nonpad_bias(ng_builder *e, const attention *a) {
     const int64_t b111[4] = {a->B, 1, 1, 1}, col[2] = {a->Sq, 1};
     int64_t *idx = malloc(sizeof *idx * (size_t)((a->total > a->Sq ? a->total : a->Sq) + 1));
     if (!idx) return e->ok = 0, -1;
     for (int64_t j = 0; j < a->total || j < a->Sq; j++) idx[j] = j;
-    int len = ng_ex_reshape(e, a->nonpad, 4, b111);
-    int keys = ng_ex_ints(e, "key_positions", (int)a->total, idx);
-    int bias = additive(e, a, ng_ex_binary(e, NG_OP_LESS, keys, len, -1));
+    int len = ng_nb_reshape(e, a->nonpad, 4, b111);
+    int keys = ng_nb_ints(e, "key_positions", (int)a->total, idx);
+    int bias = additive(e, a, ng_nb_binary(e, NG_OP_LESS, keys, len, -1));
     if (a->causal || a->left >= 0 || a->right >= 0) {
-        int queries = ng_ex_i64(e, "query_positions", 2, col, idx);
-        int offset = ng_ex_binary(e, NG_OP_SUB, len, ng_ex_i64(e, "q_len", 0, NULL, &a->Sq), -1);
-        int diff = ng_ex_binary(e, NG_OP_SUB, ng_ex_binary(e, NG_OP_ADD, queries, offset, -1), keys, -1);
+        int queries = ng_nb_i64(e, "query_positions", 2, col, idx);
+        int offset = ng_nb_binary(e, NG_OP_SUB, len, ng_nb_i64(e, "q_len", 0, NULL, &a->Sq), -1);
+        int diff = ng_nb_binary(e, NG_OP_SUB, ng_nb_binary(e, NG_OP_ADD, queries, offset, -1), keys, -1);
         int allowed = -1;
-        if (a->causal) allowed = ng_ex_binary(e, NG_OP_GREATEROREQUAL, diff, ng_ex_i64(e, "zero", 0, NULL, (int64_t[]){0}), -1);
+        if (a->causal) allowed = ng_nb_binary(e, NG_OP_GREATEROREQUAL, diff, ng_nb_i64(e, "zero", 0, NULL, (int64_t[]){0}), -1);
         if (a->left >= 0) {
-            int ok = ng_ex_binary(e, NG_OP_LESSOREQUAL, diff, ng_ex_i64(e, "left", 0, NULL, &a->left), -1);
-            allowed = allowed < 0 ? ok : ng_ex_binary(e, NG_OP_AND, allowed, ok, -1);
+            int ok = ng_nb_binary(e, NG_OP_LESSOREQUAL, diff, ng_nb_i64(e, "left", 0, NULL, &a->left), -1);
+            allowed = allowed < 0 ? ok : ng_nb_binary(e, NG_OP_AND, allowed, ok, -1);
         }
         if (a->right >= 0) {
             int64_t neg = -a->right;
-            int ok = ng_ex_binary(e, NG_OP_GREATEROREQUAL, diff, ng_ex_i64(e, "right", 0, NULL, &neg), -1);
-            allowed = allowed < 0 ? ok : ng_ex_binary(e, NG_OP_AND, allowed, ok, -1);
+            int ok = ng_nb_binary(e, NG_OP_GREATEROREQUAL, diff, ng_nb_i64(e, "right", 0, NULL, &neg), -1);
+            allowed = allowed < 0 ? ok : ng_nb_binary(e, NG_OP_AND, allowed, ok, -1);
         }
         bias = sum(e, bias, additive(e, a, allowed));
     }
@@ -196,7 +196,7 @@ static int nonpad_bias(ng_expander *e, const attention *a) {
 }
 
 /* attn_mask as an additive bias as long as the keys. */
-static int mask_bias(ng_expander *e, const attention *a, const ng_graph *g) {
+static int mask_bias(ng_builder *e, const attention *a, const ng_graph *g) {
     const ng_tensor *m = &g->tensors[a->mask];
     int rank = m->rank;
     int64_t short_by = a->total - m->dims[rank - 1];
@@ -204,11 +204,11 @@ static int mask_bias(ng_expander *e, const attention *a, const ng_graph *g) {
     if (short_by <= 0) return bias;
     int64_t pads[8] = {0};
     pads[2 * rank - 1] = short_by; /* at the end of the last axis */
-    const int in[3] = {bias, ng_ex_ints(e, "mask_pads", 2 * rank, pads), ng_ex_scalar(e, "neg_inf", a->dt, -INFINITY)};
-    return ng_ex_node(e, NG_OP_PAD, "mask_padded", 3, in, -1);
+    const int in[3] = {bias, ng_nb_ints(e, "mask_pads", 2 * rank, pads), ng_nb_scalar(e, "neg_inf", a->dt, -INFINITY)};
+    return ng_nb_node(e, NG_OP_PAD, "mask_padded", 3, in, -1);
 }
 
-nngpu_status ng_expand_attention(ng_expander *e, const ng_node *n) {
+nngpu_status ng_expand_attention(ng_builder *e, const ng_node *n) {
     attention a = {0};
     NG_CHECK(parse(e->g, n, &a));
     ng_graph *g = e->g;
@@ -218,13 +218,13 @@ nngpu_status ng_expand_attention(ng_expander *e, const ng_node *n) {
     int k = with_past(e, a.past_k, heads(e, &a, a.k, a.Skv, a.kvH, a.D), a.present_k);
     int v = with_past(e, a.past_v, heads(e, &a, a.v, a.Skv, a.kvH, a.Dv), a.present_v);
     const int64_t to_kt[4] = {0, 1, 3, 2};
-    int kt = ng_ex_transpose(e, repeat_heads(e, &a, k, a.D), 4, to_kt, -1);
+    int kt = ng_nb_transpose(e, repeat_heads(e, &a, k, a.D), 4, to_kt, -1);
     v = repeat_heads(e, &a, v, a.Dv);
-    int s = ng_ex_binary(e, NG_OP_MUL, ng_ex_binary(e, NG_OP_MATMUL, q, kt, -1),
-                         ng_ex_scalar(e, "scale", a.dt, a.scale), -1);
+    int s = ng_nb_binary(e, NG_OP_MUL, ng_nb_binary(e, NG_OP_MATMUL, q, kt, -1),
+                         ng_nb_scalar(e, "scale", a.dt, a.scale), -1);
     if (a.softcap > 0) {
-        int cap = ng_ex_scalar(e, "softcap", a.dt, a.softcap);
-        s = ng_ex_binary(e, NG_OP_MUL, ng_ex_unary(e, NG_OP_TANH, ng_ex_binary(e, NG_OP_DIV, s, cap, -1), -1), cap, -1);
+        int cap = ng_nb_scalar(e, "softcap", a.dt, a.softcap);
+        s = ng_nb_binary(e, NG_OP_MUL, ng_nb_unary(e, NG_OP_TANH, ng_nb_binary(e, NG_OP_DIV, s, cap, -1), -1), cap, -1);
     }
     int guard = 0, bias = -1;
     if (a.mask >= 0) {
@@ -238,24 +238,24 @@ nngpu_status ng_expand_attention(ng_expander *e, const ng_node *n) {
         int win = static_window(e, &a, &guard);
         if (win >= 0) bias = sum(e, bias, win);
     }
-    int sb = bias >= 0 ? ng_ex_binary(e, NG_OP_ADD, s, bias, -1) : s;
-    int logits = guard ? ng_ex_binary(e, NG_OP_MAX, sb, ng_ex_scalar(e, "neg_big", a.dt, -big), -1) : sb;
-    int p = ng_ex_unary(e, NG_OP_SOFTMAX, logits, -1);
-    if (p >= 0) ng_ex_attr_int(e, "axis", -1);
+    int sb = bias >= 0 ? ng_nb_binary(e, NG_OP_ADD, s, bias, -1) : s;
+    int logits = guard ? ng_nb_binary(e, NG_OP_MAX, sb, ng_nb_scalar(e, "neg_big", a.dt, -big), -1) : sb;
+    int p = ng_nb_unary(e, NG_OP_SOFTMAX, logits, -1);
+    if (p >= 0) ng_nb_attr_int(e, "axis", -1);
     if (guard) {
         const int64_t last = -1;
-        int rowmax = ng_ex_binary(e, NG_OP_REDUCEMAX, bias, ng_ex_ints(e, "last_axis", 1, &last), -1);
-        int shifted = ng_ex_binary(e, NG_OP_ADD, rowmax, ng_ex_scalar(e, "big", a.dt, big), -1);
-        int capped = ng_ex_binary(e, NG_OP_MIN, shifted, ng_ex_scalar(e, "zero", a.dt, 0.0f), -1);
-        p = ng_ex_binary(e, NG_OP_MUL, p, ng_ex_unary(e, NG_OP_EXP, capped, -1), -1);
+        int rowmax = ng_nb_binary(e, NG_OP_REDUCEMAX, bias, ng_nb_ints(e, "last_axis", 1, &last), -1);
+        int shifted = ng_nb_binary(e, NG_OP_ADD, rowmax, ng_nb_scalar(e, "big", a.dt, big), -1);
+        int capped = ng_nb_binary(e, NG_OP_MIN, shifted, ng_nb_scalar(e, "zero", a.dt, 0.0f), -1);
+        p = ng_nb_binary(e, NG_OP_MUL, p, ng_nb_unary(e, NG_OP_EXP, capped, -1), -1);
     }
     if (a.rank == 4) {
-        ng_ex_binary(e, NG_OP_MATMUL, p, v, a.y);
+        ng_nb_binary(e, NG_OP_MATMUL, p, v, a.y);
     } else {
         const int64_t perm[4] = {0, 2, 1, 3}, joined[3] = {a.B, a.Sq, a.qH * a.Dv};
-        int ctx = ng_ex_transpose(e, ng_ex_binary(e, NG_OP_MATMUL, p, v, -1), 4, perm, -1);
-        ng_ex_binary(e, NG_OP_RESHAPE, ctx, ng_ex_ints(e, "joined", 3, joined), a.y);
+        int ctx = ng_nb_transpose(e, ng_nb_binary(e, NG_OP_MATMUL, p, v, -1), 4, perm, -1);
+        ng_nb_binary(e, NG_OP_RESHAPE, ctx, ng_nb_ints(e, "joined", 3, joined), a.y);
     }
-    if (a.qk_out >= 0) ng_ex_unary(e, NG_OP_IDENTITY, a.mode == 3 ? p : a.mode == 2 ? sb : s, a.qk_out);
+    if (a.qk_out >= 0) ng_nb_unary(e, NG_OP_IDENTITY, a.mode == 3 ? p : a.mode == 2 ? sb : s, a.qk_out);
     return NNGPU_OK;
 }

@@ -17,7 +17,7 @@ static nngpu_status bad(const ng_node *n, const char *what) {
     return ng_error(NNGPU_ERR_INVALID_ARG, "node '%s' (RotaryEmbedding): %s", n->name, what);
 }
 
-nngpu_status ng_expand_rotary(ng_expander *e, const ng_node *n) {
+nngpu_status ng_expand_rotary(ng_builder *e, const ng_node *n) {
     ng_graph *g = e->g;
     int x = n->n_in > 0 ? n->in[0] : -1, cos_c = n->n_in > 1 ? n->in[1] : -1;
     int sin_c = n->n_in > 2 ? n->in[2] : -1, pos = n->n_in > 3 ? n->in[3] : -1;
@@ -49,8 +49,8 @@ nngpu_status ng_expand_rotary(ng_expander *e, const ng_node *n) {
     if (pos >= 0) {
         const ng_tensor *P = &g->tensors[pos];
         if (P->rank != 2 || P->dims[0] != B || P->dims[1] != L) return bad(n, "position_ids must be [batch, sequence]");
-        cos_c = ng_ex_binary(e, NG_OP_GATHER, cos_c, pos, -1);
-        sin_c = ng_ex_binary(e, NG_OP_GATHER, sin_c, pos, -1);
+        cos_c = ng_nb_binary(e, NG_OP_GATHER, cos_c, pos, -1);
+        sin_c = ng_nb_binary(e, NG_OP_GATHER, sin_c, pos, -1);
     } else if (C->dims[0] != B || C->dims[1] != L || S->dims[0] != B || S->dims[1] != L) {
         return bad(n, "the caches must be [batch, sequence, rotary_dim / 2]");
     }
@@ -59,34 +59,34 @@ nngpu_status ng_expand_rotary(ng_expander *e, const ng_node *n) {
     if (xrank == 3) d[1] = L, d[2] = H;
     int64_t trig[5] = {B, xrank == 4 ? 1 : L, xrank == 4 ? L : 1, half, 1};
     int rank = interleaved ? 5 : 4;
-    int xh = xrank == 3 ? ng_ex_reshape(e, x, 4, d) : x;
-    int xr = r < D ? ng_ex_slice(e, xh, 3, 0, r) : xh;
+    int xh = xrank == 3 ? ng_nb_reshape(e, x, 4, d) : x;
+    int xr = r < D ? ng_nb_slice(e, xh, 3, 0, r) : xh;
     int64_t pairs[5] = {d[0], d[1], d[2], half, 2};
     int x1, x2;
     if (interleaved) {
-        int xp = ng_ex_reshape(e, xr, 5, pairs);
-        x1 = ng_ex_slice(e, xp, 4, 0, 1), x2 = ng_ex_slice(e, xp, 4, 1, 2);
+        int xp = ng_nb_reshape(e, xr, 5, pairs);
+        x1 = ng_nb_slice(e, xp, 4, 0, 1), x2 = ng_nb_slice(e, xp, 4, 1, 2);
     } else {
-        x1 = ng_ex_slice(e, xr, 3, 0, half), x2 = ng_ex_slice(e, xr, 3, half, r);
+        x1 = ng_nb_slice(e, xr, 3, 0, half), x2 = ng_nb_slice(e, xr, 3, half, r);
     }
-    int c = ng_ex_reshape(e, cos_c, rank, trig), s = ng_ex_reshape(e, sin_c, rank, trig);
-    int re = ng_ex_binary(e, NG_OP_SUB, ng_ex_binary(e, NG_OP_MUL, c, x1, -1), ng_ex_binary(e, NG_OP_MUL, s, x2, -1), -1);
-    int im = ng_ex_binary(e, NG_OP_ADD, ng_ex_binary(e, NG_OP_MUL, s, x1, -1), ng_ex_binary(e, NG_OP_MUL, c, x2, -1), -1);
+    int c = ng_nb_reshape(e, cos_c, rank, trig), s = ng_nb_reshape(e, sin_c, rank, trig);
+    int re = ng_nb_binary(e, NG_OP_SUB, ng_nb_binary(e, NG_OP_MUL, c, x1, -1), ng_nb_binary(e, NG_OP_MUL, s, x2, -1), -1);
+    int im = ng_nb_binary(e, NG_OP_ADD, ng_nb_binary(e, NG_OP_MUL, s, x1, -1), ng_nb_binary(e, NG_OP_MUL, c, x2, -1), -1);
     int last = !interleaved && r == D && xrank == 4; /* the Concat is the result */
-    int rot = ng_ex_concat(e, re, im, rank - 1, last ? y : -1);
+    int rot = ng_nb_concat(e, re, im, rank - 1, last ? y : -1);
     if (last) return NNGPU_OK;
     if (interleaved) {
         last = r == D && xrank == 4;
         const int64_t back[4] = {d[0], d[1], d[2], r};
-        rot = ng_ex_binary(e, NG_OP_RESHAPE, rot, ng_ex_ints(e, "rotated_shape", 4, back), last ? y : -1);
+        rot = ng_nb_binary(e, NG_OP_RESHAPE, rot, ng_nb_ints(e, "rotated_shape", 4, back), last ? y : -1);
         if (last) return NNGPU_OK;
     }
     if (r < D) {
         last = xrank == 4;
-        rot = ng_ex_concat(e, rot, ng_ex_slice(e, xh, 3, r, D), 3, last ? y : -1);
+        rot = ng_nb_concat(e, rot, ng_nb_slice(e, xh, 3, r, D), 3, last ? y : -1);
         if (last) return NNGPU_OK;
     }
     const int64_t joined[3] = {B, L, H * D};
-    ng_ex_binary(e, NG_OP_RESHAPE, rot, ng_ex_ints(e, "joined", 3, joined), y);
+    ng_nb_binary(e, NG_OP_RESHAPE, rot, ng_nb_ints(e, "joined", 3, joined), y);
     return NNGPU_OK;
 }

@@ -137,8 +137,8 @@ int ng_node_set_graph(ng_node *n, const char *name, ng_graph *sub);
 /* The subgraph of GRAPH attribute name, NULL when absent. */
 const ng_graph *ng_attr_graph(const ng_node *n, const char *name);
 ng_graph *ng_graph_clone(const ng_graph *g);
-/* A clone whose constants point at g's data (no copy; g must outlive it and
- * its constants stay untouched); ng_graph_release_borrowed(c, g) before
+/* A clone whose constants and subgraphs are g's (no copy; g must outlive it
+ * and they stay untouched); ng_graph_release_borrowed(c, g) before
  * destroying it. For evaluating a subgraph per run without copying weights. */
 ng_graph *ng_graph_clone_borrowing(const ng_graph *g);
 void ng_graph_release_borrowed(ng_graph *c, const ng_graph *g);

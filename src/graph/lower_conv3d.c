@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "core/status.h"
+#include "node_builder.h"
 #include "passes.h"
 #include "qdq.h"
 
@@ -62,66 +63,34 @@ static int conv3d_of(const ng_graph *g, const ng_node *n, conv3d *c) {
     return (c->OD - 1) * c->stride[0] + (c->KD - 1) * c->dil[0] < dp;
 }
 
-/* The pass's state: where new nodes go (before the convolution they replace). */
-typedef struct lowering {
-    ng_graph *g;
-    ng_appender app;
-    const char *base; /* the convolution's name */
-    int ok;
-} lowering;
-
 /* Node op(in) writing `out`, or a new float tensor of the given shape when
- * out < 0; returns the output tensor (-1 on failure), the node as *node. */
-static int emit(lowering *l, ng_op op, const char *what, int n_in, const int *in, int out,
-                int rank, const int64_t *dims, ng_node **node) {
-    ng_graph *g = l->g;
-    char name[300];
-    snprintf(name, sizeof name, "%s/%s", l->base, what);
-    if (out < 0 && (out = ng_tensor_add_unique(g, name)) >= 0) {
-        ng_tensor *t = &g->tensors[out];
-        t->dtype = NNGPU_DTYPE_FLOAT32;
-        t->rank = rank;
-        memcpy(t->dims, dims, sizeof(int64_t) * (size_t)rank);
-    }
-    int id = ng_appender_add(g, &l->app, op, name, n_in, in, out);
-    if (id < 0) return l->ok = 0, -1;
-    g->nodes[id].opset = 13; /* the input forms of Pad and Reshape */
-    *node = &g->nodes[id];
-    return out;
+ * out < 0; returns the output tensor (-1 on failure). */
+static int emit(ng_builder *l, ng_op op, const char *what, int n_in, const int *in, int out,
+                int rank, const int64_t *dims) {
+    if (out >= 0) return ng_nb_node(l, op, what, n_in, in, out);
+    return ng_nb_shape(l, ng_nb_node(l, op, what, n_in, in, -1), NNGPU_DTYPE_FLOAT32, rank, dims);
 }
 
-static int i64_const(lowering *l, const char *what, int cnt, const int64_t *v, int rank,
-                     const int64_t *dims) {
-    char name[300];
-    snprintf(name, sizeof name, "%s/%s", l->base, what);
-    int64_t flat = cnt;
-    int t = ng_const_add(l->g, name, NNGPU_DTYPE_INT64, rank, rank == 1 && !dims ? &flat : dims, v);
-    if (t < 0) l->ok = 0;
-    return t;
-}
-
-static int reshape(lowering *l, const char *what, int x, int rank, const int64_t *dims) {
+static int reshape(ng_builder *l, const char *what, int x, int rank, const int64_t *dims) {
     char shape_name[64];
     snprintf(shape_name, sizeof shape_name, "%s_shape", what);
-    int in[2] = {x, i64_const(l, shape_name, rank, dims, 1, NULL)};
-    ng_node *n;
-    return in[0] < 0 || in[1] < 0 ? (l->ok = 0, -1) : emit(l, NG_OP_RESHAPE, what, 2, in, -1, rank, dims, &n);
+    int in[2] = {x, ng_nb_ints(l, shape_name, rank, dims)};
+    return emit(l, NG_OP_RESHAPE, what, 2, in, -1, rank, dims);
 }
 
-static int transpose(lowering *l, const char *what, int x, int rank, const int64_t *perm, int out) {
+static int transpose(ng_builder *l, const char *what, int x, int rank, const int64_t *perm, int out) {
     if (x < 0) return l->ok = 0, -1;
     const ng_tensor *t = &l->g->tensors[x];
     int64_t dims[NNGPU_MAX_DIMS];
     for (int k = 0; k < rank; k++) dims[k] = t->dims[perm[k]];
-    ng_node *n;
-    int y = emit(l, NG_OP_TRANSPOSE, what, 1, &x, out, rank, dims, &n);
-    if (y >= 0 && !ng_node_set_ints(n, "perm", rank, perm)) l->ok = 0;
+    int y = emit(l, NG_OP_TRANSPOSE, what, 1, &x, out, rank, dims);
+    if (y >= 0) ng_nb_attr_ints(l, "perm", rank, perm);
     return y;
 }
 
 /* The weight as [K, KD * C/G, KH, KW]: for each output channel, frame kd's
  * C/G channels after one another. */
-static int weight_2d(lowering *l, const conv3d *c, const float *w) {
+static int weight_2d(ng_builder *l, const conv3d *c, const float *w) {
     int64_t cg = c->C / c->G, plane = c->KH * c->KW, dims[4] = {c->K, c->KD * cg, c->KH, c->KW};
     float *v = malloc(sizeof *v * (size_t)(c->K * c->KD * cg * plane));
     if (!v) return l->ok = 0, -1;
@@ -138,17 +107,16 @@ static int weight_2d(lowering *l, const conv3d *c, const float *w) {
     return t;
 }
 
-static void lower_one(lowering *l, int i, const conv3d *c) {
+static void lower_one(ng_builder *l, int i, const conv3d *c) {
     ng_graph *g = l->g;
-    ng_node *n;
     int x = g->nodes[i].in[0], y = g->nodes[i].out[0];
     int bias = g->nodes[i].n_in > 2 ? g->nodes[i].in[2] : -1;
     int64_t cg = c->C / c->G, dp = c->D + c->pads[0] + c->pads[3];
     if (c->pads[0] || c->pads[3]) {
         const int64_t pads[10] = {0, 0, c->pads[0], 0, 0, 0, 0, c->pads[3], 0, 0};
         const int64_t dims[5] = {c->N, c->C, dp, c->H, c->W};
-        int in[2] = {x, i64_const(l, "depth_pads", 10, pads, 1, NULL)};
-        x = in[1] < 0 ? -1 : emit(l, NG_OP_PAD, "depth_padded", 2, in, -1, 5, dims, &n);
+        int in[2] = {x, ng_nb_ints(l, "depth_pads", 10, pads)};
+        x = emit(l, NG_OP_PAD, "depth_padded", 2, in, -1, 5, dims);
     }
     const int64_t grouped[6] = {c->N, c->G, cg, dp, c->H, c->W};
     x = x < 0 ? -1 : reshape(l, "grouped", x, 6, grouped);
@@ -157,32 +125,27 @@ static void lower_one(lowering *l, int i, const conv3d *c) {
     for (int64_t od = 0; od < c->OD; od++)
         for (int64_t kd = 0; kd < c->KD; kd++) frames[od * c->KD + kd] = od * c->stride[0] + kd * c->dil[0];
     const int64_t fdims[2] = {c->OD, c->KD};
-    int gin[2] = {x, i64_const(l, "frames", (int)(c->OD * c->KD), frames, 2, fdims)};
+    int gin[2] = {x, ng_nb_i64(l, "frames", 2, fdims, frames)};
     free(frames);
     const int64_t gathered[7] = {c->N, c->G, cg, c->OD, c->KD, c->H, c->W};
-    x = gin[0] < 0 || gin[1] < 0 ? -1 : emit(l, NG_OP_GATHER, "frames_gathered", 2, gin, -1, 7, gathered, &n);
-    if (x >= 0) {
-        ng_attr *a = ng_node_add_attr(n, "axis", NG_ATTR_INT);
-        if (!a) l->ok = 0;
-        else a->i = 3;
-    }
+    x = emit(l, NG_OP_GATHER, "frames_gathered", 2, gin, -1, 7, gathered);
+    if (x >= 0) ng_nb_attr_int(l, "axis", 3);
     const int64_t to_frames[7] = {0, 3, 1, 4, 2, 5, 6};
     const int64_t stacked[4] = {c->N * c->OD, c->G * c->KD * cg, c->H, c->W};
     x = reshape(l, "frames_stacked", transpose(l, "frames_major", x, 7, to_frames, -1), 4, stacked);
     int cin[3] = {x, weight_2d(l, c, g->tensors[g->nodes[i].in[1]].data), bias};
     const int64_t y2dims[4] = {c->N * c->OD, c->K, c->OH, c->OW};
-    int y2 = cin[0] < 0 || cin[1] < 0 ? -1 : emit(l, NG_OP_CONV, "conv2d", bias >= 0 ? 3 : 2, cin, -1, 4, y2dims, &n);
+    int y2 = emit(l, NG_OP_CONV, "conv2d", bias >= 0 ? 3 : 2, cin, -1, 4, y2dims);
     if (y2 >= 0) {
         const int64_t kernel[2] = {c->KH, c->KW}, strides[2] = {c->stride[1], c->stride[2]};
         const int64_t dil[2] = {c->dil[1], c->dil[2]};
         const int64_t pads[4] = {c->pads[1], c->pads[2], c->pads[4], c->pads[5]};
-        ng_attr *a = NULL; /* last: adding an attribute moves the others */
-        if (!ng_node_set_ints(n, "kernel_shape", 2, kernel) || !ng_node_set_ints(n, "strides", 2, strides) ||
-            !ng_node_set_ints(n, "dilations", 2, dil) || !ng_node_set_ints(n, "pads", 4, pads) ||
-            !(a = ng_node_add_attr(n, "group", NG_ATTR_INT)))
-            l->ok = 0;
-        else a->i = c->G;
-        ng_node_note_fused(n, "Conv");
+        ng_nb_attr_ints(l, "kernel_shape", 2, kernel);
+        ng_nb_attr_ints(l, "strides", 2, strides);
+        ng_nb_attr_ints(l, "dilations", 2, dil);
+        ng_nb_attr_ints(l, "pads", 4, pads);
+        ng_nb_attr_int(l, "group", c->G);
+        ng_node_note_fused(&g->nodes[g->n_nodes - 1], "Conv");
     }
     const int64_t y5[5] = {c->N, c->OD, c->K, c->OH, c->OW}, to_channels[5] = {0, 2, 1, 3, 4};
     int y5t = y2 < 0 ? -1 : reshape(l, "frames_out", y2, 5, y5);
@@ -193,12 +156,12 @@ static void lower_one(lowering *l, int i, const conv3d *c) {
 }
 
 nngpu_status ng_pass_lower_conv3d(ng_graph *g, ng_report *r) {
-    lowering l = {g, {g->n_nodes, NULL, 0, 0}, NULL, 1};
+    ng_builder l = {g, {g->n_nodes, NULL, 0, 0}, "", 13, 1}; /* opset 13: Pad's and Reshape's input forms */
     for (int i = 0; i < l.app.n_old && l.ok; i++) {
         conv3d c;
         if (!conv3d_of(g, &g->nodes[i], &c)) continue;
         l.app.at = i;
-        l.base = g->nodes[i].name;
+        snprintf(l.base, sizeof l.base, "%s", g->nodes[i].name);
         lower_one(&l, i, &c);
         if (l.ok)
             ng_report_add(r, "lower_conv3d: '%s' as a 2-D Conv over %lld stacked frames x %lld output frames",

@@ -162,7 +162,7 @@ static nngpu_status fold_loop(ng_graph *g, ng_node *n) {
     int n_state = body->n_inputs - 2 - body->n_captured;
     int n_scan = body->n_outputs - 1 - n_state;
     if (n_state < 0 || n_scan < 0 || n->n_in != 2 + n_state + body->n_captured ||
-        n->n_out != n_state + n_scan || body->n_inputs > 64)
+        n->n_out != n_state + n_scan || body->n_inputs > 64 || body->n_outputs > 64)
         return ng_error(NNGPU_ERR_INVALID_ARG,
                         "node '%s' (Loop): body inputs/outputs (%d/%d) do not match the node's "
                         "(%d/%d)",

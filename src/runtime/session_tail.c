@@ -25,10 +25,8 @@ static nngpu_status read_value(nngpu_session *s, const ng_tensor *t, ng_value *v
     size_t bytes = ng_value_bytes(v);
     v->data = malloc(bytes ? bytes : 1);
     if (!v->data) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "run-time tail: '%s'", t->name);
-    if (!bytes) return NNGPU_OK;
-    if (t->data) memcpy(v->data, t->data, bytes);
-    else if (!s->dev) memcpy(v->data, s->host_arena + t->offset, bytes);
-    else return ng_session_read(s, t->offset, bytes, v->data);
+    if (!t->data) return ng_session_read(s, t->offset, bytes, v->data);
+    if (bytes) memcpy(v->data, t->data, bytes);
     return NNGPU_OK;
 }
 
