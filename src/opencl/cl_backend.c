@@ -16,20 +16,25 @@ static nngpu_status cl_get_device_info(int index, nngpu_device_info *out) {
 
 static void cl_context_destroy(ng_context *c) {
     if (!c) return;
-    ng_cl_programs_release(c);
     if (c->queue) clReleaseCommandQueue(c->queue);
-    if (c->ctx) clReleaseContext(c->ctx);
+    ng_cl_shared_release(c->shared);
     free(c);
 }
 
+/* A session's context: the device's shared cl_context and programs
+ * (cl_shared.c), its own queue and options. */
 static nngpu_status cl_context_create(int index, const nngpu_options *o, ng_context **out) {
     ng_context *c = calloc(1, sizeof *c);
     if (!c) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "opencl: out of host memory");
-    nngpu_status s = ng_cl_device_get(index, &c->platform, &c->device, &c->info);
+    nngpu_status s = ng_cl_device_get(index, NULL, NULL, &c->info);
+    if (s == NNGPU_OK) s = ng_cl_shared_acquire(index, &c->shared);
     if (s != NNGPU_OK) {
         free(c);
         return s;
     }
+    c->platform = c->shared->platform;
+    c->device = c->shared->device;
+    c->ctx = c->shared->ctx;
     if (o)
         c->opts = *o;
     else
@@ -39,19 +44,12 @@ static nngpu_status cl_context_create(int index, const nngpu_options *o, ng_cont
     cl_device_fp_config fp = 0;
     if (clGetDeviceInfo(c->device, CL_DEVICE_SINGLE_FP_CONFIG, sizeof fp, &fp, NULL) == CL_SUCCESS)
         c->fast_fma = (fp & CL_FP_FMA) != 0;
-    cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)c->platform,
-                                     0};
-    cl_int err;
-    c->ctx = clCreateContext(props, 1, &c->device, NULL, NULL, &err);
-    if (err != CL_SUCCESS) {
-        s = ng_cl_check(err, "clCreateContext", c->info.name);
-        cl_context_destroy(c);
-        return s;
-    }
     cl_command_queue_properties qp = c->opts.profiling ? CL_QUEUE_PROFILING_ENABLE : 0;
     c->can_profile = c->opts.profiling;
+    cl_int err;
     c->queue = clCreateCommandQueue(c->ctx, c->device, qp, &err);
     if (err != CL_SUCCESS) {
+        c->queue = NULL;
         s = ng_cl_check(err, "clCreateCommandQueue", c->info.name);
         cl_context_destroy(c);
         return s;

@@ -9,8 +9,6 @@
 #include "cl_internal.h"
 #include "core/status.h"
 
-#define NG_CL_MAX_DEVICES 16
-
 static struct {
     int done, n;
     cl_platform_id platform[NG_CL_MAX_DEVICES];

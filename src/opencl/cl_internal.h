@@ -7,6 +7,7 @@
 
 #define CL_TARGET_OPENCL_VERSION 120
 #include <CL/cl.h>
+#include <pthread.h>
 
 #include "runtime/backend.h"
 #include "runtime/params.h"
@@ -18,14 +19,37 @@ struct ng_buffer {
 
 typedef struct ng_cl_program_entry ng_cl_program_entry;
 
-struct ng_context {
+#define NG_CL_MAX_DEVICES 16
+
+/* The shared device (cl_shared.c): one cl_context and its built programs per
+ * device and process, used by every session on that device, so a host's
+ * second session (and each test case) builds nothing it built before. */
+typedef struct ng_cl_shared {
+    int index, users;
     cl_platform_id platform;
     cl_device_id device;
     cl_context ctx;
-    cl_command_queue queue;
+    pthread_mutex_t mu;            /* guards programs */
+    pthread_cond_t built;          /* a build finished (cl_program.c) */
+    ng_cl_program_entry *programs; /* programs keyed by (file, options); NULL
+                                      program: being built */
+} ng_cl_shared;
+
+/* The shared device of OpenCL device `index`, made by its first user. */
+nngpu_status ng_cl_shared_acquire(int index, ng_cl_shared **out);
+/* The last user's release frees the programs and the context. */
+void ng_cl_shared_release(ng_cl_shared *s);
+/* Counts a program built (1) or found in a registry (0), for cl_stats.h. */
+void ng_cl_shared_count(int built);
+
+struct ng_context {
+    ng_cl_shared *shared;
+    cl_platform_id platform; /* the shared device's, for short */
+    cl_device_id device;
+    cl_context ctx;
+    cl_command_queue queue;  /* the session's own */
     nngpu_device_info info;
     nngpu_options opts;
-    ng_cl_program_entry *programs; /* built programs keyed by (file, options) */
     size_t weight_bytes;
     int can_profile;  /* the queue was created with profiling enabled */
     int fp16_ok;      /* fp16 layers allowed: cl_khr_fp16, or NNGPU_OPENCL_FP16_STORAGE=1
@@ -75,15 +99,15 @@ int ng_cl_device_count(void);
 nngpu_status ng_cl_device_get(int index, cl_platform_id *platform, cl_device_id *device,
                               nngpu_device_info *info);
 
-/* Releases the context's program cache (cl_program.c). */
-void ng_cl_programs_release(ng_context *c);
+/* Releases a shared device's built programs (cl_program.c). */
+void ng_cl_programs_release(ng_cl_shared *s);
 
 /* The embedded kernel sources (generated from the .cl files in shaders/opencl). */
 const char *ng_cl_source(const char *file_name);
 
 /* Gets kernel `kernel_name` from shaders/opencl/`file` built with `options`
  * ("-DTILE_M=8 ...", plus -DNG_F16=1 while c->half); programs are built once
- * per (file, options) per context. Build failures return NNGPU_ERR_DEVICE with the build log. */
+ * per (file, options) per shared device. Build failures return NNGPU_ERR_DEVICE with the build log. */
 nngpu_status ng_cl_kernel_create(ng_context *c, const char *file, const char *kernel_name,
                                  const char *options, cl_kernel *out);
 

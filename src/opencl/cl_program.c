@@ -1,5 +1,5 @@
-/* Program building: the embedded sources, a per-context cache of built
- * programs keyed by (file, options), kernel creation. storage.cl,
+/* Program building: the embedded sources, the shared device's registry of
+ * built programs keyed by (file, options), kernel creation. storage.cl,
  * epilogue.cl and rows.cl precede every program; fp16 layers add -DNG_F16=1 to the
  * options, so the variant is part of both cache keys. */
 #include <stdio.h>
@@ -89,32 +89,65 @@ static nngpu_status build(ng_context *c, const char *file, const char *options,
     return NNGPU_OK;
 }
 
+static ng_cl_program_entry *entry_find(ng_cl_shared *sh, const char *file, const char *options) {
+    for (ng_cl_program_entry *e = sh->programs; e; e = e->next)
+        if (strcmp(e->file, file) == 0 && strcmp(e->options, options) == 0) return e;
+    return NULL;
+}
+
+static void entry_free(ng_cl_program_entry *e) {
+    if (e->program) clReleaseProgram(e->program);
+    free(e->file);
+    free(e->options);
+    free(e);
+}
+
+/* The shared device's program for (file, options), built on first use. The
+ * first asker registers an entry without a program and builds outside the
+ * lock; askers meanwhile wait for it (looking the key up again when woken:
+ * a failed build leaves the registry, and each waiter then builds itself and
+ * reports its own error). */
 static nngpu_status program_get(ng_context *c, const char *file, const char *options,
                                 cl_program *out) {
-    for (ng_cl_program_entry *e = c->programs; e; e = e->next)
-        if (strcmp(e->file, file) == 0 && strcmp(e->options, options) == 0) {
-            *out = e->program;
-            return NNGPU_OK;
-        }
-    cl_program prog = NULL;
-    NG_CHECK(build(c, file, options, &prog));
-    ng_cl_program_entry *e = calloc(1, sizeof *e);
+    ng_cl_shared *sh = c->shared;
+    pthread_mutex_lock(&sh->mu);
+    ng_cl_program_entry *e;
+    while ((e = entry_find(sh, file, options)) && !e->program) pthread_cond_wait(&sh->built, &sh->mu);
+    if (e) {
+        *out = e->program;
+        pthread_mutex_unlock(&sh->mu);
+        ng_cl_shared_count(0);
+        return NNGPU_OK;
+    }
+    e = calloc(1, sizeof *e);
     if (e) {
         e->file = dup_str(file);
         e->options = dup_str(options);
     }
     if (!e || !e->file || !e->options) {
-        if (e) {
-            free(e->file);
-            free(e->options);
-        }
-        free(e);
-        clReleaseProgram(prog);
+        pthread_mutex_unlock(&sh->mu);
+        if (e) entry_free(e);
         return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "opencl: out of host memory");
     }
-    e->program = prog;
-    e->next = c->programs;
-    c->programs = e;
+    e->next = sh->programs;
+    sh->programs = e;
+    pthread_mutex_unlock(&sh->mu);
+
+    cl_program prog = NULL;
+    nngpu_status s = build(c, file, options, &prog);
+    pthread_mutex_lock(&sh->mu);
+    if (s == NNGPU_OK) {
+        e->program = prog;
+    } else { /* unlisted: a waiter finds no entry and builds */
+        ng_cl_program_entry **pp = &sh->programs;
+        while (*pp != e) pp = &(*pp)->next;
+        *pp = e->next;
+        entry_free(e);
+    }
+    pthread_cond_broadcast(&sh->built);
+    pthread_mutex_unlock(&sh->mu);
+    if (s != NNGPU_OK) return s;
+    ng_cl_shared_count(1);
     *out = prog;
     return NNGPU_OK;
 }
@@ -141,17 +174,14 @@ nngpu_status ng_cl_kernel_create(ng_context *c, const char *file, const char *ke
     return NNGPU_OK;
 }
 
-void ng_cl_programs_release(ng_context *c) {
-    ng_cl_program_entry *e = c->programs;
+void ng_cl_programs_release(ng_cl_shared *sh) {
+    ng_cl_program_entry *e = sh->programs;
     while (e) {
         ng_cl_program_entry *next = e->next;
-        clReleaseProgram(e->program);
-        free(e->file);
-        free(e->options);
-        free(e);
+        entry_free(e);
         e = next;
     }
-    c->programs = NULL;
+    sh->programs = NULL;
 }
 
 void ng_cl_params_options(const ng_params *p, char *buf, size_t cap) {

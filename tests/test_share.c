@@ -1,9 +1,12 @@
-/* Sessions on one Vulkan device in one process share the device and its
- * compiled pipelines (src/vulkan/vk_shared.c, vk_pipeline.c): a second
- * session compiles nothing and gives the same outputs as the first, sessions
- * go in either order, two threads create and run sessions at once, and an
+/* Sessions on one device in one process share the device and what it
+ * compiled: Vulkan's pipelines (src/vulkan/vk_shared.c, vk_pipeline.c),
+ * OpenCL's context and programs (src/opencl/cl_shared.c). On each of
+ * opencl:0 and vulkan:0: a second session compiles nothing and gives the same
+ * outputs as the first, sessions go in either order, the last one closes the
+ * device, two threads create and run sessions at once. On vulkan:0 also: an
  * injected pipeline failure or allocation limit fails one session while the
- * healthy one next to it keeps running. Counters: vulkan/vk_stats.h. */
+ * healthy one next to it keeps running, and the pipeline cache file is
+ * written. Counters: vulkan/vk_stats.h, opencl/cl_stats.h. */
 #include <dirent.h>
 #include <math.h>
 #include <pthread.h>
@@ -12,9 +15,9 @@
 #include <string.h>
 
 #include "harness/harness.h"
+#include "opencl/cl_stats.h"
 #include "vulkan/vk_stats.h"
 
-#define DEV "vulkan:0"
 #define N_OUT 10
 #define TOL 1e-4
 
@@ -88,6 +91,7 @@ static void check_run(nngpu_session *s, const char *what, const float *same, flo
 
 typedef struct worker {
     const nngpu_model *m;
+    const char *dev;
     float out[N_OUT];
     int ok;
 } worker;
@@ -95,7 +99,7 @@ typedef struct worker {
 static void *worker_main(void *arg) {
     worker *w = arg;
     nngpu_session *s = NULL;
-    w->ok = nngpu_session_create(w->m, DEV, NULL, &s) == NNGPU_OK;
+    w->ok = nngpu_session_create(w->m, w->dev, NULL, &s) == NNGPU_OK;
     for (int i = 0; i < 4 && w->ok; i++) w->ok = run(s, w->out);
     nngpu_session_destroy(s);
     return NULL;
@@ -111,47 +115,31 @@ static int cache_file_in(const char *dir) {
     return found;
 }
 
-int main(int argc, char **argv) {
-    th_init(argc, argv);
-    const char *cache = th_scratch_dir("vk_share");
-    if (cache) setenv("NNGPU_CACHE_DIR", cache, 1);
-    nngpu_model *m = make_model();
-    th_fill(input, sizeof input / 4, -1, 1);
-    nngpu_session *ref = create(m, "cpu");
-    TH_EXPECT(run(ref, expect), "the CPU reference run");
-    nngpu_session_destroy(ref);
-    float first[N_OUT], out[N_OUT];
+/* What a backend compiled (Vulkan pipelines, OpenCL programs), found
+ * compiled, and the shared devices it has open. */
+typedef struct counts {
+    int built, reused, devices;
+} counts;
 
-    /* one session compiles, the second shares every pipeline */
-    ng_vk_pipeline_stats st0 = ng_vk_pipeline_stats_get();
-    nngpu_session *s1 = create(m, DEV);
-    ng_vk_pipeline_stats st1 = ng_vk_pipeline_stats_get();
-    int k = st1.compiled - st0.compiled;
-    TH_EXPECT(k > 0 && st1.devices == 1 && st1.registered == k,
-              "first session: %d pipelines compiled, %d registered, %d devices", k,
-              st1.registered, st1.devices);
-    nngpu_session *s2 = create(m, DEV);
-    ng_vk_pipeline_stats st2 = ng_vk_pipeline_stats_get();
-    TH_EXPECT(st2.compiled == st1.compiled && st2.reused - st1.reused == k && st2.devices == 1,
-              "second session: %d compiled, %d reused (want 0, %d)", st2.compiled - st1.compiled,
-              st2.reused - st1.reused, k);
-    check_run(s1, "first session", NULL, first);
-    check_run(s2, "second session", first, out);
+static counts counts_of(const char *dev) {
+    if (!strncmp(dev, "vulkan", 6)) {
+        ng_vk_pipeline_stats v = ng_vk_pipeline_stats_get();
+        return (counts){v.compiled, v.reused, v.devices};
+    }
+    ng_cl_share_stats c = ng_cl_share_stats_get();
+    return (counts){c.built, c.reused, c.devices};
+}
 
-    /* either order: the newer goes first, then the older */
-    nngpu_session_destroy(s2);
-    check_run(s1, "first session after the second went", first, out);
-    nngpu_session *s3 = create(m, DEV);
-    nngpu_session_destroy(s1);
-    check_run(s3, "third session after the first went", first, out);
-    TH_EXPECT(ng_vk_pipeline_stats_get().compiled == st1.compiled, "the third session compiled");
-
-    /* an injected pipeline failure fails its session only, and leaves no entry */
+/* Vulkan only: an injected pipeline failure fails its session only and
+ * leaves no entry; so does an allocation limit; `healthy` runs on. */
+static void vulkan_faults(const nngpu_model *m, nngpu_session *healthy, const float *first) {
+    const char *dev = "vulkan:0";
+    float out[N_OUT];
     for (int rep = 0; rep < 2; rep++) {
         ng_vk_pipeline_stats a = ng_vk_pipeline_stats_get();
         setenv("NNGPU_VK_FAIL_PIPELINE", "pool", 1);
         nngpu_session *bad = NULL;
-        nngpu_status st = nngpu_session_create(m, DEV, NULL, &bad);
+        nngpu_status st = nngpu_session_create(m, dev, NULL, &bad);
         unsetenv("NNGPU_VK_FAIL_PIPELINE");
         TH_EXPECT(st != NNGPU_OK && !bad && strstr(nngpu_last_error(), "shader 'pool'") &&
                       strstr(nngpu_last_error(), "node 'pool'"),
@@ -164,41 +152,90 @@ int main(int argc, char **argv) {
     }
     setenv("NNGPU_VK_ALLOC_LIMIT", "1024", 1);
     nngpu_session *oom = NULL;
-    nngpu_status st = nngpu_session_create(m, DEV, NULL, &oom);
+    nngpu_status st = nngpu_session_create(m, dev, NULL, &oom);
     unsetenv("NNGPU_VK_ALLOC_LIMIT");
     TH_EXPECT(st == NNGPU_ERR_OUT_OF_MEMORY && strstr(nngpu_last_error(), "NNGPU_VK_ALLOC_LIMIT"),
               "allocation limit: status %d, '%s'", (int)st, nngpu_last_error());
     nngpu_session_destroy(oom);
-    check_run(s3, "healthy session next to failed ones", first, out);
-    nngpu_session *s4 = create(m, DEV);
-    check_run(s4, "session after the failures", first, out);
-    TH_EXPECT(ng_vk_pipeline_stats_get().compiled == st1.compiled + 2,
-              "a session after the failures compiled");
-    nngpu_session_destroy(s4);
-    nngpu_session_destroy(s3);
-    ng_vk_pipeline_stats gone = ng_vk_pipeline_stats_get();
-    TH_EXPECT(gone.devices == 0 && gone.registered == 0,
-              "after the last session: %d devices, %d pipelines left", gone.devices,
-              gone.registered);
-    if (cache) TH_EXPECT(cache_file_in(cache), "no pipeline cache file written in %s", cache);
+    check_run(healthy, "healthy session next to failed ones", first, out);
+    ng_vk_pipeline_stats a = ng_vk_pipeline_stats_get();
+    nngpu_session *after = create(m, dev);
+    check_run(after, "session after the failures", first, out);
+    TH_EXPECT(ng_vk_pipeline_stats_get().compiled == a.compiled, "a session after the failures compiled");
+    nngpu_session_destroy(after);
+}
 
-    /* two threads create (racing for the device and every pipeline) and run */
-    worker w[2] = {{.m = m}, {.m = m}};
+static void share_on(const nngpu_model *m, const char *dev, const char *cache) {
+    float first[N_OUT], out[N_OUT];
+    /* one session compiles, the second shares everything */
+    counts c0 = counts_of(dev);
+    nngpu_session *s1 = create(m, dev);
+    counts c1 = counts_of(dev);
+    int k = c1.built - c0.built;
+    TH_EXPECT(k > 0 && c1.devices == 1, "%s, first session: %d built, %d devices", dev, k, c1.devices);
+    nngpu_session *s2 = create(m, dev);
+    counts c2 = counts_of(dev);
+    TH_EXPECT(c2.built == c1.built && c2.reused - c1.reused >= k && c2.devices == 1,
+              "%s, second session: %d built, %d reused (want 0, >= %d)", dev,
+              c2.built - c1.built, c2.reused - c1.reused, k);
+    check_run(s1, "first session", NULL, first);
+    check_run(s2, "second session", first, out);
+
+    /* either order: the newer goes first, then the older */
+    nngpu_session_destroy(s2);
+    check_run(s1, "first session after the second went", first, out);
+    nngpu_session *s3 = create(m, dev);
+    nngpu_session_destroy(s1);
+    check_run(s3, "third session after the first went", first, out);
+    TH_EXPECT(counts_of(dev).built == c1.built, "%s: the third session compiled", dev);
+    if (!strncmp(dev, "vulkan", 6)) vulkan_faults(m, s3, first);
+    nngpu_session_destroy(s3);
+    counts gone = counts_of(dev);
+    TH_EXPECT(gone.devices == 0, "%s, after the last session: %d devices open", dev, gone.devices);
+    if (!strncmp(dev, "vulkan", 6)) {
+        TH_EXPECT(ng_vk_pipeline_stats_get().registered == 0, "pipelines left after the last session");
+        if (cache) TH_EXPECT(cache_file_in(cache), "no pipeline cache file written in %s", cache);
+    }
+
+    /* two threads create (racing for the device and everything it builds) and
+     * run; what one builds the other waits for */
+    worker w[2] = {{.m = m, .dev = dev}, {.m = m, .dev = dev}};
     pthread_t t[2];
     for (int i = 0; i < 2; i++) TH_EXPECT(pthread_create(&t[i], NULL, worker_main, &w[i]) == 0, "thread");
     for (int i = 0; i < 2; i++) pthread_join(t[i], NULL);
-    ng_vk_pipeline_stats th = ng_vk_pipeline_stats_get();
+    counts th = counts_of(dev);
     for (int i = 0; i < 2; i++) {
-        TH_EXPECT(w[i].ok, "thread %d: %s", i, nngpu_last_error());
-        TH_EXPECT(w[i].ok && memcmp(w[i].out, first, sizeof first) == 0, "thread %d: outputs differ", i);
+        TH_EXPECT(w[i].ok, "%s, thread %d: %s", dev, i, nngpu_last_error());
+        TH_EXPECT(w[i].ok && memcmp(w[i].out, first, sizeof first) == 0, "%s, thread %d: outputs differ",
+                  dev, i);
     }
-    TH_EXPECT(th.compiled - gone.compiled == k && th.reused - gone.reused == k && th.devices == 0,
-              "two threads: %d compiled, %d reused (want %d each), %d devices left",
-              th.compiled - gone.compiled, th.reused - gone.reused, k, th.devices);
+    int built = th.built - gone.built;
+    TH_EXPECT(built == k && th.devices == 0, "%s, two threads: %d built (want %d), %d devices left",
+              dev, built, k, th.devices);
+    printf("%s: %d built per session, %d by two racing threads\n", dev, k, built);
+}
 
+int main(int argc, char **argv) {
+    th_init(argc, argv);
+    const char *cache = th_scratch_dir("share");
+    if (cache) setenv("NNGPU_CACHE_DIR", cache, 1);
+    nngpu_model *m = make_model();
+    th_fill(input, sizeof input / 4, -1, 1);
+    nngpu_session *ref = create(m, "cpu");
+    TH_EXPECT(run(ref, expect), "the CPU reference run");
+    nngpu_session_destroy(ref);
+    const char *devs[2] = {"opencl:0", "vulkan:0"};
+    for (int i = 0; i < 2; i++) {
+        int idx;
+        if (nngpu_device_find(devs[i], &idx) != NNGPU_OK) {
+            printf("%s: none here\n", devs[i]);
+            continue;
+        }
+        share_on(m, devs[i], cache);
+    }
     nngpu_model_destroy(m);
     th_scratch_remove();
-    printf("test_vk_share: %d pipelines per session; %s\n", k, th_failures() ? "FAILED" : "ok");
+    printf("test_share: %s\n", th_failures() ? "FAILED" : "ok");
     fflush(stdout); /* before any at-exit report (LeakSanitizer) */
     return th_failures() ? 1 : 0;
 }
