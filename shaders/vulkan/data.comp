@@ -36,9 +36,14 @@ layout(push_constant) uniform Push {
 #define M_A(k) meta[p.meta_off + 8u + (k)]
 #define M_B(k) meta[p.meta_off + 16u + (k)]
 
+/* Each kind returns the value of output element gid and sets yi, the index it
+ * is stored at (gid but for strided copies); main applies the epilogue once
+ * (one inlined copy of it compiles several times faster than one per kind). */
+
 /* meta: dims, x strides, y strides */
-void copy_strided(uint gid) {
-    uint xi = 0u, yi = 0u, q = gid;
+NG_REAL copy_strided(uint gid, out uint yi) {
+    uint xi = 0u, q = gid;
+    yi = 0u;
     for (int k = int(p.rank) - 1; k >= 0; k--) {
         uint d = uint(M_DIM(k));
         uint c = q % d;
@@ -46,7 +51,7 @@ void copy_strided(uint gid) {
         xi += c * uint(M_A(k));
         yi += c * uint(M_B(k));
     }
-    y[p.y_off + yi] = NG_ST(ng_epilogue(x[p.x_off + xi], p.y_base + yi));
+    return NG_REAL(x[p.x_off + xi]);
 }
 
 /* Index j of idx (int32, or with IDX64 an int64 whose high word must be the
@@ -66,18 +71,17 @@ int index_at(uint j, int len) {
 
 /* Output (outer, n_idx, inner) from x (outer, axis_len, inner);
  * out-of-range indices give 0. */
-void gather(uint gid) {
+NG_REAL gather(uint gid) {
     uint in_ = gid % p.inner, t = gid / p.inner;
     uint j = t % p.n_idx, o = t / p.n_idx;
     int id = index_at(j, int(p.axis_len));
-    NG_REAL v = id >= 0 ? x[p.x_off + (o * p.axis_len + uint(id)) * p.inner + in_] : NG_REAL(0.0);
-    y[p.y_off + gid] = NG_ST(ng_epilogue(v, gid));
+    return id >= 0 ? NG_REAL(x[p.x_off + (o * p.axis_len + uint(id)) * p.inner + in_]) : NG_REAL(0.0);
 }
 
 /* meta: output dims, x strides (0 along the axis); x's axis stride in
  * p.inner. Output element gid reads x at sum(c * xs) + idx[gid] * stride;
  * out-of-range indices give 0. */
-void gather_elements(uint gid) {
+NG_REAL gather_elements(uint gid) {
     uint xi = 0u, q = gid;
     for (int k = int(p.rank) - 1; k >= 0; k--) {
         uint d = uint(M_DIM(k));
@@ -85,12 +89,11 @@ void gather_elements(uint gid) {
         q /= d;
     }
     int id = index_at(gid, int(p.axis_len));
-    NG_REAL v = id >= 0 ? x[p.x_off + xi + uint(id) * p.inner] : NG_REAL(0.0);
-    y[p.y_off + gid] = NG_ST(ng_epilogue(v, gid));
+    return id >= 0 ? NG_REAL(x[p.x_off + xi + uint(id) * p.inner]) : NG_REAL(0.0);
 }
 
 /* meta: output dims, input dims, leading pads (may be negative) */
-void pad(uint gid) {
+NG_REAL pad(uint gid) {
     uint xi = 0u, xstride = 1u, q = gid;
     bool inside = true;
     for (int k = int(p.rank) - 1; k >= 0; k--) {
@@ -108,14 +111,13 @@ void pad(uint gid) {
         if (inside) xi += uint(c) * xstride;
         xstride *= uint(len);
     }
-    NG_REAL v = inside ? x[p.x_off + xi] : NG_REAL(p.value);
-    y[p.y_off + gid] = NG_ST(ng_epilogue(v, gid));
+    return inside ? NG_REAL(x[p.x_off + xi]) : NG_REAL(p.value);
 }
 
 /* meta: output dims, input dims, table offsets (-1: dim not resized). Table
  * entry e of a resized dim: TAPS clamped source indices, then TAPS weights
  * (float bits), computed on the host exactly as the reference does. */
-void resize(uint gid) {
+NG_REAL resize(uint gid) {
     uint ent[8], rstr[8];
     uint q = gid, s = 1u, n_res = 0u, base = 0u, combos = 1u;
     for (int k = int(p.rank) - 1; k >= 0; k--) {
@@ -142,18 +144,30 @@ void resize(uint gid) {
             xi += uint(idx[ent[j] + tap]) * rstr[j];
             wt *= intBitsToFloat(idx[ent[j] + uint(TAPS) + tap]);
         }
-        if (wt != 0.0) v += wt * x[p.x_off + xi];
+        if (wt != 0.0) v += wt * float(x[p.x_off + xi]);
     }
-    y[p.y_off + gid] = NG_ST(ng_epilogue(NG_REAL(v), gid));
+    return NG_REAL(v);
 }
 
 void main() {
     uint gid = ng_global_id();
     if (gid >= p.n) return;
-    if (KIND == 0) y[p.y_off + gid] = NG_ST(ng_epilogue(x[p.x_off + gid], p.y_base + gid));
-    else if (KIND == 1) copy_strided(gid);
-    else if (KIND == 2) gather(gid);
-    else if (KIND == 3) pad(gid);
-    else if (KIND == 4) resize(gid);
-    else gather_elements(gid);
+    uint yi = gid, ei = gid; /* stored at yi; the epilogue's operands index ei */
+    NG_REAL v;
+    if (KIND == 0) {
+        v = NG_REAL(x[p.x_off + gid]);
+        ei = p.y_base + gid;
+    } else if (KIND == 1) {
+        v = copy_strided(gid, yi);
+        ei = p.y_base + yi;
+    } else if (KIND == 2) {
+        v = gather(gid);
+    } else if (KIND == 3) {
+        v = pad(gid);
+    } else if (KIND == 4) {
+        v = resize(gid);
+    } else {
+        v = gather_elements(gid);
+    }
+    y[p.y_off + yi] = NG_ST(ng_epilogue(v, ei));
 }

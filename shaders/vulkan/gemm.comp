@@ -82,23 +82,38 @@ const int BN = WG_N * TN;
 shared NG_REAL As[SHARED != 0 ? TK * BM : 1];
 shared NG_REAL Bs[SHARED != 0 ? TK * BN : 1];
 
-void store_tile(const int m, const int n, const int batch, const float v0) {
-    float v = p.alpha * v0;
-    if (HAS_C != 0) v += p.beta * c[p.c_off + m * p.scm + n * p.scn];
-    const int idx = batch * p.M * p.N + m * p.N + n;
-    y[p.y_off + idx] = NG_ST(ng_epilogue(NG_REAL(v), uint(idx)));
-}
+/* The accumulators of an invocation's TM x TN outputs (every variant). */
+float acc[TM * TN];
 
-/* VEC & 4: outputs n .. n + 3 of row m (n a multiple of 4, n + 3 < N) as one store. */
-void store_tile4(const int m, const int n, const int batch, const vec4 v0) {
-    vec4 v = p.alpha * v0;
-    NG_REAL4 r;
-    const int idx = batch * p.M * p.N + m * p.N + n;
-    for (int j = 0; j < 4; j++) {
-        if (HAS_C != 0) v[j] += p.beta * c[p.c_off + m * p.scm + (n + j) * p.scn];
-        r[j] = ng_epilogue(NG_REAL(v[j]), uint(idx + j));
+/* The one store of every variant, so the epilogue is inlined once: outputs
+ * (mstart + i * mstep, nstart + j * nstep) for i < TM with rows below M and
+ * j < jcount, as alpha * acc + beta * C through the epilogue; with VEC & 4
+ * (nstep 1; nstart, N and so jcount multiples of 4) a row's as vec4 stores. */
+void store_block(int mstart, int mstep, int nstart, int nstep, int jcount, int batch) {
+    for (int i = 0; i < TM; i++) {
+        const int m = mstart + i * mstep;
+        if (m >= p.M) break;
+        const int row = batch * p.M * p.N + m * p.N + nstart;
+        NG_REAL r[TN];
+        for (int j = 0; j < TN; j++) {
+            if (j >= jcount) break;
+            const int n = nstart + j * nstep;
+            float v = p.alpha * acc[i * TN + j];
+            if (HAS_C != 0) v += p.beta * c[p.c_off + m * p.scm + n * p.scn];
+            r[j] = ng_epilogue(NG_REAL(v), uint(row + j * nstep));
+        }
+        if ((VEC & 4) != 0) {
+            for (int q = 0; q < TN / 4; q++)
+                if (4 * q < jcount)
+                    y4[((p.y_off + row) >> 2) + q] =
+                        NG_ST4(NG_REAL4(r[4 * q], r[4 * q + 1], r[4 * q + 2], r[4 * q + 3]));
+        } else {
+            for (int j = 0; j < TN; j++) {
+                if (j >= jcount) break;
+                y[p.y_off + row + j * nstep] = NG_ST(r[j]);
+            }
+        }
     }
-    y4[(p.y_off + idx) >> 2] = NG_ST4(r);
 }
 
 /* SHARED=0: A's row values av[0..TM) at k: packed vec4 reads (VEC & 2,
@@ -117,14 +132,16 @@ void store_tile4(const int m, const int n, const int batch, const vec4 v0) {
 /* SHARED=0: a TM x TN block per invocation, invocations along N first.
  * Out-of-range rows and columns are read clamped (no divergent branches in
  * the K loop) and not stored. */
-void main_registers() {
+void main_registers(out int mstart, out int nstart, out int jcount, out int batch) {
     const int tx = int(gl_LocalInvocationID.x), ty = int(gl_LocalInvocationID.y);
     const int n0 = (int(gl_WorkGroupID.x) * WG_N + tx) * TN;
     const int mb = int(gl_WorkGroupID.y) * WG_M + ty, m0 = mb * TM;
-    const int batch = int(gl_WorkGroupID.z);
+    batch = int(gl_WorkGroupID.z);
     const int abase = p.a_off + a_boff[batch], bbase = p.b_off + b_boff[batch];
+    mstart = m0;
+    nstart = n0;
+    jcount = clamp(p.N - n0, 0, TN);
 
-    float acc[TM * TN];
     for (int i = 0; i < TM * TN; i++) acc[i] = 0.0;
     NG_DOT_PARTS(TM * TN);
     int aidx[TM], bidx[TN];
@@ -164,15 +181,8 @@ void main_registers() {
             }
         }
         const int ohs = col / segs, ow0 = (col - ohs * segs) * TN;
-        for (int i = 0; i < TM; i++) {
-            const int m = m0 + i;
-            if (m >= p.M || ohs >= OH) break;
-            for (int j = 0; j < TN; j++) {
-                if (ow0 + j >= p.OW) break;
-                store_tile(m, ohs * p.OW + ow0 + j, batch, acc[i * TN + j]);
-            }
-        }
-        return;
+        nstart = ohs * p.OW + ow0; /* the segment's pixels */
+        jcount = ohs < OH ? clamp(p.OW - ow0, 0, TN) : 0;
     } else if (CONV != 0) { /* implicit GEMM: k = (c, kh, kw), n = (oh, ow) */
         int ih0[TN], iw0[TN];
         for (int j = 0; j < TN; j++) {
@@ -223,38 +233,20 @@ void main_registers() {
       }
       NG_DOT_FLUSH(TM * TN);
     }
-
-    for (int i = 0; i < TM; i++) {
-        const int m = m0 + i;
-        if (m >= p.M) break;
-        if ((VEC & 4) != 0) { /* N % 4 == 0: each vec4 is all in range or all out */
-            for (int q = 0; q < TN / 4; q++)
-                if (n0 + 4 * q < p.N)
-                    store_tile4(m, n0 + 4 * q, batch,
-                                vec4(acc[i * TN + 4 * q], acc[i * TN + 4 * q + 1],
-                                     acc[i * TN + 4 * q + 2], acc[i * TN + 4 * q + 3]));
-            continue;
-        }
-        for (int j = 0; j < TN; j++) {
-            const int n = n0 + j;
-            if (n >= p.N) break;
-            store_tile(m, n, batch, acc[i * TN + j]);
-        }
-    }
 }
 
-void main() {
-    if (SHARED == 0) {
-        main_registers();
-        return;
-    }
+/* SHARED=1: invocation (ty, tx) owns rows m0 + ty + i * WG_M and columns
+ * n0 + tx + j * WG_N of the work-group's tile. */
+void main_shared(out int mstart, out int nstart, out int jcount, out int batch) {
     const int tx = int(gl_LocalInvocationID.x), ty = int(gl_LocalInvocationID.y);
     const int lid = ty * WG_N + tx, nthreads = WG_M * WG_N;
     const int m0 = int(gl_WorkGroupID.y) * BM, n0 = int(gl_WorkGroupID.x) * BN;
-    const int batch = int(gl_WorkGroupID.z);
+    batch = int(gl_WorkGroupID.z);
     const int abase = p.a_off + a_boff[batch], bbase = p.b_off + b_boff[batch];
+    mstart = m0 + ty;
+    nstart = n0 + tx;
+    jcount = clamp((p.N - nstart + WG_N - 1) / WG_N, 0, TN);
 
-    float acc[TM * TN];
     for (int i = 0; i < TM * TN; i++) acc[i] = 0.0;
     NG_DOT_PARTS(TM * TN);
 
@@ -281,14 +273,11 @@ void main() {
         NG_DOT_FLUSH(TM * TN);
         barrier();
     }
+}
 
-    for (int i = 0; i < TM; i++) {
-        const int m = m0 + ty + i * WG_M;
-        if (m >= p.M) break;
-        for (int j = 0; j < TN; j++) {
-            const int n = n0 + tx + j * WG_N;
-            if (n >= p.N) break;
-            store_tile(m, n, batch, acc[i * TN + j]);
-        }
-    }
+void main() {
+    int mstart, nstart, jcount, batch;
+    if (SHARED == 0) main_registers(mstart, nstart, jcount, batch);
+    else main_shared(mstart, nstart, jcount, batch);
+    store_block(mstart, SHARED == 0 ? 1 : WG_M, nstart, SHARED == 0 ? 1 : WG_N, jcount, batch);
 }

@@ -53,32 +53,23 @@ float wg_sum(float v) {
     return r;
 }
 
-void norm_rows() {
-    uint row = ng_group_id(), lid = gl_LocalInvocationID.x, wg = gl_WorkGroupSize.x;
-    if (row >= p.rows) return; /* uniform per work-group */
-    uint base = row * p.len, xb = p.x_off + base;
+/* A row's mean and inverse standard deviation (written out with STATS). */
+void row_stats(uint row, uint xb, out float mean, out float inv) {
+    uint lid = gl_LocalInvocationID.x, wg = gl_WorkGroupSize.x;
     float s = 0.0;
     for (uint j = lid; j < p.len; j += wg) s += x[xb + j];
-    float mean = wg_sum(s) / float(p.len);
+    mean = wg_sum(s) / float(p.len);
     float q = 0.0;
     for (uint j = lid; j < p.len; j += wg) {
         float d = x[xb + j] - mean;
         q += d * d;
     }
-    float inv = inversesqrt(wg_sum(q) / float(p.len) + p.eps);
+    inv = inversesqrt(wg_sum(q) / float(p.len) + p.eps);
     if ((STATS & 1) != 0 && lid == 0u) mean_out[p.mean_off + row] = mean;
     if ((STATS & 2) != 0 && lid == 0u) invstd_out[p.inv_off + row] = inv;
-    uint sbase = (row % p.R) * p.CG;
-    for (uint j = lid; j < p.len; j += wg) {
-        uint si = sbase + j / p.SP;
-        float v = (x[xb + j] - mean) * inv * scale[p.s_off + si / p.s_div] + bias[p.b_off + si / p.b_div];
-        y[p.y_off + base + j] = ng_epilogue(v, base + j);
-    }
 }
 
-void lrn() {
-    uint i = ng_global_id();
-    if (i >= p.total) return;
+float lrn(uint i) {
     uint c = (i / p.SP) % p.C, base = p.x_off + i - c * p.SP;
     uint c0 = c >= p.lo ? c - p.lo : 0u, c1 = min(c + p.hi, p.C - 1u);
     float sq = 0.0;
@@ -86,10 +77,39 @@ void lrn() {
         float v = x[base + ch * p.SP];
         sq += v * v;
     }
-    y[p.y_off + i] = ng_epilogue(x[p.x_off + i] * ng_pow(p.k + p.alpha_n * sq, -p.beta), i);
+    return x[p.x_off + i] * ng_pow(p.k + p.alpha_n * sq, -p.beta);
 }
 
+/* Rows: the work-group's row, strided over its invocations; lrn: one element.
+ * One store loop, so the epilogue is inlined once. */
 void main() {
-    if (KIND == 0) norm_rows();
-    else lrn();
+    uint base, j0, step, n, sbase = 0u;
+    float mean = 0.0, inv = 0.0;
+    if (KIND == 0) {
+        uint row = ng_group_id();
+        if (row >= p.rows) return; /* uniform per work-group */
+        base = row * p.len;
+        j0 = gl_LocalInvocationID.x;
+        step = gl_WorkGroupSize.x;
+        n = p.len;
+        sbase = (row % p.R) * p.CG;
+        row_stats(row, p.x_off + base, mean, inv);
+    } else {
+        base = ng_global_id();
+        if (base >= p.total) return;
+        j0 = 0u;
+        step = 1u;
+        n = 1u;
+    }
+    for (uint j = j0; j < n; j += step) {
+        float v;
+        if (KIND == 0) {
+            uint si = sbase + j / p.SP;
+            v = (x[p.x_off + base + j] - mean) * inv * scale[p.s_off + si / p.s_div] +
+                bias[p.b_off + si / p.b_div];
+        } else {
+            v = lrn(base);
+        }
+        y[p.y_off + base + j] = ng_epilogue(v, base + j);
+    }
 }

@@ -35,7 +35,9 @@ layout(push_constant) uniform Push {
 
 shared float part[WG];
 
-void pool_window(int i) {
+/* One output's window (GLOBAL = 0) or one plane (GLOBAL = 1, stored by its
+ * first invocation); main applies the epilogue once for both. */
+float pool_window(int i) {
     const int ow = i % p.OW, oh = (i / p.OW) % p.OH, plane = i / (p.OW * p.OH);
     const int hs = oh * p.SH - p.PT, ws = ow * p.SW - p.PL;
     const int xb = p.x_off + plane * p.H * p.W;
@@ -63,19 +65,15 @@ void pool_window(int i) {
             cnt = (h1 - h0) * (w1 - w0);
         acc = cnt > 0 ? acc / float(cnt) : 0.0;
     }
-    y[p.y_off + i] = NG_ST(ng_epilogue(NG_REAL(acc), uint(i)));
+    return acc;
 }
 
-void main() {
-    if (GLOBAL == 0) {
-        const int i = int(ng_global_id());
-        if (i < p.total) pool_window(i);
-        return;
-    }
-    /* global: plane = work-group, plane size in p.W */
-    const int plane = int(ng_group_id());
+/* global: plane = work-group, plane size in p.W */
+bool pool_plane(out int plane, out float v) {
+    plane = int(ng_group_id());
+    v = 0.0;
     const int lid = int(gl_LocalInvocationID.x);
-    if (plane >= p.total) return; /* uniform per work-group */
+    if (plane >= p.total) return false; /* uniform per work-group */
     const int xb = p.x_off + plane * p.W;
     float acc = IS_MAX != 0 ? uintBitsToFloat(0xff800000u) : 0.0;
     for (int j = lid; j < p.W; j += WG)
@@ -87,9 +85,21 @@ void main() {
             part[lid] = IS_MAX != 0 ? max(part[lid], part[lid + s]) : part[lid] + part[lid + s];
         barrier();
     }
-    if (lid == 0) {
-        float v = part[0];
-        if (IS_MAX == 0) v /= float(p.W);
-        y[p.y_off + plane] = NG_ST(ng_epilogue(NG_REAL(v), uint(plane)));
+    v = part[0];
+    if (IS_MAX == 0) v /= float(p.W);
+    return lid == 0;
+}
+
+void main() {
+    int o;
+    float v;
+    bool store;
+    if (GLOBAL == 0) {
+        o = int(ng_global_id());
+        store = o < p.total;
+        v = store ? pool_window(o) : 0.0;
+    } else {
+        store = pool_plane(o, v);
     }
+    if (store) y[p.y_off + o] = NG_ST(ng_epilogue(NG_REAL(v), uint(o)));
 }

@@ -37,12 +37,14 @@ void ng_store_byte(uint idx, uint v) {
 #endif
 }
 
-/* real = mult[c] * (acc + bias[c]), then the node's epilogue at output
- * element e. */
-float ng_q_real(int acc, int c, uint e) {
+/* real = mult[c] * (acc + bias[c]) */
+float ng_q_dequant(int acc, int c) {
     const ivec4 cc = ch[c];
-    return ng_epilogue(intBitsToFloat(cc.x) * float(acc + cc.y), e);
+    return intBitsToFloat(cc.x) * float(acc + cc.y);
 }
+
+/* ng_q_dequant, then the node's epilogue at output element e. */
+float ng_q_real(int acc, int c, uint e) { return ng_epilogue(ng_q_dequant(acc, c), e); }
 
 /* The int8/uint8 output byte of real: round half to even, add the zero
  * point, saturate; NaN gives the lowest value (src/core/quant.h). */

@@ -95,18 +95,19 @@ void store_tile(const int acc[PXOC], const int gi, const int kb, const int nb, c
         if (kl >= kg) break;
         const int k = gi * kg + kl;
         const uint e0 = uint(((nb * p.K + k) * p.OH + oh) * p.OW + ow0);
-        int px = 0;
-        if (OUT <= NG_QOUT_UINT8)
-            for (; px + 4 <= npx; px += 4) {
-                vec4 v;
-                for (int t = 0; t < 4; t++)
-                    v[t] = ng_q_real(acc[(px + t) * OC_T + j], k, e0 + uint(px + t));
-                ng_q_store4(e0 + uint(px), v);
-            }
-        for (; px < npx; px++) {
-            const int a = acc[px * OC_T + j];
-            const uint e = e0 + uint(px);
-            ng_q_store(e, a, OUT == NG_QOUT_INT32 ? 0.0 : ng_q_real(a, k, e));
+        /* the values first, through one inlined epilogue; 8-bit outputs 4 to a word */
+        float v[PX_T];
+        for (int px = 0; px < PX_T; px++) {
+            if (px >= npx) break;
+            v[px] = OUT == NG_QOUT_INT32 ? 0.0 : ng_q_real(acc[px * OC_T + j], k, e0 + uint(px));
+        }
+        const int words = OUT <= NG_QOUT_UINT8 ? npx / 4 : 0;
+        for (int q = 0; q < PX_T / 4; q++)
+            if (q < words)
+                ng_q_store4(e0 + uint(4 * q), vec4(v[4 * q], v[4 * q + 1], v[4 * q + 2], v[4 * q + 3]));
+        for (int px = 0; px < PX_T; px++) {
+            if (px >= npx) break;
+            if (px >= 4 * words) ng_q_store(e0 + uint(px), acc[px * OC_T + j], v[px]);
         }
     }
 }

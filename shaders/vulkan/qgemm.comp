@@ -129,40 +129,45 @@ layout(push_constant) uniform Push {
             accf[i] = 0.0;                                                            \
         }
 
-/* Stores row m's TN outputs from column n0 (consecutive elements from e0):
- * 8-bit outputs 4 to a word where they fill one. */
-void store_row(const int m, const int n0, const int ncols, const uint e0, const int accs[TN]) {
-    const int c0 = CH_M != 0 ? m : n0;
-    int j = 0;
-    if (OUT <= NG_QOUT_UINT8 && TN % 4 == 0)
-        for (; j + 4 <= ncols; j += 4) {
-            vec4 v;
-            for (int t = 0; t < 4; t++) {
-                const int c = CH_M != 0 ? c0 : c0 + j + t;
-                v[t] = ng_q_real(accs[j + t], c, e0 + uint(j + t));
-            }
-            ng_q_store4(e0 + uint(j), v);
-        }
-    for (; j < ncols; j++) {
-        const int c = CH_M != 0 ? c0 : c0 + j;
-        const uint e = e0 + uint(j);
-        ng_q_store(e, accs[j], OUT == NG_QOUT_INT32 ? 0.0 : ng_q_real(accs[j], c, e));
+/* The accumulators of an invocation's TM x TN outputs: int32 sums (main_int,
+ * main_dot) or MatMulQuantW's float sums (main_qw). */
+int acc[TMN];
+float accq[TMN];
+
+/* Stores row i (matrix row m) of the tile: ncols columns from n0, elements
+ * from e0. Every variant's outputs pass the one ng_epilogue call here (it is
+ * inlined once); 8-bit outputs are stored 4 to a word where they fill one. */
+void store_row(const int i, const int m, const int n0, const int ncols, const uint e0) {
+    float v[TN];
+    for (int j = 0; j < TN; j++) {
+        if (j >= ncols) break;
+        v[j] = 0.0;
+        if (QW == 0 && OUT == NG_QOUT_INT32) continue; /* the raw sums */
+        const float real = QW != 0 ? accq[i * TN + j] : ng_q_dequant(acc[i * TN + j], CH_M != 0 ? m : n0 + j);
+        v[j] = ng_epilogue(real, e0 + uint(j));
+    }
+    const int words = QW == 0 && OUT <= NG_QOUT_UINT8 && TN % 4 == 0 ? ncols / 4 : 0;
+    for (int q = 0; q < TN / 4; q++)
+        if (q < words) ng_q_store4(e0 + uint(4 * q), vec4(v[4 * q], v[4 * q + 1], v[4 * q + 2], v[4 * q + 3]));
+    for (int j = 0; j < TN; j++) {
+        if (j >= ncols) break;
+        if (j < 4 * words) continue;
+        if (QW != 0) y[uint(p.y_off) + e0 + uint(j)] = floatBitsToUint(v[j]);
+        else ng_q_store(e0 + uint(j), acc[i * TN + j], v[j]);
     }
 }
 
-/* Stores the tile of rows m0.. and columns n0.. of batch z. */
-void store_tile(const int m0, const int n0, const int z, const int acc[TMN]) {
-    const int ncols = min(TN, p.N - n0);
+/* Stores the tile: rows m0.. below M, ncols columns from n0, of batch z. */
+void store_tile(const int m0, const int n0, const int ncols, const int z) {
     for (int i = 0; i < TM; i++) {
         const int m = m0 + i;
         if (m >= p.M || ncols <= 0) break;
-        int accs[TN];
-        for (int j = 0; j < TN; j++) accs[j] = acc[i * TN + j];
-        store_row(m, n0, ncols, uint(z * p.M * p.N + m * p.N + n0), accs);
+        store_row(i, m, n0, ncols, uint(z * p.M * p.N + m * p.N + n0));
     }
 }
 
-void main_int() {
+/* ROWS moves the tile's columns to its output row segment: ncol0, ncols. */
+void main_int(inout int ncol0, inout int ncols) {
     const int tx = int(gl_LocalInvocationID.x), ty = int(gl_LocalInvocationID.y);
     const int nb = int(gl_WorkGroupID.x) * WG_N + tx, n0 = nb * TN;
     const int mb = int(gl_WorkGroupID.y) * WG_M + ty, m0 = mb * TM;
@@ -183,7 +188,6 @@ void main_int() {
     }
     const int a4 = min(mb, (p.M - 1) / TM) * p.K * (TM / 4);
     const int b4 = min(nb, (p.N - 1) / TN) * p.K * BW;
-    int acc[TMN];
     float accf[TM * TN];
     for (int i = 0; i < TM * TN; i++) {
         acc[i] = 0;
@@ -218,18 +222,8 @@ void main_int() {
             }
             if (ci % chunk == chunk - 1) NG_FLUSH();
         }
-        NG_FLUSH();
-        if (ohs >= OH) return;
-        const int ncols = min(TN, p.OW - ow0);
-        for (int i = 0; i < TM; i++) {
-            const int m = m0 + i;
-            if (m >= p.M) break;
-            int accs[TN];
-            for (int j = 0; j < TN; j++) accs[j] = acc[i * TN + j];
-            store_row(m, ohs * p.OW + ow0, ncols,
-                      uint(z * p.M * p.N + m * p.N + ohs * p.OW + ow0), accs);
-        }
-        return;
+        ncol0 = ohs * p.OW + ow0;
+        ncols = ohs < OH ? min(TN, p.OW - ow0) : 0;
     } else if (CONV != 0) { /* implicit GEMM: k = (c, kh, kw), n = (oh, ow) */
         int ih0[TN], iw0[TN];
         for (int j = 0; j < TN; j++) {
@@ -285,7 +279,6 @@ void main_int() {
         }
     }
     NG_FLUSH();
-    store_tile(m0, n0, z, acc);
 }
 
 #ifdef NG_IDOT
@@ -336,7 +329,7 @@ void main_dot() {
     const uint zp4 = uint(p.x_zp & 0xff) * 0x01010101u;
     const int cb = CH_M != 0 ? min(mb, (p.M - 1) / TM) : min(nb, (p.N - 1) / TN);
     int wq = cb * taps * CQ * TC;
-    int acc[TMN], dsum[TD];
+    int dsum[TD];
     for (int i = 0; i < TM * TN; i++) acc[i] = 0;
     for (int d = 0; d < TD; d++) dsum[d] = 0;
     for (int t = 0; t < taps; t++) {
@@ -376,7 +369,6 @@ void main_dot() {
             const int asum = CH_M != 0 ? cc.w : dsum[i], bsum = CH_M != 0 ? dsum[j] : cc.w;
             acc[i * TN + j] += p.K * azp * bzp - azp * bsum - bzp * asum;
         }
-    store_tile(m0, n0, z, acc);
 }
 #endif
 
@@ -391,8 +383,7 @@ void main_qw() {
     for (int i = 0; i < TM; i++) aidx[i] = abase + min(m0 + i, p.M - 1) * p.sam;
     for (int j = 0; j < TN; j++) bidx[j] = 0;
     const int b4 = min(nb, (p.N - 1) / TN) * p.K * BW;
-    float acc[TM * TN];
-    for (int i = 0; i < TM * TN; i++) acc[i] = 0.0;
+    for (int i = 0; i < TM * TN; i++) accq[i] = 0.0;
     for (int k0 = 0, g = 0; k0 < p.K; k0 += p.block, g++) {
         float sc[TN];
         int zp[TN];
@@ -409,26 +400,20 @@ void main_qw() {
             NG_LOAD_B_RAW(k);
             for (int j = 0; j < TN; j++) wv[j] = float(bv[j] - zp[j]) * sc[j];
             for (int i = 0; i < TM; i++)
-                for (int j = 0; j < TN; j++) acc[i * TN + j] += av[i] * wv[j];
-        }
-    }
-    for (int i = 0; i < TM; i++) {
-        const int m = m0 + i;
-        if (m >= p.M) break;
-        for (int j = 0; j < TN; j++) {
-            const int n = n0 + j;
-            if (n >= p.N) break;
-            const uint e = uint(z * p.M * p.N + m * p.N + n);
-            y[uint(p.y_off) + e] = floatBitsToUint(ng_epilogue(acc[i * TN + j], e));
+                for (int j = 0; j < TN; j++) accq[i * TN + j] += av[i] * wv[j];
         }
     }
 }
 
 void main() {
+    const int nb = int(gl_WorkGroupID.x) * WG_N + int(gl_LocalInvocationID.x);
+    const int m0 = (int(gl_WorkGroupID.y) * WG_M + int(gl_LocalInvocationID.y)) * TM;
+    int ncol0 = nb * TN, ncols = min(TN, p.N - ncol0);
     if (QW != 0) main_qw();
 #ifdef NG_IDOT
     else main_dot();
 #else
-    else main_int();
+    else main_int(ncol0, ncols);
 #endif
+    store_tile(m0, ncol0, ncols, int(gl_WorkGroupID.z));
 }

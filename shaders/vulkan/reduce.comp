@@ -43,11 +43,15 @@ float red_final(float acc) {
     return RED == 1 ? acc / float(p.len) : RED == 6 ? sqrt(acc) : RED == 8 ? log(acc) : acc;
 }
 
-void reduce_rows() {
+/* Each kind sets oi and acc, output oi's accumulated value, and returns
+ * whether this invocation stores it; main applies the epilogue once. */
+bool reduce_rows(out uint oi, out float acc) {
     uint row = ng_group_id(), lid = gl_LocalInvocationID.x, wg = gl_WorkGroupSize.x;
-    if (row >= p.n_out) return; /* uniform per work-group */
+    oi = row;
+    acc = 0.0;
+    if (row >= p.n_out) return false; /* uniform per work-group */
     uint xb = p.x_off + row * p.len;
-    float acc = red_init();
+    acc = red_init();
     for (uint j = lid; j < p.len; j += wg) acc = red_add(acc, red_map(x[xb + j]));
     red[lid] = acc;
     barrier();
@@ -55,22 +59,27 @@ void reduce_rows() {
         if (lid < s) red[lid] = red_add(red[lid], red[lid + s]);
         barrier();
     }
-    if (lid == 0u) y[p.y_off + row] = ng_epilogue(red_final(red[0]), row);
+    acc = red[0];
+    return lid == 0u;
 }
 
-void reduce_strided() {
+bool reduce_strided(out uint oi, out float acc) {
     uint gid = ng_global_id();
-    if (gid >= p.n_out) return;
+    oi = gid;
+    acc = 0.0;
+    if (gid >= p.n_out) return false;
     uint o = gid / p.inner, in_ = gid - o * p.inner;
     uint xb = p.x_off + o * p.len * p.inner + in_;
-    float acc = red_init();
+    acc = red_init();
     for (uint j = 0u; j < p.len; j++) acc = red_add(acc, red_map(x[xb + j * p.inner]));
-    y[p.y_off + gid] = ng_epilogue(red_final(acc), gid);
+    return true;
 }
 
-void reduce_generic() {
+bool reduce_generic(out uint oi, out float acc) {
     uint gid = ng_global_id();
-    if (gid >= p.n_out) return;
+    oi = gid;
+    acc = 0.0;
+    if (gid >= p.n_out) return false;
     uint base = 0u, q = gid;
     for (int k = int(p.nk) - 1; k >= 0; k--) {
         uint d = uint(meta[k]);
@@ -79,7 +88,7 @@ void reduce_generic() {
     }
     uint c[8] = uint[8](0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u);
     uint off = p.x_off + base;
-    float acc = red_init();
+    acc = red_init();
     for (uint j = 0u; j < p.len; j++) {
         acc = red_add(acc, red_map(x[off]));
         for (int k = int(p.nr) - 1; k >= 0; k--) { /* next reduced coordinate */
@@ -90,11 +99,15 @@ void reduce_generic() {
             c[k] = 0u;
         }
     }
-    y[p.y_off + gid] = ng_epilogue(red_final(acc), gid);
+    return true;
 }
 
 void main() {
-    if (KIND == 0) reduce_rows();
-    else if (KIND == 1) reduce_strided();
-    else reduce_generic();
+    uint oi;
+    float acc;
+    bool store;
+    if (KIND == 0) store = reduce_rows(oi, acc);
+    else if (KIND == 1) store = reduce_strided(oi, acc);
+    else store = reduce_generic(oi, acc);
+    if (store) y[p.y_off + oi] = ng_epilogue(red_final(acc), oi);
 }

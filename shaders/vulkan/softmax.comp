@@ -32,11 +32,15 @@ float softmax_value(float v, float m, float sum) {
     return LOG != 0 ? (v - m) - log(sum) : exp(v - m) / sum;
 }
 
-void softmax_rows() {
-    uint row = ng_group_id(), lid = gl_LocalInvocationID.x, wg = gl_WorkGroupSize.x;
-    if (row >= p.outer) return; /* uniform per work-group */
-    uint base = row * p.len, xb = p.x_off + base;
-    float m = -NG_INF;
+/* Both layouts find their row's maximum m, sum(exp(x - m)) sum (Hardmax: the
+ * first maximum's index arg) and return false when the invocation has no
+ * row; main writes the row once, through one inlined epilogue. */
+bool softmax_rows(uint row, out float m, out float sum) {
+    uint lid = gl_LocalInvocationID.x, wg = gl_WorkGroupSize.x;
+    m = -NG_INF;
+    sum = 0.0;
+    if (row >= p.outer) return false; /* uniform per work-group */
+    uint xb = p.x_off + row * p.len;
     for (uint j = lid; j < p.len; j += wg) m = max(m, float(x[xb + j]));
     red[lid] = m;
     barrier();
@@ -47,47 +51,58 @@ void softmax_rows() {
     m = red[0];
     barrier();
     float part = 0.0;
-    for (uint j = lid; j < p.len; j += wg) part += exp(x[xb + j] - m);
+    for (uint j = lid; j < p.len; j += wg) part += exp(float(x[xb + j]) - m);
     red[lid] = part;
     barrier();
     for (uint s = wg / 2u; s > 0u; s >>= 1) {
         if (lid < s) red[lid] += red[lid + s];
         barrier();
     }
-    float sum = red[0];
-    for (uint j = lid; j < p.len; j += wg)
-        y[p.y_off + base + j] = NG_ST(ng_epilogue(NG_REAL(softmax_value(x[xb + j], m, sum)), base + j));
+    sum = red[0];
+    return true;
 }
 
-void softmax_strided() {
-    uint gid = ng_global_id();
-    if (gid >= p.outer * p.inner) return;
-    uint o = gid / p.inner, in_ = gid - o * p.inner;
-    uint base = o * p.len * p.inner + in_, xb = p.x_off + base;
-    float m = -NG_INF;
-    if (HARD != 0) {
-        uint arg = 0u;
-        for (uint j = 0u; j < p.len; j++)
-            if (float(x[xb + j * p.inner]) > m) {
-                m = float(x[xb + j * p.inner]);
-                arg = j;
-            }
-        for (uint j = 0u; j < p.len; j++) {
-            uint k = base + j * p.inner;
-            y[p.y_off + k] = NG_ST(ng_epilogue(NG_REAL(j == arg ? 1.0 : 0.0), k));
-        }
-        return;
-    }
-    for (uint j = 0u; j < p.len; j++) m = max(m, float(x[xb + j * p.inner]));
-    float sum = 0.0;
-    for (uint j = 0u; j < p.len; j++) sum += exp(x[xb + j * p.inner] - m);
+bool softmax_strided(uint gid, uint xb, out float m, out float sum, out uint arg) {
+    m = -NG_INF;
+    sum = 0.0;
+    arg = 0u;
+    if (gid >= p.outer * p.inner) return false;
     for (uint j = 0u; j < p.len; j++) {
-        uint k = base + j * p.inner;
-        y[p.y_off + k] = NG_ST(ng_epilogue(NG_REAL(softmax_value(x[xb + j * p.inner], m, sum)), k));
+        float v = float(x[xb + j * p.inner]);
+        if (v > m) {
+            m = v;
+            arg = j;
+        }
     }
+    if (HARD == 0)
+        for (uint j = 0u; j < p.len; j++) sum += exp(float(x[xb + j * p.inner]) - m);
+    return true;
 }
 
 void main() {
-    if (ROWS != 0) softmax_rows();
-    else softmax_strided();
+    float m, sum;
+    uint arg = 0u, base, stride, j0, step;
+    bool ok;
+    if (ROWS != 0) {
+        uint row = ng_group_id();
+        base = row * p.len;
+        stride = 1u;
+        j0 = gl_LocalInvocationID.x;
+        step = gl_WorkGroupSize.x;
+        ok = softmax_rows(row, m, sum);
+    } else {
+        uint gid = ng_global_id();
+        uint o = gid / p.inner, in_ = gid - o * p.inner;
+        base = o * p.len * p.inner + in_;
+        stride = p.inner;
+        j0 = 0u;
+        step = 1u;
+        ok = softmax_strided(gid, p.x_off + base, m, sum, arg);
+    }
+    if (!ok) return;
+    for (uint j = j0; j < p.len; j += step) {
+        uint k = base + j * stride;
+        float v = HARD != 0 ? (j == arg ? 1.0 : 0.0) : softmax_value(float(x[p.x_off + k]), m, sum);
+        y[p.y_off + k] = NG_ST(ng_epilogue(NG_REAL(v), k));
+    }
 }
