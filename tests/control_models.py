@@ -123,4 +123,32 @@ def two_stage(rng):
                     [(head, "box_head", None), (boxes, "proposals", None)], opset=16)
 
 
-MODELS = {f.__name__: f for f in (detector, if_static, two_stage)}
+def postprocess(rng):
+    """Ops whose outputs the values size, and unpooling: per-pixel classes by
+    ArgMax, their distinct values with counts (Unique), the scores above a
+    threshold (Compress), MaxPool's indices fed to MaxUnpool before another
+    conv, and the feature rows reversed per image up to a length
+    (ReverseSequence, [T, N, C])."""
+    n = Net("postprocess", rng)
+    feat = n.op("Relu", [n.conv("input", 3, 6, 3)])                            # [N, 6, 8, 8]
+    classes = n.op("Reshape", [n.op("ArgMax", [feat], axis=1, keepdims=0), n.constant_node([-1])])
+    uniq, _, inverse, counts = n.op("Unique", [classes], n_out=4, sorted=1)
+    score = n.op("Reshape", [n.op("ReduceMax", [n.op("Sigmoid", [feat])], axes=[1], keepdims=0),
+                             n.constant_node([-1])])                            # [N*64]
+    kept = n.op("Compress", [score, n.op("Greater", [score, n.const(0.6)])])
+    kept_sum = n.op("ReduceSum", [n.op("Mul", [kept, n.const(2.0)])], keepdims=1)
+    pooled, where = n.op("MaxPool", [feat], n_out=2, kernel_shape=[2, 2], strides=[2, 2])
+    unpooled = n.op("MaxUnpool", [pooled, where], kernel_shape=[2, 2], strides=[2, 2])
+    refined = n.conv(unpooled, 6, 4, 3)                                         # [N, 4, 8, 8]
+    seq = n.op("Transpose", [n.op("Reshape", [feat, n.constant_node([0, 6, -1])])], perm=[2, 0, 1])
+    batch = n.op("Slice", [n.op("Shape", ["input"]), n.constant_node([0]), n.constant_node([1])])
+    lens = n.op("Expand", [n.constant_node([37]), batch])                      # [N]
+    rev = n.op("ReverseSequence", [seq, lens], batch_axis=1, time_axis=0)      # [64, N, 6]
+    return n.finish([("input", TensorProto.FLOAT, ["N", 3, 8, 8])],
+                    [(uniq, "classes", None, TensorProto.INT64), (counts, "counts", None, TensorProto.INT64),
+                     (inverse, "inverse", None, TensorProto.INT64),
+                     (kept_sum, "kept_sum", None), (refined, "refined", None), (rev, "reversed", None)],
+                    opset=16)
+
+
+MODELS = {f.__name__: f for f in (detector, if_static, two_stage, postprocess)}

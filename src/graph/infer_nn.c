@@ -1,7 +1,9 @@
-/* Shape inference: normalizations (LRN too), ConvTranspose, Einsum, ArgMax/ArgMin, TopK, CumSum. */
+/* Shape inference: normalizations (LRN too), ConvTranspose, Einsum, ArgMax/ArgMin, TopK, CumSum,
+ * GridSample, RoiAlign, ReverseSequence, MaxUnpool. */
 #include <string.h>
 
 #include "infer_internal.h"
+#include "ref/ref.h"
 
 #define MAXD NNGPU_MAX_DIMS
 #define ERR(...) ng_infer_err(n, __VA_ARGS__)
@@ -293,6 +295,52 @@ static nngpu_status infer_cumsum(ng_graph *g, ng_node *n) {
     return NNGPU_OK;
 }
 
+/* x [.., batch, .., time, ..] and sequence_lens [batch] -> x's shape. */
+static nngpu_status infer_reverse_sequence(ng_graph *g, ng_node *n) {
+    const ng_tensor *x, *lens;
+    NG_CHECK(ng_infer_need(g, n, 0, &x));
+    NG_CHECK(ng_infer_need(g, n, 1, &lens));
+    int64_t ba = ng_attr_int(n, "batch_axis", 1), ta = ng_attr_int(n, "time_axis", 0);
+    if (x->rank < 2 || ba < 0 || ta < 0 || ba > 1 || ta > 1 || ba == ta)
+        return ERR(NNGPU_ERR_INVALID_ARG, "batch_axis %lld and time_axis %lld must be 0 and 1 (rank %d)",
+                   (long long)ba, (long long)ta, x->rank);
+    if (lens->rank != 1 || lens->dims[0] != x->dims[ba] ||
+        (lens->dtype != NNGPU_DTYPE_INT64 && lens->dtype != NNGPU_DTYPE_INT32))
+        return ERR(NNGPU_ERR_INVALID_ARG, "sequence_lens '%s' must be int32/int64 of shape [%lld]", lens->name,
+                   (long long)x->dims[ba]);
+    ng_infer_set_out(g, n, 0, x->dtype, x->rank, x->dims);
+    return NNGPU_OK;
+}
+
+/* X [N, C, spatial..] and indices of its shape -> [N, C, (in - 1) * stride +
+ * kernel - pads], or the constant output_shape. */
+static nngpu_status infer_max_unpool(ng_graph *g, ng_node *n) {
+    const ng_tensor *x, *idx;
+    NG_CHECK(ng_infer_need(g, n, 0, &x));
+    NG_CHECK(ng_infer_need(g, n, 1, &idx));
+    if (x->rank < 3 || idx->rank != x->rank || memcmp(idx->dims, x->dims, sizeof(int64_t) * (size_t)x->rank) ||
+        (idx->dtype != NNGPU_DTYPE_INT64 && idx->dtype != NNGPU_DTYPE_INT32))
+        return ERR(NNGPU_ERR_INVALID_ARG, "X '%s' must be [N, C, spatial..] and I '%s' int64 of its shape",
+                   x->name, idx->name);
+    int64_t d[NNGPU_MAX_DIMS];
+    NG_CHECK(ng_ref_max_unpool_shape(n, x, d));
+    const ng_tensor *os = ng_infer_opt(g, n, 2);
+    if (os) {
+        if (!os->data || os->rank != 1 || os->dims[0] != x->rank)
+            return ERR(NNGPU_ERR_UNSUPPORTED, "output_shape '%s' must be a constant of %d values", os->name,
+                       x->rank);
+        for (int k = 0; k < x->rank; k++) {
+            int64_t v = (int64_t)ng_const_double(os, k);
+            if (v < d[k] || (k < 2 && v != d[k]))
+                return ERR(NNGPU_ERR_INVALID_ARG, "output_shape '%s'[%d] = %lld: must be at least the inferred %lld (N and C: equal)",
+                           os->name, k, (long long)v, (long long)d[k]);
+            d[k] = v;
+        }
+    }
+    ng_infer_set_out(g, n, 0, x->dtype, x->rank, d);
+    return NNGPU_OK;
+}
+
 int ng_infer_nn(ng_graph *g, ng_node *n, nngpu_status *st) {
     switch (n->op) {
     case NG_OP_LAYERNORM: *st = infer_layernorm(g, n); return 1;
@@ -308,6 +356,8 @@ int ng_infer_nn(ng_graph *g, ng_node *n, nngpu_status *st) {
     case NG_OP_EINSUM: *st = infer_einsum(g, n); return 1;
     case NG_OP_GRIDSAMPLE: *st = infer_grid_sample(g, n); return 1;
     case NG_OP_ROIALIGN: *st = infer_roi_align(g, n); return 1;
+    case NG_OP_REVERSESEQUENCE: *st = infer_reverse_sequence(g, n); return 1;
+    case NG_OP_MAXUNPOOL: *st = infer_max_unpool(g, n); return 1;
     default: return 0;
     }
 }

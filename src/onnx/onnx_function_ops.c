@@ -9,7 +9,10 @@
  *   RMSNormalization(X, scale; axis = -1, epsilon = 1e-5)
  *       X / sqrt(ReduceMean(X * X, axes = axis..rank-1) + epsilon) * scale
  *   Swish(X; alpha = 1)                     X * Sigmoid(alpha * X)
- *   SwiGLU(A, B; alpha = 1)                 Swish(A; alpha) * B */
+ *   SwiGLU(A, B; alpha = 1)                 Swish(A; alpha) * B
+ *   Compress(X, condition; axis)            Gather(X, Reshape(NonZero(condition), [-1]), axis)
+ *                                           (no axis: of Reshape(X, [-1])); the selection's
+ *                                           length is known per run (a run-time tail) */
 #include <float.h>
 #include <string.h>
 
@@ -168,6 +171,27 @@ static nngpu_status swiglu(ng_onnx_rewrite *r) {
     return ng_rw_add(r, "Mul", 1, 2, ins, ng_rw_output(r, 0));
 }
 
+static nngpu_status compress(ng_onnx_rewrite *r) {
+    NG_CHECK(need_io(r, 2, 2));
+    if (!ng_rw_input(r, 1))
+        return ng_error(NNGPU_ERR_PARSE, "node '%s' (Compress): input 'condition' is missing", r->name);
+    const int64_t flat = -1;
+    const int has_axis = ng_rw_attr(r, "axis") != NULL;
+    char shape[600], nz[600], idx[600], xf[600];
+    const char *cond = ng_rw_input(r, 1), *x = ng_rw_input(r, 0);
+    NG_CHECK(ng_rw_i64(r, "flat", 1, 1, &flat, shape, sizeof shape));
+    NG_CHECK(ng_rw_add(r, "NonZero", 0, 1, &cond, ng_rw_tmp(r, "nonzero", nz, sizeof nz)));
+    const char *rs[] = {nz, shape};
+    NG_CHECK(ng_rw_add(r, "Reshape", 0, 2, rs, ng_rw_tmp(r, "selected", idx, sizeof idx)));
+    if (!has_axis) {
+        const char *rx[] = {x, shape};
+        NG_CHECK(ng_rw_add(r, "Reshape", 0, 2, rx, x = ng_rw_tmp(r, "flat_input", xf, sizeof xf)));
+    }
+    const char *g[] = {x, idx};
+    NG_CHECK(ng_rw_add(r, "Gather", 1, 2, g, ng_rw_output(r, 0)));
+    return nngpu_graph_set_attr_int(r->g, "axis", has_axis ? ng_rw_attr_int(r, "axis", 0) : 0);
+}
+
 static const struct {
     const char *op_type;
     nngpu_status (*rewrite)(ng_onnx_rewrite *r);
@@ -177,7 +201,8 @@ static const struct {
                     {"Scatter", scatter},
                     {"RMSNormalization", rms_normalization},
                     {"Swish", swish},
-                    {"SwiGLU", swiglu}};
+                    {"SwiGLU", swiglu},
+                    {"Compress", compress}};
 
 int ng_onnx_is_function_op(const char *op_type) {
     for (size_t i = 0; i < sizeof FUNCTION_OPS / sizeof *FUNCTION_OPS; i++)

@@ -99,6 +99,8 @@ static ng_ref_fn lookup(ng_op op) {
     case NG_OP_UPSAMPLE: return ng_ref_resize;
     case NG_OP_GRIDSAMPLE: return ng_ref_grid_sample;
     case NG_OP_ROIALIGN: return ng_ref_roi_align;
+    case NG_OP_REVERSESEQUENCE: return ng_ref_reverse_sequence;
+    case NG_OP_MAXUNPOOL: return ng_ref_max_unpool;
     case NG_OP_CAST: return ng_ref_cast;
     case NG_OP_ISNAN:
     case NG_OP_ISINF: return ng_ref_float_test;
@@ -239,7 +241,8 @@ int ng_ref_supported(const ng_graph *g, const ng_node *n) {
     case NG_OP_ROUND: return numeric(t);
     case NG_OP_CAST: return t != NNGPU_DTYPE_UNDEFINED;
     case NG_OP_ISNAN:
-    case NG_OP_ISINF: return ng_ref_is_float(t);
+    case NG_OP_ISINF:
+    case NG_OP_MAXUNPOOL: return ng_ref_is_float(t);
     default:
         if (ng_op_kind_of(n->op) == NG_KIND_ELTWISE_UNARY || ng_op_kind_of(n->op) == NG_KIND_UNARY_REF)
             return ng_ref_is_float(t);

@@ -15,13 +15,19 @@ int ng_ref_supported(const ng_graph *g, const ng_node *n);
 nngpu_status ng_ref_run(const ng_graph *g, const ng_node *n, const void *const *in,
                         void *const *out);
 
-/* Ops whose output extent the values decide (NonZero, NonMaxSuppression):
+/* Ops whose output extent the values decide (NonZero, NonMaxSuppression, Unique):
  * ng_ref_run_dynamic runs one and sets *extent, the length of the output's
  * dynamic axis (ng_tensor.dyn_axis; its dims there: the bound the buffer holds).
  * The data is packed to the actual shape. */
 int ng_ref_is_dynamic_op(ng_op op);
 nngpu_status ng_ref_run_dynamic(const ng_graph *g, const ng_node *n, const void *const *in,
                                 void *const *out, int64_t *extent);
+/* Unique's number of distinct entries in constant x (node n's axis); -1: out of memory. */
+int64_t ng_ref_unique_count(const ng_node *n, const ng_tensor *x);
+
+/* MaxUnpool's inferred output shape from x and the kernel_shape/strides/pads
+ * attributes (MaxPool's input shape; its Indices count in it). */
+nngpu_status ng_ref_max_unpool_shape(const ng_node *n, const ng_tensor *x, int64_t *dims);
 
 /* Applies one epilogue step y = op(y[, operand]) over a float32 output of
  * shape out_dims; operand has its own shape, broadcast (NumPy rules). */

@@ -1,10 +1,13 @@
-/* Ops whose output extent the values decide: NonZero and NonMaxSuppression. */
+/* Ops whose output extent the values decide: NonZero and NonMaxSuppression
+ * (Unique: ref_unique.c). */
 #include <math.h>
 #include <stdlib.h>
 
 #include "ref_internal.h"
 
-int ng_ref_is_dynamic_op(ng_op op) { return op == NG_OP_NONZERO || op == NG_OP_NONMAXSUPPRESSION; }
+int ng_ref_is_dynamic_op(ng_op op) {
+    return op == NG_OP_NONZERO || op == NG_OP_NONMAXSUPPRESSION || op == NG_OP_UNIQUE;
+}
 
 /* The output's extent must fit the bound its buffer was sized for. */
 static nngpu_status check_bound(const ng_node *n, const ng_tensor *y, int axis, int64_t extent) {
@@ -129,6 +132,7 @@ nngpu_status ng_ref_run_dynamic(const ng_graph *g, const ng_node *n, const void 
     switch (n->op) {
     case NG_OP_NONZERO: return nonzero(g, n, in, out, extent);
     case NG_OP_NONMAXSUPPRESSION: return nms(g, n, in, out, extent);
+    case NG_OP_UNIQUE: return ng_ref_unique(g, n, in, out, extent);
     default: return ng_ref_err(n, NNGPU_ERR_INTERNAL, "not an op with a dynamic output");
     }
 }

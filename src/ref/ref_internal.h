@@ -57,6 +57,12 @@ nngpu_status ng_ref_reduce(const ng_graph *g, const ng_node *n, const void *cons
 nngpu_status ng_ref_copy(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_concat(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_split(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_reverse_sequence(const ng_graph *g, const ng_node *n, const void *const *in,
+                                     void *const *out);
+nngpu_status ng_ref_max_unpool(const ng_graph *g, const ng_node *n, const void *const *in,
+                               void *const *out);
+nngpu_status ng_ref_unique(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out,
+                           int64_t *extent);
 nngpu_status ng_ref_slice(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_transpose(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_gather(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);

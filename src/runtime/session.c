@@ -197,8 +197,10 @@ static nngpu_status run_on_cpu(nngpu_session *s, const ng_node *n) {
     if (st == NNGPU_OK && ng_ref_is_dynamic_op(n->op)) {
         int64_t extent = 0;
         st = ng_ref_run_dynamic(g, n, in, out, &extent);
-        ng_tensor *y = ng_out(g, n, 0);
-        if (st == NNGPU_OK && y->is_dynamic) y->dyn_len = extent;
+        for (int k = 0; k < n->n_out && st == NNGPU_OK; k++) { /* Unique: three share it */
+            ng_tensor *y = ng_out(g, n, k);
+            if (y && y->is_dynamic) y->dyn_len = extent;
+        }
     } else if (st == NNGPU_OK) {
         st = ng_ref_run(g, n, in, out);
     }
