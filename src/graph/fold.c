@@ -125,6 +125,11 @@ nngpu_status ng_pass_infer_fold(ng_graph *g, int fold, ng_report *r) {
     for (int i = 0; i < g->n_nodes; i++) {
         ng_node *n = &g->nodes[i];
         if (n->dead) continue;
+        if (n->op == NG_OP_IF && ng_is_const(g, n->in[0]) && !(fold && inputs_const(g, n))) {
+            NG_CHECK(ng_inline_if(g, i)); /* its branch's nodes take its place */
+            i--;
+            continue;
+        }
         if (runs_at_runtime(g, n, fold)) {
             mark_runtime(g, n);
             runtime++;

@@ -88,17 +88,28 @@ nngpu_status ng_place_appended(ng_graph *g, int n_old, const int *anchor, const 
     return NNGPU_OK;
 }
 
+/* Room for one more appended node's anchor; 0 when out of memory. */
+static int appender_room(ng_graph *g, ng_appender *a) {
+    int k = g->n_nodes - a->n_old;
+    if (k < a->cap) return 1;
+    int cap = 2 * a->cap + 16, *anchor = realloc(a->anchor, sizeof *anchor * (size_t)cap);
+    if (!anchor) return 0;
+    a->anchor = anchor, a->cap = cap;
+    return 1;
+}
+
 int ng_appender_add(ng_graph *g, ng_appender *a, ng_op op, const char *name, int n_in, const int *in,
                     int out) {
-    int k = g->n_nodes - a->n_old;
-    if (out < 0) return -1;
-    if (k >= a->cap) {
-        int cap = 2 * a->cap + 16, *anchor = realloc(a->anchor, sizeof *anchor * (size_t)cap);
-        if (!anchor) return -1;
-        a->anchor = anchor, a->cap = cap;
-    }
+    if (out < 0 || !appender_room(g, a)) return -1;
     int id = ng_node_add(g, op, name, n_in, in, 1, &out);
-    if (id >= 0) a->anchor[k] = a->at;
+    if (id >= 0) a->anchor[id - a->n_old] = a->at;
+    return id;
+}
+
+int ng_appender_copy(ng_graph *g, ng_appender *a, const ng_node *src, const int *in, const int *out) {
+    if (!appender_room(g, a)) return -1;
+    int id = ng_node_copy_into(g, src, in, out);
+    if (id >= 0) a->anchor[id - a->n_old] = a->at;
     return id;
 }
 

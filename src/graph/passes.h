@@ -102,6 +102,8 @@ typedef struct ng_appender {
 /* Node op(in) -> out appended; its index, -1 when out < 0 or out of memory. */
 int ng_appender_add(ng_graph *g, ng_appender *a, ng_op op, const char *name, int n_in, const int *in,
                     int out);
+/* A copy of src (ng_node_copy_into) appended; its index, -1 when out of memory. */
+int ng_appender_copy(ng_graph *g, ng_appender *a, const ng_node *src, const int *in, const int *out);
 /* Moves the appended nodes next to their anchors (ng_place_appended), frees a. */
 nngpu_status ng_appender_finish(ng_graph *g, ng_appender *a);
 /* The only live node reading t, or -1. */

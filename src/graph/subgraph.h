@@ -25,5 +25,8 @@ nngpu_status ng_subgraph_eval(const ng_graph *body, const ng_value *in, ng_value
 /* An If or Loop whose inputs are all constant: evaluated, its outputs become
  * constants. */
 nngpu_status ng_fold_control(ng_graph *g, ng_node *n);
+/* Replaces If node i, whose condition is a constant, by its chosen branch's
+ * nodes, placed where it was (inline_if.c). */
+nngpu_status ng_inline_if(ng_graph *g, int i);
 
 #endif
