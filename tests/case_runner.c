@@ -3,7 +3,10 @@
  * outputs with a normalized error bound and an elementwise tolerance.
  *
  *   case_runner --device SEL [--device SEL...] [--rtol R] [--atol A]
- *               [--max-rel-err E] [--guard-bytes G] [--quiet] CASE_DIR...
+ *               [--max-rel-err E] [--guard-bytes G] [--repeat N] [--quiet] CASE_DIR...
+ * --repeat N runs each session N times, every run checked: a model's run-time
+ * tail moves to the device when its extents repeat (the report's
+ * tail_kernels), and with N >= 2 at least one case of a device must do so.
  * A CASE_DIR without model.onnx stands for its sub-folders (sorted by name).
  * A case's optional "tolerance" file ("RTOL ATOL") loosens --rtol/--atol for it;
  * float16 outputs are held to a normalized error of 1e-3 (their own rounding).
@@ -30,7 +33,7 @@ typedef struct runner_config {
     int n_devices;
     double rtol, atol, max_rel_err;
     size_t guard_bytes;
-    int quiet;
+    int quiet, repeat;
 } runner_config;
 
 typedef enum case_result { CASE_PASS, CASE_FAIL, CASE_UNSUPPORTED } case_result;
@@ -41,6 +44,7 @@ typedef struct case_report {
     double worst_rel;    /* largest normalized error over the outputs */
     double worst_abs;    /* largest |out - ref| over the outputs */
     int cpu_nodes;
+    int tail_kernels;    /* most kernels a run's tail ran on the device */
 } case_report;
 
 static case_result report_set(case_report *r, case_result res, const char *fmt, ...) {
@@ -287,17 +291,26 @@ static case_result case_run(const runner_config *cfg, case_data *c, const char *
         outs[i].data = malloc(want ? want : 1);
         if (!outs[i].data) report_set(r, CASE_FAIL, "out of memory");
     }
-    if (r->result == CASE_PASS) {
-        s = nngpu_session_run(sess, c->n_in, c->inputs, c->n_out, outs);
-        if (s != NNGPU_OK)
-            report_set(r, status_is_unsupported(s) ? CASE_UNSUPPORTED : CASE_FAIL,
-                       "run: %s: %s", nngpu_status_name(s), nngpu_last_error());
-    }
     runner_config case_cfg = *cfg; /* a case's own tolerance may be looser */
     if (c->rtol > case_cfg.rtol) case_cfg.rtol = c->rtol;
     if (c->atol > case_cfg.atol) case_cfg.atol = c->atol;
-    for (int i = 0; i < c->n_out && r->result == CASE_PASS; i++)
-        compare_output(&case_cfg, c->expected[i].name, &outs[i], &c->expected[i], r);
+    for (int run = 0; run < (cfg->repeat > 1 ? cfg->repeat : 1) && r->result == CASE_PASS; run++) {
+        s = nngpu_session_run(sess, c->n_in, c->inputs, c->n_out, outs);
+        if (s != NNGPU_OK) {
+            report_set(r, status_is_unsupported(s) ? CASE_UNSUPPORTED : CASE_FAIL, "run %d: %s: %s",
+                       run + 1, nngpu_status_name(s), nngpu_last_error());
+            break;
+        }
+        nngpu_session_get_stats(sess, &st);
+        if (st.tail_kernels > r->tail_kernels) r->tail_kernels = st.tail_kernels;
+        for (int i = 0; i < c->n_out && r->result == CASE_PASS; i++)
+            compare_output(&case_cfg, c->expected[i].name, &outs[i], &c->expected[i], r);
+        if (r->result != CASE_PASS && run > 0) {
+            char why[sizeof r->msg + 64];
+            snprintf(why, sizeof why, "run %d (tail_kernels=%d): %s", run + 1, st.tail_kernels, r->msg);
+            snprintf(r->msg, sizeof r->msg, "%.1000s", why);
+        }
+    }
     for (int i = 0; i < c->n_out; i++) free(outs[i].data);
     free(outs);
     return r->result;
@@ -367,12 +380,15 @@ static const char *case_name(const char *dir) {
 
 static void usage(FILE *f) {
     fprintf(f, "usage: case_runner --device SEL [--device SEL...] [--rtol R] [--atol A]\n"
-               "                   [--max-rel-err E] [--guard-bytes G] [--quiet] CASE_DIR...\n"
+               "                   [--max-rel-err E] [--guard-bytes G] [--repeat N] [--quiet]\n"
+               "                   CASE_DIR...\n"
                "  SEL: a device index, \"opencl:N\" or \"cpu\"\n"
                "  a case passes when every output has the expected dtype and shape, no NaN\n"
                "  where none is expected, and ||out-ref||/||ref|| <= E (default 1e-4) or\n"
                "  every |out-ref| <= A + R*|ref| (defaults 1e-5, 1e-4); integers must match\n"
                "  G: guard bytes around every tensor, checked after each run (default 256)\n"
+               "  N: runs per session, each checked (default 1); with N >= 2 a device must\n"
+               "  run some case's run-time tail as kernels (its extents repeat)\n"
                "  a CASE_DIR without model.onnx stands for its sub-folders; a case's file\n"
                "  \"tolerance\" (\"RTOL ATOL\") loosens R and A for that case\n");
 }
@@ -415,6 +431,14 @@ int main(int argc, char **argv) {
                 return 2;
             }
             cfg.guard_bytes = (size_t)g;
+        } else if (strcmp(a, "--repeat") == 0 && has_val) {
+            double n;
+            if (parse_double(a, argv[++i], &n) != 0 || n < 1 || n > 100) {
+                fprintf(stderr, "case_runner: error: --repeat needs 1 to 100\n");
+                dir_list_free(&dirs);
+                return 2;
+            }
+            cfg.repeat = (int)n;
         } else if ((strcmp(a, "--rtol") == 0 || strcmp(a, "--atol") == 0 ||
                     strcmp(a, "--max-rel-err") == 0) && has_val) {
             double *dst = a[2] == 'r' ? &cfg.rtol : a[2] == 'a' ? &cfg.atol : &cfg.max_rel_err;
@@ -439,7 +463,7 @@ int main(int argc, char **argv) {
         return 2;
     }
 
-    int passed = 0, failed = 0, unsupported = 0;
+    int passed = 0, failed = 0, unsupported = 0, device_tails[MAX_DEVICES] = {0};
     nngpu_session *held[MAX_DEVICES] = {0};
     for (int d = 0; d < dirs.n; d++) {
         case_data c;
@@ -453,16 +477,27 @@ int main(int argc, char **argv) {
             passed += r.result == CASE_PASS;
             failed += r.result == CASE_FAIL;
             unsupported += r.result == CASE_UNSUPPORTED;
+            device_tails[k] += r.result == CASE_PASS && r.tail_kernels > 0;
             if (r.result == CASE_PASS && cfg.quiet) continue;
-            printf("%-11s %s [%s] rel_err=%.3g max_abs_err=%.3g cpu_nodes=%d%s%s\n", tag,
+            char tail[40] = "";
+            if (r.tail_kernels) snprintf(tail, sizeof tail, " tail_kernels=%d", r.tail_kernels);
+            printf("%-11s %s [%s] rel_err=%.3g max_abs_err=%.3g cpu_nodes=%d%s%s%s\n", tag,
                    case_name(dirs.items[d]), cfg.devices[k], r.worst_rel, r.worst_abs, r.cpu_nodes,
-                   r.msg[0] ? ": " : "", r.msg);
+                   tail, r.msg[0] ? ": " : "", r.msg);
             fflush(stdout);
         }
         case_data_free(&c);
     }
     for (int k = 0; k < cfg.n_devices; k++) nngpu_session_destroy(held[k]);
     printf("cases: %d passed, %d failed, %d unsupported\n", passed, failed, unsupported);
+    for (int k = 0; k < cfg.n_devices && cfg.repeat > 1; k++) {
+        int is_cpu = strcmp(cfg.devices[k], "cpu") == 0;
+        printf("%s: %d cases ran their run-time tail on the device\n", cfg.devices[k], device_tails[k]);
+        if (!is_cpu && device_tails[k] == 0) {
+            printf("FAIL        no case's run-time tail ran on %s over %d runs\n", cfg.devices[k], cfg.repeat);
+            failed++;
+        }
+    }
     dir_list_free(&dirs);
     return failed ? 1 : 0;
 }

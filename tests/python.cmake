@@ -37,7 +37,7 @@ if(NNGPU_PYTHON)
                          FIXTURES_REQUIRED node_cases TIMEOUT 900)
 
     add_test(NAME onnx_models_${dev_name}
-             COMMAND case_runner --device ${dev} --max-rel-err 1e-4 ${CASES_DIR}/models)
+             COMMAND case_runner --device ${dev} --max-rel-err 1e-4 --repeat 3 ${CASES_DIR}/models)
     set_tests_properties(onnx_models_${dev_name} PROPERTIES
                          FIXTURES_REQUIRED model_cases TIMEOUT 900)
   endforeach()

@@ -32,7 +32,8 @@ static void usage(FILE *f) {
     fprintf(f,
             "usage: nnrun [MODEL.onnx] [--device SEL] [--input NAME=FILE.npy]... [--output-dir DIR]\n"
             "             [--runs N] [--warmup N] [--json] [--precision fp32|fp16|int8]\n"
-            "             [--tuning-db FILE] [--no-fusion] [--no-cpu-fallback] [--verbose]\n"
+            "             [--tuning-db FILE] [--no-fusion] [--no-cpu-fallback] [--tail-on-host]\n"
+            "             [--verbose]\n"
             "             [--require-precision] [--calibration PATH]\n"
             "             [--calibration-method minmax|percentile|entropy] [--percentile P]\n"
             "             [--no-bias-correction] [--fp16-tolerance X] [--int8-tolerance X]\n"
@@ -53,7 +54,10 @@ static void usage(FILE *f) {
             "  --require-precision   fail when the device cannot run --precision\n"
             "  --fp16-tolerance X    fp16: a layer whose relative error exceeds X stays fp32\n"
             "  --weight-bits 4|8     weight-only quantization of MatMul/Gemm weights\n"
-            "  --weight-group N      --weight-bits: one scale per N input rows (even; 0: per column)\n");
+            "  --weight-group N      --weight-bits: one scale per N input rows (even; 0: per column)\n"
+            "Run-time tail (nodes after NonZero, NonMaxSuppression, ...: shapes known per run):\n"
+            "  --tail-on-host        always evaluate it on the CPU reference (default: compiled\n"
+            "                        for a run's extents on the device once they repeat)\n");
 }
 
 /* A number in [lo, hi] for option arg; 0 on success. */
@@ -160,6 +164,7 @@ static int parse_args(int argc, char **argv, nnrun_args *a) {
         else if (!strcmp(arg, "--verbose")) a->verbose = 1;
         else if (!strcmp(arg, "--list-devices")) a->list_devices = 1;
         else if (!strcmp(arg, "--no-fusion")) a->no_fusion = 1;
+        else if (!strcmp(arg, "--tail-on-host")) a->tail_on_host = 1;
         else if (!strcmp(arg, "--no-cpu-fallback")) a->no_cpu_fallback = 1;
         else if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
             usage(stdout);
@@ -467,6 +472,7 @@ int main(int argc, char **argv) {
     o.tuning_db = a.tuning_db;
     o.profiling = 1;
     o.fusion = !a.no_fusion;
+    o.tail_on_host = a.tail_on_host;
     o.allow_cpu_fallback = !a.no_cpu_fallback;
     o.verbose = a.verbose;
     o.precision_strict = a.require_precision;

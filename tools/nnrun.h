@@ -15,7 +15,7 @@ typedef struct nnrun_args {
     const char *input_name[NNRUN_MAX_INPUTS];
     const char *input_file[NNRUN_MAX_INPUTS];
     int runs, warmup;
-    int json, verbose, list_devices, no_fusion, no_cpu_fallback;
+    int json, verbose, list_devices, no_fusion, no_cpu_fallback, tail_on_host;
     nngpu_precision precision;
     int require_precision;    /* options.precision_strict */
     const char *calibration;  /* .npy file or folder */

@@ -120,6 +120,9 @@ void nnrun_print_text(const nnrun_args *a, const nngpu_session *s, const nnrun_t
     printf("graph    %d ONNX nodes -> %d kernels", st.onnx_nodes, st.kernels);
     if (st.cpu_nodes) printf(" + %d nodes on the CPU", st.cpu_nodes);
     printf(" (%d folded at compile time)\n", st.folded_nodes);
+    if (st.tail_kernels)
+        printf("tail     the run-time tail ran as %d kernels, compiled for the last run's extents\n",
+               st.tail_kernels);
     printf("memory   arena %.1f KiB (tensors %.1f KiB, lower bound %.1f KiB), weights %.1f KiB\n",
            st.arena_bytes / 1024.0, st.tensor_bytes / 1024.0, st.lower_bound_bytes / 1024.0,
            st.weight_bytes / 1024.0);
@@ -165,8 +168,9 @@ void nnrun_print_json(const nnrun_args *a, const nngpu_session *s, const nnrun_t
     printf(", \"latency_ms\": {\"median\": %.6f, \"min\": %.6f, \"mean\": %.6f, \"runs\": %d}",
            t->median_ms, t->min_ms, t->mean_ms, t->runs);
     printf(", \"layer_time_runs\": %d", t->profile_runs);
-    printf(", \"nodes\": %d, \"kernels\": %d, \"cpu_nodes\": %d, \"folded_nodes\": %d",
-           st.onnx_nodes, st.kernels, st.cpu_nodes, st.folded_nodes);
+    printf(", \"nodes\": %d, \"kernels\": %d, \"cpu_nodes\": %d, \"folded_nodes\": %d"
+           ", \"tail_kernels\": %d",
+           st.onnx_nodes, st.kernels, st.cpu_nodes, st.folded_nodes, st.tail_kernels);
     printf(", \"arena_bytes\": %zu, \"tensor_bytes\": %zu, \"lower_bound_bytes\": %zu"
            ", \"weight_bytes\": %zu",
            st.arena_bytes, st.tensor_bytes, st.lower_bound_bytes, st.weight_bytes);

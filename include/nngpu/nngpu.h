@@ -176,6 +176,11 @@ typedef struct nngpu_options {
     int fusion;                 /* 0: no fusion passes at all (default 1) */
     unsigned disabled_passes;   /* nngpu_pass bits switched off (default 0) */
     int allow_cpu_fallback;     /* 1: nodes the device can't run go to the CPU (default 1) */
+    int tail_on_host;           /* 1: the run-time tail (nodes whose shapes only a run decides,
+                                   after NonZero, NonMaxSuppression, ...) always runs on the
+                                   CPU reference. 0 (default): when a run repeats the tail's
+                                   input extents, the tail is compiled for them as a device
+                                   session of its own and kept while it beats the host */
     int verbose;                /* 1: passes print what they did to stderr (default 0) */
     size_t guard_bytes;         /* testing: poison the arena, pad each tensor with guard
                                    bytes and check them after every run (default 0) */
@@ -260,6 +265,9 @@ typedef struct nngpu_session_stats {
      * session as compiled; -1 when no guard measured one. */
     double precision_error_vs_fp32;
     const char *device_name;
+    int tail_kernels;     /* device kernels the run-time tail ran in the last run, as a
+                             session of its own (options.tail_on_host); 0: it ran on the
+                             CPU reference, or the model has none */
 } nngpu_session_stats;
 void nngpu_session_get_stats(const nngpu_session *s, nngpu_session_stats *out);
 

@@ -66,6 +66,7 @@ struct nngpu_session {
     size_t arena_size;           /* bytes, guards included */
     unsigned char *planned;      /* planned[t]: tensor t has arena storage */
     nngpu_options opts;
+    char *tuning_db_copy;        /* opts.tuning_db after creation (keep_options) */
     int can_profile;             /* created with options.profiling */
     int n_steps;
     ng_step *steps;
@@ -82,6 +83,11 @@ struct nngpu_session {
     int tail_node;               /* the RuntimeTail node that made tail_values, or -1 */
     int n_tail_values;
     ng_value *tail_values;       /* the last run's values of its outputs (session_tail.c) */
+    struct ng_tail_sessions *tail_sessions; /* device sessions of the tail (tail_sessions.c) */
+    int tail_kernels;            /* kernels the last run's tail ran on the device; 0: host */
+    int tail_settling;           /* 1: the last run's tail may run differently next time */
+    int tail_depth;              /* 0; n: the tail session of a session of depth n - 1 */
+    int tail_eager;              /* 1: a tail's first run: new extents compile at once */
 };
 
 /* Runs the RuntimeTail node n on the host; its outputs stay in s until the
@@ -90,6 +96,21 @@ nngpu_status ng_session_run_tail(nngpu_session *s, const ng_node *n);
 /* The last run's value of run-time-shaped output tensor t; NULL when none. */
 const ng_value *ng_session_tail_value(const nngpu_session *s, int t);
 void ng_session_tail_free(nngpu_session *s);
+
+/* The tail's device sessions, one per set of input extents seen twice
+ * (tail_sessions.c). ng_tail_sessions_run runs body on the device when it
+ * keeps (or now makes) a session for in's extents: returns 1 and sets *st,
+ * out holding the outputs when it is NNGPU_OK; returns 0 when the host
+ * should evaluate it, and then ng_tail_sessions_host_time takes how long that
+ * took, which a later device session has to beat. */
+typedef struct ng_tail_sessions ng_tail_sessions;
+int ng_tail_sessions_run(nngpu_session *s, const ng_graph *body, const ng_value *in, ng_value *out,
+                         nngpu_status *st);
+void ng_tail_sessions_host_time(nngpu_session *s, double ms);
+void ng_tail_sessions_free(ng_tail_sessions *t);
+/* Output shapes of the last run into outputs[0..n); their data too where
+ * outputs[k].data is set (nngpu_session_run's last step). */
+nngpu_status ng_session_read_outputs(nngpu_session *s, int n, nngpu_tensor *outputs);
 
 /* The storage precision of node n as run ("fp32", "fp16", "int8", "int4w",
  * "int8w"), read from its op and dtypes. */

@@ -19,6 +19,19 @@ static double now_ms(void) {
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 } /* every float32 made of it is a NaN */
 
+/* The options a run may still read (the run-time tail compiles sessions with
+ * them): the caller's strings are only promised during creation, so the
+ * tuning DB path is copied and the creation-only ones dropped. */
+static nngpu_status keep_options(nngpu_session *s) {
+    s->opts.calibration = NULL;
+    s->opts.params_override = NULL;
+    if (!s->opts.tuning_db) return NNGPU_OK;
+    s->tuning_db_copy = strdup(s->opts.tuning_db);
+    if (!s->tuning_db_copy) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "session options");
+    s->opts.tuning_db = s->tuning_db_copy;
+    return NNGPU_OK;
+}
+
 nngpu_status nngpu_session_create(const nngpu_model *m, const char *selector,
                                   const nngpu_options *o, nngpu_session **out) {
     *out = NULL;
@@ -37,6 +50,7 @@ nngpu_status nngpu_session_create(const nngpu_model *m, const char *selector,
     if (st == NNGPU_OK) st = ng_session_compile(s, m);
     if (st == NNGPU_OK) st = ng_session_guard_int8(s, m);
     if (st == NNGPU_OK) st = ng_session_guard_fp16(s, m);
+    if (st == NNGPU_OK) st = keep_options(s);
     if (st != NNGPU_OK) {
         nngpu_session_destroy(s);
         return st;
@@ -59,6 +73,7 @@ static void release_compiled(nngpu_session *s) {
     free(s->host_arena);
     ng_report_free(&s->report);
     ng_session_tail_free(s);
+    ng_tail_sessions_free(s->tail_sessions);
     nngpu_graph_destroy(s->g);
     ng_int8_state_free(s->int8);
     ng_fp16_state_free(s->fp16);
@@ -67,6 +82,7 @@ static void release_compiled(nngpu_session *s) {
 void nngpu_session_destroy(nngpu_session *s) {
     if (!s) return;
     release_compiled(s);
+    free(s->tuning_db_copy);
     free(s);
 }
 
@@ -301,7 +317,7 @@ static nngpu_status read_tail_output(const nngpu_session *s, const ng_tensor *t,
     return NNGPU_OK;
 }
 
-static nngpu_status read_outputs(nngpu_session *s, int n, nngpu_tensor *outputs) {
+nngpu_status ng_session_read_outputs(nngpu_session *s, int n, nngpu_tensor *outputs) {
     ng_graph *g = s->g;
     if (n > g->n_outputs)
         return ng_error(NNGPU_ERR_INVALID_ARG, "%d outputs asked for, the model has %d", n,
@@ -336,7 +352,7 @@ nngpu_status nngpu_session_run(nngpu_session *s, int n_inputs, const nngpu_tenso
     if (!s) return ng_error(NNGPU_ERR_INVALID_ARG, "nngpu_session_run: NULL session");
     NG_CHECK(write_inputs(s, n_inputs, inputs));
     NG_CHECK(run_steps(s));
-    return read_outputs(s, n_outputs, outputs);
+    return ng_session_read_outputs(s, n_outputs, outputs);
 }
 
 /* ---- what a session reports ------------------------------------------------- */
@@ -384,6 +400,7 @@ void nngpu_session_get_stats(const nngpu_session *s, nngpu_session_stats *out) {
     out->precision = s->precision[0] ? s->precision : "fp32";
     out->precision_error_vs_fp32 = s->guard_measured ? s->guard_error : -1;
     out->device_name = s->dev ? s->dev->info.name : "CPU reference";
+    out->tail_kernels = s->tail_kernels;
 }
 
 void nngpu_session_set_profiling(nngpu_session *s, int on) {

@@ -1,9 +1,11 @@
 /* The run-time tail (ng_pass_extract_runtime) in a session: the values it
- * reads come out of the arena with this run's extents, its host subgraph is
- * evaluated on the reference, and the outputs it makes stay in the session
- * until the next run (read_outputs copies them out). */
+ * reads come out of the arena with this run's extents, its subgraph runs on
+ * a device session made for those extents (tail_sessions.c) or is evaluated
+ * on the reference, and the outputs it makes stay in the session until the
+ * next run (ng_session_read_outputs copies them out). */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/status.h"
 #include "runtime.h"
@@ -40,7 +42,13 @@ nngpu_status ng_session_run_tail(nngpu_session *s, const ng_node *n) {
     nngpu_status st = NNGPU_OK;
     if (!in || !s->tail_values) st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "run-time tail");
     for (int k = 0; k < n->n_in && st == NNGPU_OK; k++) st = read_value(s, ng_in(s->g, n, k), &in[k]);
-    if (st == NNGPU_OK) st = ng_subgraph_eval(body, in, s->tail_values, "run-time tail");
+    if (st == NNGPU_OK && !ng_tail_sessions_run(s, body, in, s->tail_values, &st)) {
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        st = ng_subgraph_eval(body, in, s->tail_values, "run-time tail");
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        ng_tail_sessions_host_time(s, (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
+    }
     if (st == NNGPU_OK) {
         s->n_tail_values = n->n_out;
         s->tail_node = (int)(n - s->g->nodes);
