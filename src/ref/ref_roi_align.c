@@ -45,11 +45,15 @@ nngpu_status ng_ref_roi_align(const ng_graph *g, const ng_node *n, const void *c
     int max_mode = strcmp(ng_attr_string(n, "mode", "avg"), "max") == 0;
     int64_t ratio = ng_attr_int(n, "sampling_ratio", 0);
     double scale = ng_attr_float(n, "spatial_scale", 1.0f), shift = half_pixel ? 0.5 : 0.0;
+    corner4 *tap = NULL;
+    int64_t cap = 0;
     for (int64_t r = 0; r < R; r++) {
         int64_t b = ng_ref_ldi(bt->dtype, in[2], r);
-        if (b < 0 || b >= N)
+        if (b < 0 || b >= N) {
+            free(tap);
             return ng_error(NNGPU_ERR_INVALID_ARG, "node '%s' (RoiAlign): batch index %lld of roi %lld is not in [0, %lld)",
                             n->name, (long long)b, (long long)r, (long long)N);
+        }
         const float *box = rois + r * 4;
         double x0 = box[0] * scale - shift, y0 = box[1] * scale - shift;
         double rw = box[2] * scale - shift - x0, rh = box[3] * scale - shift - y0;
@@ -57,30 +61,44 @@ nngpu_status ng_ref_roi_align(const ng_graph *g, const ng_node *n, const void *c
         double bh = rh / (double)OH, bw = rw / (double)OW;
         int64_t gh = ratio > 0 ? ratio : (int64_t)ceil(rh / (double)OH);
         int64_t gw = ratio > 0 ? ratio : (int64_t)ceil(rw / (double)OW);
-        int64_t count = gh * gw > 1 ? gh * gw : 1;
+        int64_t count = gh * gw > 1 ? gh * gw : 1, per_bin = gh * gw, n_taps = OH * OW * per_bin;
+        if (n_taps > cap) { /* the taps of every sample, the same for every channel */
+            corner4 *grown = realloc(tap, sizeof *tap * (size_t)n_taps);
+            if (!grown) {
+                free(tap);
+                return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s' (RoiAlign): %lld samples", n->name,
+                                (long long)n_taps);
+            }
+            tap = grown, cap = n_taps;
+        }
+        corner4 *t = tap;
+        for (int64_t ph = 0; ph < OH; ph++)
+            for (int64_t pw = 0; pw < OW; pw++)
+                for (int64_t iy = 0; iy < gh; iy++)
+                    for (int64_t ix = 0; ix < gw; ix++)
+                        *t++ = taps(y0 + (double)ph * bh + ((double)iy + 0.5) * bh / (double)gh,
+                                    x0 + (double)pw * bw + ((double)ix + 0.5) * bw / (double)gw, H, W);
         for (int64_t c = 0; c < C; c++) {
             const float *plane = x + (b * C + c) * H * W;
             float *o = y + (r * C + c) * OH * OW;
-            for (int64_t ph = 0; ph < OH; ph++)
-                for (int64_t pw = 0; pw < OW; pw++) {
-                    double acc = 0;
-                    int any = 0;
-                    for (int64_t iy = 0; iy < gh; iy++)
-                        for (int64_t ix = 0; ix < gw; ix++) {
-                            corner4 t = taps(y0 + (double)ph * bh + ((double)iy + 0.5) * bh / (double)gh,
-                                             x0 + (double)pw * bw + ((double)ix + 0.5) * bw / (double)gw, H, W);
-                            if (!max_mode) {
-                                for (int k = 0; k < 4; k++) acc += t.w[k] * plane[t.pos[k]];
-                                continue;
-                            }
-                            double v = t.w[0] * plane[t.pos[0]];
-                            for (int k = 1; k < 4; k++) v = fmax(v, t.w[k] * plane[t.pos[k]]);
-                            acc = any ? fmax(acc, v) : v;
-                            any = 1;
-                        }
-                    o[ph * OW + pw] = (float)(max_mode ? acc : acc / (double)count);
+            for (int64_t bin = 0; bin < OH * OW; bin++) {
+                const corner4 *bt4 = tap + bin * per_bin;
+                double acc = 0;
+                for (int64_t k = 0; k < per_bin; k++) {
+                    const corner4 *q = &bt4[k];
+                    if (!max_mode) {
+                        acc += q->w[0] * plane[q->pos[0]] + q->w[1] * plane[q->pos[1]] +
+                               q->w[2] * plane[q->pos[2]] + q->w[3] * plane[q->pos[3]];
+                        continue;
+                    }
+                    double v = q->w[0] * plane[q->pos[0]];
+                    for (int j = 1; j < 4; j++) v = fmax(v, q->w[j] * plane[q->pos[j]]);
+                    acc = k ? fmax(acc, v) : v;
                 }
+                o[bin] = (float)(max_mode ? acc : acc / (double)count);
+            }
         }
     }
+    free(tap);
     return NNGPU_OK;
 }
