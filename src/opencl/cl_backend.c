@@ -26,8 +26,7 @@ static void cl_context_destroy(ng_context *c) {
 static nngpu_status cl_context_create(int index, const nngpu_options *o, ng_context **out) {
     ng_context *c = calloc(1, sizeof *c);
     if (!c) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "opencl: out of host memory");
-    nngpu_status s = ng_cl_device_get(index, NULL, NULL, &c->info);
-    if (s == NNGPU_OK) s = ng_cl_shared_acquire(index, &c->shared);
+    nngpu_status s = ng_cl_shared_acquire(index, &c->shared);
     if (s != NNGPU_OK) {
         free(c);
         return s;
@@ -35,21 +34,19 @@ static nngpu_status cl_context_create(int index, const nngpu_options *o, ng_cont
     c->platform = c->shared->platform;
     c->device = c->shared->device;
     c->ctx = c->shared->ctx;
+    c->info = c->shared->info;
+    c->fast_fma = c->shared->fast_fma;
     if (o)
         c->opts = *o;
     else
         nngpu_options_init(&c->opts);
     const char *storage = getenv("NNGPU_OPENCL_FP16_STORAGE");
     c->fp16_ok = c->info.has_fp16 || (storage && strcmp(storage, "1") == 0);
-    cl_device_fp_config fp = 0;
-    if (clGetDeviceInfo(c->device, CL_DEVICE_SINGLE_FP_CONFIG, sizeof fp, &fp, NULL) == CL_SUCCESS)
-        c->fast_fma = (fp & CL_FP_FMA) != 0;
     cl_command_queue_properties qp = c->opts.profiling ? CL_QUEUE_PROFILING_ENABLE : 0;
     c->can_profile = c->opts.profiling;
     cl_int err;
     c->queue = clCreateCommandQueue(c->ctx, c->device, qp, &err);
     if (err != CL_SUCCESS) {
-        c->queue = NULL;
         s = ng_cl_check(err, "clCreateCommandQueue", c->info.name);
         cl_context_destroy(c);
         return s;

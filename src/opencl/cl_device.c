@@ -10,7 +10,7 @@
 #include "core/status.h"
 
 static struct {
-    int done, n;
+    int n;
     cl_platform_id platform[NG_CL_MAX_DEVICES];
     cl_device_id device[NG_CL_MAX_DEVICES];
 } devices;
@@ -50,9 +50,9 @@ nngpu_status ng_cl_check(cl_int err, const char *what, const char *node_name) {
     return ng_error(s, "opencl: %s: %s (%d)", what, ng_cl_error_name(err), (int)err);
 }
 
-static void enumerate(void) {
-    if (devices.done) return;
-    devices.done = 1;
+static pthread_once_t enumerated = PTHREAD_ONCE_INIT; /* sessions may start on several threads */
+
+static void enumerate_once(void) {
     cl_platform_id plats[8];
     cl_uint np = 0;
     if (clGetPlatformIDs(8, plats, &np) != CL_SUCCESS) return;
@@ -70,6 +70,8 @@ static void enumerate(void) {
         }
     }
 }
+
+static void enumerate(void) { pthread_once(&enumerated, enumerate_once); }
 
 int ng_cl_device_count(void) {
     enumerate();

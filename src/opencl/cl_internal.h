@@ -29,6 +29,8 @@ typedef struct ng_cl_shared {
     cl_platform_id platform;
     cl_device_id device;
     cl_context ctx;
+    nngpu_device_info info;        /* read once for every session */
+    int fast_fma;                  /* CL_FP_FMA in the single-precision config */
     pthread_mutex_t mu;            /* guards programs */
     pthread_cond_t built;          /* a build finished (cl_program.c) */
     ng_cl_program_entry *programs; /* programs keyed by (file, options); NULL

@@ -33,8 +33,7 @@ static nngpu_status create(int index, ng_cl_shared **out) {
     s->index = index;
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->built, NULL);
-    nngpu_device_info info;
-    nngpu_status st = ng_cl_device_get(index, &s->platform, &s->device, &info);
+    nngpu_status st = ng_cl_device_get(index, &s->platform, &s->device, &s->info);
     if (st != NNGPU_OK) {
         destroy(s);
         return st;
@@ -43,11 +42,13 @@ static nngpu_status create(int index, ng_cl_shared **out) {
     cl_int err;
     s->ctx = clCreateContext(props, 1, &s->device, NULL, NULL, &err);
     if (err != CL_SUCCESS) {
-        st = ng_cl_check(err, "clCreateContext", info.name);
-        s->ctx = NULL;
+        st = ng_cl_check(err, "clCreateContext", s->info.name);
         destroy(s);
         return st;
     }
+    cl_device_fp_config fp = 0;
+    if (clGetDeviceInfo(s->device, CL_DEVICE_SINGLE_FP_CONFIG, sizeof fp, &fp, NULL) == CL_SUCCESS)
+        s->fast_fma = (fp & CL_FP_FMA) != 0;
     *out = s;
     return NNGPU_OK;
 }

@@ -104,7 +104,7 @@ static int64_t group(const slices *s, int sorted, int64_t *first, int64_t *count
         for (int64_t j = 0; j < n; j++) rank[j] = newid[rank[j]];
         free(old);
     }
-    if (inverse && nu >= 0) memcpy(inverse, rank, (size_t)n * sizeof *rank);
+    if (nu >= 0) memcpy(inverse, rank, (size_t)n * sizeof *rank);
     free(idx);
     free(tmp);
     free(rank);
@@ -117,35 +117,45 @@ static int axis_of(const ng_node *n, const ng_tensor *x) {
     return (int)(a < 0 ? a + x->rank : a);
 }
 
-int64_t ng_ref_unique_count(const ng_node *n, const ng_tensor *x) {
+/* Node n's grouping of x's entries (data: its values). */
+typedef struct unique_groups {
+    int axis;
+    int64_t cells, nu;               /* entries, distinct ones (-1: out of memory) */
+    int64_t *first, *count, *inverse;
+} unique_groups;
+
+static void groups_free(unique_groups *u) {
+    free(u->first);
+    free(u->count);
+    free(u->inverse);
+}
+
+static unique_groups groups_of(const ng_node *n, const ng_tensor *x, const void *data, int sorted) {
+    unique_groups u = {.axis = axis_of(n, x), .nu = -1};
+    u.cells = u.axis < 0 ? ng_numel(x) : x->dims[u.axis];
+    size_t bytes = sizeof(int64_t) * (size_t)(u.cells ? u.cells : 1);
+    u.first = malloc(bytes), u.count = malloc(bytes), u.inverse = malloc(bytes);
     slices s = {0};
-    int64_t nu = -1;
-    int axis = axis_of(n, x);
-    int64_t cells = axis < 0 ? ng_numel(x) : x->dims[axis];
-    int64_t *first = malloc(sizeof *first * (size_t)(cells ? cells : 1));
-    int64_t *count = malloc(sizeof *count * (size_t)(cells ? cells : 1));
-    if (first && count && load(x, x->data, axis, &s)) nu = group(&s, 1, first, count, NULL);
+    if (u.first && u.count && u.inverse && load(x, data, u.axis, &s))
+        u.nu = group(&s, sorted, u.first, u.count, u.inverse);
     free(s.f);
     free(s.i);
-    free(first);
-    free(count);
-    return nu;
+    return u;
+}
+
+int64_t ng_ref_unique_count(const ng_node *n, const ng_tensor *x) {
+    unique_groups u = groups_of(n, x, x->data, 1);
+    groups_free(&u);
+    return u.nu;
 }
 
 nngpu_status ng_ref_unique(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out,
                            int64_t *extent) {
     const ng_tensor *x = ng_in(g, n, 0), *y = ng_out(g, n, 0);
-    int axis = axis_of(n, x);
-    slices s = {0};
-    int64_t cells = axis < 0 ? ng_numel(x) : x->dims[axis];
-    int64_t *first = malloc(sizeof *first * (size_t)(cells ? cells : 1));
-    int64_t *count = malloc(sizeof *count * (size_t)(cells ? cells : 1));
-    int64_t *inverse = malloc(sizeof *inverse * (size_t)(cells ? cells : 1));
-    int64_t nu = -1;
-    if (first && count && inverse && load(x, in[0], axis, &s))
-        nu = group(&s, (int)ng_attr_int(n, "sorted", 1), first, count, inverse);
+    unique_groups u = groups_of(n, x, in[0], (int)ng_attr_int(n, "sorted", 1));
+    int axis = u.axis, dyn_axis = axis < 0 ? 0 : axis;
+    int64_t nu = u.nu, cells = u.cells;
     nngpu_status st = NNGPU_OK;
-    int dyn_axis = axis < 0 ? 0 : axis;
     if (nu < 0) st = ng_ref_err(n, NNGPU_ERR_OUT_OF_MEMORY, "grouping %lld slices", (long long)cells);
     else if (y->is_dynamic ? nu > y->dims[dyn_axis] : nu != y->dims[dyn_axis])
         st = ng_ref_err(n, NNGPU_ERR_INTERNAL, "%lld distinct, shape inference allowed %lld", (long long)nu,
@@ -160,18 +170,14 @@ nngpu_status ng_ref_unique(const ng_graph *g, const ng_node *n, const void *cons
         const char *xs = in[0];
         char *ys = out[0];
         for (int64_t o = 0; o < outer; o++) /* y packed as [outer, nu, inner] */
-            for (int64_t u = 0; u < nu; u++)
-                memcpy(ys + ((o * nu + u) * inner) * es, xs + ((o * cells + first[u]) * inner) * es,
+            for (int64_t v = 0; v < nu; v++)
+                memcpy(ys + ((o * nu + v) * inner) * es, xs + ((o * cells + u.first[v]) * inner) * es,
                        (size_t)inner * es);
-        if (n->n_out > 1 && out[1]) memcpy(out[1], first, (size_t)nu * sizeof *first);
-        if (n->n_out > 2 && out[2]) memcpy(out[2], inverse, (size_t)cells * sizeof *inverse);
-        if (n->n_out > 3 && out[3]) memcpy(out[3], count, (size_t)nu * sizeof *count);
+        if (n->n_out > 1 && out[1]) memcpy(out[1], u.first, (size_t)nu * sizeof *u.first);
+        if (n->n_out > 2 && out[2]) memcpy(out[2], u.inverse, (size_t)cells * sizeof *u.inverse);
+        if (n->n_out > 3 && out[3]) memcpy(out[3], u.count, (size_t)nu * sizeof *u.count);
         *extent = nu;
     }
-    free(s.f);
-    free(s.i);
-    free(first);
-    free(count);
-    free(inverse);
+    groups_free(&u);
     return st;
 }

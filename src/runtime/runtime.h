@@ -97,17 +97,14 @@ nngpu_status ng_session_run_tail(nngpu_session *s, const ng_node *n);
 const ng_value *ng_session_tail_value(const nngpu_session *s, int t);
 void ng_session_tail_free(nngpu_session *s);
 
-/* The tail's device sessions, one per set of input extents seen twice
- * (tail_sessions.c). ng_tail_sessions_run runs body on the device when it
- * keeps (or now makes) a session for in's extents: returns 1 and sets *st,
- * out holding the outputs when it is NNGPU_OK; returns 0 when the host
- * should evaluate it, and then ng_tail_sessions_host_time takes how long that
- * took, which a later device session has to beat. */
+/* Evaluates the tail's body on in into out (owned by the caller): on a device
+ * session kept for in's extents, made when they come a second time and
+ * dropped when it proves slower, else on the host (tail_sessions.c). */
 typedef struct ng_tail_sessions ng_tail_sessions;
-int ng_tail_sessions_run(nngpu_session *s, const ng_graph *body, const ng_value *in, ng_value *out,
-                         nngpu_status *st);
-void ng_tail_sessions_host_time(nngpu_session *s, double ms);
+nngpu_status ng_tail_sessions_eval(nngpu_session *s, const ng_graph *body, const ng_value *in, ng_value *out);
 void ng_tail_sessions_free(ng_tail_sessions *t);
+/* CLOCK_MONOTONIC in milliseconds. */
+double ng_now_ms(void);
 /* Output shapes of the last run into outputs[0..n); their data too where
  * outputs[k].data is set (nngpu_session_run's last step). */
 nngpu_status ng_session_read_outputs(nngpu_session *s, int n, nngpu_tensor *outputs);

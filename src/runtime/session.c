@@ -11,13 +11,13 @@
 #include "params.h"
 #include "runtime.h"
 
-#define POISON 0xFF
+#define POISON 0xFF /* every float32 made of it is a NaN */
 
-static double now_ms(void) {
+double ng_now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-} /* every float32 made of it is a NaN */
+}
 
 /* The options a run may still read (the run-time tail compiles sessions with
  * them): the caller's strings are only promised during creation, so the
@@ -282,9 +282,9 @@ static nngpu_status run_steps(nngpu_session *s) {
         if (checked && (r = poison_outputs(s, n, &scratch, &cap)) != NNGPU_OK) break;
         if (st->on_cpu) {
             if (be && (r = be->finish(s->ctx)) != NNGPU_OK) break;
-            double t0 = now_ms();
+            double t0 = ng_now_ms();
             r = n->op == NG_OP_RUNTIME_TAIL ? ng_session_run_tail(s, n) : run_on_cpu(s, n);
-            if (s->opts.profiling) st->time_ms = now_ms() - t0; /* host time, copies included */
+            if (s->opts.profiling) st->time_ms = ng_now_ms() - t0; /* host time, copies included */
         } else {
             r = be->kernel_enqueue(s->ctx, st->kernel);
             if (r != NNGPU_OK) r = ng_error_context(r, "running node '%s'", n->name);

@@ -5,7 +5,6 @@
  * next run (ng_session_read_outputs copies them out). */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/status.h"
 #include "runtime.h"
@@ -42,13 +41,7 @@ nngpu_status ng_session_run_tail(nngpu_session *s, const ng_node *n) {
     nngpu_status st = NNGPU_OK;
     if (!in || !s->tail_values) st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "run-time tail");
     for (int k = 0; k < n->n_in && st == NNGPU_OK; k++) st = read_value(s, ng_in(s->g, n, k), &in[k]);
-    if (st == NNGPU_OK && !ng_tail_sessions_run(s, body, in, s->tail_values, &st)) {
-        struct timespec t0, t1;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
-        st = ng_subgraph_eval(body, in, s->tail_values, "run-time tail");
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        ng_tail_sessions_host_time(s, (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
-    }
+    if (st == NNGPU_OK) st = ng_tail_sessions_eval(s, body, in, s->tail_values);
     if (st == NNGPU_OK) {
         s->n_tail_values = n->n_out;
         s->tail_node = (int)(n - s->g->nodes);

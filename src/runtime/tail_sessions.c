@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/status.h"
 #include "runtime.h"
@@ -23,21 +22,15 @@ typedef struct tail_entry {
     double host_ms;         /* the host evaluation of these extents */
     double device_ms;       /* fastest device run judged; 0: none yet */
     int device_runs, judged;
+    int kernels;            /* inner's own kernels */
     nngpu_session *inner;
 } tail_entry;
 
 struct ng_tail_sessions {
     int n_in;
     unsigned long clock;
-    tail_entry *current; /* this run's entry */
     tail_entry e[TAIL_SESSIONS];
 };
-
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static void entry_clear(tail_entry *e) {
     nngpu_session_destroy(e->inner);
@@ -124,7 +117,7 @@ static int tail_nodes(const nngpu_session *x) {
 
 /* A session of body with input shapes from in, on s's device. */
 static nngpu_status compile_inner(const nngpu_session *s, const ng_graph *body, const ng_value *in,
-                                  nngpu_session **out) {
+                                  nngpu_session **out, int *kernels) {
     ng_graph *g = ng_graph_clone_borrowing(body); /* the session copies what it keeps */
     if (!g) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "run-time tail: graph");
     for (int k = 0; k < g->n_inputs; k++) {
@@ -157,6 +150,7 @@ static nngpu_status compile_inner(const nngpu_session *s, const ng_graph *body, 
         /* Nothing for the device, and no tail of its own smaller than body (one
          * that a later session may take further): the host is as good. */
         int rest = tail_nodes(*out);
+        *kernels = stats.kernels;
         if (stats.kernels == 0 && (rest == 0 || rest >= live_nodes(body))) {
             nngpu_session_destroy(*out);
             *out = NULL;
@@ -203,49 +197,35 @@ static nngpu_status run_inner(nngpu_session *inner, const ng_graph *body, const 
     return st;
 }
 
-int ng_tail_sessions_run(nngpu_session *s, const ng_graph *body, const ng_value *in, ng_value *out,
-                         nngpu_status *st) {
-    s->tail_kernels = 0;
-    s->tail_settling = 0;
-    if (!s->dev || s->opts.tail_on_host || s->tail_depth >= MAX_DEPTH) return 0;
-    if (!s->tail_sessions) {
-        s->tail_sessions = calloc(1, sizeof *s->tail_sessions);
-        if (!s->tail_sessions) return 0;
-        s->tail_sessions->n_in = body->n_inputs;
-    }
-    int fresh;
-    tail_entry *e = s->tail_sessions->current = find(s->tail_sessions, in, &fresh);
-    if (!e || e->host_only) return 0;
+/* Runs body on the device session of e when it keeps or now makes one: 1 and
+ * *st; 0 when the host should evaluate it. */
+static int run_on_device(nngpu_session *s, tail_entry *e, int fresh, const ng_graph *body,
+                         const ng_value *in, ng_value *out, nngpu_status *st) {
+    if (e->host_only) return 0;
     /* A session is made when these extents come again, or at once inside a
      * tail session's first run (its outer extents just repeated: so will these). */
     if (fresh && !s->tail_eager) {
         s->tail_settling = 1;
         return 0;
     }
-    if (!e->inner) {
-        nngpu_status cs = compile_inner(s, body, in, &e->inner);
-        if (cs != NNGPU_OK) {
-            if (s->opts.verbose)
-                fprintf(stderr, "nngpu: run-time tail stays on the host: %s\n", nngpu_last_error());
-            ng_error_clear();
-            e->host_only = 1;
-            return 0;
-        }
+    if (!e->inner && compile_inner(s, body, in, &e->inner, &e->kernels) != NNGPU_OK) {
+        if (s->opts.verbose) fprintf(stderr, "nngpu: run-time tail stays on the host: %s\n", nngpu_last_error());
+        ng_error_clear();
+        e->host_only = 1;
+        return 0;
     }
-    int judging = e->device_runs > 0 && !(e->inner->tail_settling && e->device_runs < SETTLE_RUNS);
-    if (judging && e->host_ms == 0) return 0; /* made eagerly: the host's time is measured once */
-    e->inner->tail_eager = e->device_runs == 0;
-    double t0 = now_ms();
-    *st = run_inner(e->inner, body, in, out);
-    double ms = now_ms() - t0;
-    e->inner->tail_eager = 0;
-    if (*st != NNGPU_OK) return 1;
-    nngpu_session_stats stats;
-    nngpu_session_get_stats(e->inner, &stats);
-    s->tail_kernels = stats.kernels + stats.tail_kernels;
     /* Judged against the host once it runs as it will: not the first run (some
      * drivers compile then), not while its own tail is still finding its way
      * (unless that goes on for long). */
+    int judging = e->device_runs > 0 && !(e->inner->tail_settling && e->device_runs < SETTLE_RUNS);
+    if (judging && e->host_ms == 0) return 0; /* made eagerly: the host's time is measured once */
+    e->inner->tail_eager = e->device_runs == 0;
+    double t0 = ng_now_ms();
+    *st = run_inner(e->inner, body, in, out);
+    double ms = ng_now_ms() - t0;
+    e->inner->tail_eager = 0;
+    if (*st != NNGPU_OK) return 1;
+    s->tail_kernels = e->kernels + e->inner->tail_kernels;
     e->device_runs++;
     if (!judging) {
         s->tail_settling = 1;
@@ -263,7 +243,21 @@ int ng_tail_sessions_run(nngpu_session *s, const ng_graph *body, const ng_value 
     return 1;
 }
 
-void ng_tail_sessions_host_time(nngpu_session *s, double ms) {
-    tail_entry *e = s->tail_sessions ? s->tail_sessions->current : NULL;
-    if (e && (e->host_ms == 0 || ms < e->host_ms)) e->host_ms = ms;
+nngpu_status ng_tail_sessions_eval(nngpu_session *s, const ng_graph *body, const ng_value *in, ng_value *out) {
+    s->tail_kernels = 0;
+    s->tail_settling = 0;
+    tail_entry *e = NULL;
+    int fresh = 0;
+    if (s->dev && !s->opts.tail_on_host && s->tail_depth < MAX_DEPTH) {
+        if (!s->tail_sessions && (s->tail_sessions = calloc(1, sizeof *s->tail_sessions)))
+            s->tail_sessions->n_in = body->n_inputs;
+        e = s->tail_sessions ? find(s->tail_sessions, in, &fresh) : NULL; /* NULL: host, always */
+    }
+    nngpu_status st = NNGPU_OK;
+    if (e && run_on_device(s, e, fresh, body, in, out, &st)) return st;
+    double t0 = ng_now_ms();
+    st = ng_subgraph_eval(body, in, out, "run-time tail");
+    double ms = ng_now_ms() - t0;
+    if (e && st == NNGPU_OK && (e->host_ms == 0 || ms < e->host_ms)) e->host_ms = ms;
+    return st;
 }
