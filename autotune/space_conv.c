@@ -2,7 +2,9 @@
  * channels (a vector) x PX_T pixels per work-item; depthwise work-groups of
  * about WG_DW items. ALGO (ungrouped only) picks the algorithm: 0 direct,
  * 1 im2col + the tiled GEMM (whose tiles are the gemm family's, tuned as
- * that family). Signature: N,C,H,W,K,k=KHxKW,s=SHxSW,d=DHxDW,g. */
+ * that family); WINO 2 or 4 (3x3 stride 1, where cl_conv.c sets it)
+ * Winograd F(2,3) / F(4,3) instead, its GEMMs also the gemm family's.
+ * Signature: N,C,H,W,K,k=KHxKW,s=SHxSW,d=DHxDW,g. */
 #include "space.h"
 
 static double out_pixels(const ng_sig *s) {
@@ -39,11 +41,14 @@ static void direct_declare(ng_space *sp) {
     NG_SPACE_ADD(sp, "PX_T", 1, 2, 4, 8);
     NG_SPACE_ADD(sp, "ALGO", 0, 1);
     NG_SPACE_ADD(sp, "ROW_VEC", 0, 4, 8, 16); /* whole rows of pixel vectors (compiled geometry) */
+    NG_SPACE_ADD(sp, "WINO", 0, 2, 4); /* kept only where cl_conv.c sets it (Winograd fits) */
 }
 
-/* OC_T, PX_T and ROW_VEC only tile the direct kernel; ROW_VEC replaces PX_T. */
+/* OC_T, PX_T and ROW_VEC only tile the direct kernel; ROW_VEC replaces PX_T;
+ * Winograd (WINO) replaces the algorithm ALGO picks. */
 static void direct_canonical(const ng_space *sp, ng_params *c) {
-    if (ng_params_get(c, "ALGO", 0) == 0) {
+    if (ng_params_get(c, "WINO", 0)) ng_params_set(c, "ALGO", ng_params_get(&sp->defaults, "ALGO", 0));
+    if (ng_params_get(c, "ALGO", 0) == 0 && !ng_params_get(c, "WINO", 0)) {
         if (ng_params_get(c, "ROW_VEC", 0))
             ng_params_set(c, "PX_T", ng_params_get(&sp->defaults, "PX_T", 1));
         return;
@@ -110,7 +115,7 @@ static void dw_canonical(const ng_space *sp, ng_params *c) {
     ng_params_set(c, "PX_T", ng_params_get(&sp->defaults, "PX_T", 1));
 }
 
-const ng_tune_family ng_tune_conv_direct = {"conv_direct", 3, direct_declare, direct_valid, direct_canonical,
+const ng_tune_family ng_tune_conv_direct = {"conv_direct", 4, direct_declare, direct_valid, direct_canonical,
                                             ng_space_conv_flops, ng_space_conv_bytes};
 const ng_tune_family ng_tune_conv_depthwise = {"conv_depthwise", 4, dw_declare, dw_valid, dw_canonical,
                                                ng_space_conv_flops, ng_space_conv_bytes};

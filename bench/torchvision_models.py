@@ -15,6 +15,12 @@ the input is N(0, 1)
 max|ours - ort| / max|ort|, our nnrun median, onnxruntime's median (default CPU options, same
 runs), their ratio, the kernel count and how many nodes ran on the CPU fallback. Exits 1 when
 a model fails to run or its error exceeds --max-rel-err (default 1e-4).
+
+With --precision fp16|int8 the session runs at that precision, calibrated on
+--calib-samples N(0, 1) inputs (seed 2, stacked along dim 0), and the error printed is the
+relative L2 error ||ours - ort|| / ||ort|| against onnxruntime's fp32 output (the measure the
+accuracy guards hold to; default bound 1e-2 for fp16, 0.1 for int8), with the layers the guard
+kept fp32.
 """
 import argparse
 import json
@@ -115,6 +121,12 @@ def run_one(args, torch, ort, name, spec):
     cmd = [os.path.join(args.build, "nnrun"), path, "--device", args.device, "--input",
            f"input={folder}/input.npy", "--output-dir", out_dir, "--runs", str(args.runs),
            "--json"]
+    if args.precision != "fp32":
+        calib = os.path.join(folder, "calib.npy")
+        rng = np.random.default_rng(2)
+        np.save(calib, rng.standard_normal((args.calib_samples * batch,) + shape[1:])
+                .astype(np.float32))
+        cmd += ["--precision", args.precision, "--calibration", calib]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
     if r.returncode != 0:
         return None, f"nnrun failed ({r.returncode}): {r.stderr.strip()[-400:]}"
@@ -122,11 +134,20 @@ def run_one(args, torch, ort, name, spec):
     y = np.load(os.path.join(out_dir, "output.npy"))
     if not np.abs(ref).max() > 0:
         return None, "the reference output is all zeros: nothing to compare"
-    err = float(np.abs(y.astype(np.float64) - ref).max() / np.abs(ref).max())
+    diff = y.astype(np.float64) - ref
     ours = info["latency_ms"]["median"]
     on_cpu = sum(1 for layer in info["layers"] if layer.get("on_cpu"))
-    row = (f"| {name} | {'x'.join(map(str, shape))} | {err:.1e} | {ours:.1f} | {t_ort:.1f} | "
-           f"{ours / t_ort:.2f}x | {info['kernels']} | {on_cpu} |")
+    if args.precision == "fp32":
+        err = float(np.abs(diff).max() / np.abs(ref).max())
+        row = (f"| {name} | {'x'.join(map(str, shape))} | {err:.1e} | {ours:.1f} | {t_ort:.1f} | "
+               f"{ours / t_ort:.2f}x | {info['kernels']} | {on_cpu} |")
+    else:
+        err = float(np.linalg.norm(diff) / np.linalg.norm(ref))
+        kept = len(info.get("guard_fp32_layers") or [])
+        guard = info.get("precision_error_vs_fp32")
+        row = (f"| {name} | {'x'.join(map(str, shape))} | {info.get('precision')} | {err:.2e} | "
+               f"{'-' if guard is None else f'{guard:.2e}'} | {kept} | {ours:.1f} | "
+               f"{t_ort:.1f} | {info['kernels']} | {on_cpu} |")
     return err, row
 
 
@@ -135,13 +156,18 @@ def main():
     ap.add_argument("--device", default="opencl:0")
     ap.add_argument("--models", help="comma-separated subset (default: all)")
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--max-rel-err", type=float, default=1e-4)
+    ap.add_argument("--max-rel-err", type=float,
+                    help="default 1e-4 (fp32), 1e-2 (fp16), 0.1 (int8)")
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--work", default="/tmp/nngpu_torchvision")
     ap.add_argument("--dynamo", action="store_true",
                     help="export with torch's dynamo exporter (its default since 2.9) instead of "
                          "the TorchScript one at opset 17")
+    ap.add_argument("--precision", default="fp32", choices=("fp32", "fp16", "int8"))
+    ap.add_argument("--calib-samples", type=int, default=8)
     args = ap.parse_args()
+    if args.max_rel_err is None:
+        args.max_rel_err = {"fp32": 1e-4, "fp16": 1e-2, "int8": 0.1}[args.precision]
     warnings.filterwarnings("ignore")
     import onnxruntime as ort
     import torch
@@ -154,8 +180,12 @@ def main():
         sys.exit(f"error: unknown model(s) {unknown}; known: {', '.join(table)}")
     print(f"device {args.device}, torch {torch.__version__}, torchvision "
           f"{torchvision.__version__}, onnxruntime {ort.__version__}")
-    print("| model | input | max rel err | nngpu ms | onnxruntime ms | ours / ORT | kernels "
-          "| CPU nodes |\n|---|---|---|---|---|---|---|---|")
+    if args.precision == "fp32":
+        print("| model | input | max rel err | nngpu ms | onnxruntime ms | ours / ORT | kernels "
+              "| CPU nodes |\n|---|---|---|---|---|---|---|---|")
+    else:
+        print("| model | input | ran as | rel L2 err vs ORT fp32 | guard's measure | fp32 layers "
+              "| nngpu ms | onnxruntime ms | kernels | CPU nodes |\n" + "|---" * 10 + "|")
     failed = 0
     for name in names:
         err, row = run_one(args, torch, ort, name, table[name])

@@ -283,20 +283,28 @@ static void test_algorithm_choice(const nngpu_device_info *info) {
         return;
     }
     const ng_tune_job *job = &jobs.job[0];
-    char k0[96], k1[96];
-    first_kernel(m, DEV, "conv_direct:ALGO=0", k0, sizeof k0);
-    first_kernel(m, DEV, "conv_direct:ALGO=1", k1, sizeof k1);
-    CHECK(ng_params_get(&job->defaults, "ALGO", -1) == 1 && !strncmp(k1, "conv2d_im2col_gemm", 18) &&
-              !strncmp(k0, "conv2d_direct", 13),
-          "default ALGO %d, kernels %s / %s", ng_params_get(&job->defaults, "ALGO", -1), k0, k1);
+    char k0[96], k1[96], k2[96], k4[96];
+    first_kernel(m, DEV, "conv_direct:ALGO=0,WINO=0", k0, sizeof k0);
+    first_kernel(m, DEV, "conv_direct:ALGO=1,WINO=0", k1, sizeof k1);
+    first_kernel(m, DEV, "conv_direct:WINO=2", k2, sizeof k2);
+    first_kernel(m, DEV, "conv_direct:WINO=4", k4, sizeof k4);
+    /* 16 -> 24 channels at 12x12: Winograd by default on CPUs, F(2,3) (F(4,3) has 9 tiles) */
+    CHECK(ng_params_get(&job->defaults, "ALGO", -1) == 1 && ng_params_get(&job->defaults, "WINO", -1) == 2 &&
+              !strncmp(k1, "conv2d_im2col_gemm", 18) && !strncmp(k0, "conv2d_direct", 13) &&
+              !strncmp(k2, "conv2d_winograd_f2", 18) && !strncmp(k4, "conv2d_winograd_f4", 18),
+          "default ALGO %d WINO %d, kernels %s / %s / %s / %s", ng_params_get(&job->defaults, "ALGO", -1),
+          ng_params_get(&job->defaults, "WINO", -1), k0, k1, k2, k4);
     ng_space sp;
     ng_params *c = NULL;
-    int n = 0, im2col = 0;
+    int n = 0, im2col = 0, wino = 0;
     if (ng_space_init(&sp, job->family, job->signature, info, &job->defaults) == NNGPU_OK)
         n = ng_space_enumerate(&sp, &c);
-    for (int i = 0; i < n; i++) im2col += ng_params_get(&c[i], "ALGO", 0) == 1;
-    CHECK(n > 2 && im2col == 1 && ng_space_picks_algorithm(&sp), "conv_direct space: %d candidates, %d im2col",
-          n, im2col);
+    for (int i = 0; i < n; i++) {
+        im2col += ng_params_get(&c[i], "ALGO", 0) == 1 && ng_params_get(&c[i], "WINO", 0) == 0;
+        wino += ng_params_get(&c[i], "WINO", 0) != 0;
+    }
+    CHECK(n > 3 && im2col == 1 && wino == 2 && ng_space_picks_algorithm(&sp),
+          "conv_direct space: %d candidates, %d im2col, %d Winograd", n, im2col, wino);
     free(c);
     char dbp[64] = "/tmp/nngpu_test_algo_XXXXXX";
     ng_db *db = temp_db(dbp);
@@ -317,6 +325,7 @@ static void test_algorithm_choice(const nngpu_device_info *info) {
     memset(&e, 0, sizeof e);
     ng_params direct = job->defaults;
     ng_params_set(&direct, "ALGO", 0);
+    ng_params_set(&direct, "WINO", 0);
     ng_db_entry_set_params(&e, &direct);
     e.best_ms = e.default_ms = 1;
     CHECK(db && ng_db_store(db, &key, &e) == NNGPU_OK, "store: %s", nngpu_last_error());
@@ -330,8 +339,9 @@ static void test_algorithm_choice(const nngpu_device_info *info) {
               !strncmp(li.kernel, "conv2d_direct", 13) && !strcmp(li.params_source, "db:exact"),
           "with ALGO=0 in the DB the layer runs %s (%s)", s ? li.kernel : "?", s ? li.params_source : "?");
     nngpu_session_destroy(s);
-    printf("algorithm choice: %s / %s, space %d, search %d tried, best %s\n", k0, k1, n, r.tried,
-           ng_params_get(&r.best, "ALGO", 0) ? "im2col" : "direct");
+    printf("algorithm choice: %s / %s / %s, space %d, search %d tried, best %s\n", k0, k1, k2, n,
+           r.tried, ng_params_get(&r.best, "WINO", 0) ? "Winograd"
+                    : ng_params_get(&r.best, "ALGO", 0) ? "im2col" : "direct");
     remove_db(dbp);
     ng_tune_jobs_free(&jobs);
     nngpu_model_destroy(m);

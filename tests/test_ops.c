@@ -1088,15 +1088,18 @@ static void params_force(const char *spec) {
 }
 static void params_restore(void) { params_force(NULL); }
 
-/* Winograd 3x3 stride-1 convolutions (vulkan's vk_conv parameter WINO, forced
- * to F(2,3) and F(4,3) through NNGPU_PARAMS, then its default, which picks
- * Winograd from 16 channels): odd sizes, maps smaller than a tile, padding 0
- * or 1 per side, channels not multiples of 4, batch 2, residual epilogue. */
+/* Winograd 3x3 stride-1 convolutions (parameter WINO of vulkan's vk_conv and
+ * opencl's conv_direct, forced to F(2,3) and F(4,3) through NNGPU_PARAMS,
+ * then the defaults, which pick Winograd from 16 channels on CPU devices):
+ * odd sizes, maps smaller than a tile, padding 0 or 1 per side, channels not
+ * multiples of 4, batch 2, residual epilogue. */
 static void conv_winograd(void) {
-    static const char *forced[] = {"vk_conv:WINO=2", "vk_conv:WINO=4", NULL};
+    static const char *forced[] = {"vk_conv:WINO=2;conv_direct:WINO=2",
+                                   "vk_conv:WINO=4;conv_direct:WINO=4", NULL};
+    static const char *tags[] = {"F(2,3)", "F(4,3)", "default"};
     for (int f = 0; f < 3; f++) {
         params_force(forced[f]);
-        const char *tag = forced[f] ? forced[f] + 8 : "default";
+        const char *tag = tags[f];
         for (int i = 0; i < 4; i++) {
             conv_cfg c;
             memset(&c, 0, sizeof c);

@@ -1,7 +1,8 @@
 /* Conv (NCHW, 2-D; 1-D as H=1): 1x1 stride-1 as GEMM, depthwise, and for
  * the rest a direct register-tiled kernel (shaders/opencl/conv.cl) or, with
  * parameter ALGO=1 on ungrouped ones, im2col into a scratch patch matrix and
- * the tiled GEMM (gemm family, cl_gemm.c). */
+ * the tiled GEMM (gemm family, cl_gemm.c), or with WINO=2|4 on 3x3 stride-1
+ * ones Winograd F(2,3)|F(4,3) (cl_winograd.c). */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include "cl_gemm.h"
 #include "cl_internal.h"
 #include "cl_util.h"
+#include "cl_winograd.h"
 #include "core/status.h"
 #include "runtime/lower_conv.h"
 
@@ -142,12 +144,20 @@ static nngpu_status conv_prepare(ng_context *c, const ng_graph *g, const ng_node
      * runs whole rows of pixel vectors (ROW_VEC; MobileNetV2's stem ~2x). */
     if (cg.G == 1) ng_params_set(&p, "ALGO", !gpu && cg.C >= 16);
     if (cv_fixed) ng_params_set(&p, "ROW_VEC", row_vec);
+    int wino_fits = ng_cl_winograd_fits(c, &cg);
+    if (wino_fits) ng_params_set(&p, "WINO", ng_cl_winograd_default(c, &cg));
     char sig[160];
     snprintf(sig, sizeof sig, "N=%d,C=%d,H=%d,W=%d,K=%d,k=%dx%d,s=%dx%d,d=%dx%d,g=%d", cg.N, cg.C,
              cg.H, cg.W, cg.K, cg.KH, cg.KW, cg.SH, cg.SW, cg.DH, cg.DW, cg.G);
     const char *family = depthwise ? "conv_depthwise" : "conv_direct";
     ng_params_lookup(&c->info, c->opts.tuning_db, family, sig, &p);
     k->params_source = p.source;
+    int wino = wino_fits ? ng_params_get(&p, "WINO", 0) : 0;
+    if (wino) {
+        NG_CHECK(ng_cl_winograd_conv(c, g, n, bind, k, &cg, wino));
+        k->params_source = p.source; /* the algorithm's; the GEMM's own lookup may differ */
+        return NNGPU_OK;
+    }
     if (ng_params_get(&p, "ALGO", 0) == 1 && im2col_fits(&cg)) {
         NG_CHECK(im2col_gemm_prepare(c, g, n, bind, k, &cg));
         k->params_source = p.source; /* the algorithm's; the GEMM's own lookup may differ */

@@ -8,6 +8,7 @@
 
 #include "cl_internal.h"
 #include "cl_gemm.h"
+#include "cl_util.h"
 #include "core/status.h"
 #include "runtime/lower_gemm.h"
 
@@ -117,49 +118,42 @@ static nngpu_status prepare_clblast(ng_context *c, const ng_graph *g, const ng_n
 
 /* ---- our kernel ------------------------------------------------------------ */
 
-/* ta, tb, ty, tc: the tensors playing A, B, Y and C (-1: none); b_pre, when
- * not NULL, replaces tb's storage (a pre-transposed constant B, offset 0). */
-static nngpu_status prepare_tiled(ng_context *c, const ng_graph *g, const ng_node *n,
-                                  const ng_binding *bind, ng_kernel *k, const ng_gemm_shape *s,
-                                  ng_params *p, int ta, int tb, int ty, int tc, cl_mem b_pre) {
+/* The buffers (and offsets in elements) a tiled GEMM reads and writes. */
+typedef struct tiled_io {
+    cl_mem a, b, y, cin;
+    cl_int ao, bo, yo, co;
+} tiled_io;
+
+/* One gemm_tiled launch of shape s with parameters p over io, applying the
+ * epilogue of node epi (NULL: none). */
+static nngpu_status launch_tiled(ng_context *c, ng_kernel *k, const ng_graph *g,
+                                 const ng_node *epi, const ng_binding *bind,
+                                 const ng_gemm_shape *s, const ng_params *p, const tiled_io *io) {
     char opts[1500], popts[400], eopts[1024];
     ng_cl_params_options(p, popts, sizeof popts);
-    ng_cl_epilogue_options(g, n, eopts, sizeof eopts);
+    ng_cl_epilogue_options(g, epi, eopts, sizeof eopts);
     snprintf(opts, sizeof opts, "%s -DHAS_C=%d %s", popts, s->has_c, eopts);
     cl_kernel kern;
-    NG_CHECK(ng_cl_kernel_create(c, "gemm.cl", "gemm_tiled", opts, &kern));
-    ng_cl_launch *l = &k->launch[k->n_launches++];
-    l->kernel = kern;
-
-    cl_mem a, b, y, cin, ab, bb;
-    cl_int ao, bo, yo, co = 0;
-    NG_CHECK(ng_cl_tensor_arg(c, k, g, ta, bind, &a, &ao));
-    if (b_pre) {
-        b = b_pre;
-        bo = 0;
-    } else {
-        NG_CHECK(ng_cl_tensor_arg(c, k, g, tb, bind, &b, &bo));
-    }
-    NG_CHECK(ng_cl_tensor_arg(c, k, g, ty, bind, &y, &yo));
-    if (s->has_c)
-        NG_CHECK(ng_cl_tensor_arg(c, k, g, tc, bind, &cin, &co));
-    else
-        cin = y;
+    NG_CHECK(ng_cl_launch_add(c, k, "gemm.cl", "gemm_tiled", opts, 0, 0, &kern));
+    ng_cl_launch *l = &k->launch[k->n_launches - 1];
+    cl_mem ab, bb;
     NG_CHECK(ng_cl_upload(c, k, s->a_boff, sizeof(int) * (size_t)s->batch, &ab));
     NG_CHECK(ng_cl_upload(c, k, s->b_boff, sizeof(int) * (size_t)s->batch, &bb));
     c->weight_bytes -= 2 * sizeof(int) * (size_t)s->batch; /* metadata, not weights */
 
-    const char *nm = k->node_name;
-    cl_uint i = 0;
-#define ARG(v) NG_CHECK(ng_cl_set_arg(kern, i++, sizeof(v), &(v), nm))
-    ARG(s->M); ARG(s->N); ARG(s->K);
-    ARG(a); ARG(ao); ARG(s->sam); ARG(s->sak); ARG(ab);
-    ARG(b); ARG(bo); ARG(s->sbk); ARG(s->sbn); ARG(bb);
-    ARG(y); ARG(yo);
-    ARG(cin); ARG(co); ARG(s->scm); ARG(s->scn);
-    ARG(s->alpha); ARG(s->beta);
-#undef ARG
-    NG_CHECK(ng_cl_epilogue_args(c, k, g, n, bind, kern, i));
+    ng_cl_args a;
+    ng_cl_args_begin(&a, kern, k->node_name);
+    ng_cl_arg_int(&a, s->M); ng_cl_arg_int(&a, s->N); ng_cl_arg_int(&a, s->K);
+    ng_cl_arg_mem(&a, io->a); ng_cl_arg_int(&a, io->ao);
+    ng_cl_arg_int(&a, s->sam); ng_cl_arg_int(&a, s->sak); ng_cl_arg_mem(&a, ab);
+    ng_cl_arg_mem(&a, io->b); ng_cl_arg_int(&a, io->bo);
+    ng_cl_arg_int(&a, s->sbk); ng_cl_arg_int(&a, s->sbn); ng_cl_arg_mem(&a, bb);
+    ng_cl_arg_mem(&a, io->y); ng_cl_arg_int(&a, io->yo);
+    ng_cl_arg_mem(&a, io->cin); ng_cl_arg_int(&a, io->co);
+    ng_cl_arg_int(&a, s->scm); ng_cl_arg_int(&a, s->scn);
+    ng_cl_arg_float(&a, s->alpha); ng_cl_arg_float(&a, s->beta);
+    ng_cl_arg_epilogue(&a, c, k, g, epi, bind);
+    NG_CHECK(a.status);
 
     int tm = ng_params_get(p, "TM", 8), tn = ng_params_get(p, "VEC", 16) * ng_params_get(p, "NV", 1);
     int wm = ng_params_get(p, "WG_M", 1), wn = ng_params_get(p, "WG_N", 1);
@@ -173,6 +167,27 @@ static nngpu_status prepare_tiled(ng_context *c, const ng_graph *g, const ng_nod
     l->local[1] = (size_t)wm;
     l->local[2] = 1;
     l->use_local = 1;
+    return NNGPU_OK;
+}
+
+/* ta, tb, ty, tc: the tensors playing A, B, Y and C (-1: none); b_pre, when
+ * not NULL, replaces tb's storage (a pre-transposed constant B, offset 0). */
+static nngpu_status prepare_tiled(ng_context *c, const ng_graph *g, const ng_node *n,
+                                  const ng_binding *bind, ng_kernel *k, const ng_gemm_shape *s,
+                                  ng_params *p, int ta, int tb, int ty, int tc, cl_mem b_pre) {
+    tiled_io io;
+    memset(&io, 0, sizeof io);
+    NG_CHECK(ng_cl_tensor_arg(c, k, g, ta, bind, &io.a, &io.ao));
+    if (b_pre)
+        io.b = b_pre;
+    else
+        NG_CHECK(ng_cl_tensor_arg(c, k, g, tb, bind, &io.b, &io.bo));
+    NG_CHECK(ng_cl_tensor_arg(c, k, g, ty, bind, &io.y, &io.yo));
+    if (s->has_c)
+        NG_CHECK(ng_cl_tensor_arg(c, k, g, tc, bind, &io.cin, &io.co));
+    else
+        io.cin = io.y;
+    NG_CHECK(launch_tiled(c, k, g, n, bind, s, p, &io));
     snprintf(k->name, sizeof k->name, "%s", n->op == NG_OP_CONV ? "conv2d_1x1_gemm" : "gemm_tiled");
     ng_cl_epilogue_name(n, k->name, sizeof k->name);
     return NNGPU_OK;
@@ -227,38 +242,65 @@ static nngpu_status gemm_prepare(ng_context *c, const ng_graph *g, const ng_node
     return st;
 }
 
+/* s as the plain batched GEMM Y[b] (M x N) = A (M x K) x B[b] (K x N), all
+ * row-major and contiguous, A shared by the batches (a_boff 0); the caller
+ * frees it with ng_gemm_shape_free. */
+static nngpu_status plain_shape(ng_kernel *k, int M, int N, int K, int batch, ng_gemm_shape *s) {
+    memset(s, 0, sizeof *s);
+    s->M = M;
+    s->N = N;
+    s->K = K;
+    s->batch = batch;
+    s->sam = K;
+    s->sak = 1;
+    s->sbk = N;
+    s->sbn = 1;
+    s->alpha = s->beta = 1.0f;
+    s->a_boff = calloc((size_t)batch, sizeof(int));
+    s->b_boff = malloc(sizeof(int) * (size_t)batch);
+    if (!s->a_boff || !s->b_boff)
+        return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", k->node_name);
+    for (int i = 0; i < batch; i++) s->b_boff[i] = i * K * N;
+    return NNGPU_OK;
+}
+
+/* The gemm family's parameters for s: defaults, then the tuning DB. */
+static void tiled_params(ng_context *c, ng_kernel *k, const ng_gemm_shape *s, ng_params *p) {
+    gemm_defaults(c, s, p);
+    char sig[128];
+    snprintf(sig, sizeof sig, "M=%d,N=%d,K=%d,B=%d,tA=0,tB=0,C=%d", s->M, s->N, s->K, s->batch,
+             s->has_c);
+    ng_params_lookup(&c->info, c->opts.tuning_db, "gemm", sig, p);
+    k->params_source = p->source;
+}
+
 nngpu_status ng_cl_gemm_conv1x1(ng_context *c, const ng_graph *g, const ng_node *n,
                                 const ng_binding *bind, ng_kernel *k, int batch, int channels,
                                 int pixels, int out_channels, int bias, cl_mem cols) {
     ng_gemm_shape s;
-    memset(&s, 0, sizeof s);
-    s.M = out_channels;
-    s.N = pixels;
-    s.K = channels;
-    s.batch = batch;
-    s.sam = channels;
-    s.sak = 1;
-    s.sbk = pixels;
-    s.sbn = 1;
-    s.alpha = s.beta = 1.0f;
-    s.has_c = bias >= 0;
-    s.scm = 1;
-    s.scn = 0;
-    s.a_boff = calloc((size_t)batch, sizeof(int));
-    s.b_boff = malloc(sizeof(int) * (size_t)batch);
-    nngpu_status st;
-    if (!s.a_boff || !s.b_boff) {
-        st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", k->node_name);
-    } else {
-        for (int i = 0; i < batch; i++) s.b_boff[i] = i * channels * pixels;
+    nngpu_status st = plain_shape(k, out_channels, pixels, channels, batch, &s);
+    if (st == NNGPU_OK) {
+        s.has_c = bias >= 0;
+        s.scm = 1;
+        s.scn = 0;
         ng_params p;
-        gemm_defaults(c, &s, &p);
-        char sig[128];
-        snprintf(sig, sizeof sig, "M=%d,N=%d,K=%d,B=%d,tA=0,tB=0,C=%d", s.M, s.N, s.K, s.batch,
-                 s.has_c);
-        ng_params_lookup(&c->info, c->opts.tuning_db, "gemm", sig, &p);
-        k->params_source = p.source;
+        tiled_params(c, k, &s, &p);
         st = prepare_tiled(c, g, n, bind, k, &s, &p, n->in[1], n->in[0], n->out[0], bias, cols);
+    }
+    ng_gemm_shape_free(&s);
+    return st;
+}
+
+nngpu_status ng_cl_gemm_scratch(ng_context *c, ng_kernel *k, int M, int N, int K, int batch,
+                                cl_mem a, cl_mem b, cl_mem y) {
+    ng_gemm_shape s;
+    nngpu_status st = plain_shape(k, M, N, K, batch, &s);
+    if (st == NNGPU_OK) {
+        for (int i = 0; i < batch; i++) s.a_boff[i] = i * M * K;
+        ng_params p;
+        tiled_params(c, k, &s, &p);
+        tiled_io io = {a, b, y, y, 0, 0, 0, 0};
+        st = launch_tiled(c, k, NULL, NULL, NULL, &s, &p, &io);
     }
     ng_gemm_shape_free(&s);
     return st;

@@ -7,12 +7,12 @@
  * fp16 layer (c->half) the transforms are winograd_f16 or _h16 (float16
  * tensors; _h16 with a half epilogue) and the scratch and its GEMM stay
  * float32. */
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/status.h"
+#include "runtime/winograd.h"
 #include "vk_device.h"
 #include "vk_winograd.h"
 
@@ -23,31 +23,16 @@ typedef struct wino_push {
     ng_vk_epi_push epi;
 } wino_push;
 
-/* The transform's tiling of v. */
-typedef struct wino_tiles {
-    int tile, alpha, th, tw;
-    int64_t nt, ntp;
-} wino_tiles;
+typedef ng_winograd_tiles wino_tiles;
 
+/* Tiles padded to a multiple of 4: gemm.comp's vec4 B rows. */
 static wino_tiles tiles_of(const ng_vk_conv_gemm *v, int tile) {
-    wino_tiles t;
-    t.tile = tile;
-    t.alpha = tile + 2;
-    t.th = (v->OH + tile - 1) / tile;
-    t.tw = (v->OW + tile - 1) / tile;
-    t.nt = (int64_t)v->N * t.th * t.tw;
-    t.ntp = (t.nt + 3) / 4 * 4;
-    return t;
+    return ng_winograd_tiles_of(v->N, v->OH, v->OW, tile, 4);
 }
 
 int ng_vk_winograd_fits(const ng_vk_conv_gemm *v) {
-    if (v->KH != 3 || v->KW != 3 || v->SH != 1 || v->SW != 1 || v->DH != 1 || v->DW != 1)
-        return 0;
-    wino_tiles t = tiles_of(v, 2); /* F(2,3) has the most tiles: 16 * NT >= 36 * NT(4) / 4 */
-    int64_t ch = v->C > v->K ? v->C : v->K;
-    return (int64_t)t.alpha * t.alpha * ch * t.ntp <= INT_MAX &&
-           (int64_t)v->N * v->C * v->H * v->W <= INT_MAX &&
-           (int64_t)v->N * v->K * v->OH * v->OW <= INT_MAX;
+    return ng_winograd_fits(v->N, v->C, v->H, v->W, v->K, v->OH, v->OW, v->KH, v->KW, v->SH,
+                            v->SW, v->DH, v->DW, 4);
 }
 
 int ng_vk_winograd_default(const ng_context *c, const ng_vk_conv_gemm *v) {
@@ -56,34 +41,6 @@ int ng_vk_winograd_default(const ng_context *c, const ng_vk_conv_gemm *v) {
     /* F(4,3) where its GEMMs keep 16 or more columns (tiles); measured on
      * lavapipe: ResNet-18's 14x14 and larger maps, F(2,3) on 7x7 */
     return tiles_of(v, 4).nt >= 16 ? 4 : 2;
-}
-
-/* U[xi][k][c] = (G g[k][c] G^T)[xi], in double. */
-static float *transform_weights(const ng_vk_conv_gemm *v, const float *w, int tile) {
-    static const double g2[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
-    static const double g4[6][3] = {{1.0 / 4, 0, 0},
-                                    {-1.0 / 6, -1.0 / 6, -1.0 / 6},
-                                    {-1.0 / 6, 1.0 / 6, -1.0 / 6},
-                                    {1.0 / 24, 1.0 / 12, 1.0 / 6},
-                                    {1.0 / 24, -1.0 / 12, 1.0 / 6},
-                                    {0, 0, 1}};
-    const int alpha = tile + 2;
-    const double(*G)[3] = tile == 2 ? g2 : g4;
-    size_t kc = (size_t)v->K * v->C;
-    float *u = malloc(sizeof(float) * (size_t)alpha * alpha * kc);
-    if (!u) return NULL;
-    for (size_t q = 0; q < kc; q++) {
-        const float *g = w + q * 9;
-        double gt[6][3]; /* G g */
-        for (int a = 0; a < alpha; a++)
-            for (int j = 0; j < 3; j++)
-                gt[a][j] = G[a][0] * g[j] + G[a][1] * g[3 + j] + G[a][2] * g[6 + j];
-        for (int a = 0; a < alpha; a++)
-            for (int b = 0; b < alpha; b++)
-                u[(size_t)(a * alpha + b) * kc + q] =
-                    (float)(gt[a][0] * G[b][0] + gt[a][1] * G[b][1] + gt[a][2] * G[b][2]);
-    }
-    return u;
 }
 
 /* k's last dispatch touches exactly: `read` (a tensor of g, -1: none, plus
@@ -181,7 +138,7 @@ nngpu_status ng_vk_winograd_conv(ng_context *c, const ng_graph *g, const ng_node
     NG_CHECK(scratch(c, k, planes * (size_t)v->K, &mbuf));
     NG_CHECK(add_transform(c, k, g, n, bind, v, &t, 0, vbuf, mbuf));
 
-    float *u = transform_weights(v, wt->data, tile);
+    float *u = ng_winograd_weights(wt->data, v->K, v->C, tile);
     if (!u) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", k->node_name);
     ng_vk_gemm_batched gb = {v->K, (int)t.ntp, v->C, t.alpha * t.alpha, u, vbuf, mbuf};
     char sig[96];

@@ -1,0 +1,53 @@
+/* Winograd F(2,3) / F(4,3): tiling and weight transform (Lavin's matrices,
+ * points 0, +-1 for F(2,3); 0, +-1, +-2 for F(4,3)). */
+#include <limits.h>
+#include <stdlib.h>
+
+#include "runtime/winograd.h"
+
+ng_winograd_tiles ng_winograd_tiles_of(int N, int OH, int OW, int tile, int pad) {
+    ng_winograd_tiles t;
+    t.tile = tile;
+    t.alpha = tile + 2;
+    t.th = (OH + tile - 1) / tile;
+    t.tw = (OW + tile - 1) / tile;
+    t.nt = (int64_t)N * t.th * t.tw;
+    t.ntp = (t.nt + pad - 1) / pad * pad;
+    return t;
+}
+
+int ng_winograd_fits(int N, int C, int H, int W, int K, int OH, int OW, int kh, int kw, int sh,
+                     int sw, int dh, int dw, int pad) {
+    if (kh != 3 || kw != 3 || sh != 1 || sw != 1 || dh != 1 || dw != 1) return 0;
+    ng_winograd_tiles t = ng_winograd_tiles_of(N, OH, OW, 2, pad); /* 16 NT(2) >= 36 NT(4) */
+    int64_t ch = C > K ? C : K;
+    return (int64_t)t.alpha * t.alpha * ch * t.ntp <= INT_MAX &&
+           (int64_t)N * C * H * W <= INT_MAX && (int64_t)N * K * OH * OW <= INT_MAX;
+}
+
+float *ng_winograd_weights(const float *w, int K, int C, int tile) {
+    static const double g2[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+    static const double g4[6][3] = {{1.0 / 4, 0, 0},
+                                    {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                    {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                    {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                    {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                                    {0, 0, 1}};
+    const int alpha = tile + 2;
+    const double(*G)[3] = tile == 2 ? g2 : g4;
+    size_t kc = (size_t)K * C;
+    float *u = malloc(sizeof(float) * (size_t)alpha * alpha * kc);
+    if (!u) return NULL;
+    for (size_t q = 0; q < kc; q++) {
+        const float *g = w + q * 9;
+        double gt[6][3]; /* G g */
+        for (int a = 0; a < alpha; a++)
+            for (int j = 0; j < 3; j++)
+                gt[a][j] = G[a][0] * g[j] + G[a][1] * g[3 + j] + G[a][2] * g[6 + j];
+        for (int a = 0; a < alpha; a++)
+            for (int b = 0; b < alpha; b++)
+                u[(size_t)(a * alpha + b) * kc + q] =
+                    (float)(gt[a][0] * G[b][0] + gt[a][1] * G[b][1] + gt[a][2] * G[b][2]);
+    }
+    return u;
+}
