@@ -93,13 +93,9 @@ static nngpu_status add_output_transform(ng_context *c, const ng_graph *g, const
 nngpu_status ng_cl_winograd_conv(ng_context *c, const ng_graph *g, const ng_node *n,
                                  const ng_binding *bind, ng_kernel *k, const ng_conv_geom *cg,
                                  int tile) {
-    if ((tile != 2 && tile != 4) || !ng_cl_winograd_fits(c, cg))
-        return ng_error(NNGPU_ERR_INVALID_ARG, "node '%s': bad Winograd tile WINO=%d for this "
-                        "convolution (2 or 4; 3x3 stride 1, ungrouped, fp32)", k->node_name, tile);
     const ng_tensor *wt = ng_in(g, n, 1);
-    if (!wt->data)
-        return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s': Winograd needs constant weights",
-                        k->node_name);
+    NG_CHECK(ng_winograd_check(k->node_name, tile, ng_cl_winograd_fits(c, cg),
+                               "3x3 stride 1, ungrouped, fp32", wt));
     ng_winograd_tiles t = tiles_of(cg, tile);
     size_t planes = (size_t)t.alpha * t.alpha * (size_t)t.ntp;
     cl_mem v, m, u;

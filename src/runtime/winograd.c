@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <stdlib.h>
 
+#include "core/status.h"
 #include "runtime/winograd.h"
 
 ng_winograd_tiles ng_winograd_tiles_of(int N, int OH, int OW, int tile, int pad) {
@@ -23,6 +24,16 @@ int ng_winograd_fits(int N, int C, int H, int W, int K, int OH, int OW, int kh, 
     int64_t ch = C > K ? C : K;
     return (int64_t)t.alpha * t.alpha * ch * t.ntp <= INT_MAX &&
            (int64_t)N * C * H * W <= INT_MAX && (int64_t)N * K * OH * OW <= INT_MAX;
+}
+
+nngpu_status ng_winograd_check(const char *node, int tile, int fits, const char *needs,
+                               const ng_tensor *w) {
+    if ((tile != 2 && tile != 4) || !fits)
+        return ng_error(NNGPU_ERR_INVALID_ARG, "node '%s': bad Winograd tile WINO=%d for this "
+                        "convolution (2 or 4; %s)", node, tile, needs);
+    if (!w->data)
+        return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s': Winograd needs constant weights", node);
+    return NNGPU_OK;
 }
 
 float *ng_winograd_weights(const float *w, int K, int C, int tile) {

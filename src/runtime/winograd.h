@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include "graph/ir.h"
+
 typedef struct ng_winograd_tiles {
     int tile, alpha; /* m and m + 2 */
     int th, tw;      /* tiles per image along H and W */
@@ -23,6 +25,12 @@ ng_winograd_tiles ng_winograd_tiles_of(int N, int OH, int OW, int tile, int pad)
  * (F(2,3)'s, the larger) keep within 32-bit indices. */
 int ng_winograd_fits(int N, int C, int H, int W, int K, int OH, int OW, int kh, int kw, int sh,
                      int sw, int dh, int dw, int pad);
+
+/* Checks a backend's Winograd request for node `node`: tile 2 or 4, `fits`
+ * (the backend's own fits test; `needs` says what it requires, for the
+ * message) and constant weights w. NNGPU_OK or an error naming the node. */
+nngpu_status ng_winograd_check(const char *node, int tile, int fits, const char *needs,
+                               const ng_tensor *w);
 
 /* U[xi][k][c] = (G g[k][c] G^T)[xi] of weights w [K][C][3][3], computed in
  * double; malloc'ed (alpha^2 K C floats), NULL when out of memory. */

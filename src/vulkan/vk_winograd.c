@@ -124,13 +124,8 @@ static nngpu_status add_transform(ng_context *c, ng_kernel *k, const ng_graph *g
 nngpu_status ng_vk_winograd_conv(ng_context *c, const ng_graph *g, const ng_node *n,
                                  const ng_binding *bind, ng_kernel *k, const ng_vk_conv_gemm *v,
                                  int tile) {
-    if ((tile != 2 && tile != 4) || !ng_vk_winograd_fits(v))
-        return ng_error(NNGPU_ERR_INVALID_ARG, "node '%s': bad Winograd tile WINO=%d for this "
-                        "convolution (2 or 4, 3x3 stride 1)", k->node_name, tile);
     const ng_tensor *wt = ng_in(g, n, 1);
-    if (!wt->data)
-        return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s': Winograd needs constant weights",
-                        k->node_name);
+    NG_CHECK(ng_winograd_check(k->node_name, tile, ng_vk_winograd_fits(v), "3x3 stride 1", wt));
     wino_tiles t = tiles_of(v, tile);
     size_t planes = (size_t)t.alpha * t.alpha * (size_t)t.ntp;
     ng_buffer *vbuf, *mbuf;
