@@ -2,6 +2,7 @@
 # The main job: install what is missing, build, run the bundled model on device 0.
 source "$(dirname "$0")/deps.sh"
 install_missing "${BUILD_PACKAGES[@]}"
+install_lavapipe
 build_nngpu
 echo "== devices"
 "$BUILD/nnrun" --list-devices

@@ -3,6 +3,7 @@
 # Python test tools in .venv), build, run ctest.
 source "$(dirname "$0")/deps.sh"
 install_missing "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+install_lavapipe
 VENV="$ROOT/.venv"
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import onnx, onnxruntime, numpy, sympy" 2>/dev/null; then
   echo "== Python test tools into $VENV"
