@@ -49,16 +49,25 @@ float *ng_winograd_weights(const float *w, int K, int C, int tile) {
     size_t kc = (size_t)K * C;
     float *u = malloc(sizeof(float) * (size_t)alpha * alpha * kc);
     if (!u) return NULL;
-    for (size_t q = 0; q < kc; q++) {
-        const float *g = w + q * 9;
-        double gt[6][3]; /* G g */
+    /* Blocks of QB filters, so that each output row u[a*alpha+b][q0 .. q0+QB)
+     * is written contiguously and the loops over the block vectorize. */
+    enum { QB = 64 };
+    double g[9][QB], gt[6][3][QB]; /* the block's filters; G g */
+    for (size_t q0 = 0; q0 < kc; q0 += QB) {
+        size_t nq = kc - q0 < QB ? kc - q0 : QB;
+        for (size_t i = 0; i < nq; i++)
+            for (int j = 0; j < 9; j++) g[j][i] = w[(q0 + i) * 9 + j];
         for (int a = 0; a < alpha; a++)
             for (int j = 0; j < 3; j++)
-                gt[a][j] = G[a][0] * g[j] + G[a][1] * g[3 + j] + G[a][2] * g[6 + j];
+                for (size_t i = 0; i < nq; i++)
+                    gt[a][j][i] = G[a][0] * g[j][i] + G[a][1] * g[3 + j][i] + G[a][2] * g[6 + j][i];
         for (int a = 0; a < alpha; a++)
-            for (int b = 0; b < alpha; b++)
-                u[(size_t)(a * alpha + b) * kc + q] =
-                    (float)(gt[a][0] * G[b][0] + gt[a][1] * G[b][1] + gt[a][2] * G[b][2]);
+            for (int b = 0; b < alpha; b++) {
+                float *dst = u + (size_t)(a * alpha + b) * kc + q0;
+                for (size_t i = 0; i < nq; i++)
+                    dst[i] = (float)(gt[a][0][i] * G[b][0] + gt[a][1][i] * G[b][1] +
+                                     gt[a][2][i] * G[b][2]);
+            }
     }
     return u;
 }
