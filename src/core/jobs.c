@@ -110,3 +110,36 @@ int ng_jobs_default_threads(int cap) {
     if (getloadavg(&load, 1) == 1) n -= (long)load; /* busy CPUs: more threads only cost */
     return n < 1 ? 1 : n < cap ? (int)n : cap;
 }
+
+typedef struct {
+    void (*fn)(void *, int64_t, int64_t);
+    void *arg;
+    int64_t lo, hi;
+} part;
+
+static void *run_part(void *p) {
+    part *r = p;
+    r->fn(r->arg, r->lo, r->hi);
+    return NULL;
+}
+
+void ng_parallel_for(int64_t n, int threads, void (*fn)(void *, int64_t, int64_t), void *arg) {
+    if (threads > MAX_THREADS) threads = MAX_THREADS;
+    if (threads > n) threads = (int)n;
+    if (threads <= 1) {
+        if (n > 0) fn(arg, 0, n);
+        return;
+    }
+    part parts[MAX_THREADS];
+    pthread_t tid[MAX_THREADS];
+    int started[MAX_THREADS] = {0};
+    for (int i = 0; i < threads; i++)
+        parts[i] = (part){fn, arg, n * i / threads, n * (i + 1) / threads};
+    for (int i = 1; i < threads; i++)
+        started[i] = pthread_create(&tid[i], NULL, run_part, &parts[i]) == 0;
+    run_part(&parts[0]);
+    for (int i = 1; i < threads; i++) {
+        if (started[i]) pthread_join(tid[i], NULL);
+        else run_part(&parts[i]);
+    }
+}

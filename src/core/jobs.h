@@ -8,6 +8,8 @@
 #ifndef NG_JOBS_H
 #define NG_JOBS_H
 
+#include <stdint.h>
+
 typedef struct ng_jobs ng_jobs;
 
 /* NULL when out of memory: ng_jobs_submit(NULL, ...) then runs jobs inline. */
@@ -22,5 +24,11 @@ void ng_jobs_destroy(ng_jobs *j);
  * load average), at least 1 and at most `cap`; $NNGPU_THREADS (1..16)
  * overrides (1: jobs run in the submitting thread). */
 int ng_jobs_default_threads(int cap);
+
+/* fn(arg, lo, hi) over contiguous parts of [0, n), one per thread, the
+ * calling thread taking the first; returns when all are done. threads <= 1,
+ * or a thread that cannot be started: those parts run in the calling thread. */
+void ng_parallel_for(int64_t n, int threads, void (*fn)(void *arg, int64_t lo, int64_t hi),
+                     void *arg);
 
 #endif

@@ -1,6 +1,7 @@
 /* Conv (1-3 spatial dims, groups, dilations, pads), float64 accumulation. */
 #include <stdlib.h>
 
+#include "core/jobs.h"
 #include "ref_internal.h"
 
 nngpu_status ng_ref_window3(const ng_graph *g, const ng_node *n, ng_window *w) {
@@ -35,45 +36,66 @@ static void inside_range(int64_t len, int64_t out, int64_t s, int64_t pad, int64
 
 /* float32 tensors: the same sums in float64, ordered so that the innermost
  * loop runs along an output row (tens of times faster than the generic loop;
- * the fp16 guard and the tests run whole networks through it). */
-static nngpu_status conv_f32(const ng_window *w, int64_t N, int64_t C, int64_t M, int64_t G,
-                             const float *x, const float *wt, const float *b, float *y) {
-    int64_t Cg = C / G, Mg = M / G;
+ * the fp16 guard and the tests run whole networks through it). Output planes
+ * (image, channel) [lo, hi) of conv_f32's job; they split across threads. */
+typedef struct {
+    const ng_window *w;
+    int64_t C, M, G;
+    const float *x, *wt, *b;
+    float *y;
+    _Atomic int out_of_memory;
+} conv_job;
+
+static void conv_planes(void *arg, int64_t lo, int64_t hi) {
+    conv_job *j = arg;
+    const ng_window *w = j->w;
+    int64_t C = j->C, M = j->M, Cg = C / j->G, Mg = M / j->G;
     int64_t isz = w->in[0] * w->in[1] * w->in[2], osz = w->out[0] * w->out[1] * w->out[2];
     int64_t ksz = w->k[0] * w->k[1] * w->k[2];
     double *acc = malloc(sizeof(double) * (size_t)(osz ? osz : 1));
-    if (!acc) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "reference convolution");
-    for (int64_t bn = 0; bn < N; bn++)
-        for (int64_t m = 0; m < M; m++) {
-            int64_t grp = m / Mg;
-            for (int64_t o = 0; o < osz; o++) acc[o] = b ? b[m] : 0.0;
-            for (int64_t c = 0; c < Cg; c++) {
-                const float *xp = x + (bn * C + grp * Cg + c) * isz;
-                const float *wp = wt + (m * Cg + c) * ksz;
-                for (int64_t k0 = 0; k0 < w->k[0]; k0++)
-                    for (int64_t k1 = 0; k1 < w->k[1]; k1++)
-                        for (int64_t k2 = 0; k2 < w->k[2]; k2++) {
-                            double wv = wp[(k0 * w->k[1] + k1) * w->k[2] + k2];
-                            int64_t lo0, hi0, lo1, hi1, lo2, hi2;
-                            inside_range(w->in[0], w->out[0], w->s[0], w->pb[0], k0 * w->d[0], &lo0, &hi0);
-                            inside_range(w->in[1], w->out[1], w->s[1], w->pb[1], k1 * w->d[1], &lo1, &hi1);
-                            inside_range(w->in[2], w->out[2], w->s[2], w->pb[2], k2 * w->d[2], &lo2, &hi2);
-                            for (int64_t o0 = lo0; o0 < hi0; o0++)
-                                for (int64_t o1 = lo1; o1 < hi1; o1++) {
-                                    int64_t i0 = o0 * w->s[0] - w->pb[0] + k0 * w->d[0];
-                                    int64_t i1 = o1 * w->s[1] - w->pb[1] + k1 * w->d[1];
-                                    const float *xr = xp + (i0 * w->in[1] + i1) * w->in[2] +
-                                                      k2 * w->d[2] - w->pb[2];
-                                    double *ar = acc + (o0 * w->out[1] + o1) * w->out[2];
-                                    for (int64_t o2 = lo2; o2 < hi2; o2++)
-                                        ar[o2] += wv * (double)xr[o2 * w->s[2]];
-                                }
-                        }
-            }
-            float *yp = y + (bn * M + m) * osz;
-            for (int64_t o = 0; o < osz; o++) yp[o] = (float)acc[o];
+    if (!acc) {
+        j->out_of_memory = 1;
+        return;
+    }
+    for (int64_t plane = lo; plane < hi; plane++) {
+        int64_t bn = plane / M, m = plane % M, grp = m / Mg;
+        for (int64_t o = 0; o < osz; o++) acc[o] = j->b ? j->b[m] : 0.0;
+        for (int64_t c = 0; c < Cg; c++) {
+            const float *xp = j->x + (bn * C + grp * Cg + c) * isz;
+            const float *wp = j->wt + (m * Cg + c) * ksz;
+            for (int64_t k0 = 0; k0 < w->k[0]; k0++)
+                for (int64_t k1 = 0; k1 < w->k[1]; k1++)
+                    for (int64_t k2 = 0; k2 < w->k[2]; k2++) {
+                        double wv = wp[(k0 * w->k[1] + k1) * w->k[2] + k2];
+                        int64_t lo0, hi0, lo1, hi1, lo2, hi2;
+                        inside_range(w->in[0], w->out[0], w->s[0], w->pb[0], k0 * w->d[0], &lo0, &hi0);
+                        inside_range(w->in[1], w->out[1], w->s[1], w->pb[1], k1 * w->d[1], &lo1, &hi1);
+                        inside_range(w->in[2], w->out[2], w->s[2], w->pb[2], k2 * w->d[2], &lo2, &hi2);
+                        for (int64_t o0 = lo0; o0 < hi0; o0++)
+                            for (int64_t o1 = lo1; o1 < hi1; o1++) {
+                                int64_t i0 = o0 * w->s[0] - w->pb[0] + k0 * w->d[0];
+                                int64_t i1 = o1 * w->s[1] - w->pb[1] + k1 * w->d[1];
+                                const float *xr = xp + (i0 * w->in[1] + i1) * w->in[2] +
+                                                  k2 * w->d[2] - w->pb[2];
+                                double *ar = acc + (o0 * w->out[1] + o1) * w->out[2];
+                                for (int64_t o2 = lo2; o2 < hi2; o2++)
+                                    ar[o2] += wv * (double)xr[o2 * w->s[2]];
+                            }
+                    }
         }
+        float *yp = j->y + plane * osz;
+        for (int64_t o = 0; o < osz; o++) yp[o] = (float)acc[o];
+    }
     free(acc);
+}
+
+static nngpu_status conv_f32(const ng_window *w, int64_t N, int64_t C, int64_t M, int64_t G,
+                             const float *x, const float *wt, const float *b, float *y) {
+    conv_job j = {.w = w, .C = C, .M = M, .G = G, .x = x, .wt = wt, .b = b, .y = y};
+    double macs = (double)N * M * (C / G) * w->k[0] * w->k[1] * w->k[2] * w->out[0] * w->out[1] *
+                  w->out[2];
+    ng_parallel_for(N * M, ng_ref_threads(macs), conv_planes, &j);
+    if (j.out_of_memory) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "reference convolution");
     return NNGPU_OK;
 }
 

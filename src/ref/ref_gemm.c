@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jobs.h"
 #include "ref_internal.h"
 
 /* float32 operands: rows [i0, i0 + nr) of A (element (i, k) at a[i*ars + k*acs])
@@ -39,6 +40,59 @@ static int all_f32(const ng_tensor *a, const ng_tensor *b, const ng_tensor *y) {
            y->dtype == NNGPU_DTYPE_FLOAT32;
 }
 
+/* Row blocks [lo, hi) of a float32 product (MatMul: each batch's blocks in
+ * turn; Gemm: one batch, then alpha, beta and C); they split across threads. */
+typedef struct {
+    int64_t M, N, K, blocks_per_batch;
+    const float *a, *b; /* A: (i, k) at a[i*ars + k*acs]; B contiguous */
+    int64_t ars, acs;
+    int rbat; /* MatMul: batch rank, broadcast dims and strides of A and B */
+    const int64_t *bd, *sa, *sb;
+    const ng_tensor *c; /* Gemm: C, its data and broadcast strides */
+    const void *cdata;
+    int64_t cs[2];
+    double alpha, beta;
+    float *y;
+    _Atomic int out_of_memory;
+} product_job;
+
+static void product_blocks(void *arg, int64_t lo, int64_t hi) {
+    product_job *j = arg;
+    int64_t M = j->M, N = j->N, K = j->K;
+    double *rows = malloc(sizeof(double) * (size_t)(N ? N * NG_ROWS : 1));
+    if (!rows) {
+        j->out_of_memory = 1;
+        return;
+    }
+    for (int64_t blk = lo; blk < hi; blk++) {
+        int64_t bi = blk / j->blocks_per_batch, i0 = blk % j->blocks_per_batch * NG_ROWS;
+        int64_t nr = M - i0 < NG_ROWS ? M - i0 : NG_ROWS;
+        const float *ap = j->a, *bp = j->b;
+        if (j->rbat) {
+            ap += ng_ref_bcast_offset(j->rbat, j->bd, j->sa, bi) * M * K;
+            bp += ng_ref_bcast_offset(j->rbat, j->bd, j->sb, bi) * K * N;
+        }
+        rows_f32(i0, nr, N, K, ap, j->ars, j->acs, bp, rows);
+        float *yp = j->y + (bi * M + i0) * N;
+        for (int64_t r = 0; r < nr; r++)
+            for (int64_t jj = 0; jj < N; jj++) {
+                double v = rows[r * N + jj];
+                if (j->alpha != 1.0) v *= j->alpha;
+                if (j->c) v += j->beta * ng_ref_ldd(j->c->dtype, j->cdata, (i0 + r) * j->cs[0] + jj * j->cs[1]);
+                yp[r * N + jj] = (float)v;
+            }
+    }
+    free(rows);
+}
+
+static nngpu_status run_product(product_job *j, int64_t batches) {
+    j->blocks_per_batch = (j->M + NG_ROWS - 1) / NG_ROWS;
+    double macs = (double)batches * j->M * j->N * j->K;
+    ng_parallel_for(batches * j->blocks_per_batch, ng_ref_threads(macs), product_blocks, j);
+    if (j->out_of_memory) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "reference Gemm/MatMul");
+    return NNGPU_OK;
+}
+
 nngpu_status ng_ref_gemm(const ng_graph *g, const ng_node *n, const void *const *in,
                          void *const *out) {
     const ng_tensor *a = ng_in(g, n, 0), *b = ng_in(g, n, 1), *y = ng_out(g, n, 0);
@@ -50,22 +104,14 @@ nngpu_status ng_ref_gemm(const ng_graph *g, const ng_node *n, const void *const 
     if (c) ng_ref_bcast_strides(2, y->dims, c->rank, c->dims, cs);
     float *bt = NULL;
     const float *bc = all_f32(a, b, y) ? contiguous(in[1], K, N, tb ? 1 : N, tb ? K : 1, &bt) : NULL;
-    double *rows = bc ? malloc(sizeof(double) * (size_t)(N ? N * NG_ROWS : 1)) : NULL;
-    if (rows) {
-        for (int64_t i0 = 0; i0 < M; i0 += NG_ROWS) {
-            int64_t nr = M - i0 < NG_ROWS ? M - i0 : NG_ROWS;
-            rows_f32(i0, nr, N, K, in[0], ta ? 1 : K, ta ? M : 1, bc, rows);
-            for (int64_t r = 0; r < nr; r++)
-                for (int64_t j = 0; j < N; j++) {
-                    int64_t i = i0 + r;
-                    double v = rows[r * N + j] * alpha;
-                    if (c) v += beta * ng_ref_ldd(c->dtype, in[2], i * cs[0] + j * cs[1]);
-                    ((float *)out[0])[i * N + j] = (float)v;
-                }
-        }
-        free(rows);
+    if (bc) {
+        product_job j = {.M = M, .N = N, .K = K, .a = in[0], .b = bc, .ars = ta ? 1 : K,
+                         .acs = ta ? M : 1, .c = c, .cdata = c ? in[2] : NULL, .alpha = alpha,
+                         .beta = beta, .y = out[0]};
+        if (c) memcpy(j.cs, cs, sizeof cs);
+        nngpu_status st = run_product(&j, 1);
         free(bt);
-        return NNGPU_OK;
+        return st;
     }
     free(bt);
     for (int64_t i = 0; i < M; i++)
@@ -98,19 +144,10 @@ nngpu_status ng_ref_matmul(const ng_graph *g, const ng_node *n, const void *cons
     ng_ref_bcast_strides(rbat, bd, rb, b->dims, sb);
     int64_t nb = 1;
     for (int i = 0; i < rbat; i++) nb *= bd[i];
-    double *rows = all_f32(a, b, y) ? malloc(sizeof(double) * (size_t)(N ? N * NG_ROWS : 1)) : NULL;
-    if (rows) {
-        for (int64_t bi = 0; bi < nb; bi++) {
-            const float *ap = (const float *)in[0] + ng_ref_bcast_offset(rbat, bd, sa, bi) * M * K;
-            const float *bp = (const float *)in[1] + ng_ref_bcast_offset(rbat, bd, sb, bi) * K * N;
-            for (int64_t i0 = 0; i0 < M; i0 += NG_ROWS) {
-                int64_t nr = M - i0 < NG_ROWS ? M - i0 : NG_ROWS;
-                rows_f32(i0, nr, N, K, ap, K, 1, bp, rows);
-                for (int64_t k = 0; k < nr * N; k++) ((float *)out[0])[(bi * M + i0) * N + k] = (float)rows[k];
-            }
-        }
-        free(rows);
-        return NNGPU_OK;
+    if (all_f32(a, b, y)) {
+        product_job j = {.M = M, .N = N, .K = K, .a = in[0], .b = in[1], .ars = K, .acs = 1,
+                         .rbat = rbat, .bd = bd, .sa = sa, .sb = sb, .alpha = 1.0, .y = out[0]};
+        return run_product(&j, nb);
     }
     for (int64_t bi = 0; bi < nb; bi++) {
         int64_t aoff = ng_ref_bcast_offset(rbat, bd, sa, bi) * M * K;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "core/half.h"
+#include "core/jobs.h"
 #include "ref_internal.h"
 
 nngpu_status ng_ref_err(const ng_node *n, nngpu_status s, const char *fmt, ...) {
@@ -133,3 +134,5 @@ int64_t ng_ref_bcast_offset(int rout, const int64_t *dout, const int64_t *stride
     }
     return off;
 }
+
+int ng_ref_threads(double macs) { return macs < 2e7 ? 1 : ng_jobs_default_threads(16); }
