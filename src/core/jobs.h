@@ -20,9 +20,9 @@ void ng_jobs_wait(ng_jobs *j);
 /* Waits, then ends the threads. NULL allowed. */
 void ng_jobs_destroy(ng_jobs *j);
 
-/* Threads for compile jobs: the idle CPUs (online CPUs less the 1-minute
- * load average), at least 1 and at most `cap`; $NNGPU_THREADS (1..16)
- * overrides (1: jobs run in the submitting thread). */
+/* Threads for compile jobs and the reference's large kernels: the idle CPUs
+ * (online CPUs less the 1-minute load average), at least 1 and at most `cap`;
+ * $NNGPU_THREADS (1..16) overrides (1: jobs run in the submitting thread). */
 int ng_jobs_default_threads(int cap);
 
 /* fn(arg, lo, hi) over contiguous parts of [0, n), one per thread, the

@@ -76,8 +76,7 @@ static void product_blocks(void *arg, int64_t lo, int64_t hi) {
         float *yp = j->y + (bi * M + i0) * N;
         for (int64_t r = 0; r < nr; r++)
             for (int64_t jj = 0; jj < N; jj++) {
-                double v = rows[r * N + jj];
-                if (j->alpha != 1.0) v *= j->alpha;
+                double v = rows[r * N + jj] * j->alpha;
                 if (j->c) v += j->beta * ng_ref_ldd(j->c->dtype, j->cdata, (i0 + r) * j->cs[0] + jj * j->cs[1]);
                 yp[r * N + jj] = (float)v;
             }

@@ -38,13 +38,13 @@ nngpu_status ng_ref_window3(const ng_graph *g, const ng_node *n, ng_window *w);
 
 /* FLOAT16 nodes (ref_half.c): run on their float32 view. */
 int ng_ref_half_supported(const ng_graph *g, const ng_node *n);
+nngpu_status ng_ref_half_run(const ng_graph *g, const ng_node *n, const void *const *in,
+                             void *const *out);
 
 /* Threads for a float32 Conv/Gemm/MatMul of `macs` multiply-adds: the idle
  * CPUs (ng_jobs_default_threads) for large ones, else 1. Each output element
  * is summed by one thread in the same order, so results never depend on it. */
 int ng_ref_threads(double macs);
-nngpu_status ng_ref_half_run(const ng_graph *g, const ng_node *n, const void *const *in,
-                             void *const *out);
 
 /* Families. */
 nngpu_status ng_ref_conv(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
