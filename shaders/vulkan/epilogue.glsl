@@ -16,6 +16,8 @@
 #ifndef NG_EPILOGUE_GLSL
 #define NG_EPILOGUE_GLSL
 
+#extension GL_EXT_control_flow_attributes : require
+
 #include "epilogue_ops.h"
 #include "storage.glsl"
 
@@ -191,25 +193,25 @@ NG_REAL ng_epi_operand(int slot, uint i) {
                                              ng_epi_generic, 1)];
 }
 
-#define NG_EPI_STEP(s)                                                                        \
-    if (EPI_N > s) {                                                                          \
-        if (EPI_SLOT##s < 0) {                                                                \
-            y = ng_unary(EPI_OP##s, y, EPI_A##s, EPI_B##s);                                   \
-        } else {                                                                              \
-            NG_REAL v = ng_epi_operand(EPI_SLOT##s, i);                                       \
-            y = EPI_FIRST##s != 0 ? ng_binary(EPI_OP##s, v, y) : ng_binary(EPI_OP##s, y, v);  \
-        }                                                                                     \
-    }
+/* Step s's constant `name`: a select chain that folds away once the loop
+ * below is unrolled (s constant). */
+#define NG_EPI_PICK(name, s)                                                                  \
+    ((s) == 0 ? name##0 : (s) == 1 ? name##1 : (s) == 2 ? name##2 : (s) == 3 ? name##3       \
+     : (s) == 4 ? name##4 : (s) == 5 ? name##5 : (s) == 6 ? name##6 : name##7)
 
+/* The steps as one loop body that the compiler unrolls ([[unroll]]; EPI_N
+ * iterations once specialized): the step's code is emitted and inlined once,
+ * not eight times, which keeps pipeline creation short. */
 NG_REAL ng_epilogue(NG_REAL y, uint i) {
-    NG_EPI_STEP(0)
-    NG_EPI_STEP(1)
-    NG_EPI_STEP(2)
-    NG_EPI_STEP(3)
-    NG_EPI_STEP(4)
-    NG_EPI_STEP(5)
-    NG_EPI_STEP(6)
-    NG_EPI_STEP(7)
+    [[unroll]] for (int s = 0; s < EPI_N; s++) {
+        int op = NG_EPI_PICK(EPI_OP, s), slot = NG_EPI_PICK(EPI_SLOT, s);
+        if (slot < 0) {
+            y = ng_unary(op, y, NG_EPI_PICK(EPI_A, s), NG_EPI_PICK(EPI_B, s));
+        } else {
+            NG_REAL v = ng_epi_operand(slot, i);
+            y = NG_EPI_PICK(EPI_FIRST, s) != 0 ? ng_binary(op, v, y) : ng_binary(op, y, v);
+        }
+    }
     return y;
 }
 

@@ -36,7 +36,8 @@ nngpu_status ng_winograd_check(const char *node, int tile, int fits, const char 
     return NNGPU_OK;
 }
 
-float *ng_winograd_weights(const float *w, int K, int C, int tile) {
+void ng_winograd_weights_to(const float *w, int K, int C, int tile, float *dst,
+                            size_t plane_stride, int pack) {
     static const double g2[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
     static const double g4[6][3] = {{1.0 / 4, 0, 0},
                                     {-1.0 / 6, -1.0 / 6, -1.0 / 6},
@@ -46,28 +47,40 @@ float *ng_winograd_weights(const float *w, int K, int C, int tile) {
                                     {0, 0, 1}};
     const int alpha = tile + 2;
     const double(*G)[3] = tile == 2 ? g2 : g4;
-    size_t kc = (size_t)K * C;
-    float *u = malloc(sizeof(float) * (size_t)alpha * alpha * kc);
-    if (!u) return NULL;
-    /* Blocks of QB filters, so that each output row u[a*alpha+b][q0 .. q0+QB)
-     * is written contiguously and the loops over the block vectorize. */
+    const size_t kc = (size_t)K * C, P = (size_t)pack, kp = ((size_t)K + P - 1) / P * P;
+    /* Blocks of QB filters (k, c), c fastest, so that the loops over a block
+     * vectorize and its stores go to consecutive (pack 1) or nearby places. */
     enum { QB = 64 };
     double g[9][QB], gt[6][3][QB]; /* the block's filters; G g */
+    size_t at[QB];                 /* where each filter lands in a plane */
     for (size_t q0 = 0; q0 < kc; q0 += QB) {
         size_t nq = kc - q0 < QB ? kc - q0 : QB;
-        for (size_t i = 0; i < nq; i++)
+        for (size_t i = 0; i < nq; i++) {
+            size_t kk = (q0 + i) / (size_t)C, cc = (q0 + i) % (size_t)C;
+            at[i] = ((kk / P) * (size_t)C + cc) * P + kk % P;
             for (int j = 0; j < 9; j++) g[j][i] = w[(q0 + i) * 9 + j];
+        }
         for (int a = 0; a < alpha; a++)
             for (int j = 0; j < 3; j++)
                 for (size_t i = 0; i < nq; i++)
                     gt[a][j][i] = G[a][0] * g[j][i] + G[a][1] * g[3 + j][i] + G[a][2] * g[6 + j][i];
         for (int a = 0; a < alpha; a++)
             for (int b = 0; b < alpha; b++) {
-                float *dst = u + (size_t)(a * alpha + b) * kc + q0;
+                float *plane = dst + (size_t)(a * alpha + b) * plane_stride;
                 for (size_t i = 0; i < nq; i++)
-                    dst[i] = (float)(gt[a][0][i] * G[b][0] + gt[a][1][i] * G[b][1] +
-                                     gt[a][2][i] * G[b][2]);
+                    plane[at[i]] = (float)(gt[a][0][i] * G[b][0] + gt[a][1][i] * G[b][1] +
+                                           gt[a][2][i] * G[b][2]);
             }
     }
+    for (int xi = 0; xi < alpha * alpha; xi++) /* the rows padding K to a multiple of pack */
+        for (size_t kk = (size_t)K; kk < kp; kk++)
+            for (size_t cc = 0; cc < (size_t)C; cc++)
+                dst[(size_t)xi * plane_stride + ((kk / P) * (size_t)C + cc) * P + kk % P] = 0.0f;
+}
+
+float *ng_winograd_weights(const float *w, int K, int C, int tile) {
+    size_t kc = (size_t)K * C;
+    float *u = malloc(sizeof(float) * (size_t)(tile + 2) * (size_t)(tile + 2) * kc);
+    if (u) ng_winograd_weights_to(w, K, C, tile, u, kc, 1);
     return u;
 }

@@ -6,6 +6,7 @@
 #ifndef NG_WINOGRAD_H
 #define NG_WINOGRAD_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "graph/ir.h"
@@ -33,7 +34,15 @@ nngpu_status ng_winograd_check(const char *node, int tile, int fits, const char 
                                const ng_tensor *w);
 
 /* U[xi][k][c] = (G g[k][c] G^T)[xi] of weights w [K][C][3][3], computed in
- * double; malloc'ed (alpha^2 K C floats), NULL when out of memory. */
+ * double, written into dst: plane xi at dst + xi * plane_stride, its K x C
+ * matrix in panels of `pack` rows, element (k, c) at
+ * ((k / pack) * C + c) * pack + k % pack (pack 1: row-major); the rows that
+ * pad K to a multiple of pack are zeroed. */
+void ng_winograd_weights_to(const float *w, int K, int C, int tile, float *dst,
+                            size_t plane_stride, int pack);
+
+/* The same, row-major into a malloc'ed array (alpha^2 K C floats), NULL
+ * when out of memory. */
 float *ng_winograd_weights(const float *w, int K, int C, int tile);
 
 #endif

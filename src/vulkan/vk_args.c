@@ -1,22 +1,34 @@
 /* Buffers a layer owns (uploaded constants, metadata) and tensor arguments. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "core/status.h"
-#include <stdlib.h>
-
 #include "core/half.h"
+#include "core/status.h"
 #include "vk_device.h"
 
-nngpu_status ng_vk_upload(ng_context *c, ng_kernel *k, const void *data, size_t bytes,
-                          ng_buffer **out) {
+nngpu_status ng_vk_upload_with(ng_context *c, ng_kernel *k, size_t bytes,
+                               void (*fill)(void *arg, void *dst), void *arg, ng_buffer **out) {
     if (k->n_owned >= NG_VK_MAX_OWNED)
         return ng_error(NNGPU_ERR_INTERNAL, "node '%s': more than %d owned buffers",
                         k->node_name, NG_VK_MAX_OWNED);
     ng_buffer *b;
     nngpu_status s = ng_vk_buffer_create(c, bytes, &b);
     if (s != NNGPU_OK) return ng_error_context(s, "node '%s': uploading constants", k->node_name);
-    s = ng_vk_transfer(c, b, 0, bytes, (void *)data, 1);
+    s = ng_vk_finish(c); /* b's memory may have served queued work */
+    char *p = s == NNGPU_OK ? ng_vk_buffer_map(b) : NULL;
+    if (p) {
+        fill(arg, p); /* host-visible device memory: written in place */
+    } else if (s == NNGPU_OK) {
+        void *host = malloc(bytes ? bytes : 1);
+        if (host) {
+            fill(arg, host);
+            s = ng_vk_transfer(c, b, 0, bytes, host, 1);
+            free(host);
+        } else {
+            s = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "out of host memory");
+        }
+    }
     if (s != NNGPU_OK) {
         ng_vk_buffer_destroy(c, b);
         return ng_error_context(s, "node '%s': uploading constants", k->node_name);
@@ -27,16 +39,35 @@ nngpu_status ng_vk_upload(ng_context *c, ng_kernel *k, const void *data, size_t 
     return NNGPU_OK;
 }
 
+typedef struct copy_arg {
+    const void *data;
+    size_t bytes;
+} copy_arg;
+
+static void copy_fill(void *arg, void *dst) {
+    const copy_arg *a = arg;
+    memcpy(dst, a->data, a->bytes);
+}
+
+static void half_fill(void *arg, void *dst) { /* a->bytes: of float32 */
+    const copy_arg *a = arg;
+    const float *f = a->data;
+    uint16_t *h = dst;
+    for (size_t i = 0; i < a->bytes / sizeof(float); i++) h[i] = ng_half_from_float(f[i]);
+}
+
+nngpu_status ng_vk_upload(ng_context *c, ng_kernel *k, const void *data, size_t bytes,
+                          ng_buffer **out) {
+    copy_arg a = {data, bytes};
+    return ng_vk_upload_with(c, k, bytes, copy_fill, &a, out);
+}
+
 nngpu_status ng_vk_upload_floats(ng_context *c, ng_kernel *k, const float *data, size_t bytes,
                                  ng_buffer **out) {
     if (!c->half) return ng_vk_upload(c, k, data, bytes, out);
+    copy_arg a = {data, bytes};
     size_t cnt = bytes / sizeof(float);
-    uint16_t *h = malloc(cnt ? cnt * sizeof *h : 2);
-    if (!h) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", k->node_name);
-    for (size_t i = 0; i < cnt; i++) h[i] = ng_half_from_float(data[i]);
-    nngpu_status s = ng_vk_upload(c, k, h, cnt ? cnt * sizeof *h : 2, out);
-    free(h);
-    return s;
+    return ng_vk_upload_with(c, k, cnt ? cnt * sizeof(uint16_t) : 2, half_fill, &a, out);
 }
 
 size_t ng_vk_tensor_bytes(const ng_context *c, const ng_tensor *t) {

@@ -301,6 +301,17 @@ nngpu_status ng_vk_gemm_conv(ng_context *c, const ng_graph *g, const ng_node *n,
 
 const ng_vk_family ng_vk_family_gemm = {"gemm", gemm_supports, gemm_prepare};
 
+typedef struct batched_a {
+    const ng_vk_gemm_batched *gb;
+    size_t stride;
+    int pack;
+} batched_a;
+
+static void fill_batched_a(void *arg, void *dst) {
+    const batched_a *a = arg;
+    a->gb->fill_a(a->gb->arg, dst, a->stride, a->pack);
+}
+
 nngpu_status ng_vk_gemm_batched_add(ng_context *c, ng_kernel *k, const ng_vk_gemm_batched *gb,
                                     const char *family, const char *signature) {
     gemm_shape s;
@@ -337,32 +348,19 @@ nngpu_status ng_vk_gemm_batched_add(ng_context *c, ng_kernel *k, const ng_vk_gem
     if (vec & 2) per = ((size_t)s.m.M + (size_t)tm - 1) / (size_t)tm * (size_t)tm * s.m.K;
     if (per * (size_t)s.m.batch > INT_MAX || (int64_t)s.m.batch * s.m.M * s.m.N > INT_MAX)
         return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s': batched GEMM too large", k->node_name);
-    float *a = malloc(per * (size_t)s.m.batch * sizeof(float));
     int *boff = malloc(2 * sizeof(int) * (size_t)s.m.batch);
-    nngpu_status st = NNGPU_OK;
-    ng_buffer *buf[BIND_N + NG_VK_EPI_BINDINGS];
-    if (!a || !boff) st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", k->node_name);
-    for (int i = 0; st == NNGPU_OK && i < s.m.batch; i++) {
-        const float *ai = gb->a + (size_t)i * s.m.M * s.m.K;
-        if (vec & 2) {
-            size_t bytes = 0;
-            float *packed = pack_a(&s, ai, tm, &bytes);
-            if (!packed) {
-                st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", k->node_name);
-                break;
-            }
-            memcpy(a + per * (size_t)i, packed, bytes);
-            free(packed);
-        } else {
-            memcpy(a + per * (size_t)i, ai, per * sizeof(float));
-        }
+    if (!boff)
+        return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", k->node_name);
+    for (int i = 0; i < s.m.batch; i++) {
         boff[i] = (int)(per * (size_t)i);
         boff[s.m.batch + i] = i * s.m.K * s.m.N;
     }
-    if (st == NNGPU_OK) st = ng_vk_upload(c, k, a, per * (size_t)s.m.batch * sizeof(float), &buf[0]);
+    ng_buffer *buf[BIND_N + NG_VK_EPI_BINDINGS];
+    batched_a fa = {gb, per, vec & 2 ? tm : 1};
+    nngpu_status st = ng_vk_upload_with(c, k, per * (size_t)s.m.batch * sizeof(float),
+                                        fill_batched_a, &fa, &buf[0]);
     if (st == NNGPU_OK) st = ng_vk_upload(c, k, boff, sizeof(int) * (size_t)s.m.batch, &buf[4]);
     if (st == NNGPU_OK) st = ng_vk_upload(c, k, boff + s.m.batch, sizeof(int) * (size_t)s.m.batch, &buf[5]);
-    free(a);
     free(boff);
     NG_CHECK(st);
     c->weight_bytes -= 2 * sizeof(int) * (size_t)s.m.batch; /* metadata, not weights */

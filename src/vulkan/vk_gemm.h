@@ -18,13 +18,18 @@ nngpu_status ng_vk_gemm_conv(ng_context *c, const ng_graph *g, const ng_node *n,
 
 /* A batched GEMM between another family's intermediate buffers (Winograd):
  * Y[b] (M x N) = A[b] (M x K) x B[b] (K x N), row-major, contiguous per
- * batch; A is host data (uploaded into k, packed), B and Y device buffers
+ * batch; A is constant (fill_a writes it into a buffer of k), B and Y device buffers
  * read and written from element 0. Tile parameters: the GEMM defaults for
  * the shape, then ng_params_lookup(family, signature). Adds one dispatch
  * whose hazard ranges are all its bindings (the caller may narrow them). */
 typedef struct ng_vk_gemm_batched {
     int M, N, K, batch;
-    const float *a;
+    /* writes the constant A (M x K per batch): batch i from dst + i * stride,
+     * in panels of `pack` rows (element (m, k) at ((m / pack) * K + k) * pack
+     * + m % pack; rows padding M to a multiple of pack zeroed); into the
+     * device buffer itself where it maps */
+    void (*fill_a)(void *arg, float *dst, size_t stride, int pack);
+    void *arg;
     ng_buffer *b, *y;
 } ng_vk_gemm_batched;
 

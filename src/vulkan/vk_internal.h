@@ -148,6 +148,10 @@ void ng_vk_buffer_destroy(ng_context *c, ng_buffer *b);
 /* Uploads host data into a new buffer owned by k (counted as weights). */
 nngpu_status ng_vk_upload(ng_context *c, ng_kernel *k, const void *data, size_t bytes,
                           ng_buffer **out);
+/* The same with the data written by fill(arg, dst) (bytes of it): straight
+ * into host-visible device memory where the buffer maps, else through staging. */
+nngpu_status ng_vk_upload_with(ng_context *c, ng_kernel *k, size_t bytes,
+                               void (*fill)(void *arg, void *dst), void *arg, ng_buffer **out);
 
 /* Uploads float32 data (bytes of float32) as the layer's float storage:
  * float16 while c->half. */

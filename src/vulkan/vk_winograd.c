@@ -121,6 +121,17 @@ static nngpu_status add_transform(ng_context *c, ng_kernel *k, const ng_graph *g
     return NNGPU_OK;
 }
 
+typedef struct wino_weights {
+    const float *w;
+    int K, C, tile;
+} wino_weights;
+
+/* The GEMMs' A: the transformed weights, written where the GEMM wants them. */
+static void fill_weights(void *arg, float *dst, size_t stride, int pack) {
+    const wino_weights *ww = arg;
+    ng_winograd_weights_to(ww->w, ww->K, ww->C, ww->tile, dst, stride, pack);
+}
+
 nngpu_status ng_vk_winograd_conv(ng_context *c, const ng_graph *g, const ng_node *n,
                                  const ng_binding *bind, ng_kernel *k, const ng_vk_conv_gemm *v,
                                  int tile) {
@@ -133,16 +144,15 @@ nngpu_status ng_vk_winograd_conv(ng_context *c, const ng_graph *g, const ng_node
     NG_CHECK(scratch(c, k, planes * (size_t)v->K, &mbuf));
     NG_CHECK(add_transform(c, k, g, n, bind, v, &t, 0, vbuf, mbuf));
 
-    float *u = ng_winograd_weights(wt->data, v->K, v->C, tile);
-    if (!u) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", k->node_name);
-    ng_vk_gemm_batched gb = {v->K, (int)t.ntp, v->C, t.alpha * t.alpha, u, vbuf, mbuf};
+    wino_weights ww = {wt->data, v->K, v->C, tile};
+    ng_vk_gemm_batched gb = {v->K, (int)t.ntp, v->C, t.alpha * t.alpha,
+                             fill_weights, &ww, vbuf, mbuf};
     char sig[96];
     snprintf(sig, sizeof sig, "M=%d,N=%d,K=%d,B=%d", gb.M, gb.N, gb.K, gb.batch);
     int half = c->half; /* V and M are float32 in fp16 layers too: the float32 GEMM */
     c->half = 0;
     nngpu_status s = ng_vk_gemm_batched_add(c, k, &gb, "vk_conv_wino", sig);
     c->half = half;
-    free(u);
     NG_CHECK(s);
     narrow(c, k, g, bind, NULL, -1, vbuf, -1, mbuf);
 
