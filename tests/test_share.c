@@ -5,8 +5,10 @@
  * outputs as the first, sessions go in either order, the last one closes the
  * device, two threads create and run sessions at once. On vulkan:0 also: an
  * injected pipeline failure or allocation limit fails one session while the
- * healthy one next to it keeps running, and the pipeline cache file is
- * written. Counters: vulkan/vk_stats.h, opencl/cl_stats.h. */
+ * healthy one next to it keeps running, the pipeline cache file is written,
+ * and large constants (Winograd-transformed and GEMM weights) are made once
+ * per model and shared, never between models whose weights differ.
+ * Counters: vulkan/vk_stats.h, opencl/cl_stats.h. */
 #include <dirent.h>
 #include <math.h>
 #include <pthread.h>
@@ -24,38 +26,58 @@
 static float input[1 * 4 * 16 * 16];
 static float expect[N_OUT]; /* the CPU reference's output */
 
-/* x[1,4,16,16] -> Conv 3x3/2 + Relu -> MaxPool 2x2/2 -> Flatten -> Gemm -> y[1,10]:
- * three pipelines on lavapipe (implicit GEMM, pool, GEMM). */
-static nngpu_model *make_model(void) {
-    static float w[8 * 4 * 3 * 3], b[8], fw[128 * N_OUT], fb[N_OUT];
-    th_fill(w, sizeof w / 4, -0.5f, 0.5f);
-    th_fill(b, 8, -0.5f, 0.5f);
-    th_fill(fw, sizeof fw / 4, -0.2f, 0.2f);
-    th_fill(fb, N_OUT, -0.5f, 0.5f);
-    nngpu_graph *g = nngpu_graph_create();
-    const int64_t xd[4] = {1, 4, 16, 16}, wd[4] = {8, 4, 3, 3}, bd[1] = {8}, fwd[2] = {128, N_OUT},
-                  fbd[1] = {N_OUT}, two[2] = {2, 2}, pads[4] = {1, 1, 1, 1};
+/* x[1,C,H,H] -> Conv 3x3 (pad 1, `stride`, C -> K) + Relu [-> MaxPool 2x2/2]
+ * -> Flatten -> Gemm -> y[1,out], with fresh random weights. */
+typedef struct conv_fc {
+    int C, K, H, stride, pool, out;
+} conv_fc;
+
+static void add_random(nngpu_graph *g, const char *name, int rank, const int64_t *dims,
+                       float scale) {
+    size_t n = 1;
+    for (int i = 0; i < rank; i++) n *= (size_t)dims[i];
+    float *v = malloc(n * sizeof *v);
+    TH_EXPECT(v != NULL, "out of memory");
+    if (!v) return;
+    th_fill(v, n, -scale, scale);
+    nngpu_graph_add_constant(g, name, NNGPU_DTYPE_FLOAT32, rank, dims, v); /* copies v */
+    free(v);
+}
+
+static nngpu_model *make_conv_fc(conv_fc m) {
+    int64_t oh = (m.H - 1) / m.stride + 1, ph = m.pool ? oh / 2 : oh, feat = m.K * ph * ph;
+    const int64_t xd[4] = {1, m.C, m.H, m.H}, wd[4] = {m.K, m.C, 3, 3}, bd[1] = {m.K},
+                  fwd[2] = {feat, m.out}, fbd[1] = {m.out}, two[2] = {2, 2},
+                  strides[2] = {m.stride, m.stride}, pads[4] = {1, 1, 1, 1};
     const char *conv_in[3] = {"x", "w", "b"}, *c[1] = {"c"}, *r[1] = {"r"}, *p[1] = {"p"},
                *f[1] = {"f"}, *fc_in[3] = {"f", "fw", "fb"}, *y[1] = {"y"};
+    nngpu_graph *g = nngpu_graph_create();
     nngpu_graph_add_input(g, "x", NNGPU_DTYPE_FLOAT32, 4, xd);
-    nngpu_graph_add_constant(g, "w", NNGPU_DTYPE_FLOAT32, 4, wd, w);
-    nngpu_graph_add_constant(g, "b", NNGPU_DTYPE_FLOAT32, 1, bd, b);
-    nngpu_graph_add_constant(g, "fw", NNGPU_DTYPE_FLOAT32, 2, fwd, fw);
-    nngpu_graph_add_constant(g, "fb", NNGPU_DTYPE_FLOAT32, 1, fbd, fb);
+    add_random(g, "w", 4, wd, 1.0f / sqrtf((float)m.C * 9));
+    add_random(g, "b", 1, bd, 0.5f);
+    add_random(g, "fw", 2, fwd, 1.0f / sqrtf((float)feat));
+    add_random(g, "fb", 1, fbd, 0.5f);
     nngpu_graph_add_node(g, "Conv", "conv", 3, conv_in, 1, c);
-    nngpu_graph_set_attr_ints(g, "strides", 2, two);
+    nngpu_graph_set_attr_ints(g, "strides", 2, strides);
     nngpu_graph_set_attr_ints(g, "pads", 4, pads);
     nngpu_graph_add_node(g, "Relu", "relu", 1, c, 1, r);
-    nngpu_graph_add_node(g, "MaxPool", "pool", 1, r, 1, p);
-    nngpu_graph_set_attr_ints(g, "kernel_shape", 2, two);
-    nngpu_graph_set_attr_ints(g, "strides", 2, two);
-    nngpu_graph_add_node(g, "Flatten", "flatten", 1, p, 1, f);
+    if (m.pool) {
+        nngpu_graph_add_node(g, "MaxPool", "pool", 1, r, 1, p);
+        nngpu_graph_set_attr_ints(g, "kernel_shape", 2, two);
+        nngpu_graph_set_attr_ints(g, "strides", 2, two);
+    }
+    nngpu_graph_add_node(g, "Flatten", "flatten", 1, m.pool ? p : r, 1, f);
     nngpu_graph_add_node(g, "Gemm", "fc", 3, fc_in, 1, y);
     nngpu_graph_add_output(g, "y");
-    nngpu_model *m = NULL;
-    TH_EXPECT(nngpu_model_from_graph(g, &m) == NNGPU_OK, "building the model");
-    return m;
+    nngpu_model *model = NULL;
+    TH_EXPECT(nngpu_model_from_graph(g, &model) == NNGPU_OK, "building the model");
+    return model;
 }
+
+/* The sharing model: x[1,4,16,16] -> Conv 3x3/2 + Relu -> MaxPool 2x2/2 ->
+ * Flatten -> Gemm -> y[1,10]: three pipelines on lavapipe (implicit GEMM,
+ * pool, GEMM). */
+static const conv_fc small_model = {4, 8, 16, 2, 1, N_OUT};
 
 static nngpu_session *create(const nngpu_model *m, const char *sel) {
     nngpu_session *s = NULL;
@@ -225,11 +247,86 @@ static void share_on(const nngpu_model *m, const char *dev, const char *cache) {
     printf("%s: %d built per session, %d by two racing threads\n", dev, k, built);
 }
 
+/* ---- Vulkan: large constants shared between sessions of one model ---- */
+
+/* x[1,48,12,12] -> Conv 3x3/1 (Winograd, transformed weights 147 KB) + Relu
+ * -> Flatten -> Gemm (weights 221 KB) -> y[1,8]. */
+enum { WC = 48, WH = 12, W_OUT = 8 };
+static const conv_fc wide_model = {WC, WC, WH, 1, 0, W_OUT};
+static float w_input[WC * WH * WH];
+
+/* Runs s on w_input into out; checks out against `ref` (relative max error)
+ * and, when `same`, bit for bit against it. */
+static void check_wide(nngpu_session *s, const char *what, const float *ref, const float *same,
+                       float *out) {
+    nngpu_tensor in = {.name = "x", .dtype = NNGPU_DTYPE_FLOAT32, .rank = 4,
+                       .dims = {1, WC, WH, WH}, .data = w_input, .size_bytes = sizeof w_input};
+    nngpu_tensor o = {.data = out, .size_bytes = W_OUT * sizeof(float)};
+    TH_EXPECT(s && nngpu_session_run(s, 1, &in, 1, &o) == NNGPU_OK, "%s: run failed: %s", what,
+              nngpu_last_error());
+    double e = 0, scale = 1e-30;
+    for (int i = 0; i < W_OUT; i++) {
+        TH_EXPECT(isfinite(out[i]), "%s: output %d is %g", what, i, out[i]);
+        e = fmax(e, fabs((double)out[i] - ref[i]));
+        scale = fmax(scale, fabs((double)ref[i]));
+    }
+    TH_EXPECT(e / scale <= TOL, "%s: error %g vs the CPU reference", what, e / scale);
+    if (same) TH_EXPECT(memcmp(out, same, W_OUT * sizeof(float)) == 0, "%s: outputs differ", what);
+}
+
+static void shared_constants(void) {
+    const char *dev = "vulkan:0";
+    th_fill(w_input, sizeof w_input / 4, -1, 1);
+    nngpu_model *m = make_conv_fc(wide_model), *other = make_conv_fc(wide_model);
+    float ref[W_OUT], ref_other[W_OUT], first[W_OUT], out[W_OUT];
+    nngpu_session *cpu = create(m, "cpu");
+    check_wide(cpu, "wide model on the CPU", ref, NULL, ref); /* fills ref */
+    nngpu_session_destroy(cpu);
+    cpu = create(other, "cpu");
+    check_wide(cpu, "other wide model on the CPU", ref_other, NULL, ref_other);
+    nngpu_session_destroy(cpu);
+
+    ng_vk_const_stats c0 = ng_vk_const_stats_get();
+    nngpu_session *a = create(m, dev);
+    ng_vk_const_stats c1 = ng_vk_const_stats_get();
+    int k = c1.made - c0.made;
+    TH_EXPECT(k >= 2 && c1.reused == c0.reused && c1.live == c0.live + k,
+              "first session: %d constants made (want >= 2: Winograd and Gemm weights), %d "
+              "reused, %d live", k, c1.reused - c0.reused, c1.live - c0.live);
+    nngpu_session *b = create(m, dev);
+    ng_vk_const_stats c2 = ng_vk_const_stats_get();
+    TH_EXPECT(c2.made == c1.made && c2.reused == c1.reused + k && c2.live == c1.live,
+              "second session of the model: %d made, %d reused (want 0, %d)", c2.made - c1.made,
+              c2.reused - c1.reused, k);
+    check_wide(a, "first session", ref, NULL, first);
+    check_wide(b, "second session (shared constants)", ref, first, out);
+
+    /* a model of the same shapes with other weights shares nothing */
+    nngpu_session *o = create(other, dev);
+    ng_vk_const_stats c3 = ng_vk_const_stats_get();
+    TH_EXPECT(c3.made == c2.made + k && c3.reused == c2.reused,
+              "other weights: %d made, %d reused (want %d, 0)", c3.made - c2.made,
+              c3.reused - c2.reused, k);
+    check_wide(o, "other model's session", ref_other, NULL, out);
+
+    /* the maker goes first: the constants live on with the second session */
+    nngpu_session_destroy(a);
+    TH_EXPECT(ng_vk_const_stats_get().live == c3.live, "constants freed while still used");
+    check_wide(b, "second session after the first went", ref, first, out);
+    nngpu_session_destroy(b);
+    nngpu_session_destroy(o);
+    TH_EXPECT(ng_vk_const_stats_get().live == c0.live, "%d shared constants left",
+              ng_vk_const_stats_get().live - c0.live);
+    printf("%s: %d shared constants per session of a model\n", dev, k);
+    nngpu_model_destroy(m);
+    nngpu_model_destroy(other);
+}
+
 int main(int argc, char **argv) {
     th_init(argc, argv);
     const char *cache = th_scratch_dir("share");
     if (cache) setenv("NNGPU_CACHE_DIR", cache, 1);
-    nngpu_model *m = make_model();
+    nngpu_model *m = make_conv_fc(small_model);
     th_fill(input, sizeof input / 4, -1, 1);
     nngpu_session *ref = create(m, "cpu");
     TH_EXPECT(run(ref, expect), "the CPU reference run");
@@ -242,6 +339,7 @@ int main(int argc, char **argv) {
             continue;
         }
         share_on(m, devs[i], cache);
+        if (is_vulkan(devs[i])) shared_constants();
     }
     nngpu_model_destroy(m);
     th_scratch_remove();

@@ -1,4 +1,6 @@
-/* 64-bit FNV-1a: cache keys and kernel-source hashes (not cryptographic). */
+/* 64-bit FNV-1a: cache keys and kernel-source hashes; a 128-bit hash for
+ * large buffers (MurmurHash3 x64-128's structure, 16 bytes a step). Not
+ * cryptographic. */
 #ifndef NG_HASH_H
 #define NG_HASH_H
 
@@ -12,5 +14,7 @@ uint64_t ng_hash_bytes(uint64_t h, const void *data, size_t n);
 /* The same over a NUL-terminated string, NUL included (so "a","bc" != "ab","c");
  * NULL hashes like "". */
 uint64_t ng_hash_str(uint64_t h, const char *s);
+/* 128 bits over n bytes, several GB/s: keys for weight buffers by content. */
+void ng_hash128(const void *data, size_t n, uint64_t out[2]);
 
 #endif

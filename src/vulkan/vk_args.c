@@ -7,32 +7,36 @@
 #include "core/status.h"
 #include "vk_device.h"
 
+/* Constants from this size on are shared between the device's contexts
+ * (vk_consts.c); smaller ones (biases, metadata) are the layer's own. */
+#define SHARE_MIN ((size_t)64 << 10)
+
+/* A buffer of k's own, filled. */
+static nngpu_status upload_own(ng_context *c, size_t bytes, void (*fill)(void *, void *),
+                               void *arg, ng_buffer **out) {
+    ng_buffer *b;
+    NG_CHECK(ng_vk_buffer_create(c, bytes, &b));
+    nngpu_status s = ng_vk_buffer_fill(c, b, bytes, fill, arg);
+    if (s != NNGPU_OK) {
+        ng_vk_buffer_destroy(c, b);
+        return s;
+    }
+    *out = b;
+    return NNGPU_OK;
+}
+
 nngpu_status ng_vk_upload_with(ng_context *c, ng_kernel *k, size_t bytes,
-                               void (*fill)(void *arg, void *dst), void *arg, ng_buffer **out) {
+                               void (*fill)(void *arg, void *dst), void *arg,
+                               const ng_vk_const_source *from, ng_buffer **out) {
     if (k->n_owned >= NG_VK_MAX_OWNED)
         return ng_error(NNGPU_ERR_INTERNAL, "node '%s': more than %d owned buffers",
                         k->node_name, NG_VK_MAX_OWNED);
     ng_buffer *b;
-    nngpu_status s = ng_vk_buffer_create(c, bytes, &b);
+    nngpu_status s = from && bytes >= SHARE_MIN
+                         ? ng_vk_const_acquire(c, from->src, from->src_bytes, from->recipe, bytes,
+                                               fill, arg, &b)
+                         : upload_own(c, bytes, fill, arg, &b);
     if (s != NNGPU_OK) return ng_error_context(s, "node '%s': uploading constants", k->node_name);
-    s = ng_vk_finish(c); /* b's memory may have served queued work */
-    char *p = s == NNGPU_OK ? ng_vk_buffer_map(b) : NULL;
-    if (p) {
-        fill(arg, p); /* host-visible device memory: written in place */
-    } else if (s == NNGPU_OK) {
-        void *host = malloc(bytes ? bytes : 1);
-        if (host) {
-            fill(arg, host);
-            s = ng_vk_transfer(c, b, 0, bytes, host, 1);
-            free(host);
-        } else {
-            s = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "out of host memory");
-        }
-    }
-    if (s != NNGPU_OK) {
-        ng_vk_buffer_destroy(c, b);
-        return ng_error_context(s, "node '%s': uploading constants", k->node_name);
-    }
     k->owned[k->n_owned++] = b;
     c->weight_bytes += bytes;
     *out = b;
@@ -59,15 +63,17 @@ static void half_fill(void *arg, void *dst) { /* a->bytes: of float32 */
 nngpu_status ng_vk_upload(ng_context *c, ng_kernel *k, const void *data, size_t bytes,
                           ng_buffer **out) {
     copy_arg a = {data, bytes};
-    return ng_vk_upload_with(c, k, bytes, copy_fill, &a, out);
+    ng_vk_const_source from = {data, bytes, "copy"};
+    return ng_vk_upload_with(c, k, bytes, copy_fill, &a, &from, out);
 }
 
 nngpu_status ng_vk_upload_floats(ng_context *c, ng_kernel *k, const float *data, size_t bytes,
                                  ng_buffer **out) {
     if (!c->half) return ng_vk_upload(c, k, data, bytes, out);
     copy_arg a = {data, bytes};
+    ng_vk_const_source from = {data, bytes, "half"};
     size_t cnt = bytes / sizeof(float);
-    return ng_vk_upload_with(c, k, cnt ? cnt * sizeof(uint16_t) : 2, half_fill, &a, out);
+    return ng_vk_upload_with(c, k, cnt ? cnt * sizeof(uint16_t) : 2, half_fill, &a, &from, out);
 }
 
 size_t ng_vk_tensor_bytes(const ng_context *c, const ng_tensor *t) {

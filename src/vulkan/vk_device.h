@@ -32,6 +32,28 @@ uint64_t ng_vk_buffer_address(const ng_buffer *b);
 void *ng_vk_buffer_map(const ng_buffer *b);
 nngpu_status ng_vk_transfer(ng_context *c, ng_buffer *b, size_t offset, size_t bytes,
                             void *host, int to_device);
+/* The first `bytes` of b written by fill(arg, dst): in place where b maps,
+ * else through staging. */
+nngpu_status ng_vk_buffer_fill(ng_context *c, ng_buffer *b, size_t bytes,
+                               void (*fill)(void *arg, void *dst), void *arg);
+/* An error when `bytes` more would pass NNGPU_VK_ALLOC_LIMIT (fault tests). */
+nngpu_status ng_vk_alloc_check(const ng_context *c, VkDeviceSize bytes);
+/* A buffer in a device allocation of its own, outside the context's blocks
+ * (mapped on unified memory): a shared constant's (vk_consts.c). */
+nngpu_status ng_vk_solo_buffer_create(ng_context *c, VkDeviceSize bytes, ng_buffer **out);
+void ng_vk_solo_buffer_free(VkDevice device, ng_buffer *b);
+
+/* Constants shared by the contexts on a device (vk_consts.c): the buffer
+ * made from src (src_bytes) by `recipe` (bytes of it, written by fill), as a
+ * view in *out (destroyed by ng_vk_buffer_destroy). The first context to ask
+ * makes it; later ones with the same source bytes and recipe take a
+ * reference. The device's last reference frees it. */
+nngpu_status ng_vk_const_acquire(ng_context *c, const void *src, size_t src_bytes,
+                                 const char *recipe, size_t bytes,
+                                 void (*fill)(void *arg, void *dst), void *arg, ng_buffer **out);
+void ng_vk_const_release(ng_vk_shared *d, ng_vk_const *e);
+/* Frees constants left at device destruction (none unless a context leaked). */
+void ng_vk_consts_release(ng_vk_shared *d);
 
 /* One device per physical device and process (vk_shared.c), reference
  * counted by the contexts on it: the first context creates it, the last
@@ -55,6 +77,8 @@ struct ng_vk_shared {
     pthread_cond_t reg_cv;
     ng_vk_pipeline_entry *pipelines;
     int cache_dirty;              /* pipelines compiled since the cache file was read */
+    pthread_mutex_t const_mu;     /* the shared constants (vk_consts.c) */
+    ng_vk_const *consts;
 };
 
 /* The shared device `index`, created on first use (one more user). */

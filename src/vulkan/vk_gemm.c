@@ -357,8 +357,11 @@ nngpu_status ng_vk_gemm_batched_add(ng_context *c, ng_kernel *k, const ng_vk_gem
     }
     ng_buffer *buf[BIND_N + NG_VK_EPI_BINDINGS];
     batched_a fa = {gb, per, vec & 2 ? tm : 1};
+    char recipe[160];
+    snprintf(recipe, sizeof recipe, "%s pack=%d stride=%zu", gb->a_from.recipe, fa.pack, per);
+    ng_vk_const_source from = {gb->a_from.src, gb->a_from.src_bytes, recipe};
     nngpu_status st = ng_vk_upload_with(c, k, per * (size_t)s.m.batch * sizeof(float),
-                                        fill_batched_a, &fa, &buf[0]);
+                                        fill_batched_a, &fa, &from, &buf[0]);
     if (st == NNGPU_OK) st = ng_vk_upload(c, k, boff, sizeof(int) * (size_t)s.m.batch, &buf[4]);
     if (st == NNGPU_OK) st = ng_vk_upload(c, k, boff + s.m.batch, sizeof(int) * (size_t)s.m.batch, &buf[5]);
     free(boff);

@@ -30,6 +30,7 @@ typedef struct ng_vk_gemm_batched {
      * device buffer itself where it maps */
     void (*fill_a)(void *arg, float *dst, size_t stride, int pack);
     void *arg;
+    ng_vk_const_source a_from; /* what A is made from (shared between sessions) */
     ng_buffer *b, *y;
 } ng_vk_gemm_batched;
 

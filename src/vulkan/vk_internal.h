@@ -17,11 +17,14 @@
 /* A sub-allocation of one of the context's large device allocations. */
 typedef struct ng_vk_block ng_vk_block;
 
+typedef struct ng_vk_const ng_vk_const;
+
 struct ng_buffer {
     VkBuffer buf;
     ng_vk_block *block;
     VkDeviceSize offset; /* in block */
     VkDeviceSize size;
+    ng_vk_const *shared; /* a view of a constant the device's contexts share */
 };
 
 typedef struct ng_vk_pipeline_entry ng_vk_pipeline_entry;
@@ -145,13 +148,28 @@ VkPipeline ng_vk_pipeline_handle(const ng_vk_pipeline_entry *e);
 /* Device buffers (sub-allocated) and host transfers through staging. */
 nngpu_status ng_vk_buffer_create(ng_context *c, VkDeviceSize bytes, ng_buffer **out);
 void ng_vk_buffer_destroy(ng_context *c, ng_buffer *b);
-/* Uploads host data into a new buffer owned by k (counted as weights). */
+/* Uploads host data into a new buffer owned by k (counted as weights); from
+ * 64 KiB on it is shared with the device's other contexts that upload the
+ * same bytes (vk_consts.c). Uploaded buffers are read-only. */
 nngpu_status ng_vk_upload(ng_context *c, ng_kernel *k, const void *data, size_t bytes,
                           ng_buffer **out);
+
+/* What a constant is made from: src_bytes of src turned into the uploaded
+ * bytes by `recipe` (a name with every parameter of the making), so that
+ * equal sources and recipes make equal buffers. */
+typedef struct ng_vk_const_source {
+    const void *src;
+    size_t src_bytes;
+    const char *recipe;
+} ng_vk_const_source;
+
 /* The same with the data written by fill(arg, dst) (bytes of it): straight
- * into host-visible device memory where the buffer maps, else through staging. */
+ * into host-visible device memory where the buffer maps, else through
+ * staging. With `from` (not NULL) a large buffer is shared as above and fill
+ * runs only when no other context made it. */
 nngpu_status ng_vk_upload_with(ng_context *c, ng_kernel *k, size_t bytes,
-                               void (*fill)(void *arg, void *dst), void *arg, ng_buffer **out);
+                               void (*fill)(void *arg, void *dst), void *arg,
+                               const ng_vk_const_source *from, ng_buffer **out);
 
 /* Uploads float32 data (bytes of float32) as the layer's float storage:
  * float16 while c->half. */

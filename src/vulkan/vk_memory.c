@@ -5,6 +5,7 @@
  * host-visible staging buffer. NNGPU_VK_ALLOC_LIMIT=bytes makes allocations
  * beyond that total fail (fault tests); NNGPU_VK_FORCE_STAGING=1 uses
  * staging even on unified memory. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,9 @@ struct ng_vk_block {
     free_range *free;
     ng_vk_block *next;
 };
+
+/* Block ids of solo buffers: above any context's own (addresses id << 40). */
+static atomic_int next_solo_id = 1 << 22;
 
 static VkDeviceSize align_up(VkDeviceSize v, VkDeviceSize a) { return (v + a - 1) / a * a; }
 
@@ -68,8 +72,9 @@ nngpu_status ng_vk_memory_init(ng_context *c) {
     return NNGPU_OK;
 }
 
-static nngpu_status block_create(ng_context *c, uint32_t type, int host, VkDeviceSize size,
-                                 ng_vk_block **out) {
+/* A new block; solo: not in the context's list (a solo buffer's own). */
+static nngpu_status block_create(ng_context *c, uint32_t type, int host, int solo,
+                                 VkDeviceSize size, ng_vk_block **out) {
     ng_vk_block *b = calloc(1, sizeof *b);
     free_range *f = calloc(1, sizeof *f);
     if (!b || !f) {
@@ -103,12 +108,14 @@ static nngpu_status block_create(ng_context *c, uint32_t type, int host, VkDevic
     b->size = size;
     b->type = type;
     b->host = host;
-    b->id = ++c->next_block_id;
+    b->id = solo ? atomic_fetch_add(&next_solo_id, 1) : ++c->next_block_id;
     f->off = 0;
     f->size = size;
     b->free = f;
-    b->next = c->blocks;
-    c->blocks = b;
+    if (!solo) {
+        b->next = c->blocks;
+        c->blocks = b;
+    }
     *out = b;
     return NNGPU_OK;
 }
@@ -171,14 +178,9 @@ static void block_give(ng_vk_block *b, VkDeviceSize off, VkDeviceSize size) {
     *pp = f;
 }
 
-static nngpu_status alloc_in(ng_context *c, uint32_t type, int host, VkDeviceSize bytes,
-                             ng_buffer **out) {
-    VkDeviceSize size = bytes ? align_up(bytes, 16) : 16;
-    if (c->alloc_limit && c->allocated + size > c->alloc_limit)
-        return ng_error(NNGPU_ERR_OUT_OF_MEMORY,
-                        "vulkan: allocating %llu bytes exceeds NNGPU_VK_ALLOC_LIMIT=%zu "
-                        "(%zu allocated)",
-                        (unsigned long long)bytes, c->alloc_limit, c->allocated);
+/* A new ng_buffer with its VkBuffer (no memory bound yet) and what it needs. */
+static nngpu_status buffer_new(ng_context *c, VkDeviceSize size, ng_buffer **out,
+                               VkMemoryRequirements *req) {
     ng_buffer *nb = calloc(1, sizeof *nb);
     if (!nb) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "vulkan: out of host memory");
     VkBufferCreateInfo bi = {.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
@@ -192,8 +194,27 @@ static nngpu_status alloc_in(ng_context *c, uint32_t type, int host, VkDeviceSiz
         free(nb);
         return ng_vk_check(r, "vkCreateBuffer", NULL);
     }
+    vkGetBufferMemoryRequirements(c->device, nb->buf, req);
+    *out = nb;
+    return NNGPU_OK;
+}
+
+nngpu_status ng_vk_alloc_check(const ng_context *c, VkDeviceSize bytes) {
+    if (c->alloc_limit && c->allocated + bytes > c->alloc_limit)
+        return ng_error(NNGPU_ERR_OUT_OF_MEMORY,
+                        "vulkan: allocating %llu bytes exceeds NNGPU_VK_ALLOC_LIMIT=%zu "
+                        "(%zu allocated)",
+                        (unsigned long long)bytes, c->alloc_limit, c->allocated);
+    return NNGPU_OK;
+}
+
+static nngpu_status alloc_in(ng_context *c, uint32_t type, int host, VkDeviceSize bytes,
+                             ng_buffer **out) {
+    VkDeviceSize size = bytes ? align_up(bytes, 16) : 16;
+    NG_CHECK(ng_vk_alloc_check(c, size));
+    ng_buffer *nb;
     VkMemoryRequirements req;
-    vkGetBufferMemoryRequirements(c->device, nb->buf, &req);
+    NG_CHECK(buffer_new(c, size, &nb, &req));
     VkDeviceSize align = req.alignment < 256 ? 256 : req.alignment;
     ng_vk_block *blk = NULL;
     VkDeviceSize off = 0;
@@ -205,7 +226,7 @@ static nngpu_status alloc_in(ng_context *c, uint32_t type, int host, VkDeviceSiz
     if (!blk) {
         VkDeviceSize bs = req.size + align > BLOCK_BYTES ? align_up(req.size + align, 1 << 20)
                                                          : BLOCK_BYTES;
-        nngpu_status s = block_create(c, type, host, bs, &blk);
+        nngpu_status s = block_create(c, type, host, 0, bs, &blk);
         if (s == NNGPU_OK && !block_take(blk, req.size, align, &off))
             s = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "vulkan: sub-allocation failed");
         if (s != NNGPU_OK) {
@@ -214,7 +235,7 @@ static nngpu_status alloc_in(ng_context *c, uint32_t type, int host, VkDeviceSiz
             return s;
         }
     }
-    r = vkBindBufferMemory(c->device, nb->buf, blk->mem, off);
+    VkResult r = vkBindBufferMemory(c->device, nb->buf, blk->mem, off);
     if (r != VK_SUCCESS) {
         block_give(blk, off, req.size);
         vkDestroyBuffer(c->device, nb->buf, NULL);
@@ -235,11 +256,51 @@ nngpu_status ng_vk_buffer_create(ng_context *c, VkDeviceSize bytes, ng_buffer **
 
 void ng_vk_buffer_destroy(ng_context *c, ng_buffer *b) {
     if (!b) return;
+    if (b->shared) { /* a view of a shared constant (vk_consts.c) */
+        c->allocated -= (size_t)b->size;
+        ng_vk_const_release(c->shared, b->shared);
+        free(b);
+        return;
+    }
     if (b->buf) vkDestroyBuffer(c->device, b->buf, NULL);
     if (b->block) {
         block_give(b->block, b->offset, b->size);
         c->allocated -= (size_t)b->size;
     }
+    free(b);
+}
+
+static void block_free(VkDevice device, ng_vk_block *b) {
+    if (b->mapped) vkUnmapMemory(device, b->mem);
+    vkFreeMemory(device, b->mem, NULL);
+    while (b->free) {
+        free_range *f = b->free;
+        b->free = f->next;
+        free(f);
+    }
+    free(b);
+}
+
+nngpu_status ng_vk_solo_buffer_create(ng_context *c, VkDeviceSize bytes, ng_buffer **out) {
+    ng_buffer *nb;
+    VkMemoryRequirements req;
+    NG_CHECK(buffer_new(c, bytes ? align_up(bytes, 16) : 16, &nb, &req));
+    nngpu_status s = block_create(c, c->mem_type, 0, 1, req.size, &nb->block);
+    if (s == NNGPU_OK)
+        s = ng_vk_check(vkBindBufferMemory(c->device, nb->buf, nb->block->mem, 0),
+                        "vkBindBufferMemory", NULL);
+    if (s != NNGPU_OK) {
+        ng_vk_solo_buffer_free(c->device, nb);
+        return s;
+    }
+    nb->size = req.size;
+    *out = nb;
+    return NNGPU_OK;
+}
+
+void ng_vk_solo_buffer_free(VkDevice device, ng_buffer *b) {
+    if (b->buf) vkDestroyBuffer(device, b->buf, NULL);
+    if (b->block) block_free(device, b->block);
     free(b);
 }
 
@@ -249,14 +310,7 @@ void ng_vk_memory_release(ng_context *c) {
     while (c->blocks) {
         ng_vk_block *b = c->blocks;
         c->blocks = b->next;
-        if (b->mapped) vkUnmapMemory(c->device, b->mem);
-        vkFreeMemory(c->device, b->mem, NULL);
-        while (b->free) {
-            free_range *f = b->free;
-            b->free = f->next;
-            free(f);
-        }
-        free(b);
+        block_free(c->device, b);
     }
 }
 
@@ -332,4 +386,20 @@ nngpu_status ng_vk_transfer(ng_context *c, ng_buffer *b, size_t offset, size_t b
     NG_CHECK(copy_submit(c, b->buf, offset, c->staging->buf, 0, bytes));
     memcpy(host, sp, bytes);
     return NNGPU_OK;
+}
+
+nngpu_status ng_vk_buffer_fill(ng_context *c, ng_buffer *b, size_t bytes,
+                               void (*fill)(void *arg, void *dst), void *arg) {
+    NG_CHECK(ng_vk_finish(c)); /* b's memory may have served queued work */
+    char *p = ng_vk_buffer_map(b);
+    if (p) {
+        fill(arg, p); /* host-visible device memory: written in place */
+        return NNGPU_OK;
+    }
+    void *host = malloc(bytes ? bytes : 1);
+    if (!host) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "vulkan: out of host memory");
+    fill(arg, host);
+    nngpu_status s = ng_vk_transfer(c, b, 0, bytes, host, 1);
+    free(host);
+    return s;
 }

@@ -94,6 +94,7 @@ static void destroy(ng_vk_shared *d) {
         vkDeviceWaitIdle(d->device); /* no user left: nobody else touches the queue */
         ng_vk_pipeline_cache_save(d);
         ng_vk_registry_release(d);
+        ng_vk_consts_release(d);
         if (d->pipeline_cache) vkDestroyPipelineCache(d->device, d->pipeline_cache, NULL);
         vkDestroyDevice(d->device, NULL);
     }
@@ -101,6 +102,7 @@ static void destroy(ng_vk_shared *d) {
     pthread_cond_destroy(&d->reg_cv);
     pthread_mutex_destroy(&d->reg_mu);
     pthread_mutex_destroy(&d->queue_mu);
+    pthread_mutex_destroy(&d->const_mu);
     free(d);
 }
 
@@ -113,6 +115,7 @@ static nngpu_status create(int index, ng_vk_shared **out) {
     d->info = desc->info;
     pthread_mutex_init(&d->queue_mu, NULL);
     pthread_mutex_init(&d->reg_mu, NULL);
+    pthread_mutex_init(&d->const_mu, NULL);
     pthread_cond_init(&d->reg_cv, NULL);
     nngpu_status s = ng_vk_device_open(index, &d->instance, &d->phys);
     if (s == NNGPU_OK) s = open_device(d);

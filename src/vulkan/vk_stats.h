@@ -1,5 +1,5 @@
-/* Process-wide counters of the Vulkan pipeline registry (tests, benchmarks;
- * vk_pipeline.c, vk_shared.c). */
+/* Process-wide counters of the Vulkan pipeline registry and the shared
+ * constants (tests, benchmarks; vk_pipeline.c, vk_shared.c, vk_consts.c). */
 #ifndef NG_VK_STATS_H
 #define NG_VK_STATS_H
 
@@ -11,5 +11,13 @@ typedef struct ng_vk_pipeline_stats {
 } ng_vk_pipeline_stats;
 
 ng_vk_pipeline_stats ng_vk_pipeline_stats_get(void);
+
+typedef struct ng_vk_const_stats {
+    int made;   /* shared constant buffers made */
+    int reused; /* a context took one another context had made */
+    int live;   /* shared constant buffers alive now */
+} ng_vk_const_stats;
+
+ng_vk_const_stats ng_vk_const_stats_get(void);
 
 #endif

@@ -145,8 +145,11 @@ nngpu_status ng_vk_winograd_conv(ng_context *c, const ng_graph *g, const ng_node
     NG_CHECK(add_transform(c, k, g, n, bind, v, &t, 0, vbuf, mbuf));
 
     wino_weights ww = {wt->data, v->K, v->C, tile};
-    ng_vk_gemm_batched gb = {v->K, (int)t.ntp, v->C, t.alpha * t.alpha,
-                             fill_weights, &ww, vbuf, mbuf};
+    char recipe[64];
+    snprintf(recipe, sizeof recipe, "winograd F(%d,3) K=%d C=%d", tile, v->K, v->C);
+    ng_vk_gemm_batched gb = {v->K, (int)t.ntp, v->C, t.alpha * t.alpha, fill_weights, &ww,
+                             {wt->data, (size_t)v->K * v->C * 9 * sizeof(float), recipe},
+                             vbuf, mbuf};
     char sig[96];
     snprintf(sig, sizeof sig, "M=%d,N=%d,K=%d,B=%d", gb.M, gb.N, gb.K, gb.batch);
     int half = c->half; /* V and M are float32 in fp16 layers too: the float32 GEMM */
