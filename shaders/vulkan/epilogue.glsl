@@ -203,7 +203,7 @@ NG_REAL ng_epi_operand(int slot, uint i) {
  * iterations once specialized): the step's code is emitted and inlined once,
  * not eight times, which keeps pipeline creation short. */
 NG_REAL ng_epilogue(NG_REAL y, uint i) {
-    [[unroll]] for (int s = 0; s < EPI_N; s++) {
+    [[unroll]] for (int s = 0; s < min(EPI_N, 8); s++) {
         int op = NG_EPI_PICK(EPI_OP, s), slot = NG_EPI_PICK(EPI_SLOT, s);
         if (slot < 0) {
             y = ng_unary(op, y, NG_EPI_PICK(EPI_A, s), NG_EPI_PICK(EPI_B, s));

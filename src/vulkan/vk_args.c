@@ -32,10 +32,12 @@ nngpu_status ng_vk_upload_with(ng_context *c, ng_kernel *k, size_t bytes,
         return ng_error(NNGPU_ERR_INTERNAL, "node '%s': more than %d owned buffers",
                         k->node_name, NG_VK_MAX_OWNED);
     ng_buffer *b;
-    nngpu_status s = from && bytes >= SHARE_MIN
-                         ? ng_vk_const_acquire(c, from->src, from->src_bytes, from->recipe, bytes,
-                                               fill, arg, &b)
-                         : upload_own(c, bytes, fill, arg, &b);
+    nngpu_status s = NNGPU_ERR_UNSUPPORTED;
+    if (from && bytes >= SHARE_MIN)
+        s = ng_vk_const_acquire(c, from->src, from->src_bytes, from->recipe, bytes, fill, arg, &b);
+    /* unshared, also when sharing failed (e.g. the driver's allocation count):
+     * a real shortage fails here too, with this upload's own error */
+    if (s != NNGPU_OK) s = upload_own(c, bytes, fill, arg, &b);
     if (s != NNGPU_OK) return ng_error_context(s, "node '%s': uploading constants", k->node_name);
     k->owned[k->n_owned++] = b;
     c->weight_bytes += bytes;

@@ -52,7 +52,8 @@ nngpu_status ng_vk_const_acquire(ng_context *c, const void *src, size_t src_byte
                                  const char *recipe, size_t bytes,
                                  void (*fill)(void *arg, void *dst), void *arg, ng_buffer **out);
 void ng_vk_const_release(ng_vk_shared *d, ng_vk_const *e);
-/* Frees constants left at device destruction (none unless a context leaked). */
+/* Frees the constants left at device destruction (none: every context
+ * releases its own before the device goes). */
 void ng_vk_consts_release(ng_vk_shared *d);
 
 /* One device per physical device and process (vk_shared.c), reference

@@ -18,7 +18,8 @@ nngpu_status ng_vk_gemm_conv(ng_context *c, const ng_graph *g, const ng_node *n,
 
 /* A batched GEMM between another family's intermediate buffers (Winograd):
  * Y[b] (M x N) = A[b] (M x K) x B[b] (K x N), row-major, contiguous per
- * batch; A is constant (fill_a writes it into a buffer of k), B and Y device buffers
+ * batch; A is constant (fill_a writes it into a buffer k holds, shared with
+ * other sessions when large: a_from), B and Y device buffers
  * read and written from element 0. Tile parameters: the GEMM defaults for
  * the shape, then ng_params_lookup(family, signature). Adds one dispatch
  * whose hazard ranges are all its bindings (the caller may narrow them). */

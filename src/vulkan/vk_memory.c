@@ -257,6 +257,9 @@ nngpu_status ng_vk_buffer_create(ng_context *c, VkDeviceSize bytes, ng_buffer **
 void ng_vk_buffer_destroy(ng_context *c, ng_buffer *b) {
     if (!b) return;
     if (b->shared) { /* a view of a shared constant (vk_consts.c) */
+        /* the last reference frees device memory: no work of c may still read
+         * it (kernels go before the context's own wait after a failed one) */
+        if (c->in_flight) vkWaitForFences(c->device, 1, &c->fence, VK_TRUE, UINT64_MAX);
         c->allocated -= (size_t)b->size;
         ng_vk_const_release(c->shared, b->shared);
         free(b);
