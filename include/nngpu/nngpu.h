@@ -101,6 +101,7 @@ nngpu_status nngpu_model_load_memory(const void *data, size_t size, const char *
                                      nngpu_model **out);
 /* Takes ownership of a graph built with graph.h. */
 nngpu_status nngpu_model_from_graph(nngpu_graph *g, nngpu_model **out);
+/* Sessions made from m may outlive it: they keep its weights until they end. */
 void nngpu_model_destroy(nngpu_model *m);
 
 int nngpu_model_input_count(const nngpu_model *m);

@@ -1,5 +1,6 @@
-/* ng_graph_clone: a deep copy of a graph (tensors with their constant data,
- * nodes with attributes, epilogues and fused strings, the name map). */
+/* ng_graph_clone: a copy of a graph (tensors with their constant data,
+ * nodes with attributes, epilogues and fused strings, the name map), deep or
+ * borrowing the source's constants (and subgraphs). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,8 +31,15 @@ static size_t attr_tensor_bytes(const ng_attr *a) {
     return n * nngpu_dtype_size(a->t_dtype);
 }
 
-/* borrow: a subgraph is shared, not copied (ng_graph_clone_borrowing). */
-static int clone_attr(ng_attr *d, const ng_attr *s, int borrow) {
+typedef enum clone_mode {
+    CLONE_DEEP,
+    CLONE_SHARE_DATA, /* constants' data borrowed, subgraphs copied the same way */
+    CLONE_BORROW      /* constants' data and subgraphs borrowed */
+} clone_mode;
+
+static ng_graph *clone_graph(const ng_graph *g, clone_mode mode);
+
+static int clone_attr(ng_attr *d, const ng_attr *s, clone_mode mode) {
     *d = *s;
     d->name = NULL;
     d->ints = NULL;
@@ -39,8 +47,8 @@ static int clone_attr(ng_attr *d, const ng_attr *s, int borrow) {
     d->s = NULL;
     d->t_data = NULL;
     d->g = NULL;
-    if (s->g && borrow) d->g = s->g;
-    else if (s->g && !(d->g = ng_graph_clone(s->g))) return -1;
+    if (s->g && mode == CLONE_BORROW) d->g = s->g;
+    else if (s->g && !(d->g = clone_graph(s->g, mode))) return -1;
     size_t cnt = s->n > 0 ? (size_t)s->n : 0;
     if (dup_str(&d->name, s->name) || dup_str(&d->s, s->s)) return -1;
     if (dup_mem((void **)&d->ints, s->ints, cnt * sizeof *s->ints)) return -1;
@@ -50,18 +58,18 @@ static int clone_attr(ng_attr *d, const ng_attr *s, int borrow) {
 }
 
 /* s's attributes onto d (which has none yet). */
-static int clone_attrs(ng_node *d, const ng_node *s, int borrow) {
+static int clone_attrs(ng_node *d, const ng_node *s, clone_mode mode) {
     if (s->n_attr <= 0) return 0;
     d->attrs = calloc((size_t)s->n_attr, sizeof *d->attrs);
     if (!d->attrs) return -1;
     for (int a = 0; a < s->n_attr; a++) {
         d->n_attr = a + 1; /* so destroy frees what was copied so far */
-        if (clone_attr(&d->attrs[a], &s->attrs[a], borrow)) return -1;
+        if (clone_attr(&d->attrs[a], &s->attrs[a], mode)) return -1;
     }
     return 0;
 }
 
-static int clone_node(ng_node *d, const ng_node *s, int borrow) {
+static int clone_node(ng_node *d, const ng_node *s, clone_mode mode) {
     *d = *s; /* scalars and the epilogue array */
     d->name = d->fused = NULL;
     d->in = d->out = NULL;
@@ -72,7 +80,7 @@ static int clone_node(ng_node *d, const ng_node *s, int borrow) {
         return -1;
     if (dup_mem((void **)&d->out, s->out, sizeof(int) * (size_t)(s->n_out > 0 ? s->n_out : 0)))
         return -1;
-    return clone_attrs(d, s, borrow);
+    return clone_attrs(d, s, mode);
 }
 
 int ng_node_copy_into(ng_graph *dst, const ng_node *src, const int *in, const int *out) {
@@ -83,11 +91,11 @@ int ng_node_copy_into(ng_graph *dst, const ng_node *src, const int *in, const in
     d->n_main_inputs = src->n_main_inputs;
     d->n_epi = src->n_epi;
     memcpy(d->epi, src->epi, sizeof d->epi);
-    if (dup_str(&d->fused, src->fused) || clone_attrs(d, src, 0)) return -1;
+    if (dup_str(&d->fused, src->fused) || clone_attrs(d, src, CLONE_DEEP)) return -1;
     return id;
 }
 
-static ng_graph *clone_graph(const ng_graph *g, int borrow) {
+static ng_graph *clone_graph(const ng_graph *g, clone_mode mode) {
     if (!g) return NULL;
     ng_graph *c = nngpu_graph_create();
     if (!c) return NULL;
@@ -105,10 +113,15 @@ static ng_graph *clone_graph(const ng_graph *g, int borrow) {
             *d = *s;
             d->name = NULL;
             d->data = NULL;
+            d->borrowed = 0;
             c->n_tensors = i + 1;
             if (dup_str(&d->name, s->name)) goto fail;
-            if (borrow) d->data = s->data;
-            else if (dup_mem(&d->data, s->data, ng_nbytes(s))) goto fail;
+            if (mode != CLONE_DEEP) {
+                d->data = s->data;
+                d->borrowed = s->data != NULL;
+            } else if (dup_mem(&d->data, s->data, ng_nbytes(s))) {
+                goto fail;
+            }
             /* the name map: first tensor of a name wins, as in ng_tensor_get_or_add */
             if (s->name && ng_tensor_find(c, s->name) < 0 &&
                 ng_name_map_put((ng_name_map *)c->names, s->name, i) != 0)
@@ -121,7 +134,7 @@ static ng_graph *clone_graph(const ng_graph *g, int borrow) {
         c->cap_nodes = g->n_nodes;
         for (int i = 0; i < g->n_nodes; i++) {
             c->n_nodes = i + 1;
-            if (clone_node(&c->nodes[i], &g->nodes[i], borrow)) goto fail;
+            if (clone_node(&c->nodes[i], &g->nodes[i], mode)) goto fail;
         }
     }
     if (dup_mem((void **)&c->inputs, g->inputs, sizeof(int) * (size_t)g->n_inputs)) goto fail;
@@ -130,14 +143,18 @@ static ng_graph *clone_graph(const ng_graph *g, int borrow) {
     c->n_outputs = g->n_outputs;
     return c;
 fail:
-    if (borrow) ng_graph_release_borrowed(c, g);
+    if (mode == CLONE_BORROW) ng_graph_release_borrowed(c, g);
     nngpu_graph_destroy(c);
     return NULL;
 }
 
-ng_graph *ng_graph_clone(const ng_graph *g) { return clone_graph(g, 0); }
+ng_graph *ng_graph_clone(const ng_graph *g) { return clone_graph(g, CLONE_DEEP); }
 
-ng_graph *ng_graph_clone_borrowing(const ng_graph *g) { return clone_graph(g, 1); }
+ng_graph *ng_graph_clone_sharing_data(const ng_graph *g) {
+    return clone_graph(g, CLONE_SHARE_DATA);
+}
+
+ng_graph *ng_graph_clone_borrowing(const ng_graph *g) { return clone_graph(g, CLONE_BORROW); }
 
 /* Whether sub is a subgraph attribute of one of g's nodes. */
 static int owns_subgraph(const ng_graph *g, const ng_graph *sub) {
@@ -147,9 +164,8 @@ static int owns_subgraph(const ng_graph *g, const ng_graph *sub) {
     return 0;
 }
 
+/* The borrowed constants are marked (tensor.borrowed); the subgraphs are not. */
 void ng_graph_release_borrowed(ng_graph *c, const ng_graph *g) {
-    for (int i = 0; i < c->n_tensors && i < g->n_tensors; i++)
-        if (c->tensors[i].data && c->tensors[i].data == g->tensors[i].data) c->tensors[i].data = NULL;
     for (int i = 0; i < c->n_nodes; i++) /* nodes may have moved: match subgraphs by pointer */
         for (int a = 0; a < c->nodes[i].n_attr; a++)
             if (c->nodes[i].attrs[a].g && owns_subgraph(g, c->nodes[i].attrs[a].g)) c->nodes[i].attrs[a].g = NULL;

@@ -49,7 +49,7 @@ static nngpu_status fold_node(ng_graph *g, ng_node *n) {
                 t->dims[t->dyn_axis] = extent;
                 t->is_dynamic = 0;
             }
-            free(t->data);
+            ng_tensor_drop_data(t);
             t->data = out[k];
             t->producer = -1;
         } else {

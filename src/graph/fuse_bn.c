@@ -93,17 +93,21 @@ static void bypass(ng_graph *g, ng_node *a, int p) {
     a->dead = 1;
 }
 
-/* New constant named after tensor `like` (or "bn_bias" when -1) holding data
- * (float32), so weights shared with other nodes stay untouched. Copies what
- * it needs from `like` first: adding a tensor may move g->tensors. */
-static int add_const(ng_graph *g, int like, int rank, const int64_t *dims_in, const float *data) {
+/* New constant named after tensor `like` (or "bn_bias" when -1) taking
+ * data (float32, malloc'd; freed on failure), so weights shared with other
+ * nodes stay untouched. Copies what it needs from `like` first: adding a
+ * tensor may move g->tensors. */
+static int add_const(ng_graph *g, int like, int rank, const int64_t *dims_in, float *data) {
     char base[256];
     int64_t dims[NNGPU_MAX_DIMS];
     snprintf(base, sizeof base, "%s", like >= 0 ? g->tensors[like].name : "bn_bias");
     memcpy(dims, dims_in, sizeof(int64_t) * (size_t)rank);
     int t = ng_tensor_add_unique(g, base);
-    if (t < 0 || ng_tensor_set_const(g, t, NNGPU_DTYPE_FLOAT32, rank, dims, data) != NNGPU_OK)
+    if (t < 0) {
+        free(data);
         return -1;
+    }
+    ng_tensor_adopt_const(g, t, NNGPU_DTYPE_FLOAT32, rank, dims, data);
     return t;
 }
 
@@ -126,6 +130,7 @@ static int fold_into_conv(ng_graph *g, ng_node *conv, const bn_coeffs *k) {
         int w_id = conv->in[1], b_id = b ? conv->in[2] : -1;
         int tw = add_const(g, w_id, w->rank, w->dims, nw);
         int tb = add_const(g, b_id, 1, bdims, nb); /* w, b may move: not used below */
+        nw = nb = NULL; /* the graph's now */
         ok = tw >= 0 && tb >= 0;
         if (ok && conv->n_in < 3) {
             int *in = realloc(conv->in, sizeof(int) * 3);
@@ -172,6 +177,7 @@ static int fold_into_gemm(ng_graph *g, ng_node *gemm, const bn_coeffs *k) {
         int64_t bdims[2] = {rows, cols};
         int tw = add_const(g, b_id, 2, bdims, nw);
         int tc = add_const(g, c_id, 1, cdims, nc); /* bt, ct may move: not used below */
+        nw = nc = NULL; /* the graph's now */
         ok = tw >= 0 && tc >= 0;
         if (ok && gemm->n_in < 3) {
             int *in = realloc(gemm->in, sizeof(int) * 3);
@@ -277,10 +283,15 @@ nngpu_status ng_pass_lower_batchnorm(ng_graph *g, int absorb, ng_report *r) {
             sv[c] = (float)k.s[c];
             bv[c] = (float)k.shift[c];
         }
-        int ts = ok ? add_const(g, bn->in[1], rank, dims, sv) : -1;
-        int tb = ts >= 0 ? add_const(g, bn->in[2], rank, dims, bv) : -1;
-        free(sv);
-        free(bv);
+        int ts = -1, tb = -1;
+        if (ok) {
+            ts = add_const(g, bn->in[1], rank, dims, sv);
+            tb = add_const(g, bn->in[2], rank, dims, bv);
+        } else {
+            free(sv);
+            free(bv);
+        }
+        if (ts < 0) tb = -1;
         free(k.s);
         free(k.shift);
         if (tb < 0 && absorbed) /* the absorbed nodes are gone: no way back */

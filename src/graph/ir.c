@@ -66,7 +66,7 @@ void nngpu_graph_destroy(nngpu_graph *g) {
     if (!g) return;
     for (int i = 0; i < g->n_tensors; i++) {
         free(g->tensors[i].name);
-        free(g->tensors[i].data);
+        ng_tensor_drop_data(&g->tensors[i]);
     }
     for (int i = 0; i < g->n_nodes; i++) {
         ng_node *n = &g->nodes[i];
@@ -239,12 +239,24 @@ nngpu_status ng_tensor_set_const(ng_graph *g, int t, nngpu_dtype dt, int rank,
         return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "constant '%s': %zu bytes", x->name, bytes);
     if (bytes && data) memcpy(copy, data, bytes);
     else if (bytes) memset(copy, 0, bytes);
-    free(x->data);
-    x->data = copy;
+    ng_tensor_adopt_const(g, t, dt, rank, dims, copy);
+    return NNGPU_OK;
+}
+
+void ng_tensor_adopt_const(ng_graph *g, int t, nngpu_dtype dt, int rank, const int64_t *dims,
+                           void *data) {
+    ng_tensor *x = &g->tensors[t];
+    ng_tensor_drop_data(x);
+    x->data = data;
     x->dtype = dt;
     x->rank = rank;
     for (int i = 0; i < rank; i++) x->dims[i] = dims[i];
-    return NNGPU_OK;
+}
+
+void ng_tensor_drop_data(ng_tensor *t) {
+    if (!t->borrowed) free(t->data);
+    t->data = NULL;
+    t->borrowed = 0;
 }
 
 int64_t ng_const_int(const ng_tensor *t, int64_t i) {

@@ -34,7 +34,9 @@ typedef struct ng_tensor {
     nngpu_dtype dtype;
     int rank;                 /* -1: shape not known yet */
     int64_t dims[NNGPU_MAX_DIMS];
-    void *data;               /* non-NULL: a constant (owned) */
+    void *data;               /* non-NULL: a constant */
+    int borrowed;             /* data belongs to another graph (a clone's source): never
+                                 freed or written here */
     int producer;             /* node index, -1 for inputs and constants */
     int is_input, is_output;
     int view_of;              /* -1, or the tensor whose storage this one shares */
@@ -137,6 +139,10 @@ int ng_node_set_graph(ng_node *n, const char *name, ng_graph *sub);
 /* The subgraph of GRAPH attribute name, NULL when absent. */
 const ng_graph *ng_attr_graph(const ng_node *n, const char *name);
 ng_graph *ng_graph_clone(const ng_graph *g);
+/* A copy of g's nodes, tensors and subgraphs whose constants borrow g's data
+ * (tensor.borrowed): g's constants must outlive it, and passes on it replace
+ * a constant's data rather than write into it. For sessions of a model. */
+ng_graph *ng_graph_clone_sharing_data(const ng_graph *g);
 /* A clone whose constants and subgraphs are g's (no copy; g must outlive it
  * and they stay untouched); ng_graph_release_borrowed(c, g) before
  * destroying it. For evaluating a subgraph per run without copying weights. */
@@ -153,6 +159,11 @@ int ng_is_const(const ng_graph *g, int tensor);
 /* Sets tensor t to a constant with the given data (copied). */
 nngpu_status ng_tensor_set_const(ng_graph *g, int t, nngpu_dtype dt, int rank,
                                  const int64_t *dims, const void *data);
+/* The same, taking ownership of data (malloc'd, of the shape's size). */
+void ng_tensor_adopt_const(ng_graph *g, int t, nngpu_dtype dt, int rank, const int64_t *dims,
+                           void *data);
+/* Frees t's data unless borrowed; t is then no constant. */
+void ng_tensor_drop_data(ng_tensor *t);
 /* 1 when every element of float32 constant t is finite. */
 int ng_const_all_finite(const ng_tensor *t);
 /* Reads element i of a constant integer or float tensor as int64 / double. */

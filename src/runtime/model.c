@@ -46,6 +46,7 @@ static nngpu_status wrap(ng_graph *g, nngpu_model **out) {
         return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "model");
     }
     m->g = g;
+    atomic_init(&m->refs, 1);
     *out = m;
     return NNGPU_OK;
 }
@@ -82,13 +83,24 @@ nngpu_status nngpu_model_from_graph(nngpu_graph *g, nngpu_model **out) {
     return wrap(g, out);
 }
 
-void nngpu_model_destroy(nngpu_model *m) {
-    if (!m) return;
-    nngpu_graph_destroy(m->g);
-    free(m->shapes);
-    free(m->shape_set);
-    free(m);
+/* The count is not part of the model's value: a const model is counted too. */
+const nngpu_model *ng_model_retain(const nngpu_model *m) {
+    nngpu_model *w = (nngpu_model *)m;
+    if (atomic_load(&w->refs) > 0) atomic_fetch_add(&w->refs, 1);
+    return m;
 }
+
+void ng_model_release(const nngpu_model *m) {
+    nngpu_model *w = (nngpu_model *)m;
+    if (!w || atomic_load(&w->refs) == 0 || atomic_fetch_sub(&w->refs, 1) != 1) return;
+    nngpu_graph_destroy(w->g);
+    free(w->shapes);
+    free(w->shape_set);
+    free(w);
+}
+
+/* Sessions still running keep the model's constants until they end. */
+void nngpu_model_destroy(nngpu_model *m) { ng_model_release(m); }
 
 int nngpu_model_input_count(const nngpu_model *m) { return m->g->n_inputs; }
 int nngpu_model_output_count(const nngpu_model *m) { return m->g->n_outputs; }

@@ -2,14 +2,20 @@
 #ifndef NG_RUNTIME_H
 #define NG_RUNTIME_H
 
+#include <stdatomic.h>
+
 #include "backend.h"
 #include "graph/ir.h"
 #include "graph/plan.h"
 #include "graph/report.h"
 #include "graph/subgraph.h"
 
+/* Models made by the API are reference-counted (refs starts at 1): each
+ * session holds one, since its graph borrows the model's constants. A model
+ * built inside the library (refs 0) must outlive its sessions itself. */
 struct nngpu_model {
     ng_graph *g;
+    atomic_int refs;
     int64_t (*shapes)[NNGPU_MAX_DIMS]; /* per input: shape set by nngpu_model_set_input_shape */
     unsigned char *shape_set;
 };
@@ -58,7 +64,9 @@ typedef struct ng_fp16_state {
 void ng_fp16_state_free(ng_fp16_state *st); /* and st itself; NULL is fine */
 
 struct nngpu_session {
-    ng_graph *g;                 /* the compiled graph (passes applied, planned) */
+    ng_graph *g;                 /* the compiled graph (passes applied, planned); its
+                                    constants borrow the model's until a pass replaces them */
+    const nngpu_model *model;    /* held (ng_model_retain) while g borrows from it */
     const ng_device_entry *dev;  /* NULL: CPU session */
     ng_context *ctx;
     ng_buffer *arena;            /* device arena, or NULL for a CPU session */
@@ -122,6 +130,11 @@ nngpu_status ng_session_apply_fp16(nngpu_session *s);
 /* The FP16 end-to-end bound: 5 x options.fp16_tolerance when that is in
  * (0, 1), else 0: no end-to-end check (fp16_guard.c). */
 double ng_fp16_end_to_end_tolerance(const nngpu_options *o);
+
+/* m itself, one more reference held (none for a model with refs 0). */
+const nngpu_model *ng_model_retain(const nngpu_model *m);
+/* Drops a reference (nngpu_model_destroy drops the API's): the last frees m. */
+void ng_model_release(const nngpu_model *m);
 
 /* Compilation: passes, lowering, planning, kernel preparation. */
 nngpu_status ng_session_compile(nngpu_session *s, const nngpu_model *m);

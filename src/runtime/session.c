@@ -75,6 +75,7 @@ static void release_compiled(nngpu_session *s) {
     ng_session_tail_free(s);
     ng_tail_sessions_free(s->tail_sessions);
     nngpu_graph_destroy(s->g);
+    if (s->model) ng_model_release(s->model);
     ng_int8_state_free(s->int8);
     ng_fp16_state_free(s->fp16);
 }

@@ -193,7 +193,8 @@ static size_t constant_bytes(const ng_graph *g) {
 nngpu_status ng_session_compile(nngpu_session *s, const nngpu_model *m) {
     s->model_weight_bytes = constant_bytes(m->g);
     snprintf(s->precision, sizeof s->precision, "fp32");
-    s->g = ng_graph_clone(m->g);
+    s->model = ng_model_retain(m);
+    s->g = ng_graph_clone_sharing_data(m->g); /* passes replace constants, never write them */
     if (!s->g) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "copying the model's graph");
     s->report.verbose = s->opts.verbose;
     NG_CHECK(bind_input_shapes(s->g, m));
