@@ -8,7 +8,8 @@
  * healthy one next to it keeps running, the pipeline cache file is written,
  * and large constants (Winograd-transformed and GEMM weights) are made once
  * per model and shared, never between models whose weights differ. A
- * session outlives its model: it keeps the weights its graph borrows.
+ * session outlives its model: it keeps the weights its graph borrows. The
+ * sessions of a model share its graph after the passes (both backends).
  * Counters: vulkan/vk_stats.h, opencl/cl_stats.h. */
 #include <dirent.h>
 #include <math.h>
@@ -18,8 +19,10 @@
 #include <string.h>
 
 #include "core/hash.h"
+#include "core/hash_memo.h"
 #include "harness/harness.h"
 #include "opencl/cl_stats.h"
+#include "runtime/prepared.h"
 #include "vulkan/vk_stats.h"
 
 #define N_OUT 10
@@ -364,6 +367,56 @@ static void model_goes_first(void) {
     nngpu_session_destroy(s);
 }
 
+/* Sessions of one model, input shapes and pass options share its graph
+ * after the passes (runtime/prepared.c) and the content hashes of its large
+ * constants: the second compiles nothing, hashes nothing, reports the same. */
+static void prepared_graphs(const char *dev) {
+    nngpu_model *m = make_conv_fc(wide_model);
+    float ref[W_OUT], first[W_OUT], out[W_OUT];
+    ng_prepared_stats p0 = ng_prepared_stats_get();
+    nngpu_session *cpu = create(m, "cpu");
+    check_wide(cpu, "wide model on the CPU", ref, NULL, ref);
+    nngpu_session *a = create(m, dev);
+    ng_prepared_stats p1 = ng_prepared_stats_get();
+    TH_EXPECT(p1.made == p0.made + 2 && p1.reused == p0.reused && p1.live == p0.live + 2,
+              "%s: CPU and device sessions: %d prepared graphs made, %d reused (want 2, 0)", dev,
+              p1.made - p0.made, p1.reused - p0.reused);
+    int hits0, hits1, registered;
+    ng_hash_memo_stats(&hits0, &registered);
+    nngpu_session *b = create(m, dev);
+    ng_prepared_stats p2 = ng_prepared_stats_get();
+    ng_hash_memo_stats(&hits1, &registered);
+    TH_EXPECT(p2.made == p1.made && p2.reused == p1.reused + 1 && p2.live == p1.live,
+              "%s, second session: %d made, %d reused (want 0, 1)", dev, p2.made - p1.made,
+              p2.reused - p1.reused);
+    TH_EXPECT(!is_vulkan(dev) || hits1 >= hits0 + 2,
+              "%s, second session: %d content hashes remembered (want >= 2)", dev, hits1 - hits0);
+    TH_EXPECT(strcmp(nngpu_session_summary(a), nngpu_session_summary(b)) == 0,
+              "%s: the second session's summary differs:\n%s---\n%s", dev,
+              nngpu_session_summary(a), nngpu_session_summary(b));
+    check_wide(a, "first session", ref, NULL, first);
+    check_wide(b, "second session (prepared graph)", ref, first, out);
+
+    /* other pass options: passes of its own */
+    nngpu_options o;
+    nngpu_options_init(&o);
+    o.disabled_passes = NNGPU_PASS_FUSE_EPILOGUE;
+    nngpu_session *c = NULL;
+    TH_EXPECT(nngpu_session_create(m, dev, &o, &c) == NNGPU_OK, "%s: unfused session", dev);
+    TH_EXPECT(ng_prepared_stats_get().made == p2.made + 1, "%s: other options reused a graph", dev);
+    check_wide(c, "unfused session", ref, NULL, out);
+    nngpu_model_destroy(m); /* the sessions keep what they use */
+    nngpu_session_destroy(a);
+    check_wide(b, "second session after the first and the model went", ref, first, out);
+    nngpu_session_destroy(b);
+    nngpu_session_destroy(c);
+    nngpu_session_destroy(cpu);
+    ng_hash_memo_stats(&hits1, &registered);
+    TH_EXPECT(ng_prepared_stats_get().live == p0.live && registered == 0,
+              "%s: %d prepared graphs and %d remembered hashes left", dev,
+              ng_prepared_stats_get().live - p0.live, registered);
+}
+
 int main(int argc, char **argv) {
     th_init(argc, argv);
     content_hash();
@@ -384,6 +437,7 @@ int main(int argc, char **argv) {
             continue;
         }
         share_on(m, devs[i], cache);
+        prepared_graphs(devs[i]);
         if (is_vulkan(devs[i])) shared_constants();
     }
     nngpu_model_destroy(m);

@@ -29,6 +29,15 @@ void ng_report_add(ng_report *r, const char *fmt, ...) {
     r->text[r->len] = '\0';
 }
 
+void ng_report_add_lines(ng_report *r, const char *text) {
+    for (const char *q = text; q && *q;) {
+        const char *end = strchr(q, '\n');
+        int len = end ? (int)(end - q) : (int)strlen(q);
+        ng_report_add(r, "%.*s", len, q);
+        q += len + (end != NULL);
+    }
+}
+
 void ng_report_free(ng_report *r) {
     free(r->text);
     r->text = NULL;

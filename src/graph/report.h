@@ -13,6 +13,8 @@ typedef struct ng_report {
 } ng_report;
 
 void ng_report_add(ng_report *r, const char *fmt, ...) NG_PRINTF(2, 3);
+/* Adds each line of text (another report's), printing them when verbose. */
+void ng_report_add_lines(ng_report *r, const char *text);
 void ng_report_free(ng_report *r);
 
 #endif

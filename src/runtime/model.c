@@ -8,6 +8,7 @@
 #include "core/status.h"
 #include "onnx/onnx_import.h"
 #include "runtime.h"
+#include "prepared.h"
 
 static nngpu_status read_whole_file(const char *path, void **data, size_t *size) {
     FILE *f = fopen(path, "rb");
@@ -47,6 +48,7 @@ static nngpu_status wrap(ng_graph *g, nngpu_model **out) {
     }
     m->g = g;
     atomic_init(&m->refs, 1);
+    pthread_mutex_init(&m->mu, NULL);
     *out = m;
     return NNGPU_OK;
 }
@@ -93,6 +95,7 @@ const nngpu_model *ng_model_retain(const nngpu_model *m) {
 void ng_model_release(const nngpu_model *m) {
     nngpu_model *w = (nngpu_model *)m;
     if (!w || atomic_load(&w->refs) == 0 || atomic_fetch_sub(&w->refs, 1) != 1) return;
+    pthread_mutex_destroy(&w->mu); /* no session holds a prepared graph any more */
     nngpu_graph_destroy(w->g);
     free(w->shapes);
     free(w->shape_set);
@@ -171,6 +174,7 @@ nngpu_status nngpu_model_freeze_input(nngpu_model *m, const nngpu_tensor *value)
     if (!value->data || value->size_bytes < count * nngpu_dtype_size(value->dtype))
         return ng_error(NNGPU_ERR_INVALID_ARG, "input '%s': too little data", x->name);
     NG_CHECK(ng_tensor_set_const(g, t, value->dtype, value->rank, value->dims, value->data));
+    ng_prepared_forget(m); /* their graphs have the input */
     g->tensors[t].is_input = 0;
     for (int i = k + 1; i < g->n_inputs; i++) {
         g->inputs[i - 1] = g->inputs[i];

@@ -258,12 +258,7 @@ static nngpu_status check(ng_guard *gd, const nngpu_model *m) {
 nngpu_status ng_guard_run(nngpu_session *s, const nngpu_model *m, const ng_guard_policy *p) {
     ng_guard gd = {.policy = p, .s = s};
     nngpu_status st = check(&gd, m);
-    for (const char *q = gd.lines.text; st == NNGPU_OK && q && *q;) {
-        const char *end = strchr(q, '\n');
-        int len = end ? (int)(end - q) : (int)strlen(q);
-        ng_report_add(&s->report, "%.*s", len, q);
-        q = end ? end + 1 : q + len;
-    }
+    if (st == NNGPU_OK) ng_report_add_lines(&s->report, gd.lines.text);
     ng_report_free(&gd.lines);
     nngpu_session_destroy(gd.ref);
     for (int i = 0; gd.want && i < gd.in.n_samples * gd.n_out; i++) free(gd.want[i]);

@@ -2,6 +2,7 @@
 #ifndef NG_RUNTIME_H
 #define NG_RUNTIME_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include "backend.h"
@@ -16,6 +17,8 @@
 struct nngpu_model {
     ng_graph *g;
     atomic_int refs;
+    pthread_mutex_t mu;        /* over `prepared` (models with refs > 0) */
+    struct ng_prepared *prepared; /* graphs after the passes, while sessions use them */
     int64_t (*shapes)[NNGPU_MAX_DIMS]; /* per input: shape set by nngpu_model_set_input_shape */
     unsigned char *shape_set;
 };
@@ -67,6 +70,7 @@ struct nngpu_session {
     ng_graph *g;                 /* the compiled graph (passes applied, planned); its
                                     constants borrow the model's until a pass replaces them */
     const nngpu_model *model;    /* held (ng_model_retain) while g borrows from it */
+    struct ng_prepared *prepared; /* the passes' result g was copied from (prepared.h) */
     const ng_device_entry *dev;  /* NULL: CPU session */
     ng_context *ctx;
     ng_buffer *arena;            /* device arena, or NULL for a CPU session */

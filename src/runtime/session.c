@@ -9,6 +9,7 @@
 #include "ref/ref.h"
 #include "calibrate.h"
 #include "params.h"
+#include "prepared.h"
 #include "runtime.h"
 
 #define POISON 0xFF /* every float32 made of it is a NaN */
@@ -75,6 +76,7 @@ static void release_compiled(nngpu_session *s) {
     ng_session_tail_free(s);
     ng_tail_sessions_free(s->tail_sessions);
     nngpu_graph_destroy(s->g);
+    ng_prepared_release(s->prepared); /* its constants, which g borrowed */
     if (s->model) ng_model_release(s->model);
     ng_int8_state_free(s->int8);
     ng_fp16_state_free(s->fp16);

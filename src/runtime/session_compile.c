@@ -9,9 +9,10 @@
 #include "graph/passes.h"
 #include "ref/ref.h"
 #include "runtime/calibrate.h"
+#include "prepared.h"
 #include "runtime.h"
 
-static nngpu_status bind_input_shapes(ng_graph *g, const nngpu_model *m) {
+static void bind_input_shapes(ng_graph *g, const nngpu_model *m) {
     for (int k = 0; k < g->n_inputs; k++) {
         ng_tensor *x = &g->tensors[g->inputs[k]];
         for (int i = 0; i < x->rank; i++) {
@@ -19,7 +20,6 @@ static nngpu_status bind_input_shapes(ng_graph *g, const nngpu_model *m) {
             else if (x->dims[i] < 0) x->dims[i] = 1;
         }
     }
-    return NNGPU_OK;
 }
 
 static int count_live(const ng_graph *g) {
@@ -71,6 +71,59 @@ static nngpu_status run_passes(nngpu_session *s) {
     if (heavy || elt) NG_CHECK(ng_pass_fuse_epilogues(g, heavy, elt, r));
     ng_pass_mark_views(g);
     return NNGPU_OK;
+}
+
+/* What the passes depend on: input shapes (bound) and the options they read. */
+static char *prepared_key(const nngpu_session *s, const ng_graph *bound) {
+    size_t cap = 64 + (size_t)bound->n_inputs * NNGPU_MAX_DIMS * 21, len = 0;
+    char *key = malloc(cap);
+    if (!key) return NULL;
+    len += (size_t)snprintf(key, cap, "dev=%d off=%u wbits=%d group=%d", s->dev != NULL,
+                            ng_disabled_passes(&s->opts), s->opts.weight_bits,
+                            s->opts.weight_group_size);
+    for (int k = 0; k < bound->n_inputs; k++) {
+        const ng_tensor *x = &bound->tensors[bound->inputs[k]];
+        len += (size_t)snprintf(key + len, cap - len, ";");
+        for (int i = 0; i < x->rank; i++)
+            len += (size_t)snprintf(key + len, cap - len, " %lld", (long long)x->dims[i]);
+    }
+    return key;
+}
+
+/* s->g: a copy of the model's graph after the passes, from a prepared graph
+ * another session of these shapes and options made, or from a new one. */
+static nngpu_status passed_graph(nngpu_session *s, const nngpu_model *m) {
+    ng_graph *g = ng_graph_clone_sharing_data(m->g); /* passes replace constants, never write them */
+    if (!g) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "copying the model's graph");
+    bind_input_shapes(g, m);
+    char *key = prepared_key(s, g);
+    ng_prepared *p = key ? ng_prepared_find((nngpu_model *)m, key) : NULL;
+    nngpu_status st = key ? NNGPU_OK : ng_error(NNGPU_ERR_OUT_OF_MEMORY, "session key");
+    if (st == NNGPU_OK && !p) {
+        s->g = g; /* the passes report into s */
+        st = run_passes(s);
+        s->g = NULL;
+        if (st == NNGPU_OK) {
+            p = ng_prepared_add((nngpu_model *)m, key, g, s->report.text, s->folded_nodes,
+                                s->precision);
+            if (!p) st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "prepared graph");
+        } else {
+            nngpu_graph_destroy(g);
+        }
+        g = NULL; /* the entry's now, or gone */
+    } else if (p) { /* what the passes reported, again */
+        nngpu_graph_destroy(g);
+        g = NULL;
+        s->folded_nodes = p->folded_nodes;
+        snprintf(s->precision, sizeof s->precision, "%s", p->precision);
+        ng_report_add_lines(&s->report, p->report);
+    }
+    free(key);
+    nngpu_graph_destroy(g);
+    s->prepared = p;
+    if (st == NNGPU_OK && !(s->g = ng_graph_clone_sharing_data(p->g)))
+        st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "copying the prepared graph");
+    return st;
 }
 
 static int output_is_view(const ng_graph *g, const ng_node *n) {
@@ -194,11 +247,8 @@ nngpu_status ng_session_compile(nngpu_session *s, const nngpu_model *m) {
     s->model_weight_bytes = constant_bytes(m->g);
     snprintf(s->precision, sizeof s->precision, "fp32");
     s->model = ng_model_retain(m);
-    s->g = ng_graph_clone_sharing_data(m->g); /* passes replace constants, never write them */
-    if (!s->g) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "copying the model's graph");
     s->report.verbose = s->opts.verbose;
-    NG_CHECK(bind_input_shapes(s->g, m));
-    NG_CHECK(run_passes(s));
+    NG_CHECK(passed_graph(s, m));
     if (s->dev) {
         NG_CHECK(s->dev->backend->context_create(s->dev->info.backend_index, &s->opts, &s->ctx));
     }

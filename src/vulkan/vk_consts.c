@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/hash.h"
+#include "core/hash_memo.h"
 #include "core/status.h"
 #include "vk_device.h"
 #include "vk_stats.h"
@@ -73,7 +73,7 @@ nngpu_status ng_vk_const_acquire(ng_context *c, const void *src, size_t src_byte
     if (strlen(recipe) >= sizeof ((ng_vk_const *)0)->recipe)
         return ng_error(NNGPU_ERR_INTERNAL, "vulkan: constant recipe '%s' too long", recipe);
     uint64_t hash[2];
-    ng_hash128(src, src_bytes, hash);
+    ng_hash128_memo(src, src_bytes, hash); /* remembered for a prepared graph's constants */
     ng_buffer *view = calloc(1, sizeof *view);
     if (!view) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "vulkan: out of host memory");
     ng_vk_shared *d = c->shared;
