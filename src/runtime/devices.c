@@ -7,65 +7,116 @@
 #include "core/status.h"
 #include "runtime.h"
 
-static const ng_backend *const backends[] = {&ng_backend_opencl, &ng_backend_vulkan, NULL};
+enum { N_BACKENDS = 2 };
+static const ng_backend *const backends[N_BACKENDS] = {&ng_backend_opencl, &ng_backend_vulkan};
 
-static ng_device_entry *devices;
-static int n_devices;
-static pthread_once_t once = PTHREAD_ONCE_INIT;
+/* Each backend's devices, listed on first need: a "vulkan:N" session does not
+ * start the OpenCL platforms (POCL's start-up, ~30 ms), nor "opencl:N" a
+ * Vulkan instance. Lists are never freed: sessions point into them. */
+typedef struct backend_devices {
+    int listed, n;
+    ng_device_entry *devs;
+} backend_devices;
 
-static void enumerate(void) {
-    int total = 0;
-    for (int b = 0; backends[b]; b++) total += backends[b]->device_count();
-    devices = calloc((size_t)(total ? total : 1), sizeof *devices);
-    if (!devices) return;
-    for (int b = 0; backends[b]; b++) {
-        int count = backends[b]->device_count();
-        for (int i = 0; i < count; i++) {
-            ng_device_entry *e = &devices[n_devices];
-            if (backends[b]->device_info(i, &e->info) != NNGPU_OK) continue;
-            e->backend = backends[b];
-            e->info.index = n_devices;
-            e->info.backend = backends[b]->kind;
-            e->info.backend_index = i;
-            snprintf(e->info.selector, sizeof e->info.selector, "%s:%d", backends[b]->name, i);
-            n_devices++;
-        }
+static backend_devices per_backend[N_BACKENDS];
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void list_devices(int b, backend_devices *l) {
+    int count = backends[b]->device_count();
+    l->devs = calloc((size_t)(count > 0 ? count : 1), sizeof *l->devs);
+    for (int i = 0; l->devs && i < count; i++) {
+        ng_device_entry *e = &l->devs[l->n];
+        if (backends[b]->device_info(i, &e->info) != NNGPU_OK) continue;
+        e->backend = backends[b];
+        e->info.backend = backends[b]->kind;
+        e->info.backend_index = i;
+        snprintf(e->info.selector, sizeof e->info.selector, "%s:%d", backends[b]->name, i);
+        l->n++;
     }
+}
+
+static const backend_devices *devices_of(int b) {
+    pthread_mutex_lock(&mu);
+    backend_devices *l = &per_backend[b];
+    if (!l->listed) list_devices(b, l);
+    l->listed = 1;
+    pthread_mutex_unlock(&mu);
+    return l;
+}
+
+/* Device `index` of the list over all backends in order; NULL past its end. */
+static const ng_device_entry *entry_at(int index) {
+    for (int b = 0, offset = 0; b < N_BACKENDS; b++) {
+        const backend_devices *l = devices_of(b);
+        if (index >= offset && index < offset + l->n) return &l->devs[index - offset];
+        offset += l->n;
+    }
+    return NULL;
 }
 
 int nngpu_device_count(void) {
-    pthread_once(&once, enumerate);
-    return n_devices;
+    int total = 0;
+    for (int b = 0; b < N_BACKENDS; b++) total += devices_of(b)->n;
+    return total;
 }
 
 nngpu_status nngpu_device_get(int index, nngpu_device_info *out) {
-    if (index < 0 || index >= nngpu_device_count())
+    const ng_device_entry *e = entry_at(index);
+    if (!e)
         return ng_error(NNGPU_ERR_NOT_FOUND, "no device %d (%d devices; see --list-devices)",
                         index, nngpu_device_count());
-    *out = devices[index].info;
+    *out = e->info;
+    out->index = index; /* entries hold no global index: listing one backend gives none */
     return NNGPU_OK;
 }
 
-nngpu_status nngpu_device_find(const char *selector, int *index) {
-    int count = nngpu_device_count();
-    if (!selector || !*selector)
-        return ng_error(NNGPU_ERR_INVALID_ARG, "empty device selector");
+/* The backend a "name:N" selector names, or -1. */
+static int backend_named(const char *selector) {
+    const char *colon = strchr(selector, ':');
+    for (int b = 0; colon && b < N_BACKENDS; b++)
+        if (strlen(backends[b]->name) == (size_t)(colon - selector) &&
+            strncmp(backends[b]->name, selector, (size_t)(colon - selector)) == 0)
+            return b;
+    return -1;
+}
+
+static nngpu_status not_found(const char *selector) {
+    return ng_error(NNGPU_ERR_NOT_FOUND,
+                    "no device '%s' (use an index, opencl:N, vulkan:N or cpu; see --list-devices)",
+                    selector);
+}
+
+/* The entry a selector names and its index in the list over all backends
+ * (index NULL: not wanted, and only the named backend is listed). */
+static nngpu_status find_entry(const char *selector, const ng_device_entry **out, int *index) {
+    if (!selector || !*selector) return ng_error(NNGPU_ERR_INVALID_ARG, "empty device selector");
     char *end;
     long v = strtol(selector, &end, 10);
     if (*end == '\0') {
+        int count = nngpu_device_count();
         if (v < 0 || v >= count)
             return ng_error(NNGPU_ERR_NOT_FOUND, "no device %ld (%d devices; see --list-devices)",
                             v, count);
-        *index = (int)v;
+        *out = entry_at((int)v);
+        if (index) *index = (int)v;
         return NNGPU_OK;
     }
-    for (int i = 0; i < count; i++)
-        if (strcmp(devices[i].info.selector, selector) == 0) {
-            *index = i;
+    int b = backend_named(selector);
+    if (b < 0) return not_found(selector);
+    const backend_devices *l = devices_of(b);
+    for (int i = 0; i < l->n; i++)
+        if (strcmp(l->devs[i].info.selector, selector) == 0) {
+            *out = &l->devs[i];
+            for (int k = 0; index && k < b; k++) i += devices_of(k)->n;
+            if (index) *index = i;
             return NNGPU_OK;
         }
-    return ng_error(NNGPU_ERR_NOT_FOUND,
-                    "no device '%s' (use an index, opencl:N, vulkan:N or cpu; see --list-devices)", selector);
+    return not_found(selector);
+}
+
+nngpu_status nngpu_device_find(const char *selector, int *index) {
+    const ng_device_entry *e;
+    return find_entry(selector, &e, index);
 }
 
 nngpu_status ng_device_resolve(const char *selector, const ng_device_entry **out) {
@@ -73,8 +124,5 @@ nngpu_status ng_device_resolve(const char *selector, const ng_device_entry **out
         *out = NULL;
         return NNGPU_OK;
     }
-    int index;
-    NG_CHECK(nngpu_device_find(selector, &index));
-    *out = &devices[index];
-    return NNGPU_OK;
+    return find_entry(selector, out, NULL);
 }
