@@ -44,21 +44,23 @@ static const backend_devices *devices_of(int b) {
     return l;
 }
 
+/* Where backend b's devices start in the list over all backends. */
+static int offset_of(int b) {
+    int offset = 0;
+    for (int k = 0; k < b; k++) offset += devices_of(k)->n;
+    return offset;
+}
+
 /* Device `index` of the list over all backends in order; NULL past its end. */
 static const ng_device_entry *entry_at(int index) {
-    for (int b = 0, offset = 0; b < N_BACKENDS; b++) {
-        const backend_devices *l = devices_of(b);
-        if (index >= offset && index < offset + l->n) return &l->devs[index - offset];
-        offset += l->n;
+    for (int b = 0; b < N_BACKENDS; b++) {
+        int local = index - offset_of(b);
+        if (local >= 0 && local < devices_of(b)->n) return &devices_of(b)->devs[local];
     }
     return NULL;
 }
 
-int nngpu_device_count(void) {
-    int total = 0;
-    for (int b = 0; b < N_BACKENDS; b++) total += devices_of(b)->n;
-    return total;
-}
+int nngpu_device_count(void) { return offset_of(N_BACKENDS); }
 
 nngpu_status nngpu_device_get(int index, nngpu_device_info *out) {
     const ng_device_entry *e = entry_at(index);
@@ -107,8 +109,7 @@ static nngpu_status find_entry(const char *selector, const ng_device_entry **out
     for (int i = 0; i < l->n; i++)
         if (strcmp(l->devs[i].info.selector, selector) == 0) {
             *out = &l->devs[i];
-            for (int k = 0; index && k < b; k++) i += devices_of(k)->n;
-            if (index) *index = i;
+            if (index) *index = offset_of(b) + i;
             return NNGPU_OK;
         }
     return not_found(selector);

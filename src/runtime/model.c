@@ -8,7 +8,6 @@
 #include "core/status.h"
 #include "onnx/onnx_import.h"
 #include "runtime.h"
-#include "prepared.h"
 
 static nngpu_status read_whole_file(const char *path, void **data, size_t *size) {
     FILE *f = fopen(path, "rb");
@@ -174,7 +173,6 @@ nngpu_status nngpu_model_freeze_input(nngpu_model *m, const nngpu_tensor *value)
     if (!value->data || value->size_bytes < count * nngpu_dtype_size(value->dtype))
         return ng_error(NNGPU_ERR_INVALID_ARG, "input '%s': too little data", x->name);
     NG_CHECK(ng_tensor_set_const(g, t, value->dtype, value->rank, value->dims, value->data));
-    ng_prepared_forget(m); /* their graphs have the input */
     g->tensors[t].is_input = 0;
     for (int i = k + 1; i < g->n_inputs; i++) {
         g->inputs[i - 1] = g->inputs[i];

@@ -90,7 +90,6 @@ ng_prepared *ng_prepared_add(nngpu_model *m, const char *key, ng_graph *g, const
         memo_constants(g, 1);
         atomic_fetch_add(&n_made, 1);
         atomic_fetch_add(&n_live, 1);
-        p->listed = 1;
         p->next = m->prepared;
         m->prepared = p;
     }
@@ -104,8 +103,6 @@ static void unlist(nngpu_model *m, ng_prepared *p) {
     ng_prepared **at = &m->prepared;
     while (*at && *at != p) at = &(*at)->next;
     if (*at) *at = p->next;
-    p->listed = 0;
-    p->next = NULL;
 }
 
 void ng_prepared_release(ng_prepared *p) {
@@ -115,17 +112,10 @@ void ng_prepared_release(ng_prepared *p) {
     if (lists(m)) {
         pthread_mutex_lock(&m->mu);
         last = --p->refs == 0;
-        if (last && p->listed) unlist(m, p);
+        if (last) unlist(m, p);
         pthread_mutex_unlock(&m->mu);
     } else {
         last = --p->refs == 0;
     }
     if (last) entry_free(p, 1);
-}
-
-void ng_prepared_forget(nngpu_model *m) {
-    if (!lists(m)) return;
-    pthread_mutex_lock(&m->mu);
-    while (m->prepared) unlist(m, m->prepared);
-    pthread_mutex_unlock(&m->mu);
 }

@@ -14,7 +14,6 @@ typedef struct ng_prepared {
     int folded_nodes;
     char precision[24];   /* what the passes made of it: "fp32", "fp32+int4w" */
     int refs;             /* sessions holding it, under the model's lock */
-    int listed;           /* still in the model's list (a model change unlists) */
     struct ng_prepared *next;
     struct nngpu_model *model;
 } ng_prepared;
@@ -28,9 +27,6 @@ ng_prepared *ng_prepared_find(struct nngpu_model *m, const char *key);
 ng_prepared *ng_prepared_add(struct nngpu_model *m, const char *key, ng_graph *g,
                              const char *report, int folded_nodes, const char *precision);
 void ng_prepared_release(ng_prepared *p);
-/* Unlists every entry (the model's graph changed); sessions keep theirs. */
-void ng_prepared_forget(struct nngpu_model *m);
-
 /* Process-wide counts, for tests: entries made, found again, alive. */
 typedef struct ng_prepared_stats {
     int made, reused, live;

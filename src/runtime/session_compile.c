@@ -73,7 +73,8 @@ static nngpu_status run_passes(nngpu_session *s) {
     return NNGPU_OK;
 }
 
-/* What the passes depend on: input shapes (bound) and the options they read. */
+/* What the passes depend on: input shapes (bound) and the options they read.
+ * A model change makes another key: freezing an input removes its group. */
 static char *prepared_key(const nngpu_session *s, const ng_graph *bound) {
     size_t cap = 64 + (size_t)bound->n_inputs * NNGPU_MAX_DIMS * 21, len = 0;
     char *key = malloc(cap);
@@ -97,33 +98,37 @@ static nngpu_status passed_graph(nngpu_session *s, const nngpu_model *m) {
     if (!g) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "copying the model's graph");
     bind_input_shapes(g, m);
     char *key = prepared_key(s, g);
-    ng_prepared *p = key ? ng_prepared_find((nngpu_model *)m, key) : NULL;
-    nngpu_status st = key ? NNGPU_OK : ng_error(NNGPU_ERR_OUT_OF_MEMORY, "session key");
-    if (st == NNGPU_OK && !p) {
-        s->g = g; /* the passes report into s */
-        st = run_passes(s);
-        s->g = NULL;
-        if (st == NNGPU_OK) {
-            p = ng_prepared_add((nngpu_model *)m, key, g, s->report.text, s->folded_nodes,
-                                s->precision);
-            if (!p) st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "prepared graph");
-        } else {
-            nngpu_graph_destroy(g);
-        }
-        g = NULL; /* the entry's now, or gone */
-    } else if (p) { /* what the passes reported, again */
+    if (!key) {
         nngpu_graph_destroy(g);
-        g = NULL;
+        return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "session key");
+    }
+    ng_prepared *p = ng_prepared_find((nngpu_model *)m, key);
+    if (p) { /* what the passes reported, again */
+        nngpu_graph_destroy(g);
         s->folded_nodes = p->folded_nodes;
         snprintf(s->precision, sizeof s->precision, "%s", p->precision);
         ng_report_add_lines(&s->report, p->report);
+    } else {
+        s->g = g; /* the passes report into s */
+        nngpu_status st = run_passes(s);
+        s->g = NULL;
+        if (st == NNGPU_OK) {
+            p = ng_prepared_add((nngpu_model *)m, key, g, s->report.text, s->folded_nodes,
+                                s->precision); /* takes g */
+            st = p ? NNGPU_OK : ng_error(NNGPU_ERR_OUT_OF_MEMORY, "prepared graph");
+        } else {
+            nngpu_graph_destroy(g);
+        }
+        if (st != NNGPU_OK) {
+            free(key);
+            return st;
+        }
     }
     free(key);
-    nngpu_graph_destroy(g);
     s->prepared = p;
-    if (st == NNGPU_OK && !(s->g = ng_graph_clone_sharing_data(p->g)))
-        st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "copying the prepared graph");
-    return st;
+    if (!(s->g = ng_graph_clone_sharing_data(p->g)))
+        return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "copying the prepared graph");
+    return NNGPU_OK;
 }
 
 static int output_is_view(const ng_graph *g, const ng_node *n) {
