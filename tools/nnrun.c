@@ -39,7 +39,7 @@ static void usage(FILE *f) {
             "             [--no-bias-correction] [--fp16-tolerance X] [--int8-tolerance X]\n"
             "             [--weight-bits 4|8] [--weight-group N]\n"
             "       nnrun --list-devices [--json]\n"
-            "SEL: an index from --list-devices, opencl:N, or cpu (the reference).\n"
+            "SEL: an index from --list-devices, opencl:N, vulkan:N, or cpu (the reference).\n"
             "Without MODEL, runs the bundled digits model on its held-out test set.\n"
             "Reduced precision:\n"
             "  --precision int8      post-training INT8 (Conv/Gemm/MatMul with constant weights)\n"
