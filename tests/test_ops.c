@@ -464,6 +464,40 @@ static void test_concat(void) {
     }
 }
 
+/* More inputs than a device Concat takes (NG_CONCAT_MAX_PARTS, 32): a tree
+ * of Concats, two levels past 1024 inputs (SSD heads concatenate ~90). The
+ * inputs are x + c_k (c_k of random extent along the axis) or c_k itself. */
+static void test_concat_wide(void) {
+    static const int counts[] = {33, 90, 1100};
+    static char names[1100][16];
+    for (int i = 0; i < 3; i++) {
+        int n_in = counts[i], axis = th_randint(0, 2);
+        int64_t dx[3] = {2, 3, 2};
+        dx[axis] = 1;
+        nngpu_graph *g = th_graph(13);
+        th_input(g, "x", 3, dx);
+        const char *in[1100], *out[1] = {"y"};
+        for (int k = 0; k < n_in; k++) {
+            int64_t dk[3] = {2, 3, 2};
+            dk[axis] = th_randint(1, 3);
+            char c[16];
+            snprintf(c, sizeof c, "c%d", k);
+            th_const_rand(g, c, 3, dk, -1, 1);
+            snprintf(names[k], sizeof names[k], "a%d", k);
+            if (k % 7 == 3) snprintf(names[k], sizeof names[k], "%s", c);
+            else th_node(g, "Add", (snprintf(nm, sizeof nm, "x,%s", c), nm), names[k]);
+            in[k] = names[k];
+        }
+        if (nngpu_graph_add_node(g, "Concat", "wide", n_in, in, 1, out) != NNGPU_OK)
+            th_fail(__FILE__, __LINE__, "adding a Concat of %d inputs", n_in);
+        th_attr_int(g, "axis", axis);
+        th_node(g, "Relu", "y", "r");
+        th_output(g, "r");
+        NAME("Concat of %d inputs axis %d, then Relu", n_in, axis);
+        th_check_graph(nm, g, TOL);
+    }
+}
+
 static void test_split(void) {
     for (int i = 0; i < 8; i++) {
         int axis = th_randint(0, 3), n_out = th_randint(2, 3), given = i % 2;
@@ -1768,6 +1802,7 @@ int main(int argc, char **argv) {
     test_softmax();
     test_reduce();
     test_concat();
+    test_concat_wide();
     test_split();
     test_slice();
     test_transpose();

@@ -34,7 +34,8 @@ static size_t attr_tensor_bytes(const ng_attr *a) {
 typedef enum clone_mode {
     CLONE_DEEP,
     CLONE_SHARE_DATA, /* constants' data borrowed, subgraphs copied the same way */
-    CLONE_BORROW      /* constants' data and subgraphs borrowed */
+    CLONE_BORROW,     /* constants' data and subgraphs borrowed */
+    CLONE_DETACH      /* what g borrows borrowed again, the rest copied */
 } clone_mode;
 
 static ng_graph *clone_graph(const ng_graph *g, clone_mode mode);
@@ -116,7 +117,8 @@ static ng_graph *clone_graph(const ng_graph *g, clone_mode mode) {
             d->borrowed = 0;
             c->n_tensors = i + 1;
             if (dup_str(&d->name, s->name)) goto fail;
-            if (mode != CLONE_DEEP) {
+            if (mode == CLONE_SHARE_DATA || mode == CLONE_BORROW ||
+                (mode == CLONE_DETACH && s->borrowed)) {
                 d->data = s->data;
                 d->borrowed = s->data != NULL;
             } else if (dup_mem(&d->data, s->data, ng_nbytes(s))) {
@@ -155,6 +157,8 @@ ng_graph *ng_graph_clone_sharing_data(const ng_graph *g) {
 }
 
 ng_graph *ng_graph_clone_borrowing(const ng_graph *g) { return clone_graph(g, CLONE_BORROW); }
+
+ng_graph *ng_graph_clone_detached(const ng_graph *g) { return clone_graph(g, CLONE_DETACH); }
 
 /* Whether sub is a subgraph attribute of one of g's nodes. */
 static int owns_subgraph(const ng_graph *g, const ng_graph *sub) {

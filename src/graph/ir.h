@@ -147,6 +147,9 @@ ng_graph *ng_graph_clone_sharing_data(const ng_graph *g);
  * and they stay untouched); ng_graph_release_borrowed(c, g) before
  * destroying it. For evaluating a subgraph per run without copying weights. */
 ng_graph *ng_graph_clone_borrowing(const ng_graph *g);
+/* A copy that may outlive g: g's own constants are copied, those g borrows
+ * are borrowed again (their owner must outlive the copy, as it outlives g). */
+ng_graph *ng_graph_clone_detached(const ng_graph *g);
 void ng_graph_release_borrowed(ng_graph *c, const ng_graph *g);
 /* Adds to dst a copy of src (attributes, epilogue) reading tensors in[] and
  * writing out[] of dst; the new node's index, -1 on OOM. */

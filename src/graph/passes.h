@@ -48,6 +48,12 @@ nngpu_status ng_pass_lower_batchnorm(ng_graph *g, int absorb, ng_report *r);
 /* Turns variadic Sum/Mean/Max/Min into a binary elementwise node with the
  * other inputs as epilogue steps (or Identity for one input). */
 nngpu_status ng_pass_lower_variadic(ng_graph *g, ng_report *r);
+/* The most inputs a device Concat takes (a launch / dispatch each; the
+ * backends' per-node limits are at least this). */
+#define NG_CONCAT_MAX_PARTS 32
+/* Concats of more inputs as a tree of Concats of at most NG_CONCAT_MAX_PARTS
+ * (device sessions). */
+nngpu_status ng_pass_split_concat(ng_graph *g, ng_report *r);
 /* 3-D convolutions (float, constant weights, explicit pads) as a 2-D Conv over
  * the stacked frames of each output frame, between Gather / Transpose /
  * Reshape nodes (device sessions: the device kernels are 2-D). */

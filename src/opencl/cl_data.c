@@ -7,6 +7,7 @@
 
 #include "cl_data.h"
 #include "core/status.h"
+#include "graph/passes.h"
 #include "runtime/lower_data.h"
 
 /* One copy launch for part cp; epi: the node whose epilogue applies (NULL: none). */
@@ -53,6 +54,8 @@ static nngpu_status copy_launch(ng_context *c, ng_kernel *k, const ng_graph *g,
     ng_cl_arg_epilogue(&a, c, k, g, has_epi ? epi : NULL, bind);
     return a.status;
 }
+
+_Static_assert(NG_CL_MAX_LAUNCHES >= NG_CONCAT_MAX_PARTS, "a split Concat must fit one node");
 
 static int data_supports(ng_context *c, const ng_graph *g, const ng_node *n) {
     (void)c;

@@ -85,9 +85,13 @@ nngpu_status nngpu_model_from_graph(nngpu_graph *g, nngpu_model **out) {
 }
 
 /* The count is not part of the model's value: a const model is counted too. */
+int ng_model_counted(const nngpu_model *m) {
+    return atomic_load(&((nngpu_model *)m)->refs) > 0;
+}
+
 const nngpu_model *ng_model_retain(const nngpu_model *m) {
-    nngpu_model *w = (nngpu_model *)m;
-    if (atomic_load(&w->refs) > 0) atomic_fetch_add(&w->refs, 1);
+    if (!ng_model_counted(m)) return NULL;
+    atomic_fetch_add(&((nngpu_model *)m)->refs, 1);
     return m;
 }
 

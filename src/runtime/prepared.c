@@ -31,7 +31,7 @@ ng_prepared_stats ng_prepared_stats_get(void) {
 }
 
 /* Models built inside the library (refs 0) list nothing and have no lock. */
-static int lists(const nngpu_model *m) { return atomic_load(&m->refs) > 0; }
+static int lists(const nngpu_model *m) { return ng_model_counted(m); }
 
 ng_prepared *ng_prepared_find(nngpu_model *m, const char *key) {
     if (!lists(m)) return NULL;
@@ -73,8 +73,7 @@ ng_prepared *ng_prepared_add(nngpu_model *m, const char *key, ng_graph *g, const
     p->folded_nodes = folded_nodes;
     snprintf(p->precision, sizeof p->precision, "%s", precision);
     p->refs = 1;
-    p->model = m;
-    if (!lists(m)) {
+    if (!lists(m)) { /* p stays the session's alone: m may go before it */
         memo_constants(g, 1);
         atomic_fetch_add(&n_made, 1);
         atomic_fetch_add(&n_live, 1);
@@ -90,6 +89,7 @@ ng_prepared *ng_prepared_add(nngpu_model *m, const char *key, ng_graph *g, const
         memo_constants(g, 1);
         atomic_fetch_add(&n_made, 1);
         atomic_fetch_add(&n_live, 1);
+        p->model = m;
         p->next = m->prepared;
         m->prepared = p;
     }
@@ -109,7 +109,7 @@ void ng_prepared_release(ng_prepared *p) {
     if (!p) return;
     nngpu_model *m = p->model;
     int last;
-    if (lists(m)) {
+    if (m) {
         pthread_mutex_lock(&m->mu);
         last = --p->refs == 0;
         if (last) unlist(m, p);

@@ -15,7 +15,7 @@ typedef struct ng_prepared {
     char precision[24];   /* what the passes made of it: "fp32", "fp32+int4w" */
     int refs;             /* sessions holding it, under the model's lock */
     struct ng_prepared *next;
-    struct nngpu_model *model;
+    struct nngpu_model *model; /* whose list holds it; NULL: unlisted */
 } ng_prepared;
 
 /* The model's entry for key with a reference held, or NULL. Models with

@@ -13,7 +13,9 @@
 
 /* Models made by the API are reference-counted (refs starts at 1): each
  * session holds one, since its graph borrows the model's constants. A model
- * built inside the library (refs 0) must outlive its sessions itself. */
+ * built inside the library (refs 0, e.g. on a stack) is not held: its
+ * sessions copy its own constants (ng_graph_clone_detached), so it may go
+ * as soon as they are made. */
 struct nngpu_model {
     ng_graph *g;
     atomic_int refs;
@@ -135,7 +137,9 @@ nngpu_status ng_session_apply_fp16(nngpu_session *s);
  * (0, 1), else 0: no end-to-end check (fp16_guard.c). */
 double ng_fp16_end_to_end_tolerance(const nngpu_options *o);
 
-/* m itself, one more reference held (none for a model with refs 0). */
+/* Whether m is reference-counted (made by the API). */
+int ng_model_counted(const nngpu_model *m);
+/* m with one more reference held; NULL for a model with refs 0. */
 const nngpu_model *ng_model_retain(const nngpu_model *m);
 /* Drops a reference (nngpu_model_destroy drops the API's): the last frees m. */
 void ng_model_release(const nngpu_model *m);

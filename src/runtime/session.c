@@ -178,15 +178,17 @@ static nngpu_status write_inputs(nngpu_session *s, int n, const nngpu_tensor *in
     return NNGPU_OK;
 }
 
-/* A node on the CPU reference: inputs copied out of the arena, outputs back. */
+/* A node on the CPU reference: inputs copied out of the arena, outputs back.
+ * `ptrs` holds in[], out[] and the copies it owns (any count: a Concat may
+ * take hundreds of inputs). */
 static nngpu_status run_on_cpu(nngpu_session *s, const ng_node *n) {
     ng_graph *g = s->g;
-    const void *in[64] = {0};
-    void *out[16] = {0};
-    void *owned[80] = {0};
+    int n_ptrs = 2 * (n->n_in + n->n_out);
+    void **ptrs = calloc((size_t)(n_ptrs ? n_ptrs : 1), sizeof *ptrs);
+    if (!ptrs) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': operand list", n->name);
+    const void **in = (const void **)ptrs;
+    void **out = ptrs + n->n_in, **owned = ptrs + n->n_in + n->n_out;
     int n_owned = 0;
-    if (n->n_in > 64 || n->n_out > 16)
-        return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s': too many inputs or outputs", n->name);
     nngpu_status st = NNGPU_OK;
     for (int k = 0; k < n->n_in && st == NNGPU_OK; k++) {
         const ng_tensor *t = ng_in(g, n, k);
@@ -228,6 +230,7 @@ static nngpu_status run_on_cpu(nngpu_session *s, const ng_node *n) {
         if (t && s->planned[n->out[k]]) st = ng_session_write(s, t->offset, ng_nbytes(t), out[k]);
     }
     for (int i = 0; i < n_owned; i++) free(owned[i]);
+    free(ptrs);
     return st;
 }
 

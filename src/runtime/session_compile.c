@@ -45,6 +45,7 @@ static nngpu_status run_passes(nngpu_session *s) {
     s->folded_nodes = before + (g->n_nodes - n_before) - count_expanded(g) - count_live(g);
     NG_CHECK(ng_pass_extract_runtime(g, r));
     NG_CHECK(ng_pass_lower_variadic(g, r));
+    if (s->dev) NG_CHECK(ng_pass_split_concat(g, r));
     if (!(off & NNGPU_PASS_ELIMINATE)) NG_CHECK(ng_pass_eliminate(g, r));
     /* pre-quantized layers, while their DequantizeLinear weights stand */
     if (!(off & NNGPU_PASS_FUSE_EPILOGUE)) {
@@ -94,7 +95,10 @@ static char *prepared_key(const nngpu_session *s, const ng_graph *bound) {
 /* s->g: a copy of the model's graph after the passes, from a prepared graph
  * another session of these shapes and options made, or from a new one. */
 static nngpu_status passed_graph(nngpu_session *s, const nngpu_model *m) {
-    ng_graph *g = ng_graph_clone_sharing_data(m->g); /* passes replace constants, never write them */
+    /* passes replace constants, never write them; a model that is not held
+     * (refs 0) may go before the session: its own constants are copied */
+    ng_graph *g = ng_model_counted(m) ? ng_graph_clone_sharing_data(m->g)
+                                      : ng_graph_clone_detached(m->g);
     if (!g) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "copying the model's graph");
     bind_input_shapes(g, m);
     char *key = prepared_key(s, g);

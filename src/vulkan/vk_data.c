@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/status.h"
+#include "graph/passes.h"
 #include "runtime/lower_data.h"
 #include "vk_data.h"
 
@@ -92,6 +93,8 @@ static nngpu_status copies_run(ng_context *c, ng_kernel *k, const ng_graph *g,
     }
     return NNGPU_OK;
 }
+
+_Static_assert(MAX_COPIES >= NG_CONCAT_MAX_PARTS, "a split Concat must fit one node");
 
 static int data_supports(ng_context *c, const ng_graph *g, const ng_node *n) {
     (void)c;
