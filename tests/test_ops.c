@@ -239,6 +239,24 @@ static void test_pool(void) {
         th_output(g, "y");
         th_check_graph(nm, g, TOL);
     }
+    /* ceil_mode with a window larger than the map: one output over what the
+     * map holds (Hugging Face EfficientNet's pooler: AvgPool2d(1280) on 7x7) */
+    for (int i = 0; i < 3; i++) {
+        int is_max = i == 2, k = th_randint(6, 12), h = th_randint(1, k - 1), w = th_randint(1, k);
+        int pad = i == 1, cip = i == 1;
+        NAME("%s ceil window %d past a %dx%d map pad%d cip%d", is_max ? "MaxPool" : "AveragePool",
+             k, h, w, pad, cip);
+        nngpu_graph *g = th_graph(17);
+        th_input(g, "x", 4, D(2, 5, h, w));
+        th_node(g, is_max ? "MaxPool" : "AveragePool", "x", "y");
+        th_attr_ints(g, "kernel_shape", 2, D(k, k));
+        th_attr_ints(g, "strides", 2, D(k, k));
+        th_attr_ints(g, "pads", 4, D(pad, pad, 0, pad));
+        th_attr_int(g, "ceil_mode", 1);
+        if (!is_max) th_attr_int(g, "count_include_pad", cip);
+        th_output(g, "y");
+        th_check_graph(nm, g, TOL);
+    }
     const char *ap[] = {"SAME_UPPER", "SAME_LOWER", "VALID"};
     for (int i = 0; i < 3; i++) {
         int h = th_randint(3, 15), w = th_randint(3, 15);

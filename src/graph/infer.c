@@ -278,7 +278,10 @@ nngpu_status ng_infer_window(const ng_graph *g, const ng_node *n, ng_window *w) 
         }
         for (int i = 0; i < ns; i++) {
             int64_t span = w->in[i] + w->pb[i] + w->pe[i] - w->d[i] * (w->k[i] - 1) - 1;
-            if (span < 0)
+            /* ceil_mode: a window past the end still gives one output (its
+             * part inside the input: PyTorch's AvgPool2d(k, ceil_mode=True)
+             * on a smaller map, as Hugging Face's EfficientNet pooler) */
+            if (span < 0 && !(ceil_mode && span + w->s[i] > 0))
                 return nerr(n, NNGPU_ERR_INVALID_ARG, "window (%lld) is larger than the padded input (%lld) in spatial dim %d",
                             (long long)(w->d[i] * (w->k[i] - 1) + 1), (long long)(w->in[i] + w->pb[i] + w->pe[i]), i);
             int64_t o = ceil_mode ? (span + w->s[i] - 1) / w->s[i] + 1 : span / w->s[i] + 1;

@@ -80,7 +80,9 @@ int ng_pool_geom_of(const ng_graph *g, const ng_node *n, ng_pool_geom *pg) {
             return 0;
         } else {
             int64_t room = in[i] + p[i] + p[i + 2] - span;
-            if (room < 0 || p[i] < 0 || p[i + 2] < 0) return 0;
+            /* ceil_mode: a window past the end still gives one output (infer.c) */
+            if ((room < 0 && !(ceil_mode && room + s[i] > 0)) || p[i] < 0 || p[i + 2] < 0)
+                return 0;
             int64_t o = (ceil_mode ? (room + s[i] - 1) / s[i] : room / s[i]) + 1;
             /* ceil_mode: the last window must start inside input or left pad. */
             if (ceil_mode && (o - 1) * s[i] >= in[i] + p[i]) o--;
