@@ -93,6 +93,9 @@ def value_info_reason(vi):
 
 
 def is_training(node):
+    """Training mode nngpu does not run (BatchNormalization's it expands)."""
+    if node.op_type == "BatchNormalization":
+        return False
     for attr in node.attribute:
         if attr.name == "training_mode" and onnx.helper.get_attribute_value(attr):
             return True

@@ -6,13 +6,18 @@
 #include "core/status.h"
 #include "expand.h"
 
-int ng_is_expanded_op(ng_op op) { return op == NG_OP_ATTENTION || op == NG_OP_ROTARYEMBEDDING; }
+int ng_is_expanded(const ng_node *n) {
+    return n->op == NG_OP_ATTENTION || n->op == NG_OP_ROTARYEMBEDDING ||
+           (n->op == NG_OP_BATCHNORM && ng_attr_int(n, "training_mode", 0));
+}
 
 nngpu_status ng_expand_node(ng_graph *g, int i) {
     ng_builder e = {g, {g->n_nodes, NULL, 0, i}, "", 18, 1}; /* opset 18 input forms */
     snprintf(e.base, sizeof e.base, "%s", g->nodes[i].name);
     ng_node n = g->nodes[i]; /* appending nodes moves g->nodes */
-    nngpu_status st = n.op == NG_OP_ATTENTION ? ng_expand_attention(&e, &n) : ng_expand_rotary(&e, &n);
+    nngpu_status st = n.op == NG_OP_ATTENTION   ? ng_expand_attention(&e, &n)
+                      : n.op == NG_OP_BATCHNORM ? ng_expand_bn_training(&e, &n)
+                                                : ng_expand_rotary(&e, &n);
     if (st == NNGPU_OK && !e.ok)
         st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s' (%s): expanding it", n.name, ng_op_name(n.op));
     if (st == NNGPU_OK) {

@@ -1,14 +1,15 @@
-/* Ops that shape inference expands into standard ones once their inputs'
- * shapes are known (ONNX Attention, RotaryEmbedding): their layout (3-D or
- * 4-D), head counts and masks decide which nodes they stand for, so the
- * pieces run as device kernels, fuse and fold like any other node. */
+/* Nodes that shape inference expands into standard ones once their inputs'
+ * shapes are known (ONNX Attention, RotaryEmbedding, BatchNormalization in
+ * training mode): their layout (3-D or 4-D), head counts and masks decide
+ * which nodes they stand for, so the pieces run as device kernels, fuse and
+ * fold like any other node. */
 #ifndef NG_EXPAND_H
 #define NG_EXPAND_H
 
 #include "node_builder.h"
 
-/* Whether nodes of op are expanded (ng_expand_node) instead of inferred. */
-int ng_is_expanded_op(ng_op op);
+/* Whether node n is expanded (ng_expand_node) instead of inferred. */
+int ng_is_expanded(const ng_node *n);
 
 /* Replaces node i, whose inputs' shapes are known, by the nodes it stands
  * for, placed at index i (the node now at i is the first of them; node i
@@ -20,5 +21,6 @@ nngpu_status ng_expand_node(ng_graph *g, int i);
  * moves g->nodes). */
 nngpu_status ng_expand_attention(ng_builder *e, const ng_node *n);
 nngpu_status ng_expand_rotary(ng_builder *e, const ng_node *n);
+nngpu_status ng_expand_bn_training(ng_builder *e, const ng_node *n);
 
 #endif

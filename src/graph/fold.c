@@ -135,7 +135,7 @@ nngpu_status ng_pass_infer_fold(ng_graph *g, int fold, ng_report *r) {
             runtime++;
             continue;
         }
-        if (ng_is_expanded_op(n->op)) { /* its nodes take its place: infer them next */
+        if (ng_is_expanded(n)) { /* its nodes take its place: infer them next */
             NG_CHECK(ng_expand_node(g, i));
             i--;
             continue;

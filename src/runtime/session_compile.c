@@ -31,7 +31,7 @@ static int count_live(const ng_graph *g) {
 /* Nodes shape inference expanded (Attention, ...): replaced, not folded. */
 static int count_expanded(const ng_graph *g) {
     int n = 0;
-    for (int i = 0; i < g->n_nodes; i++) n += g->nodes[i].dead && ng_is_expanded_op(g->nodes[i].op);
+    for (int i = 0; i < g->n_nodes; i++) n += g->nodes[i].dead && ng_is_expanded(&g->nodes[i]);
     return n;
 }
 
