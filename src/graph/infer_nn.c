@@ -341,6 +341,29 @@ static nngpu_status infer_max_unpool(ng_graph *g, ng_node *n) {
     return NNGPU_OK;
 }
 
+/* DFT: the input's shape with the signal axis at its bins and a complex
+ * last dim; STFT: [batch, frames, bins, 2]. */
+static nngpu_status infer_dft(ng_graph *g, ng_node *n) {
+    const ng_tensor *x;
+    NG_CHECK(ng_infer_need(g, n, 0, &x));
+    if (x->dtype != NNGPU_DTYPE_FLOAT32 && x->dtype != NNGPU_DTYPE_FLOAT16 && x->dtype != NNGPU_DTYPE_FLOAT64)
+        return ERR(NNGPU_ERR_UNSUPPORTED, "input '%s' must be float", x->name);
+    ng_dft_params p;
+    NG_CHECK(ng_ref_dft_params(g, n, &p));
+    int64_t d[NNGPU_MAX_DIMS];
+    memcpy(d, x->dims, sizeof d);
+    int r = x->rank;
+    if (n->op == NG_OP_STFT) {
+        d[1] = p.frames, d[2] = p.bins, d[3] = 2;
+        r = 4;
+    } else {
+        d[p.axis] = p.bins;
+        d[r - 1] = p.real_out ? 1 : 2;
+    }
+    ng_infer_set_out(g, n, 0, x->dtype, r, d);
+    return NNGPU_OK;
+}
+
 int ng_infer_nn(ng_graph *g, ng_node *n, nngpu_status *st) {
     switch (n->op) {
     case NG_OP_LAYERNORM: *st = infer_layernorm(g, n); return 1;
@@ -357,6 +380,8 @@ int ng_infer_nn(ng_graph *g, ng_node *n, nngpu_status *st) {
     case NG_OP_GRIDSAMPLE: *st = infer_grid_sample(g, n); return 1;
     case NG_OP_ROIALIGN: *st = infer_roi_align(g, n); return 1;
     case NG_OP_REVERSESEQUENCE: *st = infer_reverse_sequence(g, n); return 1;
+    case NG_OP_DFT:
+    case NG_OP_STFT: *st = infer_dft(g, n); return 1;
     case NG_OP_MAXUNPOOL: *st = infer_max_unpool(g, n); return 1;
     default: return 0;
     }

@@ -29,6 +29,16 @@ int64_t ng_ref_unique_count(const ng_node *n, const ng_tensor *x);
  * attributes (MaxPool's input shape; its Indices count in it). */
 nngpu_status ng_ref_max_unpool_shape(const ng_node *n, const ng_tensor *x, int64_t *dims);
 
+/* DFT / STFT geometry from the node's attributes and constant inputs: the
+ * signal axis, transform length, output bins (L / 2 + 1 when one-sided),
+ * STFT's frame step and count. An inverse one-sided DFT (irfft) takes the
+ * L / 2 + 1 bins and gives the L real samples (real_out). Errors name the node. */
+typedef struct ng_dft_params {
+    int axis, inverse, onesided, real_out;
+    int64_t length, bins, step, frames;
+} ng_dft_params;
+nngpu_status ng_ref_dft_params(const ng_graph *g, const ng_node *n, ng_dft_params *p);
+
 /* Applies one epilogue step y = op(y[, operand]) over a float32 output of
  * shape out_dims; operand has its own shape, broadcast (NumPy rules). */
 void ng_ref_apply_epilogue(const ng_graph *g, const ng_node *n, float *y, const void *const *in);
