@@ -48,23 +48,42 @@ static nngpu_status unevaluated(const ng_graph *c, const ng_tensor *t, const cha
     return ng_error(NNGPU_ERR_INVALID_ARG, "%s: subgraph output '%s' has no value", owner, t->name);
 }
 
+/* Output k of c as a value: its data taken over when c owns it and no
+ * later output is the same tensor (c is destroyed next), else copied. */
+static nngpu_status take_output(ng_graph *c, int k, ng_value *v) {
+    ng_tensor *t = &c->tensors[c->outputs[k]];
+    int again = 0;
+    for (int j = k + 1; j < c->n_outputs; j++) again |= c->outputs[j] == c->outputs[k];
+    if (t->borrowed || again) return value_of(t, v);
+    v->dtype = t->dtype;
+    v->rank = t->rank;
+    memcpy(v->dims, t->dims, sizeof v->dims);
+    v->data = t->data;
+    t->data = NULL;
+    return NNGPU_OK;
+}
+
 nngpu_status ng_subgraph_eval(const ng_graph *body, const ng_value *in, ng_value *out,
                               const char *owner) {
     ng_graph *c = ng_graph_clone_borrowing(body); /* weights are read, never copied */
     if (!c) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "%s: subgraph", owner);
     nngpu_status st = NNGPU_OK;
     for (int i = 0; i < c->n_inputs && st == NNGPU_OK; i++) {
-        st = ng_tensor_set_const(c, c->inputs[i], in[i].dtype, in[i].rank, in[i].dims,
-                                 in[i].data);
-        c->tensors[c->inputs[i]].is_input = 0;
+        int t = c->inputs[i];
+        if (in[i].data) { /* lent: the caller's values outlive c (a Loop's growing state is large) */
+            ng_tensor_adopt_const(c, t, in[i].dtype, in[i].rank, in[i].dims, (void *)in[i].data);
+            c->tensors[t].borrowed = 1;
+        } else {
+            st = ng_tensor_set_const(c, t, in[i].dtype, in[i].rank, in[i].dims, NULL);
+        }
+        c->tensors[t].is_input = 0;
     }
     c->n_inputs = 0;
     if (st == NNGPU_OK) st = ng_pass_infer_fold(c, 2, NULL);
     int k = 0;
-    for (; k < c->n_outputs && st == NNGPU_OK; k++) {
-        const ng_tensor *t = &c->tensors[c->outputs[k]];
-        st = t->data ? value_of(t, &out[k]) : unevaluated(c, t, owner);
-    }
+    for (; k < c->n_outputs && st == NNGPU_OK; k++)
+        st = c->tensors[c->outputs[k]].data ? take_output(c, k, &out[k])
+                                            : unevaluated(c, &c->tensors[c->outputs[k]], owner);
     if (st != NNGPU_OK)
         while (k-- > 0) ng_value_free(&out[k]);
     ng_graph_release_borrowed(c, body);
