@@ -4,7 +4,7 @@
 
 #include "nngpu/nngpu.h"
 
-#define NNRUN_MAX_INPUTS 64
+#define NNRUN_MAX_INPUTS 1024 /* an LLM with its KV cache: 2 per layer */
 
 typedef struct nnrun_args {
     const char *model;        /* NULL: the bundled default model */
