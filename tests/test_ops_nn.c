@@ -34,8 +34,10 @@ static void shape(int rank, int64_t *d, int hi) {
 }
 
 static const char *dims_text(int rank, const int64_t *d) {
-    static char buf[96];
-    return rank ? ng_dims_format(d, rank, "x", buf, sizeof buf) : "scalar";
+    static char buf[2][96]; /* two per message */
+    static int next;
+    char *b = buf[next++ % 2];
+    return rank ? ng_dims_format(d, rank, "x", b, sizeof buf[0]) : "scalar";
 }
 
 /* ---- activations ---------------------------------------------------------------- */
@@ -516,11 +518,20 @@ static void test_arg_topk(void) {
 /* ---- index-mapping ops ----------------------------------------------------------------- */
 
 static void test_index_ops(void) {
-    for (int i = 0; i < 6; i++) {
-        int rank = th_randint(1, 4);
-        int64_t d[4], rep[4];
-        shape(rank, d, 5);
-        for (int k = 0; k < rank; k++) rep[k] = th_randint(1, 3);
+    for (int i = 0; i < 9; i++) { /* ranks 5 and 6 too; the last as GC ViT's [1, 1, 7, 7, C] */
+        int rank = i < 6 ? th_randint(1, 4) : th_randint(5, 6);
+        int64_t d[6], rep[6];
+        shape(rank, d, rank > 4 ? 3 : 5);
+        for (int k = 0; k < rank; k++) rep[k] = th_randint(1, rank > 4 ? 2 : 3);
+        if (rank > 4) { /* within the copy kernel's 8 walked dims: extents and repeats over 1 */
+            d[0] = 1;
+            for (int k = 0; k < rank; k += 2) rep[k] = 1;
+        }
+        if (i == 8) {
+            rank = 5;
+            memcpy(d, D(1, 1, 7, 7, 8), sizeof(int64_t) * 5);
+            memcpy(rep, D(1, 16, 1, 1, 1), sizeof(int64_t) * 5);
+        }
         NAME("Tile %s repeats %s", dims_text(rank, d), dims_text(rank, rep));
         nngpu_graph *g = th_graph(13);
         fallback_if("Tile");

@@ -9,16 +9,18 @@ int ng_remap_plan(const ng_graph *g, const ng_node *n, int *rank, int64_t *dims,
         s[k] = acc;
         acc *= x->dims[k];
     }
-    if (n->op == NG_OP_TILE) {
-        if (x->rank > NNGPU_MAX_DIMS / 2 || y->rank != x->rank) return 0;
+    if (n->op == NG_OP_TILE) { /* per axis [repeat (stride 0), extent]; 1s left out */
+        if (y->rank != x->rank) return 0;
+        int r = 0;
         for (int k = 0; k < x->rank; k++) {
             if (x->dims[k] == 0 || y->dims[k] % x->dims[k]) return 0;
-            dims[2 * k] = y->dims[k] / x->dims[k]; /* repeat: stride 0 */
-            xs[2 * k] = 0;
-            dims[2 * k + 1] = x->dims[k];
-            xs[2 * k + 1] = s[k];
+            int64_t rep = y->dims[k] / x->dims[k];
+            if ((rep > 1) + (x->dims[k] > 1) + r > NNGPU_MAX_DIMS) return 0;
+            if (rep > 1) dims[r] = rep, xs[r++] = 0;
+            if (x->dims[k] > 1) dims[r] = x->dims[k], xs[r++] = s[k];
         }
-        *rank = 2 * x->rank;
+        if (r == 0) dims[r] = 1, xs[r++] = 0;
+        *rank = r;
         return 1;
     }
     if (n->op != NG_OP_DEPTHTOSPACE && n->op != NG_OP_SPACETODEPTH) return 0;
