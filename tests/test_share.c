@@ -417,6 +417,85 @@ static void prepared_graphs(const char *dev) {
               ng_prepared_stats_get().live - p0.live, registered);
 }
 
+/* x [16, 1024] -> rows whose sum is positive (NonZero: a run-time tail) ->
+ * MatMul by a 16 MiB weight: a tail that heavy (a detector's head) runs on
+ * the device from its first run, not on the host reference first. Returns
+ * the first run's output rows (y [K, 4096]) into y, K into *k. */
+enum { HT_N = 16, HT_K = 1024, HT_M = 4096 };
+
+static nngpu_model *make_heavy_tail(void) {
+    const int64_t xd[2] = {HT_N, HT_K}, wd[2] = {HT_K, HT_M}, one[1] = {1}, zero[1] = {0};
+    const int64_t axis1 = 1, axis0 = 0;
+    float z = 0;
+    nngpu_graph *g = nngpu_graph_create();
+    nngpu_graph_add_input(g, "x", NNGPU_DTYPE_FLOAT32, 2, xd);
+    add_random(g, "w", 2, wd, 1.0f / 32);
+    nngpu_graph_add_constant(g, "axes1", NNGPU_DTYPE_INT64, 1, one, &axis1);
+    nngpu_graph_add_constant(g, "axes0", NNGPU_DTYPE_INT64, 1, one, &axis0);
+    nngpu_graph_add_constant(g, "zero", NNGPU_DTYPE_FLOAT32, 0, zero, &z);
+    const char *sum_in[2] = {"x", "axes1"}, *gt_in[2] = {"s", "zero"}, *sq_in[2] = {"nz", "axes0"},
+               *ga_in[2] = {"x", "idx"}, *mm_in[2] = {"rows", "w"};
+    const char *s_[1] = {"s"}, *gt[1] = {"gt"}, *nz[1] = {"nz"}, *idx[1] = {"idx"}, *rows[1] = {"rows"},
+               *y[1] = {"y"};
+    nngpu_graph_add_node(g, "ReduceSum", "sum", 2, sum_in, 1, s_);
+    nngpu_graph_set_attr_int(g, "keepdims", 0);
+    nngpu_graph_add_node(g, "Greater", "positive", 2, gt_in, 1, gt);
+    nngpu_graph_add_node(g, "NonZero", "which", 1, gt, 1, nz);
+    nngpu_graph_add_node(g, "Squeeze", "squeeze", 2, sq_in, 1, idx);
+    nngpu_graph_add_node(g, "Gather", "pick", 2, ga_in, 1, rows);
+    nngpu_graph_add_node(g, "MatMul", "head", 2, mm_in, 1, y);
+    nngpu_graph_add_output(g, "y");
+    nngpu_model *model = NULL;
+    TH_EXPECT(nngpu_model_from_graph(g, &model) == NNGPU_OK, "building the heavy-tail model");
+    return model;
+}
+
+static int run_heavy(nngpu_session *s, const float *x, float *y, int64_t *k, int *tail_kernels) {
+    nngpu_tensor in = {.name = "x", .dtype = NNGPU_DTYPE_FLOAT32, .rank = 2,
+                       .dims = {HT_N, HT_K}, .data = (void *)x, .size_bytes = HT_N * HT_K * sizeof(float)};
+    nngpu_tensor o = {0};
+    if (nngpu_session_run(s, 1, &in, 1, &o) != NNGPU_OK || o.rank != 2) return 0;
+    *k = o.dims[0];
+    o.data = y;
+    o.size_bytes = HT_N * HT_M * sizeof(float);
+    nngpu_session_stats st;
+    nngpu_session_get_stats(s, &st);
+    *tail_kernels = st.tail_kernels;
+    return nngpu_session_read_output(s, 0, &o) == NNGPU_OK;
+}
+
+static void heavy_tail(const char *dev) {
+    nngpu_model *m = make_heavy_tail();
+    float *x = malloc(sizeof(float) * HT_N * HT_K), *want = malloc(sizeof(float) * HT_N * HT_M),
+          *got = malloc(sizeof(float) * HT_N * HT_M);
+    TH_EXPECT(m && x && want && got, "heavy tail: out of memory");
+    if (m && x && want && got) {
+        th_fill(x, (size_t)HT_N * HT_K, -1, 1);
+        nngpu_session *ref = create(m, "cpu"), *s = create(m, dev);
+        int64_t k_ref = 0, k = 0;
+        int ref_tail = 0, tail = 0;
+        TH_EXPECT(ref && run_heavy(ref, x, want, &k_ref, &ref_tail), "heavy tail: the CPU run");
+        TH_EXPECT(s && run_heavy(s, x, got, &k, &tail), "heavy tail: the %s run", dev);
+        TH_EXPECT(k == k_ref && k > 0, "heavy tail: %lld rows on %s, %lld on the CPU", (long long)k,
+                  dev, (long long)k_ref);
+        TH_EXPECT(tail > 0, "heavy tail on %s: its first run ran %d device kernels", dev, tail);
+        double err = 0, mag = 0;
+        for (int64_t i = 0; i < k * HT_M && k == k_ref; i++) {
+            err = fmax(err, fabs(got[i] - want[i]));
+            mag = fmax(mag, fabs(want[i]));
+        }
+        TH_EXPECT(err <= 1e-4 * mag, "heavy tail on %s: error %g of %g", dev, err, mag);
+        printf("%s: a heavy run-time tail ran %d kernels on its first run (%lld rows, error %.2g)\n", dev,
+               tail, (long long)k, mag > 0 ? err / mag : err);
+        nngpu_session_destroy(s);
+        nngpu_session_destroy(ref);
+    }
+    free(x);
+    free(want);
+    free(got);
+    nngpu_model_destroy(m);
+}
+
 int main(int argc, char **argv) {
     th_init(argc, argv);
     content_hash();
@@ -438,6 +517,7 @@ int main(int argc, char **argv) {
         }
         share_on(m, devs[i], cache);
         prepared_graphs(devs[i]);
+        heavy_tail(devs[i]);
         if (is_vulkan(devs[i])) shared_constants();
     }
     nngpu_model_destroy(m);

@@ -28,9 +28,24 @@ typedef struct tail_entry {
 
 struct ng_tail_sessions {
     int n_in;
+    int heavy; /* heavy_body() of the body */
     unsigned long clock;
     tail_entry e[TAIL_SESSIONS];
 };
+
+/* A body holding tens of MB of weights (a detector's box, mask or keypoint
+ * head) is a network, not post-processing: the host reference takes minutes
+ * over it (Keypoint R-CNN's eight 512-channel convolutions on 100 RoIs: over
+ * 10 min) where a device session compiles and runs in seconds. Its session
+ * is made on the first sight of its extents and not judged against the host. */
+#define HEAVY_BODY_BYTES ((size_t)16 << 20)
+
+static int heavy_body(const ng_graph *body) {
+    size_t bytes = 0;
+    for (int i = 0; i < body->n_tensors; i++)
+        if (body->tensors[i].data) bytes += ng_nbytes(&body->tensors[i]);
+    return bytes >= HEAVY_BODY_BYTES;
+}
 
 static void entry_clear(tail_entry *e) {
     nngpu_session_destroy(e->inner);
@@ -204,7 +219,8 @@ static int run_on_device(nngpu_session *s, tail_entry *e, int fresh, const ng_gr
     if (e->host_only) return 0;
     /* A session is made when these extents come again, or at once inside a
      * tail session's first run (its outer extents just repeated: so will these). */
-    if (fresh && !s->tail_eager) {
+    int heavy = s->tail_sessions->heavy;
+    if (fresh && !s->tail_eager && !heavy) {
         s->tail_settling = 1;
         return 0;
     }
@@ -217,7 +233,7 @@ static int run_on_device(nngpu_session *s, tail_entry *e, int fresh, const ng_gr
     /* Judged against the host once it runs as it will: not the first run (some
      * drivers compile then), not while its own tail is still finding its way
      * (unless that goes on for long). */
-    int judging = e->device_runs > 0 && !(e->inner->tail_settling && e->device_runs < SETTLE_RUNS);
+    int judging = !heavy && e->device_runs > 0 && !(e->inner->tail_settling && e->device_runs < SETTLE_RUNS);
     if (judging && e->host_ms == 0) return 0; /* made eagerly: the host's time is measured once */
     e->inner->tail_eager = e->device_runs == 0;
     double t0 = ng_now_ms();
@@ -249,8 +265,10 @@ nngpu_status ng_tail_sessions_eval(nngpu_session *s, const ng_graph *body, const
     tail_entry *e = NULL;
     int fresh = 0;
     if (s->dev && !s->opts.tail_on_host && s->tail_depth < MAX_DEPTH) {
-        if (!s->tail_sessions && (s->tail_sessions = calloc(1, sizeof *s->tail_sessions)))
+        if (!s->tail_sessions && (s->tail_sessions = calloc(1, sizeof *s->tail_sessions))) {
             s->tail_sessions->n_in = body->n_inputs;
+            s->tail_sessions->heavy = heavy_body(body);
+        }
         e = s->tail_sessions ? find(s->tail_sessions, in, &fresh) : NULL; /* NULL: host, always */
     }
     nngpu_status st = NNGPU_OK;
