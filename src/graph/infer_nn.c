@@ -364,6 +364,20 @@ static nngpu_status infer_dft(ng_graph *g, ng_node *n) {
     return NNGPU_OK;
 }
 
+/* Col2Im: [N, C * prod(block), L] -> [N, C, image...]. */
+static nngpu_status infer_col2im(ng_graph *g, ng_node *n) {
+    const ng_tensor *x;
+    NG_CHECK(ng_infer_need(g, n, 0, &x));
+    if (x->dtype != NNGPU_DTYPE_FLOAT32 && x->dtype != NNGPU_DTYPE_FLOAT16 && x->dtype != NNGPU_DTYPE_FLOAT64)
+        return ERR(NNGPU_ERR_UNSUPPORTED, "input '%s' must be float", x->name);
+    ng_col2im_params p;
+    NG_CHECK(ng_ref_col2im_params(g, n, &p));
+    int64_t d[NNGPU_MAX_DIMS] = {x->dims[0], x->dims[1] / p.blocks};
+    memcpy(d + 2, p.image, sizeof(int64_t) * (size_t)p.spatial);
+    ng_infer_set_out(g, n, 0, x->dtype, 2 + p.spatial, d);
+    return NNGPU_OK;
+}
+
 int ng_infer_nn(ng_graph *g, ng_node *n, nngpu_status *st) {
     switch (n->op) {
     case NG_OP_LAYERNORM: *st = infer_layernorm(g, n); return 1;
@@ -382,6 +396,7 @@ int ng_infer_nn(ng_graph *g, ng_node *n, nngpu_status *st) {
     case NG_OP_REVERSESEQUENCE: *st = infer_reverse_sequence(g, n); return 1;
     case NG_OP_DFT:
     case NG_OP_STFT: *st = infer_dft(g, n); return 1;
+    case NG_OP_COL2IM: *st = infer_col2im(g, n); return 1;
     case NG_OP_MAXUNPOOL: *st = infer_max_unpool(g, n); return 1;
     default: return 0;
     }

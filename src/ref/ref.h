@@ -39,6 +39,15 @@ typedef struct ng_dft_params {
 } ng_dft_params;
 nngpu_status ng_ref_dft_params(const ng_graph *g, const ng_node *n, ng_dft_params *p);
 
+/* Col2Im geometry: spatial dims, image, block, dilations, pads (begins then
+ * ends), strides, block positions per dim and in all. Errors name the node. */
+typedef struct ng_col2im_params {
+    int spatial;
+    int64_t image[NNGPU_MAX_DIMS], block[NNGPU_MAX_DIMS], dil[NNGPU_MAX_DIMS], stride[NNGPU_MAX_DIMS];
+    int64_t pad[2 * NNGPU_MAX_DIMS], count[NNGPU_MAX_DIMS], blocks, positions;
+} ng_col2im_params;
+nngpu_status ng_ref_col2im_params(const ng_graph *g, const ng_node *n, ng_col2im_params *p);
+
 /* Applies one epilogue step y = op(y[, operand]) over a float32 output of
  * shape out_dims; operand has its own shape, broadcast (NumPy rules). */
 void ng_ref_apply_epilogue(const ng_graph *g, const ng_node *n, float *y, const void *const *in);
