@@ -445,7 +445,10 @@ static void test_reduce(void) {
         NAME("%s opset%d %lldx%lldx%lldx%lld axes[%s] keepdims%d", op, opset, (long long)d[0],
              (long long)d[1], (long long)d[2], (long long)d[3], na ? ax : "all", keep);
         nngpu_graph *g = th_graph(opset);
-        th_input(g, "x", 4, d);
+        /* values around 0.5: signed ones can sum to near 0, where the normalized
+         * error measures summation order, not the kernel (a mean of 3e-6 over
+         * 110 values of size 1 failed by 5e-4 on one seed) */
+        th_input_range(g, "x", 4, d, -0.5f, 1.5f);
         int as_input = opset >= 18 || !strcmp(op, "ReduceSum");
         if (as_input && na) th_const_i64(g, "axes", 1, D(na), axes);
         th_node(g, op, as_input && na ? "x,axes" : "x", "y");
