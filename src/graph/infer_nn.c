@@ -346,8 +346,6 @@ static nngpu_status infer_max_unpool(ng_graph *g, ng_node *n) {
 static nngpu_status infer_dft(ng_graph *g, ng_node *n) {
     const ng_tensor *x;
     NG_CHECK(ng_infer_need(g, n, 0, &x));
-    if (x->dtype != NNGPU_DTYPE_FLOAT32 && x->dtype != NNGPU_DTYPE_FLOAT16 && x->dtype != NNGPU_DTYPE_FLOAT64)
-        return ERR(NNGPU_ERR_UNSUPPORTED, "input '%s' must be float", x->name);
     ng_dft_params p;
     NG_CHECK(ng_ref_dft_params(g, n, &p));
     int64_t d[NNGPU_MAX_DIMS];
@@ -368,8 +366,6 @@ static nngpu_status infer_dft(ng_graph *g, ng_node *n) {
 static nngpu_status infer_col2im(ng_graph *g, ng_node *n) {
     const ng_tensor *x;
     NG_CHECK(ng_infer_need(g, n, 0, &x));
-    if (x->dtype != NNGPU_DTYPE_FLOAT32 && x->dtype != NNGPU_DTYPE_FLOAT16 && x->dtype != NNGPU_DTYPE_FLOAT64)
-        return ERR(NNGPU_ERR_UNSUPPORTED, "input '%s' must be float", x->name);
     ng_col2im_params p;
     NG_CHECK(ng_ref_col2im_params(g, n, &p));
     int64_t d[NNGPU_MAX_DIMS] = {x->dims[0], x->dims[1] / p.blocks};

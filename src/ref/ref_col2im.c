@@ -8,6 +8,7 @@
 
 nngpu_status ng_ref_col2im_params(const ng_graph *g, const ng_node *n, ng_col2im_params *p) {
     const ng_tensor *x = ng_in(g, n, 0), *im = ng_in(g, n, 1), *bl = ng_in(g, n, 2);
+    if (!ng_ref_is_float(x->dtype)) return ng_ref_err(n, NNGPU_ERR_UNSUPPORTED, "input '%s' must be float", x->name);
     if (!im || !bl || !im->data || !bl->data || im->rank != 1 || bl->rank != 1 || im->dims[0] != bl->dims[0] ||
         im->dims[0] < 1 || im->dims[0] > NNGPU_MAX_DIMS - 2)
         return ng_ref_err(n, NNGPU_ERR_UNSUPPORTED, "image_shape and block_shape must be constants of one length");
@@ -47,8 +48,11 @@ nngpu_status ng_ref_col2im(const ng_graph *g, const ng_node *n, const void *cons
     ng_col2im_params p;
     NG_CHECK(ng_ref_col2im_params(g, n, &p));
     int sp = p.spatial;
-    int64_t pixels = 1, planes = x->dims[0] * (x->dims[1] / p.blocks);
-    for (int d = 0; d < sp; d++) pixels *= p.image[d];
+    int64_t pixels = 1, planes = x->dims[0] * (x->dims[1] / p.blocks), row[NNGPU_MAX_DIMS];
+    for (int d = sp - 1; d >= 0; d--) { /* the image's strides */
+        row[d] = pixels;
+        pixels *= p.image[d];
+    }
     for (int64_t i = 0; i < planes * pixels; i++) ng_ref_std(y->dtype, out[0], i, 0);
     for (int64_t plane = 0; plane < planes; plane++)
         for (int64_t b = 0; b < p.blocks; b++)
@@ -60,9 +64,7 @@ nngpu_status ng_ref_col2im(const ng_graph *g, const ng_node *n, const void *cons
                     rl /= p.count[d];
                     int64_t pos = ol * p.stride[d] - p.pad[d] + ob * p.dil[d];
                     inside &= pos >= 0 && pos < p.image[d];
-                    int64_t stride = 1;
-                    for (int e = d + 1; e < sp; e++) stride *= p.image[e];
-                    at += pos * stride;
+                    at += pos * row[d];
                 }
                 if (!inside) continue;
                 int64_t yi = plane * pixels + at, xi = (plane * p.blocks + b) * p.positions + l;

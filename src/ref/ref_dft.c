@@ -24,6 +24,7 @@ nngpu_status ng_ref_dft_params(const ng_graph *g, const ng_node *n, ng_dft_param
     int stft = n->op == NG_OP_STFT;
     p->onesided = (int)ng_attr_int(n, "onesided", stft);
     p->inverse = stft ? 0 : (int)ng_attr_int(n, "inverse", 0);
+    if (!ng_ref_is_float(x->dtype)) return ng_ref_err(n, NNGPU_ERR_UNSUPPORTED, "input '%s' must be float", x->name);
     if ((stft ? x->rank != 3 : x->rank < 2) || (x->dims[x->rank - 1] != 1 && x->dims[x->rank - 1] != 2))
         return ng_ref_err(n, NNGPU_ERR_INVALID_ARG, "input '%s' must be [..., signal, 1 or 2]%s", x->name,
                           stft ? " of rank 3" : "");
@@ -91,9 +92,10 @@ nngpu_status ng_ref_dft(const ng_graph *g, const ng_node *n, const void *const *
     for (int a = 0; a < p.axis; a++) outer *= x->dims[a];
     for (int a = p.axis + 1; a < x->rank - 1; a++) inner *= x->dims[a];
     int64_t lines = stft ? p.frames : 1; /* per outer index */
-    double *cs = malloc(sizeof(double) * (size_t)(2 * L + 2 * (span > n_s ? span : n_s) + 2 * p.bins));
+    int64_t room = span > n_s ? span : n_s; /* samples held */
+    double *cs = malloc(sizeof(double) * (size_t)(2 * L + 2 * room + 2 * p.bins));
     if (!cs) return ng_ref_err(n, NNGPU_ERR_OUT_OF_MEMORY, "tables");
-    double *sn = cs + L, *s = sn + L, *o = s + 2 * (span > n_s ? span : n_s);
+    double *sn = cs + L, *s = sn + L, *o = s + 2 * room;
     for (int64_t j = 0; j < L; j++) {
         cs[j] = cos(2 * M_PI * (double)j / (double)L);
         sn[j] = sin(2 * M_PI * (double)j / (double)L);

@@ -6,19 +6,9 @@
 #include <string.h>
 
 #include "core/status.h"
+#include "graph/infer.h"
 
 static int f32(const ng_tensor *t) { return t && t->dtype == NNGPU_DTYPE_FLOAT32 && t->rank >= 0; }
-
-/* Attribute name's sp values right-aligned in out[2] (default def); 0 when
- * it has another count. */
-static int read_pair(const ng_node *n, const char *name, int sp, int64_t def, int64_t out[2]) {
-    const int64_t *v;
-    out[0] = out[1] = def;
-    int cnt = ng_attr_ints(n, name, &v);
-    if (cnt && cnt != sp) return 0;
-    for (int i = 0; i < cnt; i++) out[2 - sp + i] = v[i];
-    return 1;
-}
 
 static int global_geom(const ng_tensor *x, const ng_tensor *y, ng_pool_geom *pg) {
     int r = x->rank;
@@ -49,47 +39,23 @@ int ng_pool_geom_of(const ng_graph *g, const ng_node *n, ng_pool_geom *pg) {
     pg->OH = sp == 2 ? (int)y->dims[2] : 1;
     pg->OW = (int)y->dims[r - 1];
     if (y->dims[0] != x->dims[0] || y->dims[1] != x->dims[1]) return 0;
-    int64_t k[2], s[2], d[2], p[4] = {0, 0, 0, 0};
-    const int64_t *v;
-    if (!read_pair(n, "kernel_shape", sp, 1, k) || ng_attr_ints(n, "kernel_shape", &v) != sp)
+    /* the window as shape inference resolved it (auto_pad, ceil_mode), the
+     * spatial dims right-aligned in [H, W] */
+    ng_window w;
+    if (ng_infer_window(g, n, &w) != NNGPU_OK) {
+        ng_error_clear(); /* inference accepted the node: not reached */
         return 0;
-    if (!read_pair(n, "strides", sp, 1, s) || !read_pair(n, "dilations", sp, 1, d)) return 0;
+    }
+    int64_t k[2] = {1, 1}, s[2] = {1, 1}, d[2] = {1, 1}, p[4] = {0, 0, 0, 0};
+    for (int i = 0; i < sp; i++) {
+        int j = 2 - sp + i;
+        if (w.out[i] != y->dims[2 + i]) return 0;
+        k[j] = w.k[i], s[j] = w.s[i], d[j] = w.d[i], p[j] = w.pb[i], p[j + 2] = w.pe[i];
+    }
     if (!pg->is_max && (d[0] != 1 || d[1] != 1)) return 0;
-    int cnt = ng_attr_ints(n, "pads", &v);
-    if (cnt && cnt != 2 * sp) return 0;
-    if (cnt == 4) {
-        p[0] = v[0]; p[1] = v[1]; p[2] = v[2]; p[3] = v[3];
-    } else if (cnt == 2) {
-        p[1] = v[0]; p[3] = v[1];
-    }
-    int ceil_mode = (int)ng_attr_int(n, "ceil_mode", 0);
-    const char *ap = ng_attr_string(n, "auto_pad", "NOTSET");
-    int in[2] = {pg->H, pg->W}, out[2] = {pg->OH, pg->OW};
-    for (int i = 0; i < 2; i++) {
-        if (k[i] < 1 || s[i] < 1 || d[i] < 1 || k[i] > INT_MAX || s[i] > INT_MAX || d[i] > INT_MAX)
+    for (int i = 0; i < 2; i++)
+        if (k[i] > INT_MAX || s[i] > INT_MAX || d[i] > INT_MAX || p[i] > INT_MAX / 2 || p[i + 2] > INT_MAX / 2)
             return 0;
-        int64_t span = (k[i] - 1) * d[i] + 1;
-        if (strcmp(ap, "SAME_UPPER") == 0 || strcmp(ap, "SAME_LOWER") == 0) {
-            int64_t total = (out[i] - 1) * s[i] + span - in[i];
-            if (total < 0) total = 0;
-            p[i] = ap[5] == 'U' ? total / 2 : total - total / 2;
-            p[i + 2] = total - p[i];
-        } else if (strcmp(ap, "VALID") == 0) {
-            p[i] = p[i + 2] = 0;
-        } else if (strcmp(ap, "NOTSET") != 0) {
-            return 0;
-        } else {
-            int64_t room = in[i] + p[i] + p[i + 2] - span;
-            /* ceil_mode: a window past the end still gives one output (infer.c) */
-            if ((room < 0 && !(ceil_mode && room + s[i] > 0)) || p[i] < 0 || p[i + 2] < 0)
-                return 0;
-            int64_t o = (ceil_mode ? (room + s[i] - 1) / s[i] : room / s[i]) + 1;
-            /* ceil_mode: the last window must start inside input or left pad. */
-            if (ceil_mode && (o - 1) * s[i] >= in[i] + p[i]) o--;
-            if (o != out[i]) return 0;
-        }
-        if (p[i] > INT_MAX / 2 || p[i + 2] > INT_MAX / 2) return 0;
-    }
     pg->KH = (int)k[0]; pg->KW = (int)k[1]; pg->SH = (int)s[0]; pg->SW = (int)s[1];
     pg->DH = (int)d[0]; pg->DW = (int)d[1];
     pg->PT = (int)p[0]; pg->PL = (int)p[1]; pg->PB = (int)p[2]; pg->PR = (int)p[3];
