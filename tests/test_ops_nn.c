@@ -615,6 +615,69 @@ static void test_index_ops(void) {
     }
 }
 
+/* ---- GridSample ------------------------------------------------------------------ */
+
+/* A nearest-mode grid (n_pts points of nd coordinates, x first) whose pixel
+ * positions sit 0.1-0.4 away from the rounding ties, some outside the image:
+ * the kernels compute positions in float, the reference in double. */
+static void nearest_grid(int nd, const int64_t *size, int align, int64_t n_pts, float *grid) {
+    for (int64_t i = 0; i < n_pts; i++)
+        for (int d = 0; d < nd; d++) {
+            int64_t len = size[nd - 1 - d]; /* coordinate d of a point: axis nd - 1 - d */
+            float pos = (float)th_randint(-2, (int)len + 1) + th_randf(0.1f, 0.4f) * (th_randint(0, 1) ? 1 : -1);
+            grid[i * nd + d] = align ? (len > 1 ? 2 * pos / (float)(len - 1) - 1 : th_randf(-1, 1))
+                                     : (2 * pos + 1) / (float)len - 1;
+        }
+}
+
+static void test_grid_sample(void) {
+    static const char *const modes[] = {"bilinear", "nearest", "bicubic"};
+    static const char *const pads[] = {"zeros", "border", "reflection"};
+    for (int i = 0; i < 13; i++) {
+        int nd = i < 9 ? 2 : 3, align = th_randint(0, 1);
+        const char *mode = nd == 2 ? modes[i % 3] : modes[i % 2];
+        const char *pad = pads[nd == 2 ? i / 3 : i % 3];
+        int64_t xd[5], gd[5], size[3], n_pts = 1;
+        xd[0] = gd[0] = th_randint(1, 3);
+        xd[1] = th_randint(1, 5);
+        for (int d = 0; d < nd; d++) {
+            xd[2 + d] = size[d] = th_randint(1, nd == 2 ? 12 : 5);
+            gd[1 + d] = th_randint(1, nd == 2 ? 9 : 4);
+            n_pts *= gd[1 + d];
+        }
+        gd[1 + nd] = nd;
+        if (i == 12) { /* a flow-warp shape: RAFT-like, grid as large as the image */
+            memcpy(xd, D(2, 16, 23, 31), sizeof(int64_t) * 4);
+            memcpy(gd, D(2, 23, 31, 2), sizeof(int64_t) * 4);
+            nd = 2, mode = "bilinear", pad = "zeros";
+        }
+        /* the grid: computed on the device (Tanh, scaled past the border),
+         * or for nearest a constant away from rounding ties */
+        int nearest = mode[0] == 'n';
+        NAME("GridSample %s %s align%d x %s grid %s%s", mode, pad, align, dims_text(nd + 2, xd),
+             dims_text(nd + 2, gd), nearest ? " constant" : " runtime");
+        nngpu_graph *g = th_graph(20);
+        fallback_if("GridSample");
+        th_input(g, "x", nd + 2, xd);
+        if (nearest) {
+            float grid[2 * 3 * 9 * 9 * 3];
+            nearest_grid(nd, size, align, gd[0] * n_pts, grid);
+            th_const_f32(g, "grid", nd + 2, gd, grid);
+        } else {
+            th_input_range(g, "gi", nd + 2, gd, -1.5f, 1.5f);
+            th_const_scalar_f32(g, "s", 1.2f);
+            th_node(g, "Tanh", "gi", "gt");
+            th_node(g, "Mul", "gt,s", "grid");
+        }
+        th_node(g, "GridSample", "x,grid", "y");
+        th_attr_string(g, "mode", mode);
+        th_attr_string(g, "padding_mode", pad);
+        th_attr_int(g, "align_corners", align);
+        th_output(g, "y");
+        th_check_graph(nm, g, TOL);
+    }
+}
+
 /* ---- fused patterns on the new anchors ------------------------------------------------ */
 
 static void test_fused_anchors(void) {
@@ -693,6 +756,7 @@ int main(int argc, char **argv) {
     test_softmax_family();
     test_arg_topk();
     test_index_ops();
+    test_grid_sample();
     test_fused_anchors();
     return th_summary();
 }

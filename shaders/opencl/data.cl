@@ -216,3 +216,107 @@ __kernel void resize_rows(__global NG_FLOAT *y, int y_off, __global const NG_FLO
     }
 }
 #endif
+
+#ifdef GS_ND
+/* GridSample (src/runtime/lower_grid_sample.h): output element gid, plane
+ * gid / GS_OUT of [N * C] and point gid % GS_OUT, samples its plane of x at
+ * the grid point of its batch. Compiled in: GS_ND spatial axes (2, 3) of
+ * sizes GS_SIZE, outermost first (GS_IN elements a plane); TAPS 1 nearest,
+ * 2 linear, 4 cubic; GS_PAD 0 zeros, 1 reflection, 2 border; GS_ALIGN; GS_C
+ * channels. Computed in float (the reference: double). */
+__constant int gs_size[3] = {GS_SIZE};
+
+/* Folds v into [lo, hi] by reflecting at the borders. */
+float gs_reflect(float v, float lo, float hi) {
+    float range = hi - lo;
+    if (range <= 0.0f) return lo;
+    if (v >= lo && v <= hi) return v;
+    float d = v < lo ? lo - v : v - hi;
+    float k = floor(d / range), r = d - k * range;
+    return (fmod(k, 2.0f) == 0.0f) == (v < lo) ? lo + r : hi - r;
+}
+
+/* The value at index idx of the plane at base, padded per GS_PAD. */
+float gs_voxel(__global const NG_FLOAT *x, int base, const int *idx) {
+    int off = 0;
+    for (int d = 0; d < GS_ND; d++) {
+        int i = idx[d], n = gs_size[d];
+#if GS_PAD == 0
+        if (i < 0 || i >= n) return 0.0f;
+#elif GS_PAD == 1
+        i = (int)gs_reflect((float)i, GS_ALIGN ? 0.0f : -0.5f, GS_ALIGN ? n - 1.0f : n - 0.5f);
+#endif
+        off = off * n + clamp(i, 0, n - 1);
+    }
+    return NG_LD(x, base + off);
+}
+
+/* Normalized g in [-1, 1] to a pixel coordinate along an axis of n; NaN and
+ * far values held at +-1e7, outside any image. */
+float gs_coord(float g, int n) {
+    float v = GS_ALIGN ? (g + 1.0f) * 0.5f * (float)(n - 1) : ((g + 1.0f) * (float)n - 1.0f) * 0.5f;
+    return isnan(v) ? 1e7f : clamp(v, -1e7f, 1e7f);
+}
+
+/* Keys' cubic convolution weights (A = -0.75) for the 4 taps around t. */
+void gs_cubic(float t, float *c) {
+    const float a = -0.75f;
+    float x = t + 1.0f;
+    c[0] = ((a * x - 5.0f * a) * x + 8.0f * a) * x - 4.0f * a;
+    c[1] = ((a + 2.0f) * t - (a + 3.0f)) * t * t + 1.0f;
+    x = 1.0f - t;
+    c[2] = ((a + 2.0f) * x - (a + 3.0f)) * x * x + 1.0f;
+    x = 2.0f - t;
+    c[3] = ((a * x - 5.0f * a) * x + 8.0f * a) * x - 4.0f * a;
+}
+
+__kernel void grid_sample(__global NG_FLOAT *y, int y_off, __global const NG_FLOAT *x, int x_off,
+                          __global const float *grid, int grid_off, int n, NG_EPI_PARAMS) {
+    int gid = get_global_id(0);
+    if (gid >= n) return;
+    int plane = gid / GS_OUT, point = gid % GS_OUT;
+    __global const float *gp = grid + grid_off + ((plane / GS_C) * GS_OUT + point) * GS_ND;
+    const int base = x_off + plane * GS_IN;
+    float pos[3];
+    int idx[3];
+    for (int d = 0; d < GS_ND; d++) pos[d] = gs_coord(gp[GS_ND - 1 - d], gs_size[d]);
+    float v = 0.0f;
+#if TAPS == 1
+    for (int d = 0; d < GS_ND; d++) idx[d] = (int)rint(pos[d]);
+    v = gs_voxel(x, base, idx);
+#else
+    int lo[3];
+    float frac[3];
+    for (int d = 0; d < GS_ND; d++) {
+        float f = floor(pos[d]);
+        lo[d] = (int)f;
+        frac[d] = pos[d] - f;
+    }
+#if TAPS == 2
+    for (int corner = 0; corner < 1 << GS_ND; corner++) {
+        float w = 1.0f;
+        for (int d = 0; d < GS_ND; d++) {
+            int up = corner >> (GS_ND - 1 - d) & 1;
+            idx[d] = lo[d] + up;
+            w *= up ? frac[d] : 1.0f - frac[d];
+        }
+        v += w * gs_voxel(x, base, idx);
+    }
+#else /* cubic, 2-D */
+    float cy[4], cx[4];
+    gs_cubic(frac[0], cy);
+    gs_cubic(frac[1], cx);
+    for (int i = 0; i < 4; i++) {
+        float row = 0.0f;
+        idx[0] = lo[0] - 1 + i;
+        for (int j = 0; j < 4; j++) {
+            idx[1] = lo[1] - 1 + j;
+            row += cx[j] * gs_voxel(x, base, idx);
+        }
+        v += cy[i] * row;
+    }
+#endif
+#endif
+    NG_ST(y, y_off + gid, NG_EPI_APPLY(v, gid));
+}
+#endif

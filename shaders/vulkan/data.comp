@@ -2,9 +2,9 @@
 /* Data movement, then the epilogue. KIND 0: contiguous copy; 1: strided copy
  * (reshape, transpose, slice, expand, concat, split); 2: gather; 3: pad
  * (constant, reflect, edge, wrap);
- * 4: resize from host-computed tap tables; 5: gather_elements. Dims and strides sit in the int
- * meta buffer at meta_off (8 slots per list). Values move as NG_REAL;
- * resize interpolates in float. */
+ * 4: resize from host-computed tap tables; 5: gather_elements; 6: grid_sample. Dims and
+ * strides sit in the int meta buffer at meta_off (8 slots per list). Values move as NG_REAL;
+ * resize and grid_sample interpolate in float. */
 #extension GL_GOOGLE_include_directive : require
 #include "storage.glsl"
 #include "epilogue_ops.h"
@@ -12,15 +12,16 @@
 layout(local_size_x_id = 0) in;           /* work-group size */
 #include "grid.glsl" /* after the local size: gl_WorkGroupSize */
 layout(constant_id = 1) const int KIND = 0;
-layout(constant_id = 2) const int TAPS = 2;     /* resize taps per dim: 1 nearest, 2 linear, 4 cubic */
-layout(constant_id = 3) const int PAD_MODE = 0; /* 0 constant, 1 reflect, 2 edge, 3 wrap */
+layout(constant_id = 2) const int TAPS = 2;     /* resize / grid_sample taps per dim: 1 nearest, 2 linear, 4 cubic */
+layout(constant_id = 3) const int PAD_MODE = 0; /* 0 constant (zeros), 1 reflect, 2 edge (border), 3 wrap */
 layout(constant_id = 4) const int IDX64 = 0; /* 1: int64 indices, two little-endian int words each */
 #define EPI_SPEC_BASE 5
 
 layout(std430, binding = 0) writeonly buffer Y { NG_FLOAT y[]; };
 layout(std430, binding = 1) readonly buffer X { NG_FLOAT x[]; };
 layout(std430, binding = 2) readonly buffer Meta { int meta[]; };
-layout(std430, binding = 3) readonly buffer Idx { int idx[]; }; /* gather indices, resize table */
+layout(std430, binding = 3) readonly buffer Idx { int idx[]; }; /* gather indices, resize table,
+                                                                  grid_sample's float grid */
 /* idx_off counts int words (two per int64 index). */
 #define EPI_BINDING_BASE 4
 
@@ -149,6 +150,81 @@ NG_REAL resize(uint gid) {
     return NG_REAL(v);
 }
 
+/* GridSample (src/runtime/lower_grid_sample.h). meta: the rank spatial
+ * sizes, outermost first; M_A(0): align_corners. n_idx: points per output
+ * plane, inner: elements per input plane, axis_len: channels. Output element
+ * gid, plane gid / n_idx of [N * C], samples its plane of x at the grid
+ * point (in idx, float bits at idx_off) of its batch. */
+float gs_reflect(float v, float lo, float hi) {
+    float range = hi - lo;
+    if (range <= 0.0) return lo;
+    if (v >= lo && v <= hi) return v;
+    float d = v < lo ? lo - v : v - hi;
+    float k = floor(d / range), r = d - k * range;
+    return (mod(k, 2.0) == 0.0) == (v < lo) ? lo + r : hi - r;
+}
+
+/* The value at index i of the plane at base, padded per PAD_MODE. */
+float gs_voxel(uint base, ivec3 i) {
+    int off = 0;
+    for (int d = 0; d < int(p.rank); d++) {
+        int n = M_DIM(d), c = i[d];
+        if (PAD_MODE == 0 && (c < 0 || c >= n)) return 0.0;
+        if (PAD_MODE == 1) {
+            bool align = M_A(0) != 0;
+            c = int(gs_reflect(float(c), align ? 0.0 : -0.5, align ? float(n) - 1.0 : float(n) - 0.5));
+        }
+        off = off * n + clamp(c, 0, n - 1);
+    }
+    return float(x[p.x_off + base + uint(off)]);
+}
+
+/* Keys' cubic convolution weights (A = -0.75) for the 4 taps around t. */
+vec4 gs_cubic(float t) {
+    const float a = -0.75;
+    vec4 x = vec4(t + 1.0, t, 1.0 - t, 2.0 - t);
+    vec4 far = ((a * x - 5.0 * a) * x + 8.0 * a) * x - 4.0 * a;
+    vec4 near = ((a + 2.0) * x - (a + 3.0)) * x * x + 1.0;
+    return vec4(far.x, near.y, near.z, far.w);
+}
+
+NG_REAL grid_sample(uint gid) {
+    uint plane = gid / p.n_idx, point = gid % p.n_idx, nd = p.rank;
+    uint gi = p.idx_off + ((plane / p.axis_len) * p.n_idx + point) * nd;
+    uint base = plane * p.inner;
+    bool align = M_A(0) != 0;
+    vec3 pos;
+    for (uint d = 0u; d < nd; d++) {
+        float g = intBitsToFloat(idx[gi + nd - 1u - d]), n = float(M_DIM(d));
+        float v = align ? (g + 1.0) * 0.5 * (n - 1.0) : ((g + 1.0) * n - 1.0) * 0.5;
+        pos[d] = isnan(v) ? 1e7 : clamp(v, -1e7, 1e7);
+    }
+    if (TAPS == 1) return NG_REAL(gs_voxel(base, ivec3(roundEven(pos))));
+    vec3 lo = floor(pos), frac = pos - lo;
+    ivec3 l = ivec3(lo);
+    float v = 0.0;
+    if (TAPS == 2) {
+        for (uint corner = 0u; corner < 1u << nd; corner++) {
+            float w = 1.0;
+            ivec3 i = l;
+            for (uint d = 0u; d < nd; d++) {
+                uint up = corner >> (nd - 1u - d) & 1u;
+                i[d] += int(up);
+                w *= up != 0u ? frac[d] : 1.0 - frac[d];
+            }
+            v += w * gs_voxel(base, i);
+        }
+        return NG_REAL(v);
+    }
+    vec4 cy = gs_cubic(frac.x), cx = gs_cubic(frac.y); /* cubic: 2-D */
+    for (int i = 0; i < 4; i++) {
+        float row = 0.0;
+        for (int j = 0; j < 4; j++) row += cx[j] * gs_voxel(base, l + ivec3(i - 1, j - 1, 0));
+        v += cy[i] * row;
+    }
+    return NG_REAL(v);
+}
+
 void main() {
     uint gid = ng_global_id();
     if (gid >= p.n) return;
@@ -166,8 +242,10 @@ void main() {
         v = pad(gid);
     } else if (KIND == 4) {
         v = resize(gid);
-    } else {
+    } else if (KIND == 5) {
         v = gather_elements(gid);
+    } else {
+        v = grid_sample(gid);
     }
     y[p.y_off + yi] = NG_ST(ng_epilogue(v, ei));
 }

@@ -1,7 +1,8 @@
 /* The data family: copies (Reshape/Flatten/Squeeze/Unsqueeze/Identity/
  * Dropout/Cast), Transpose, Slice, Expand, Tile, DepthToSpace, SpaceToDepth,
  * Concat, Split as strided copies planned in src/runtime/lower_data.c;
- * Gather, GatherElements, Pad, Resize/Upsample in cl_data_index.c. */
+ * Gather, GatherElements, Pad in cl_data_index.c, Resize/Upsample in
+ * cl_resize.c, GridSample in cl_grid_sample.c. */
 #include <stdio.h>
 #include <string.h>
 
@@ -58,10 +59,10 @@ static nngpu_status copy_launch(ng_context *c, ng_kernel *k, const ng_graph *g,
 _Static_assert(NG_CL_MAX_LAUNCHES >= NG_CONCAT_MAX_PARTS, "a split Concat must fit one node");
 
 static int data_supports(ng_context *c, const ng_graph *g, const ng_node *n) {
-    (void)c;
     if (n->op == NG_OP_GATHER || n->op == NG_OP_GATHERELEMENTS) return ng_cl_gather_supports(g, n);
     if (n->op == NG_OP_PAD) return ng_cl_pad_supports(g, n);
     if (n->op == NG_OP_RESIZE || n->op == NG_OP_UPSAMPLE) return ng_cl_resize_supports(g, n);
+    if (n->op == NG_OP_GRIDSAMPLE) return ng_cl_grid_sample_supports(c, g, n);
     return ng_copy_supported(g, n, NG_CL_MAX_LAUNCHES) && ng_cl_epilogue_supported(g, n);
 }
 
@@ -71,6 +72,7 @@ static nngpu_status data_prepare(ng_context *c, const ng_graph *g, const ng_node
         return ng_cl_gather_prepare(c, g, n, bind, k);
     if (n->op == NG_OP_PAD) return ng_cl_pad_prepare(c, g, n, bind, k);
     if (n->op == NG_OP_RESIZE || n->op == NG_OP_UPSAMPLE) return ng_cl_resize_prepare(c, g, n, bind, k);
+    if (n->op == NG_OP_GRIDSAMPLE) return ng_cl_grid_sample_prepare(c, g, n, bind, k);
     ng_copy_part parts[NG_CL_MAX_LAUNCHES];
     ng_copy_plan plan;
     NG_CHECK(ng_copy_plan_make(g, n, parts, NG_CL_MAX_LAUNCHES, &plan));

@@ -1,7 +1,8 @@
 /* The data family: copies (Reshape/Flatten/Squeeze/Unsqueeze/Identity/
  * Dropout/Cast), Transpose, Slice, Expand, Tile, DepthToSpace, SpaceToDepth,
  * Concat, Split as strided copies planned in src/runtime/lower_data.c;
- * Gather, GatherElements, Pad, Resize/Upsample in vk_data_index.c. */
+ * Gather, GatherElements, Pad, Resize/Upsample in vk_data_index.c,
+ * GridSample in vk_grid_sample.c. */
 #include <stdio.h>
 #include <string.h>
 
@@ -97,10 +98,10 @@ static nngpu_status copies_run(ng_context *c, ng_kernel *k, const ng_graph *g,
 _Static_assert(MAX_COPIES >= NG_CONCAT_MAX_PARTS, "a split Concat must fit one node");
 
 static int data_supports(ng_context *c, const ng_graph *g, const ng_node *n) {
-    (void)c;
     if (n->op == NG_OP_GATHER || n->op == NG_OP_GATHERELEMENTS) return ng_vk_gather_supports(g, n);
     if (n->op == NG_OP_PAD) return ng_vk_pad_supports(g, n);
     if (n->op == NG_OP_RESIZE || n->op == NG_OP_UPSAMPLE) return ng_vk_resize_supports(g, n);
+    if (n->op == NG_OP_GRIDSAMPLE) return ng_vk_grid_sample_supports(c, g, n);
     return ng_copy_supported(g, n, MAX_COPIES) && ng_vk_epilogue_supported(g, n);
 }
 
@@ -110,6 +111,7 @@ static nngpu_status data_prepare(ng_context *c, const ng_graph *g, const ng_node
         return ng_vk_gather_prepare(c, g, n, bind, k);
     if (n->op == NG_OP_PAD) return ng_vk_pad_prepare(c, g, n, bind, k);
     if (n->op == NG_OP_RESIZE || n->op == NG_OP_UPSAMPLE) return ng_vk_resize_prepare(c, g, n, bind, k);
+    if (n->op == NG_OP_GRIDSAMPLE) return ng_vk_grid_sample_prepare(c, g, n, bind, k);
     ng_copy_part cp[MAX_COPIES];
     ng_copy_plan plan;
     NG_CHECK(ng_copy_plan_make(g, n, cp, MAX_COPIES, &plan));

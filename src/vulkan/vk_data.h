@@ -1,6 +1,6 @@
 /* The data family's parts (shaders/vulkan/data.comp): copies in vk_data.c,
- * the indexed ops Gather / GatherElements / Pad / Resize in vk_data_index.c, and the one
- * dispatch helper they share. */
+ * the indexed ops Gather / GatherElements / Pad / Resize in vk_data_index.c,
+ * GridSample in vk_grid_sample.c, and the one dispatch helper they share. */
 #ifndef NG_VK_DATA_H
 #define NG_VK_DATA_H
 
@@ -12,7 +12,8 @@ enum {
     NG_VK_DATA_GATHER,
     NG_VK_DATA_PAD,
     NG_VK_DATA_RESIZE,
-    NG_VK_DATA_GATHER_ELEMENTS
+    NG_VK_DATA_GATHER_ELEMENTS,
+    NG_VK_DATA_GRID_SAMPLE
 };
 
 /* data.comp's push constants. */
@@ -44,5 +45,8 @@ nngpu_status ng_vk_pad_prepare(ng_context *c, const ng_graph *g, const ng_node *
 int ng_vk_resize_supports(const ng_graph *g, const ng_node *n);
 nngpu_status ng_vk_resize_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
                                   const ng_binding *bind, ng_kernel *k);
+int ng_vk_grid_sample_supports(const ng_context *c, const ng_graph *g, const ng_node *n);
+nngpu_status ng_vk_grid_sample_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
+                                       const ng_binding *bind, ng_kernel *k);
 
 #endif
