@@ -10,7 +10,8 @@ box decoding with strided Slices; once more with NonMaxSuppression), a
 GridSample warp (every interpolation with the three paddings, 2-D and 3-D), a BERT encoder exported by torch (int64
 ids and mask, decomposed LayerNorm, Erf GELU, mask via Unsqueeze/Cast/Sub/Mul),
 a GPT-2 block (Range positions, Split qkv, Trilu causal mask and Where, tanh
-GELU, tied output embedding), an LSTM/GRU sequence model (torch's
+GELU, tied output embedding), a DCNv2 block (DeformConv with mask and
+offset groups, and a strided dilated one without), an LSTM/GRU sequence model (torch's
 Transpose/Expand around the RNN ops) and a video network of 3-D convolutions. Symbolic dims: batch N, sequence S.
 """
 import numpy as np
@@ -202,6 +203,25 @@ def grid_sample(rng):
     y = n.op("GridSample", [vol, grid], mode="linear", padding_mode="reflection", align_corners=0)
     outs.append(n.op("Reshape", [y, n.const([0, 4, 6, 7], np.int64, "shape")]))
     return n.model([3, 9, 11], n.op("Concat", outs, axis=1), out_shape=[20, 6, 7], opset=20)
+
+
+def deform_conv(rng):
+    """DCNv2 as torchvision's DeformConv2d exports (dynamo, opset 19) on [N, 8, 10, 12]: offsets
+    and a Sigmoid mask from Convs over the features, offsets large enough to sample past the
+    image; grouped (2) with 2 offset groups and a bias, then a stride-2 dilation-2 one with
+    asymmetric pads, no mask and no bias."""
+    n = Net("deform_conv", rng)
+    f = n.op("Relu", [n.conv("input", 8, 8, 3)])                                # 8x10x12
+    off = n.op("Mul", [n.conv(f, 8, 2 * 9 * 2, 3), n.const(3.0, prefix="spread")])
+    mask = n.op("Sigmoid", [n.conv(f, 8, 2 * 9, 3)])
+    w = n.const(rng.normal(0, np.sqrt(2.0 / 36), (12, 4, 3, 3)))
+    x = n.op("DeformConv", [f, w, off, n.const(rng.normal(0, 0.1, 12), prefix="b"), mask],
+             group=2, offset_group=2, pads=[1, 1, 1, 1], kernel_shape=[3, 3])   # 12x10x12
+    x = n.op("Relu", [x])
+    off = n.conv(x, 12, 9 * 2, 3, stride=2)                                    # 18x5x6
+    w = n.const(rng.normal(0, np.sqrt(2.0 / 108), (6, 12, 3, 3)))
+    y = n.op("DeformConv", [x, w, off], strides=[2, 2], dilations=[2, 2], pads=[1, 2, 2, 1])
+    return n.model([8, 10, 12], y, out_shape=[6, 5, 6], opset=19)
 
 
 def _layer_norm(n, x, dim):
@@ -417,7 +437,7 @@ def ort_attention(rng, dim=32, heads=4):
 
 MODELS = {f.__name__: f for f in (caffenet_old, densenet, efficientnet, yolo_head, yolo_nms,
                                   grid_sample, bert, gpt2, lstm_gru, video_3d, ort_contrib,
-                                  ort_attention)}
+                                  ort_attention, deform_conv)}
 # the CNN-style ones, for the fp16 and int8 checks
 CNN = ("caffenet_old", "densenet", "efficientnet", "yolo_head")
 

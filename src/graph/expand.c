@@ -7,7 +7,7 @@
 #include "expand.h"
 
 int ng_is_expanded(const ng_node *n) {
-    return n->op == NG_OP_ATTENTION || n->op == NG_OP_ROTARYEMBEDDING ||
+    return n->op == NG_OP_ATTENTION || n->op == NG_OP_ROTARYEMBEDDING || n->op == NG_OP_DEFORMCONV ||
            (n->op == NG_OP_BATCHNORM && ng_attr_int(n, "training_mode", 0));
 }
 
@@ -17,6 +17,7 @@ nngpu_status ng_expand_node(ng_graph *g, int i) {
     ng_node n = g->nodes[i]; /* appending nodes moves g->nodes */
     nngpu_status st = n.op == NG_OP_ATTENTION   ? ng_expand_attention(&e, &n)
                       : n.op == NG_OP_BATCHNORM ? ng_expand_bn_training(&e, &n)
+                      : n.op == NG_OP_DEFORMCONV ? ng_expand_deform_conv(&e, &n)
                                                 : ng_expand_rotary(&e, &n);
     if (st == NNGPU_OK && !e.ok)
         st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s' (%s): expanding it", n.name, ng_op_name(n.op));
