@@ -44,12 +44,12 @@ PARAM_INPUTS = {
     "ReduceL2": {1}, "ReduceSumSquare": {1}, "ReduceLogSumExp": {1}, "ReduceLogSum": {1},
     "Tile": {1}, "TopK": {1}, "CumSum": {1}, "CumProd": {1}, "Trilu": {1}, "OneHot": {1},
     "NonMaxSuppression": {2, 3, 4}, "MaxUnpool": {2}, "DFT": {1, 2}, "STFT": {1, 3},
-    "Col2Im": {1, 2},
+    "Col2Im": {1, 2}, "AffineGrid": {1},
 }
 # Ops nngpu expands into standard ops itself (src/graph/expand_*.c): their cases
 # test that; the "_expanded" copies (ONNX's function body, ~100 models of ops the
 # other cases cover one by one) would add about a minute per device to the suite.
-SELF_EXPANDED = ("test_attention_", "test_rotary_embedding")
+SELF_EXPANDED = ("test_attention_", "test_rotary_embedding", "test_affine_grid_")
 SUPPORTED_NP_DTYPES = {np.dtype(t) for t in (np.float32, np.float16, np.float64, np.int8,
                                              np.uint8, np.int32, np.int64, np.bool_)}
 SUPPORTED_NP_DTYPE_NAMES = {"int4", "uint4"}  # ml_dtypes' 4-bit types, widened on writing

@@ -11,7 +11,8 @@ GridSample warp (every interpolation with the three paddings, 2-D and 3-D), a BE
 ids and mask, decomposed LayerNorm, Erf GELU, mask via Unsqueeze/Cast/Sub/Mul),
 a GPT-2 block (Range positions, Split qkv, Trilu causal mask and Where, tanh
 GELU, tied output embedding), a DCNv2 block (DeformConv with mask and
-offset groups, and a strided dilated one without), an LSTM/GRU sequence model (torch's
+offset groups, and a strided dilated one without), a spatial transformer (AffineGrid from a
+localization net's theta, GridSample), an LSTM/GRU sequence model (torch's
 Transpose/Expand around the RNN ops) and a video network of 3-D convolutions. Symbolic dims: batch N, sequence S.
 """
 import numpy as np
@@ -222,6 +223,26 @@ def deform_conv(rng):
     w = n.const(rng.normal(0, np.sqrt(2.0 / 108), (6, 12, 3, 3)))
     y = n.op("DeformConv", [x, w, off], strides=[2, 2], dilations=[2, 2], pads=[1, 2, 2, 1])
     return n.model([8, 10, 12], y, out_shape=[6, 5, 6], opset=19)
+
+
+def spatial_transformer(rng):
+    """A spatial transformer network as torch exports F.affine_grid (opset 20) on [N, 3, 14, 15]:
+    a localization net's theta (near the identity) through AffineGrid to a 10x12 grid whose
+    size's batch comes from Shape, GridSample (linear, zeros), then a Conv; and the same
+    theta at align_corners 1 with border padding."""
+    n = Net("spatial_transformer", rng)
+    loc = n.op("Relu", [n.conv("input", 3, 8, 3, stride=2)])
+    theta = n.classifier(loc, 8, classes=6)
+    theta = n.op("Mul", [theta, n.const(0.3, prefix="spread")])
+    theta = n.op("Add", [n.op("Reshape", [theta, n.const([-1, 2, 3], np.int64, "shape")]),
+                         n.const([[1, 0, 0], [0, 1, 0]], prefix="identity")])
+    size = n.op("Concat", [_dim(n, "input", 0), n.constant_node([3, 10, 12])], axis=0)
+    outs = []
+    for align, pad in ((0, "zeros"), (1, "border")):
+        grid = n.op("AffineGrid", [theta, size], align_corners=align)
+        outs.append(n.conv(n.op("GridSample", ["input", grid], mode="linear", padding_mode=pad,
+                                align_corners=align), 3, 4, 3))
+    return n.model([3, 14, 15], n.op("Concat", outs, axis=1), out_shape=[8, 10, 12], opset=20)
 
 
 def _layer_norm(n, x, dim):
@@ -437,7 +458,7 @@ def ort_attention(rng, dim=32, heads=4):
 
 MODELS = {f.__name__: f for f in (caffenet_old, densenet, efficientnet, yolo_head, yolo_nms,
                                   grid_sample, bert, gpt2, lstm_gru, video_3d, ort_contrib,
-                                  ort_attention, deform_conv)}
+                                  ort_attention, deform_conv, spatial_transformer)}
 # the CNN-style ones, for the fp16 and int8 checks
 CNN = ("caffenet_old", "densenet", "efficientnet", "yolo_head")
 
