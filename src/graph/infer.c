@@ -1064,7 +1064,11 @@ static nngpu_status infer_main(ng_graph *g, ng_node *n) {
     case NG_OP_MUL:
     case NG_OP_DIV:
     case NG_OP_POW:
-    case NG_OP_MOD: return infer_binary(g, n, NNGPU_DTYPE_UNDEFINED);
+    case NG_OP_MOD:
+    case NG_OP_BITWISEAND:
+    case NG_OP_BITWISEOR:
+    case NG_OP_BITWISEXOR:
+    case NG_OP_BITSHIFT: return infer_binary(g, n, NNGPU_DTYPE_UNDEFINED);
     case NG_OP_EQUAL:
     case NG_OP_LESS:
     case NG_OP_GREATER:
@@ -1116,7 +1120,8 @@ static nngpu_status infer_main(ng_graph *g, ng_node *n) {
     case NG_OP_IDENTITY:
     case NG_OP_FLOOR:
     case NG_OP_CEIL:
-    case NG_OP_NOT: return infer_same(g, n);
+    case NG_OP_NOT:
+    case NG_OP_BITWISENOT: return infer_same(g, n);
     default: {
         ng_op_kind kind = ng_op_kind_of(n->op);
         if (kind == NG_KIND_ELTWISE_UNARY || kind == NG_KIND_UNARY_REF) return infer_same(g, n);

@@ -33,6 +33,11 @@ static ng_ref_fn lookup(ng_op op) {
     case NG_OP_XOR: return ng_ref_binary_op;
     case NG_OP_NOT: return ng_ref_not;
     case NG_OP_MOD: return ng_ref_mod;
+    case NG_OP_BITWISEAND:
+    case NG_OP_BITWISEOR:
+    case NG_OP_BITWISEXOR:
+    case NG_OP_BITWISENOT:
+    case NG_OP_BITSHIFT: return ng_ref_bitwise;
     case NG_OP_MAX:
     case NG_OP_MIN:
     case NG_OP_SUM:
@@ -198,6 +203,11 @@ int ng_ref_supported(const ng_graph *g, const ng_node *n) {
     case NG_OP_OR:
     case NG_OP_XOR:
     case NG_OP_NOT: return t == NNGPU_DTYPE_BOOL;
+    case NG_OP_BITWISEAND:
+    case NG_OP_BITWISEOR:
+    case NG_OP_BITWISEXOR:
+    case NG_OP_BITWISENOT:
+    case NG_OP_BITSHIFT: return ng_ref_is_int(t) && t != NNGPU_DTYPE_BOOL;
     case NG_OP_REDUCEMAX:
     case NG_OP_REDUCEMIN: return numeric(t) || t == NNGPU_DTYPE_BOOL;
     case NG_OP_RESIZE:

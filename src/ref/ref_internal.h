@@ -55,6 +55,7 @@ nngpu_status ng_ref_matmul(const ng_graph *g, const ng_node *n, const void *cons
 nngpu_status ng_ref_batchnorm(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_unary_op(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_binary_op(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_bitwise(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_variadic(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_where(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_softmax(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
