@@ -12,7 +12,9 @@
    Conv / MatMul / Gemm must have become one QLinear layer (nnrun --json layers).
 2. Pre-quantized low-bit weights: DequantizeLinear (opset 21) of INT4 / UINT4 /
    INT8 weights, blocked (block_size 32) and per column, into MatMul and Gemm
-   (transB) against onnxruntime; they must run as MatMulQuantW (int4w / int8w).
+   (transB) against onnxruntime; and onnxruntime's com.microsoft MatMulNBits (4 and
+   8 bits, with and without zero points and bias, K padded to the block, 3-D input)
+   as its weight-only quantizer writes it. They must run as MatMulQuantW (int4w / int8w).
 3. Weight-only quantization (--weight-bits 4 / 8, per column and group 32) of
    MatMul-heavy float models against onnxruntime's fp32: relative error bounded
    and the weight bytes reduced.
@@ -327,11 +329,78 @@ def low_bit_model(rng):
     return model
 
 
+def nbits_weight(rng, k, n, bits, block, with_zp):
+    """MatMulNBits' B [N, k_blocks, block * bits / 8], scales [N * k_blocks], zero points
+    packed along the blocks (None: the default 2^(bits-1)), from random codes."""
+    kb, qmax = -(-k // block), (1 << bits) - 1
+    q = rng.integers(0, qmax + 1, (n, kb * block))
+    scale = (rng.uniform(0.5, 1.5, (n, kb)) / (k ** 0.5 * qmax / 4)).astype(np.float32)
+    zp = rng.integers(qmax // 2 - 2, qmax // 2 + 3, (n, kb)) if with_zp else None
+    if bits == 8:
+        return (q.astype(np.uint8).reshape(n, kb, block), scale.reshape(-1),
+                None if zp is None else zp.astype(np.uint8).reshape(-1))
+    b = (q[:, 0::2] | (q[:, 1::2] << 4)).astype(np.uint8).reshape(n, kb, block // 2)
+    if zp is None:
+        return b, scale.reshape(-1), None
+    packed = np.zeros((n, -(-kb // 2)), np.uint8)
+    for j in range(kb):
+        packed[:, j // 2] |= (zp[:, j] << (4 * (j % 2))).astype(np.uint8)
+    return b, scale.reshape(-1), packed.reshape(-1)
+
+
+def nbits_model(rng):
+    """x[N, 3, 80] -> MatMulNBits(4 bits, block 32, K 80 padded to 96, zero points, bias)
+    -> Relu -> MatMulNBits(8 bits, block 16, no zero points) -> MatMulNBits(4 bits, block
+    64, default zero points, bias)."""
+    nodes, inits = [], []
+
+    def layer(name, x, k, n, bits, block, with_zp, bias):
+        b, scale, zp = nbits_weight(rng, k, n, bits, block, with_zp)
+        inits.extend([numpy_helper.from_array(b, name + "_b"),
+                      numpy_helper.from_array(scale, name + "_scales")])
+        inputs = [x, name + "_b", name + "_scales", ""]
+        if zp is not None:
+            inits.append(numpy_helper.from_array(zp, name + "_zp"))
+            inputs[3] = name + "_zp"
+        if bias:
+            inits.append(numpy_helper.from_array(rng.normal(0, 0.1, n).astype(np.float32),
+                                                 name + "_bias"))
+            inputs += ["", name + "_bias"]
+        nodes.append(helper.make_node("MatMulNBits", inputs, [name], name=name, domain="com.microsoft",
+                                      K=k, N=n, bits=bits, block_size=block))
+        return name
+
+    y = layer("nbits4_zp_bias", "input", 80, 48, 4, 32, True, True)
+    nodes.append(helper.make_node("Relu", [y], ["r1"], name="relu1"))
+    y = layer("nbits8", "r1", 48, 40, 8, 16, True, False)
+    layer("nbits4_default_zp", y, 40, 24, 4, 64, False, True)
+    nodes[-1].output[0] = "output"
+    graph = helper.make_graph(
+        nodes, "matmul_nbits",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 3, 80])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", 3, 24])], inits)
+    return helper.make_model(graph, producer_name="nngpu quant_onnx.py",
+                             opset_imports=[helper.make_opsetid("", 17),
+                                            helper.make_opsetid("com.microsoft", 1)])
+
+
 def check_low_bit(ck, args):
     rng = np.random.default_rng([args.seed, 100])
     path = os.path.join(args.workdir, "low_bit_weights.onnx")
     onnx.save(low_bit_model(rng), path)
     x = rng.standard_normal((4, 64)).astype(np.float32)
+    want = {"matmul_int4_block32": "int4w", "matmul_uint4_per_column": "int4w",
+            "gemm_int8_transB": "int8w", "gemm_uint4_transB_block8": "int4w"}
+    check_low_bit_model(ck, args, "int4/int8 DequantizeLinear weights", path, x, want)
+    path = os.path.join(args.workdir, "matmul_nbits.onnx")
+    onnx.save(nbits_model(rng), path)
+    x = rng.standard_normal((2, 3, 80)).astype(np.float32)
+    want = {"nbits4_zp_bias": "int4w", "nbits8": "int8w", "nbits4_default_zp": "int4w"}
+    check_low_bit_model(ck, args, "MatMulNBits", path, x, want)
+
+
+def check_low_bit_model(ck, args, what, path, x, want):
+    """nnrun vs onnxruntime within 1e-5, each layer of want (name: precision) a MatMulQuantW."""
     ref = run_ort(path, {"input": x})
     for device in args.devices:
         got = ck.nnrun(path, {"input": x}, device)
@@ -340,14 +409,12 @@ def check_low_bit(ck, args):
         y, info, _ = got
         err = rel_l2(y, ref)
         ck.check(y.shape == ref.shape and err <= 1e-5,
-                 f"int4/int8 DequantizeLinear weights on {device}: rel L2 {err:.2e} vs onnxruntime")
+                 f"{what} on {device}: rel L2 {err:.2e} vs onnxruntime")
         kinds = {l["name"]: (l["fused"], l.get("precision", "?")) for l in info["layers"]}
-        want = {"matmul_int4_block32": "int4w", "matmul_uint4_per_column": "int4w",
-                "gemm_int8_transB": "int8w", "gemm_uint4_transB_block8": "int4w"}
         bad = [f"{k}: {kinds.get(k)}" for k, p in want.items()
                if k not in kinds or not kinds[k][0].startswith("DequantizeLinear+")
                or kinds[k][1] not in (p, "?")]
-        ck.check(not bad, f"int4/int8 DequantizeLinear weights on {device}: MatMulQuantW layers"
+        ck.check(not bad, f"{what} on {device}: MatMulQuantW layers"
                           + (f"; not: {'; '.join(bad)}" if bad else ""))
 
 

@@ -62,19 +62,26 @@ static nngpu_status fold_node(ng_graph *g, ng_node *n) {
     return s;
 }
 
-/* A DequantizeLinear whose output is a Conv / Gemm / MatMul weight or bias
- * stays for fold_qdq and fold_dq_matmul, which need its integer input. */
-static int feeds_weight(const ng_graph *g, const ng_node *dq) {
-    if (dq->op != NG_OP_DEQUANTIZELINEAR) return 0;
-    int t = dq->out[0];
+/* Whether tensor t is a Conv / Gemm / MatMul weight or bias; through a 2-D
+ * Transpose too when transposed (MatMulNBits' rewrite). */
+static int is_weight(const ng_graph *g, int t, int transposed) {
     for (int i = 0; i < g->n_nodes; i++) {
         const ng_node *n = &g->nodes[i];
         if (n->dead) continue;
+        if (transposed && n->op == NG_OP_TRANSPOSE && n->in[0] == t && ng_in(g, n, 0)->rank == 2 &&
+            is_weight(g, n->out[0], 0))
+            return 1;
         int slots = n->op == NG_OP_MATMUL ? 2 : n->op == NG_OP_CONV || n->op == NG_OP_GEMM ? 3 : 0;
         for (int k = 1; k < slots && k < n->n_in; k++)
             if (n->in[k] == t) return 1;
     }
     return 0;
+}
+
+/* A DequantizeLinear whose output is a weight or bias stays for fold_qdq and
+ * fold_dq_matmul, which need its integer input. */
+static int feeds_weight(const ng_graph *g, const ng_node *dq) {
+    return dq->op == NG_OP_DEQUANTIZELINEAR && is_weight(g, dq->out[0], 1);
 }
 
 /* Shape(x) needs only x's shape. */

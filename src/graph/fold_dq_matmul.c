@@ -1,6 +1,7 @@
 /* DequantizeLinear of a constant 4- or 8-bit weight feeding a MatMul or Gemm
- * (not part of a full QDQ layer, so activations stay float) becomes one
- * MatMulQuantW that dequantizes inside the kernel. Scales per tensor, per
+ * (not part of a full QDQ layer, so activations stay float), directly or
+ * through a 2-D Transpose (MatMulNBits' rewrite), becomes one MatMulQuantW
+ * that dequantizes inside the kernel. Scales per tensor, per
  * output column, or per block of rows along the reduction axis (opset 21
  * block_size). */
 #include <stdio.h>
@@ -79,12 +80,25 @@ static int params_gn(ng_graph *g, const char *base, nngpu_dtype wdt, const ng_qp
     return *scale >= 0 && (!any_zp || *zp >= 0);
 }
 
+/* Node i if it is a live 2-D Transpose swapping the axes, else -1. */
+static int swap_of(const ng_graph *g, int i) {
+    if (i < 0 || g->nodes[i].dead || g->nodes[i].op != NG_OP_TRANSPOSE) return -1;
+    const int64_t *perm;
+    int np = ng_attr_ints(&g->nodes[i], "perm", &perm);
+    const ng_tensor *x = ng_in(g, &g->nodes[i], 0);
+    return x->rank == 2 && (np == 0 || (np == 2 && perm[0] == 1 && perm[1] == 0)) ? i : -1;
+}
+
 nngpu_status ng_pass_fold_dq_matmul(ng_graph *g, ng_report *r) {
     for (int i = 0; i < g->n_nodes; i++) {
         ng_node *n = &g->nodes[i];
         dq_weight d;
         if (!ng_matmulqw_candidate(g, n, &d.K, &d.N, &d.trans_b, &d.alpha)) continue;
-        int di = g->tensors[n->in[1]].producer;
+        int di = g->tensors[n->in[1]].producer, ti = swap_of(g, di);
+        if (ti >= 0) { /* dequantized [N, K], transposed: the weight as Gemm's transB */
+            di = g->tensors[g->nodes[ti].in[0]].producer;
+            d.trans_b = !d.trans_b;
+        }
         if (di < 0 || g->nodes[di].dead || g->nodes[di].op != NG_OP_DEQUANTIZELINEAR) continue;
         const ng_node *dq = &g->nodes[di];
         const ng_tensor *wq = ng_in(g, dq, 0);
@@ -105,6 +119,7 @@ nngpu_status ng_pass_fold_dq_matmul(ng_graph *g, ng_report *r) {
         NG_CHECK(ng_node_to_matmulqw(g, i, w, scale, zp, d.block));
         ng_node_note_fused(n, "DequantizeLinear");
         ng_node_note_fused(n, ng_op_name(old));
+        if (ti >= 0 && ng_use_count(g, g->nodes[ti].out[0]) == 0) g->nodes[ti].dead = 1;
         if (ng_use_count(g, g->nodes[di].out[0]) == 0) g->nodes[di].dead = 1;
         ng_report_add(r, "fold_dq_matmul: DequantizeLinear(%s) -> %s '%s' as MatMulQuantW (%s)",
                       nngpu_dtype_name(wdt), ng_op_name(old), base,

@@ -30,7 +30,7 @@ nngpu_status ng_infer_qaxis(const ng_graph *g, const ng_node *n, int xi, int si,
     q->axis_len = cnt;
     q->block = cnt > 0 ? cnt : 1;
     q->n_blocks = 1;
-    int64_t bs = n->opset >= 21 ? ng_attr_int(n, "block_size", 0) : 0;
+    int64_t bs = ng_attr_int(n, "block_size", 0); /* opset 21; also MatMulNBits' rewrite */
     if (bs < 0) return ERR(NNGPU_ERR_INVALID_ARG, "block_size %lld is negative", (long long)bs);
     if (ng_numel(s) == 1 && s->rank <= 1 && bs == 0) return NNGPU_OK; /* per tensor */
     if (n->opset < 13)

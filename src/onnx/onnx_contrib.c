@@ -1,5 +1,6 @@
 /* onnxruntime's com.microsoft contrib ops, rewritten at import into standard
- * ops: the float fusions in onnx_contrib_float.c; here the quantized ones its
+ * ops: the float fusions in onnx_contrib_float.c, Attention in
+ * onnx_contrib_attention.c, MatMulNBits in onnx_contrib_nbits.c; here the quantized ones its
  * quantizer writes in the QOperator format beside the standard QLinearConv /
  * QLinearMatMul (QLinearAdd, QLinearGlobalAveragePool, QGemm, ...): every
  * quantized input is dequantized, the float op runs, its result is quantized
@@ -55,7 +56,8 @@ static int is_contrib_qdq(const char *domain, const char *op_type) {
 int ng_onnx_is_contrib_op(const char *domain, const char *op_type) {
     return find(domain, op_type) || is_contrib_qdq(domain, op_type) ||
            (domain && strcmp(domain, "com.microsoft") == 0 && op_type &&
-            (ng_onnx_is_contrib_float_op(op_type) || ng_onnx_is_contrib_attention_op(op_type)));
+            (ng_onnx_is_contrib_float_op(op_type) || ng_onnx_is_contrib_attention_op(op_type) ||
+             ng_onnx_is_contrib_nbits_op(op_type)));
 }
 
 /* (De)quantizes the triple x, x + 1 (scale), x + 2 (zero point, optional)
@@ -171,5 +173,6 @@ nngpu_status ng_onnx_add_contrib_node(ng_onnx_rewrite *r) {
     if (op) return rewrite_op(r, op, r->opset);
     if (is_contrib_qdq(nd->domain, nd->op_type)) return rewrite_qdq(r);
     if (ng_onnx_is_contrib_attention_op(nd->op_type)) return ng_onnx_add_contrib_attention_node(r);
+    if (ng_onnx_is_contrib_nbits_op(nd->op_type)) return ng_onnx_add_contrib_nbits_node(r);
     return ng_onnx_add_contrib_float_node(r);
 }
