@@ -388,7 +388,8 @@ def ort_contrib(rng, c=8, hw=10, dim=16):
     the models here: FusedConv with a Z input, LeakyRelu / HardSigmoid / Clip
     parameters and no activation; FusedMatMul with transA / transB and alpha;
     QuickGelu, BiasGelu, FastGelu, Gelu; SkipLayerNormalization with bias and its
-    sum output; FusedGemm with LeakyRelu."""
+    sum output; SimplifiedLayerNormalization (RMS, default domain) and
+    SkipSimplifiedLayerNormalization with bias and sum; FusedGemm with LeakyRelu."""
     ms = {"domain": "com.microsoft"}
 
     def w(*shape):
@@ -415,6 +416,13 @@ def ort_contrib(rng, c=8, hw=10, dim=16):
     y, _, _, summed = n.op("SkipLayerNormalization", [h, q, n.const(rng.uniform(0.5, 1.5, dim)),
                                                      b(dim), b(dim)], n_out=4, epsilon=1e-5, **ms)
     n.nodes[-1].output[1:3] = ["", ""]  # no mean / inv_std_var
+    y = n.op("SimplifiedLayerNormalization", [y, n.const(rng.uniform(0.5, 1.5, dim))], axis=-1,
+             epsilon=1e-6)
+    y, _, _, summed2 = n.op("SkipSimplifiedLayerNormalization",
+                            [y, summed, n.const(rng.uniform(0.5, 1.5, dim)), b(dim)], n_out=4,
+                            epsilon=1e-5, **ms)
+    n.nodes[-1].output[1:3] = ["", ""]
+    summed = n.op("Add", [summed, summed2])
     pooled = n.op("ReduceMean", [n.op("Add", [y, summed])], axes=[1], keepdims=0)
     out = n.op("FusedGemm", [pooled, w(dim, 5), b(5)], activation="LeakyRelu",
                activation_alpha=0.1, **ms)

@@ -10,6 +10,8 @@
  *   QuickGelu(X)           X * Sigmoid(alpha * X)
  *   SkipLayerNormalization(X, skip, gamma, beta, bias)
  *                          LayerNormalization(X + skip + bias) over the last axis
+ *   SkipSimplifiedLayerNormalization(X, skip, gamma, bias)
+ *                          the RMS normalization of X + skip + bias, times gamma
  * Specs: onnxruntime docs/ContribOperators.md. */
 #include <stdio.h>
 #include <string.h>
@@ -19,7 +21,8 @@
 #include "onnx_internal.h"
 
 static const char *const FLOAT_OPS[] = {"FusedConv", "FusedGemm", "FusedMatMul", "Gelu", "BiasGelu",
-                                        "FastGelu", "QuickGelu", "SkipLayerNormalization"};
+                                        "FastGelu", "QuickGelu", "SkipLayerNormalization",
+                                        "SkipSimplifiedLayerNormalization"};
 
 int ng_onnx_is_contrib_float_op(const char *op_type) {
     for (size_t i = 0; i < sizeof FLOAT_OPS / sizeof *FLOAT_OPS; i++)
@@ -149,18 +152,19 @@ static nngpu_status quick_gelu(ng_onnx_rewrite *r) {
 }
 
 /* SkipLayerNormalization: s = X + skip (+ bias); LayerNormalization(s) over
- * the last axis; output 3, when asked for, is s. */
-static nngpu_status skip_layer_norm(ng_onnx_rewrite *r) {
+ * the last axis; output 3, when asked for, is s. SkipSimplifiedLayerNormalization
+ * (rms): the same with the RMS normalization, gamma only, bias input 3. */
+static nngpu_status skip_layer_norm(ng_onnx_rewrite *r, int rms) {
+    const char *op = r->nd->op_type;
     const char *x = ng_rw_input(r, 0), *skip = ng_rw_input(r, 1), *gamma = ng_rw_input(r, 2);
     const char *y = ng_rw_output(r, 0);
     if (!x || !skip || !gamma || !y)
-        return ng_error(NNGPU_ERR_PARSE, "node '%s' (SkipLayerNormalization): an input or the "
-                        "output is missing", r->name);
+        return ng_error(NNGPU_ERR_PARSE, "node '%s' (%s): an input or the output is missing", r->name, op);
     if (ng_rw_output(r, 1) || ng_rw_output(r, 2))
-        return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s' (SkipLayerNormalization): the mean and "
-                        "inv_std_var outputs are not supported", r->name);
+        return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s' (%s): the mean and inv_std_var outputs "
+                        "are not supported", r->name, op);
     char s1[600], s2[600];
-    const char *bias = ng_rw_input(r, 4), *sum = ng_rw_output(r, 3);
+    const char *bias = ng_rw_input(r, rms ? 3 : 4), *sum = ng_rw_output(r, 3);
     const char *add_in[2] = {x, skip};
     const char *s = bias || !sum ? ng_rw_tmp(r, "sum", s1, sizeof s1) : sum;
     NG_CHECK(ng_rw_add(r, "Add", 0, 2, add_in, s));
@@ -170,10 +174,12 @@ static nngpu_status skip_layer_norm(ng_onnx_rewrite *r) {
         NG_CHECK(ng_rw_add(r, "Add", 0, 2, bias_in, sb));
         s = sb;
     }
+    float eps = ng_rw_attr_float(r, "epsilon", 1e-5f);
+    if (rms) return ng_rw_rms_norm(r, s, gamma, -1, eps, 1, y);
     const char *ln_in[3] = {s, gamma, ng_rw_input(r, 3)};
     NG_CHECK(ng_rw_add(r, "LayerNormalization", 1, ln_in[2] ? 3 : 2, ln_in, y));
     NG_CHECK(nngpu_graph_set_attr_int(r->g, "axis", -1));
-    return nngpu_graph_set_attr_float(r->g, "epsilon", ng_rw_attr_float(r, "epsilon", 1e-5f));
+    return nngpu_graph_set_attr_float(r->g, "epsilon", eps);
 }
 
 nngpu_status ng_onnx_add_contrib_float_node(ng_onnx_rewrite *r) {
@@ -182,6 +188,7 @@ nngpu_status ng_onnx_add_contrib_float_node(ng_onnx_rewrite *r) {
     if (!strcmp(op, "FusedGemm")) return fused_layer(r, 0);
     if (!strcmp(op, "FusedMatMul")) return fused_matmul(r);
     if (!strcmp(op, "QuickGelu")) return quick_gelu(r);
-    if (!strcmp(op, "SkipLayerNormalization")) return skip_layer_norm(r);
+    if (!strcmp(op, "SkipLayerNormalization")) return skip_layer_norm(r, 0);
+    if (!strcmp(op, "SkipSimplifiedLayerNormalization")) return skip_layer_norm(r, 1);
     return gelu(r, !strcmp(op, "FastGelu"));
 }

@@ -122,23 +122,33 @@ static nngpu_status axes_to_end(ng_onnx_rewrite *r, const char *x, int64_t axis,
     return ng_rw_add(r, "Range", 0, 3, range, ng_rw_tmp(r, "axes", buf, cap));
 }
 
-static nngpu_status rms_normalization(ng_onnx_rewrite *r) {
-    NG_CHECK(need_io(r, 2, 2));
-    if (!ng_rw_input(r, 1))
-        return ng_error(NNGPU_ERR_PARSE, "node '%s' (RMSNormalization): input 'scale' is missing",
-                        r->name);
-    const char *x = ng_rw_input(r, 0);
+nngpu_status ng_rw_rms_norm(ng_onnx_rewrite *r, const char *x, const char *scale, int64_t axis,
+                           float epsilon, int main, const char *out) {
     char axes[600], sq[600], ms[600], eps[600], var[600], rms[600], normed[600];
-    NG_CHECK(axes_to_end(r, x, ng_rw_attr_int(r, "axis", -1), axes, sizeof axes));
+    NG_CHECK(axes_to_end(r, x, axis, axes, sizeof axes));
     const char *mul[] = {x, x}, *mean[] = {sq, axes}, *add[] = {ms, eps}, *vp = var;
     NG_CHECK(ng_rw_add(r, "Mul", 0, 2, mul, ng_rw_tmp(r, "squares", sq, sizeof sq)));
     NG_CHECK(ng_rw_add(r, "ReduceMean", 0, 2, mean, ng_rw_tmp(r, "mean_square", ms, sizeof ms)));
-    NG_CHECK(ng_rw_scalar(r, "epsilon", ng_rw_attr_float(r, "epsilon", 1e-5f), eps, sizeof eps));
+    NG_CHECK(ng_rw_scalar(r, "epsilon", epsilon, eps, sizeof eps));
     NG_CHECK(ng_rw_add(r, "Add", 0, 2, add, ng_rw_tmp(r, "variance", var, sizeof var)));
     NG_CHECK(ng_rw_add(r, "Sqrt", 0, 1, &vp, ng_rw_tmp(r, "rms", rms, sizeof rms)));
-    const char *div[] = {x, rms}, *scale[] = {normed, ng_rw_input(r, 1)};
+    const char *div[] = {x, rms}, *scaled[] = {normed, scale};
     NG_CHECK(ng_rw_add(r, "Div", 0, 2, div, ng_rw_tmp(r, "normalized", normed, sizeof normed)));
-    return ng_rw_add(r, "Mul", 1, 2, scale, ng_rw_output(r, 0));
+    return ng_rw_add(r, "Mul", main, 2, scaled, out);
+}
+
+/* RMSNormalization, and onnxruntime's SimplifiedLayerNormalization (the same
+ * inputs and attributes; its inv_std_var output unsupported). */
+static nngpu_status rms_normalization(ng_onnx_rewrite *r) {
+    const Onnx__NodeProto *nd = r->nd;
+    for (size_t i = 1; i < nd->n_output; i++)
+        if (ng_rw_output(r, i))
+            return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s' (%s): output %zu is not supported",
+                            r->name, nd->op_type, i);
+    if (nd->n_input != 2 || !ng_rw_input(r, 0) || !ng_rw_input(r, 1) || !ng_rw_output(r, 0))
+        return ng_error(NNGPU_ERR_PARSE, "node '%s' (%s): needs X, scale and Y", r->name, nd->op_type);
+    return ng_rw_rms_norm(r, ng_rw_input(r, 0), ng_rw_input(r, 1), ng_rw_attr_int(r, "axis", -1),
+                          ng_rw_attr_float(r, "epsilon", 1e-5f), 1, ng_rw_output(r, 0));
 }
 
 /* x * Sigmoid(alpha * x) -> out (the rewritten node's name when main). */
@@ -200,6 +210,7 @@ static const struct {
                     {"ReduceLogSum", reduce_log_sum},
                     {"Scatter", scatter},
                     {"RMSNormalization", rms_normalization},
+                    {"SimplifiedLayerNormalization", rms_normalization},
                     {"Swish", swish},
                     {"SwiGLU", swiglu},
                     {"Compress", compress}};

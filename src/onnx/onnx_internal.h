@@ -103,6 +103,10 @@ nngpu_status ng_onnx_add_legacy_node(ng_onnx_rewrite *r);
  * ReduceLogSum, Scatter): 1 when op_type is one, and the rewrite. */
 int ng_onnx_is_function_op(const char *op_type);
 nngpu_status ng_onnx_add_function_node(ng_onnx_rewrite *r);
+/* RMS normalization of x over the axes from axis on, times scale, into out
+ * (the rewritten node's name when main). */
+nngpu_status ng_rw_rms_norm(ng_onnx_rewrite *r, const char *x, const char *scale, int64_t axis,
+                           float epsilon, int main, const char *out);
 
 /* onnxruntime's com.microsoft ops rewritten at import into standard ones
  * (onnx_contrib.c, onnx_contrib_float.c, onnx_contrib_attention.c): 1 when
