@@ -309,6 +309,20 @@ static void test_resize(void) {
     CHECK(run(n) == NNGPU_ERR_UNSUPPORTED && strstr(nngpu_last_error(), "node 'n' (Resize)"),
           "antialias is unsupported: %s", nngpu_last_error());
 
+    /* output dims from scales in float, as onnxruntime: tf2onnx writes 17 / 9 as
+     * 1.8888888f, and 9 * 1.8888888f is 17 in float (16.9999995 in double) */
+    reset(13);
+    float nine[9 * 11];
+    for (int i = 0; i < 9 * 11; i++) nine[i] = (float)i;
+    int rx = f32("x", 4, (int64_t[]){1, 1, 9, 11}, nine);
+    int rs = f32("scales", 1, (int64_t[]){4}, (float[]){1, 1, 17.0f / 9.0f, 23.0f / 11.0f});
+    n = node(NG_OP_RESIZE, 3, (int[]){rx, -1, rs}, 1);
+    attr_s(n, "mode", "linear");
+    RUN_OK(n);
+    const ng_tensor *ry = &G->tensors[n->out[0]];
+    CHECK(ry->dims[2] == 17 && ry->dims[3] == 23, "scales 17/9, 23/11 of 9x11: %lldx%lld, not 17x23",
+          (long long)ry->dims[2], (long long)ry->dims[3]);
+
     reset(9); /* Upsample, scales input */
     int x = f32("x", 2, (int64_t[]){1, 2}, v);
     int s = f32("s", 1, (int64_t[]){2}, (float[]){1, 2});

@@ -865,7 +865,8 @@ nngpu_status ng_infer_resize(const ng_graph *g, const ng_node *n, double *scales
         for (int i = 0; i < ca; i++) {
             if (!(sc[i] > 0)) return nerr(n, NNGPU_ERR_INVALID_ARG, "scale %g is not positive", sc[i]);
             scales[ax[i]] = sc[i];
-            out_dims[ax[i]] = (int64_t)floor(sc[i] * (double)x->dims[ax[i]]);
+            /* in float, as onnxruntime: tf2onnx's 17/9 scale (1.8888888f) times 9 is 17 */
+            out_dims[ax[i]] = (int64_t)floorf((float)sc[i] * (float)x->dims[ax[i]]);
         }
     } else {
         const char *pol = ng_attr_string(n, "keep_aspect_ratio_policy", "stretch");
