@@ -126,7 +126,8 @@ def two_stage(rng):
 def postprocess(rng):
     """Ops whose outputs the values size, and unpooling: per-pixel classes by
     ArgMax, their distinct values with counts (Unique), the scores above a
-    threshold (Compress), MaxPool's indices fed to MaxUnpool before another
+    threshold (Compress; and with a 2-D mask, paddle2onnx's masked_select, which
+    onnxruntime flattens), MaxPool's indices fed to MaxUnpool before another
     conv, and the feature rows reversed per image up to a length
     (ReverseSequence, [T, N, C])."""
     n = Net("postprocess", rng)
@@ -137,6 +138,9 @@ def postprocess(rng):
                              n.constant_node([-1])])                            # [N*64]
     kept = n.op("Compress", [score, n.op("Greater", [score, n.const(0.6)])])
     kept_sum = n.op("ReduceSum", [n.op("Mul", [kept, n.const(2.0)])], keepdims=1)
+    rows = n.op("Reshape", [feat, n.constant_node([-1, 64])])                  # [N*6, 64]
+    masked = n.op("Compress", [rows, n.op("Greater", [rows, n.const(0.8)])])
+    kept_sum = n.op("Add", [kept_sum, n.op("ReduceSum", [masked], keepdims=1)])
     pooled, where = n.op("MaxPool", [feat], n_out=2, kernel_shape=[2, 2], strides=[2, 2])
     unpooled = n.op("MaxUnpool", [pooled, where], kernel_shape=[2, 2], strides=[2, 2])
     refined = n.conv(unpooled, 6, 4, 3)                                         # [N, 4, 8, 8]

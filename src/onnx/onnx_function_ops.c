@@ -187,9 +187,13 @@ static nngpu_status compress(ng_onnx_rewrite *r) {
         return ng_error(NNGPU_ERR_PARSE, "node '%s' (Compress): input 'condition' is missing", r->name);
     const int64_t flat = -1;
     const int has_axis = ng_rw_attr(r, "axis") != NULL;
-    char shape[600], nz[600], idx[600], xf[600];
+    char shape[600], nz[600], idx[600], xf[600], cf[600];
     const char *cond = ng_rw_input(r, 1), *x = ng_rw_input(r, 0);
     NG_CHECK(ng_rw_i64(r, "flat", 1, 1, &flat, shape, sizeof shape));
+    /* the condition flattened: onnxruntime takes an N-D one as x's flattened
+     * mask (paddle2onnx's masked_select) */
+    const char *rc[] = {cond, shape};
+    NG_CHECK(ng_rw_add(r, "Reshape", 0, 2, rc, cond = ng_rw_tmp(r, "flat_condition", cf, sizeof cf)));
     NG_CHECK(ng_rw_add(r, "NonZero", 0, 1, &cond, ng_rw_tmp(r, "nonzero", nz, sizeof nz)));
     const char *rs[] = {nz, shape};
     NG_CHECK(ng_rw_add(r, "Reshape", 0, 2, rs, ng_rw_tmp(r, "selected", idx, sizeof idx)));
