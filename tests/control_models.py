@@ -155,4 +155,21 @@ def postprocess(rng):
                     opset=16)
 
 
-MODELS = {f.__name__: f for f in (detector, if_static, two_stage, postprocess)}
+def runtime_params(rng):
+    """Shapes that an input's values decide without a dynamic op: Slice starts and
+    ConstantOfShape's shape computed from an int64 input (tf2onnx's strided_slice with a
+    tensor begin), so those nodes and their readers run in the run-time tail while the
+    Conv before them stays on the device."""
+    n = Net("runtime_params", rng)
+    feat = n.op("Relu", [n.conv("input", 3, 6, 3)])                            # [N, 6, 8, 8]
+    k = n.op("Add", [n.op("Mod", ["k", n.const([4], np.int64, "four")]), n.const([1], np.int64, "one")])
+    part = n.op("Slice", [feat, k, n.const([100], np.int64, "end"), n.const([1], np.int64, "axis")])
+    summed = n.op("ReduceSum", [part, n.const([1], np.int64, "axes")], keepdims=1)  # [N, 1, 8, 8]
+    shape = n.op("Concat", [k, n.constant_node([8])], axis=0)                    # [k, 8]
+    fill = n.op("ConstantOfShape", [shape], value=helper.make_tensor("value", TensorProto.FLOAT, [1], [0.5]))
+    out = n.op("Add", [summed, n.op("ReduceSum", [fill], keepdims=0)])
+    return n.finish([("input", TensorProto.FLOAT, ["N", 3, 8, 8]), ("k", TensorProto.INT64, [1])],
+                    [(out, "output", None)], opset=16)
+
+
+MODELS = {f.__name__: f for f in (detector, if_static, two_stage, postprocess, runtime_params)}

@@ -152,7 +152,13 @@ nngpu_status ng_pass_infer_fold(ng_graph *g, int fold, ng_report *r) {
             folded++;
             continue;
         }
-        NG_CHECK(ng_infer_node(g, n));
+        nngpu_status st = ng_infer_node(g, n);
+        if (st != NNGPU_OK && ng_infer_wanted_value()) { /* e.g. Slice by a graph input's values */
+            mark_runtime(g, n);
+            runtime++;
+            continue;
+        }
+        NG_CHECK(st);
         if (!fold) continue;
         if (n->op == NG_OP_SHAPE) {
             NG_CHECK(fold_shape(g, n));

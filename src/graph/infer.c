@@ -22,6 +22,22 @@ static nngpu_status nerr(const ng_node *n, nngpu_status s, const char *fmt, ...)
     return ng_error(s, "node '%s' (%s): %s", n->name, ng_op_name(n->op), msg);
 }
 
+/* Set when inference stopped at a value known only per run that decides a
+ * shape (Reshape's shape, Slice's starts, ...): the node joins the run-time
+ * tail instead (ng_pass_infer_fold). */
+static _Thread_local int wants_value;
+
+static nngpu_status not_const(const ng_node *n, const char *what, const char *name) {
+    wants_value = 1;
+    return nerr(n, NNGPU_ERR_UNSUPPORTED, "%s%sinput '%s' is not constant", what, *what ? " " : "", name);
+}
+
+int ng_infer_wanted_value(void) {
+    int w = wants_value;
+    wants_value = 0;
+    return w;
+}
+
 static int is_float(nngpu_dtype t) {
     return t == NNGPU_DTYPE_FLOAT32 || t == NNGPU_DTYPE_FLOAT16 || t == NNGPU_DTYPE_FLOAT64;
 }
@@ -60,8 +76,7 @@ static nngpu_status ints(const ng_graph *g, const ng_node *n, const char *attr, 
                          const char *what, int64_t *out, int max, int *cnt) {
     int c = ng_node_ints(g, n, attr, input, out, max);
     if (c < 0)
-        return nerr(n, NNGPU_ERR_UNSUPPORTED, "%s input '%s' is not constant", what,
-                    g->tensors[n->in[input]].name);
+        return not_const(n, what, g->tensors[n->in[input]].name);
     if (input >= 0 && c == 0) {
         const ng_tensor *t = opt(g, n, input);
         if (t && t->data && ng_numel(t) > max)
@@ -631,7 +646,7 @@ static nngpu_status infer_reshape(ng_graph *g, ng_node *n) {
     int64_t s[MAXD + 1];
     int c = ng_node_ints(g, n, n->opset < 5 ? "shape" : NULL, n->opset < 5 ? -1 : 1, s, MAXD + 1);
     if (c < 0)
-        return nerr(n, NNGPU_ERR_UNSUPPORTED, "shape input '%s' is not constant", g->tensors[n->in[1]].name);
+        return not_const(n, "shape", g->tensors[n->in[1]].name);
     const ng_tensor *st = opt(g, n, 1);
     if (c == 0 && !(st && st->data && ng_numel(st) == 0) && n->opset >= 5 && !st)
         return nerr(n, NNGPU_ERR_INVALID_ARG, "missing shape input");
@@ -764,7 +779,7 @@ nngpu_status ng_infer_pad(const ng_graph *g, const ng_node *n, int64_t *pb, int6
         NG_CHECK(ints(g, n, NULL, 1, "pads", p, 2 * MAXD, &c));
         double v[1] = {0.0};
         int cv = const_doubles(g, n, 2, v, 1);
-        if (cv < 0) return nerr(n, NNGPU_ERR_UNSUPPORTED, "constant_value input '%s' is not constant", ng_in(g, n, 2)->name);
+        if (cv < 0) return not_const(n, "constant_value", ng_in(g, n, 2)->name);
         if (cv == 1) *value = v[0];
         NG_CHECK(ints(g, n, NULL, 3, "axes", ax, MAXD, &ca));
     }
@@ -825,7 +840,7 @@ nngpu_status ng_infer_resize(const ng_graph *g, const ng_node *n, double *scales
     } else {
         int si = n->op == NG_OP_UPSAMPLE || n->opset < 11 ? 1 : 2;
         cs = const_doubles(g, n, si, sc, MAXD);
-        if (cs < 0) return nerr(n, NNGPU_ERR_UNSUPPORTED, "scales input '%s' is not constant", ng_in(g, n, si)->name);
+        if (cs < 0) return not_const(n, "scales", ng_in(g, n, si)->name);
         if (n->op == NG_OP_RESIZE && n->opset >= 11) {
             NG_CHECK(ints(g, n, NULL, 3, "sizes", sz, MAXD, &cz));
             cr = const_doubles(g, n, 1, rv, 2 * MAXD);
@@ -1013,7 +1028,7 @@ static nngpu_status infer_range(ng_graph *g, ng_node *n) {
     const ng_tensor *t[3];
     for (int i = 0; i < 3; i++) {
         NG_CHECK(need(g, n, i, &t[i]));
-        if (!t[i]->data) return nerr(n, NNGPU_ERR_UNSUPPORTED, "input '%s' is not constant", t[i]->name);
+        if (!t[i]->data) return not_const(n, "", t[i]->name);
         if (ng_numel(t[i]) != 1) return nerr(n, NNGPU_ERR_INVALID_ARG, "input '%s' is not a scalar", t[i]->name);
     }
     int64_t len;
@@ -1136,6 +1151,7 @@ static nngpu_status infer_main(ng_graph *g, ng_node *n) {
 }
 
 nngpu_status ng_infer_node(ng_graph *g, ng_node *n) {
+    wants_value = 0;
     NG_CHECK(infer_main(g, n));
     if (ng_passes_dynamic(n->op) && ng_in(g, n, 0) && ng_in(g, n, 0)->is_dynamic) {
         ng_tensor *o = ng_out(g, n, 0), *x = ng_in(g, n, 0);

@@ -8,6 +8,9 @@
  * known) and attributes. Fails, naming the node, on inconsistent shapes,
  * wrong dtypes, missing required inputs or unsupported attribute values. */
 nngpu_status ng_infer_node(ng_graph *g, ng_node *n);
+/* 1 when the last ng_infer_node failed for want of a value known only per
+ * run that decides a shape (then cleared). */
+int ng_infer_wanted_value(void);
 
 /* NumPy broadcast of two shapes; fails when incompatible. */
 nngpu_status ng_broadcast_shape(int ra, const int64_t *a, int rb, const int64_t *b, int *rout,
