@@ -387,6 +387,19 @@ static void test_binary(void) {
             th_check_graph(nm, g, TOL);
         }
     }
+    /* A bias along the last axis (NHWC, [B, S, D]): runs of the operand as vectors. */
+    for (int i = 0; i < 4; i++) {
+        int64_t c = (int64_t)th_randint(1, 6) * (i < 2 ? 16 : 6), rows = th_randint(1, 40);
+        NAME("%s last-axis bias %lldx%lld", i % 2 ? "Mul" : "Add", (long long)rows, (long long)c);
+        nngpu_graph *g = th_graph(17);
+        th_input(g, "a", 3, D(2, rows, c));
+        if (i < 2) th_const_rand(g, "b", 1, D(c), -1, 1);
+        else th_input(g, "b", 2, D(1, c));
+        th_node(g, i % 2 ? "Mul" : "Add", "a,b", "t");
+        th_node(g, "Relu", "t", "y");
+        th_output(g, "y");
+        th_check_graph(nm, g, TOL);
+    }
     /* PRelu: per-channel and scalar slopes, slopes as input. */
     for (int i = 0; i < 3; i++) {
         int64_t d[4];

@@ -28,16 +28,19 @@
 #define COUNT_B 1
 #endif
 /* CONTIG: VEC consecutive outputs per work-item as one vector (vector math
- * on CPUs); every operand has the output's index or is a block (scalar,
- * per channel) whose size VEC divides, so a vector lies in one block, and
- * the epilogue takes vectors (EPI_VEC_OK). */
+ * on CPUs); every operand has the output's index, or is a block (scalar,
+ * per channel) whose size VEC divides, so a vector lies in one block, or
+ * repeats along the last axis (inner 1: a bias of NHWC or [B, S, D]) with a
+ * count VEC divides, so a vector is a run of it; and the epilogue takes
+ * vectors (EPI_VEC_OK). */
 #ifndef CONTIG
 #define CONTIG 0
 #endif
 #define VT NG_CAT(float, VEC)
 #define LOAD_V(p, off, i, mode, inner, count)                                              \
-    ((mode) == NG_IDX_SAME ? NG_LDV(VEC, 0, (p) + (off) + (i))                             \
-                           : (VT)(NG_LD(p, (off) + ((i) / max((inner), 1)) % (count))))
+    ((mode) == NG_IDX_SAME                           ? NG_LDV(VEC, 0, (p) + (off) + (i))      \
+     : (inner) == 1 && (count) > 1 && (count) % VEC == 0 ? NG_LDV(VEC, 0, (p) + (off) + (i) % (count)) \
+                                                     : (VT)(NG_LD(p, (off) + ((i) / max((inner), 1)) % (count))))
 #define LOAD_S(p, off, i, mode, inner, count)                                              \
     NG_LD(p, (off) + ((mode) == NG_IDX_SAME ? (i) : ((i) / max((inner), 1)) % (count)))
 

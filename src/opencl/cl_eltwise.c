@@ -45,14 +45,16 @@ static nngpu_status eltwise_prepare(ng_context *c, const ng_graph *g, const ng_n
     char opts[1300], eopts[1024]; /* the epilogue compiled in, as conv and gemm do */
     ng_cl_epilogue_options(g, n, eopts, sizeof eopts);
     /* VEC consecutive outputs as one vector (CONTIG) when each operand has the
-     * output's index or is a block that whole vectors lie in: VEC halves until
-     * it divides every block's size. */
+     * output's index, is a block that whole vectors lie in, or repeats along
+     * the last axis in runs whole vectors are part of: VEC halves until it
+     * divides every block's size or run. */
     int cvec = vec == 2 || vec == 4 || vec == 8 || vec == 16 ? vec : 0;
     for (; cvec >= 2; cvec /= 2) {
         int ok = ng_cl_epilogue_vec_ok(g, n, cvec);
         for (int j = 0; j < nin; j++) {
             const cl_int *d = meta + NG_META_OPND + j * NG_META_OPND_SIZE;
-            ok &= d[0] == NG_IDX_SAME || (d[0] == NG_IDX_BLOCK && (d[2] == 1 || d[1] % cvec == 0));
+            ok &= d[0] == NG_IDX_SAME ||
+                  (d[0] == NG_IDX_BLOCK && (d[2] == 1 || d[1] % cvec == 0 || (d[1] == 1 && d[2] % cvec == 0)));
         }
         if (ok) break;
     }
