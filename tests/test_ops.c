@@ -862,6 +862,24 @@ static void test_pad(void) {
         th_output(g, "y");
         th_check_graph(nm, g, TOL);
     }
+    /* wide innermost rows (the CPU row kernel): NHWC pads on H and W only, and
+     * each mode padding (or cropping) a long last axis */
+    for (int i = 0; i < 4; i++) {
+        const char *mode = modes[i % 3];
+        int64_t c = th_randint(8, 40), h = th_randint(2, 7);
+        int64_t p[8] = {0, i == 0, i == 0, 0, 0, i == 0 ? 2 : 0, i == 0, 0};
+        if (i) p[3] = th_randint(0, 3), p[7] = i == 3 ? -2 : th_randint(1, 3);
+        NAME("Pad %s rows 1x%lldx5x%lld pads %lld,%lld,%lld / %lld,%lld,%lld", mode, (long long)h,
+             (long long)c, (long long)p[1], (long long)p[2], (long long)p[3], (long long)p[5],
+             (long long)p[6], (long long)p[7]);
+        nngpu_graph *g = th_graph(13);
+        th_input(g, "x", 4, D(1, h, 5, c));
+        th_const_i64(g, "pads", 1, D(8), p);
+        th_node(g, "Pad", "x,pads", "y");
+        th_attr_string(g, "mode", mode);
+        th_output(g, "y");
+        th_check_graph(nm, g, TOL);
+    }
 }
 
 static void test_resize(void) {

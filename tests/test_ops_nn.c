@@ -541,6 +541,27 @@ static void test_index_ops(void) {
         th_output(g, "y");
         th_check_graph(nm, g, TOL);
     }
+    /* Transpose of a Transpose (merged into one; none when they cancel, or the
+     * first kept when something else reads it) */
+    for (int i = 0; i < 3; i++) {
+        int64_t d[4];
+        shape(4, d, 6);
+        static const int64_t p1[4] = {0, 2, 3, 1}, back[4] = {0, 3, 1, 2}, other[4] = {3, 1, 0, 2};
+        const int64_t *p2 = i == 0 ? back : other;
+        NAME("Transpose pair %s%s", dims_text(4, d), i == 0 ? " cancelling" : i == 2 ? " first also read" : "");
+        nngpu_graph *g = th_graph(13);
+        th_input(g, "x", 4, d);
+        th_node(g, "Transpose", "x", "t");
+        th_attr_ints(g, "perm", 4, p1);
+        th_node(g, "Transpose", "t", "y");
+        th_attr_ints(g, "perm", 4, p2);
+        th_output(g, "y");
+        if (i == 2) {
+            th_node(g, "Relu", "t", "r");
+            th_output(g, "r");
+        }
+        th_check_graph(nm, g, TOL);
+    }
     for (int i = 0; i < 6; i++) {
         int b = th_randint(2, 3), d2s = i < 4, crd = i % 2;
         int64_t d[4] = {th_randint(1, 2), th_randint(1, 4), th_randint(1, 6), th_randint(1, 6)};

@@ -1,6 +1,56 @@
 /* Removes nodes that compute nothing at inference: Identity, Dropout, a
- * Cast to the dtype it already has. Reshape-like ops become views. */
+ * Cast to the dtype it already has, and merges a Transpose of a Transpose
+ * into one (none when they cancel). Reshape-like ops become views. */
+#include <stdlib.h>
+#include <string.h>
+
 #include "passes.h"
+
+/* The permutation of Transpose n over rank axes (default: reversed). */
+static int perm_of(const ng_node *n, int rank, int64_t *p) {
+    const int64_t *v;
+    int c = ng_attr_ints(n, "perm", &v);
+    for (int i = 0; i < rank; i++) p[i] = c == rank ? v[i] : rank - 1 - i;
+    return c == 0 || c == rank;
+}
+
+/* Transpose(Transpose(x, p), q) reads x through the one permutation
+ * p[q[i]] (tf2onnx leaves NHWC <-> NCHW pairs between ops it could not move
+ * transposes through). Returns 1 when n now reads x directly. */
+static int merge_transposes(ng_graph *g, ng_node *n) {
+    int pi = g->tensors[n->in[0]].producer;
+    if (n->op != NG_OP_TRANSPOSE || pi < 0 || g->nodes[pi].dead || g->nodes[pi].op != NG_OP_TRANSPOSE)
+        return 0;
+    ng_node *inner = &g->nodes[pi];
+    int rank = ng_in(g, inner, 0)->rank;
+    int64_t p[NNGPU_MAX_DIMS], q[NNGPU_MAX_DIMS];
+    if (rank < 1 || rank > NNGPU_MAX_DIMS || !perm_of(inner, rank, p) || !perm_of(n, rank, q)) return 0;
+    ng_attr *a = NULL;
+    for (int k = 0; k < n->n_attr; k++)
+        if (strcmp(n->attrs[k].name, "perm") == 0) a = &n->attrs[k];
+    if (!a) a = ng_node_add_attr(n, "perm", NG_ATTR_INTS);
+    int64_t *v = malloc(sizeof *v * (size_t)rank);
+    if (!a || !v) {
+        free(v);
+        return 0; /* out of memory: left as it is */
+    }
+    for (int i = 0; i < rank; i++) v[i] = p[q[i]];
+    free(a->ints);
+    a->ints = v;
+    a->n = rank;
+    n->in[0] = inner->in[0];
+    if (ng_use_count(g, inner->out[0]) == 0 && !g->tensors[inner->out[0]].is_output) inner->dead = 1;
+    return 1;
+}
+
+static int is_identity_transpose(const ng_graph *g, const ng_node *n) {
+    int rank = ng_in(g, n, 0)->rank;
+    int64_t p[NNGPU_MAX_DIMS];
+    if (rank < 0 || rank > NNGPU_MAX_DIMS || !perm_of(n, rank, p)) return 0;
+    for (int i = 0; i < rank; i++)
+        if (p[i] != i) return 0;
+    return 1;
+}
 
 static int is_noop(const ng_graph *g, const ng_node *n) {
     switch (n->op) {
@@ -8,6 +58,7 @@ static int is_noop(const ng_graph *g, const ng_node *n) {
     case NG_OP_DROPOUT: /* the mask output, if anyone reads it, keeps the node */
         return n->n_out < 2 || n->out[1] < 0 || ng_use_count(g, n->out[1]) == 0;
     case NG_OP_CAST: return ng_in(g, n, 0)->dtype == ng_out(g, n, 0)->dtype;
+    case NG_OP_TRANSPOSE: return is_identity_transpose(g, n);
     default: return 0;
     }
 }
@@ -16,6 +67,8 @@ nngpu_status ng_pass_eliminate(ng_graph *g, ng_report *r) {
     int removed = 0;
     for (int i = 0; i < g->n_nodes; i++) {
         ng_node *n = &g->nodes[i];
+        if (!n->dead && merge_transposes(g, n))
+            ng_report_add(r, "eliminate: Transpose '%s' reads through the Transpose before it", n->name);
         if (n->dead || !is_noop(g, n)) continue;
         int x = n->in[0], y = n->out[0];
         if (g->tensors[y].is_output) continue; /* stays as a copy into the output */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cl_data.h"
+#include "core/dims.h"
 #include "core/status.h"
 #include "runtime/lower_gather.h"
 
@@ -161,14 +162,30 @@ nngpu_status ng_cl_pad_prepare(ng_context *c, const ng_graph *g, const ng_node *
     if (!pad_plan_of(g, n, &p))
         return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s': Pad parameters must be constant", n->name);
     if (ng_numel(y) == 0) return NNGPU_OK;
-    char opts[32];
-    snprintf(opts, sizeof opts, "-DNG_EPI=%d", n->n_epi > 0);
+    char opts[768], od[192], xd[192], pb[192];
+    ng_dims_format(y->dims, y->rank, ",", od, sizeof od);
+    ng_dims_format(x->dims, x->rank, ",", xd, sizeof xd);
+    ng_dims_format(p.begin, x->rank, ",", pb, sizeof pb);
+    snprintf(opts, sizeof opts, "-DNG_EPI=%d -DPD_RANK=%d -DPD_MODE=%d -DPD_OD=%s -DPD_XD=%s -DPD_PB=%s",
+             n->n_epi > 0, y->rank, p.mode, od, xd, pb);
+    /* CPUs: by innermost rows of 8 or more */
+    int64_t w = y->dims[y->rank - 1];
+    int rows = y->rank >= 2 && w >= 8 && strcmp(c->info.device_type, "gpu") != 0;
     cl_kernel kern;
-    NG_CHECK(ng_cl_launch_add(c, k, "data.cl", "pad", opts, total_of(y), 0, &kern));
+    NG_CHECK(ng_cl_launch_add(c, k, "data.cl", rows ? "pad_rows" : "pad", opts,
+                              rows ? (size_t)(ng_numel(y) / w) : total_of(y), 0, &kern));
     ng_cl_args a;
     ng_cl_args_begin(&a, kern, k->node_name);
     ng_cl_arg_tensor(&a, c, k, g, n->out[0], bind);
     ng_cl_arg_tensor(&a, c, k, g, n->in[0], bind);
+    if (rows) {
+        ng_cl_arg_int(&a, ng_numel(y) / w);
+        ng_cl_arg_float(&a, p.value);
+        ng_cl_arg_epilogue(&a, c, k, g, n, bind);
+        static const char *row_names[] = {"pad_constant", "pad_reflect", "pad_edge"};
+        ng_cl_kernel_name(k, n, row_names[p.mode]);
+        return a.status;
+    }
     ng_cl_arg_int(&a, ng_numel(y));
     ng_cl_arg_int(&a, y->rank);
     ng_cl_arg_int8(&a, y->dims, y->rank);
