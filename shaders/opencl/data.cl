@@ -102,68 +102,63 @@ __kernel void gather_elements(__global NG_FLOAT *y, int y_off, __global const NG
     NG_ST(y, y_off + gid, NG_EPI_APPLY(v, gid));
 }
 
-/* Coordinate c of an axis of len (c may lie outside) folded per Pad mode: 0
- * constant (*inside = 0 outside), 1 reflect, 2 edge, 3 wrap is not here. */
-int pad_fold(int c, int len, int mode, int *inside) {
+#ifdef PD_RANK
+/* Pad with its shape compiled in: PD_RANK dims, output dims PD_OD, input dims
+ * PD_XD, leading pads PD_PB (may be negative), PD_MODE 0 constant, 1 reflect,
+ * 2 edge; the loops unroll and divide by constants. */
+
+/* Coordinate c of an axis of len (c may lie outside) folded per PD_MODE;
+ * *inside = 0 when constant padding fills it. */
+int pad_fold(int c, int len, int *inside) {
     if (c >= 0 && c < len) return c;
-    if (mode == 0 || len == 0) {
+    if (PD_MODE == 0 || len == 0) {
         *inside = 0;
         return 0;
     }
-    if (mode == 2) return clamp(c, 0, len - 1);
+    if (PD_MODE == 2) return clamp(c, 0, len - 1);
     if (len == 1) return 0;
     while (c < 0 || c >= len) c = c < 0 ? -c : 2 * (len - 1) - c;
     return c;
 }
 
-/* mode 0 constant, 1 reflect, 2 edge; pb: leading pads (may be negative).
- * With PD_RANK defined, PD_OD, PD_XD, PD_PB and PD_MODE compile them in: the
- * loop unrolls and divides by constants. */
-__kernel void pad(__global NG_FLOAT *y, int y_off, __global const NG_FLOAT *x, int x_off, int n,
-                  int rank, int8 od, int8 xd, int8 pb, int mode, float value, NG_EPI_PARAMS) {
-    int gid = get_global_id(0);
-    if (gid >= n) return;
-#ifdef PD_RANK
-    rank = PD_RANK;
-    mode = PD_MODE;
+/* The input offset of output element q's coordinates along dims [0, last),
+ * inner: the input elements per step of dim last - 1; *inside as pad_fold. */
+int pad_source(int q, int last, int inner, int *inside) {
     const int odim[8] = {PD_OD}, xdim[8] = {PD_XD}, pbeg[8] = {PD_PB};
-#else
-    NG_INT8_ARRAY(odim, od);
-    NG_INT8_ARRAY(xdim, xd);
-    NG_INT8_ARRAY(pbeg, pb);
-#endif
-    int xi = 0, xstride = 1, q = gid, inside = 1;
-    for (int k = rank - 1; k >= 0; k--) {
-        int c = pad_fold(q % odim[k] - pbeg[k], xdim[k], mode, &inside);
+    int xi = 0, xstride = inner;
+    for (int k = last - 1; k >= 0; k--) {
+        int c = pad_fold(q % odim[k] - pbeg[k], xdim[k], inside);
         q /= odim[k];
         xi += c * xstride;
         xstride *= xdim[k];
     }
+    return xi;
+}
+
+/* An element per work-item (n of them). */
+__kernel void pad(__global NG_FLOAT *y, int y_off, __global const NG_FLOAT *x, int x_off, int n,
+                  float value, NG_EPI_PARAMS) {
+    int gid = get_global_id(0);
+    if (gid >= n) return;
+    int inside = 1, xi = pad_source(gid, PD_RANK, 1, &inside);
     float v = inside ? NG_LD(x, x_off + xi) : value;
     NG_ST(y, y_off + gid, NG_EPI_APPLY(v, gid));
 }
 
-#ifdef PD_RANK
-/* CPUs: a work-item per innermost output row of n_rows, its outer
- * coordinates decoded once, then a plain loop along the row (the element
- * kernel above took 30x onnxruntime's time on a [1, 65, 65, 64] NHWC Pad). */
+/* CPUs: a work-item per innermost output row (n of them), its outer
+ * coordinates decoded once, then a plain loop along the row (an element per
+ * work-item took 30x onnxruntime's time on a [1, 65, 65, 64] NHWC Pad). */
 __kernel void pad_rows(__global NG_FLOAT *y, int y_off, __global const NG_FLOAT *x, int x_off,
-                       int n_rows, float value, NG_EPI_PARAMS) {
+                       int n, float value, NG_EPI_PARAMS) {
     const int row = get_global_id(0);
-    if (row >= n_rows) return;
+    if (row >= n) return;
     const int odim[8] = {PD_OD}, xdim[8] = {PD_XD}, pbeg[8] = {PD_PB};
     const int last = PD_RANK - 1, ow = odim[last], xw = xdim[last], pw = pbeg[last];
-    int xi = 0, xstride = xw, q = row, inside = 1;
-    for (int k = last - 1; k >= 0; k--) {
-        int c = pad_fold(q % odim[k] - pbeg[k], xdim[k], PD_MODE, &inside);
-        q /= odim[k];
-        xi += c * xstride;
-        xstride *= xdim[k];
-    }
+    int inside = 1, xi = pad_source(row, last, xw, &inside);
     __global const NG_FLOAT *xr = x + x_off + xi;
     const int yb = row * ow;
     for (int j = 0; j < ow; j++) {
-        int in = inside, c = pad_fold(j - pw, xw, PD_MODE, &in);
+        int in = inside, c = pad_fold(j - pw, xw, &in);
         float v = in ? NG_LD(xr, c) : value;
         NG_ST(y, y_off + yb + j, NG_EPI_APPLY(v, yb + j));
     }

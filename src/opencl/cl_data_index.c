@@ -171,27 +171,14 @@ nngpu_status ng_cl_pad_prepare(ng_context *c, const ng_graph *g, const ng_node *
     /* CPUs: by innermost rows of 8 or more */
     int64_t w = y->dims[y->rank - 1];
     int rows = y->rank >= 2 && w >= 8 && strcmp(c->info.device_type, "gpu") != 0;
+    int64_t items = rows ? ng_numel(y) / w : ng_numel(y);
     cl_kernel kern;
-    NG_CHECK(ng_cl_launch_add(c, k, "data.cl", rows ? "pad_rows" : "pad", opts,
-                              rows ? (size_t)(ng_numel(y) / w) : total_of(y), 0, &kern));
+    NG_CHECK(ng_cl_launch_add(c, k, "data.cl", rows ? "pad_rows" : "pad", opts, (size_t)items, 0, &kern));
     ng_cl_args a;
     ng_cl_args_begin(&a, kern, k->node_name);
     ng_cl_arg_tensor(&a, c, k, g, n->out[0], bind);
     ng_cl_arg_tensor(&a, c, k, g, n->in[0], bind);
-    if (rows) {
-        ng_cl_arg_int(&a, ng_numel(y) / w);
-        ng_cl_arg_float(&a, p.value);
-        ng_cl_arg_epilogue(&a, c, k, g, n, bind);
-        static const char *row_names[] = {"pad_constant", "pad_reflect", "pad_edge"};
-        ng_cl_kernel_name(k, n, row_names[p.mode]);
-        return a.status;
-    }
-    ng_cl_arg_int(&a, ng_numel(y));
-    ng_cl_arg_int(&a, y->rank);
-    ng_cl_arg_int8(&a, y->dims, y->rank);
-    ng_cl_arg_int8(&a, x->dims, x->rank);
-    ng_cl_arg_int8(&a, p.begin, x->rank);
-    ng_cl_arg_int(&a, p.mode);
+    ng_cl_arg_int(&a, items);
     ng_cl_arg_float(&a, p.value);
     ng_cl_arg_epilogue(&a, c, k, g, n, bind);
     static const char *names[] = {"pad_constant", "pad_reflect", "pad_edge"};
