@@ -699,6 +699,67 @@ static void test_grid_sample(void) {
     }
 }
 
+/* ---- LSTM, GRU, RNN: the input projection as a MatMul, the recurrence kernel ---- */
+
+static void test_rnn(void) {
+    static const char *const cells[] = {"LSTM", "GRU", "GRU", "RNN"};
+    static const char *const dirs[] = {"forward", "reverse", "bidirectional"};
+    for (int i = 0; i < 12; i++) {
+        const char *cell = cells[i % 4], *dir = dirs[th_randint(0, 2)];
+        int gates = i % 4 == 0 ? 4 : i % 4 == 3 ? 1 : 3, nd = dir[0] == 'b' ? 2 : 1;
+        int lbr = i % 4 == 2, layout = th_randint(0, 1), seq = th_randint(1, 7), batch = th_randint(1, 3);
+        int input = th_randint(1, 9);
+        /* odd sizes (scalar units), multiples of 4 (vector units), and more
+         * units than a work-group holds (several rounds per work-item) */
+        static const int hiddens[] = {3, 5, 8, 20, 67, 132};
+        int hidden = i >= 8 ? hiddens[4 + i % 2] : hiddens[th_randint(0, 3)];
+        int opts = th_randint(0, 31); /* bits: B, sequence_lens, initial_h, initial_c + P, clip */
+        if (i == 0) opts = 31;
+        NAME("%s %s lbr%d layout%d seq%d batch%d input%d hidden%d opts%d", cell, dir, lbr, layout, seq, batch,
+             input, hidden, opts);
+        nngpu_graph *g = th_graph(14);
+        int64_t xd[3] = {seq, batch, input}, hd[3] = {nd, batch, hidden};
+        if (layout) xd[0] = batch, xd[1] = seq, hd[0] = batch, hd[1] = nd;
+        float ws = 1.0f / (float)hidden;
+        th_input(g, "x", 3, xd);
+        th_const_rand(g, "w", 3, D(nd, gates * hidden, input), -0.8f, 0.8f);
+        th_const_rand(g, "r", 3, D(nd, gates * hidden, hidden), -2 * ws - 0.3f, 2 * ws + 0.3f);
+        char ins[64] = "x,w,r,";
+        if (opts & 1) th_const_rand(g, "b", 2, D(nd, 2 * gates * hidden), -0.5f, 0.5f), strcat(ins, "b");
+        strcat(ins, ",");
+        if (opts & 2) th_input_int(g, "lens", NNGPU_DTYPE_INT32, 1, D(batch), 0, seq), strcat(ins, "lens");
+        strcat(ins, ",");
+        if (opts & 4) th_input(g, "h0", 3, hd), strcat(ins, "h0");
+        if (gates == 4 && (opts & 8)) {
+            th_input(g, "c0", 3, hd);
+            th_const_rand(g, "p", 2, D(nd, 3 * hidden), -0.5f, 0.5f);
+            strcat(ins, ",c0,p");
+        }
+        /* outputs: Y always on odd i, Y_h, and Y_c for LSTM */
+        const char *outs = gates == 4 ? (i % 8 == 0 ? "y,yh,yc" : ",yh,yc") : i % 2 ? "y,yh" : "y";
+        th_node(g, cell, ins, outs);
+        th_attr_int(g, "hidden_size", hidden);
+        th_attr_string(g, "direction", dir);
+        th_attr_int(g, "layout", layout);
+        if (lbr) th_attr_int(g, "linear_before_reset", 1);
+        if (opts & 16) th_attr_float(g, "clip", th_randf(0.5f, 3.0f));
+        if (i == 4) { /* other activations, with their alpha / beta */
+            th_attr_string(g, "activations", "HardSigmoid,Softsign,Relu");
+            nngpu_graph_set_attr_floats(g, "activation_alpha", 1, (const float[]){0.3f});
+            nngpu_graph_set_attr_floats(g, "activation_beta", 1, (const float[]){0.4f});
+        }
+        if (i == 8) th_attr_int(g, "input_forget", 1);
+        for (const char *o = outs; *o;) {
+            size_t len = strcspn(o, ",");
+            char name[8];
+            snprintf(name, sizeof name, "%.*s", (int)len, o);
+            if (len) th_output(g, name);
+            o += len + (o[len] == ',');
+        }
+        th_check_graph(nm, g, TOL);
+    }
+}
+
 /* ---- fused patterns on the new anchors ------------------------------------------------ */
 
 static void test_fused_anchors(void) {
@@ -778,6 +839,7 @@ int main(int argc, char **argv) {
     test_arg_topk();
     test_index_ops();
     test_grid_sample();
+    test_rnn();
     test_fused_anchors();
     return th_summary();
 }

@@ -8,7 +8,7 @@
 
 int ng_is_expanded(const ng_node *n) {
     return n->op == NG_OP_ATTENTION || n->op == NG_OP_ROTARYEMBEDDING || n->op == NG_OP_DEFORMCONV ||
-           n->op == NG_OP_AFFINEGRID ||
+           n->op == NG_OP_AFFINEGRID || n->op == NG_OP_LSTM || n->op == NG_OP_GRU || n->op == NG_OP_RNN ||
            (n->op == NG_OP_BATCHNORM && ng_attr_int(n, "training_mode", 0));
 }
 
@@ -20,6 +20,7 @@ nngpu_status ng_expand_node(ng_graph *g, int i) {
                       : n.op == NG_OP_BATCHNORM ? ng_expand_bn_training(&e, &n)
                       : n.op == NG_OP_DEFORMCONV ? ng_expand_deform_conv(&e, &n)
                       : n.op == NG_OP_AFFINEGRID ? ng_expand_affine_grid(&e, &n)
+                      : n.op == NG_OP_LSTM || n.op == NG_OP_GRU || n.op == NG_OP_RNN ? ng_expand_rnn(&e, &n)
                                                 : ng_expand_rotary(&e, &n);
     if (st == NNGPU_OK && !e.ok)
         st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s' (%s): expanding it", n.name, ng_op_name(n.op));

@@ -1,6 +1,6 @@
 /* Nodes that shape inference expands into standard ones once their inputs'
  * shapes are known (ONNX Attention, RotaryEmbedding, BatchNormalization in
- * training mode, DeformConv, AffineGrid): their layout (3-D or 4-D), head counts and masks decide
+ * training mode, DeformConv, AffineGrid, LSTM / GRU / RNN): their layout (3-D or 4-D), head counts and masks decide
  * which nodes they stand for, so the pieces run as device kernels, fuse and
  * fold like any other node. */
 #ifndef NG_EXPAND_H
@@ -24,5 +24,6 @@ nngpu_status ng_expand_rotary(ng_builder *e, const ng_node *n);
 nngpu_status ng_expand_bn_training(ng_builder *e, const ng_node *n);
 nngpu_status ng_expand_deform_conv(ng_builder *e, const ng_node *n);
 nngpu_status ng_expand_affine_grid(ng_builder *e, const ng_node *n);
+nngpu_status ng_expand_rnn(ng_builder *e, const ng_node *n);
 
 #endif

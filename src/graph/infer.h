@@ -54,6 +54,7 @@ typedef enum ng_rnn_act {
 } ng_rnn_act;
 typedef struct ng_rnn {
     int gates;      /* 4 LSTM, 3 GRU, 1 RNN */
+    int projected;  /* Recurrence: input 0 is X . W^T, input 2 R^T (ops.def) */
     int n_act;      /* activations per direction */
     int dirs;       /* 1 or 2 */
     int reverse;    /* direction "reverse" (one direction) */

@@ -1,4 +1,5 @@
-/* Shape inference: LSTM, GRU, RNN (ONNX opsets 7-22; layout from opset 14). */
+/* Shape inference: LSTM, GRU, RNN (ONNX opsets 7-22; layout from opset 14) and
+ * the internal Recurrence they become (ops.def). */
 #include <string.h>
 
 #include "infer_internal.h"
@@ -76,8 +77,10 @@ static nngpu_status check_dims(const ng_graph *g, const ng_node *n, int i, const
 
 nngpu_status ng_infer_rnn(const ng_graph *g, const ng_node *n, ng_rnn *r) {
     memset(r, 0, sizeof *r);
-    r->gates = n->op == NG_OP_LSTM ? 4 : n->op == NG_OP_GRU ? 3 : 1;
-    r->n_act = n->op == NG_OP_LSTM ? 3 : n->op == NG_OP_GRU ? 2 : 1;
+    r->projected = n->op == NG_OP_RECURRENCE;
+    r->gates = r->projected ? (int)ng_attr_int(n, "gates", 0) : n->op == NG_OP_LSTM ? 4 : n->op == NG_OP_GRU ? 3 : 1;
+    if (r->gates != 1 && r->gates != 3 && r->gates != 4) return ERR(NNGPU_ERR_INVALID_ARG, "gates must be 1, 3 or 4");
+    r->n_act = r->gates == 4 ? 3 : r->gates == 3 ? 2 : 1;
     const char *dir = ng_attr_string(n, "direction", "forward");
     if (strcmp(dir, "bidirectional") == 0)
         r->dirs = 2;
@@ -93,8 +96,9 @@ nngpu_status ng_infer_rnn(const ng_graph *g, const ng_node *n, ng_rnn *r) {
         return ERR(NNGPU_ERR_INVALID_ARG, "layout must be 0 or 1 and clip >= 0");
     const ng_tensor *x, *w, *rr;
     NG_CHECK(ng_infer_need(g, n, 0, &x));
-    NG_CHECK(ng_infer_need(g, n, 1, &w));
+    if (!r->projected) NG_CHECK(ng_infer_need(g, n, 1, &w));
     NG_CHECK(ng_infer_need(g, n, 2, &rr));
+    if (r->projected) w = rr;
     if (x->dtype != NNGPU_DTYPE_FLOAT32 && x->dtype != NNGPU_DTYPE_FLOAT64)
         return ERR(NNGPU_ERR_UNSUPPORTED, "input '%s' is %s", x->name, nngpu_dtype_name(x->dtype));
     if (x->rank != 3 || w->rank != 3 || rr->rank != 3)
@@ -102,16 +106,21 @@ nngpu_status ng_infer_rnn(const ng_graph *g, const ng_node *n, ng_rnn *r) {
     r->seq = x->dims[r->layout];
     r->batch = x->dims[1 - r->layout];
     r->input = x->dims[2];
-    r->hidden = ng_attr_int(n, "hidden_size", rr->dims[2]);
+    r->hidden = ng_attr_int(n, "hidden_size", rr->dims[r->projected ? 1 : 2]);
     int64_t gh = r->gates * r->hidden, bd[] = {r->dirs, 2 * gh}, pd[] = {r->dirs, 3 * r->hidden};
     int64_t hd[3] = {r->dirs, r->batch, r->hidden}, sd[] = {r->batch};
     if (r->layout) hd[0] = r->batch, hd[1] = r->dirs;
-    NG_CHECK(check_dims(g, n, 1, "W", 3, (int64_t[]){r->dirs, gh, r->input}));
-    NG_CHECK(check_dims(g, n, 2, "R", 3, (int64_t[]){r->dirs, gh, r->hidden}));
+    if (r->projected) {
+        if (r->input != r->dirs * gh) return ERR(NNGPU_ERR_INVALID_ARG, "X . W^T must have dirs*gates*hidden columns");
+        NG_CHECK(check_dims(g, n, 2, "R^T", 3, (int64_t[]){r->dirs, r->hidden, gh}));
+    } else {
+        NG_CHECK(check_dims(g, n, 1, "W", 3, (int64_t[]){r->dirs, gh, r->input}));
+        NG_CHECK(check_dims(g, n, 2, "R", 3, (int64_t[]){r->dirs, gh, r->hidden}));
+    }
     NG_CHECK(check_dims(g, n, 3, "B", 2, bd));
     NG_CHECK(check_dims(g, n, 4, "sequence_lens", 1, sd));
     NG_CHECK(check_dims(g, n, 5, "initial_h", 3, hd));
-    if (n->op == NG_OP_LSTM) {
+    if (r->gates == 4) {
         NG_CHECK(check_dims(g, n, 6, "initial_c", 3, hd));
         NG_CHECK(check_dims(g, n, 7, "P", 2, pd));
     }
@@ -141,7 +150,7 @@ static nngpu_status infer_rnn(ng_graph *g, ng_node *n) {
 }
 
 int ng_infer_rnn_op(ng_graph *g, ng_node *n, nngpu_status *st) {
-    if (n->op != NG_OP_LSTM && n->op != NG_OP_GRU && n->op != NG_OP_RNN) return 0;
+    if (n->op != NG_OP_LSTM && n->op != NG_OP_GRU && n->op != NG_OP_RNN && n->op != NG_OP_RECURRENCE) return 0;
     *st = infer_rnn(g, n);
     return 1;
 }

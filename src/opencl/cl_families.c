@@ -7,12 +7,12 @@ extern const ng_cl_family ng_cl_family_conv, ng_cl_family_gemm, ng_cl_family_poo
 extern const ng_cl_family ng_cl_family_eltwise, ng_cl_family_softmax, ng_cl_family_reduce,
     ng_cl_family_data, ng_cl_family_norm, ng_cl_family_convtranspose, ng_cl_family_einsum,
     ng_cl_family_arg, ng_cl_family_where;
-extern const ng_cl_family ng_cl_family_quant, ng_cl_family_qconv, ng_cl_family_qgemm;
+extern const ng_cl_family ng_cl_family_quant, ng_cl_family_qconv, ng_cl_family_qgemm, ng_cl_family_rnn;
 
 const ng_cl_family *const ng_cl_families[] = {
     &ng_cl_family_cast,
     &ng_cl_family_conv,    &ng_cl_family_gemm,   &ng_cl_family_pool, &ng_cl_family_eltwise, &ng_cl_family_where,
     &ng_cl_family_softmax, &ng_cl_family_reduce, &ng_cl_family_data, &ng_cl_family_norm,
     &ng_cl_family_convtranspose, &ng_cl_family_einsum, &ng_cl_family_arg,
-    &ng_cl_family_quant, &ng_cl_family_qconv, &ng_cl_family_qgemm, NULL,
+    &ng_cl_family_quant, &ng_cl_family_qconv, &ng_cl_family_qgemm, &ng_cl_family_rnn, NULL,
 };

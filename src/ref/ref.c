@@ -65,7 +65,8 @@ static ng_ref_fn lookup(ng_op op) {
     case NG_OP_EINSUM: return ng_ref_einsum;
     case NG_OP_LSTM:
     case NG_OP_GRU:
-    case NG_OP_RNN: return ng_ref_rnn;
+    case NG_OP_RNN:
+    case NG_OP_RECURRENCE: return ng_ref_rnn;
     case NG_OP_GATHERND: return ng_ref_gather_nd;
     case NG_OP_SCATTERND:
     case NG_OP_SCATTERELEMENTS: return ng_ref_scatter;
@@ -197,6 +198,7 @@ int ng_ref_supported(const ng_graph *g, const ng_node *n) {
     case NG_OP_LSTM:
     case NG_OP_GRU:
     case NG_OP_RNN:
+    case NG_OP_RECURRENCE:
     case NG_OP_REDUCEL2:
     case NG_OP_REDUCELOGSUMEXP: return ng_ref_is_float(t);
     case NG_OP_AND:

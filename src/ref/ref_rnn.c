@@ -1,7 +1,8 @@
 /* LSTM, GRU and RNN (ONNX semantics, float64 arithmetic): gates in ONNX order
  * (LSTM i o f c, GRU z r h), per-batch sequence_lens (steps past a sample's
  * length write zeros and leave its state alone), clip on the activations'
- * inputs, layout 0 or 1. */
+ * inputs, layout 0 or 1. Also the internal Recurrence (ops.def), whose X
+ * holds X . W^T already. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,18 +51,26 @@ static double ld(const rnn_run *u, int i, int64_t k) {
     return u->src[i] ? ng_ref_ldd(u->dt, u->src[i], k) : 0.0;
 }
 
-/* sum_k X[t,b,k] W[d, row, k] + sum_k h[k] R[d, row, k] split in its two parts. */
+/* sum_k X[t,b,k] W[d, row, k] + sum_k h[k] R[d, row, k] split in its two
+ * parts; Recurrence reads the first from X . W^T and R transposed. */
 static double dot_x(const rnn_run *u, int d, int64_t row, int64_t xo) {
     const ng_rnn *r = &u->r;
+    int64_t gh = r->gates * r->hidden;
+    if (r->projected) return ld(u, 0, xo + d * gh + row);
     double s = 0;
-    int64_t wo = (d * r->gates * r->hidden + row) * r->input;
+    int64_t wo = (d * gh + row) * r->input;
     for (int64_t k = 0; k < r->input; k++) s += ld(u, 0, xo + k) * ld(u, 1, wo + k);
     return s;
 }
 static double dot_h(const rnn_run *u, int d, int64_t row, const double *h) {
     const ng_rnn *r = &u->r;
     double s = 0;
-    int64_t ro = (d * r->gates * r->hidden + row) * r->hidden;
+    int64_t gh = r->gates * r->hidden;
+    if (r->projected) {
+        for (int64_t k = 0; k < r->hidden; k++) s += h[k] * ld(u, 2, (d * r->hidden + k) * gh + row);
+        return s;
+    }
+    int64_t ro = (d * gh + row) * r->hidden;
     for (int64_t k = 0; k < r->hidden; k++) s += h[k] * ld(u, 2, ro + k);
     return s;
 }
@@ -77,7 +86,7 @@ static void step(const rnn_run *u, int d, int64_t xo, double *h, double *c, doub
     const ng_rnn_act *a = r->act[d];
     const float *al = r->alpha[d], *be = r->beta[d];
 #define F(k, v) act(a[k], clipped(r, v), al[k], be[k])
-    if (u->n->op == NG_OP_RNN) {
+    if (r->gates == 1) {
         for (int64_t j = 0; j < H; j++)
             tmp[j] = F(0, dot_x(u, d, j, xo) + dot_h(u, d, j, h) + ld(u, 3, bo + j) + ld(u, 3, bo + G + j));
         memcpy(h, tmp, sizeof *h * (size_t)H);
@@ -85,9 +94,9 @@ static void step(const rnn_run *u, int d, int64_t xo, double *h, double *c, doub
     }
     for (int64_t j = 0; j < G; j++) { /* pre-activations; GRU's h gate done below */
         tmp[j] = dot_x(u, d, j, xo) + ld(u, 3, bo + j);
-        if (u->n->op == NG_OP_LSTM || j < 2 * H) tmp[j] += dot_h(u, d, j, h) + ld(u, 3, bo + G + j);
+        if (r->gates == 4 || j < 2 * H) tmp[j] += dot_h(u, d, j, h) + ld(u, 3, bo + G + j);
     }
-    if (u->n->op == NG_OP_LSTM) {
+    if (r->gates == 4) {
         int64_t po = d * 3 * H;
         for (int64_t j = 0; j < H; j++) {
             double i = F(0, tmp[j] + ld(u, 7, po + j) * c[j]);
@@ -138,7 +147,7 @@ nngpu_status ng_ref_rnn(const ng_graph *g, const ng_node *n, const void *const *
             }
             for (int64_t j = 0; j < H; j++) {
                 h[j] = ld(&u, 5, h_at(r, d, b) + j);
-                c[j] = n->op == NG_OP_LSTM ? ld(&u, 6, h_at(r, d, b) + j) : 0;
+                c[j] = r->gates == 4 ? ld(&u, 6, h_at(r, d, b) + j) : 0;
             }
             int back = d == 1 || r->reverse;
             for (int64_t s = 0; s < len; s++) {

@@ -1,0 +1,174 @@
+#version 450
+/* The recurrence of LSTM, GRU and RNN (ops.def Recurrence; the plan in
+ * src/runtime/lower_rnn.h): one work-group per (direction, batch sample)
+ * walks the sequence; invocation i owns hidden units i + WG * u, u < UNITS.
+ * Per step, unit j's gate g sums h[k] * R^T[d, k, g*H + j] over k
+ * (neighbouring units read neighbouring weights) onto X.W^T and the biases,
+ * then applies the cell. The state h is double-buffered in shared memory
+ * (one barrier a step; GRU without linear_before_reset stages r (.) h first,
+ * a second barrier); c and z stay in registers. H sizes the shared arrays,
+ * so it is a specialization constant; the sequence and batch are pushed. */
+#extension GL_GOOGLE_include_directive : require
+
+layout(local_size_x_id = 0) in;
+#include "grid.glsl" /* after the local size: gl_WorkGroupSize */
+layout(constant_id = 1) const int GATES = 4;     /* 4 LSTM i o f c, 3 GRU z r h, 1 RNN */
+layout(constant_id = 2) const int H = 1;
+layout(constant_id = 3) const int DIRS = 1;
+layout(constant_id = 4) const int REVERSE = 0;
+layout(constant_id = 5) const int LAYOUT = 0;    /* 1: batch first */
+layout(constant_id = 6) const int LBR = 0;       /* GRU linear_before_reset */
+layout(constant_id = 7) const int INPUT_FORGET = 0;
+layout(constant_id = 8) const int FLAGS = 0;     /* NG_RNN_HAS_* (lower_rnn.h) */
+layout(constant_id = 9) const int ACT0 = 0;      /* ng_rnn_act numbering */
+layout(constant_id = 10) const int ACT1 = 1;
+layout(constant_id = 11) const int ACT2 = 1;
+layout(constant_id = 12) const int UNITS = 1;
+layout(constant_id = 13) const int RH_LEN = 1;   /* H when GRU stages r (.) h, else 1 */
+
+const int GH = GATES * H;
+const bool TWO_PHASE = GATES == 3 && LBR == 0;
+#define HAS(bit) ((FLAGS & (bit)) != 0)
+#define HAS_B 1
+#define HAS_LENS 2
+#define HAS_H0 4
+#define HAS_C0 8
+#define HAS_P 16
+#define HAS_Y 32
+#define HAS_YH 64
+#define HAS_YC 128
+
+layout(std430, binding = 0) writeonly buffer Y { float y[]; };
+layout(std430, binding = 1) writeonly buffer YH { float yh[]; };
+layout(std430, binding = 2) writeonly buffer YC { float yc[]; };
+layout(std430, binding = 3) readonly buffer XW { float xw[]; };
+layout(std430, binding = 4) readonly buffer RT { float rt[]; };
+layout(std430, binding = 5) readonly buffer Bias { float bias[]; };
+layout(std430, binding = 6) readonly buffer Lens { int lens[]; };
+layout(std430, binding = 7) readonly buffer H0 { float h0[]; };
+layout(std430, binding = 8) readonly buffer C0 { float c0[]; };
+layout(std430, binding = 9) readonly buffer Peep { float peep[]; };
+
+layout(push_constant) uniform Push {
+    uint y_off, yh_off, yc_off, xw_off, rt_off, b_off, lens_off, h0_off, c0_off, p_off;
+    int T, B;
+    float clip; /* 0: none */
+    float alpha0, alpha1, alpha2, beta0, beta1, beta2;
+} p;
+
+shared float hbuf[2 * H];
+shared float rh[RH_LEN];
+
+float act(int kind, float x, float a, float b) {
+    switch (kind) {
+    case 0: return 1.0 / (1.0 + exp(-x));
+    case 1: return tanh(x);
+    case 2: return max(x, 0.0);
+    case 3: return clamp(a * x + b, 0.0, 1.0);
+    case 4: return x >= 0.0 ? x : a * x;
+    case 5: return x > a ? x : 0.0;
+    case 6: return a * tanh(b * x);
+    case 7: return a * x + b;
+    case 8: return x >= 0.0 ? x : a * (exp(x) - 1.0);
+    case 9: return x / (1.0 + abs(x));
+    default: return x > 20.0 ? x : log(1.0 + exp(x));
+    }
+}
+
+float clipped(float v) { return p.clip > 0.0 ? clamp(v, -p.clip, p.clip) : v; }
+float f0(float v) { return act(ACT0, clipped(v), p.alpha0, p.beta0); }
+float f1(float v) { return act(ACT1, clipped(v), p.alpha1, p.beta1); }
+
+/* Element offsets of Y[t, d, b, :] and Y_h[d, b, :] (batch first with LAYOUT 1). */
+int y_at(int t, int d, int b) {
+    return (LAYOUT != 0 ? (b * p.T + t) * DIRS + d : (t * DIRS + d) * p.B + b) * H;
+}
+int h_at(int d, int b) { return (LAYOUT != 0 ? b * DIRS + d : d * p.B + b) * H; }
+
+void main() {
+    const int lid = int(gl_LocalInvocationID.x), WG = int(gl_WorkGroupSize.x);
+    const int grp = int(ng_group_id()), d = grp / p.B, b = grp % p.B;
+    const int len = HAS(HAS_LENS) ? clamp(lens[p.lens_off + b], 0, p.T) : p.T; /* the reference rejects others */
+    const uint r0 = p.rt_off + uint(d * H * GH), b0 = p.b_off + uint(d * 2 * GH), p0 = p.p_off + uint(d * 3 * H);
+    float c[UNITS], z[UNITS];
+    for (int u = 0; u < UNITS; u++) {
+        const int j = lid + u * WG;
+        c[u] = 0.0;
+        z[u] = 0.0;
+        if (j < H) {
+            hbuf[j] = HAS(HAS_H0) ? h0[p.h0_off + h_at(d, b) + j] : 0.0;
+            if (HAS(HAS_C0)) c[u] = c0[p.c0_off + h_at(d, b) + j];
+        }
+    }
+    barrier();
+    int cur = 0;
+    for (int s = 0; s < p.T; s++) { /* every barrier reached by all; steps past len idle */
+        const int t = d == 1 || REVERSE != 0 ? len - 1 - s : s;
+        const uint x0 = p.xw_off + uint((LAYOUT != 0 ? b * p.T + t : t * p.B + b) * DIRS * GH + d * GH);
+        const int hc = cur * H, hn = (cur ^ 1) * H;
+        for (int u = 0; u < UNITS; u++) {
+            const int j = lid + u * WG;
+            if (s >= len || j >= H) continue;
+            float acc[4], xg[4];
+            for (int g = 0; g < GATES; g++) {
+                xg[g] = xw[x0 + g * H + j];
+                if (HAS(HAS_B)) xg[g] += bias[b0 + g * H + j];
+                if (HAS(HAS_B) && !(GATES == 3 && g == 2 && LBR != 0)) xg[g] += bias[b0 + GH + g * H + j];
+                acc[g] = 0.0;
+            }
+            const int ng = TWO_PHASE ? 2 : GATES;
+            for (int k = 0; k < H; k++) {
+                const float hk = hbuf[hc + k];
+                const uint row = r0 + uint(k * GH + j);
+                for (int g = 0; g < ng; g++) acc[g] += hk * rt[row + g * H];
+            }
+            const float hp = hbuf[hc + j];
+            float h;
+            if (GATES == 4) {
+                float pi = 0.0, po = 0.0, pf = 0.0;
+                if (HAS(HAS_P)) pi = peep[p0 + j], po = peep[p0 + H + j], pf = peep[p0 + 2 * H + j];
+                const float i = f0(xg[0] + acc[0] + pi * c[u]);
+                const float f = INPUT_FORGET != 0 ? 1.0 - i : f0(xg[2] + acc[2] + pf * c[u]);
+                c[u] = f * c[u] + i * f1(xg[3] + acc[3]);
+                const float o = f0(xg[1] + acc[1] + po * c[u]);
+                h = o * act(ACT2, c[u], p.alpha2, p.beta2);
+            } else if (GATES == 3) {
+                z[u] = f0(xg[0] + acc[0]);
+                const float r = f0(xg[1] + acc[1]);
+                if (TWO_PHASE) {
+                    rh[j] = r * hp;
+                    continue;
+                }
+                const float rb = HAS(HAS_B) ? bias[b0 + GH + 2 * H + j] : 0.0;
+                h = (1.0 - z[u]) * f1(xg[2] + r * (acc[2] + rb)) + z[u] * hp;
+            } else {
+                h = f0(xg[0] + acc[0]);
+            }
+            hbuf[hn + j] = h;
+            if (HAS(HAS_Y)) y[p.y_off + y_at(t, d, b) + j] = h;
+        }
+        if (TWO_PHASE) {
+            barrier();
+            for (int u = 0; u < UNITS; u++) {
+                const int j = lid + u * WG;
+                if (s >= len || j >= H) continue;
+                float acc = xw[x0 + 2 * H + j];
+                if (HAS(HAS_B)) acc += bias[b0 + 2 * H + j] + bias[b0 + GH + 2 * H + j];
+                for (int k = 0; k < H; k++) acc += rh[k] * rt[r0 + uint(k * GH + 2 * H + j)];
+                const float h = (1.0 - z[u]) * f1(acc) + z[u] * hbuf[hc + j];
+                hbuf[hn + j] = h;
+                if (HAS(HAS_Y)) y[p.y_off + y_at(t, d, b) + j] = h;
+            }
+        }
+        barrier();
+        if (s < len) cur ^= 1;
+    }
+    for (int u = 0; u < UNITS; u++) {
+        const int j = lid + u * WG;
+        if (j >= H) continue;
+        if (HAS(HAS_Y))
+            for (int t = len; t < p.T; t++) y[p.y_off + y_at(t, d, b) + j] = 0.0;
+        if (HAS(HAS_YH)) yh[p.yh_off + h_at(d, b) + j] = hbuf[cur * H + j];
+        if (HAS(HAS_YC)) yc[p.yc_off + h_at(d, b) + j] = c[u];
+    }
+}

@@ -1,0 +1,66 @@
+/* The recurrence plan (lower_rnn.h). */
+#include <string.h>
+
+#include "lower_rnn.h"
+#include "lower_util.h"
+
+enum { MAX_UNITS = 16 }; /* rounds of units per work-item: private state c, z */
+
+static int is_gpu(const nngpu_device_info *dev) { return strcmp(dev->device_type, "gpu") == 0; }
+
+static int shared_floats(const ng_rnn *r) {
+    return (int)r->hidden * (r->gates == 3 && !r->linear_before_reset ? 3 : 2);
+}
+
+static void choose(const nngpu_device_info *dev, const ng_rnn *r, int vec_max, int *wg, int *vec, int *units) {
+    int64_t h = r->hidden;
+    *vec = !is_gpu(dev) && h % vec_max == 0 ? vec_max : 1;
+    int64_t per = (h + *vec - 1) / *vec, cap = is_gpu(dev) ? 256 : 64;
+    if ((int64_t)dev->max_work_group_size < cap) cap = (int64_t)dev->max_work_group_size;
+    int w = 1;
+    while (w < per && w * 2 <= cap) w *= 2;
+    *wg = w;
+    *units = (int)((per + w - 1) / w);
+}
+
+int ng_rnn_supported(const nngpu_device_info *dev, const ng_graph *g, const ng_node *n, int vec_max) {
+    ng_rnn r;
+    if (n->op != NG_OP_RECURRENCE || ng_infer_rnn(g, n, &r) != NNGPU_OK || r.hidden < 1) return 0;
+    for (int i = 0; i < n->n_in && i < 8; i++) {
+        const ng_tensor *t = ng_in(g, n, i);
+        if (t && i != 4 && !ng_lower_f32_ok(t)) return 0;
+        if (t && i == 4 && (t->dtype != NNGPU_DTYPE_INT32 || ng_numel(t) < 0)) return 0;
+    }
+    for (int i = 0; i < n->n_out; i++)
+        if (ng_out(g, n, i) && !ng_lower_f32_ok(ng_out(g, n, i))) return 0;
+    if (r.dirs == 2)
+        for (int k = 0; k < r.n_act; k++)
+            if (r.act[1][k] != r.act[0][k] || r.alpha[1][k] != r.alpha[0][k] || r.beta[1][k] != r.beta[0][k])
+                return 0;
+    int wg, vec, units;
+    choose(dev, &r, vec_max, &wg, &vec, &units);
+    uint64_t need = sizeof(float) * (uint64_t)shared_floats(&r) + 1024;
+    return units <= MAX_UNITS && need <= dev->local_mem_bytes && r.seq * r.batch * r.dirs < (1 << 30) / 4;
+}
+
+void ng_rnn_plan_make(const nngpu_device_info *dev, const ng_graph *g, const ng_node *n, int vec_max,
+                      ng_rnn_plan *p) {
+    memset(p, 0, sizeof *p);
+    ng_infer_rnn(g, n, &p->r);
+    choose(dev, &p->r, vec_max, &p->wg, &p->vec, &p->units);
+    static const int in_slot[8] = {3, -1, 4, 5, 6, 7, 8, 9};
+    static const int in_flag[8] = {0, 0, 0, NG_RNN_HAS_B, NG_RNN_HAS_LENS, NG_RNN_HAS_H0, NG_RNN_HAS_C0, NG_RNN_HAS_P};
+    for (int s = 0; s < NG_RNN_SLOTS; s++) p->tensor[s] = -1;
+    for (int i = 0; i < n->n_in && i < 8; i++) {
+        if (in_slot[i] < 0 || n->in[i] < 0) continue;
+        if (i == 6 && p->r.gates != 4) continue; /* initial_c / P: LSTM only */
+        if (i == 7 && p->r.gates != 4) continue;
+        p->tensor[in_slot[i]] = n->in[i];
+        p->flags |= in_flag[i];
+    }
+    for (int i = 0; i < n->n_out && i < 3; i++) {
+        if (n->out[i] < 0 || (i == 2 && p->r.gates != 4)) continue;
+        p->tensor[i] = n->out[i];
+        p->flags |= NG_RNN_HAS_Y << i;
+    }
+}
