@@ -709,10 +709,11 @@ static void test_rnn(void) {
         int gates = i % 4 == 0 ? 4 : i % 4 == 3 ? 1 : 3, nd = dir[0] == 'b' ? 2 : 1;
         int lbr = i % 4 == 2, layout = th_randint(0, 1), seq = th_randint(1, 7), batch = th_randint(1, 3);
         int input = th_randint(1, 9);
-        /* odd sizes (scalar units), multiples of 4 (vector units), and more
-         * units than a work-group holds (several rounds per work-item) */
-        static const int hiddens[] = {3, 5, 8, 20, 67, 132};
-        int hidden = i >= 8 ? hiddens[4 + i % 2] : hiddens[th_randint(0, 3)];
+        /* odd sizes (scalar units), multiples of 4, 8 and 16 (vector units
+         * on CPUs), and more units than a work-group holds (several rounds
+         * per work-item: 67 scalar, 1040 in vectors of 16) */
+        static const int hiddens[] = {3, 5, 8, 20, 48, 67, 132, 48, 1040};
+        int hidden = i >= 8 ? hiddens[5 + i % 4] : hiddens[th_randint(0, 4)];
         int opts = th_randint(0, 31); /* bits: B, sequence_lens, initial_h, initial_c + P, clip */
         if (i == 0) opts = 31;
         NAME("%s %s lbr%d layout%d seq%d batch%d input%d hidden%d opts%d", cell, dir, lbr, layout, seq, batch,

@@ -22,10 +22,12 @@
 #define HAS_YC 128
 #define TWO_PHASE (GATES == 3 && !LBR) /* GRU: r (.) h before its dot product */
 
-#if VEC == 4
-typedef float4 vec_t;
-#define LD(p, i) vload4(0, (p) + (i))
-#define ST(v, p, i) vstore4((v), 0, (p) + (i))
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+#if VEC > 1 /* 4, 8 or 16 neighbouring units as one vector */
+typedef CAT(float, VEC) vec_t;
+#define LD(p, i) CAT(vload, VEC)(0, (p) + (i))
+#define ST(v, p, i) CAT(vstore, VEC)((v), 0, (p) + (i))
 #else
 typedef float vec_t;
 #define LD(p, i) ((p)[i])

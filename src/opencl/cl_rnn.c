@@ -7,13 +7,13 @@
 #include "runtime/lower_rnn.h"
 
 static int rnn_supports(ng_context *c, const ng_graph *g, const ng_node *n) {
-    return !c->half && ng_rnn_supported(&c->info, g, n, 4);
+    return !c->half && ng_rnn_supported(&c->info, g, n, 16);
 }
 
 static nngpu_status rnn_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
                                 const ng_binding *bind, ng_kernel *k) {
     ng_rnn_plan p;
-    ng_rnn_plan_make(&c->info, g, n, 4, &p);
+    ng_rnn_plan_make(&c->info, g, n, 16, &p);
     const ng_rnn *r = &p.r;
     static const char *cells[] = {"", "rnn", "", "gru", "lstm"};
     ng_cl_kernel_name(k, n, cells[r->gates]);

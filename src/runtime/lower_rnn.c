@@ -4,7 +4,7 @@
 #include "lower_rnn.h"
 #include "lower_util.h"
 
-enum { MAX_UNITS = 16 }; /* rounds of units per work-item: private state c, z */
+enum { MAX_UNITS = 32 }; /* rounds of units per work-item: private state c, z */
 
 static int is_gpu(const nngpu_device_info *dev) { return strcmp(dev->device_type, "gpu") == 0; }
 
@@ -14,7 +14,12 @@ static int shared_floats(const ng_rnn *r) {
 
 static void choose(const nngpu_device_info *dev, const ng_rnn *r, int vec_max, int *wg, int *vec, int *units) {
     int64_t h = r->hidden;
-    *vec = !is_gpu(dev) && h % vec_max == 0 ? vec_max : 1;
+    *vec = 1; /* CPUs: the widest vector dividing h (16: a cache line per gate and k) */
+    for (int v = vec_max; v > 1 && !is_gpu(dev); v /= 2)
+        if (h % v == 0 && h / v >= 2) {
+            *vec = v;
+            break;
+        }
     int64_t per = (h + *vec - 1) / *vec, cap = is_gpu(dev) ? 256 : 64;
     if ((int64_t)dev->max_work_group_size < cap) cap = (int64_t)dev->max_work_group_size;
     int w = 1;
