@@ -7,7 +7,10 @@
  * then applies the cell. The state h is double-buffered in shared memory
  * (one barrier a step; GRU without linear_before_reset stages r (.) h first,
  * a second barrier); c and z stay in registers. H sizes the shared arrays,
- * so it is a specialization constant; the sequence and batch are pushed. */
+ * so it is a specialization constant; the sequence and batch are pushed.
+ * The rnn_v4 variant (NG_RNN_VEC4, variants.cmake; for CPU devices such as
+ * lavapipe, H and R^T's offset multiples of 4): an invocation owns 4
+ * neighbouring units as a vec4 and reads R^T as vec4s. */
 #extension GL_GOOGLE_include_directive : require
 
 layout(local_size_x_id = 0) in;
@@ -27,6 +30,19 @@ layout(constant_id = 12) const int UNITS = 1;
 layout(constant_id = 13) const int RH_LEN = 1;   /* H when GRU stages r (.) h, else 1 */
 
 const int GH = GATES * H;
+#ifdef NG_RNN_VEC4
+#define VEC 4
+#define VT vec4
+#define LD(a, i) vec4(a[(i)], a[(i) + 1], a[(i) + 2], a[(i) + 3])
+#define ST(a, i, v) a[(i)] = (v).x, a[(i) + 1] = (v).y, a[(i) + 2] = (v).z, a[(i) + 3] = (v).w
+#define LDR(i) rt4[(i) >> 2]
+#else
+#define VEC 1
+#define VT float
+#define LD(a, i) a[(i)]
+#define ST(a, i, v) a[(i)] = (v)
+#define LDR(i) rt[(i)]
+#endif
 const bool TWO_PHASE = GATES == 3 && LBR == 0;
 #define HAS(bit) ((FLAGS & (bit)) != 0)
 #define HAS_B 1
@@ -43,6 +59,7 @@ layout(std430, binding = 1) writeonly buffer YH { float yh[]; };
 layout(std430, binding = 2) writeonly buffer YC { float yc[]; };
 layout(std430, binding = 3) readonly buffer XW { float xw[]; };
 layout(std430, binding = 4) readonly buffer RT { float rt[]; };
+layout(std430, binding = 4) readonly buffer RT4 { vec4 rt4[]; }; /* the same buffer */
 layout(std430, binding = 5) readonly buffer Bias { float bias[]; };
 layout(std430, binding = 6) readonly buffer Lens { int lens[]; };
 layout(std430, binding = 7) readonly buffer H0 { float h0[]; };
@@ -59,25 +76,27 @@ layout(push_constant) uniform Push {
 shared float hbuf[2 * H];
 shared float rh[RH_LEN];
 
-float act(int kind, float x, float a, float b) {
+/* ng_rnn_act; kind is a specialization constant. Branch-free forms serve
+ * float and vec4 alike (step(e, x): 1 where x >= e). */
+VT act(int kind, VT x, float a, float b) {
     switch (kind) {
     case 0: return 1.0 / (1.0 + exp(-x));
     case 1: return tanh(x);
     case 2: return max(x, 0.0);
     case 3: return clamp(a * x + b, 0.0, 1.0);
-    case 4: return x >= 0.0 ? x : a * x;
-    case 5: return x > a ? x : 0.0;
+    case 4: return mix(a * x, x, step(0.0, x));
+    case 5: return x * (1.0 - step(x, VT(a)));
     case 6: return a * tanh(b * x);
     case 7: return a * x + b;
-    case 8: return x >= 0.0 ? x : a * (exp(x) - 1.0);
+    case 8: return mix(a * (exp(min(x, 0.0)) - 1.0), x, step(0.0, x));
     case 9: return x / (1.0 + abs(x));
-    default: return x > 20.0 ? x : log(1.0 + exp(x));
+    default: return mix(log(1.0 + exp(min(x, 20.0))), x, step(20.0, x));
     }
 }
 
-float clipped(float v) { return p.clip > 0.0 ? clamp(v, -p.clip, p.clip) : v; }
-float f0(float v) { return act(ACT0, clipped(v), p.alpha0, p.beta0); }
-float f1(float v) { return act(ACT1, clipped(v), p.alpha1, p.beta1); }
+VT clipped(VT v) { return p.clip > 0.0 ? clamp(v, -p.clip, p.clip) : v; }
+VT f0(VT v) { return act(ACT0, clipped(v), p.alpha0, p.beta0); }
+VT f1(VT v) { return act(ACT1, clipped(v), p.alpha1, p.beta1); }
 
 /* Element offsets of Y[t, d, b, :] and Y_h[d, b, :] (batch first with LAYOUT 1). */
 int y_at(int t, int d, int b) {
@@ -90,14 +109,14 @@ void main() {
     const int grp = int(ng_group_id()), d = grp / p.B, b = grp % p.B;
     const int len = HAS(HAS_LENS) ? clamp(lens[p.lens_off + b], 0, p.T) : p.T; /* the reference rejects others */
     const uint r0 = p.rt_off + uint(d * H * GH), b0 = p.b_off + uint(d * 2 * GH), p0 = p.p_off + uint(d * 3 * H);
-    float c[UNITS], z[UNITS];
+    VT c[UNITS], z[UNITS];
     for (int u = 0; u < UNITS; u++) {
-        const int j = lid + u * WG;
-        c[u] = 0.0;
-        z[u] = 0.0;
+        const int j = (lid + u * WG) * VEC;
+        c[u] = VT(0.0);
+        z[u] = VT(0.0);
         if (j < H) {
-            hbuf[j] = HAS(HAS_H0) ? h0[p.h0_off + h_at(d, b) + j] : 0.0;
-            if (HAS(HAS_C0)) c[u] = c0[p.c0_off + h_at(d, b) + j];
+            ST(hbuf, j, HAS(HAS_H0) ? LD(h0, p.h0_off + h_at(d, b) + j) : VT(0.0));
+            if (HAS(HAS_C0)) c[u] = LD(c0, p.c0_off + h_at(d, b) + j);
         }
     }
     barrier();
@@ -107,68 +126,68 @@ void main() {
         const uint x0 = p.xw_off + uint((LAYOUT != 0 ? b * p.T + t : t * p.B + b) * DIRS * GH + d * GH);
         const int hc = cur * H, hn = (cur ^ 1) * H;
         for (int u = 0; u < UNITS; u++) {
-            const int j = lid + u * WG;
+            const int j = (lid + u * WG) * VEC;
             if (s >= len || j >= H) continue;
-            float acc[4], xg[4];
+            VT acc[4], xg[4];
             for (int g = 0; g < GATES; g++) {
-                xg[g] = xw[x0 + g * H + j];
-                if (HAS(HAS_B)) xg[g] += bias[b0 + g * H + j];
-                if (HAS(HAS_B) && !(GATES == 3 && g == 2 && LBR != 0)) xg[g] += bias[b0 + GH + g * H + j];
-                acc[g] = 0.0;
+                xg[g] = LD(xw, x0 + g * H + j);
+                if (HAS(HAS_B)) xg[g] += LD(bias, b0 + g * H + j);
+                if (HAS(HAS_B) && !(GATES == 3 && g == 2 && LBR != 0)) xg[g] += LD(bias, b0 + GH + g * H + j);
+                acc[g] = VT(0.0);
             }
             const int ng = TWO_PHASE ? 2 : GATES;
             for (int k = 0; k < H; k++) {
                 const float hk = hbuf[hc + k];
                 const uint row = r0 + uint(k * GH + j);
-                for (int g = 0; g < ng; g++) acc[g] += hk * rt[row + g * H];
+                for (int g = 0; g < ng; g++) acc[g] += hk * LDR(row + g * H);
             }
-            const float hp = hbuf[hc + j];
-            float h;
+            const VT hp = LD(hbuf, hc + j);
+            VT h;
             if (GATES == 4) {
-                float pi = 0.0, po = 0.0, pf = 0.0;
-                if (HAS(HAS_P)) pi = peep[p0 + j], po = peep[p0 + H + j], pf = peep[p0 + 2 * H + j];
-                const float i = f0(xg[0] + acc[0] + pi * c[u]);
-                const float f = INPUT_FORGET != 0 ? 1.0 - i : f0(xg[2] + acc[2] + pf * c[u]);
+                VT pi = VT(0.0), po = VT(0.0), pf = VT(0.0);
+                if (HAS(HAS_P)) pi = LD(peep, p0 + j), po = LD(peep, p0 + H + j), pf = LD(peep, p0 + 2 * H + j);
+                const VT i = f0(xg[0] + acc[0] + pi * c[u]);
+                const VT f = INPUT_FORGET != 0 ? 1.0 - i : f0(xg[2] + acc[2] + pf * c[u]);
                 c[u] = f * c[u] + i * f1(xg[3] + acc[3]);
-                const float o = f0(xg[1] + acc[1] + po * c[u]);
+                const VT o = f0(xg[1] + acc[1] + po * c[u]);
                 h = o * act(ACT2, c[u], p.alpha2, p.beta2);
             } else if (GATES == 3) {
                 z[u] = f0(xg[0] + acc[0]);
-                const float r = f0(xg[1] + acc[1]);
+                const VT r = f0(xg[1] + acc[1]);
                 if (TWO_PHASE) {
-                    rh[j] = r * hp;
+                    ST(rh, j, r * hp);
                     continue;
                 }
-                const float rb = HAS(HAS_B) ? bias[b0 + GH + 2 * H + j] : 0.0;
+                const VT rb = HAS(HAS_B) ? LD(bias, b0 + GH + 2 * H + j) : VT(0.0);
                 h = (1.0 - z[u]) * f1(xg[2] + r * (acc[2] + rb)) + z[u] * hp;
             } else {
                 h = f0(xg[0] + acc[0]);
             }
-            hbuf[hn + j] = h;
-            if (HAS(HAS_Y)) y[p.y_off + y_at(t, d, b) + j] = h;
+            ST(hbuf, hn + j, h);
+            if (HAS(HAS_Y)) ST(y, p.y_off + y_at(t, d, b) + j, h);
         }
         if (TWO_PHASE) {
             barrier();
             for (int u = 0; u < UNITS; u++) {
-                const int j = lid + u * WG;
+                const int j = (lid + u * WG) * VEC;
                 if (s >= len || j >= H) continue;
-                float acc = xw[x0 + 2 * H + j];
-                if (HAS(HAS_B)) acc += bias[b0 + 2 * H + j] + bias[b0 + GH + 2 * H + j];
-                for (int k = 0; k < H; k++) acc += rh[k] * rt[r0 + uint(k * GH + 2 * H + j)];
-                const float h = (1.0 - z[u]) * f1(acc) + z[u] * hbuf[hc + j];
-                hbuf[hn + j] = h;
-                if (HAS(HAS_Y)) y[p.y_off + y_at(t, d, b) + j] = h;
+                VT acc = LD(xw, x0 + 2 * H + j);
+                if (HAS(HAS_B)) acc += LD(bias, b0 + 2 * H + j) + LD(bias, b0 + GH + 2 * H + j);
+                for (int k = 0; k < H; k++) acc += rh[k] * LDR(r0 + uint(k * GH + 2 * H + j));
+                const VT h = (1.0 - z[u]) * f1(acc) + z[u] * LD(hbuf, hc + j);
+                ST(hbuf, hn + j, h);
+                if (HAS(HAS_Y)) ST(y, p.y_off + y_at(t, d, b) + j, h);
             }
         }
         barrier();
         if (s < len) cur ^= 1;
     }
     for (int u = 0; u < UNITS; u++) {
-        const int j = lid + u * WG;
+        const int j = (lid + u * WG) * VEC;
         if (j >= H) continue;
         if (HAS(HAS_Y))
-            for (int t = len; t < p.T; t++) y[p.y_off + y_at(t, d, b) + j] = 0.0;
-        if (HAS(HAS_YH)) yh[p.yh_off + h_at(d, b) + j] = hbuf[cur * H + j];
-        if (HAS(HAS_YC)) yc[p.yc_off + h_at(d, b) + j] = c[u];
+            for (int t = len; t < p.T; t++) ST(y, p.y_off + y_at(t, d, b) + j, VT(0.0));
+        if (HAS(HAS_YH)) ST(yh, p.yh_off + h_at(d, b) + j, LD(hbuf, cur * H + j));
+        if (HAS(HAS_YC)) ST(yc, p.yc_off + h_at(d, b) + j, c[u]);
     }
 }

@@ -15,3 +15,5 @@ endforeach()
 foreach(stem qgemm qconv)
   list(APPEND NG_VK_VARIANTS "${stem}_dot|${stem}.comp|NG_IDOT=1" "${stem}_i8_dot|${stem}.comp|NG_I8=1,NG_IDOT=1")
 endforeach()
+# _v4: the recurrence with 4 hidden units per invocation as a vec4 (CPU devices: lavapipe).
+list(APPEND NG_VK_VARIANTS "rnn_v4|rnn.comp|NG_RNN_VEC4=1")

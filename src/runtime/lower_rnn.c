@@ -15,7 +15,7 @@ static int shared_floats(const ng_rnn *r) {
 static void choose(const nngpu_device_info *dev, const ng_rnn *r, int vec_max, int *wg, int *vec, int *units) {
     int64_t h = r->hidden;
     *vec = 1; /* CPUs: the widest vector dividing h (16: a cache line per gate and k) */
-    for (int v = vec_max; v > 1 && !is_gpu(dev); v /= 2)
+    for (int v = vec_max; v >= 4 && !is_gpu(dev); v /= 2)
         if (h % v == 0 && h / v >= 2) {
             *vec = v;
             break;

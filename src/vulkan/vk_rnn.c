@@ -1,5 +1,6 @@
-/* The rnn family: the Recurrence of LSTM, GRU and RNN (shaders/vulkan/rnn.comp),
- * one work-group per (direction, batch sample); the plan is runtime/lower_rnn.h. */
+/* The rnn family: the Recurrence of LSTM, GRU and RNN (shaders/vulkan/rnn.comp,
+ * and its vec4 variant rnn_v4 on CPU devices), one work-group per (direction,
+ * batch sample); the plan is runtime/lower_rnn.h. */
 #include "core/status.h"
 #include "runtime/lower_rnn.h"
 #include "vk_util.h"
@@ -16,13 +17,17 @@ typedef struct rnn_push {
 } rnn_push;
 
 static int rnn_supports(ng_context *c, const ng_graph *g, const ng_node *n) {
-    return !c->half && ng_rnn_supported(&c->info, g, n, 1);
+    return !c->half && ng_rnn_supported(&c->info, g, n, 1); /* rnn_v4 needs fewer rounds */
 }
 
 static nngpu_status rnn_prepare(ng_context *c, const ng_graph *g, const ng_node *n,
                                 const ng_binding *bind, ng_kernel *k) {
     ng_rnn_plan pl;
-    ng_rnn_plan_make(&c->info, g, n, 1, &pl);
+    ng_rnn_plan_make(&c->info, g, n, 4, &pl); /* CPU devices: vec4 units (rnn_v4) */
+    uint32_t rt_off;
+    ng_buffer *rt_buf;
+    NG_CHECK(ng_vk_tensor_arg(c, k, g, pl.tensor[4], bind, &rt_buf, &rt_off));
+    if (rt_off % 4) ng_rnn_plan_make(&c->info, g, n, 1, &pl); /* R^T not readable as vec4s */
     const ng_rnn *r = &pl.r;
     static const char *cells[] = {"", "rnn", "", "gru", "lstm"};
     ng_vk_kernel_name(k, n, cells[r->gates]);
@@ -47,7 +52,8 @@ static nngpu_status rnn_prepare(ng_context *c, const ng_graph *g, const ng_node 
     uint32_t groups[3];
     ng_vk_groups_1d(c, (uint64_t)(r->dirs * r->batch) * (uint64_t)pl.wg, (uint32_t)pl.wg, groups);
     /* three outputs: every binding counts as read and written (no narrowing) */
-    return ng_vk_dispatch_add(c, k, "rnn", spec, N_SPEC, buf, NG_RNN_SLOTS, &push, sizeof push, groups);
+    return ng_vk_dispatch_add(c, k, pl.vec == 4 ? "rnn_v4" : "rnn", spec, N_SPEC, buf, NG_RNN_SLOTS, &push,
+                              sizeof push, groups);
 }
 
 const ng_vk_family ng_vk_family_rnn = {"rnn", rnn_supports, rnn_prepare};
