@@ -745,9 +745,19 @@ static void test_rnn(void) {
         if (lbr) th_attr_int(g, "linear_before_reset", 1);
         if (opts & 16) th_attr_float(g, "clip", th_randf(0.5f, 3.0f));
         if (i == 4) { /* other activations, with their alpha / beta */
-            th_attr_string(g, "activations", "HardSigmoid,Softsign,Relu");
+            th_attr_string(g, "activations", "HardSigmoid,Softsign,Softplus");
             nngpu_graph_set_attr_floats(g, "activation_alpha", 1, (const float[]){0.3f});
             nngpu_graph_set_attr_floats(g, "activation_beta", 1, (const float[]){0.4f});
+        }
+        if (i == 5) { /* GRU: HardSigmoid gates, Elu candidate (bounded gates keep h finite) */
+            th_attr_string(g, "activations", "HardSigmoid,Elu");
+            nngpu_graph_set_attr_floats(g, "activation_alpha", 2, (const float[]){0.25f, 0.7f});
+            nngpu_graph_set_attr_floats(g, "activation_beta", 1, (const float[]){0.45f});
+        }
+        if (i == 7) { /* RNN: ScaledTanh */
+            th_attr_string(g, "activations", "ScaledTanh");
+            nngpu_graph_set_attr_floats(g, "activation_alpha", 1, (const float[]){0.9f});
+            nngpu_graph_set_attr_floats(g, "activation_beta", 1, (const float[]){1.1f});
         }
         if (i == 8) th_attr_int(g, "input_forget", 1);
         for (const char *o = outs; *o;) {
