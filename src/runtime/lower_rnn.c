@@ -45,7 +45,7 @@ int ng_rnn_supported(const nngpu_device_info *dev, const ng_graph *g, const ng_n
     int wg, vec, units;
     choose(dev, &r, vec_max, &wg, &vec, &units);
     uint64_t need = sizeof(float) * (uint64_t)shared_floats(&r) + 1024;
-    return units <= MAX_UNITS && need <= dev->local_mem_bytes && r.seq * r.batch * r.dirs < (1 << 30) / 4;
+    return units <= MAX_UNITS && need <= dev->local_mem_bytes; /* 32-bit indexing: ng_lower_f32_ok */
 }
 
 void ng_rnn_plan_make(const nngpu_device_info *dev, const ng_graph *g, const ng_node *n, int vec_max,
