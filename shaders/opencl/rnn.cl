@@ -6,20 +6,20 @@
  * weights) onto X.W^T and the biases, then applies the cell.
  *
  * Compiled in: GATES (4 LSTM i o f c, 3 GRU z r h, 1 RNN), H, T, B, DIRS,
- * REVERSE, LAYOUT, LBR (GRU linear_before_reset), INPUT_FORGET, FLAGS
- * (NG_RNN_HAS_* bits), ACT0..2 with ALPHA0..2 / BETA0..2 (ng_rnn_act
- * numbering), HAS_CLIP and CLIP, WG, VEC, UNITS. */
+ * REVERSE, LAYOUT, LBR (GRU linear_before_reset), INPUT_FORGET, FLAGS (bit s:
+ * slot s of lower_rnn.h present), ACT0..2 with ALPHA0..2 / BETA0..2
+ * (ng_rnn_act numbering), HAS_CLIP and CLIP, WG, VEC, UNITS. */
 
 #define GH (GATES * H)
 #define HAS(bit) ((FLAGS & (bit)) != 0)
-#define HAS_B 1
-#define HAS_LENS 2
-#define HAS_H0 4
-#define HAS_C0 8
-#define HAS_P 16
-#define HAS_Y 32
-#define HAS_YH 64
-#define HAS_YC 128
+#define HAS_Y 1 /* bit s: slot s of lower_rnn.h present */
+#define HAS_YH 2
+#define HAS_YC 4
+#define HAS_B 32
+#define HAS_LENS 64
+#define HAS_H0 128
+#define HAS_C0 256
+#define HAS_P 512
 #define TWO_PHASE (GATES == 3 && !LBR) /* GRU: r (.) h before its dot product */
 
 #define CAT_(a, b) a##b

@@ -22,7 +22,7 @@ layout(constant_id = 4) const int REVERSE = 0;
 layout(constant_id = 5) const int LAYOUT = 0;    /* 1: batch first */
 layout(constant_id = 6) const int LBR = 0;       /* GRU linear_before_reset */
 layout(constant_id = 7) const int INPUT_FORGET = 0;
-layout(constant_id = 8) const int FLAGS = 0;     /* NG_RNN_HAS_* (lower_rnn.h) */
+layout(constant_id = 8) const int FLAGS = 0;     /* bit s: slot s of lower_rnn.h present */
 layout(constant_id = 9) const int ACT0 = 0;      /* ng_rnn_act numbering */
 layout(constant_id = 10) const int ACT1 = 1;
 layout(constant_id = 11) const int ACT2 = 1;
@@ -45,14 +45,14 @@ const int GH = GATES * H;
 #endif
 const bool TWO_PHASE = GATES == 3 && LBR == 0;
 #define HAS(bit) ((FLAGS & (bit)) != 0)
-#define HAS_B 1
-#define HAS_LENS 2
-#define HAS_H0 4
-#define HAS_C0 8
-#define HAS_P 16
-#define HAS_Y 32
-#define HAS_YH 64
-#define HAS_YC 128
+#define HAS_Y 1 /* bit s: slot s of lower_rnn.h present */
+#define HAS_YH 2
+#define HAS_YC 4
+#define HAS_B 32
+#define HAS_LENS 64
+#define HAS_H0 128
+#define HAS_C0 256
+#define HAS_P 512
 
 layout(std430, binding = 0) writeonly buffer Y { float y[]; };
 layout(std430, binding = 1) writeonly buffer YH { float yh[]; };

@@ -31,10 +31,17 @@ static nngpu_status rnn_prepare(ng_context *c, const ng_graph *g, const ng_node 
     cl_kernel kern;
     NG_CHECK(ng_cl_launch_add(c, k, "rnn.cl", "recurrence", opts, (size_t)(r->dirs * r->batch * p.wg),
                               (size_t)p.wg, &kern));
+    cl_mem mem[NG_RNN_SLOTS];
+    cl_int off[NG_RNN_SLOTS];
+    for (int s = 0; s < NG_RNN_SLOTS; s++) /* absent slots: X.W^T's buffer, never touched */
+        if (p.tensor[s] >= 0) NG_CHECK(ng_cl_tensor_arg(c, k, g, p.tensor[s], bind, &mem[s], &off[s]));
     ng_cl_args a;
     ng_cl_args_begin(&a, kern, k->node_name);
-    for (int s = 0; s < NG_RNN_SLOTS; s++) /* absent ones: X.W^T, never touched */
-        ng_cl_arg_tensor(&a, c, k, g, p.tensor[s] >= 0 ? p.tensor[s] : p.tensor[3], bind);
+    for (int s = 0; s < NG_RNN_SLOTS; s++) {
+        int t = p.tensor[s] >= 0 ? s : 3;
+        ng_cl_arg_mem(&a, mem[t]);
+        ng_cl_arg(&a, sizeof off[t], &off[t]);
+    }
     return a.status;
 }
 

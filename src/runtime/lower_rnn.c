@@ -53,19 +53,11 @@ void ng_rnn_plan_make(const nngpu_device_info *dev, const ng_graph *g, const ng_
     memset(p, 0, sizeof *p);
     ng_infer_rnn(g, n, &p->r);
     choose(dev, &p->r, vec_max, &p->wg, &p->vec, &p->units);
-    static const int in_slot[8] = {3, -1, 4, 5, 6, 7, 8, 9};
-    static const int in_flag[8] = {0, 0, 0, NG_RNN_HAS_B, NG_RNN_HAS_LENS, NG_RNN_HAS_H0, NG_RNN_HAS_C0, NG_RNN_HAS_P};
+    static const int in_slot[8] = {3, -1, 4, 5, 6, 7, 8, 9}; /* input i's slot */
     for (int s = 0; s < NG_RNN_SLOTS; s++) p->tensor[s] = -1;
-    for (int i = 0; i < n->n_in && i < 8; i++) {
-        if (in_slot[i] < 0 || n->in[i] < 0) continue;
-        if (i == 6 && p->r.gates != 4) continue; /* initial_c / P: LSTM only */
-        if (i == 7 && p->r.gates != 4) continue;
-        p->tensor[in_slot[i]] = n->in[i];
-        p->flags |= in_flag[i];
-    }
-    for (int i = 0; i < n->n_out && i < 3; i++) {
-        if (n->out[i] < 0 || (i == 2 && p->r.gates != 4)) continue;
-        p->tensor[i] = n->out[i];
-        p->flags |= NG_RNN_HAS_Y << i;
-    }
+    for (int i = 0; i < n->n_in && i < 8; i++)
+        if (in_slot[i] >= 0 && (i < 6 || p->r.gates == 4)) p->tensor[in_slot[i]] = n->in[i]; /* c0, P: LSTM */
+    for (int i = 0; i < n->n_out && i < 3; i++)
+        if (i < 2 || p->r.gates == 4) p->tensor[i] = n->out[i];
+    for (int s = 0; s < NG_RNN_SLOTS; s++) p->flags |= (p->tensor[s] >= 0) << s;
 }

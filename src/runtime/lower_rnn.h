@@ -15,19 +15,13 @@
 #include "graph/infer.h"
 #include "nngpu/nngpu.h"
 
-/* Which optional inputs and outputs the node has (bits of ng_rnn_plan.flags). */
-enum {
-    NG_RNN_HAS_B = 1, NG_RNN_HAS_LENS = 2, NG_RNN_HAS_H0 = 4, NG_RNN_HAS_C0 = 8, NG_RNN_HAS_P = 16,
-    NG_RNN_HAS_Y = 32, NG_RNN_HAS_YH = 64, NG_RNN_HAS_YC = 128
-};
-
 /* Tensor slots of the kernels' buffer arguments, in kernel order: outputs
  * Y, Y_h, Y_c, then XW, R^T, B, sequence_lens, initial_h, initial_c, P. */
 enum { NG_RNN_SLOTS = 10 };
 
 typedef struct ng_rnn_plan {
     ng_rnn r;      /* shape inference's view: gates, dirs, layout, sizes, activations */
-    int flags;     /* NG_RNN_HAS_* */
+    int flags;     /* bit s: slot s's tensor is present (the kernels' HAS_*) */
     int wg, vec, units;
     int tensor[NG_RNN_SLOTS]; /* graph tensor ids, -1 when absent */
 } ng_rnn_plan;

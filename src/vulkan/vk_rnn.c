@@ -24,14 +24,17 @@ static nngpu_status rnn_prepare(ng_context *c, const ng_graph *g, const ng_node 
                                 const ng_binding *bind, ng_kernel *k) {
     ng_rnn_plan pl;
     ng_rnn_plan_make(&c->info, g, n, 4, &pl); /* CPU devices: vec4 units (rnn_v4) */
-    uint32_t rt_off;
-    ng_buffer *rt_buf;
-    NG_CHECK(ng_vk_tensor_arg(c, k, g, pl.tensor[4], bind, &rt_buf, &rt_off));
-    if (rt_off % 4) ng_rnn_plan_make(&c->info, g, n, 1, &pl); /* R^T not readable as vec4s */
-    const ng_rnn *r = &pl.r;
     static const char *cells[] = {"", "rnn", "", "gru", "lstm"};
-    ng_vk_kernel_name(k, n, cells[r->gates]);
-    if (r->batch == 0) return NNGPU_OK;
+    ng_vk_kernel_name(k, n, cells[pl.r.gates]);
+    if (pl.r.batch == 0) return NNGPU_OK;
+    rnn_push push = {0};
+    ng_buffer *buf[NG_RNN_SLOTS];
+    for (int s = 0; s < NG_RNN_SLOTS; s++) /* each present tensor once (constants upload) */
+        if (pl.tensor[s] >= 0) NG_CHECK(ng_vk_tensor_arg(c, k, g, pl.tensor[s], bind, &buf[s], &push.off[s]));
+    for (int s = 0; s < NG_RNN_SLOTS; s++) /* absent slots: X.W^T's buffer, never touched */
+        if (pl.tensor[s] < 0) buf[s] = buf[3], push.off[s] = push.off[3];
+    if (push.off[4] % 4) ng_rnn_plan_make(&c->info, g, n, 1, &pl); /* R^T not readable as vec4s */
+    const ng_rnn *r = &pl.r;
     int two_phase = r->gates == 3 && !r->linear_before_reset;
     int32_t spec[N_SPEC] = {
         [SPEC_WG] = pl.wg, [SPEC_GATES] = r->gates, [SPEC_H] = (int32_t)r->hidden, [SPEC_DIRS] = r->dirs,
@@ -39,16 +42,14 @@ static nngpu_status rnn_prepare(ng_context *c, const ng_graph *g, const ng_node 
         [SPEC_INPUT_FORGET] = r->input_forget, [SPEC_FLAGS] = pl.flags, [SPEC_UNITS] = pl.units,
         [SPEC_RH_LEN] = two_phase ? (int32_t)r->hidden : 1,
     };
-    rnn_push push = {.T = (int32_t)r->seq, .B = (int32_t)r->batch, .clip = r->clip};
+    push.T = (int32_t)r->seq;
+    push.B = (int32_t)r->batch;
+    push.clip = r->clip;
     for (int a = 0; a < 3; a++) {
         spec[SPEC_ACT0 + a] = a < r->n_act ? (int32_t)r->act[0][a] : 0;
         push.alpha[a] = r->alpha[0][a];
         push.beta[a] = r->beta[0][a];
     }
-    ng_buffer *buf[NG_RNN_SLOTS];
-    for (int s = 0; s < NG_RNN_SLOTS; s++) /* absent ones: X.W^T, never touched */
-        NG_CHECK(ng_vk_tensor_arg(c, k, g, pl.tensor[s] >= 0 ? pl.tensor[s] : pl.tensor[3], bind, &buf[s],
-                                  &push.off[s]));
     uint32_t groups[3];
     ng_vk_groups_1d(c, (uint64_t)(r->dirs * r->batch) * (uint64_t)pl.wg, (uint32_t)pl.wg, groups);
     /* three outputs: every binding counts as read and written (no narrowing) */
