@@ -140,7 +140,9 @@ typedef enum nngpu_pass {
     NNGPU_PASS_FUSE_EPILOGUE = 1 << 3,  /* bias, activation, residual Add into Conv/Gemm/MatMul */
     NNGPU_PASS_FUSE_ELEMENTWISE = 1 << 4, /* chains of elementwise ops into one kernel */
     NNGPU_PASS_FUSE_PAD = 1 << 5,       /* Pad into the following Conv/Pool */
-    NNGPU_PASS_PLAN_MEMORY = 1 << 6     /* share one arena by liveness (off: one slot each) */
+    NNGPU_PASS_PLAN_MEMORY = 1 << 6,    /* share one arena by liveness (off: one slot each) */
+    NNGPU_PASS_SINK_TRANSPOSES = 1 << 7, /* run elementwise regions between NHWC Transposes untransposed */
+    NNGPU_PASS_FUSE_ACTIVATIONS = 1 << 8 /* spelled-out GELU / HardSwish / Mish / SiLU as one op */
 } nngpu_pass;
 
 typedef struct nngpu_options {

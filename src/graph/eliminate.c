@@ -63,6 +63,22 @@ static int is_noop(const ng_graph *g, const ng_node *n) {
     }
 }
 
+/* No-op n writes graph output y from x: when x comes from a node that has
+ * one output and n is x's only reader, that node writes y itself. */
+static int retarget_producer(ng_graph *g, const ng_node *n) {
+    int x = n->in[0], y = n->out[0], pi = g->tensors[x].producer;
+    const ng_tensor *tx = &g->tensors[x], *ty = &g->tensors[y];
+    if (pi < 0 || g->nodes[pi].n_out != 1 || tx->is_output || tx->is_input || tx->data ||
+        tx->dtype != ty->dtype || tx->rank != ty->rank || tx->is_dynamic || tx->rt_shape ||
+        memcmp(tx->dims, ty->dims, sizeof(int64_t) * (size_t)(tx->rank > 0 ? tx->rank : 0)) ||
+        ng_use_count(g, x) != 1)
+        return 0;
+    g->nodes[pi].out[0] = y;
+    g->tensors[y].producer = pi;
+    g->tensors[x].producer = -1;
+    return 1;
+}
+
 nngpu_status ng_pass_eliminate(ng_graph *g, ng_report *r) {
     int removed = 0;
     for (int i = 0; i < g->n_nodes; i++) {
@@ -71,7 +87,15 @@ nngpu_status ng_pass_eliminate(ng_graph *g, ng_report *r) {
             ng_report_add(r, "eliminate: Transpose '%s' reads through the Transpose before it", n->name);
         if (n->dead || !is_noop(g, n)) continue;
         int x = n->in[0], y = n->out[0];
-        if (g->tensors[y].is_output) continue; /* stays as a copy into the output */
+        if (g->tensors[y].is_output) {
+            /* stays as a copy into the output, unless x's producer can write it */
+            if (!retarget_producer(g, n)) continue;
+            n->dead = 1;
+            removed++;
+            ng_report_add(r, "eliminate: %s '%s' (its input's producer writes the output)",
+                          ng_op_name(n->op), n->name);
+            continue;
+        }
         ng_replace_uses(g, y, x);
         n->dead = 1;
         removed++;

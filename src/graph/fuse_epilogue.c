@@ -127,7 +127,7 @@ static int absorb_one(ng_graph *g, int ni, ng_report *r) {
     n->epi[n->n_epi++] = st;
     if (!n->fused) ng_node_note_fused(n, ng_op_name(n->op));
     if (silu) ng_node_note_fused(n, "Sigmoid+Mul");
-    else ng_node_note_fused(n, ng_op_name(c->op));
+    else ng_node_note_fused(n, c->fused ? c->fused : ng_op_name(c->op));
     ng_report_add(r, "fuse_epilogue: %s '%s' into %s '%s'", silu ? "Sigmoid+Mul" : ng_op_name(c->op),
                   c->name, ng_op_name(n->op), n->name);
     /* n takes c's output and c's place in the order; c's husk (still owning

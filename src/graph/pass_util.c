@@ -119,3 +119,32 @@ nngpu_status ng_appender_finish(ng_graph *g, ng_appender *a) {
     a->anchor = NULL;
     return st;
 }
+
+void ng_readers_free(ng_readers *r) {
+    free(r->start);
+    free(r->node);
+    r->start = r->node = NULL;
+}
+
+int ng_readers_build(const ng_graph *g, ng_readers *r) {
+    r->start = calloc((size_t)g->n_tensors + 2, sizeof *r->start);
+    int total = 0;
+    for (int i = 0; i < g->n_nodes; i++)
+        if (!g->nodes[i].dead) total += g->nodes[i].n_in;
+    r->node = malloc(sizeof *r->node * (size_t)(total + 1));
+    if (!r->start || !r->node) return ng_readers_free(r), 0;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const ng_node *n = &g->nodes[i];
+        if (n->dead) continue;
+        for (int k = 0; k < n->n_in; k++)
+            if (n->in[k] >= 0) r->start[n->in[k] + 2]++;
+    }
+    for (int t = 0; t < g->n_tensors; t++) r->start[t + 2] += r->start[t + 1];
+    for (int i = 0; i < g->n_nodes; i++) {
+        const ng_node *n = &g->nodes[i];
+        if (n->dead) continue;
+        for (int k = 0; k < n->n_in; k++)
+            if (n->in[k] >= 0) r->node[r->start[n->in[k] + 1]++] = i;
+    }
+    return 1; /* readers of t: node[start[t] .. start[t + 1]) */
+}

@@ -38,6 +38,11 @@ nngpu_status ng_pass_fold_dequantize(ng_graph *g, ng_report *r);
 nngpu_status ng_pass_quantize_weights(ng_graph *g, int bits, int group, int *count, ng_report *r);
 /* Removes Identity, inference-mode Dropout and no-op Casts. */
 nngpu_status ng_pass_eliminate(ng_graph *g, ng_report *r);
+/* Rewrites regions of elementwise / Reduce / Softmax / Concat / Pad nodes
+ * between layout Transposes (NHWC exports) to run untransposed, when that
+ * moves fewer elements: the Transposes around them cancel
+ * (sink_transposes.c). */
+nngpu_status ng_pass_sink_transposes(ng_graph *g, ng_report *r);
 /* Folds BatchNormalization, and Mul/Add/Sub/Div by per-channel constants,
  * into the preceding Conv / Gemm. */
 nngpu_status ng_pass_fuse_batchnorm(ng_graph *g, ng_report *r);
@@ -60,6 +65,9 @@ nngpu_status ng_pass_split_concat(ng_graph *g, ng_report *r);
 nngpu_status ng_pass_lower_conv3d(ng_graph *g, ng_report *r);
 /* Folds zero constant Pad of spatial dims into the following Conv / AveragePool. */
 nngpu_status ng_pass_fuse_pad(ng_graph *g, ng_report *r);
+/* GELU, HardSwish, SiLU and Mish spelled out in elementwise ops (x read
+ * twice) become the one op, so that they fuse (fuse_activations.c). */
+nngpu_status ng_pass_fuse_activations(ng_graph *g, ng_report *r);
 /* Appends bias, activations, residual Adds and other elementwise consumers
  * to Conv/Gemm/MatMul/ConvTranspose/normalizations (epilogue) and to
  * elementwise nodes (chains). */
@@ -116,6 +124,14 @@ nngpu_status ng_appender_finish(ng_graph *g, ng_appender *a);
 int ng_sole_consumer(const ng_graph *g, int t);
 /* Replaces every use of tensor `from` by `to` in live nodes. */
 void ng_replace_uses(ng_graph *g, int from, int to);
+/* The live readers of every tensor of g at one time (graph outputs not
+ * included): readers of t are node[start[t] .. start[t + 1]), one entry per
+ * input slot. Stale once nodes change. */
+typedef struct ng_readers {
+    int *start, *node;
+} ng_readers;
+int ng_readers_build(const ng_graph *g, ng_readers *r); /* 0 when out of memory */
+void ng_readers_free(ng_readers *r);
 /* Appends the ONNX op name of absorbed to the fused text of n. */
 void ng_node_note_fused(ng_node *n, const char *op_name);
 /* Index of tensor t in node n's inputs, appending it when absent; -1 on OOM. */

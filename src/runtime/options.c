@@ -22,7 +22,8 @@ static const struct {
     {"fold", NNGPU_PASS_FOLD_CONSTANTS},        {"eliminate", NNGPU_PASS_ELIMINATE},
     {"fuse_batchnorm", NNGPU_PASS_FUSE_BATCHNORM}, {"fuse_epilogue", NNGPU_PASS_FUSE_EPILOGUE},
     {"fuse_elementwise", NNGPU_PASS_FUSE_ELEMENTWISE}, {"fuse_pad", NNGPU_PASS_FUSE_PAD},
-    {"plan_memory", NNGPU_PASS_PLAN_MEMORY},
+    {"plan_memory", NNGPU_PASS_PLAN_MEMORY}, {"sink_transposes", NNGPU_PASS_SINK_TRANSPOSES},
+    {"fuse_activations", NNGPU_PASS_FUSE_ACTIVATIONS},
 };
 
 unsigned ng_disabled_passes(const nngpu_options *o) {

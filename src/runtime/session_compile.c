@@ -58,6 +58,10 @@ static nngpu_status run_passes(nngpu_session *s) {
         NG_CHECK(ng_pass_fold_dequantize(g, r));
         s->folded_nodes += before - count_live(g);
     }
+    if (!(off & NNGPU_PASS_SINK_TRANSPOSES)) { /* before BatchNormalization folding */
+        NG_CHECK(ng_pass_sink_transposes(g, r));
+        if (!(off & NNGPU_PASS_ELIMINATE)) NG_CHECK(ng_pass_eliminate(g, r));
+    }
     if (!(off & NNGPU_PASS_FUSE_BATCHNORM)) NG_CHECK(ng_pass_fuse_batchnorm(g, r));
     NG_CHECK(ng_pass_lower_batchnorm(g, !(off & NNGPU_PASS_FUSE_BATCHNORM), r));
     if (s->dev) NG_CHECK(ng_pass_lower_conv3d(g, r)); /* after BatchNormalization folded into it */
@@ -69,7 +73,10 @@ static nngpu_status run_passes(nngpu_session *s) {
         if (count) snprintf(s->precision, sizeof s->precision, "fp32+int%dw", s->opts.weight_bits);
     }
     int heavy = !(off & NNGPU_PASS_FUSE_EPILOGUE), elt = !(off & NNGPU_PASS_FUSE_ELEMENTWISE);
-    if (heavy || elt) NG_CHECK(ng_pass_fuse_epilogues(g, heavy, elt, r));
+    if (heavy || elt) {
+        if (!(off & NNGPU_PASS_FUSE_ACTIVATIONS)) NG_CHECK(ng_pass_fuse_activations(g, r));
+        NG_CHECK(ng_pass_fuse_epilogues(g, heavy, elt, r));
+    }
     ng_pass_mark_views(g);
     return NNGPU_OK;
 }

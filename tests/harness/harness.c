@@ -33,6 +33,8 @@ static struct {
     char fallback_on[32]; /* selector prefix where CPU fallback is allowed ("" none) */
     int n_fused;
     char fused[4][128];
+    char capped_op[32]; /* th_expect_at_most: at most capped_max layers cover this op */
+    int capped_max;
     int node_count;
     int precision_set;      /* th_expect_precision: device sessions run at precision */
     nngpu_precision precision;
@@ -314,6 +316,11 @@ void th_expect_cpu_fallback(void) { pend.cpu_fallback = 1; }
 void th_expect_cpu_fallback_on(const char *sel_prefix) {
     snprintf(pend.fallback_on, sizeof pend.fallback_on, "%s", sel_prefix);
 }
+void th_expect_at_most(const char *op, int n) {
+    snprintf(pend.capped_op, sizeof pend.capped_op, "%s", op);
+    pend.capped_max = n;
+}
+
 void th_expect_fused(const char *fused) {
     if (pend.n_fused < 4) snprintf(pend.fused[pend.n_fused++], sizeof pend.fused[0], "%s", fused);
 }
@@ -546,6 +553,21 @@ static int has_fused(const nngpu_session *s, const char *fused, char *seen, size
     return 0;
 }
 
+/* Layers of s whose ops include op. */
+static int layers_with(const nngpu_session *s, const char *op) {
+    int count = 0;
+    for (int i = 0; i < nngpu_session_layer_count(s); i++) {
+        nngpu_layer_info li;
+        char buf[256];
+        if (nngpu_session_layer(s, i, &li) != NNGPU_OK || !li.fused) continue;
+        snprintf(buf, sizeof buf, "%s", li.fused);
+        int has = 0;
+        for (char *p = strtok(buf, "+"); p; p = strtok(NULL, "+")) has |= !strcmp(p, op);
+        count += has;
+    }
+    return count;
+}
+
 /* One target: "cpu" with passes, or a device, run once on each input set
  * (a second run with other data catches state kept between runs). Returns 1
  * when it passed. */
@@ -597,6 +619,12 @@ static int check_target(const char *case_name, const nngpu_model *m, const char 
             snprintf(why, sizeof why, "not fused: no layer covers %s (layers: %s)", pend.fused[f], buf);
             ok = 0;
         }
+    int capped = ok && pend.capped_op[0] ? layers_with(s, pend.capped_op) : 0;
+    if (capped > pend.capped_max) {
+        snprintf(why, sizeof why, "%d layers run %s, at most %d expected", capped, pend.capped_op,
+                 pend.capped_max);
+        ok = 0;
+    }
     nngpu_session_destroy(s);
     io_free_outputs(io.out, io.n_out);
     if (ok) snprintf(line + strlen(line), cap - strlen(line), "  %s %.1e", sel, worst);

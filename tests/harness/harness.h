@@ -91,6 +91,8 @@ void th_expect_cpu_fallback_on(const char *sel_prefix);
  * order, e.g. "Conv+BatchNormalization+Relu" (checked on "cpu" with passes and
  * on devices). Up to 4 calls per case, all required. */
 void th_expect_fused(const char *fused);
+/* Every fused session has at most n layers covering op (e.g. "Transpose"). */
+void th_expect_at_most(const char *op, int n);
 
 /* Device sessions run at precision p (options.precision) and are compared
  * with the fp32 reference at tolerance tol instead of the case's. */
