@@ -1,5 +1,5 @@
 /* Shape inference: Tile, DepthToSpace, SpaceToDepth, GatherElements, Trilu,
- * OneHot, Size, EyeLike. */
+ * OneHot, Size, EyeLike, Det. */
 #include <string.h>
 
 #include "infer_internal.h"
@@ -107,6 +107,16 @@ static nngpu_status infer_eye_like(ng_graph *g, ng_node *n) {
     return NNGPU_OK;
 }
 
+/* [..., M, M] -> [...]. */
+static nngpu_status infer_det(ng_graph *g, ng_node *n) {
+    const ng_tensor *x;
+    NG_CHECK(ng_infer_need(g, n, 0, &x));
+    if (x->rank < 2 || x->dims[x->rank - 1] != x->dims[x->rank - 2])
+        return ERR(NNGPU_ERR_INVALID_ARG, "input '%s' must be [..., M, M]", x->name);
+    ng_infer_set_out(g, n, 0, x->dtype, x->rank - 2, x->dims);
+    return NNGPU_OK;
+}
+
 int ng_infer_data(ng_graph *g, ng_node *n, nngpu_status *st) {
     switch (n->op) {
     case NG_OP_TILE: *st = infer_tile(g, n); return 1;
@@ -117,6 +127,7 @@ int ng_infer_data(ng_graph *g, ng_node *n, nngpu_status *st) {
     case NG_OP_ONEHOT: *st = infer_onehot(g, n); return 1;
     case NG_OP_SIZE: *st = infer_size(g, n); return 1;
     case NG_OP_EYELIKE: *st = infer_eye_like(g, n); return 1;
+    case NG_OP_DET: *st = infer_det(g, n); return 1;
     default: return 0;
     }
 }

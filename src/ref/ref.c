@@ -107,6 +107,7 @@ static ng_ref_fn lookup(ng_op op) {
     case NG_OP_ROIALIGN: return ng_ref_roi_align;
     case NG_OP_REVERSESEQUENCE: return ng_ref_reverse_sequence;
     case NG_OP_COL2IM: return ng_ref_col2im;
+    case NG_OP_DET: return ng_ref_det;
     case NG_OP_DFT:
     case NG_OP_STFT: return ng_ref_dft;
     case NG_OP_MAXUNPOOL: return ng_ref_max_unpool;
@@ -255,6 +256,7 @@ int ng_ref_supported(const ng_graph *g, const ng_node *n) {
     case NG_OP_SIGN:
     case NG_OP_ROUND: return numeric(t);
     case NG_OP_CAST: return t != NNGPU_DTYPE_UNDEFINED;
+    case NG_OP_DET:
     case NG_OP_ISNAN:
     case NG_OP_ISINF:
     case NG_OP_MAXUNPOOL: return ng_ref_is_float(t);
