@@ -1,5 +1,6 @@
 /* Resize (opset 10..19) and Upsample: nearest / linear / cubic, applied one axis
- * at a time in float64 like ONNX's reference (onnx/reference/ops/op_resize.py). */
+ * at a time in float64 like ONNX's reference (onnx/reference/ops/op_resize.py);
+ * antialias widens linear / cubic filters by 1 / scale when downscaling. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,7 @@ typedef struct rparams {
     rcoord coord;
     rnear near;
     double cubic_a, extrap;
-    int exclude;
+    int exclude, antialias;
 } rparams;
 
 static nngpu_status parse(const ng_node *n, rparams *p) {
@@ -25,7 +26,7 @@ static nngpu_status parse(const ng_node *n, rparams *p) {
     else if (!strcmp(m, "linear") || !strcmp(m, "bilinear")) p->mode = M_LINEAR;
     else if (!strcmp(m, "cubic") && !legacy) p->mode = M_CUBIC;
     else return ng_ref_err(n, NNGPU_ERR_UNSUPPORTED, "mode '%s'", m);
-    if (ng_attr_int(n, "antialias", 0)) return ng_ref_err(n, NNGPU_ERR_UNSUPPORTED, "antialias=1");
+    p->antialias = ng_attr_int(n, "antialias", 0) != 0 && p->mode != M_NEAREST;
     p->cubic_a = ng_attr_float(n, "cubic_coeff_a", -0.75f);
     p->extrap = ng_attr_float(n, "extrapolation_value", 0.0f);
     p->exclude = (int)ng_attr_int(n, "exclude_outside", 0);
@@ -76,12 +77,40 @@ static double src_coord(const rparams *p, double y, double scale, int64_t in, in
     }
 }
 
-/* Taps (up to 4) for source coordinate x: indices (unclamped) and weights. */
+/* The first tap's offset from floor(x) with antialias: the filter's support
+ * (1 for linear, 2 for cubic) stretched by 1 / scale when downscaling. */
+static int64_t antialias_start(const rparams *p, double scale) {
+    double s = scale > 1 ? 1 : scale;
+    return (int64_t)floor((p->mode == M_CUBIC ? -2 : -1) / s) + 1;
+}
+
+/* Most taps of an axis. */
+static int max_taps(const rparams *p, double scale) {
+    return p->antialias ? (int)(2 - 2 * antialias_start(p, scale)) : 4;
+}
+
+static double cubic(double A, double x) {
+    x = fabs(x);
+    if (x <= 1) return ((A + 2) * x - (A + 3)) * x * x + 1;
+    return x < 2 ? ((A * x - 5 * A) * x + 8 * A) * x - 4 * A : 0;
+}
+
+/* Taps (max_taps at most) for source coordinate x: indices (unclamped) and weights. */
 static int taps(const rparams *p, double x, double scale, int64_t *idx, double *w) {
     double fl = floor(x);
     double ratio = x == fl ? 1.0 : x - fl;
     int cnt;
-    if (p->mode == M_CUBIC) {
+    if (p->antialias) { /* the filter at scale * distance, normalized */
+        int64_t start = antialias_start(p, scale);
+        double s = scale > 1 ? 1 : scale, sum = 0;
+        cnt = (int)(2 - 2 * start);
+        for (int i = 0; i < cnt; i++) {
+            double d = s * ((double)(start + i) - ratio);
+            w[i] = p->mode == M_CUBIC ? cubic(p->cubic_a, d) : fmax(0.0, 1 - fabs(d));
+            sum += w[i];
+        }
+        for (int i = 0; i < cnt; i++) w[i] /= sum;
+    } else if (p->mode == M_CUBIC) {
         double A = p->cubic_a, r = ratio, s = 1 - ratio;
         w[0] = ((A * (r + 1) - 5 * A) * (r + 1) + 8 * A) * (r + 1) - 4 * A;
         w[1] = ((A + 2) * r - (A + 3)) * r * r + 1;
@@ -149,13 +178,18 @@ nngpu_status ng_ref_resize(const ng_graph *g, const ng_node *n, const void *cons
         int def_roi = fabs(roi[a]) < 1e-9 && fabs(roi[r + a] - 1) < 1e-9;
         if (fabs(scales[a] - 1.0) <= 1e-9 && od[a] == cur[a] && (p.coord != C_CROP || def_roi)) continue;
         int64_t outer = 1, inner = 1, len = cur[a], olen = od[a];
+        int cap_taps = max_taps(&p, scales[a]);
+        int64_t *idx = malloc(sizeof *idx * (size_t)cap_taps);
+        double *w = malloc(sizeof *w * (size_t)cap_taps);
+        if (!idx || !w) {
+            free(idx), free(w), free(buf), free(tmp);
+            return ng_ref_err(n, NNGPU_ERR_OUT_OF_MEMORY, "resize filter of %d taps", cap_taps);
+        }
         for (int k = 0; k < a; k++) outer *= cur[k];
         for (int k = a + 1; k < r; k++) inner *= cur[k];
         for (int64_t o = 0; o < olen; o++) {
             int ex;
             double xs = src_coord(&p, (double)o, scales[a], len, olen, roi[a], roi[r + a], &ex);
-            int64_t idx[4];
-            double w[4];
             int nt = taps(&p, xs, scales[a], idx, w);
             if (p.exclude) {
                 double sum = 0;
@@ -176,6 +210,8 @@ nngpu_status ng_ref_resize(const ng_graph *g, const ng_node *n, const void *cons
                     tmp[(b * olen + o) * inner + i] = v;
                 }
         }
+        free(idx);
+        free(w);
         cur[a] = olen;
         double *sw = buf;
         buf = tmp;
