@@ -172,4 +172,32 @@ def runtime_params(rng):
                     [(out, "output", None)], opset=16)
 
 
-MODELS = {f.__name__: f for f in (detector, if_static, two_stage, postprocess, runtime_params)}
+def sequences(rng):
+    """Sequences whose elements are known when the model loads, the way TorchScript
+    exports write them: unbind / nonzero(as_tuple=True) as SplitToSequence (split 1,
+    keepdims 0) read by SequenceAt (a negative position too), chunks of listed sizes,
+    and a Python list as SequenceConstruct read by SequenceAt, ConcatFromSequence
+    (new_axis) and SequenceLength."""
+    n = Net("sequences", rng)
+    feat = n.op("Relu", [n.conv("input", 3, 4, 3)])                             # [N, 4, 8, 8]
+    seq = n.op("SplitToSequence", [feat, n.constant_node(1)], axis=1, keepdims=0)
+    first = n.op("SequenceAt", [seq, n.constant_node(0)])                       # [N, 8, 8]
+    last = n.op("SequenceAt", [seq, n.constant_node(-1)])
+    parts = n.op("SplitToSequence", [feat, n.constant_node([3, 5])], axis=3)
+    wide = n.op("SequenceAt", [parts, n.constant_node(1)])                      # [N, 4, 8, 5]
+    lst = n.op("SequenceConstruct", [first, last, n.op("Sub", [first, last])])
+    stacked = n.op("ConcatFromSequence", [lst], axis=1, new_axis=1)             # [N, 3, 8, 8]
+    count = n.op("Cast", [n.op("SequenceLength", [lst])], to=TensorProto.FLOAT)
+    scaled = n.op("Mul", [stacked, count])
+    # nonzero(as_tuple=True): the row and column of every positive value of a map
+    hits = n.op("Transpose", [n.op("NonZero", [n.op("Greater", [n.op("SequenceAt", [lst, n.constant_node(2)]),
+                                                                n.const(0.5)])])], perm=[1, 0])
+    coords = n.op("SplitToSequence", [hits, n.constant_node(1)], axis=1, keepdims=0)
+    rows = n.op("SequenceAt", [coords, n.constant_node(1)])
+    return n.finish([("input", TensorProto.FLOAT, ["N", 3, 8, 8])],
+                    [(scaled, "stacked", None), (wide, "wide", None),
+                     (rows, "rows", None, TensorProto.INT64)], opset=17)
+
+
+MODELS = {f.__name__: f for f in (detector, if_static, two_stage, postprocess, runtime_params,
+                                  sequences)}

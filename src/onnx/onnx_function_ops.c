@@ -217,7 +217,13 @@ static const struct {
                     {"SimplifiedLayerNormalization", rms_normalization},
                     {"Swish", swish},
                     {"SwiGLU", swiglu},
-                    {"Compress", compress}};
+                    {"Compress", compress},
+                    /* sequences whose elements are known at import (onnx_sequence.c) */
+                    {"SplitToSequence", ng_onnx_sequence_source},
+                    {"SequenceConstruct", ng_onnx_sequence_source},
+                    {"SequenceAt", ng_onnx_sequence_reader},
+                    {"ConcatFromSequence", ng_onnx_sequence_reader},
+                    {"SequenceLength", ng_onnx_sequence_reader}};
 
 int ng_onnx_is_function_op(const char *op_type) {
     for (size_t i = 0; i < sizeof FUNCTION_OPS / sizeof *FUNCTION_OPS; i++)

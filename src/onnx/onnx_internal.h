@@ -103,6 +103,11 @@ nngpu_status ng_onnx_add_legacy_node(ng_onnx_rewrite *r);
  * ReduceLogSum, Scatter): 1 when op_type is one, and the rewrite. */
 int ng_onnx_is_function_op(const char *op_type);
 nngpu_status ng_onnx_add_function_node(ng_onnx_rewrite *r);
+/* Sequences known at import (onnx_sequence.c): SplitToSequence and
+ * SequenceConstruct add nothing once their readers are checked; SequenceAt,
+ * ConcatFromSequence and SequenceLength take the elements. */
+nngpu_status ng_onnx_sequence_source(ng_onnx_rewrite *r);
+nngpu_status ng_onnx_sequence_reader(ng_onnx_rewrite *r);
 /* RMS normalization of x over the axes from axis on, times scale, into out
  * (the rewritten node's name when main). */
 nngpu_status ng_rw_rms_norm(ng_onnx_rewrite *r, const char *x, const char *scale, int64_t axis,
