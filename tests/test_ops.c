@@ -257,6 +257,33 @@ static void test_pool(void) {
         th_output(g, "y");
         th_check_graph(nm, g, TOL);
     }
+    /* 3-D pools (video models), lowered for devices to a 2-D pool per frame and
+     * one along the frames: every window option, batch up to 2 */
+    for (int i = 0; i < 8; i++) {
+        int is_max = i % 2 == 0, k[3], s[3], d[3], p[6], dims[3];
+        for (int a = 0; a < 3; a++) {
+            k[a] = th_randint(1, 3), s[a] = th_randint(1, 2);
+            d[a] = is_max && i % 4 == 0 ? th_randint(1, 2) : 1;
+            p[a] = th_randint(0, k[a] - 1), p[a + 3] = th_randint(0, k[a] - 1);
+            dims[a] = th_randint(d[a] * (k[a] - 1) + 1, 9);
+        }
+        int ceil_mode = th_randint(0, 1), cip = !is_max && th_randint(0, 1), n = th_randint(1, 2);
+        int c = th_randint(1, 5);
+        NAME("%s3d n%d c%d %dx%dx%d ker%dx%dx%d s%d,%d,%d d%d,%d,%d p%d,%d,%d,%d,%d,%d ceil%d cip%d",
+             is_max ? "MaxPool" : "AveragePool", n, c, dims[0], dims[1], dims[2], k[0], k[1], k[2], s[0],
+             s[1], s[2], d[0], d[1], d[2], p[0], p[1], p[2], p[3], p[4], p[5], ceil_mode, cip);
+        nngpu_graph *g = th_graph(19);
+        th_input(g, "x", 5, D(n, c, dims[0], dims[1], dims[2]));
+        th_node(g, is_max ? "MaxPool" : "AveragePool", "x", "y");
+        th_attr_ints(g, "kernel_shape", 3, D(k[0], k[1], k[2]));
+        th_attr_ints(g, "strides", 3, D(s[0], s[1], s[2]));
+        th_attr_ints(g, "dilations", 3, D(d[0], d[1], d[2]));
+        th_attr_ints(g, "pads", 6, D(p[0], p[1], p[2], p[3], p[4], p[5]));
+        th_attr_int(g, "ceil_mode", ceil_mode);
+        if (!is_max) th_attr_int(g, "count_include_pad", cip);
+        th_output(g, "y");
+        th_check_graph(nm, g, TOL);
+    }
     const char *ap[] = {"SAME_UPPER", "SAME_LOWER", "VALID"};
     for (int i = 0; i < 3; i++) {
         int h = th_randint(3, 15), w = th_randint(3, 15);

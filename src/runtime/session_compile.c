@@ -64,7 +64,10 @@ static nngpu_status run_passes(nngpu_session *s) {
     }
     if (!(off & NNGPU_PASS_FUSE_BATCHNORM)) NG_CHECK(ng_pass_fuse_batchnorm(g, r));
     NG_CHECK(ng_pass_lower_batchnorm(g, !(off & NNGPU_PASS_FUSE_BATCHNORM), r));
-    if (s->dev) NG_CHECK(ng_pass_lower_conv3d(g, r)); /* after BatchNormalization folded into it */
+    if (s->dev) { /* after BatchNormalization folded into the convolutions */
+        NG_CHECK(ng_pass_lower_conv3d(g, r));
+        NG_CHECK(ng_pass_lower_pool3d(g, r));
+    }
     if (!(off & NNGPU_PASS_FUSE_PAD)) NG_CHECK(ng_pass_fuse_pad(g, r));
     if (s->opts.weight_bits) { /* before fusion: bias and activations fuse into MatMulQuantW */
         int count;
