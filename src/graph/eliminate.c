@@ -6,14 +6,6 @@
 
 #include "passes.h"
 
-/* The permutation of Transpose n over rank axes (default: reversed). */
-static int perm_of(const ng_node *n, int rank, int64_t *p) {
-    const int64_t *v;
-    int c = ng_attr_ints(n, "perm", &v);
-    for (int i = 0; i < rank; i++) p[i] = c == rank ? v[i] : rank - 1 - i;
-    return c == 0 || c == rank;
-}
-
 /* Transpose(Transpose(x, p), q) reads x through the one permutation
  * p[q[i]] (tf2onnx leaves NHWC <-> NCHW pairs between ops it could not move
  * transposes through). Returns 1 when n now reads x directly. */
@@ -24,7 +16,7 @@ static int merge_transposes(ng_graph *g, ng_node *n) {
     ng_node *inner = &g->nodes[pi];
     int rank = ng_in(g, inner, 0)->rank;
     int64_t p[NNGPU_MAX_DIMS], q[NNGPU_MAX_DIMS];
-    if (rank < 1 || rank > NNGPU_MAX_DIMS || !perm_of(inner, rank, p) || !perm_of(n, rank, q)) return 0;
+    if (rank < 1 || rank > NNGPU_MAX_DIMS || !ng_transpose_perm(inner, rank, p) || !ng_transpose_perm(n, rank, q)) return 0;
     ng_attr *a = NULL;
     for (int k = 0; k < n->n_attr; k++)
         if (strcmp(n->attrs[k].name, "perm") == 0) a = &n->attrs[k];
@@ -46,7 +38,7 @@ static int merge_transposes(ng_graph *g, ng_node *n) {
 static int is_identity_transpose(const ng_graph *g, const ng_node *n) {
     int rank = ng_in(g, n, 0)->rank;
     int64_t p[NNGPU_MAX_DIMS];
-    if (rank < 0 || rank > NNGPU_MAX_DIMS || !perm_of(n, rank, p)) return 0;
+    if (rank < 0 || rank > NNGPU_MAX_DIMS || !ng_transpose_perm(n, rank, p)) return 0;
     for (int i = 0; i < rank; i++)
         if (p[i] != i) return 0;
     return 1;

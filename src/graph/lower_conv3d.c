@@ -71,13 +71,6 @@ static int emit(ng_builder *l, ng_op op, const char *what, int n_in, const int *
     return ng_nb_shape(l, ng_nb_node(l, op, what, n_in, in, -1), NNGPU_DTYPE_FLOAT32, rank, dims);
 }
 
-static int reshape(ng_builder *l, const char *what, int x, int rank, const int64_t *dims) {
-    char shape_name[64];
-    snprintf(shape_name, sizeof shape_name, "%s_shape", what);
-    int in[2] = {x, ng_nb_ints(l, shape_name, rank, dims)};
-    return emit(l, NG_OP_RESHAPE, what, 2, in, -1, rank, dims);
-}
-
 static int transpose(ng_builder *l, const char *what, int x, int rank, const int64_t *perm, int out) {
     if (x < 0) return l->ok = 0, -1;
     const ng_tensor *t = &l->g->tensors[x];
@@ -119,7 +112,7 @@ static void lower_one(ng_builder *l, int i, const conv3d *c) {
         x = emit(l, NG_OP_PAD, "depth_padded", 2, in, -1, 5, dims);
     }
     const int64_t grouped[6] = {c->N, c->G, cg, dp, c->H, c->W};
-    x = x < 0 ? -1 : reshape(l, "grouped", x, 6, grouped);
+    x = x < 0 ? -1 : ng_nb_reshape_to(l, "grouped", x, 6, grouped, -1);
     int64_t *frames = malloc(sizeof *frames * (size_t)(c->OD * c->KD));
     if (!frames) return (void)(l->ok = 0);
     for (int64_t od = 0; od < c->OD; od++)
@@ -132,7 +125,7 @@ static void lower_one(ng_builder *l, int i, const conv3d *c) {
     if (x >= 0) ng_nb_attr_int(l, "axis", 3);
     const int64_t to_frames[7] = {0, 3, 1, 4, 2, 5, 6};
     const int64_t stacked[4] = {c->N * c->OD, c->G * c->KD * cg, c->H, c->W};
-    x = reshape(l, "frames_stacked", transpose(l, "frames_major", x, 7, to_frames, -1), 4, stacked);
+    x = ng_nb_reshape_to(l, "frames_stacked", transpose(l, "frames_major", x, 7, to_frames, -1), 4, stacked, -1);
     int cin[3] = {x, weight_2d(l, c, g->tensors[g->nodes[i].in[1]].data), bias};
     const int64_t y2dims[4] = {c->N * c->OD, c->K, c->OH, c->OW};
     int y2 = emit(l, NG_OP_CONV, "conv2d", bias >= 0 ? 3 : 2, cin, -1, 4, y2dims);
@@ -148,7 +141,7 @@ static void lower_one(ng_builder *l, int i, const conv3d *c) {
         ng_node_note_fused(&g->nodes[g->n_nodes - 1], "Conv");
     }
     const int64_t y5[5] = {c->N, c->OD, c->K, c->OH, c->OW}, to_channels[5] = {0, 2, 1, 3, 4};
-    int y5t = y2 < 0 ? -1 : reshape(l, "frames_out", y2, 5, y5);
+    int y5t = y2 < 0 ? -1 : ng_nb_reshape_to(l, "frames_out", y2, 5, y5, -1);
     if (!l->ok || y5t < 0) return;
     g->nodes[i].dead = 1; /* its output now comes from the Transpose */
     g->tensors[y].producer = -1;

@@ -38,14 +38,6 @@ static int pool3d_of(const ng_graph *g, const ng_node *n, int64_t *k, int64_t *s
     return 1;
 }
 
-static int reshape(ng_builder *l, const char *what, int x, int rank, const int64_t *dims, int out) {
-    char shape_name[64];
-    snprintf(shape_name, sizeof shape_name, "%s_shape", what);
-    int in[2] = {x, ng_nb_ints(l, shape_name, rank, dims)};
-    int y = ng_nb_node(l, NG_OP_RESHAPE, what, 2, in, out);
-    return out >= 0 ? y : ng_nb_shape(l, y, NNGPU_DTYPE_FLOAT32, rank, dims);
-}
-
 /* A 2-D pool like node src over kernel k, strides s, dilations d, pads p. */
 static int pool2d(ng_builder *l, const ng_node *src, const char *what, int x, const int64_t *k,
                   const int64_t *s, const int64_t *d, const int64_t *p, const int64_t *dims) {
@@ -80,14 +72,14 @@ nngpu_status ng_pass_lower_pool3d(ng_graph *g, ng_report *r) {
         const int64_t ph[4] = {p[1], p[2], p[4], p[5]};
         const int64_t kd[2] = {k[0], 1}, sd[2] = {s[0], 1}, dd[2] = {d[0], 1}, pd[4] = {p[0], 0, p[3], 0};
         int y = n.out[0];
-        int t = reshape(&l, "planes", n.in[0], 4, planes, -1);
+        int t = ng_nb_reshape_to(&l, "planes", n.in[0], 4, planes, -1);
         t = pool2d(&l, &n, "pool_hw", t, kh, sh, dh, ph, hw_pooled);
-        t = reshape(&l, "frames", t, 4, frames, -1);
+        t = ng_nb_reshape_to(&l, "frames", t, 4, frames, -1);
         t = pool2d(&l, &n, "pool_d", t, kd, sd, dd, pd, d_pooled);
         if (!l.ok || t < 0) break;
         g->nodes[i].dead = 1; /* its output now comes from the last Reshape */
         g->tensors[y].producer = -1;
-        reshape(&l, "volume", t, 5, yd, y);
+        ng_nb_reshape_to(&l, "volume", t, 5, yd, y);
         ng_report_add(r, "lower_pool3d: %s '%s' as a %lldx%lld pool, then %lld frames", ng_op_name(n.op),
                       n.name, (long long)k[1], (long long)k[2], (long long)k[0]);
     }

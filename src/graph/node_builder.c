@@ -86,6 +86,14 @@ int ng_nb_reshape(ng_builder *b, int x, int rank, const int64_t *dims) {
     return ng_nb_binary(b, NG_OP_RESHAPE, x, ng_nb_ints(b, "shape", rank, dims), -1);
 }
 
+int ng_nb_reshape_to(ng_builder *b, const char *what, int x, int rank, const int64_t *dims, int out) {
+    char shape_name[64];
+    snprintf(shape_name, sizeof shape_name, "%s_shape", what);
+    int in[2] = {x, ng_nb_ints(b, shape_name, rank, dims)};
+    int y = ng_nb_node(b, NG_OP_RESHAPE, what, 2, in, out);
+    return out >= 0 ? y : ng_nb_shape(b, y, NNGPU_DTYPE_FLOAT32, rank, dims);
+}
+
 int ng_nb_transpose(ng_builder *b, int x, int rank, const int64_t *perm, int out) {
     int y = ng_nb_unary(b, NG_OP_TRANSPOSE, x, out);
     if (y >= 0) ng_nb_attr_ints(b, "perm", rank, perm);

@@ -33,6 +33,9 @@ int ng_nb_i64(ng_builder *b, const char *what, int rank, const int64_t *dims, co
 int ng_nb_ints(ng_builder *b, const char *what, int n, const int64_t *v); /* rank 1 */
 /* Reshape(x, dims); Transpose(x, perm); Slice(x, [start, end) on axis); Concat. */
 int ng_nb_reshape(ng_builder *b, int x, int rank, const int64_t *dims);
+/* Reshape(x, dims) named <what>, writing `out` or, when out < 0, a new float32
+ * tensor of that shape (passes after inference). */
+int ng_nb_reshape_to(ng_builder *b, const char *what, int x, int rank, const int64_t *dims, int out);
 int ng_nb_transpose(ng_builder *b, int x, int rank, const int64_t *perm, int out);
 int ng_nb_slice(ng_builder *b, int x, int64_t axis, int64_t start, int64_t end);
 int ng_nb_concat(ng_builder *b, int a, int c, int64_t axis, int out);

@@ -120,6 +120,14 @@ nngpu_status ng_appender_finish(ng_graph *g, ng_appender *a) {
     return st;
 }
 
+int ng_transpose_perm(const ng_node *n, int rank, int64_t *p) {
+    const int64_t *v;
+    int c = ng_attr_ints(n, "perm", &v);
+    if (c != 0 && c != rank) return 0;
+    for (int i = 0; i < rank; i++) p[i] = c ? v[i] : rank - 1 - i;
+    return 1;
+}
+
 void ng_readers_free(ng_readers *r) {
     free(r->start);
     free(r->node);

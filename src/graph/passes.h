@@ -127,6 +127,9 @@ nngpu_status ng_appender_finish(ng_graph *g, ng_appender *a);
 int ng_sole_consumer(const ng_graph *g, int t);
 /* Replaces every use of tensor `from` by `to` in live nodes. */
 void ng_replace_uses(ng_graph *g, int from, int to);
+/* Transpose n's permutation over rank axes (none given: reversed); 0 when its
+ * length is not rank. */
+int ng_transpose_perm(const ng_node *n, int rank, int64_t *p);
 /* The live readers of every tensor of g at one time (graph outputs not
  * included): readers of t are node[start[t] .. start[t + 1]), one entry per
  * input slot. Stale once nodes change. */

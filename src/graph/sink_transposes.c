@@ -22,15 +22,6 @@
 
 #define LAUNCH_ELEMENTS 4096 /* a kernel launch, counted as this many moved elements */
 
-/* Transpose n's permutation over rank axes (default: reversed); 0 when malformed. */
-static int perm_of(const ng_node *n, int rank, int64_t *p) {
-    const int64_t *v;
-    int c = ng_attr_ints(n, "perm", &v);
-    if (c != 0 && c != rank) return 0;
-    for (int i = 0; i < rank; i++) p[i] = c ? v[i] : rank - 1 - i;
-    return 1;
-}
-
 static int is_pointwise(ng_op op) {
     ng_op_kind k = ng_op_kind_of(op);
     if (k == NG_KIND_ELTWISE_UNARY || k == NG_KIND_ELTWISE_BINARY || k == NG_KIND_UNARY_REF)
@@ -90,7 +81,7 @@ static int is_transpose_p(const sinker *s, int node) {
     const ng_node *t = &s->g->nodes[node];
     int64_t p[NNGPU_MAX_DIMS];
     if (t->dead || t->op != NG_OP_TRANSPOSE || ng_in(s->g, t, 0)->rank != s->R ||
-        !perm_of(t, s->R, p))
+        !ng_transpose_perm(t, s->R, p))
         return 0;
     return memcmp(p, s->p, sizeof(int64_t) * (size_t)s->R) == 0;
 }
@@ -138,7 +129,7 @@ static int64_t weight(const ng_tensor *t) { return ng_numel(t) + LAUNCH_ELEMENTS
  * untransposed tensor through c[i] = p[w_perm[i]]; 1 when it is the identity. */
 static int composed(const sinker *s, const ng_node *w, int64_t *c) {
     int64_t wp[NNGPU_MAX_DIMS];
-    if (!perm_of(w, s->R, wp)) return -1;
+    if (!ng_transpose_perm(w, s->R, wp)) return -1;
     int identity = 1;
     for (int i = 0; i < s->R; i++) {
         c[i] = s->p[wp[i]];
@@ -322,6 +313,19 @@ static int add_transpose(sinker *s, int x, int y, const int64_t *perm, int at, i
     return 1;
 }
 
+/* A new tensor for t in the untransposed layout (dims[j] = t's dims[q[j]]); -1 on OOM. */
+static int untransposed(sinker *s, int t) {
+    char base[300];
+    snprintf(base, sizeof base, "%s/untransposed", s->g->tensors[t].name);
+    int u = ng_tensor_add_unique(s->g, base);
+    if (u < 0) return -1;
+    ng_tensor *from = &s->g->tensors[t], *to = &s->g->tensors[u];
+    to->dtype = from->dtype;
+    to->rank = s->R;
+    for (int j = 0; j < s->R; j++) to->dims[j] = from->dims[s->q[j]];
+    return u;
+}
+
 static nngpu_status rewrite(sinker *s) {
     ng_graph *g = s->g;
     int n_old = g->n_nodes, n_new = 0, *anchor = NULL, *behind = NULL, ok = 1;
@@ -333,18 +337,7 @@ static nngpu_status rewrite(sinker *s) {
     /* 1. region outputs get untransposed tensors */
     for (int a = 0; a < s->n_list && ok; a++) {
         int y = g->nodes[s->list[a]].out[0];
-        char base[300];
-        snprintf(base, sizeof base, "%s/untransposed", g->tensors[y].name);
-        int y2 = ng_tensor_add_unique(g, base);
-        if (y2 < 0) {
-            ok = 0;
-            break;
-        }
-        ng_tensor *t = &g->tensors[y], *t2 = &g->tensors[y2];
-        t2->dtype = t->dtype;
-        t2->rank = s->R;
-        for (int j = 0; j < s->R; j++) t2->dims[j] = t->dims[s->q[j]];
-        map[y] = y2;
+        ok = (map[y] = untransposed(s, y)) >= 0;
     }
     /* 2. region inputs */
     for (int a = 0; a < s->n_list && ok; a++) {
@@ -358,15 +351,7 @@ static nngpu_status rewrite(sinker *s) {
                 else if (pi >= 0 && is_transpose_p(s, pi)) map[u] = g->nodes[pi].in[0];
                 else if (ng_numel(&g->tensors[u]) == 1 && g->tensors[u].rank < s->R) map[u] = u;
                 else { /* Transpose(p^-1) in front of the region's first reader */
-                    char base[300];
-                    snprintf(base, sizeof base, "%s/untransposed", g->tensors[u].name);
-                    int u2 = ng_tensor_add_unique(g, base);
-                    if (u2 >= 0) {
-                        ng_tensor *t = &g->tensors[u], *t2 = &g->tensors[u2];
-                        t2->dtype = t->dtype;
-                        t2->rank = s->R;
-                        for (int j = 0; j < s->R; j++) t2->dims[j] = t->dims[s->q[j]];
-                    }
+                    int u2 = untransposed(s, u);
                     if (u2 < 0 || !add_transpose(s, u, u2, s->q, ni, 0, &anchor, &behind, &n_new)) ok = 0;
                     map[u] = u2;
                 }
@@ -449,7 +434,7 @@ nngpu_status ng_pass_sink_transposes(ng_graph *g, ng_report *r) {
                 !tensor_plain(ng_in(g, t, 0)))
                 continue;
             s.R = ng_in(g, t, 0)->rank;
-            if (s.R < 2 || s.R > NNGPU_MAX_DIMS || !perm_of(t, s.R, s.p)) continue;
+            if (s.R < 2 || s.R > NNGPU_MAX_DIMS || !ng_transpose_perm(t, s.R, s.p)) continue;
             for (int j = 0; j < s.R; j++) s.q[s.p[j]] = j;
             for (int a = 0; a < s.n_list; a++) s.in_region[s.list[a]] = 0;
             s.n_list = 0;
