@@ -1,5 +1,5 @@
 /* Shape inference: Tile, DepthToSpace, SpaceToDepth, GatherElements, Trilu,
- * OneHot, Size, EyeLike, Det. */
+ * OneHot, Size, EyeLike, Det, the windows and MelWeightMatrix. */
 #include <string.h>
 
 #include "infer_internal.h"
@@ -117,6 +117,54 @@ static nngpu_status infer_det(ng_graph *g, ng_node *n) {
     return NNGPU_OK;
 }
 
+/* Constant integer scalar input i (the generators' sizes) into *v. */
+static nngpu_status const_scalar(const ng_graph *g, const ng_node *n, int i, int64_t *v) {
+    const ng_tensor *t;
+    NG_CHECK(ng_infer_need(g, n, i, &t));
+    if (!t->data || ng_numel(t) != 1)
+        return ERR(NNGPU_ERR_UNSUPPORTED, "input '%s' must be a constant scalar", t->name);
+    *v = ng_const_int(t, 0);
+    return NNGPU_OK;
+}
+
+/* The generators' output_datatype (default float). */
+static nngpu_status output_dtype(const ng_node *n, nngpu_dtype *dt) {
+    int64_t t = ng_attr_int(n, "output_datatype", 1);
+    *dt = ng_infer_onnx_dtype(t);
+    if (*dt == NNGPU_DTYPE_UNDEFINED) return ERR(NNGPU_ERR_UNSUPPORTED, "output_datatype %lld", (long long)t);
+    return NNGPU_OK;
+}
+
+/* Hann/Hamming/BlackmanWindow(size) -> [size]. */
+static nngpu_status infer_window(ng_graph *g, ng_node *n) {
+    int64_t size;
+    nngpu_dtype dt;
+    NG_CHECK(const_scalar(g, n, 0, &size));
+    NG_CHECK(output_dtype(n, &dt));
+    if (size < 0) return ERR(NNGPU_ERR_INVALID_ARG, "size %lld", (long long)size);
+    ng_infer_set_out(g, n, 0, dt, 1, &size);
+    return NNGPU_OK;
+}
+
+/* MelWeightMatrix(num_mel_bins, dft_length, ...) -> [dft_length / 2 + 1, num_mel_bins]. */
+static nngpu_status infer_mel(ng_graph *g, ng_node *n) {
+    int64_t d[2], mels = 0, len = 0;
+    nngpu_dtype dt;
+    NG_CHECK(const_scalar(g, n, 0, &mels));
+    NG_CHECK(const_scalar(g, n, 1, &len));
+    NG_CHECK(output_dtype(n, &dt));
+    for (int i = 2; i < 5; i++) {
+        const ng_tensor *t;
+        NG_CHECK(ng_infer_need(g, n, i, &t));
+    }
+    if (mels < 1 || len < 1)
+        return ERR(NNGPU_ERR_INVALID_ARG, "num_mel_bins %lld and dft_length %lld must be positive",
+                   (long long)mels, (long long)len);
+    d[0] = len / 2 + 1, d[1] = mels;
+    ng_infer_set_out(g, n, 0, dt, 2, d);
+    return NNGPU_OK;
+}
+
 int ng_infer_data(ng_graph *g, ng_node *n, nngpu_status *st) {
     switch (n->op) {
     case NG_OP_TILE: *st = infer_tile(g, n); return 1;
@@ -128,6 +176,10 @@ int ng_infer_data(ng_graph *g, ng_node *n, nngpu_status *st) {
     case NG_OP_SIZE: *st = infer_size(g, n); return 1;
     case NG_OP_EYELIKE: *st = infer_eye_like(g, n); return 1;
     case NG_OP_DET: *st = infer_det(g, n); return 1;
+    case NG_OP_HANNWINDOW:
+    case NG_OP_HAMMINGWINDOW:
+    case NG_OP_BLACKMANWINDOW: *st = infer_window(g, n); return 1;
+    case NG_OP_MELWEIGHTMATRIX: *st = infer_mel(g, n); return 1;
     default: return 0;
     }
 }

@@ -110,6 +110,10 @@ static ng_ref_fn lookup(ng_op op) {
     case NG_OP_DET: return ng_ref_det;
     case NG_OP_DFT:
     case NG_OP_STFT: return ng_ref_dft;
+    case NG_OP_HANNWINDOW:
+    case NG_OP_HAMMINGWINDOW:
+    case NG_OP_BLACKMANWINDOW: return ng_ref_window;
+    case NG_OP_MELWEIGHTMATRIX: return ng_ref_mel_weight_matrix;
     case NG_OP_MAXUNPOOL: return ng_ref_max_unpool;
     case NG_OP_CAST: return ng_ref_cast;
     case NG_OP_ISNAN:

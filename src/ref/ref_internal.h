@@ -66,6 +66,9 @@ nngpu_status ng_ref_split(const ng_graph *g, const ng_node *n, const void *const
 nngpu_status ng_ref_reverse_sequence(const ng_graph *g, const ng_node *n, const void *const *in,
                                      void *const *out);
 nngpu_status ng_ref_col2im(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_window(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_mel_weight_matrix(const ng_graph *g, const ng_node *n, const void *const *in,
+                                      void *const *out);
 nngpu_status ng_ref_det(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_dft(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_max_unpool(const ng_graph *g, const ng_node *n, const void *const *in,
