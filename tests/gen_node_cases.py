@@ -43,7 +43,7 @@ PARAM_INPUTS = {
     "Range": {0, 1, 2}, "ReduceMin": {1}, "ReduceProd": {1}, "ReduceL1": {1},
     "ReduceL2": {1}, "ReduceSumSquare": {1}, "ReduceLogSumExp": {1}, "ReduceLogSum": {1},
     "Tile": {1}, "TopK": {1}, "CumSum": {1}, "CumProd": {1}, "Trilu": {1}, "OneHot": {1},
-    "NonMaxSuppression": {2, 3, 4}, "MaxUnpool": {2}, "DFT": {1, 2}, "STFT": {1, 3},
+    "NonMaxSuppression": {2, 3, 4}, "MaxUnpool": {2}, "DFT": {1, 2}, "STFT": {1, 2, 3},
     "Col2Im": {1, 2}, "AffineGrid": {1}, "HannWindow": {0}, "HammingWindow": {0},
     "BlackmanWindow": {0}, "MelWeightMatrix": {0, 1, 2, 3, 4},
 }

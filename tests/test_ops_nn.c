@@ -831,6 +831,65 @@ static void test_fused_anchors(void) {
     th_check_graph(nm, g, TOL);
 }
 
+/* ---- spectral transforms ------------------------------------------------------------ */
+
+/* DFT and STFT: devices run them as a MatMul / strided Conv by a constant
+ * transform matrix (graph/lower_dft.c); every option of both opsets. */
+static void test_spectral(void) {
+    for (int i = 0; i < 12; i++) {
+        int rank = th_randint(2, 4), opset = i % 3 ? 20 : 17, complex_in = th_randint(0, 1);
+        int inverse = th_randint(0, 1), onesided = complex_in ? inverse && th_randint(0, 1) : !inverse && th_randint(0, 1);
+        int64_t d[4];
+        shape(rank, d, 5);
+        int axis = th_randint(0, rank - 2);
+        d[axis] = th_randint(2, 40);
+        d[rank - 1] = complex_in ? 2 : 1;
+        int64_t natural = onesided && inverse ? 2 * (d[axis] - 1) : d[axis];
+        int len_kind = th_randint(0, 2); /* none, shorter (truncates), longer (zero pads) */
+        int64_t len = len_kind == 1 ? th_randint(1, (int)natural) : len_kind == 2 ? natural + th_randint(1, 9) : natural;
+        NAME("DFT opset%d %s axis %d %s%s%s len %lld", opset, dims_text(rank, d), axis,
+             complex_in ? "complex" : "real", inverse ? " inverse" : "", onesided ? " onesided" : "",
+             (long long)len);
+        nngpu_graph *g = th_graph(opset);
+        th_input(g, "x", rank, d);
+        th_const_scalar_int(g, "len", NNGPU_DTYPE_INT64, (int)len);
+        if (opset >= 20) {
+            th_const_scalar_int(g, "axis", NNGPU_DTYPE_INT64, th_randint(0, 1) ? axis : axis - rank);
+            th_node(g, "DFT", len_kind ? "x,len,axis" : "x,,axis", "y");
+            th_attr_int(g, "inverse", inverse);
+        } else {
+            th_node(g, "DFT", len_kind ? "x,len" : "x", "y");
+            th_attr_int(g, "axis", axis);
+            th_attr_int(g, "inverse", inverse);
+        }
+        th_attr_int(g, "onesided", onesided);
+        th_output(g, "y");
+        th_check_graph(nm, g, TOL);
+    }
+    for (int i = 0; i < 8; i++) {
+        int complex_in = i % 4 == 3, window = i % 4 != 2, runtime_window = i == 7;
+        int64_t b = th_randint(1, 3), frame = th_randint(4, 48), s = frame + th_randint(0, 200);
+        int64_t step = th_randint(1, (int)frame), onesided = !complex_in && th_randint(0, 1);
+        NAME("STFT %lldx%lldx%d frame %lld step %lld %s%s%s", (long long)b, (long long)s, complex_in + 1,
+             (long long)frame, (long long)step, window ? "window" : "no window",
+             runtime_window ? " (an input)" : "", onesided ? " onesided" : "");
+        nngpu_graph *g = th_graph(17);
+        th_input(g, "x", 3, D(b, s, complex_in + 1));
+        th_const_scalar_int(g, "step", NNGPU_DTYPE_INT64, (int)step);
+        th_const_scalar_int(g, "frame", NNGPU_DTYPE_INT64, (int)frame);
+        if (runtime_window) {
+            th_input(g, "w", 1, D(frame));
+            th_expect_cpu_fallback(); /* the transform matrix needs the window's values */
+        } else if (window) {
+            th_const_rand(g, "w", 1, D(frame), 0.0f, 1.0f);
+        }
+        th_node(g, "STFT", window ? "x,step,w,frame" : "x,step,,frame", "y");
+        th_attr_int(g, "onesided", onesided);
+        th_output(g, "y");
+        th_check_graph(nm, g, TOL);
+    }
+}
+
 int main(int argc, char **argv) {
     th_init(argc, argv);
     th_hold_devices();
@@ -851,6 +910,7 @@ int main(int argc, char **argv) {
     test_index_ops();
     test_grid_sample();
     test_rnn();
+    test_spectral();
     test_fused_anchors();
     return th_summary();
 }

@@ -142,7 +142,8 @@ typedef enum nngpu_pass {
     NNGPU_PASS_FUSE_PAD = 1 << 5,       /* Pad into the following Conv/Pool */
     NNGPU_PASS_PLAN_MEMORY = 1 << 6,    /* share one arena by liveness (off: one slot each) */
     NNGPU_PASS_SINK_TRANSPOSES = 1 << 7, /* run elementwise regions between NHWC Transposes untransposed */
-    NNGPU_PASS_FUSE_ACTIVATIONS = 1 << 8 /* spelled-out GELU / HardSwish / Mish / SiLU as one op */
+    NNGPU_PASS_FUSE_ACTIVATIONS = 1 << 8, /* spelled-out GELU / HardSwish / Mish / SiLU as one op */
+    NNGPU_PASS_LOWER_DFT = 1 << 9 /* devices: DFT / STFT as MatMul / Conv by a constant matrix */
 } nngpu_pass;
 
 typedef struct nngpu_options {

@@ -63,24 +63,6 @@ static int conv3d_of(const ng_graph *g, const ng_node *n, conv3d *c) {
     return (c->OD - 1) * c->stride[0] + (c->KD - 1) * c->dil[0] < dp;
 }
 
-/* Node op(in) writing `out`, or a new float tensor of the given shape when
- * out < 0; returns the output tensor (-1 on failure). */
-static int emit(ng_builder *l, ng_op op, const char *what, int n_in, const int *in, int out,
-                int rank, const int64_t *dims) {
-    if (out >= 0) return ng_nb_node(l, op, what, n_in, in, out);
-    return ng_nb_shape(l, ng_nb_node(l, op, what, n_in, in, -1), NNGPU_DTYPE_FLOAT32, rank, dims);
-}
-
-static int transpose(ng_builder *l, const char *what, int x, int rank, const int64_t *perm, int out) {
-    if (x < 0) return l->ok = 0, -1;
-    const ng_tensor *t = &l->g->tensors[x];
-    int64_t dims[NNGPU_MAX_DIMS];
-    for (int k = 0; k < rank; k++) dims[k] = t->dims[perm[k]];
-    int y = emit(l, NG_OP_TRANSPOSE, what, 1, &x, out, rank, dims);
-    if (y >= 0) ng_nb_attr_ints(l, "perm", rank, perm);
-    return y;
-}
-
 /* The weight as [K, KD * C/G, KH, KW]: for each output channel, frame kd's
  * C/G channels after one another. */
 static int weight_2d(ng_builder *l, const conv3d *c, const float *w) {
@@ -109,7 +91,7 @@ static void lower_one(ng_builder *l, int i, const conv3d *c) {
         const int64_t pads[10] = {0, 0, c->pads[0], 0, 0, 0, 0, c->pads[3], 0, 0};
         const int64_t dims[5] = {c->N, c->C, dp, c->H, c->W};
         int in[2] = {x, ng_nb_ints(l, "depth_pads", 10, pads)};
-        x = emit(l, NG_OP_PAD, "depth_padded", 2, in, -1, 5, dims);
+        x = ng_nb_node_shaped(l, NG_OP_PAD, "depth_padded", 2, in, -1, 5, dims);
     }
     const int64_t grouped[6] = {c->N, c->G, cg, dp, c->H, c->W};
     x = x < 0 ? -1 : ng_nb_reshape_to(l, "grouped", x, 6, grouped, -1);
@@ -121,14 +103,14 @@ static void lower_one(ng_builder *l, int i, const conv3d *c) {
     int gin[2] = {x, ng_nb_i64(l, "frames", 2, fdims, frames)};
     free(frames);
     const int64_t gathered[7] = {c->N, c->G, cg, c->OD, c->KD, c->H, c->W};
-    x = emit(l, NG_OP_GATHER, "frames_gathered", 2, gin, -1, 7, gathered);
+    x = ng_nb_node_shaped(l, NG_OP_GATHER, "frames_gathered", 2, gin, -1, 7, gathered);
     if (x >= 0) ng_nb_attr_int(l, "axis", 3);
     const int64_t to_frames[7] = {0, 3, 1, 4, 2, 5, 6};
     const int64_t stacked[4] = {c->N * c->OD, c->G * c->KD * cg, c->H, c->W};
-    x = ng_nb_reshape_to(l, "frames_stacked", transpose(l, "frames_major", x, 7, to_frames, -1), 4, stacked, -1);
+    x = ng_nb_reshape_to(l, "frames_stacked", ng_nb_transpose_to(l, "frames_major", x, 7, to_frames, -1), 4, stacked, -1);
     int cin[3] = {x, weight_2d(l, c, g->tensors[g->nodes[i].in[1]].data), bias};
     const int64_t y2dims[4] = {c->N * c->OD, c->K, c->OH, c->OW};
-    int y2 = emit(l, NG_OP_CONV, "conv2d", bias >= 0 ? 3 : 2, cin, -1, 4, y2dims);
+    int y2 = ng_nb_node_shaped(l, NG_OP_CONV, "conv2d", bias >= 0 ? 3 : 2, cin, -1, 4, y2dims);
     if (y2 >= 0) {
         const int64_t kernel[2] = {c->KH, c->KW}, strides[2] = {c->stride[1], c->stride[2]};
         const int64_t dil[2] = {c->dil[1], c->dil[2]};
@@ -145,7 +127,7 @@ static void lower_one(ng_builder *l, int i, const conv3d *c) {
     if (!l->ok || y5t < 0) return;
     g->nodes[i].dead = 1; /* its output now comes from the Transpose */
     g->tensors[y].producer = -1;
-    transpose(l, "channels_major", y5t, 5, to_channels, y);
+    ng_nb_transpose_to(l, "channels_major", y5t, 5, to_channels, y);
 }
 
 nngpu_status ng_pass_lower_conv3d(ng_graph *g, ng_report *r) {
@@ -153,8 +135,7 @@ nngpu_status ng_pass_lower_conv3d(ng_graph *g, ng_report *r) {
     for (int i = 0; i < l.app.n_old && l.ok; i++) {
         conv3d c;
         if (!conv3d_of(g, &g->nodes[i], &c)) continue;
-        l.app.at = i;
-        snprintf(l.base, sizeof l.base, "%s", g->nodes[i].name);
+        ng_nb_before(&l, i);
         lower_one(&l, i, &c);
         if (l.ok)
             ng_report_add(r, "lower_conv3d: '%s' as a 2-D Conv over %lld stacked frames x %lld output frames",

@@ -58,8 +58,7 @@ nngpu_status ng_pass_lower_pool3d(ng_graph *g, ng_report *r) {
     for (int i = 0; i < l.app.n_old && l.ok; i++) {
         int64_t k[3], s[3], d[3], p[6];
         if (!pool3d_of(g, &g->nodes[i], k, s, d, p)) continue;
-        l.app.at = i;
-        snprintf(l.base, sizeof l.base, "%s", g->nodes[i].name);
+        ng_nb_before(&l, i);
         const ng_node n = g->nodes[i]; /* a copy: building may move the node array */
         int64_t xd[5], yd[5];
         memcpy(xd, g->tensors[n.in[0]].dims, sizeof xd);

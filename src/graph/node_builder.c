@@ -7,6 +7,11 @@
 #include "node_builder.h"
 #include "qdq.h"
 
+void ng_nb_before(ng_builder *b, int i) {
+    b->app.at = i;
+    snprintf(b->base, sizeof b->base, "%s", b->g->nodes[i].name);
+}
+
 int ng_nb_node(ng_builder *b, ng_op op, const char *what, int n_in, const int *in, int out) {
     for (int k = 0; k < n_in; k++)
         if (in[k] < 0) return b->ok = 0, -1; /* a helper before failed */
@@ -96,6 +101,22 @@ int ng_nb_reshape_to(ng_builder *b, const char *what, int x, int rank, const int
 
 int ng_nb_transpose(ng_builder *b, int x, int rank, const int64_t *perm, int out) {
     int y = ng_nb_unary(b, NG_OP_TRANSPOSE, x, out);
+    if (y >= 0) ng_nb_attr_ints(b, "perm", rank, perm);
+    return y;
+}
+
+int ng_nb_node_shaped(ng_builder *b, ng_op op, const char *what, int n_in, const int *in, int out,
+                      int rank, const int64_t *dims) {
+    if (out >= 0) return ng_nb_node(b, op, what, n_in, in, out);
+    return ng_nb_shape(b, ng_nb_node(b, op, what, n_in, in, -1), NNGPU_DTYPE_FLOAT32, rank, dims);
+}
+
+int ng_nb_transpose_to(ng_builder *b, const char *what, int x, int rank, const int64_t *perm, int out) {
+    if (x < 0) return b->ok = 0, -1;
+    const ng_tensor *t = &b->g->tensors[x];
+    int64_t dims[NNGPU_MAX_DIMS];
+    for (int k = 0; k < rank; k++) dims[k] = t->dims[perm[k]];
+    int y = ng_nb_node_shaped(b, NG_OP_TRANSPOSE, what, 1, &x, out, rank, dims);
     if (y >= 0) ng_nb_attr_ints(b, "perm", rank, perm);
     return y;
 }

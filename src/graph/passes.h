@@ -66,6 +66,9 @@ nngpu_status ng_pass_lower_conv3d(ng_graph *g, ng_report *r);
 /* 3-D MaxPool / AveragePool (float, explicit pads) as a 2-D pool over each
  * frame, then one along the frames (device sessions: separable windows). */
 nngpu_status ng_pass_lower_pool3d(ng_graph *g, ng_report *r);
+/* DFT / STFT (float, constant window) as a MatMul / strided Conv by a constant
+ * transform matrix (device sessions: GEMM and convolution kernels). */
+nngpu_status ng_pass_lower_dft(ng_graph *g, ng_report *r);
 /* Folds zero constant Pad of spatial dims into the following Conv / AveragePool. */
 nngpu_status ng_pass_fuse_pad(ng_graph *g, ng_report *r);
 /* GELU, HardSwish, SiLU and Mish spelled out in elementwise ops (x read

@@ -23,7 +23,7 @@ static const struct {
     {"fuse_batchnorm", NNGPU_PASS_FUSE_BATCHNORM}, {"fuse_epilogue", NNGPU_PASS_FUSE_EPILOGUE},
     {"fuse_elementwise", NNGPU_PASS_FUSE_ELEMENTWISE}, {"fuse_pad", NNGPU_PASS_FUSE_PAD},
     {"plan_memory", NNGPU_PASS_PLAN_MEMORY}, {"sink_transposes", NNGPU_PASS_SINK_TRANSPOSES},
-    {"fuse_activations", NNGPU_PASS_FUSE_ACTIVATIONS},
+    {"fuse_activations", NNGPU_PASS_FUSE_ACTIVATIONS}, {"lower_dft", NNGPU_PASS_LOWER_DFT},
 };
 
 unsigned ng_disabled_passes(const nngpu_options *o) {
