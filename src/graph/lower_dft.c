@@ -42,7 +42,7 @@ static int lowerable(const ng_graph *g, const ng_node *n, dft_shape *s) {
     for (int i = 1; i < n->n_in; i++)
         if (n->in[i] >= 0 && !g->tensors[n->in[i]].data) return 0; /* a window computed per run */
     if (ng_ref_dft_params(g, n, &s->p) != NNGPU_OK) return 0;
-    s->complex_in = x->dims[x->rank - 1] == 2;
+    s->complex_in = s->p.complex_in;
     s->c_out = s->p.real_out ? 1 : 2;
     s->span = n->op == NG_OP_STFT ? s->p.length : x->dims[s->p.axis];
     int64_t cells = s->span * (s->complex_in + 1) * s->p.bins * s->c_out;
@@ -101,10 +101,10 @@ static int lower_dft(ng_builder *l, const ng_node *n, const dft_shape *s, int ma
     return ng_nb_transpose_to(l, "signal_back", t, r, back, n->out[0]);
 }
 
-/* STFT of x [B, S, C]: a strided convolution over the frames. */
+/* STFT of x [B, S, C] (or [B, S]): a strided convolution over the frames. */
 static int lower_stft(ng_builder *l, const ng_node *n, const dft_shape *s, int weight) {
     const ng_tensor *x = ng_in(l->g, n, 0);
-    int64_t B = x->dims[0], S = x->dims[1], C = x->dims[2], bins = s->p.bins, frames = s->p.frames;
+    int64_t B = x->dims[0], S = x->dims[1], C = s->complex_in + 1, bins = s->p.bins, frames = s->p.frames;
     int xt = n->in[0];
     if (C == 2) {
         const int64_t to_channels[3] = {0, 2, 1};

@@ -32,9 +32,12 @@ nngpu_status ng_ref_max_unpool_shape(const ng_node *n, const ng_tensor *x, int64
 /* DFT / STFT geometry from the node's attributes and constant inputs: the
  * signal axis, transform length, output bins (L / 2 + 1 when one-sided),
  * STFT's frame step and count. An inverse one-sided DFT (irfft) takes the
- * L / 2 + 1 bins and gives the L real samples (real_out). Errors name the node. */
+ * L / 2 + 1 bins and gives the L real samples (real_out). complex_in: the
+ * input's last dim is 2 (re, im); an STFT signal of rank 2 [batch, samples]
+ * is real (torch's TorchScript exporter writes it; onnxruntime takes it).
+ * Errors name the node. */
 typedef struct ng_dft_params {
-    int axis, inverse, onesided, real_out;
+    int axis, inverse, onesided, real_out, complex_in;
     int64_t length, bins, step, frames;
 } ng_dft_params;
 nngpu_status ng_ref_dft_params(const ng_graph *g, const ng_node *n, ng_dft_params *p);

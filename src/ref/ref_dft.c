@@ -25,9 +25,12 @@ nngpu_status ng_ref_dft_params(const ng_graph *g, const ng_node *n, ng_dft_param
     p->onesided = (int)ng_attr_int(n, "onesided", stft);
     p->inverse = stft ? 0 : (int)ng_attr_int(n, "inverse", 0);
     if (!ng_ref_is_float(x->dtype)) return ng_ref_err(n, NNGPU_ERR_UNSUPPORTED, "input '%s' must be float", x->name);
-    if ((stft ? x->rank != 3 : x->rank < 2) || (x->dims[x->rank - 1] != 1 && x->dims[x->rank - 1] != 2))
+    int plain = stft && x->rank == 2; /* [batch, samples]: real */
+    if ((stft ? x->rank != 3 && !plain : x->rank < 2) ||
+        (!plain && x->dims[x->rank - 1] != 1 && x->dims[x->rank - 1] != 2))
         return ng_ref_err(n, NNGPU_ERR_INVALID_ARG, "input '%s' must be [..., signal, 1 or 2]%s", x->name,
-                          stft ? " of rank 3" : "");
+                          stft ? " of rank 3, or [batch, signal]" : "");
+    p->complex_in = !plain && x->dims[x->rank - 1] == 2;
     p->real_out = p->inverse && p->onesided;
     if (p->real_out && x->dims[x->rank - 1] != 2)
         return ng_ref_err(n, NNGPU_ERR_INVALID_ARG, "an inverse one-sided DFT takes complex bins");
@@ -85,7 +88,7 @@ nngpu_status ng_ref_dft(const ng_graph *g, const ng_node *n, const void *const *
     ng_dft_params p;
     NG_CHECK(ng_ref_dft_params(g, n, &p));
     int stft = n->op == NG_OP_STFT;
-    int64_t complex_in = x->dims[x->rank - 1] == 2, L = p.length;
+    int64_t complex_in = p.complex_in, L = p.length;
     int64_t span = stft ? L : x->dims[p.axis]; /* samples a line reads */
     int64_t n_s = p.real_out ? L : span;      /* samples transformed (irfft: the whole spectrum) */
     int64_t outer = 1, inner = 1;
