@@ -1,14 +1,15 @@
 /* The recurrence of LSTM, GRU and RNN (ops.def Recurrence; the plan in
- * src/runtime/lower_rnn.h): one work-group per (direction, batch sample)
- * walks the sequence; work-item i owns the VEC hidden units from
- * VEC * (i + WG * u), u < UNITS. Per step, unit j's gate g sums
- * h[k] * R^T[d, k, g*H + j] over k (neighbouring units read neighbouring
- * weights) onto X.W^T and the biases, then applies the cell.
+ * src/runtime/lower_rnn.h): one work-group per (direction, BT batch
+ * samples) walks the sequence; work-item i owns the VEC hidden units from
+ * VEC * (i + WG * u), u < UNITS, of each sample. Per step, unit j's gate g
+ * sums h[k] * R^T[d, k, g*H + j] over k (neighbouring units read neighbouring
+ * weights; each weight read once for the BT samples) onto X.W^T and the
+ * biases, then applies the cell.
  *
  * Compiled in: GATES (4 LSTM i o f c, 3 GRU z r h, 1 RNN), H, T, B, DIRS,
  * REVERSE, LAYOUT, LBR (GRU linear_before_reset), INPUT_FORGET, FLAGS (bit s:
  * slot s of lower_rnn.h present), ACT0..2 with ALPHA0..2 / BETA0..2
- * (ng_rnn_act numbering), HAS_CLIP and CLIP, WG, VEC, UNITS. */
+ * (ng_rnn_act numbering), HAS_CLIP and CLIP, WG, VEC, UNITS, BT. */
 
 #define GH (GATES * H)
 #define HAS(bit) ((FLAGS & (bit)) != 0)
@@ -62,12 +63,17 @@ static inline vec_t act(int kind, vec_t x, float a, float b) {
 #define Y_AT(t, d, b) ((LAYOUT ? ((b) * T + (t)) * DIRS + (d) : ((t) * DIRS + (d)) * B + (b)) * H)
 #define H_AT(d, b) ((LAYOUT ? (b) * DIRS + (d) : (d) * B + (b)) * H)
 
-/* sum over k of s[k] * R^T[d, k, gate*H + j ...], gates [g0, g1). */
-#define DOT(acc, s, rt, g0, g1)                                      \
-    for (int k = 0; k < H; k++) {                                    \
-        float sk = (s)[k];                                           \
-        __global const float *row = (rt) + k * GH + j;               \
-        for (int g = (g0); g < (g1); g++) acc[g] += sk * LD(row, g * H); \
+/* acc[bb * GATES + g] += sum over k of src[off[bb] + k] * R^T[d, k, g*H + j ...]
+ * for gates [g0, g1) and the BT samples bb. */
+#define DOT(acc, src, off, g0, g1)                                          \
+    for (int k = 0; k < H; k++) {                                           \
+        float sk[BT];                                                       \
+        for (int bb = 0; bb < BT; bb++) sk[bb] = (src)[(off)[bb] + k];      \
+        __global const float *row = rt + k * GH + j;                        \
+        for (int g = (g0); g < (g1); g++) {                                 \
+            const vec_t w = LD(row, g * H);                                 \
+            for (int bb = 0; bb < BT; bb++) acc[bb * GATES + g] += sk[bb] * w; \
+        }                                                                   \
     }
 
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1))) void
@@ -76,96 +82,121 @@ recurrence(__global float *y, int y_off, __global float *yh, int yh_off, __globa
            __global const float *bias, int b_off, __global const int *lens, int lens_off,
            __global const float *h0, int h0_off, __global const float *c0, int c0_off,
            __global const float *peep, int p_off) {
-    __local float hbuf[2 * H];
+    __local float hbuf[2 * BT * H]; /* sample bb's h: [2 * bb + cur[bb]] (double-buffered) */
 #if TWO_PHASE
-    __local float rh[H]; /* r (.) h */
+    __local float rh[BT * H]; /* r (.) h */
 #endif
-    const int lid = get_local_id(0), d = get_group_id(0) / B, b = get_group_id(0) % B;
-    const int len = HAS(HAS_LENS) ? clamp(lens[lens_off + b], 0, T) : T; /* the reference rejects others */
+    const int lid = get_local_id(0), sets = (B + BT - 1) / BT;
+    const int d = get_group_id(0) / sets, b0 = get_group_id(0) % sets * BT;
+    int len[BT], cur[BT], hoff[BT], roff[BT];
+    for (int bb = 0; bb < BT; bb++) { /* samples past B: no steps, no stores */
+        len[bb] = b0 + bb >= B ? 0 : HAS(HAS_LENS) ? clamp(lens[lens_off + b0 + bb], 0, T) : T; /* the reference rejects others */
+        cur[bb] = 0;
+        roff[bb] = bb * H;
+    }
     rt += rt_off + d * H * GH;
     bias += b_off + d * 2 * GH;
     peep += p_off + d * 3 * H;
-    vec_t c[UNITS], z[UNITS];
+    vec_t c[UNITS * BT], z[UNITS * BT];
     for (int u = 0; u < UNITS; u++) {
         const int j = (lid + u * WG) * VEC;
-        c[u] = z[u] = 0.0f;
-        if (j < H) {
-            ST(HAS(HAS_H0) ? LD(h0, h0_off + H_AT(d, b) + j) : (vec_t)0.0f, hbuf, j);
-            if (HAS(HAS_C0)) c[u] = LD(c0, c0_off + H_AT(d, b) + j);
+        for (int bb = 0; bb < BT; bb++) {
+            const int b = b0 + bb;
+            c[u * BT + bb] = z[u * BT + bb] = 0.0f;
+            if (j < H) {
+                ST(HAS(HAS_H0) && b < B ? LD(h0, h0_off + H_AT(d, b) + j) : (vec_t)0.0f, hbuf, 2 * bb * H + j);
+                if (HAS(HAS_C0) && b < B) c[u * BT + bb] = LD(c0, c0_off + H_AT(d, b) + j);
+            }
         }
     }
     barrier(CLK_LOCAL_MEM_FENCE);
-    int cur = 0;
-    /* T steps with every barrier reached by all work-items; steps past len
-     * idle. (POCL 3.1 dropped stores after a `continue` in loops around
-     * barriers: the loops below use if-blocks.) */
+    /* T steps with every barrier reached by all work-items; steps past a
+     * sample's len idle for it. (POCL 3.1 dropped stores after a `continue`
+     * in loops around barriers: the loops below use if-blocks.) */
     for (int s = 0; s < T; s++) {
-        const int t = d == 1 || REVERSE ? len - 1 - s : s;
-        __global const float *x = xw + xw_off + (LAYOUT ? b * T + t : t * B + b) * DIRS * GH + d * GH;
-        __local float *hc = hbuf + cur * H, *hn = hbuf + (cur ^ 1) * H;
+        for (int bb = 0; bb < BT; bb++) hoff[bb] = (2 * bb + cur[bb]) * H;
         for (int u = 0; u < UNITS; u++) {
             const int j = (lid + u * WG) * VEC;
-            if (s < len && j < H) {
-                vec_t acc[GATES], xg[GATES];
-                for (int g = 0; g < GATES; g++) {
-                    xg[g] = LD(x, g * H + j);
-                    if (HAS(HAS_B)) xg[g] += LD(bias, g * H + j);
-                    acc[g] = 0.0f;
-                    if (HAS(HAS_B) && !(GATES == 3 && g == 2 && LBR)) xg[g] += LD(bias, GH + g * H + j);
-                }
-                DOT(acc, hc, rt, 0, TWO_PHASE ? 2 : GATES);
-                const vec_t hp = LD(hc, j);
+            if (j < H) {
+                vec_t acc[BT * GATES];
+                for (int a = 0; a < BT * GATES; a++) acc[a] = 0.0f;
+                DOT(acc, hbuf, hoff, 0, TWO_PHASE ? 2 : GATES);
+                for (int bb = 0; bb < BT; bb++) {
+                    if (s < len[bb]) {
+                        const int b = b0 + bb, t = d == 1 || REVERSE ? len[bb] - 1 - s : s, cu = u * BT + bb;
+                        __global const float *x = xw + xw_off + (LAYOUT ? b * T + t : t * B + b) * DIRS * GH + d * GH;
+                        __local float *hn = hbuf + (2 * bb + (cur[bb] ^ 1)) * H;
+                        vec_t *a = acc + bb * GATES, xg[GATES];
+                        for (int g = 0; g < GATES; g++) {
+                            xg[g] = LD(x, g * H + j);
+                            if (HAS(HAS_B)) xg[g] += LD(bias, g * H + j);
+                            if (HAS(HAS_B) && !(GATES == 3 && g == 2 && LBR)) xg[g] += LD(bias, GH + g * H + j);
+                        }
+                        const vec_t hp = LD(hbuf, hoff[bb] + j);
 #if GATES == 4
-                vec_t pi = 0.0f, po = 0.0f, pf = 0.0f;
-                if (HAS(HAS_P)) pi = LD(peep, j), po = LD(peep, H + j), pf = LD(peep, 2 * H + j);
-                const vec_t i = F(0, xg[0] + acc[0] + pi * c[u]);
-                const vec_t f = INPUT_FORGET ? 1.0f - i : F(0, xg[2] + acc[2] + pf * c[u]);
-                c[u] = f * c[u] + i * F(1, xg[3] + acc[3]);
-                const vec_t o = F(0, xg[1] + acc[1] + po * c[u]);
-                const vec_t h = o * act(ACT2, c[u], ALPHA2, BETA2);
+                        vec_t pi = 0.0f, po = 0.0f, pf = 0.0f;
+                        if (HAS(HAS_P)) pi = LD(peep, j), po = LD(peep, H + j), pf = LD(peep, 2 * H + j);
+                        const vec_t i = F(0, xg[0] + a[0] + pi * c[cu]);
+                        const vec_t f = INPUT_FORGET ? 1.0f - i : F(0, xg[2] + a[2] + pf * c[cu]);
+                        c[cu] = f * c[cu] + i * F(1, xg[3] + a[3]);
+                        const vec_t o = F(0, xg[1] + a[1] + po * c[cu]);
+                        const vec_t h = o * act(ACT2, c[cu], ALPHA2, BETA2);
 #elif GATES == 3
-                z[u] = F(0, xg[0] + acc[0]);
-                const vec_t r = F(0, xg[1] + acc[1]);
+                        z[cu] = F(0, xg[0] + a[0]);
+                        const vec_t r = F(0, xg[1] + a[1]);
 #if TWO_PHASE
-                ST(r * hp, rh, j);
+                        ST(r * hp, rh, roff[bb] + j);
 #else
-                const vec_t rb = HAS(HAS_B) ? LD(bias, GH + 2 * H + j) : (vec_t)0.0f;
-                const vec_t h = (1.0f - z[u]) * F(1, xg[2] + r * (acc[2] + rb)) + z[u] * hp;
+                        const vec_t rb = HAS(HAS_B) ? LD(bias, GH + 2 * H + j) : (vec_t)0.0f;
+                        const vec_t h = (1.0f - z[cu]) * F(1, xg[2] + r * (a[2] + rb)) + z[cu] * hp;
 #endif
 #else
-                const vec_t h = F(0, xg[0] + acc[0]);
+                        const vec_t h = F(0, xg[0] + a[0]);
 #endif
 #if !TWO_PHASE
-                ST(h, hn, j);
-                if (HAS(HAS_Y)) ST(h, y, y_off + Y_AT(t, d, b) + j);
+                        ST(h, hn, j);
+                        if (HAS(HAS_Y)) ST(h, y, y_off + Y_AT(t, d, b) + j);
 #endif
+                    }
+                }
             }
         }
 #if TWO_PHASE
         barrier(CLK_LOCAL_MEM_FENCE);
         for (int u = 0; u < UNITS; u++) {
             const int j = (lid + u * WG) * VEC;
-            if (s < len && j < H) {
-                vec_t acc[GATES];
-                acc[2] = LD(x, 2 * H + j);
-                if (HAS(HAS_B)) acc[2] += LD(bias, 2 * H + j) + LD(bias, GH + 2 * H + j);
-                DOT(acc, rh, rt, 2, 3);
-                const vec_t h = (1.0f - z[u]) * F(1, acc[2]) + z[u] * LD(hc, j);
-                ST(h, hn, j);
-                if (HAS(HAS_Y)) ST(h, y, y_off + Y_AT(t, d, b) + j);
+            if (j < H) {
+                vec_t acc[BT * GATES];
+                for (int a = 0; a < BT * GATES; a++) acc[a] = 0.0f;
+                DOT(acc, rh, roff, 2, 3);
+                for (int bb = 0; bb < BT; bb++) {
+                    if (s < len[bb]) {
+                        const int b = b0 + bb, t = d == 1 || REVERSE ? len[bb] - 1 - s : s, cu = u * BT + bb;
+                        __global const float *x = xw + xw_off + (LAYOUT ? b * T + t : t * B + b) * DIRS * GH + d * GH;
+                        vec_t h2 = acc[bb * GATES + 2] + LD(x, 2 * H + j);
+                        if (HAS(HAS_B)) h2 += LD(bias, 2 * H + j) + LD(bias, GH + 2 * H + j);
+                        const vec_t h = (1.0f - z[cu]) * F(1, h2) + z[cu] * LD(hbuf, hoff[bb] + j);
+                        ST(h, hbuf, (2 * bb + (cur[bb] ^ 1)) * H + j);
+                        if (HAS(HAS_Y)) ST(h, y, y_off + Y_AT(t, d, b) + j);
+                    }
+                }
             }
         }
 #endif
         barrier(CLK_LOCAL_MEM_FENCE);
-        if (s < len) cur ^= 1;
+        for (int bb = 0; bb < BT; bb++)
+            if (s < len[bb]) cur[bb] ^= 1;
     }
     for (int u = 0; u < UNITS; u++) {
         const int j = (lid + u * WG) * VEC;
-        if (j < H) {
-            if (HAS(HAS_Y))
-                for (int t = len; t < T; t++) ST((vec_t)0.0f, y, y_off + Y_AT(t, d, b) + j);
-            if (HAS(HAS_YH)) ST(LD(hbuf + cur * H, j), yh, yh_off + H_AT(d, b) + j);
-            if (HAS(HAS_YC)) ST(c[u], yc, yc_off + H_AT(d, b) + j);
+        for (int bb = 0; bb < BT; bb++) {
+            const int b = b0 + bb;
+            if (j < H && b < B) {
+                if (HAS(HAS_Y))
+                    for (int t = len[bb]; t < T; t++) ST((vec_t)0.0f, y, y_off + Y_AT(t, d, b) + j);
+                if (HAS(HAS_YH)) ST(LD(hbuf, (2 * bb + cur[bb]) * H + j), yh, yh_off + H_AT(d, b) + j);
+                if (HAS(HAS_YC)) ST(c[u * BT + bb], yc, yc_off + H_AT(d, b) + j);
+            }
         }
     }
 }

@@ -1,9 +1,10 @@
 #version 450
 /* The recurrence of LSTM, GRU and RNN (ops.def Recurrence; the plan in
- * src/runtime/lower_rnn.h): one work-group per (direction, batch sample)
- * walks the sequence; invocation i owns hidden units i + WG * u, u < UNITS.
- * Per step, unit j's gate g sums h[k] * R^T[d, k, g*H + j] over k
- * (neighbouring units read neighbouring weights) onto X.W^T and the biases,
+ * src/runtime/lower_rnn.h): one work-group per (direction, BT batch
+ * samples) walks the sequence; invocation i owns hidden units i + WG * u,
+ * u < UNITS, of each sample. Per step, unit j's gate g sums
+ * h[k] * R^T[d, k, g*H + j] over k (neighbouring units read neighbouring
+ * weights, each read once for the BT samples) onto X.W^T and the biases,
  * then applies the cell. The state h is double-buffered in shared memory
  * (one barrier a step; GRU without linear_before_reset stages r (.) h first,
  * a second barrier); c and z stay in registers. H sizes the shared arrays,
@@ -28,6 +29,7 @@ layout(constant_id = 10) const int ACT1 = 1;
 layout(constant_id = 11) const int ACT2 = 1;
 layout(constant_id = 12) const int UNITS = 1;
 layout(constant_id = 13) const int RH_LEN = 1;   /* H when GRU stages r (.) h, else 1 */
+layout(constant_id = 14) const int BT = 1;       /* batch samples per work-group */
 
 const int GH = GATES * H;
 #ifdef NG_RNN_VEC4
@@ -73,8 +75,8 @@ layout(push_constant) uniform Push {
     float alpha0, alpha1, alpha2, beta0, beta1, beta2;
 } p;
 
-shared float hbuf[2 * H];
-shared float rh[RH_LEN];
+shared float hbuf[2 * BT * H]; /* sample bb's h: [2 * bb + cur[bb]] (double-buffered) */
+shared float rh[BT * RH_LEN];
 
 /* ng_rnn_act; kind is a specialization constant. Branch-free forms serve
  * float and vec4 alike (step(e, x): 1 where x >= e). */
@@ -106,88 +108,114 @@ int h_at(int d, int b) { return (LAYOUT != 0 ? b * DIRS + d : d * p.B + b) * H; 
 
 void main() {
     const int lid = int(gl_LocalInvocationID.x), WG = int(gl_WorkGroupSize.x);
-    const int grp = int(ng_group_id()), d = grp / p.B, b = grp % p.B;
-    const int len = HAS(HAS_LENS) ? clamp(lens[p.lens_off + b], 0, p.T) : p.T; /* the reference rejects others */
+    const int sets = (p.B + BT - 1) / BT, grp = int(ng_group_id()), d = grp / sets, bs = grp % sets * BT;
     const uint r0 = p.rt_off + uint(d * H * GH), b0 = p.b_off + uint(d * 2 * GH), p0 = p.p_off + uint(d * 3 * H);
-    VT c[UNITS], z[UNITS];
+    int len[BT], cur[BT];
+    for (int bb = 0; bb < BT; bb++) { /* samples past B: no steps, no stores */
+        len[bb] = bs + bb >= p.B ? 0 : HAS(HAS_LENS) ? clamp(lens[p.lens_off + bs + bb], 0, p.T) : p.T;
+        cur[bb] = 0;
+    }
+    VT c[UNITS * BT], z[UNITS * BT];
     for (int u = 0; u < UNITS; u++) {
         const int j = (lid + u * WG) * VEC;
-        c[u] = VT(0.0);
-        z[u] = VT(0.0);
-        if (j < H) {
-            ST(hbuf, j, HAS(HAS_H0) ? LD(h0, p.h0_off + h_at(d, b) + j) : VT(0.0));
-            if (HAS(HAS_C0)) c[u] = LD(c0, p.c0_off + h_at(d, b) + j);
+        for (int bb = 0; bb < BT; bb++) {
+            const int b = bs + bb;
+            c[u * BT + bb] = VT(0.0);
+            z[u * BT + bb] = VT(0.0);
+            if (j < H) {
+                ST(hbuf, 2 * bb * H + j, HAS(HAS_H0) && b < p.B ? LD(h0, p.h0_off + h_at(d, b) + j) : VT(0.0));
+                if (HAS(HAS_C0) && b < p.B) c[u * BT + bb] = LD(c0, p.c0_off + h_at(d, b) + j);
+            }
         }
     }
     barrier();
-    int cur = 0;
-    for (int s = 0; s < p.T; s++) { /* every barrier reached by all; steps past len idle */
-        const int t = d == 1 || REVERSE != 0 ? len - 1 - s : s;
-        const uint x0 = p.xw_off + uint((LAYOUT != 0 ? b * p.T + t : t * p.B + b) * DIRS * GH + d * GH);
-        const int hc = cur * H, hn = (cur ^ 1) * H;
+    for (int s = 0; s < p.T; s++) { /* every barrier reached by all; steps past a sample's len idle */
         for (int u = 0; u < UNITS; u++) {
             const int j = (lid + u * WG) * VEC;
-            if (s >= len || j >= H) continue;
-            VT acc[4], xg[4];
-            for (int g = 0; g < GATES; g++) {
-                xg[g] = LD(xw, x0 + g * H + j);
-                if (HAS(HAS_B)) xg[g] += LD(bias, b0 + g * H + j);
-                if (HAS(HAS_B) && !(GATES == 3 && g == 2 && LBR != 0)) xg[g] += LD(bias, b0 + GH + g * H + j);
-                acc[g] = VT(0.0);
-            }
+            if (j >= H) continue;
+            VT acc[4 * BT];
+            for (int a = 0; a < 4 * BT; a++) acc[a] = VT(0.0);
             const int ng = TWO_PHASE ? 2 : GATES;
             for (int k = 0; k < H; k++) {
-                const float hk = hbuf[hc + k];
                 const uint row = r0 + uint(k * GH + j);
-                for (int g = 0; g < ng; g++) acc[g] += hk * LDR(row + g * H);
-            }
-            const VT hp = LD(hbuf, hc + j);
-            VT h;
-            if (GATES == 4) {
-                VT pi = VT(0.0), po = VT(0.0), pf = VT(0.0);
-                if (HAS(HAS_P)) pi = LD(peep, p0 + j), po = LD(peep, p0 + H + j), pf = LD(peep, p0 + 2 * H + j);
-                const VT i = f0(xg[0] + acc[0] + pi * c[u]);
-                const VT f = INPUT_FORGET != 0 ? 1.0 - i : f0(xg[2] + acc[2] + pf * c[u]);
-                c[u] = f * c[u] + i * f1(xg[3] + acc[3]);
-                const VT o = f0(xg[1] + acc[1] + po * c[u]);
-                h = o * act(ACT2, c[u], p.alpha2, p.beta2);
-            } else if (GATES == 3) {
-                z[u] = f0(xg[0] + acc[0]);
-                const VT r = f0(xg[1] + acc[1]);
-                if (TWO_PHASE) {
-                    ST(rh, j, r * hp);
-                    continue;
+                for (int g = 0; g < ng; g++) {
+                    const VT w = LDR(row + g * H);
+                    for (int bb = 0; bb < BT; bb++) acc[bb * 4 + g] += hbuf[(2 * bb + cur[bb]) * H + k] * w;
                 }
-                const VT rb = HAS(HAS_B) ? LD(bias, b0 + GH + 2 * H + j) : VT(0.0);
-                h = (1.0 - z[u]) * f1(xg[2] + r * (acc[2] + rb)) + z[u] * hp;
-            } else {
-                h = f0(xg[0] + acc[0]);
             }
-            ST(hbuf, hn + j, h);
-            if (HAS(HAS_Y)) ST(y, p.y_off + y_at(t, d, b) + j, h);
+            for (int bb = 0; bb < BT; bb++) {
+                if (s >= len[bb]) continue;
+                const int b = bs + bb, t = d == 1 || REVERSE != 0 ? len[bb] - 1 - s : s, cu = u * BT + bb;
+                const uint x0 = p.xw_off + uint((LAYOUT != 0 ? b * p.T + t : t * p.B + b) * DIRS * GH + d * GH);
+                const int hc = (2 * bb + cur[bb]) * H, hn = (2 * bb + (cur[bb] ^ 1)) * H;
+                VT xg[4];
+                for (int g = 0; g < GATES; g++) {
+                    xg[g] = LD(xw, x0 + g * H + j);
+                    if (HAS(HAS_B)) xg[g] += LD(bias, b0 + g * H + j);
+                    if (HAS(HAS_B) && !(GATES == 3 && g == 2 && LBR != 0)) xg[g] += LD(bias, b0 + GH + g * H + j);
+                }
+                const VT hp = LD(hbuf, hc + j);
+                VT h;
+                if (GATES == 4) {
+                    VT pi = VT(0.0), po = VT(0.0), pf = VT(0.0);
+                    if (HAS(HAS_P)) pi = LD(peep, p0 + j), po = LD(peep, p0 + H + j), pf = LD(peep, p0 + 2 * H + j);
+                    const VT i = f0(xg[0] + acc[bb * 4] + pi * c[cu]);
+                    const VT f = INPUT_FORGET != 0 ? 1.0 - i : f0(xg[2] + acc[bb * 4 + 2] + pf * c[cu]);
+                    c[cu] = f * c[cu] + i * f1(xg[3] + acc[bb * 4 + 3]);
+                    const VT o = f0(xg[1] + acc[bb * 4 + 1] + po * c[cu]);
+                    h = o * act(ACT2, c[cu], p.alpha2, p.beta2);
+                } else if (GATES == 3) {
+                    z[cu] = f0(xg[0] + acc[bb * 4]);
+                    const VT r = f0(xg[1] + acc[bb * 4 + 1]);
+                    if (TWO_PHASE) {
+                        ST(rh, bb * RH_LEN + j, r * hp);
+                        continue;
+                    }
+                    const VT rb = HAS(HAS_B) ? LD(bias, b0 + GH + 2 * H + j) : VT(0.0);
+                    h = (1.0 - z[cu]) * f1(xg[2] + r * (acc[bb * 4 + 2] + rb)) + z[cu] * hp;
+                } else {
+                    h = f0(xg[0] + acc[bb * 4]);
+                }
+                ST(hbuf, hn + j, h);
+                if (HAS(HAS_Y)) ST(y, p.y_off + y_at(t, d, b) + j, h);
+            }
         }
         if (TWO_PHASE) {
             barrier();
             for (int u = 0; u < UNITS; u++) {
                 const int j = (lid + u * WG) * VEC;
-                if (s >= len || j >= H) continue;
-                VT acc = LD(xw, x0 + 2 * H + j);
-                if (HAS(HAS_B)) acc += LD(bias, b0 + 2 * H + j) + LD(bias, b0 + GH + 2 * H + j);
-                for (int k = 0; k < H; k++) acc += rh[k] * LDR(r0 + uint(k * GH + 2 * H + j));
-                const VT h = (1.0 - z[u]) * f1(acc) + z[u] * LD(hbuf, hc + j);
-                ST(hbuf, hn + j, h);
-                if (HAS(HAS_Y)) ST(y, p.y_off + y_at(t, d, b) + j, h);
+                if (j >= H) continue;
+                VT acc[BT];
+                for (int bb = 0; bb < BT; bb++) acc[bb] = VT(0.0);
+                for (int k = 0; k < H; k++) {
+                    const VT w = LDR(r0 + uint(k * GH + 2 * H + j));
+                    for (int bb = 0; bb < BT; bb++) acc[bb] += rh[bb * RH_LEN + k] * w;
+                }
+                for (int bb = 0; bb < BT; bb++) {
+                    if (s >= len[bb]) continue;
+                    const int b = bs + bb, t = d == 1 || REVERSE != 0 ? len[bb] - 1 - s : s, cu = u * BT + bb;
+                    const uint x0 = p.xw_off + uint((LAYOUT != 0 ? b * p.T + t : t * p.B + b) * DIRS * GH + d * GH);
+                    VT a = acc[bb] + LD(xw, x0 + 2 * H + j);
+                    if (HAS(HAS_B)) a += LD(bias, b0 + 2 * H + j) + LD(bias, b0 + GH + 2 * H + j);
+                    const VT h = (1.0 - z[cu]) * f1(a) + z[cu] * LD(hbuf, (2 * bb + cur[bb]) * H + j);
+                    ST(hbuf, (2 * bb + (cur[bb] ^ 1)) * H + j, h);
+                    if (HAS(HAS_Y)) ST(y, p.y_off + y_at(t, d, b) + j, h);
+                }
             }
         }
         barrier();
-        if (s < len) cur ^= 1;
+        for (int bb = 0; bb < BT; bb++)
+            if (s < len[bb]) cur[bb] ^= 1;
     }
     for (int u = 0; u < UNITS; u++) {
         const int j = (lid + u * WG) * VEC;
-        if (j >= H) continue;
-        if (HAS(HAS_Y))
-            for (int t = len; t < p.T; t++) ST(y, p.y_off + y_at(t, d, b) + j, VT(0.0));
-        if (HAS(HAS_YH)) ST(yh, p.yh_off + h_at(d, b) + j, LD(hbuf, cur * H + j));
-        if (HAS(HAS_YC)) ST(yc, p.yc_off + h_at(d, b) + j, c[u]);
+        for (int bb = 0; bb < BT; bb++) {
+            const int b = bs + bb;
+            if (j >= H || b >= p.B) continue;
+            if (HAS(HAS_Y))
+                for (int t = len[bb]; t < p.T; t++) ST(y, p.y_off + y_at(t, d, b) + j, VT(0.0));
+            if (HAS(HAS_YH)) ST(yh, p.yh_off + h_at(d, b) + j, LD(hbuf, (2 * bb + cur[bb]) * H + j));
+            if (HAS(HAS_YC)) ST(yc, p.yc_off + h_at(d, b) + j, c[u * BT + bb]);
+        }
     }
 }

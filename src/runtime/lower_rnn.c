@@ -48,11 +48,29 @@ int ng_rnn_supported(const nngpu_device_info *dev, const ng_graph *g, const ng_n
     return units <= MAX_UNITS && need <= dev->local_mem_bytes; /* 32-bit indexing: ng_lower_f32_ok */
 }
 
+/* Samples per work-group: on CPUs enough that the groups just fill the
+ * compute units (each group reads R^T once a step for all its samples), as
+ * long as the private state (units x samples) and the accumulators (gates x
+ * samples x vec) stay small and the samples' h fit shared memory; GPUs keep
+ * one sample per group (the groups run side by side, R^T stays in cache). */
+static int samples_per_group(const nngpu_device_info *dev, const ng_rnn *r, int vec, int units, int bt_max) {
+    int cu = dev->compute_units > 0 ? dev->compute_units : 1;
+    int64_t want = (r->batch * r->dirs + cu - 1) / cu;
+    int bt = 1; /* a power of two: POCL 3.1's work-item loops assert on 3, 5, 6, 7 samples */
+    while (!is_gpu(dev) && bt < want && bt < r->batch && bt * 2 <= bt_max) bt *= 2; /* B 6 on 2 units: 4 + 2 */
+    while (bt > 1 && (bt * units > MAX_UNITS || bt * r->gates * vec > 256 ||
+                      sizeof(float) * (uint64_t)(bt * shared_floats(r)) + 1024 > dev->local_mem_bytes))
+        bt /= 2;
+    return bt;
+}
+
 void ng_rnn_plan_make(const nngpu_device_info *dev, const ng_graph *g, const ng_node *n, int vec_max,
-                      ng_rnn_plan *p) {
+                      int bt_max, ng_rnn_plan *p) {
     memset(p, 0, sizeof *p);
     ng_infer_rnn(g, n, &p->r);
     choose(dev, &p->r, vec_max, &p->wg, &p->vec, &p->units);
+    p->bt = samples_per_group(dev, &p->r, p->vec, p->units, bt_max);
+    p->groups = p->r.dirs * (int)((p->r.batch + p->bt - 1) / p->bt);
     static const int in_slot[8] = {3, -1, 4, 5, 6, 7, 8, 9}; /* input i's slot */
     for (int s = 0; s < NG_RNN_SLOTS; s++) p->tensor[s] = -1;
     for (int i = 0; i < n->n_in && i < 8; i++)
