@@ -278,6 +278,19 @@ def op_cases(c, a):
     idx = helper.make_tensor("idx", T.INT64, [1, 1], [7])
     path = model(helper.make_node("GatherND", ["x", "idx"], ["y"], name="gathernd_far"), [3, 4], [idx])
     c.expect_error("GatherND index out of range", path, x_file([3, 4]), ["gathernd_far", "7"])
+    # spectral ops: frames that do not fit the signal; mel edges past the spectrum
+    ints = [helper.make_tensor("step", T.INT64, [], [4]), helper.make_tensor("frame", T.INT64, [], [100])]
+    path = model(helper.make_node("STFT", ["x", "step", "", "frame"], ["y"], name="stft_long_frame"),
+                 [1, 50, 1], ints, opset=17)
+    c.expect_error("STFT frame longer than the signal", path, x_file([1, 50, 1]),
+                   ["stft_long_frame", "frame_length 100"])
+    mel = [helper.make_tensor(n, T.INT64, [], [v]) for n, v in (("mels", 8), ("len", 64), ("rate", 1000))]
+    mel += [helper.make_tensor(n, T.FLOAT, [], [v]) for n, v in (("lo", 0.0), ("hi", 5000.0))]
+    path = model(helper.make_node("MatMul", ["x", "filters"], ["y"], name="mel_use"), [2, 33], mel,
+                 before=[helper.make_node("MelWeightMatrix", ["mels", "len", "rate", "lo", "hi"], ["filters"],
+                                          name="mel_past_nyquist")], opset=17)
+    c.expect_error("MelWeightMatrix edges past sample_rate / 2", path, x_file([2, 33]),
+                   ["mel_past_nyquist", "spectrum bins"])
     # onnxruntime contrib ops: an unknown one, and a QLinearConcat whose inputs are not triples
     path = model(helper.make_node("Attention", ["x"], ["y"], name="ms_attention",
                                   domain="com.microsoft"), [3, 4])
