@@ -118,12 +118,12 @@ static nngpu_status infer_det(ng_graph *g, ng_node *n) {
 }
 
 /* Constant integer scalar input i (the generators' sizes) into *v. */
-static nngpu_status const_scalar(const ng_graph *g, const ng_node *n, int i, int64_t *v) {
+static nngpu_status const_scalar(const ng_graph *g, const ng_node *n, int i, const char *what, int64_t *v) {
     const ng_tensor *t;
+    int cnt;
     NG_CHECK(ng_infer_need(g, n, i, &t));
-    if (!t->data || ng_numel(t) != 1)
-        return ERR(NNGPU_ERR_UNSUPPORTED, "input '%s' must be a constant scalar", t->name);
-    *v = ng_const_int(t, 0);
+    NG_CHECK(ng_infer_ints(g, n, NULL, i, what, v, 1, &cnt));
+    if (cnt != 1) return ERR(NNGPU_ERR_INVALID_ARG, "%s '%s' must be one value", what, t->name);
     return NNGPU_OK;
 }
 
@@ -139,7 +139,7 @@ static nngpu_status output_dtype(const ng_node *n, nngpu_dtype *dt) {
 static nngpu_status infer_window(ng_graph *g, ng_node *n) {
     int64_t size;
     nngpu_dtype dt;
-    NG_CHECK(const_scalar(g, n, 0, &size));
+    NG_CHECK(const_scalar(g, n, 0, "size", &size));
     NG_CHECK(output_dtype(n, &dt));
     if (size < 0) return ERR(NNGPU_ERR_INVALID_ARG, "size %lld", (long long)size);
     ng_infer_set_out(g, n, 0, dt, 1, &size);
@@ -150,8 +150,8 @@ static nngpu_status infer_window(ng_graph *g, ng_node *n) {
 static nngpu_status infer_mel(ng_graph *g, ng_node *n) {
     int64_t d[2], mels = 0, len = 0;
     nngpu_dtype dt;
-    NG_CHECK(const_scalar(g, n, 0, &mels));
-    NG_CHECK(const_scalar(g, n, 1, &len));
+    NG_CHECK(const_scalar(g, n, 0, "num_mel_bins", &mels));
+    NG_CHECK(const_scalar(g, n, 1, "dft_length", &len));
     NG_CHECK(output_dtype(n, &dt));
     for (int i = 2; i < 5; i++) {
         const ng_tensor *t;
