@@ -17,6 +17,7 @@ import argparse
 import collections
 import os
 import re
+import shutil
 import sys
 import warnings
 
@@ -210,7 +211,8 @@ def widen_4bit_io(model, inputs, outputs):
 def write_case(case, outdir, bake):
     """Writes one case; returns how many parameter inputs were baked."""
     case_dir = os.path.join(outdir, case.name)
-    os.makedirs(case_dir, exist_ok=True)
+    shutil.rmtree(case_dir, ignore_errors=True)  # an older run may have left more inputs
+    os.makedirs(case_dir)
     inputs, outputs = case_data(case)
     model, baked = case.model, 0
     if bake:
