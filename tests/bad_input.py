@@ -259,6 +259,29 @@ def op_cases(c, a):
         [3, 4], zero, before=cond)
     c.expect_error("If branch with an unknown op", path, x_file([3, 4]),
                    ["if_unknown_op", "FancyOp"])
+    # sequences: a Loop body that reads the list it carries; an erasure past the list's end
+    seq = helper.make_sequence_type_proto(helper.make_tensor_type_proto(T.FLOAT, [3, 4]))
+    body = helper.make_graph(
+        [helper.make_node("SequenceAt", ["s", "last"], ["prev"]),
+         helper.make_node("Neg", ["prev"], ["next"]),
+         helper.make_node("SequenceInsert", ["s", "next"], ["s_out"]),
+         helper.make_node("Identity", ["c"], ["c_out"])], "reads_list",
+        [helper.make_tensor_value_info("i", T.INT64, []), helper.make_tensor_value_info("c", T.BOOL, []),
+         helper.make_value_info("s", seq)],
+        [helper.make_tensor_value_info("c_out", T.BOOL, []), helper.make_value_info("s_out", seq)])
+    ints = [helper.make_tensor(n, T.INT64, [], [v]) for n, v in (("trips", 3), ("last", -1), ("far", 3))]
+    path = model(helper.make_node("ConcatFromSequence", ["grown"], ["y"], name="list_concat", axis=0),
+                 [3, 4], ints, before=[helper.make_node("SequenceConstruct", ["x"], ["start"], name="start_list"),
+                                       helper.make_node("Loop", ["trips", "", "start"], ["grown"],
+                                                        name="loop_reads_list", body=body)], opset=17)
+    c.expect_error("Loop body reading the list it carries", path, x_file([3, 4]),
+                   ["loop_reads_list", "not supported"])
+    path = model(helper.make_node("ConcatFromSequence", ["fewer"], ["y"], name="erased_concat", axis=0),
+                 [3, 4], ints, before=[helper.make_node("SequenceConstruct", ["x", "x"], ["pair"]),
+                                       helper.make_node("SequenceErase", ["pair", "far"], ["fewer"],
+                                                        name="erase_far")], opset=17)
+    c.expect_error("SequenceErase past the end of the list", path, x_file([3, 4]),
+                   ["erase_far", "out of range"])
     # opset-23 ops expanded once shapes are known: shapes that do not fit name the node
     path = model(helper.make_node("Attention", ["x", "x", "x"], ["y"], name="attention_no_heads"),
                  [2, 5, 8], opset=23)

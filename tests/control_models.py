@@ -199,5 +199,77 @@ def sequences(rng):
                      (rows, "rows", None, TensorProto.INT64)], opset=17)
 
 
+def _append_body(name, nodes, states, scans):
+    """A Loop body (i, cond, states...) -> (cond, states..., scans...): the
+    states as (name, type proto, next name), scans as (name, dims)."""
+    f = TensorProto.FLOAT
+    return helper.make_graph(
+        nodes + [helper.make_node("Identity", ["cond"], ["cond_out"])], name,
+        [helper.make_tensor_value_info("i", TensorProto.INT64, []),
+         helper.make_tensor_value_info("cond", TensorProto.BOOL, [])] +
+        [helper.make_value_info(s[0], s[1]) for s in states],
+        [helper.make_tensor_value_info("cond_out", TensorProto.BOOL, [])] +
+        [helper.make_value_info(s[2], s[1]) for s in states] +
+        [helper.make_tensor_value_info(s[0], f, s[1]) for s in scans])
+
+
+def sequence_loops(rng):
+    """Lists grown in a Loop, the way TorchScript exports list.append in a
+    scripted loop: SequenceEmpty (or a list) carried through a Loop whose body
+    appends one tensor per iteration, then stacked, concatenated, indexed and
+    counted. One Loop runs N - 1 times (none at batch 1) from a non-empty list;
+    a list is edited with inserts and an erasure outside any Loop."""
+    n = Net("sequence_loops", rng)
+    f = TensorProto.FLOAT
+    def seq_t(*dims):
+        return helper.make_sequence_type_proto(helper.make_tensor_type_proto(f, list(dims)))
+    feat = n.op("Relu", [n.conv("input", 3, 4, 3)])                             # [N, 4, 8, 8]
+    batch = n.op("Gather", [n.op("Shape", [feat]), n.constant_node(0)], axis=0)
+    h0 = n.op("ReduceMean", [feat], axes=[0], keepdims=0)                       # [4, 8, 8]
+    empty = n.op("SequenceEmpty", [], dtype=f)
+    axes = n.constant_node([1, 2])
+    first = n.op("SequenceConstruct", [n.op("ReduceSum", [h0, axes], keepdims=0)])
+    body = _append_body("tanh_steps", [
+        helper.make_node("Gather", [feat, "i"], ["x_i"], axis=0),
+        helper.make_node("Mul", ["h", "half"], ["h_half"]),
+        helper.make_node("Add", ["h_half", "x_i"], ["h_sum"]),
+        helper.make_node("Tanh", ["h_sum"], ["h_next"]),
+        helper.make_node("SequenceInsert", ["steps", "h_next"], ["steps_next"]),
+        helper.make_node("ReduceSum", ["h_next", axes], ["h_total"], keepdims=0),
+        helper.make_node("SequenceInsert", ["totals", "h_total"], ["totals_next"])],
+        [("h", helper.make_tensor_type_proto(f, [4, 8, 8]), "h_next"),
+         ("steps", seq_t(4, 8, 8), "steps_next"), ("totals", seq_t(4), "totals_next")], [("h_sum", [4, 8, 8])])
+    half = n.const(0.5, prefix="half")
+    n.nodes.append(helper.make_node("Identity", [half], ["half"]))
+    h, steps, totals, sums = n.op("Loop", [batch, "", h0, empty, first], n_out=4, body=body)
+    stacked = n.op("ConcatFromSequence", [steps], axis=1, new_axis=1)           # [4, N, 8, 8]
+    joined = n.op("ConcatFromSequence", [steps], axis=-1)                       # [4, 8, 8N]
+    last = n.op("Sub", [n.op("SequenceAt", [steps, n.constant_node(-1)]), h])  # zeros
+    count = n.op("Cast", [n.op("SequenceLength", [totals])], to=f)            # N + 1
+    table = n.op("Mul", [n.op("ConcatFromSequence", [totals], axis=0, new_axis=1), count])
+    start = n.op("SequenceAt", [totals, n.constant_node(0)])
+    # N - 1 iterations from a list of one element (none at batch 1)
+    body2 = _append_body("scaled", [
+        helper.make_node("Cast", ["i"], ["i_f"], to=f),
+        helper.make_node("Gather", [feat, "i"], ["x_j"], axis=0),
+        helper.make_node("Mul", ["x_j", "i_f"], ["x_scaled"]),
+        helper.make_node("SequenceInsert", ["parts", "x_scaled"], ["parts_next"])],
+        [("parts", seq_t(4, 8, 8), "parts_next")], [])
+    more = n.op("Loop", [n.op("Sub", [batch, n.constant_node(1)]), "",
+                         n.op("SequenceConstruct", [h0])], body=body2)
+    parts = n.op("ConcatFromSequence", [more], axis=0)                          # [4N, 8, 8]
+    # list edits outside any Loop: [a, b] -> insert c at 0, append d, erase position 1
+    a, b = n.op("Sigmoid", [h0]), n.op("Neg", [h0])
+    lst = n.op("SequenceInsert", [n.op("SequenceConstruct", [a, b]), n.op("Exp", [b]),
+                                  n.constant_node(0)])
+    lst = n.op("SequenceErase", [n.op("SequenceInsert", [lst, h0]), n.constant_node(1)])
+    edited = n.op("ConcatFromSequence", [lst], axis=0, new_axis=1)              # [3, 4, 8, 8]
+    return n.finish([("input", f, ["N", 3, 8, 8])],
+                    [(stacked, "stacked", [4, "N", 8, 8]), (joined, "joined", [4, 8, "W"]),
+                     (last, "last", [4, 8, 8]), (table, "table", ["S", 4]), (start, "start", [4]),
+                     (sums, "sums", ["N", 4, 8, 8]), (parts, "parts", ["P", 8, 8]),
+                     (edited, "edited", [3, 4, 8, 8])], opset=17)
+
+
 MODELS = {f.__name__: f for f in (detector, if_static, two_stage, postprocess, runtime_params,
-                                  sequences)}
+                                  sequences, sequence_loops)}

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Writes the onnx package's backend node test cases for the ops nngpu supports.
+"""Writes the onnx package's backend node test cases for the ops nngpu supports
+(and its "simple" model cases: sequence models, expand, sign, ...).
 
 Each case becomes OUTDIR/<case name>/ holding model.onnx, input_<i>.npy (in
 graph-input order) and output_<i>.npy (expected, in graph-output order), the
@@ -122,6 +123,12 @@ def case_data(case):
     return [as_array(v) for v in inputs], [as_array(v) for v in outputs]
 
 
+def fed_inputs(graph):
+    """The graph inputs a run feeds: those without an initializer (old models list both)."""
+    inits = {t.name for t in graph.initializer}
+    return [vi for vi in graph.input if vi.name not in inits]
+
+
 def skip_reason(case, ops):
     """The reason to skip a case, or None to write it."""
     model = case.model
@@ -146,7 +153,7 @@ def skip_reason(case, ops):
     if not case.data_sets:
         return "no data"
     raw_in, raw_out = case.data_sets[0]
-    if len(raw_in) != len(model.graph.input) or len(raw_out) != len(model.graph.output):
+    if len(raw_in) != len(fed_inputs(model.graph)) or len(raw_out) != len(model.graph.output):
         return "data does not match graph inputs/outputs"
     inputs, outputs = case_data(case)
     for value in inputs + outputs:
@@ -168,6 +175,9 @@ def bake_params(model, inputs):
         for slot, name in enumerate(node.input):
             uses.setdefault(name, []).append(slot in PARAM_INPUTS.get(node.op_type, ()))
     model = onnx.ModelProto.FromString(model.SerializeToString())
+    fed = fed_inputs(model.graph)
+    del model.graph.input[:]
+    model.graph.input.extend(fed)
     keep_vi, keep_data, baked = [], [], 0
     for vi, value in zip(model.graph.input, inputs):
         if uses.get(vi.name) and all(uses[vi.name]):
@@ -218,6 +228,9 @@ def write_case(case, outdir, bake):
     if bake:
         model, inputs, baked = bake_params(model, inputs)
     model = onnx.ModelProto.FromString(model.SerializeToString())
+    fed = fed_inputs(model.graph)
+    del model.graph.input[:]
+    model.graph.input.extend(fed)
     model, inputs, outputs = widen_4bit_io(model, list(inputs), list(outputs))
     onnx.save(model, os.path.join(case_dir, "model.onnx"))
     # The case's own tolerance (ONNX's runner: rtol 1e-3, atol 1e-7), read by case_runner.
@@ -230,10 +243,12 @@ def write_case(case, outdir, bake):
 
 
 def collect_cases():
+    """The node cases, and the small whole-model ones ("simple": sequence models, ...)."""
+    from onnx.backend.test.case.model import collect_testcases as model_cases
     from onnx.backend.test.case.node import collect_testcases
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        return collect_testcases(None)
+        return collect_testcases(None) + [c for c in model_cases() if c.kind == "simple"]
 
 
 def main():
@@ -252,7 +267,7 @@ def main():
     written, baked_cases, skipped = 0, 0, collections.Counter()
     os.makedirs(args.outdir, exist_ok=True)
     for case in collect_cases():
-        if case.kind != "node" or (pattern and not pattern.search(case.name)):
+        if case.kind not in ("node", "simple") or (pattern and not pattern.search(case.name)):
             continue
         reason = skip_reason(case, ops)
         if reason:

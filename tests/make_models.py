@@ -125,6 +125,10 @@ class Net:
                               opset_imports=[helper.make_opsetid("", opset)])
         m.ir_version = 8
         m = onnx.shape_inference.infer_shapes(m, strict_mode=True)
+        # values whose shape inference could not tell (a Loop's, a sequence's), which the checker refuses
+        kept = [vi for vi in m.graph.value_info if vi.type.tensor_type.HasField("shape")]
+        del m.graph.value_info[:]
+        m.graph.value_info.extend(kept)
         onnx.checker.check_model(m, full_check=True)
         return m
 

@@ -446,7 +446,7 @@ int main(int argc, char **argv) {
     }
     char models_dir[PATH_MAX], model_path[PATH_MAX + 64], x_path[PATH_MAX + 64],
         y_path[PATH_MAX + 64];
-    int bundled = !a.model;
+    int bundled = !a.model, owned_names = a.n_inputs; /* parse_args copied the NAMEs */
     if (bundled) {
         if (!find_models_dir(models_dir, sizeof models_dir))
             return fail("no MODEL given and the bundled models/" DEFAULT_MODEL
@@ -521,5 +521,6 @@ int main(int argc, char **argv) {
     free(times);
     free(t.layer_ms);
     run_state_free(&r);
+    for (int i = 0; i < owned_names; i++) free((char *)a.input_name[i]);
     return rc;
 }

@@ -1,5 +1,5 @@
 /* Shape inference: Tile, DepthToSpace, SpaceToDepth, GatherElements, Trilu,
- * OneHot, Size, EyeLike, Det, the windows and MelWeightMatrix. */
+ * OneHot, Size, EyeLike, Det, the windows, MelWeightMatrix and StackedConcat. */
 #include <string.h>
 
 #include "infer_internal.h"
@@ -165,6 +165,23 @@ static nngpu_status infer_mel(ng_graph *g, ng_node *n) {
     return NNGPU_OK;
 }
 
+/* StackedConcat(x[n, e...]; axis, new_axis): e with n inserted at axis, or
+ * e with e[axis] * n. */
+static nngpu_status infer_stacked_concat(ng_graph *g, ng_node *n) {
+    const ng_tensor *x;
+    NG_CHECK(ng_infer_need(g, n, 0, &x));
+    int new_axis = ng_attr_int(n, "new_axis", 0) != 0, rank = x->rank - !new_axis;
+    int64_t axis = ng_attr_int(n, "axis", 0), d[MAXD];
+    if (rank < 1 || axis < -rank || axis >= rank)
+        return ERR(NNGPU_ERR_INVALID_ARG, "axis %lld is out of range for elements of rank %d",
+                   (long long)axis, x->rank - 1);
+    int ax = ng_axis(axis, rank);
+    for (int i = 0, k = 1; i < rank; i++) d[i] = i == ax && new_axis ? x->dims[0] : x->dims[k++];
+    if (!new_axis) d[ax] *= x->dims[0];
+    ng_infer_set_out(g, n, 0, x->dtype, rank, d);
+    return NNGPU_OK;
+}
+
 int ng_infer_data(ng_graph *g, ng_node *n, nngpu_status *st) {
     switch (n->op) {
     case NG_OP_TILE: *st = infer_tile(g, n); return 1;
@@ -180,6 +197,7 @@ int ng_infer_data(ng_graph *g, ng_node *n, nngpu_status *st) {
     case NG_OP_HAMMINGWINDOW:
     case NG_OP_BLACKMANWINDOW: *st = infer_window(g, n); return 1;
     case NG_OP_MELWEIGHTMATRIX: *st = infer_mel(g, n); return 1;
+    case NG_OP_STACKED_CONCAT: *st = infer_stacked_concat(g, n); return 1;
     default: return 0;
     }
 }

@@ -173,6 +173,33 @@ static nngpu_status scan_append(scan_acc *a, const ng_value *it, const char *nod
     return NNGPU_OK;
 }
 
+/* The scan outputs of a Loop that ran no iteration: [0, element shape...],
+ * the element shapes those of one trial run of the body on the initial
+ * states (a stacked list's readers concatenate it with elements of that
+ * shape); an empty [0] of the declared type when that run fails. */
+static void empty_scans(const ng_graph *body, int n_state, ng_value *in, const ng_value *state,
+                        scan_acc *scan, const char *owner) {
+    int n_scan = body->n_outputs - 1 - n_state;
+    ng_value out[64];
+    for (int k = 0; k < n_state; k++) in[2 + k] = state[k];
+    int ran = ng_subgraph_eval(body, in, out, owner) == NNGPU_OK;
+    if (!ran) ng_error_clear();
+    for (int k = 0; k < n_scan; k++) {
+        ng_value *v = &scan[k].v, *it = &out[1 + n_state + k];
+        if (ran && it->rank < NNGPU_MAX_DIMS) {
+            v->dtype = it->dtype;
+            v->rank = it->rank + 1;
+            memcpy(v->dims + 1, it->dims, sizeof(int64_t) * (size_t)it->rank);
+        } else {
+            nngpu_dtype dt = body->tensors[body->outputs[1 + n_state + k]].dtype;
+            v->dtype = dt != NNGPU_DTYPE_UNDEFINED ? dt : NNGPU_DTYPE_FLOAT32;
+            v->rank = 1;
+        }
+        v->dims[0] = 0;
+    }
+    for (int k = 0; ran && k < body->n_outputs; k++) ng_value_free(&out[k]);
+}
+
 /* Loop(M, cond, v_initial..., captures...): body(iteration, cond, v..., captures...) ->
  * (cond, v..., scan...); outputs v_final..., scan outputs.... */
 static nngpu_status fold_loop(ng_graph *g, ng_node *n) {
@@ -220,12 +247,7 @@ static nngpu_status fold_loop(ng_graph *g, ng_node *n) {
         ng_value_free(&out[0]);
         for (int k = 0; k < n_scan; k++) ng_value_free(&out[1 + n_state + k]);
     }
-    for (int k = 0; k < n_scan; k++)
-        if (scan[k].v.rank == 0) { /* no iteration: an empty [0] of the declared type */
-            nngpu_dtype dt = body->tensors[body->outputs[1 + n_state + k]].dtype;
-            scan[k].v.dtype = dt != NNGPU_DTYPE_UNDEFINED ? dt : NNGPU_DTYPE_FLOAT32;
-            scan[k].v.rank = 1;
-        }
+    if (st == NNGPU_OK && iter == 0 && n_scan) empty_scans(body, n_state, in, state, scan, owner);
     ng_value res[64];
     for (int k = 0; k < n_state; k++) res[k] = state[k];
     for (int k = 0; k < n_scan; k++) res[n_state + k] = scan[k].v;

@@ -221,6 +221,9 @@ static const struct {
                     /* sequences whose elements are known at import (onnx_sequence.c) */
                     {"SplitToSequence", ng_onnx_sequence_source},
                     {"SequenceConstruct", ng_onnx_sequence_source},
+                    {"SequenceEmpty", ng_onnx_sequence_source},
+                    {"SequenceInsert", ng_onnx_sequence_source},
+                    {"SequenceErase", ng_onnx_sequence_source},
                     {"SequenceAt", ng_onnx_sequence_reader},
                     {"ConcatFromSequence", ng_onnx_sequence_reader},
                     {"SequenceLength", ng_onnx_sequence_reader}};

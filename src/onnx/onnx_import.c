@@ -21,6 +21,7 @@ typedef struct importer {
     int is_subgraph;  /* an If branch or Loop body: inputs need no shape */
     const ng_onnx_names *captured; /* a subgraph's values of enclosing graphs */
     ng_onnx_names *node_captures;  /* per node: what its subgraphs capture */
+    const ng_onnx_names *stacked;  /* Loop results of stacked appends (onnx_sequence_loop.c) */
 } importer;
 
 static nngpu_status import_body(importer *im);
@@ -277,7 +278,7 @@ static nngpu_status add_control_node(importer *im, int idx) {
             continue;
         }
         importer sub = {at->g, im->base_dir, nngpu_graph_create(), NULL, im->opset,
-                        im->source_opset, 1, cap, NULL};
+                        im->source_opset, 1, cap, NULL, im->stacked};
         if (!sub.g) st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s'", im->names[idx]);
         else st = import_body(&sub);
         if (st != NNGPU_OK) {
@@ -302,8 +303,8 @@ static nngpu_status add_node(importer *im, int idx) {
     if (im->node_captures[idx].n || strcmp(nd->op_type, "If") == 0 ||
         strcmp(nd->op_type, "Loop") == 0)
         return add_control_node(im, idx);
-    ng_onnx_rewrite r = {im->g,  im->base_dir, name, nd, im->opset, 0, im->gp, NNGPU_OK,
-                         im->source_opset};
+    ng_onnx_rewrite r = {im->g,     im->base_dir,   name, nd, im->opset, 0, im->gp, NNGPU_OK,
+                         im->source_opset, im->stacked};
     if (is_default_domain(nd->domain) && ng_onnx_is_legacy_node(nd, im->source_opset))
         return ng_onnx_add_legacy_node(&r);
     if (is_default_domain(nd->domain) && ng_onnx_is_function_op(nd->op_type))
@@ -421,12 +422,18 @@ done:
     return st;
 }
 
-static nngpu_status import_graph(importer *im, const Onnx__ModelProto *m) {
+static nngpu_status import_graph(importer *im, Onnx__ModelProto *m) {
     im->gp = m->graph;
     if (!im->gp) return ng_error(NNGPU_ERR_PARSE, "the model has no graph");
     NG_CHECK(read_opset(m, &im->source_opset));
     im->opset = ng_onnx_legacy_opset(im->source_opset);
-    return import_body(im);
+    ng_onnx_names stacked = {0};
+    nngpu_status st = ng_onnx_sequence_loops(m->graph, &stacked);
+    im->stacked = &stacked;
+    if (st == NNGPU_OK) st = import_body(im);
+    im->stacked = NULL;
+    ng_onnx_names_free(&stacked);
+    return st;
 }
 
 nngpu_status ng_onnx_import(const void *data, size_t size, const char *base_dir,
@@ -440,7 +447,7 @@ nngpu_status ng_onnx_import(const void *data, size_t size, const char *base_dir,
     if (!m)
         return ng_error(NNGPU_ERR_PARSE,
                         "'%s': not a valid ONNX model (truncated or corrupt protobuf)", file);
-    importer im = {NULL, base_dir, nngpu_graph_create(), NULL, 0, 0, 0, NULL, NULL};
+    importer im = {NULL, base_dir, nngpu_graph_create(), NULL, 0, 0, 0, NULL, NULL, NULL};
     nngpu_status st;
     if (!im.g) st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "'%s': graph", file);
     else st = import_graph(&im, m);

@@ -37,6 +37,9 @@ typedef struct ng_onnx_names {
     char **v;
 } ng_onnx_names;
 void ng_onnx_names_free(ng_onnx_names *l);
+/* Appends a copy of name unless it is there already (add) or always (push); -1 on OOM. */
+int ng_onnx_names_add(ng_onnx_names *l, const char *name);
+int ng_onnx_names_push(ng_onnx_names *l, const char *name);
 /* Whether attribute a holds a graph (If's branches, Loop's body). */
 int ng_onnx_is_graph_attr(const Onnx__AttributeProto *a);
 /* Adds to out (no repeats) the values of enclosing graphs that nd's subgraphs
@@ -64,6 +67,9 @@ typedef struct ng_onnx_rewrite {
     const Onnx__GraphProto *gp;  /* the graph it is in */
     nngpu_status failed;         /* a helper's failure (its error is set), else NNGPU_OK */
     int source_opset;            /* the model's opset (opset: what it is imported as) */
+    /* Loop results holding appends stacked on axis 0: v[2i] the result, v[2i + 1]
+     * the sequence the Loop started from (onnx_sequence_loop.c) */
+    const ng_onnx_names *stacked;
 } ng_onnx_rewrite;
 /* Input / output i, NULL when absent or empty. */
 const char *ng_rw_input(const ng_onnx_rewrite *r, size_t i);
@@ -103,11 +109,17 @@ nngpu_status ng_onnx_add_legacy_node(ng_onnx_rewrite *r);
  * ReduceLogSum, Scatter): 1 when op_type is one, and the rewrite. */
 int ng_onnx_is_function_op(const char *op_type);
 nngpu_status ng_onnx_add_function_node(ng_onnx_rewrite *r);
-/* Sequences known at import (onnx_sequence.c): SplitToSequence and
- * SequenceConstruct add nothing once their readers are checked; SequenceAt,
- * ConcatFromSequence and SequenceLength take the elements. */
+/* Sequences known at import (onnx_sequence.c): SplitToSequence,
+ * SequenceConstruct, SequenceEmpty, SequenceInsert and SequenceErase add
+ * nothing once their readers are checked; SequenceAt, ConcatFromSequence and
+ * SequenceLength take the elements. */
 nngpu_status ng_onnx_sequence_source(ng_onnx_rewrite *r);
 nngpu_status ng_onnx_sequence_reader(ng_onnx_rewrite *r);
+/* Loops appending one tensor per iteration to a carried sequence get a scan
+ * output instead (onnx_sequence_loop.c, on the protobuf before import, nested
+ * graphs included); each Loop result that now holds the stacked elements is
+ * added to stacked, followed by the sequence the Loop started from. */
+nngpu_status ng_onnx_sequence_loops(Onnx__GraphProto *gp, ng_onnx_names *stacked);
 /* RMS normalization of x over the axes from axis on, times scale, into out
  * (the rewritten node's name when main). */
 nngpu_status ng_rw_rms_norm(ng_onnx_rewrite *r, const char *x, const char *scale, int64_t axis,

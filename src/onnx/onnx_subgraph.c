@@ -16,10 +16,7 @@ void ng_onnx_names_free(ng_onnx_names *l) {
     memset(l, 0, sizeof *l);
 }
 
-/* Appends name unless it is there already; -1 on OOM. */
-static int names_add(ng_onnx_names *l, const char *name) {
-    for (int i = 0; i < l->n; i++)
-        if (strcmp(l->v[i], name) == 0) return 0;
+int ng_onnx_names_push(ng_onnx_names *l, const char *name) {
     if (l->n == l->cap) {
         int cap = l->cap ? 2 * l->cap : 8;
         char **v = realloc(l->v, sizeof *v * (size_t)cap);
@@ -30,6 +27,12 @@ static int names_add(ng_onnx_names *l, const char *name) {
     if (!(l->v[l->n] = strdup(name))) return -1;
     l->n++;
     return 0;
+}
+
+int ng_onnx_names_add(ng_onnx_names *l, const char *name) {
+    for (int i = 0; i < l->n; i++)
+        if (strcmp(l->v[i], name) == 0) return 0;
+    return ng_onnx_names_push(l, name);
 }
 
 int ng_onnx_is_graph_attr(const Onnx__AttributeProto *a) {
@@ -70,18 +73,18 @@ static nngpu_status graph_captures(const Onnx__GraphProto *gp, ng_onnx_names *ou
         const Onnx__NodeProto *nd = gp->node[i];
         for (size_t j = 0; j < nd->n_input && nd->input && st == NNGPU_OK; j++) {
             const char *t = nd->input[j];
-            if (t && *t && ng_name_map_get(defined, t) < 0 && names_add(out, t))
+            if (t && *t && ng_name_map_get(defined, t) < 0 && ng_onnx_names_add(out, t))
                 st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "subgraph names");
         }
         if (st == NNGPU_OK) st = ng_onnx_node_captures(nd, &inner);
     }
     for (size_t i = 0; i < gp->n_output && st == NNGPU_OK; i++) { /* an output passed through */
         const char *t = gp->output[i] ? gp->output[i]->name : NULL;
-        if (t && *t && ng_name_map_get(defined, t) < 0 && names_add(out, t))
+        if (t && *t && ng_name_map_get(defined, t) < 0 && ng_onnx_names_add(out, t))
             st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "subgraph names");
     }
     for (int i = 0; i < inner.n && st == NNGPU_OK; i++)
-        if (ng_name_map_get(defined, inner.v[i]) < 0 && names_add(out, inner.v[i]))
+        if (ng_name_map_get(defined, inner.v[i]) < 0 && ng_onnx_names_add(out, inner.v[i]))
             st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "subgraph names");
     ng_onnx_names_free(&inner);
     ng_name_map_destroy(defined);

@@ -106,6 +106,7 @@ static ng_ref_fn lookup(ng_op op) {
     case NG_OP_GRIDSAMPLE: return ng_ref_grid_sample;
     case NG_OP_ROIALIGN: return ng_ref_roi_align;
     case NG_OP_REVERSESEQUENCE: return ng_ref_reverse_sequence;
+    case NG_OP_STACKED_CONCAT: return ng_ref_stacked_concat;
     case NG_OP_COL2IM: return ng_ref_col2im;
     case NG_OP_DET: return ng_ref_det;
     case NG_OP_DFT:

@@ -1,5 +1,5 @@
 /* Data movement for any dtype (element bytes are copied): Reshape-likes, Concat,
- * Split, Slice, Transpose, Gather, Pad, Expand, Dropout. */
+ * Split, Slice, Transpose, Gather, Pad, Expand, Dropout, StackedConcat. */
 #include <string.h>
 
 #include "ref_internal.h"
@@ -61,6 +61,22 @@ nngpu_status ng_ref_concat(const ng_graph *g, const ng_node *n, const void *cons
         axis_copy(&a, len, out[0], y->dims[a.ax], pos, in[k], len, 0);
         pos += len;
     }
+    return NNGPU_OK;
+}
+
+/* Elements x[i] ([outer, block] around the axis) of a stacked sequence into
+ * y[outer, i, block]: a stack (new_axis) or a concatenation on the axis. */
+nngpu_status ng_ref_stacked_concat(const ng_graph *g, const ng_node *n, const void *const *in,
+                                   void *const *out) {
+    const ng_tensor *x = ng_in(g, n, 0);
+    int new_axis = ng_attr_int(n, "new_axis", 0) != 0;
+    int ax = ng_axis(ng_attr_int(n, "axis", 0), x->rank - !new_axis) + 1;
+    axis_view a = {ax, nngpu_dtype_size(x->dtype), 1, 1};
+    for (int i = 1; i < ax; i++) a.outer *= x->dims[i];
+    for (int i = ax; i < x->rank; i++) a.inner *= x->dims[i];
+    for (int64_t i = 0; i < x->dims[0]; i++)
+        axis_copy(&a, 1, out[0], x->dims[0], i,
+                  (const char *)in[0] + (size_t)(i * a.outer * a.inner) * a.es, 1, 0);
     return NNGPU_OK;
 }
 

@@ -201,6 +201,7 @@ nngpu_status ng_ref_mod(const ng_graph *g, const ng_node *n, const void *const *
         if (!ints) {
             double b = ng_ref_ldd(tb->dtype, in[1], ib), r = fmod(ng_ref_ldd(ta->dtype, in[0], ia), b);
             if (!fm && r != 0 && (r < 0) != (b < 0)) r += b;
+            if (!fm && r == 0) r = copysign(0.0, b); /* Python's mod: the divisor's sign */
             ng_ref_std(ty->dtype, out[0], i, r);
             continue;
         }

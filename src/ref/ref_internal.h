@@ -62,6 +62,8 @@ nngpu_status ng_ref_softmax(const ng_graph *g, const ng_node *n, const void *con
 nngpu_status ng_ref_reduce(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_copy(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_concat(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
+nngpu_status ng_ref_stacked_concat(const ng_graph *g, const ng_node *n, const void *const *in,
+                                   void *const *out);
 nngpu_status ng_ref_split(const ng_graph *g, const ng_node *n, const void *const *in, void *const *out);
 nngpu_status ng_ref_reverse_sequence(const ng_graph *g, const ng_node *n, const void *const *in,
                                      void *const *out);
