@@ -271,5 +271,30 @@ def sequence_loops(rng):
                      (edited, "edited", [3, 4, 8, 8])], opset=17)
 
 
+def nms_crowd(rng):
+    """NonMaxSuppression over a crowd: 1500 boxes of widths 1 to 80 on a 200 x
+    200 field in 3 classes (thousands kept, each candidate compared with the
+    kept boxes near it), corner and center forms, against onnxruntime's."""
+    n = Net("nms_crowd", rng)
+    f = TensorProto.FLOAT
+    x = n.op("Transpose", [n.op("Reshape", ["input", n.constant_node([1, 4, -1])])], perm=[0, 2, 1])
+    centers = n.op("Mul", [n.op("Slice", [x, n.constant_node([0]), n.constant_node([2]),
+                                          n.constant_node([2])]), n.const(60.0)])
+    sizes = n.op("Add", [n.op("Mul", [n.op("Abs", [n.op("Slice", [x, n.constant_node([2]), n.constant_node([4]),
+                                                                  n.constant_node([2])])]), n.const(30.0)]),
+                         n.const(1.0)])
+    half = n.op("Mul", [sizes, n.const(0.5)])
+    corners = n.op("Concat", [n.op("Sub", [centers, half]), n.op("Add", [centers, half])], axis=2)
+    boxes = n.op("Concat", [centers, sizes], axis=2)                             # [1, B, 4] center form
+    scores = n.op("Sigmoid", [n.op("Reshape", ["scores", n.constant_node([1, 3, -1])])])
+    limit, iou = n.constant_node([400]), n.const([0.4], prefix="iou")
+    kept = n.op("NonMaxSuppression", [corners, scores, limit, iou])
+    kept_c = n.op("NonMaxSuppression", [boxes, scores, limit, iou, n.const([0.3], prefix="min")],
+                  center_point_box=1)
+    return n.finish([("input", f, ["N", 4, 30, 50]), ("scores", f, ["N", 3, 30, 50])],
+                    [(kept, "kept", None, TensorProto.INT64), (kept_c, "kept_center", None, TensorProto.INT64)],
+                    opset=13)
+
+
 MODELS = {f.__name__: f for f in (detector, if_static, two_stage, postprocess, runtime_params,
-                                  sequences, sequence_loops)}
+                                  sequences, sequence_loops, nms_crowd)}

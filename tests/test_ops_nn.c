@@ -402,6 +402,27 @@ static void test_convtranspose(void) {
         th_output(g, "y");
         th_check_graph(nm, g, TOL);
     }
+    for (int i = 0; i < 4; i++) { /* stride == kernel: a 1x1 Conv and DepthToSpace on devices */
+        int k = th_randint(2, 4), c = th_randint(1, 24), m = th_randint(1, 24), h = th_randint(1, 9),
+            w = th_randint(1, 9), n = th_randint(1, 3), bias = i % 2, act = i < 2;
+        NAME("ConvTranspose as 1x1 Conv c%d m%d %dx%d n%d ker%d%s%s", c, m, h, w, n, k,
+             bias ? " bias" : "", act ? " +Add+Relu" : "");
+        nngpu_graph *g = th_graph(17);
+        fallback_if("ConvTranspose");
+        th_input(g, "x", 4, D(n, c, h, w));
+        th_const_rand(g, "w", 4, D(c, m, k, k), -1, 1);
+        if (bias) th_const_rand(g, "b", 1, D(m), -1, 1);
+        th_node(g, "ConvTranspose", bias ? "x,w,b" : "x,w", act ? "t" : "y");
+        th_attr_ints(g, "strides", 2, D(k, k));
+        if (act) { /* the per-channel Add joins the bias, the Relu moves before the DepthToSpace */
+            th_const_rand(g, "cb", 3, D(m, 1, 1), -1, 1);
+            th_node(g, "Add", "t,cb", "u");
+            th_node(g, "Relu", "u", "y");
+            th_expect_fused("ConvTranspose+Add+Relu");
+        }
+        th_output(g, "y");
+        th_check_graph(nm, g, TOL);
+    }
     int len = th_randint(3, 20);
     NAME("ConvTranspose1d len%d", len);
     nngpu_graph *g = th_graph(17);

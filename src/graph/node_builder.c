@@ -52,6 +52,10 @@ void ng_nb_attr_ints(ng_builder *b, const char *name, int n, const int64_t *v) {
     if (b->ok && !ng_node_set_ints(&b->g->nodes[b->g->n_nodes - 1], name, n, v)) b->ok = 0;
 }
 
+void ng_nb_attr_string(ng_builder *b, const char *name, const char *v) {
+    if (b->ok && nngpu_graph_set_attr_string(b->g, name, v) != NNGPU_OK) b->ok = 0;
+}
+
 static int add_const(ng_builder *b, const char *what, nngpu_dtype dt, int rank, const int64_t *dims,
                      const void *v) {
     char name[320];

@@ -66,6 +66,10 @@ nngpu_status ng_pass_lower_conv3d(ng_graph *g, ng_report *r);
 /* 3-D MaxPool / AveragePool (float, explicit pads) as a 2-D pool over each
  * frame, then one along the frames (device sessions: separable windows). */
 nngpu_status ng_pass_lower_pool3d(ng_graph *g, ng_report *r);
+/* Devices: a ConvTranspose with stride == its square kernel, no pads or groups,
+ * as a 1x1 Conv to Cout*k*k channels and DepthToSpace(k, CRD)
+ * (lower_convtranspose.c). */
+nngpu_status ng_pass_lower_convtranspose(ng_graph *g, ng_report *r);
 /* DFT / STFT (float, constant window) as a MatMul / strided Conv by a constant
  * transform matrix (device sessions: GEMM and convolution kernels). */
 nngpu_status ng_pass_lower_dft(ng_graph *g, ng_report *r);

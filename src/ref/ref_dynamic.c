@@ -2,6 +2,7 @@
  * (Unique: ref_unique.c). */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ref_internal.h"
 
@@ -76,6 +77,60 @@ static double iou(box a, box b) {
     return uni > 0 ? inter / uni : 0;
 }
 
+/* The boxes kept so far, sorted by x0, and the widest one's width: only
+ * those with x0 in (b.x0 - widest, b.x1) can overlap box b, so a candidate
+ * is compared with those alone instead of every kept box (90 classes x 1000
+ * proposals in a detector's batched NMS: thousands kept). Boxes with a NaN
+ * corner do not sort: they sit at the array's end, compared with every
+ * candidate. */
+typedef struct kept_set {
+    box *v;
+    int64_t n, n_nan, cap;
+    double widest;
+} kept_set;
+
+static int has_nan(box b) { return b.x0 != b.x0 || b.x1 != b.x1 || b.y0 != b.y0 || b.y1 != b.y1; }
+
+/* First kept box with x0 > x (or n). */
+static int64_t first_after(const kept_set *k, double x) {
+    int64_t lo = 0, hi = k->n;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (k->v[mid].x0 > x) hi = mid;
+        else lo = mid + 1;
+    }
+    return lo;
+}
+
+static int overlaps(box a, box b, double iou_max) { return !apart(a, b) && iou(a, b) > iou_max; }
+
+/* Whether a kept box overlaps b by more than iou_max (iou_max >= 0). */
+static int suppressed(const kept_set *k, box b, double iou_max) {
+    for (int64_t j = 0; j < k->n_nan; j++)
+        if (overlaps(b, k->v[k->cap - 1 - j], iou_max)) return 1;
+    if (has_nan(b)) { /* compares nothing in order */
+        for (int64_t j = 0; j < k->n; j++)
+            if (overlaps(b, k->v[j], iou_max)) return 1;
+        return 0;
+    }
+    double from = b.x0 - (k->widest * (1 + 1e-6) + 1e-30); /* rounding: skip only sure misses */
+    for (int64_t j = from == from ? first_after(k, from) : 0; j < k->n && k->v[j].x0 < b.x1; j++)
+        if (overlaps(b, k->v[j], iou_max)) return 1;
+    return 0;
+}
+
+static void keep_box(kept_set *k, box b) {
+    if (has_nan(b)) {
+        k->v[k->cap - 1 - k->n_nan++] = b;
+        return;
+    }
+    int64_t at = first_after(k, b.x0);
+    memmove(&k->v[at + 1], &k->v[at], sizeof *k->v * (size_t)(k->n - at));
+    k->v[at] = b;
+    k->n++;
+    if ((double)b.x1 - b.x0 > k->widest) k->widest = (double)b.x1 - b.x0;
+}
+
 /* Higher score first; equal scores by box index. */
 static int by_score(const void *pa, const void *pb) {
     const candidate *a = pa, *b = pb;
@@ -110,13 +165,13 @@ static nngpu_status nms(const ng_graph *g, const ng_node *n, const void *const *
             for (int64_t i = 0; i < nbox; i++)
                 if (!has_min_score || s[i] > min_score) cand[nk++] = (candidate){s[i], i};
             qsort(cand, (size_t)nk, sizeof *cand, by_score);
+            kept_set set = {kept, 0, 0, nbox, 0.0};
             for (int64_t k = 0; k < nk && n_kept < max_out; k++) {
                 box bx = box_at(boxes + (b * nbox + cand[k].index) * 4, center);
-                int keep = 1;
-                for (int64_t j = 0; j < n_kept && keep; j++)
-                    keep = (apart(bx, kept[j]) ? 0.0 : iou(bx, kept[j])) <= iou_max;
-                if (!keep) continue;
-                kept[n_kept++] = bx;
+                /* a negative threshold: every kept box suppresses, overlapping or not */
+                if (iou_max < 0 ? n_kept > 0 : suppressed(&set, bx, iou_max)) continue;
+                keep_box(&set, bx);
+                n_kept++;
                 if (n_sel < y->dims[0]) {
                     sel[n_sel * 3] = b;
                     sel[n_sel * 3 + 1] = c;

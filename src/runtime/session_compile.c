@@ -67,6 +67,7 @@ static nngpu_status run_passes(nngpu_session *s) {
     if (s->dev) { /* after BatchNormalization folded into the convolutions */
         NG_CHECK(ng_pass_lower_conv3d(g, r));
         NG_CHECK(ng_pass_lower_pool3d(g, r));
+        NG_CHECK(ng_pass_lower_convtranspose(g, r));
         if (!(off & NNGPU_PASS_LOWER_DFT)) NG_CHECK(ng_pass_lower_dft(g, r));
     }
     if (!(off & NNGPU_PASS_FUSE_PAD)) NG_CHECK(ng_pass_fuse_pad(g, r));

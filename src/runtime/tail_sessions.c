@@ -33,18 +33,29 @@ struct ng_tail_sessions {
     tail_entry e[TAIL_SESSIONS];
 };
 
-/* A body holding tens of MB of weights (a detector's box, mask or keypoint
- * head) is a network, not post-processing: the host reference takes minutes
- * over it (Keypoint R-CNN's eight 512-channel convolutions on 100 RoIs: over
- * 10 min) where a device session compiles and runs in seconds. Its session
- * is made on the first sight of its extents and not judged against the host. */
+/* A body holding network layers (a detector's box, mask or keypoint head: a
+ * convolution or matrix product with over a MB of weights, or tens of MB of
+ * constants in all) is a network, not post-processing: the host reference
+ * takes minutes over it (Keypoint R-CNN's eight 512-channel convolutions on
+ * 100 RoIs: over 10 min; Mask R-CNN's four 256-channel ones: 30 s) where a
+ * device session compiles and runs in seconds. Its session is made on the
+ * first sight of its extents and not judged against the host, which would
+ * cost one host evaluation per nesting level. */
 #define HEAVY_BODY_BYTES ((size_t)16 << 20)
+#define HEAVY_LAYER_BYTES ((size_t)1 << 20)
 
 static int heavy_body(const ng_graph *body) {
-    size_t bytes = 0;
+    size_t bytes = 0, layer_bytes = 0;
     for (int i = 0; i < body->n_tensors; i++)
         if (body->tensors[i].data) bytes += ng_nbytes(&body->tensors[i]);
-    return bytes >= HEAVY_BODY_BYTES;
+    for (int i = 0; i < body->n_nodes; i++) {
+        const ng_node *n = &body->nodes[i];
+        int layer = n->op == NG_OP_CONV || n->op == NG_OP_CONVTRANSPOSE || n->op == NG_OP_GEMM ||
+                    n->op == NG_OP_MATMUL;
+        if (!n->dead && layer && n->n_in > 1 && n->in[1] >= 0 && body->tensors[n->in[1]].data)
+            layer_bytes += ng_nbytes(&body->tensors[n->in[1]]);
+    }
+    return bytes >= HEAVY_BODY_BYTES || layer_bytes >= HEAVY_LAYER_BYTES;
 }
 
 static void entry_clear(tail_entry *e) {
