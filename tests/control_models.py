@@ -296,5 +296,39 @@ def nms_crowd(rng):
                     opset=13)
 
 
+def scan(rng):
+    """Scan the way older TensorFlow / Keras converters write recurrences: a
+    running state over the time axis (1) of one input read forward and of a
+    second read backward, a value of the outer graph read by the body, and
+    scan outputs stacked on axis 1 and on a reversed axis 0."""
+    n = Net("scan", rng)
+    f = TensorProto.FLOAT
+    feat = n.op("Relu", [n.conv("input", 3, 4, 3)])                             # [N, 4, 6, 6]
+    seq = n.op("Reshape", [feat, n.constant_node([0, 0, -1])])                  # [N, 4, 36]
+    back = n.op("Tanh", [seq])
+    w = n.const(rng.normal(0, 0.5, (36, 36)), prefix="w")
+    n.nodes.append(helper.make_node("Identity", [w], ["recurrent_w"]))
+    body = helper.make_graph(
+        [helper.make_node("MatMul", ["h", "recurrent_w"], ["hw"]),
+         helper.make_node("Add", ["hw", "x_t"], ["pre"]),
+         helper.make_node("Sub", ["pre", "b_t"], ["pre2"]),
+         helper.make_node("Tanh", ["pre2"], ["h_next"]),
+         helper.make_node("Identity", ["h_next"], ["h_out"]),
+         helper.make_node("ReduceSum", ["h_next", "last_axis"], ["h_sum"], keepdims=0)],
+        "step",
+        [helper.make_tensor_value_info("h", f, ["N", 36]), helper.make_tensor_value_info("x_t", f, ["N", 36]),
+         helper.make_tensor_value_info("b_t", f, ["N", 36])],
+        [helper.make_tensor_value_info("h_next", f, ["N", 36]), helper.make_tensor_value_info("h_out", f, ["N", 36]),
+         helper.make_tensor_value_info("h_sum", f, ["N"])])
+    n.nodes.append(helper.make_node("Constant", [], ["last_axis"],
+                                    value=helper.make_tensor("last_axis_v", TensorProto.INT64, [1], [-1])))
+    h0 = n.op("ReduceMean", [seq], axes=[1], keepdims=0)                        # [N, 36]
+    h, hs, sums = n.op("Scan", [h0, seq, back], n_out=3, body=body, num_scan_inputs=2,
+                       scan_input_axes=[1, 1], scan_input_directions=[0, 1],
+                       scan_output_axes=[1, 0], scan_output_directions=[0, 1])
+    return n.finish([("input", f, ["N", 3, 6, 6])],
+                    [(h, "final_state", ["N", 36]), (hs, "states", ["N", 4, 36]), (sums, "sums", [4, "N"])], opset=17)
+
+
 MODELS = {f.__name__: f for f in (detector, if_static, two_stage, postprocess, runtime_params,
-                                  sequences, sequence_loops, nms_crowd)}
+                                  sequences, sequence_loops, nms_crowd, scan)}

@@ -109,7 +109,7 @@ static nngpu_status fold_shape(ng_graph *g, ng_node *n) {
  * If or Loop that cannot be evaluated now, or a reader of such a value or of
  * a dynamic extent (other than a pass-through Identity). */
 static int runs_at_runtime(const ng_graph *g, const ng_node *n, int fold) {
-    if ((n->op == NG_OP_IF || n->op == NG_OP_LOOP) && !(fold && inputs_const(g, n))) return 1;
+    if (ng_is_control_op(n->op) && !(fold && inputs_const(g, n))) return 1;
     for (int k = 0; k < n->n_in; k++) {
         const ng_tensor *t = ng_in(g, n, k);
         if (t && (t->rt_shape || (t->is_dynamic && !(k == 0 && ng_passes_dynamic(n->op)))))
@@ -147,7 +147,7 @@ nngpu_status ng_pass_infer_fold(ng_graph *g, int fold, ng_report *r) {
             i--;
             continue;
         }
-        if (n->op == NG_OP_IF || n->op == NG_OP_LOOP) {
+        if (ng_is_control_op(n->op)) {
             NG_CHECK(ng_fold_control(g, n));
             folded++;
             continue;

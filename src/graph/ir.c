@@ -22,6 +22,8 @@ const char *ng_op_name(ng_op op) { return op < NG_OP_COUNT ? op_table[op].name :
 ng_op_kind ng_op_kind_of(ng_op op) { return op < NG_OP_COUNT ? op_table[op].kind : NG_KIND_OTHER; }
 int ng_passes_dynamic(ng_op op) { return op == NG_OP_IDENTITY || op == NG_OP_DROPOUT; }
 
+int ng_is_control_op(ng_op op) { return op == NG_OP_IF || op == NG_OP_LOOP || op == NG_OP_SCAN; }
+
 ng_op ng_op_from_name(const char *name) {
     for (int i = 0; i < NG_OP_COUNT; i++)
         if (strcmp(op_table[i].name, name) == 0) return (ng_op)i;

@@ -26,6 +26,8 @@ ng_op_kind ng_op_kind_of(ng_op op);
 /* Ops whose output is their input (Identity, Dropout): a dynamic input
  * (ng_tensor.is_dynamic) makes a dynamic output of the same extent. */
 int ng_passes_dynamic(ng_op op);
+/* If, Loop, Scan: ops with subgraphs, evaluated on the host (graph/subgraph.c). */
+int ng_is_control_op(ng_op op);
 /* NG_OP_COUNT when unknown. */
 ng_op ng_op_from_name(const char *onnx_name);
 

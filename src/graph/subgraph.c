@@ -1,7 +1,7 @@
 /* Host evaluation of subgraphs on constant inputs: a clone of the subgraph
  * with its inputs made constants goes through shape inference and constant
  * folding, which evaluates every node on the reference. If picks a branch;
- * Loop runs its body once per iteration. */
+ * Loop runs its body once per iteration (Scan: scan.c). */
 #include "subgraph.h"
 
 #include <stdio.h>
@@ -26,7 +26,7 @@ size_t ng_value_bytes(const ng_value *v) {
     return ng_nbytes(&t);
 }
 
-static nngpu_status value_of(const ng_tensor *t, ng_value *v) {
+nngpu_status ng_value_copy(const ng_tensor *t, ng_value *v) {
     v->dtype = t->dtype;
     v->rank = t->rank;
     memcpy(v->dims, t->dims, sizeof v->dims);
@@ -54,7 +54,7 @@ static nngpu_status take_output(ng_graph *c, int k, ng_value *v) {
     ng_tensor *t = &c->tensors[c->outputs[k]];
     int again = 0;
     for (int j = k + 1; j < c->n_outputs; j++) again |= c->outputs[j] == c->outputs[k];
-    if (t->borrowed || again) return value_of(t, v);
+    if (t->borrowed || again) return ng_value_copy(t, v);
     v->dtype = t->dtype;
     v->rank = t->rank;
     memcpy(v->dims, t->dims, sizeof v->dims);
@@ -91,14 +91,14 @@ nngpu_status ng_subgraph_eval(const ng_graph *body, const ng_value *in, ng_value
     return st;
 }
 
-static void value_view(const ng_tensor *t, ng_value *v) {
+void ng_value_view(const ng_tensor *t, ng_value *v) {
     v->dtype = t->dtype;
     v->rank = t->rank;
     memcpy(v->dims, t->dims, sizeof v->dims);
     v->data = t->data;
 }
 
-static nngpu_status set_outputs(ng_graph *g, ng_node *n, int count, ng_value *v) {
+nngpu_status ng_control_set_outputs(ng_graph *g, ng_node *n, int count, ng_value *v) {
     for (int k = 0; k < count; k++)
         if (n->out[k] >= 0) {
             NG_CHECK(ng_tensor_set_const(g, n->out[k], v[k].dtype, v[k].rank, v[k].dims, v[k].data));
@@ -121,11 +121,11 @@ static nngpu_status fold_if(ng_graph *g, ng_node *n) {
     ng_value in[64], out[64];
     if (n->n_in - 1 > 64 || n->n_out > 64)
         return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s' (If): over 64 values", n->name);
-    for (int k = 1; k < n->n_in; k++) value_view(ng_in(g, n, k), &in[k - 1]);
+    for (int k = 1; k < n->n_in; k++) ng_value_view(ng_in(g, n, k), &in[k - 1]);
     char owner[300];
     snprintf(owner, sizeof owner, "node '%.200s' (If, %s)", n->name, which);
     NG_CHECK(ng_subgraph_eval(body, in, out, owner));
-    nngpu_status st = set_outputs(g, n, n->n_out, out);
+    nngpu_status st = ng_control_set_outputs(g, n, n->n_out, out);
     for (int k = 0; k < n->n_out; k++) ng_value_free(&out[k]);
     return st;
 }
@@ -224,9 +224,9 @@ static nngpu_status fold_loop(ng_graph *g, ng_node *n) {
     in[0] = (ng_value){NNGPU_DTYPE_INT64, 0, {0}, &iter};
     in[1] = (ng_value){NNGPU_DTYPE_BOOL, 0, {0}, &cond};
     for (int k = 0; k < body->n_captured; k++)
-        value_view(ng_in(g, n, 2 + n_state + k), &in[2 + n_state + k]);
+        ng_value_view(ng_in(g, n, 2 + n_state + k), &in[2 + n_state + k]);
     nngpu_status st = NNGPU_OK;
-    for (int k = 0; k < n_state && st == NNGPU_OK; k++) st = value_of(ng_in(g, n, 2 + k), &state[k]);
+    for (int k = 0; k < n_state && st == NNGPU_OK; k++) st = ng_value_copy(ng_in(g, n, 2 + k), &state[k]);
     char owner[300];
     snprintf(owner, sizeof owner, "node '%.200s' (Loop body)", n->name);
     for (; st == NNGPU_OK && iter < trips && cond; iter++) {
@@ -251,11 +251,12 @@ static nngpu_status fold_loop(ng_graph *g, ng_node *n) {
     ng_value res[64];
     for (int k = 0; k < n_state; k++) res[k] = state[k];
     for (int k = 0; k < n_scan; k++) res[n_state + k] = scan[k].v;
-    if (st == NNGPU_OK) st = set_outputs(g, n, n_state + n_scan, res);
+    if (st == NNGPU_OK) st = ng_control_set_outputs(g, n, n_state + n_scan, res);
     for (int k = 0; k < n_state + n_scan; k++) ng_value_free(&res[k]);
     return st;
 }
 
 nngpu_status ng_fold_control(ng_graph *g, ng_node *n) {
+    if (n->op == NG_OP_SCAN) return ng_fold_scan(g, n);
     return n->op == NG_OP_IF ? fold_if(g, n) : fold_loop(g, n);
 }

@@ -15,6 +15,9 @@ typedef struct ng_value {
 
 void ng_value_free(ng_value *v);
 size_t ng_value_bytes(const ng_value *v);
+/* t's value copied into v (owned), or viewed (t's data, not owned). */
+nngpu_status ng_value_copy(const ng_tensor *t, ng_value *v);
+void ng_value_view(const ng_tensor *t, ng_value *v);
 
 /* Binds body's inputs to in[0..body->n_inputs-1], folds every node on the
  * reference and returns its outputs in out[0..body->n_outputs-1] (owned).
@@ -22,9 +25,12 @@ size_t ng_value_bytes(const ng_value *v);
 nngpu_status ng_subgraph_eval(const ng_graph *body, const ng_value *in, ng_value *out,
                               const char *owner);
 
-/* An If or Loop whose inputs are all constant: evaluated, its outputs become
- * constants. */
+/* An If, Loop or Scan whose inputs are all constant: evaluated, its outputs
+ * become constants. */
 nngpu_status ng_fold_control(ng_graph *g, ng_node *n);
+nngpu_status ng_fold_scan(ng_graph *g, ng_node *n); /* scan.c */
+/* Control node n's outputs set to v[0..count) (taken over), n dead. */
+nngpu_status ng_control_set_outputs(ng_graph *g, ng_node *n, int count, ng_value *v);
 /* Replaces If node i, whose condition is a constant, by its chosen branch's
  * nodes, placed where it was (inline_if.c). */
 nngpu_status ng_inline_if(ng_graph *g, int i);

@@ -238,7 +238,7 @@ nngpu_status ng_onnx_add_attr(ng_graph *g, const char *base_dir, const Onnx__Att
  * the node's outputs; Loop's body takes (iteration, cond, state...) and gives
  * (cond, state..., scans...) for inputs (M, cond, state...). */
 static nngpu_status check_subgraph(const Onnx__NodeProto *nd, const char *attr, const ng_graph *sub,
-                                   const char *name) {
+                                   const char *name, int opset) {
     int formal = sub->n_inputs - sub->n_captured;
     if (strcmp(nd->op_type, "If") == 0 && (formal != 0 || sub->n_outputs != (int)nd->n_output))
         return ng_error(NNGPU_ERR_PARSE,
@@ -252,10 +252,16 @@ static nngpu_status check_subgraph(const Onnx__NodeProto *nd, const char *attr, 
                         "inputs and %zu outputs (body: iteration, cond, N states -> cond, N "
                         "states, scans)",
                         name, formal, sub->n_outputs, nd->n_input, nd->n_output);
+    if (strcmp(nd->op_type, "Scan") == 0 && /* opset 8: sequence_lens first */
+        (formal != (int)nd->n_input - (opset < 9) || sub->n_outputs != (int)nd->n_output))
+        return ng_error(NNGPU_ERR_PARSE,
+                        "node '%s' (Scan): body has %d inputs and %d outputs for a node of %zu "
+                        "inputs and %zu outputs (body: N states, M slices -> N states, scans)",
+                        name, formal, sub->n_outputs, nd->n_input, nd->n_output);
     return NNGPU_OK;
 }
 
-/* An If or Loop: its subgraphs' captures become trailing inputs of the node,
+/* An If, Loop or Scan: its subgraphs' captures become trailing inputs of the node,
  * and each subgraph a GRAPH attribute. */
 static nngpu_status add_control_node(importer *im, int idx) {
     const Onnx__NodeProto *nd = im->gp->node[idx];
@@ -285,7 +291,7 @@ static nngpu_status add_control_node(importer *im, int idx) {
             nngpu_graph_destroy(sub.g);
             st = ng_error_context(st, "node '%s' (%s), subgraph '%s'", im->names[idx],
                                   nd->op_type, at->name);
-        } else if ((st = check_subgraph(nd, at->name, sub.g, im->names[idx])) != NNGPU_OK) {
+        } else if ((st = check_subgraph(nd, at->name, sub.g, im->names[idx], im->opset)) != NNGPU_OK) {
             nngpu_graph_destroy(sub.g);
         } else if (!ng_node_set_graph(&im->g->nodes[im->g->n_nodes - 1], at->name, sub.g)) {
             st = ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s'", im->names[idx]);
@@ -301,7 +307,7 @@ static nngpu_status add_node(importer *im, int idx) {
     const char *name = im->names[idx];
     if (strcmp(nd->op_type, "Constant") == 0) return add_constant_node(im, nd, idx);
     if (im->node_captures[idx].n || strcmp(nd->op_type, "If") == 0 ||
-        strcmp(nd->op_type, "Loop") == 0)
+        strcmp(nd->op_type, "Loop") == 0 || strcmp(nd->op_type, "Scan") == 0)
         return add_control_node(im, idx);
     ng_onnx_rewrite r = {im->g,     im->base_dir,   name, nd, im->opset, 0, im->gp, NNGPU_OK,
                          im->source_opset, im->stacked};
@@ -376,9 +382,19 @@ static nngpu_status add_outputs(importer *im) {
         const Onnx__ValueInfoProto *vi = gp->output[i];
         if (!vi || !vi->name || !*vi->name)
             return ng_error(NNGPU_ERR_PARSE, "graph output #%zu has no name", i);
-        NG_CHECK(nngpu_graph_add_output(im->g, vi->name));
+        const char *name = vi->name;
+        char again[600];
+        int t0 = ng_tensor_find(im->g, name);
+        if (im->is_subgraph && t0 >= 0 && im->g->tensors[t0].is_output) {
+            /* a body may return one value twice (a Scan's state as a scan output too) */
+            snprintf(again, sizeof again, "%s/output%zu", name, i);
+            NG_CHECK(nngpu_graph_add_node(im->g, "Identity", again, 1, &name, 1,
+                                          (const char *[]){again}));
+            name = again;
+        }
+        NG_CHECK(nngpu_graph_add_output(im->g, name));
         /* the declared type: what an output whose shape only a run decides reports */
-        ng_tensor *t = &im->g->tensors[ng_tensor_find(im->g, vi->name)];
+        ng_tensor *t = &im->g->tensors[ng_tensor_find(im->g, name)];
         const Onnx__TypeProto *tp = vi->type;
         if (t->dtype == NNGPU_DTYPE_UNDEFINED && tp &&
             tp->value_case == ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE && tp->tensor_type &&
