@@ -330,5 +330,48 @@ def scan(rng):
                     [(h, "final_state", ["N", 36]), (hs, "states", ["N", 4, 36]), (sums, "sums", [4, "N"])], opset=17)
 
 
+def loop_concat(rng):
+    """Loop states grown by Concat, torch's `acc = torch.cat((acc, y), dim)` in a
+    scripted loop (Mask R-CNN pastes its masks so): one on axis 1 from a
+    non-empty start, beside a plain state; and one the body also reads (a
+    running sum of it), which keeps the Concat as written."""
+    n = Net("loop_concat", rng)
+    f = TensorProto.FLOAT
+    feat = n.op("Relu", [n.conv("input", 3, 4, 3)])                             # [N, 4, 5, 5]
+    batch = n.op("Gather", [n.op("Shape", [feat]), n.constant_node(0)], axis=0)
+    start = n.op("ReduceMean", [feat], axes=[0], keepdims=0)                    # [4, 5, 5]
+    n.nodes.append(helper.make_node("Identity", [feat], ["features"]))
+    body = helper.make_graph(
+        [helper.make_node("Gather", ["features", "i"], ["x_i"], axis=0),
+         helper.make_node("Mul", ["x_i", "scale"], ["scaled"]),
+         helper.make_node("Concat", ["acc", "scaled"], ["acc_next"], axis=1),
+         helper.make_node("Add", ["total", "x_i"], ["total_next"]),
+         helper.make_node("Identity", ["cond"], ["cond_out"])], "grow",
+        [helper.make_tensor_value_info("i", TensorProto.INT64, []),
+         helper.make_tensor_value_info("cond", TensorProto.BOOL, []),
+         helper.make_tensor_value_info("acc", f, [4, None, 5]),
+         helper.make_tensor_value_info("total", f, [4, 5, 5])],
+        [helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []),
+         helper.make_tensor_value_info("acc_next", f, [4, None, 5]),
+         helper.make_tensor_value_info("total_next", f, [4, 5, 5])])
+    n.nodes.append(helper.make_node("Identity", [n.const(1.5, prefix="scale")], ["scale"]))
+    acc, total = n.op("Loop", [batch, "", start, start], n_out=2, body=body)
+    body2 = helper.make_graph(
+        [helper.make_node("Gather", ["features", "i"], ["y_i"], axis=0),
+         helper.make_node("Concat", ["acc2", "y_i"], ["acc2_next"], axis=0),
+         helper.make_node("ReduceSum", ["acc2"], ["seen"], keepdims=0),
+         helper.make_node("Identity", ["cond"], ["cond_out"])], "grow_read",
+        [helper.make_tensor_value_info("i", TensorProto.INT64, []),
+         helper.make_tensor_value_info("cond", TensorProto.BOOL, []),
+         helper.make_tensor_value_info("acc2", f, [None, 5, 5])],
+        [helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []),
+         helper.make_tensor_value_info("acc2_next", f, [None, 5, 5]),
+         helper.make_tensor_value_info("seen", f, [])])
+    acc2, seen = n.op("Loop", [batch, "", start], n_out=2, body=body2)
+    return n.finish([("input", f, ["N", 3, 5, 5])],
+                    [(acc, "grown", [4, "W", 5]), (total, "total", [4, 5, 5]), (acc2, "grown_read", ["R", 5, 5]),
+                     (seen, "seen", ["N"])], opset=17)
+
+
 MODELS = {f.__name__: f for f in (detector, if_static, two_stage, postprocess, runtime_params,
-                                  sequences, sequence_loops, nms_crowd, scan)}
+                                  sequences, sequence_loops, nms_crowd, scan, loop_concat)}

@@ -225,7 +225,8 @@ static nngpu_status fold_loop(ng_graph *g, ng_node *n) {
     in[1] = (ng_value){NNGPU_DTYPE_BOOL, 0, {0}, &cond};
     for (int k = 0; k < body->n_captured; k++)
         ng_value_view(ng_in(g, n, 2 + n_state + k), &in[2 + n_state + k]);
-    nngpu_status st = NNGPU_OK;
+    ng_growth grow;
+    nngpu_status st = ng_growth_start(&grow, body, n_state);
     for (int k = 0; k < n_state && st == NNGPU_OK; k++) st = ng_value_copy(ng_in(g, n, 2 + k), &state[k]);
     char owner[300];
     snprintf(owner, sizeof owner, "node '%.200s' (Loop body)", n->name);
@@ -236,17 +237,16 @@ static nngpu_status fold_loop(ng_graph *g, ng_node *n) {
             break;
         }
         for (int k = 0; k < n_state; k++) in[2 + k] = state[k];
-        if ((st = ng_subgraph_eval(body, in, out, owner)) != NNGPU_OK) break;
+        if ((st = ng_subgraph_eval(grow.body ? grow.body : body, in, out, owner)) != NNGPU_OK) break;
         cond = value_true(&out[0]);
-        for (int k = 0; k < n_state; k++) {
-            ng_value_free(&state[k]);
-            state[k] = out[1 + k];
-        }
+        st = ng_growth_take(&grow, n_state, state, &out[1]);
         for (int k = 0; k < n_scan && st == NNGPU_OK; k++)
             st = scan_append(&scan[k], &out[1 + n_state + k], n->name);
         ng_value_free(&out[0]);
         for (int k = 0; k < n_scan; k++) ng_value_free(&out[1 + n_state + k]);
     }
+    nngpu_status grown = ng_growth_finish(&grow, body, n_state, state, owner);
+    if (st == NNGPU_OK) st = grown;
     if (st == NNGPU_OK && iter == 0 && n_scan) empty_scans(body, n_state, in, state, scan, owner);
     ng_value res[64];
     for (int k = 0; k < n_state; k++) res[k] = state[k];
