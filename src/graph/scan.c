@@ -161,14 +161,6 @@ static nngpu_status run_steps(ng_node *n, scan_state *s) {
     return NNGPU_OK;
 }
 
-static nngpu_status copy_value(const ng_value *v, ng_value *out) {
-    size_t bytes = ng_value_bytes(v);
-    *out = *v;
-    if (!(out->data = malloc(bytes ? bytes : 1))) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "Scan state");
-    if (bytes) memcpy(out->data, v->data, bytes);
-    return NNGPU_OK;
-}
-
 /* Opset 8: each batch entry b scanned alone over its first sequence_lens[b]
  * steps (all when absent); states and outputs stacked on the batch axis, the
  * outputs' steps past a sequence's length zero. */
@@ -200,7 +192,7 @@ static nngpu_status scan_batches(ng_graph *g, ng_node *n, scan_state *s, ng_valu
             v.rank--;
             memmove(v.dims, v.dims + 1, sizeof(int64_t) * (size_t)v.rank);
             v.data = (char *)x->data + (size_t)(b * sp.inner) * sp.es;
-            st = copy_value(&v, &s->state[k]);
+            st = ng_value_dup(&v, &s->state[k]);
         }
         if (st == NNGPU_OK) st = run_steps(n, s);
         for (int k = 0; k < s->n_state + s->n_scan_out; k++) { /* into [batch, ...] */

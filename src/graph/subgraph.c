@@ -26,15 +26,27 @@ size_t ng_value_bytes(const ng_value *v) {
     return ng_nbytes(&t);
 }
 
-nngpu_status ng_value_copy(const ng_tensor *t, ng_value *v) {
+void ng_value_view(const ng_tensor *t, ng_value *v) {
     v->dtype = t->dtype;
     v->rank = t->rank;
     memcpy(v->dims, t->dims, sizeof v->dims);
-    size_t bytes = ng_nbytes(t);
+    v->data = t->data;
+}
+
+nngpu_status ng_value_dup(const ng_value *from, ng_value *v) {
+    size_t bytes = ng_value_bytes(from);
+    *v = *from;
     v->data = malloc(bytes ? bytes : 1);
-    if (!v->data) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "value '%s'", t->name);
-    if (bytes) memcpy(v->data, t->data, bytes);
+    if (!v->data) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "a subgraph value");
+    if (bytes) memcpy(v->data, from->data, bytes);
     return NNGPU_OK;
+}
+
+nngpu_status ng_value_copy(const ng_tensor *t, ng_value *v) {
+    ng_value view;
+    ng_value_view(t, &view);
+    nngpu_status st = ng_value_dup(&view, v);
+    return st == NNGPU_OK ? st : ng_error_context(st, "value '%s'", t->name);
 }
 
 /* Why output t did not become a constant: the first node left unevaluated. */
@@ -91,12 +103,6 @@ nngpu_status ng_subgraph_eval(const ng_graph *body, const ng_value *in, ng_value
     return st;
 }
 
-void ng_value_view(const ng_tensor *t, ng_value *v) {
-    v->dtype = t->dtype;
-    v->rank = t->rank;
-    memcpy(v->dims, t->dims, sizeof v->dims);
-    v->data = t->data;
-}
 
 nngpu_status ng_control_set_outputs(ng_graph *g, ng_node *n, int count, ng_value *v) {
     for (int k = 0; k < count; k++)

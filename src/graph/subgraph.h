@@ -15,8 +15,10 @@ typedef struct ng_value {
 
 void ng_value_free(ng_value *v);
 size_t ng_value_bytes(const ng_value *v);
-/* t's value copied into v (owned), or viewed (t's data, not owned). */
+/* t's value (or another value) copied into v (owned), or viewed (t's data,
+ * not owned). */
 nngpu_status ng_value_copy(const ng_tensor *t, ng_value *v);
+nngpu_status ng_value_dup(const ng_value *from, ng_value *v);
 void ng_value_view(const ng_tensor *t, ng_value *v);
 
 /* Binds body's inputs to in[0..body->n_inputs-1], folds every node on the
