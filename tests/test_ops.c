@@ -957,6 +957,30 @@ static void test_resize(void) {
             th_check_graph(nm, g, TOL);
         }
     }
+    /* Kernels interpolate planes when only the last two dims are resized
+     * (one of them may keep its size) and walk every dim otherwise. */
+    static const struct {
+        const char *mode;
+        int rank;
+        float scales[4];
+    } dims[] = {
+        {"cubic", 3, {1, 1, 1.5f}},     /* planes, the row dim kept */
+        {"linear", 4, {1, 2, 1, 0.5f}}, /* channels resized: every dim */
+        {"nearest", 4, {2, 1, 3, 1}},
+        {"cubic", 4, {1, 1, 0.75f, 2}},
+    };
+    for (size_t i = 0; i < sizeof dims / sizeof dims[0]; i++) {
+        int64_t d[4] = {th_randint(1, 3), th_randint(2, 7), th_randint(2, 9), th_randint(2, 9)};
+        NAME("Resize %s rank%d scales %.2f,%.2f,%.2f,%.2f", dims[i].mode, dims[i].rank,
+             dims[i].scales[0], dims[i].scales[1], dims[i].scales[2], dims[i].scales[3]);
+        nngpu_graph *g = th_graph(13);
+        th_input(g, "x", dims[i].rank, d);
+        th_const_f32(g, "scales", 1, D(dims[i].rank), dims[i].scales);
+        th_node(g, "Resize", "x,,scales", "y");
+        th_attr_string(g, "mode", dims[i].mode);
+        th_output(g, "y");
+        th_check_graph(nm, g, TOL);
+    }
     /* Upsample (opset 9) as exporters of old models emit it: nearest x2. */
     nngpu_graph *g = th_graph(9);
     th_input(g, "x", 4, D(1, 3, 5, 4));

@@ -2,7 +2,8 @@
 /* Data movement, then the epilogue. KIND 0: contiguous copy; 1: strided copy
  * (reshape, transpose, slice, expand, concat, split); 2: gather; 3: pad
  * (constant, reflect, edge, wrap);
- * 4: resize from host-computed tap tables; 5: gather_elements; 6: grid_sample. Dims and
+ * 4: resize from host-computed tap tables; 5: gather_elements; 6: grid_sample; 7: resize
+ * of the last two dims only, plane by plane (no per-dim loop). Dims and
  * strides sit in the int meta buffer at meta_off (8 slots per list). Values move as NG_REAL;
  * resize and grid_sample interpolate in float. */
 #extension GL_GOOGLE_include_directive : require
@@ -150,6 +151,28 @@ NG_REAL resize(uint gid) {
     return NG_REAL(v);
 }
 
+/* KIND 7: only the last two dims resized, both with table entries
+ * (ng_resize_table_planar). The same sum as resize(): taps of the last dim
+ * fastest, weights multiplied last dim first. */
+NG_REAL resize_plane(uint gid) {
+    uint r = p.rank, ow = uint(M_DIM(r - 1u)), oh = uint(M_DIM(r - 2u));
+    uint iw = uint(M_A(r - 1u)), ih = uint(M_A(r - 2u));
+    uint ox = gid % ow, t = gid / ow, oy = t % oh, plane = t / oh;
+    uint ey = p.idx_off + (uint(M_B(r - 2u)) + oy) * 2u * uint(TAPS);
+    uint ex = p.idx_off + (uint(M_B(r - 1u)) + ox) * 2u * uint(TAPS);
+    uint base = p.x_off + plane * ih * iw;
+    float v = 0.0;
+    for (int ty = 0; ty < TAPS; ty++) {
+        uint row = base + uint(idx[ey + uint(ty)]) * iw;
+        float wy = intBitsToFloat(idx[ey + uint(TAPS + ty)]);
+        for (int tx = 0; tx < TAPS; tx++) {
+            float wt = intBitsToFloat(idx[ex + uint(TAPS + tx)]) * wy;
+            if (wt != 0.0) v += wt * float(x[row + uint(idx[ex + uint(tx)])]);
+        }
+    }
+    return NG_REAL(v);
+}
+
 /* GridSample (src/runtime/lower_grid_sample.h). meta: the rank spatial
  * sizes, outermost first; M_A(0): align_corners. n_idx: points per output
  * plane, inner: elements per input plane, axis_len: channels. Output element
@@ -244,6 +267,8 @@ void main() {
         v = resize(gid);
     } else if (KIND == 5) {
         v = gather_elements(gid);
+    } else if (KIND == 7) {
+        v = resize_plane(gid);
     } else {
         v = grid_sample(gid);
     }

@@ -149,6 +149,37 @@ nngpu_status ng_resize_table_build(const ng_graph *g, const ng_node *n, ng_resiz
     return NNGPU_OK;
 }
 
+nngpu_status ng_resize_table_planar(const ng_graph *g, const ng_node *n, ng_resize_table *t,
+                                    int *planar) {
+    const ng_tensor *y = ng_out(g, n, 0);
+    int r = y->rank;
+    *planar = r >= 2;
+    for (int d = 0; d < r - 2; d++)
+        if (t->toff[d] >= 0) *planar = 0;
+    if (!*planar) return NNGPU_OK;
+    int64_t add = (t->toff[r - 2] < 0 ? y->dims[r - 2] : 0) + (t->toff[r - 1] < 0 ? y->dims[r - 1] : 0);
+    if (add == 0) return NNGPU_OK;
+    size_t entry = 2 * (size_t)t->taps, old = (size_t)t->entries;
+    int32_t *tab = realloc(t->tab, sizeof(int32_t) * entry * (old + (size_t)add));
+    if (!tab) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s': out of host memory", n->name);
+    t->tab = tab;
+    for (int d = r - 2; d < r; d++) {
+        if (t->toff[d] >= 0) continue;
+        t->toff[d] = t->entries;
+        for (int64_t o = 0; o < y->dims[d]; o++) { /* index o, weight 1; other taps weigh 0 */
+            int32_t *e = tab + (t->entries + o) * (int64_t)entry;
+            float one = 1.0f, zero = 0.0f;
+            for (int k = 0; k < t->taps; k++) {
+                e[k] = (int32_t)o;
+                memcpy(&e[t->taps + k], k ? &zero : &one, sizeof(float));
+            }
+        }
+        t->entries += y->dims[d];
+    }
+    t->bytes = sizeof(int32_t) * entry * (size_t)t->entries;
+    return NNGPU_OK;
+}
+
 void ng_resize_table_free(ng_resize_table *t) {
     free(t->tab);
     t->tab = NULL;

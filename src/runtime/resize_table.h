@@ -28,6 +28,11 @@ typedef struct ng_resize_table {
 int ng_resize_supported(const ng_graph *g, const ng_node *n);
 /* Builds the table; errors name the node. Free with ng_resize_table_free. */
 nngpu_status ng_resize_table_build(const ng_graph *g, const ng_node *n, ng_resize_table *t);
+/* *planar = 1 when only the last two dims (rank >= 2) are resized, so a kernel
+ * can interpolate planes; a last-two dim that keeps its size then gets
+ * identity entries (index o, weights 1, 0, ...) so both always have one. */
+nngpu_status ng_resize_table_planar(const ng_graph *g, const ng_node *n, ng_resize_table *t,
+                                    int *planar);
 void ng_resize_table_free(ng_resize_table *t);
 
 #endif

@@ -13,7 +13,8 @@ enum {
     NG_VK_DATA_PAD,
     NG_VK_DATA_RESIZE,
     NG_VK_DATA_GATHER_ELEMENTS,
-    NG_VK_DATA_GRID_SAMPLE
+    NG_VK_DATA_GRID_SAMPLE,
+    NG_VK_DATA_RESIZE_PLANE
 };
 
 /* data.comp's push constants. */

@@ -158,8 +158,9 @@ nngpu_status ng_vk_resize_prepare(ng_context *c, const ng_graph *g, const ng_nod
     ng_vk_kernel_name(k, n, names[t.mode]);
     ng_vk_data_call d;
     memset(&d, 0, sizeof d);
-    nngpu_status s = NNGPU_OK;
-    if (ng_numel(y) > 0) s = ng_vk_upload(c, k, t.tab, t.bytes, &d.idx);
+    int planar = 0;
+    nngpu_status s = ng_resize_table_planar(g, n, &t, &planar);
+    if (s == NNGPU_OK && ng_numel(y) > 0) s = ng_vk_upload(c, k, t.tab, t.bytes, &d.idx);
     ng_resize_table_free(&t);
     NG_CHECK(s);
     if (ng_numel(y) == 0) return NNGPU_OK;
@@ -169,7 +170,7 @@ nngpu_status ng_vk_resize_prepare(ng_context *c, const ng_graph *g, const ng_nod
         meta[8 + j] = (int32_t)x->dims[j];
         meta[16 + j] = (int32_t)t.toff[j];
     }
-    d.kind = NG_VK_DATA_RESIZE;
+    d.kind = planar ? NG_VK_DATA_RESIZE_PLANE : NG_VK_DATA_RESIZE;
     d.taps = t.taps;
     d.read = n->in[0];
     d.write = n->out[0];
