@@ -282,6 +282,12 @@ def op_cases(c, a):
                                                         name="erase_far")], opset=17)
     c.expect_error("SequenceErase past the end of the list", path, x_file([3, 4]),
                    ["erase_far", "out of range"])
+    # loss functions rewritten at import: an unknown reduction names the node
+    labels = [helper.make_tensor("labels", T.INT64, [3], [0, 2, 1])]
+    path = model(helper.make_node("SoftmaxCrossEntropyLoss", ["x", "labels"], ["y"],
+                                  name="sce_median", reduction="median"), [3, 4], labels)
+    c.expect_error("SoftmaxCrossEntropyLoss with an unknown reduction", path, x_file([3, 4]),
+                   ["sce_median", "median"])
     # opset-23 ops expanded once shapes are known: shapes that do not fit name the node
     path = model(helper.make_node("Attention", ["x", "x", "x"], ["y"], name="attention_no_heads"),
                  [2, 5, 8], opset=23)

@@ -52,7 +52,7 @@ PARAM_INPUTS = {
 # Ops nngpu expands into standard ops itself (src/graph/expand_*.c): their cases
 # test that; the "_expanded" copies (ONNX's function body, ~100 models of ops the
 # other cases cover one by one) would add about a minute per device to the suite.
-SELF_EXPANDED = ("test_attention_", "test_rotary_embedding", "test_affine_grid_")
+SELF_EXPANDED = ("test_attention_", "test_rotary_embedding", "test_affine_grid_", "test_sce_")
 SUPPORTED_NP_DTYPES = {np.dtype(t) for t in (np.float32, np.float16, np.float64, np.int8,
                                              np.uint8, np.int32, np.int64, np.bool_)}
 SUPPORTED_NP_DTYPE_NAMES = {"int4", "uint4"}  # ml_dtypes' 4-bit types, widened on writing

@@ -218,6 +218,9 @@ static const struct {
                     {"Swish", swish},
                     {"SwiGLU", swiglu},
                     {"Compress", compress},
+                    /* onnx_loss_ops.c */
+                    {"NegativeLogLikelihoodLoss", ng_onnx_nll_loss},
+                    {"SoftmaxCrossEntropyLoss", ng_onnx_sce_loss},
                     /* sequences whose elements are known at import (onnx_sequence.c) */
                     {"SplitToSequence", ng_onnx_sequence_source},
                     {"SequenceConstruct", ng_onnx_sequence_source},

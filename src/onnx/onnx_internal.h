@@ -120,6 +120,9 @@ nngpu_status ng_onnx_sequence_reader(ng_onnx_rewrite *r);
  * graphs included); each Loop result that now holds the stacked elements is
  * added to stacked, followed by the sequence the Loop started from. */
 nngpu_status ng_onnx_sequence_loops(Onnx__GraphProto *gp, ng_onnx_names *stacked);
+/* NegativeLogLikelihoodLoss and SoftmaxCrossEntropyLoss (onnx_loss_ops.c). */
+nngpu_status ng_onnx_nll_loss(ng_onnx_rewrite *r);
+nngpu_status ng_onnx_sce_loss(ng_onnx_rewrite *r);
 /* RMS normalization of x over the axes from axis on, times scale, into out
  * (the rewritten node's name when main). */
 nngpu_status ng_rw_rms_norm(ng_onnx_rewrite *r, const char *x, const char *scale, int64_t axis,
