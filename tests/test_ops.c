@@ -113,6 +113,36 @@ static void test_conv(void) {
     th_output(g, "y");
     th_check_graph(nm, g, TOL);
 
+    /* Dilated kernels whose outer taps read only padding: devices cut them
+     * (trim_conv_taps.c), the reference keeps them. ASPP-like first (only the
+     * centre is live: a 1x1), then random geometries, some depthwise. */
+    for (int i = 0; i < 9; i++) {
+        int h = th_randint(1, 9), w = th_randint(1, 9), kh = i ? 2 * th_randint(1, 2) + 1 : 3;
+        int kw = i ? th_randint(1, 5) : 3, dh = i ? th_randint(2, 8) : 12, dw = i ? th_randint(1, 8) : 18;
+        int sh = i ? th_randint(1, 2) : 1, sw = 1, dwise = i % 3 == 2;
+        int cin = th_randint(1, 12), cout = dwise ? cin : th_randint(1, 12), n = th_randint(1, 3);
+        int64_t pads[4] = {i ? th_randint(0, dh * (kh - 1)) : 12, i ? th_randint(0, dw * (kw - 1)) : 18,
+                           i ? th_randint(0, dh * (kh - 1)) : 12, i ? th_randint(0, dw * (kw - 1)) : 18};
+        if (h + pads[0] + pads[2] < dh * (kh - 1) + 1) pads[2] = dh * (kh - 1) + 1 - h - pads[0];
+        if (w + pads[1] + pads[3] < dw * (kw - 1) + 1) pads[3] = dw * (kw - 1) + 1 - w - pads[1];
+        NAME("Conv dilated padding-only taps n%d c%d->%d %dx%d k%dx%d d%dx%d s%d pads %lld,%lld,%lld,%lld%s",
+             n, cin, cout, h, w, kh, kw, dh, dw, sh, (long long)pads[0], (long long)pads[1],
+             (long long)pads[2], (long long)pads[3], dwise ? " depthwise" : "");
+        g = th_graph(17);
+        th_input(g, "x", 4, D(n, cin, h, w));
+        th_const_rand(g, "w", 4, D(cout, dwise ? 1 : cin, kh, kw), -1, 1);
+        th_const_rand(g, "b", 1, D(cout), -1, 1);
+        th_node(g, "Conv", "x,w,b", "t");
+        th_attr_ints(g, "dilations", 2, D(dh, dw));
+        th_attr_ints(g, "strides", 2, D(sh, sw));
+        th_attr_ints(g, "pads", 4, pads);
+        if (dwise) th_attr_int(g, "group", cin);
+        th_node(g, "Relu", "t", "y");
+        th_expect_fused("Conv+Relu");
+        th_output(g, "y");
+        th_check_graph(nm, g, TOL);
+    }
+
     int len = th_randint(5, 30), k = th_randint(1, 5);
     NAME("Conv1d len%d k%d", len, k);
     g = th_graph(17);

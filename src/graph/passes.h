@@ -70,6 +70,9 @@ nngpu_status ng_pass_lower_pool3d(ng_graph *g, ng_report *r);
  * as a 1x1 Conv to Cout*k*k channels and DepthToSpace(k, CRD)
  * (lower_convtranspose.c). */
 nngpu_status ng_pass_lower_convtranspose(ng_graph *g, ng_report *r);
+/* Cuts Conv kernels to the taps that read some input, not only padding
+ * (dilated convolutions on small maps; trim_conv_taps.c). Device sessions. */
+nngpu_status ng_pass_trim_conv_taps(ng_graph *g, ng_report *r);
 /* DFT / STFT (float, constant window) as a MatMul / strided Conv by a constant
  * transform matrix (device sessions: GEMM and convolution kernels). */
 nngpu_status ng_pass_lower_dft(ng_graph *g, ng_report *r);

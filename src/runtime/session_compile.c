@@ -71,6 +71,7 @@ static nngpu_status run_passes(nngpu_session *s) {
         if (!(off & NNGPU_PASS_LOWER_DFT)) NG_CHECK(ng_pass_lower_dft(g, r));
     }
     if (!(off & NNGPU_PASS_FUSE_PAD)) NG_CHECK(ng_pass_fuse_pad(g, r));
+    if (s->dev) NG_CHECK(ng_pass_trim_conv_taps(g, r)); /* after Pads joined the convolutions */
     if (s->opts.weight_bits) { /* before fusion: bias and activations fuse into MatMulQuantW */
         int count;
         NG_CHECK(ng_pass_quantize_weights(g, s->opts.weight_bits, s->opts.weight_group_size,
