@@ -272,7 +272,7 @@ static void test_budget_split(void) {
 }
 
 static void test_algorithm_choice(const nngpu_device_info *info) {
-    nngpu_model *m = layer_model(16, 12, 24, 3, 1);
+    nngpu_model *m = layer_model(96, 12, 128, 3, 1);
     ng_tune_jobs jobs = {0};
     CHECK(m && ng_tune_collect(m, DEV, &jobs) == NNGPU_OK, "collect: %s", nngpu_last_error());
     if (!m || jobs.n != 2 || strcmp(jobs.job[0].family, "conv_direct") ||
@@ -288,7 +288,7 @@ static void test_algorithm_choice(const nngpu_device_info *info) {
     first_kernel(m, DEV, "conv_direct:ALGO=1,WINO=0", k1, sizeof k1);
     first_kernel(m, DEV, "conv_direct:WINO=2", k2, sizeof k2);
     first_kernel(m, DEV, "conv_direct:WINO=4", k4, sizeof k4);
-    /* 16 -> 24 channels at 12x12: Winograd by default on CPUs, F(2,3) (F(4,3) has 9 tiles) */
+    /* 96 -> 128 channels at 12x12: Winograd by default on CPUs, F(2,3) (F(4,3) has 9 tiles) */
     CHECK(ng_params_get(&job->defaults, "ALGO", -1) == 1 && ng_params_get(&job->defaults, "WINO", -1) == 2 &&
               !strncmp(k1, "conv2d_im2col_gemm", 18) && !strncmp(k0, "conv2d_direct", 13) &&
               !strncmp(k2, "conv2d_winograd_f2", 18) && !strncmp(k4, "conv2d_winograd_f4", 18),

@@ -1259,7 +1259,8 @@ static void params_restore(void) { params_force(NULL); }
 
 /* Winograd 3x3 stride-1 convolutions (parameter WINO of vulkan's vk_conv and
  * opencl's conv_direct, forced to F(2,3) and F(4,3) through NNGPU_PARAMS,
- * then the defaults, which pick Winograd from 16 channels on CPU devices):
+ * then the defaults, which pick Winograd from 16 channels on lavapipe and
+ * from 96 (or large layers) on POCL):
  * odd sizes, maps smaller than a tile, padding 0 or 1 per side, channels not
  * multiples of 4, batch 2, residual epilogue. */
 static void conv_winograd(void) {

@@ -28,10 +28,13 @@ int ng_cl_winograd_fits(const ng_context *c, const ng_conv_geom *cg) {
 
 int ng_cl_winograd_default(const ng_context *c, const ng_conv_geom *cg) {
     if (strcmp(c->info.device_type, "gpu") == 0) return 0; /* not measured on GPUs */
-    if (cg->C < 16 || cg->K < 16) return 0;
-    /* Measured on POCL (bench/README.md): F(4,3) 1.3-2.5x faster than im2col
-     * + GEMM on ResNet-18's 56x56 to 14x14 layers; F(2,3) where F(4,3)'s
-     * GEMMs would get fewer than 16 columns (tiles): 7x7 maps */
+    /* Measured on POCL (bench/README.md): with 128 channels and more F(4,3)
+     * is up to 1.4x faster than the direct or im2col kernels on 14x14 to
+     * 56x56 maps (2.2x at 256); with 64 or fewer its three launches lose
+     * (0.5-0.9x) unless the layer is large (64 -> 64 or 128 at 112x112: 1.1-1.25x);
+     * F(2,3) where F(4,3)'s GEMMs would get fewer than 16 columns (tiles): 7x7 maps */
+    double macs = 9.0 * cg->N * cg->C * cg->K * cg->OH * cg->OW;
+    if ((cg->C < 96 || cg->K < 96) && macs < 3e8) return 0;
     return tiles_of(cg, 4).nt >= 16 ? 4 : 2;
 }
 
