@@ -402,20 +402,33 @@ static void test_convtranspose(void) {
         th_output(g, "y");
         th_check_graph(nm, g, TOL);
     }
-    for (int i = 0; i < 4; i++) { /* stride == kernel: a 1x1 Conv and DepthToSpace on devices */
-        int k = th_randint(2, 4), c = th_randint(1, 24), m = th_randint(1, 24), h = th_randint(1, 9),
-            w = th_randint(1, 9), n = th_randint(1, 3), bias = i % 2, act = i < 2;
-        NAME("ConvTranspose as 1x1 Conv c%d m%d %dx%d n%d ker%d%s%s", c, m, h, w, n, k,
-             bias ? " bias" : "", act ? " +Add+Relu" : "");
+    /* Kernel = m x stride: on devices an m x m Conv of the stride^2 output
+     * phases, DepthToSpace and (pads or m > 1) a cropping Slice. The first 4:
+     * m = 1 without pads (a 1x1 Conv, U-Net's 2x2 stride 2); the rest m 2-3
+     * with random pads (GAN decoders' 4x4 stride 2 pad 1 first). With Add+Relu
+     * the per-channel Add joins the bias and the Relu moves before the
+     * DepthToSpace. */
+    for (int i = 0; i < 10; i++) {
+        int one = i < 4, st = th_randint(2, one ? 4 : 3), m = one ? 1 : th_randint(2, 3), k = m * st,
+            c = th_randint(1, 20), o = th_randint(1, 20), h = th_randint(1, 8), w = th_randint(1, 8),
+            n = th_randint(1, 3), bias = i % 2, act = i % 4 < 2;
+        int64_t pads[4];
+        for (int q = 0; q < 4; q++) pads[q] = one ? 0 : i == 4 ? st / 2 : th_randint(0, k - 1);
+        for (int q = 0; q < 2; q++) /* at least one output row and column */
+            while ((q ? w : h) * st - st + k - pads[q] - pads[q + 2] < 1) pads[q + 2]--;
+        NAME("ConvTranspose as phase Conv c%d m%d %dx%d n%d ker%d stride%d pads %lld,%lld,%lld,%lld%s%s",
+             c, o, h, w, n, k, st, (long long)pads[0], (long long)pads[1], (long long)pads[2],
+             (long long)pads[3], bias ? " bias" : "", act ? " +Add+Relu" : "");
         nngpu_graph *g = th_graph(17);
         fallback_if("ConvTranspose");
         th_input(g, "x", 4, D(n, c, h, w));
-        th_const_rand(g, "w", 4, D(c, m, k, k), -1, 1);
-        if (bias) th_const_rand(g, "b", 1, D(m), -1, 1);
+        th_const_rand(g, "w", 4, D(c, o, k, k), -1, 1);
+        if (bias) th_const_rand(g, "b", 1, D(o), -1, 1);
         th_node(g, "ConvTranspose", bias ? "x,w,b" : "x,w", act ? "t" : "y");
-        th_attr_ints(g, "strides", 2, D(k, k));
-        if (act) { /* the per-channel Add joins the bias, the Relu moves before the DepthToSpace */
-            th_const_rand(g, "cb", 3, D(m, 1, 1), -1, 1);
+        th_attr_ints(g, "strides", 2, D(st, st));
+        if (!one) th_attr_ints(g, "pads", 4, pads);
+        if (act) {
+            th_const_rand(g, "cb", 3, D(o, 1, 1), -1, 1);
             th_node(g, "Add", "t,cb", "u");
             th_node(g, "Relu", "u", "y");
             th_expect_fused("ConvTranspose+Add+Relu");
