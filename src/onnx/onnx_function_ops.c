@@ -12,7 +12,8 @@
  *   SwiGLU(A, B; alpha = 1)                 Swish(A; alpha) * B
  *   Compress(X, condition; axis)            Gather(X, Reshape(NonZero(condition), [-1]), axis)
  *                                           (no axis: of Reshape(X, [-1])); the selection's
- *                                           length is known per run (a run-time tail) */
+ *                                           length is known per run (a run-time tail)
+ *   CenterCropPad(X, shape; axes)           Pad(Slice(X)) centred (center_crop_pad) */
 #include <float.h>
 #include <string.h>
 
@@ -206,6 +207,54 @@ static nngpu_status compress(ng_onnx_rewrite *r) {
     return nngpu_graph_set_attr_int(r->g, "axis", has_axis ? ng_rw_attr_int(r, "axis", 0) : 0);
 }
 
+/* CenterCropPad(X, shape; axes): per listed axis (default all) a dim larger
+ * than its target is cropped from (dim - target) / 2 on, a smaller one padded
+ * with zeros, (target - dim) / 2 before and the rest after:
+ *   d = Shape(X)[axes] - shape
+ *   Pad(Slice(X, max(d, 0) / 2, that + min(dims, shape), axes),
+ *       [max(-d, 0) / 2, max(-d, 0) - max(-d, 0) / 2], axes)
+ * (shape arithmetic folded at compile time once X's shape is known). */
+static nngpu_status center_crop_pad(ng_onnx_rewrite *r) {
+    NG_CHECK(need_io(r, 2, 2));
+    if (!ng_rw_input(r, 1))
+        return ng_error(NNGPU_ERR_PARSE, "node '%s' (CenterCropPad): input 'shape' is missing", r->name);
+    const Onnx__AttributeProto *axes_attr = ng_rw_attr(r, "axes");
+    const char *x = ng_rw_input(r, 0), *target = ng_rw_input(r, 1);
+    char shape[600], axes[600], dims[600], diff[600], zero[600], two[600], crop[600], start[600],
+        keep[600], end[600], neg[600], grow[600], before[600], after[600], pads[600], cut[600];
+    const int64_t z = 0, t2 = 2;
+    NG_CHECK(ng_rw_add(r, "Shape", 0, 1, &x, ng_rw_tmp(r, "shape", shape, sizeof shape)));
+    const char *d = shape;
+    if (axes_attr) {
+        if (axes_attr->n_ints > NNGPU_MAX_DIMS)
+            return ng_error(NNGPU_ERR_PARSE, "node '%s': too many axes", r->name);
+        NG_CHECK(ng_rw_i64(r, "axes", 1, (int64_t)axes_attr->n_ints, axes_attr->ints, axes, sizeof axes));
+        const char *g[] = {shape, axes};
+        NG_CHECK(ng_rw_add(r, "Gather", 0, 2, g, d = ng_rw_tmp(r, "dims", dims, sizeof dims)));
+    }
+    NG_CHECK(ng_rw_i64(r, "zero", 0, 1, &z, zero, sizeof zero));
+    NG_CHECK(ng_rw_i64(r, "two", 0, 1, &t2, two, sizeof two));
+    const char *sub[] = {d, target}, *cmax[] = {diff, zero}, *half[] = {crop, two};
+    NG_CHECK(ng_rw_add(r, "Sub", 0, 2, sub, ng_rw_tmp(r, "excess", diff, sizeof diff)));
+    NG_CHECK(ng_rw_add(r, "Max", 0, 2, cmax, ng_rw_tmp(r, "crop", crop, sizeof crop)));
+    NG_CHECK(ng_rw_add(r, "Div", 0, 2, half, ng_rw_tmp(r, "start", start, sizeof start)));
+    const char *kmin[] = {d, target}, *kend[] = {start, keep};
+    NG_CHECK(ng_rw_add(r, "Min", 0, 2, kmin, ng_rw_tmp(r, "kept", keep, sizeof keep)));
+    NG_CHECK(ng_rw_add(r, "Add", 0, 2, kend, ng_rw_tmp(r, "end", end, sizeof end)));
+    const char *sl[] = {x, start, end, axes};
+    NG_CHECK(ng_rw_add(r, "Slice", 0, axes_attr ? 4 : 3, sl, ng_rw_tmp(r, "cropped", cut, sizeof cut)));
+    const char *dp = diff, *gmax[] = {neg, zero}, *ghalf[] = {grow, two}, *gsub[] = {grow, before};
+    NG_CHECK(ng_rw_add(r, "Neg", 0, 1, &dp, ng_rw_tmp(r, "shortfall", neg, sizeof neg)));
+    NG_CHECK(ng_rw_add(r, "Max", 0, 2, gmax, ng_rw_tmp(r, "grow", grow, sizeof grow)));
+    NG_CHECK(ng_rw_add(r, "Div", 0, 2, ghalf, ng_rw_tmp(r, "before", before, sizeof before)));
+    NG_CHECK(ng_rw_add(r, "Sub", 0, 2, gsub, ng_rw_tmp(r, "after", after, sizeof after)));
+    const char *cat[] = {before, after};
+    NG_CHECK(ng_rw_add(r, "Concat", 0, 2, cat, ng_rw_tmp(r, "pads", pads, sizeof pads)));
+    NG_CHECK(nngpu_graph_set_attr_int(r->g, "axis", 0));
+    const char *pad[] = {cut, pads, "", axes};
+    return ng_rw_add(r, "Pad", 1, axes_attr ? 4 : 2, pad, ng_rw_output(r, 0));
+}
+
 static const struct {
     const char *op_type;
     nngpu_status (*rewrite)(ng_onnx_rewrite *r);
@@ -218,6 +267,7 @@ static const struct {
                     {"Swish", swish},
                     {"SwiGLU", swiglu},
                     {"Compress", compress},
+                    {"CenterCropPad", center_crop_pad},
                     /* onnx_loss_ops.c */
                     {"NegativeLogLikelihoodLoss", ng_onnx_nll_loss},
                     {"SoftmaxCrossEntropyLoss", ng_onnx_sce_loss},
