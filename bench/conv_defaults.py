@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import subprocess
-import time
 
 import numpy as np
 
@@ -50,16 +49,10 @@ def nnrun(a, model, device, params=None):
 
 def ort_ms(model, runs):
     import onnxruntime as ort
-    s = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
-    x = {i.name: np.random.rand(*i.shape).astype(np.float32) for i in s.get_inputs()}
-    for _ in range(3):
-        s.run(None, x)
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        s.run(None, x)
-        times.append((time.perf_counter() - t) * 1e3)
-    return float(np.median(times))
+    from zoo_light import ort_median  # the same timing as the model-zoo bench
+    inputs = ort.InferenceSession(model, providers=["CPUExecutionProvider"]).get_inputs()
+    feeds = {i.name: np.random.rand(*i.shape).astype(np.float32) for i in inputs}
+    return ort_median(model, feeds, runs)[0]
 
 
 def sweep(a, device):

@@ -217,7 +217,8 @@ __kernel void resize(__global NG_FLOAT *y, int y_off, __global const NG_FLOAT *x
 }
 
 #ifdef RS_ROW
-/* The last two dims resized, none before (NCHW upsampling): a work-item
+/* Only the last two dims resized (ng_resize_table_planar: a kept one has
+ * identity entries), none before (NCHW up- or down-sampling): a work-item
  * computes RS_ROW consecutive outputs of one output row, reading the row taps
  * once; each output combines TAPS x TAPS inputs with compiled-in trip counts
  * (the generic kernel above decodes every dim of every output).

@@ -13,14 +13,6 @@ int ng_cl_resize_supports(const ng_graph *g, const ng_node *n) {
     return ng_resize_supported(g, n) && ng_cl_epilogue_supported(g, n);
 }
 
-/* Whether only the last two dims are resized (NCHW upsampling): resize_rows. */
-static int last_two_resized(const ng_tensor *x, const ng_resize_table *t) {
-    if (x->rank < 2 || t->toff[x->rank - 1] < 0 || t->toff[x->rank - 2] < 0) return 0;
-    for (int k = 0; k < x->rank - 2; k++)
-        if (t->toff[k] >= 0) return 0;
-    return 1;
-}
-
 /* resize_rows: (ceil(OW / row), OH, planes) work-items, row outputs each. */
 static nngpu_status prepare_rows(ng_context *c, const ng_graph *g, const ng_node *n,
                                  const ng_binding *bind, ng_kernel *k, const ng_resize_table *t,
@@ -62,11 +54,14 @@ nngpu_status ng_cl_resize_prepare(ng_context *c, const ng_graph *g, const ng_nod
         ng_resize_table_free(&t);
         return NNGPU_OK;
     }
+    /* only the last two dims resized (NCHW up- or down-sampling): resize_rows */
+    int planar = 0;
     cl_mem tab_mem;
-    nngpu_status s = ng_cl_meta_upload(c, k, t.tab, t.bytes, &tab_mem);
+    nngpu_status s = ng_resize_table_planar(g, n, &t, &planar);
+    if (s == NNGPU_OK) s = ng_cl_meta_upload(c, k, t.tab, t.bytes, &tab_mem);
     static const char *names[] = {"resize_nearest", "resize_linear", "resize_cubic"};
     ng_cl_kernel_name(k, n, names[t.mode]);
-    if (s == NNGPU_OK && last_two_resized(x, &t)) {
+    if (s == NNGPU_OK && planar) {
         s = prepare_rows(c, g, n, bind, k, &t, tab_mem);
         ng_resize_table_free(&t);
         return s;
