@@ -288,6 +288,18 @@ def op_cases(c, a):
                                   name="sce_median", reduction="median"), [3, 4], labels)
     c.expect_error("SoftmaxCrossEntropyLoss with an unknown reduction", path, x_file([3, 4]),
                    ["sce_median", "median"])
+    # onnxruntime's GroupQueryAttention: what its rewrite does not cover names the node
+    gqa_in = [helper.make_tensor("seqlens", T.INT32, [1], [4]), helper.make_tensor("total", T.INT32, [], [5])]
+    path = model(helper.make_node("GroupQueryAttention", ["x", "x", "x", "", "", "seqlens", "total", "", "", "",
+                                                          "", "", "seqlens"], ["y"], name="gqa_int8_cache",
+                                  domain="com.microsoft", num_heads=2, kv_num_heads=2), [1, 5, 8], gqa_in)
+    c.expect_error("GroupQueryAttention with a quantized KV cache", path, x_file([1, 5, 8]),
+                   ["gqa_int8_cache", "quantized KV cache"])
+    path = model(helper.make_node("GroupQueryAttention", ["x", "x", "x", "", "", "seqlens", "total"], ["y"],
+                                  name="gqa_heads", domain="com.microsoft", num_heads=3, kv_num_heads=2),
+                 [1, 5, 12], gqa_in)
+    c.expect_error("GroupQueryAttention with 3 query heads for 2 KV heads", path, x_file([1, 5, 12]),
+                   ["gqa_heads", "kv_num_heads"])
     # opset-23 ops expanded once shapes are known: shapes that do not fit name the node
     path = model(helper.make_node("Attention", ["x", "x", "x"], ["y"], name="attention_no_heads"),
                  [2, 5, 8], opset=23)

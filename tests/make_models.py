@@ -108,9 +108,10 @@ class Net:
                            [(out, "output", ["N"] + list(out_shape) if out_shape else None)],
                            opset)
 
-    def finish(self, inputs, outputs, opset=OPSET):
+    def finish(self, inputs, outputs, opset=OPSET, contrib=False):
         """The finished model: inputs (name, elem type, dims), outputs (tensor, new name,
-        dims or None where inference can tell[, elem type: float by default])."""
+        dims or None where inference can tell[, elem type: float by default]); contrib:
+        it holds onnxruntime's com.microsoft ops (ONNX's checker does not know them)."""
         graph = helper.make_graph(
             self.nodes, self.name,
             [helper.make_tensor_value_info(*i) for i in inputs],
@@ -121,9 +122,11 @@ class Net:
         for node in graph.node:
             node.input[:] = [rename.get(i, i) for i in node.input]
             node.output[:] = [rename.get(o, o) for o in node.output]
-        m = helper.make_model(graph, producer_name="nngpu make_models.py",
-                              opset_imports=[helper.make_opsetid("", opset)])
+        opsets = [helper.make_opsetid("", opset)] + [helper.make_opsetid("com.microsoft", 1)] * contrib
+        m = helper.make_model(graph, producer_name="nngpu make_models.py", opset_imports=opsets)
         m.ir_version = 8
+        if contrib:
+            return m
         m = onnx.shape_inference.infer_shapes(m, strict_mode=True)
         # values whose shape inference could not tell (a Loop's, a sequence's), which the checker refuses
         kept = [vi for vi in m.graph.value_info if vi.type.tensor_type.HasField("shape")]
@@ -362,12 +365,13 @@ def write_case(case_dir, model, xs, outputs):
 
 
 def main():
+    import contrib_attention_models
     import control_models
     import legacy_models
     import opset23_models
     import zoo_models  # imports this module's Net
     builders = dict(MODELS, **zoo_models.MODELS, **legacy_models.MODELS, **control_models.MODELS,
-                    **opset23_models.MODELS)
+                    **opset23_models.MODELS, **contrib_attention_models.MODELS)
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("outdir")
     ap.add_argument("--seed", type=int, default=1234)

@@ -5,7 +5,9 @@
  *   Reduce / Softmax / Concat / Pad ops between a Transpose and its inverse
  *   over ranks 3-5; each case bounds the Transposes left;
  * - activations spelled out in elementwise ops (graph/fuse_activations.c):
- *   each spelling after a MatMul + bias must fuse into it as the one op. */
+ *   each spelling after a MatMul + bias must fuse into it as the one op;
+ * - common subexpressions (graph/cse.c): repeated nodes, equal constants
+ *   held twice, run once; a different constant keeps its node. */
 #include <stdio.h>
 #include <string.h>
 
@@ -401,6 +403,31 @@ static void test_spelled_activations(void) {
     }
 }
 
+/* ---- common subexpressions ---------------------------------------------------------- */
+
+/* Sigmoid(x) twice, x * c twice with two equal constants and once with another:
+ * one Sigmoid layer and two Mul layers are left. */
+static void test_cse(void) {
+    NAME("cse: repeated Sigmoid and Mul by equal constants");
+    nngpu_graph *g = th_graph(13);
+    th_input(g, "x", 3, D(2, 3, 5));
+    float c = 0.75f, other = -1.5f;
+    nngpu_graph_add_constant(g, "c1", NNGPU_DTYPE_FLOAT32, 1, D(1), &c);
+    nngpu_graph_add_constant(g, "c2", NNGPU_DTYPE_FLOAT32, 1, D(1), &c);
+    nngpu_graph_add_constant(g, "c3", NNGPU_DTYPE_FLOAT32, 1, D(1), &other);
+    th_node(g, "Sigmoid", "x", "s1");
+    th_node(g, "Sigmoid", "x", "s2");
+    th_node(g, "Mul", "s1,c1", "m1");
+    th_node(g, "Mul", "s2,c2", "m2");
+    th_node(g, "Mul", "s2,c3", "m3");
+    th_node(g, "Sub", "m1,m2", "d");
+    th_node(g, "Add", "d,m3", "y");
+    th_output(g, "y");
+    th_expect_at_most("Sigmoid", 1);
+    th_expect_at_most("Mul", 2);
+    th_check_graph(nm, g, TOL);
+}
+
 int main(int argc, char **argv) {
     th_init(argc, argv);
     th_hold_devices();
@@ -408,5 +435,6 @@ int main(int argc, char **argv) {
     for (int i = 0; i < 12; i++) test_random_region(i);
     test_no_gain();
     test_spelled_activations();
+    test_cse();
     return th_summary();
 }

@@ -143,7 +143,8 @@ typedef enum nngpu_pass {
     NNGPU_PASS_PLAN_MEMORY = 1 << 6,    /* share one arena by liveness (off: one slot each) */
     NNGPU_PASS_SINK_TRANSPOSES = 1 << 7, /* run elementwise regions between NHWC Transposes untransposed */
     NNGPU_PASS_FUSE_ACTIVATIONS = 1 << 8, /* spelled-out GELU / HardSwish / Mish / SiLU as one op */
-    NNGPU_PASS_LOWER_DFT = 1 << 9 /* devices: DFT / STFT as MatMul / Conv by a constant matrix */
+    NNGPU_PASS_LOWER_DFT = 1 << 9, /* devices: DFT / STFT as MatMul / Conv by a constant matrix */
+    NNGPU_PASS_CSE = 1 << 10       /* a node repeating an earlier one's work reads its result */
 } nngpu_pass;
 
 typedef struct nngpu_options {

@@ -37,7 +37,10 @@ nngpu_status ng_expand_rotary(ng_builder *e, const ng_node *n) {
         H = X->dims[1], L = X->dims[2], D = X->dims[3];
     }
     int64_t r = ng_attr_int(n, "rotary_embedding_dim", 0);
-    if (r == 0) r = D;
+    /* unset: the head size; nngpu's own attribute rotary_dim_from_cache (set by
+     * the GroupQueryAttention rewrite: onnxruntime's partial rotary) takes
+     * twice the caches' width */
+    if (r == 0) r = ng_attr_int(n, "rotary_dim_from_cache", 0) && C->rank >= 1 ? 2 * C->dims[C->rank - 1] : D;
     int64_t half = r / 2;
     int interleaved = ng_attr_int(n, "interleaved", 0) != 0;
     if (r < 2 || r % 2 || r > D) return bad(n, "rotary_embedding_dim must be even and at most the head size");

@@ -36,6 +36,10 @@ nngpu_status ng_pass_fold_dequantize(ng_graph *g, ng_report *r);
  * column when group is 0): constant MatMul/Gemm weights become MatMulQuantW;
  * *count says how many. */
 nngpu_status ng_pass_quantize_weights(ng_graph *g, int bits, int group, int *count, ng_report *r);
+/* Common subexpressions: a node with the op, attributes and inputs of an
+ * earlier one (equal small constants alike) goes; its readers read the
+ * earlier node's outputs (cse.c). */
+nngpu_status ng_pass_cse(ng_graph *g, ng_report *r);
 /* Removes Identity, inference-mode Dropout and no-op Casts. */
 nngpu_status ng_pass_eliminate(ng_graph *g, ng_report *r);
 /* Rewrites regions of elementwise / Reduce / Softmax / Concat / Pad nodes

@@ -140,6 +140,9 @@ nngpu_status ng_onnx_add_contrib_float_node(ng_onnx_rewrite *r);
 /* The transformer fusions (Attention, EmbedLayerNormalization). */
 int ng_onnx_is_contrib_attention_op(const char *op_type);
 nngpu_status ng_onnx_add_contrib_attention_node(ng_onnx_rewrite *r);
+/* GroupQueryAttention (onnx_contrib_gqa.c). */
+int ng_onnx_is_contrib_gqa_op(const char *op_type);
+nngpu_status ng_onnx_add_contrib_gqa_node(ng_onnx_rewrite *r);
 /* MatMulNBits (onnx_contrib_nbits.c). */
 int ng_onnx_is_contrib_nbits_op(const char *op_type);
 nngpu_status ng_onnx_add_contrib_nbits_node(ng_onnx_rewrite *r);

@@ -24,6 +24,7 @@ static const struct {
     {"fuse_elementwise", NNGPU_PASS_FUSE_ELEMENTWISE}, {"fuse_pad", NNGPU_PASS_FUSE_PAD},
     {"plan_memory", NNGPU_PASS_PLAN_MEMORY}, {"sink_transposes", NNGPU_PASS_SINK_TRANSPOSES},
     {"fuse_activations", NNGPU_PASS_FUSE_ACTIVATIONS}, {"lower_dft", NNGPU_PASS_LOWER_DFT},
+    {"cse", NNGPU_PASS_CSE},
 };
 
 unsigned ng_disabled_passes(const nngpu_options *o) {

@@ -47,6 +47,7 @@ static nngpu_status run_passes(nngpu_session *s) {
     NG_CHECK(ng_pass_lower_variadic(g, r));
     if (s->dev) NG_CHECK(ng_pass_split_concat(g, r));
     if (!(off & NNGPU_PASS_ELIMINATE)) NG_CHECK(ng_pass_eliminate(g, r));
+    if (!(off & NNGPU_PASS_CSE)) NG_CHECK(ng_pass_cse(g, r));
     /* pre-quantized layers, while their DequantizeLinear weights stand */
     if (!(off & NNGPU_PASS_FUSE_EPILOGUE)) {
         NG_CHECK(ng_pass_fold_qdq(g, r));

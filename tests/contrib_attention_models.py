@@ -1,0 +1,102 @@
+"""Decoder blocks the way onnxruntime-genai writes LLMs: onnxruntime's com.microsoft
+GroupQueryAttention with a KV cache (BNSH past / present), rotary embeddings from
+cos / sin caches, seqlens_k from the attention mask and total_sequence_length from
+its shape. nngpu rewrites GroupQueryAttention into standard ops at import; the cases
+compare it with onnxruntime's kernel on every device.
+
+- gqa_prompt: the first prompt, packed QKV, rotary, an attention mask that pads every
+  sample but the first at its end (the rows of padding are unspecified: zeroed by Where).
+- gqa_decode: the next token after a cache of PAST, separate Q / K / V, interleaved
+  rotary, a local window and softcap.
+- gqa_sink: multi-query (one KV head), per-head attention sinks, an additive
+  attention_bias input."""
+import numpy as np
+from onnx import TensorProto
+
+from make_models import Net
+from zoo_models import SEQ
+
+HIDDEN, Q_HEADS, KV_HEADS, HEAD = 64, 4, 2, 16
+PAST = 8  # decode steps read a cache of PAST; onnxruntime takes one token per sample then
+
+
+def _rope(n, rot, positions=64):
+    inv = 1.0 / (10000 ** (np.arange(0, rot, 2) / rot))
+    ang = np.outer(np.arange(positions), inv)
+    return n.const(np.cos(ang)), n.const(np.sin(ang))
+
+
+def _int32(n, x):
+    return n.op("Cast", [x], to=TensorProto.INT32)
+
+
+def _lengths_from_mask(n, mask):
+    """seqlens_k = rows of the mask - 1, total_sequence_length = its width (genai's)."""
+    ones = n.op("ReduceSum", [mask, n.constant_node([1])], keepdims=0)
+    seqlens = _int32(n, n.op("Sub", [ones, n.constant_node(1)]))
+    total = _int32(n, n.op("Gather", [n.op("Shape", [mask]), n.constant_node(1)], axis=0))
+    return seqlens, total
+
+
+def _lengths_from_shapes(n, x, past):
+    """Every sample holds its whole cache: total = PAST + S, seqlens_k = total - 1."""
+    seq = n.op("Slice", [n.op("Shape", [x]), n.constant_node([1]), n.constant_node([2])])
+    tot = n.op("Add", [seq, n.op("Slice", [n.op("Shape", [past]), n.constant_node([2]), n.constant_node([3])])])
+    batch = n.op("Slice", [n.op("Shape", [x]), n.constant_node([0]), n.constant_node([1])])
+    seqlens = _int32(n, n.op("Expand", [n.op("Sub", [tot, n.constant_node([1])]), batch]))
+    total = _int32(n, n.op("Squeeze", [tot, n.constant_node([0])]))
+    return seqlens, total
+
+
+def _finish(n, inputs, y, kv_heads, seq, total):
+    cache = ["N", kv_heads, total, HEAD]
+    return n.finish(inputs, [(y[0], "output", ["N", seq, HIDDEN]), (y[1], "present_key", cache),
+                             (y[2], "present_value", cache)], contrib=True)
+
+
+def gqa_prompt(rng):
+    n = Net("gqa_prompt", rng)
+    qkv = n.linear("input", HIDDEN, (Q_HEADS + 2 * KV_HEADS) * HEAD)
+    seqlens, total = _lengths_from_mask(n, "attention_mask")
+    cos, sin = _rope(n, HEAD)
+    att, pk, pv = n.op("GroupQueryAttention", [qkv, "", "", "", "", seqlens, total, cos, sin], n_out=3,
+                       domain="com.microsoft", num_heads=Q_HEADS, kv_num_heads=KV_HEADS, do_rotary=1)
+    valid = n.op("Unsqueeze", [n.op("Cast", ["attention_mask"], to=TensorProto.BOOL), n.constant_node([2])])
+    att = n.op("Where", [valid, att, n.const(np.zeros(1))])
+    y = n.op("Add", ["input", n.linear(att, HIDDEN, HIDDEN)])
+    return _finish(n, [("input", TensorProto.FLOAT, ["N", SEQ, HIDDEN]),
+                       ("attention_mask", TensorProto.INT64, ["N", SEQ])], (y, pk, pv), KV_HEADS, SEQ, SEQ)
+
+
+def gqa_decode(rng):
+    n = Net("gqa_decode", rng)
+    q, k, v = (n.linear("input", HIDDEN, h * HEAD) for h in (Q_HEADS, KV_HEADS, KV_HEADS))
+    seqlens, total = _lengths_from_shapes(n, "input", "past_key")
+    cos, sin = _rope(n, HEAD)
+    att, pk, pv = n.op("GroupQueryAttention", [q, k, v, "past_key", "past_value", seqlens, total, cos, sin],
+                       n_out=3, domain="com.microsoft", num_heads=Q_HEADS, kv_num_heads=KV_HEADS, do_rotary=1,
+                       rotary_interleaved=1, local_window_size=4, softcap=3.0)
+    y = n.op("Add", ["input", n.linear(att, HIDDEN, HIDDEN)])
+    cache = ["N", KV_HEADS, PAST, HEAD]
+    return _finish(n, [("input", TensorProto.FLOAT, ["N", 1, HIDDEN]),
+                       ("past_key", TensorProto.FLOAT, cache), ("past_value", TensorProto.FLOAT, cache)],
+                   (y, pk, pv), KV_HEADS, 1, PAST + 1)
+
+
+def gqa_sink(rng):
+    n = Net("gqa_sink", rng)
+    q, k, v = (n.linear("input", HIDDEN, h * HEAD) for h in (Q_HEADS, 1, 1))
+    seqlens, total = _lengths_from_shapes(n, "input", "past_key")
+    sink = n.const(rng.normal(0, 1, Q_HEADS))
+    att, pk, pv = n.op("GroupQueryAttention", [q, k, v, "past_key", "past_value", seqlens, total, "", "", "",
+                                               "attention_bias", sink],
+                       n_out=3, domain="com.microsoft", num_heads=Q_HEADS, kv_num_heads=1, scale=0.2)
+    y = n.op("Add", ["input", n.linear(att, HIDDEN, HIDDEN)])
+    cache = ["N", 1, PAST, HEAD]
+    return _finish(n, [("input", TensorProto.FLOAT, ["N", 1, HIDDEN]),
+                       ("past_key", TensorProto.FLOAT, cache), ("past_value", TensorProto.FLOAT, cache),
+                       ("attention_bias", TensorProto.FLOAT, ["N", Q_HEADS, 1, PAST + 1])],
+                   (y, pk, pv), 1, 1, PAST + 1)
+
+
+MODELS = {f.__name__: f for f in (gqa_prompt, gqa_decode, gqa_sink)}
