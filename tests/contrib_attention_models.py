@@ -9,7 +9,9 @@ compare it with onnxruntime's kernel on every device.
 - gqa_decode: the next token after a cache of PAST, separate Q / K / V, interleaved
   rotary, a local window and softcap.
 - gqa_sink: multi-query (one KV head), per-head attention sinks, an additive
-  attention_bias input."""
+  attention_bias input.
+- gqa_qknorm: Qwen3's per-head RMS norm of Q and K (q_norm_weight, k_norm_weight), which
+  onnxruntime's CPU kernel refuses: its oracle spells the norm out before the attention."""
 import numpy as np
 from onnx import TensorProto
 
@@ -99,4 +101,35 @@ def gqa_sink(rng):
                    (y, pk, pv), 1, 1, PAST + 1)
 
 
-MODELS = {f.__name__: f for f in (gqa_prompt, gqa_decode, gqa_sink)}
+def _head_rms_norm(n, x, heads, w, eps):
+    """x [N, S, heads * HEAD] normalized per head: x / sqrt(mean(x^2) + eps) * w."""
+    h = n.op("Reshape", [x, n.constant_node([0, 0, heads, HEAD])])
+    ms = n.op("ReduceMean", [n.op("Mul", [h, h])], axes=[-1])
+    y = n.op("Mul", [n.op("Div", [h, n.op("Sqrt", [n.op("Add", [ms, n.const(eps)])])]), w])
+    return n.op("Reshape", [y, n.constant_node([0, 0, heads * HEAD])])
+
+
+def gqa_qknorm(rng):
+    models, seed = [], int(rng.integers(1 << 30))
+    for spelled in (False, True):  # the same weights: the same draws from the same seed
+        n = Net("gqa_qknorm", np.random.default_rng(seed))
+        q, k, v = (n.linear("input", HIDDEN, h * HEAD) for h in (Q_HEADS, KV_HEADS, KV_HEADS))
+        wq, wk = n.const(n.rng.uniform(0.5, 1.5, HEAD)), n.const(n.rng.uniform(0.5, 1.5, HEAD))
+        seqlens, total = _lengths_from_shapes(n, "input", "past_key")
+        cos, sin = _rope(n, HEAD)
+        ins = [q, k, v, "past_key", "past_value", seqlens, total, cos, sin]
+        if spelled:
+            ins[0], ins[1] = _head_rms_norm(n, q, Q_HEADS, wq, 1e-5), _head_rms_norm(n, k, KV_HEADS, wk, 1e-5)
+        else:
+            ins += ["", "", "", "", "", wq, wk]
+        att, pk, pv = n.op("GroupQueryAttention", ins, n_out=3, domain="com.microsoft", num_heads=Q_HEADS,
+                           kv_num_heads=KV_HEADS, do_rotary=1, qk_norm_epsilon=1e-5)
+        y = n.op("Add", ["input", n.linear(att, HIDDEN, HIDDEN)])
+        cache = ["N", KV_HEADS, PAST, HEAD]
+        models.append(_finish(n, [("input", TensorProto.FLOAT, ["N", 1, HIDDEN]),
+                                  ("past_key", TensorProto.FLOAT, cache), ("past_value", TensorProto.FLOAT, cache)],
+                              (y, pk, pv), KV_HEADS, 1, PAST + 1))
+    return tuple(models)  # the model, and the oracle onnxruntime runs
+
+
+MODELS = {f.__name__: f for f in (gqa_prompt, gqa_decode, gqa_sink, gqa_qknorm)}
