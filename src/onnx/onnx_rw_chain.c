@@ -44,6 +44,10 @@ static const char *fresh(ng_rw_chain *c, const char *what) {
     return ng_rw_tmp(c->r, what, name, NAME_CAP);
 }
 
+const char *ng_chain_name(ng_rw_chain *c, const char *what) {
+    return c->r->failed == NNGPU_OK ? fresh(c, what) : NULL;
+}
+
 const char *ng_chain_op_to(ng_rw_chain *c, const char *type, int n_in, const char *const *ins,
                            const char *out, int main) {
     if (c->r->failed != NNGPU_OK) return NULL;
@@ -109,6 +113,12 @@ const char *ng_chain_cast(ng_rw_chain *c, const char *x, int64_t to) {
     const char *y = NG_OP(c, "Cast", x);
     ng_chain_attr_int(c, "to", to);
     return y;
+}
+
+const char *ng_chain_clip(ng_rw_chain *c, const char *x, float lo, float hi) {
+    if (c->r->failed != NNGPU_OK || !x) return NULL;
+    const char *y = fresh(c, "Clip");
+    return y && ok(c, ng_rw_clip(c->r, x, lo, hi, y)) ? y : NULL;
 }
 
 const char *ng_chain_concat(ng_rw_chain *c, int64_t axis, int n, const char *const *ins) {

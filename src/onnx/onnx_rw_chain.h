@@ -1,5 +1,5 @@
 /* Chains of standard ops built by an import rewrite (onnx_contrib_gqa.c,
- * onnx_contrib_mha.c): each op writes a fresh tensor named after the
+ * onnx_contrib_attention.c): each op writes a fresh tensor named after the
  * rewritten node, kept in the chain's arena. A failure is recorded once (in
  * r->failed) and every later op of the chain returns NULL, so a rewrite
  * builds its whole expression and checks the result at the end. */
@@ -21,6 +21,8 @@ void ng_chain_free(ng_rw_chain *c);
 /* The recorded failure, or NNGPU_OK. */
 nngpu_status ng_chain_status(const ng_rw_chain *c);
 
+/* A fresh name "<node>/<what><k>" kept by the chain (NULL on OOM, recorded). */
+const char *ng_chain_name(ng_rw_chain *c, const char *what);
 /* type(ins) -> a fresh tensor (NULL when an input is NULL or on failure);
  * out, when not NULL, names the result instead (main: the rewritten node's
  * own name for the node). */
@@ -46,6 +48,8 @@ const char *ng_chain_reshape(ng_rw_chain *c, const char *x, int n, const int64_t
 const char *ng_chain_transpose(ng_rw_chain *c, const char *x, int n, const int64_t *perm);
 /* Cast(x, to) (an ONNX dtype number). */
 const char *ng_chain_cast(ng_rw_chain *c, const char *x, int64_t to);
+/* Clip(x, lo, hi), in the form of the model's opset. */
+const char *ng_chain_clip(ng_rw_chain *c, const char *x, float lo, float hi);
 /* Concat of n tensors along axis. */
 const char *ng_chain_concat(ng_rw_chain *c, int64_t axis, int n, const char *const *ins);
 /* Slice of x along axis: [start, end). */
