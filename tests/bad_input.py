@@ -300,6 +300,21 @@ def op_cases(c, a):
                  [1, 5, 12], gqa_in)
     c.expect_error("GroupQueryAttention with 3 query heads for 2 KV heads", path, x_file([1, 5, 12]),
                    ["gqa_heads", "kv_num_heads"])
+    # onnxruntime's MultiHeadAttention / RotaryEmbedding: refused parts and shapes name the node
+    path = model(helper.make_node("MultiHeadAttention", ["x", "x", "x"], ["y", "", "", "qk"], name="mha_qk",
+                                  domain="com.microsoft", num_heads=2), [1, 5, 8])
+    c.expect_error("MultiHeadAttention with its qk output", path, x_file([1, 5, 8]), ["mha_qk", "qk output"])
+    mask = [helper.make_tensor("mask", T.INT32, [1, 4], np.ones(4))]
+    path = model(helper.make_node("MultiHeadAttention", ["x", "x", "x", "", "mask"], ["y"], name="mha_mask",
+                                  domain="com.microsoft", num_heads=2), [1, 5, 8], mask)
+    c.expect_error("MultiHeadAttention with a mask shorter than the keys", path, x_file([1, 5, 8]),
+                   ["mha_mask", "key_padding_mask"])
+    path = model(helper.make_node("RotaryEmbedding", ["x", "pos", "cache", "cache"], ["y"], name="rope_packed",
+                                  domain="com.microsoft", is_packed_batching=1), [1, 5, 8],
+                 [helper.make_tensor("cache", T.FLOAT, [20, 4], np.ones(80)),
+                  helper.make_tensor("pos", T.INT64, [1], [0])])
+    c.expect_error("contrib RotaryEmbedding with is_packed_batching", path, x_file([1, 5, 8]),
+                   ["rope_packed", "is_packed_batching"])
     # opset-23 ops expanded once shapes are known: shapes that do not fit name the node
     path = model(helper.make_node("Attention", ["x", "x", "x"], ["y"], name="attention_no_heads"),
                  [2, 5, 8], opset=23)

@@ -133,3 +133,107 @@ def gqa_qknorm(rng):
 
 
 MODELS = {f.__name__: f for f in (gqa_prompt, gqa_decode, gqa_sink, gqa_qknorm)}
+
+
+# ---- MultiHeadAttention and RotaryEmbedding (onnxruntime.transformers' fusions) ----
+
+def _mha(n, ins, n_out=1, **attrs):
+    return n.op("MultiHeadAttention", ins, n_out=n_out, domain="com.microsoft", num_heads=Q_HEADS, **attrs)
+
+
+def _proj(n, x, dout):
+    return n.op("MatMul", [x, n.const(n.rng.normal(0, HIDDEN ** -0.5, (HIDDEN, dout)))])
+
+
+def mha_encoder(rng):
+    """Self-attention as the optimizer fuses CLIP's / ViT's: q, k, v MatMuls whose bias
+    MultiHeadAttention adds, a [B, T] key padding mask."""
+    n = Net("mha_encoder", rng)
+    q, k, v = (_proj(n, "input", HIDDEN) for _ in range(3))
+    att = _mha(n, [q, k, v, n.const(n.rng.normal(0, 0.1, 3 * HIDDEN)), "key_padding_mask"])
+    y = n.op("Add", ["input", n.linear(att, HIDDEN, HIDDEN)])
+    return n.finish([("input", TensorProto.FLOAT, ["N", SEQ, HIDDEN]),
+                     ("key_padding_mask", TensorProto.INT32, ["N", SEQ])],
+                    [(y, "output", ["N", SEQ, HIDDEN])], contrib=True)
+
+
+def mha_decoder(rng):
+    """A decoder step after a cache (BART's / Whisper's self-attention): past_key /
+    past_value in, present out, unidirectional, [B] key lengths, T5's additive
+    attention_bias, a scale."""
+    n = Net("mha_decoder", rng)
+    q, k, v = (_proj(n, "input", HIDDEN) for _ in range(3))
+    total = PAST + SEQ
+    att, pk, pv = _mha(n, [q, k, v, "", "key_lengths", "attention_bias", "past_key", "past_value"], n_out=3,
+                       unidirectional=1, scale=0.3)
+    y = n.op("Add", ["input", n.linear(att, HIDDEN, HIDDEN)])
+    cache, present = ["N", Q_HEADS, PAST, HEAD], ["N", Q_HEADS, total, HEAD]
+    return n.finish([("input", TensorProto.FLOAT, ["N", SEQ, HIDDEN]), ("key_lengths", TensorProto.INT32, ["N"]),
+                     ("attention_bias", TensorProto.FLOAT, [1, Q_HEADS, SEQ, total]),
+                     ("past_key", TensorProto.FLOAT, cache), ("past_value", TensorProto.FLOAT, cache)],
+                    [(y, "output", ["N", SEQ, HIDDEN]), (pk, "present_key", present),
+                     (pv, "present_value", present)], contrib=True)
+
+
+def mha_cross(rng):
+    """Cross-attention over an encoder's cached keys: key / value [B, N, L, H] (heads
+    split already), a [B, S, T] mask, mask_filter_value; present = the cache."""
+    n = Net("mha_cross", rng)
+    att, pk = _mha(n, [_proj(n, "input", HIDDEN), "cross_key", "cross_value", "", "key_padding_mask"], n_out=2,
+                   mask_filter_value=-1e4 / 3)
+    y = n.op("Add", ["input", n.linear(att, HIDDEN, HIDDEN)])
+    cache = ["N", Q_HEADS, PAST, HEAD]
+    return n.finish([("input", TensorProto.FLOAT, ["N", SEQ, HIDDEN]),
+                     ("cross_key", TensorProto.FLOAT, cache), ("cross_value", TensorProto.FLOAT, cache),
+                     ("key_padding_mask", TensorProto.INT32, ["N", SEQ, PAST])],
+                    [(y, "output", ["N", SEQ, HIDDEN]), (pk, "present_key", cache)], contrib=True)
+
+
+def mha_packed(rng):
+    """Packed q, k, v [B, S, N, 3, H] with a bias, then packed k, v [B, L, N, 2, H] over a
+    memory input: onnxruntime's CPU kernel implements neither, so its oracle unpacks them
+    into 3-D q, k, v first (the same weights)."""
+    models, seed = [], int(rng.integers(1 << 30))
+    for unpacked in (False, True):
+        n = Net("mha_packed", np.random.default_rng(seed))
+        bias = n.const(n.rng.normal(0, 0.1, 3 * HIDDEN))
+        qkv = n.op("Reshape", [_proj(n, "input", 3 * HIDDEN), n.constant_node([0, 0, Q_HEADS, 3, HEAD])])
+        kv = n.op("Reshape", [_proj(n, "memory", 2 * HIDDEN), n.constant_node([0, 0, Q_HEADS, 2, HEAD])])
+        q2 = _proj(n, "input", HIDDEN)
+
+        def part(x, i):
+            sl = n.op("Slice", [x, n.constant_node([i]), n.constant_node([i + 1]), n.constant_node([3])])
+            return n.op("Reshape", [sl, n.constant_node([0, 0, HIDDEN])])
+        if unpacked:
+            a1 = _mha(n, [part(qkv, 0), part(qkv, 1), part(qkv, 2), bias])
+            a2 = _mha(n, [q2, part(kv, 0), part(kv, 1)])
+        else:
+            a1 = _mha(n, [qkv, "", "", bias])
+            a2 = _mha(n, [q2, kv])
+        y = n.op("Add", [a1, a2])
+        models.append(n.finish([("input", TensorProto.FLOAT, ["N", SEQ, HIDDEN]),
+                                ("memory", TensorProto.FLOAT, ["N", PAST, HIDDEN])],
+                               [(y, "output", ["N", SEQ, HIDDEN])], contrib=True))
+    return tuple(models)
+
+
+def rotary_contrib(rng):
+    """com.microsoft RotaryEmbedding as the optimizer writes it for Phi / LLaMA: 3-D input
+    without num_heads (heads of the caches' width) at positions from one offset, and 4-D
+    [B, N, S, H] at position_ids, interleaved, rotating the first 8 of 16."""
+    n = Net("rotary_contrib", rng)
+    cos, sin = _rope(n, HEAD)
+    r1 = n.op("RotaryEmbedding", [_proj(n, "input", HIDDEN), "position_offset", cos, sin], domain="com.microsoft")
+    x4 = n.op("Transpose", [n.op("Reshape", [_proj(n, "input", HIDDEN), n.constant_node([0, 0, Q_HEADS, HEAD])])],
+              perm=[0, 2, 1, 3])
+    cos8, sin8 = _rope(n, 8)
+    r2 = n.op("RotaryEmbedding", [x4, "position_ids", cos8, sin8], domain="com.microsoft", interleaved=1,
+              num_heads=Q_HEADS, rotary_embedding_dim=8)
+    r2 = n.op("Reshape", [n.op("Transpose", [r2], perm=[0, 2, 1, 3]), n.constant_node([0, 0, HIDDEN])])
+    y = n.op("Add", [r1, r2])
+    return n.finish([("input", TensorProto.FLOAT, ["N", SEQ, HIDDEN]), ("position_offset", TensorProto.INT64, [1]),
+                     ("position_ids", TensorProto.INT64, ["N", SEQ])],
+                    [(y, "output", ["N", SEQ, HIDDEN])], contrib=True)
+
+
+MODELS.update({f.__name__: f for f in (mha_encoder, mha_decoder, mha_cross, mha_packed, rotary_contrib)})

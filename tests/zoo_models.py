@@ -483,6 +483,17 @@ def feeds(model, batch, rng):
                 for d in vi.type.tensor_type.shape.dim]
         if vi.type.tensor_type.elem_type == TensorProto.FLOAT:
             out.append(rng.standard_normal(dims).astype(np.float32))
+        elif vi.name == "key_padding_mask":  # int32 0 / 1: the last keys masked after sample 0
+            m = np.ones(dims, np.int32)
+            for b in range(1, batch):
+                m[b, ..., -2 * b:] = 0
+            if len(dims) == 3:  # [B, S, T]: even queries don't see key 0 either
+                m[:, ::2, 0] = 0
+            out.append(m)
+        elif vi.name == "key_lengths":  # int32 valid keys per sample (at least one: onnxruntime
+            out.append(rng.integers(1, 2 * SEQ, dims).astype(np.int32))  # reads garbage for none)
+        elif vi.name in ("position_ids", "position_offset"):  # rows of a 64-row rotary cache
+            out.append(rng.integers(0, 64 - SEQ, dims).astype(np.int64))
         elif vi.name == "attention_mask":
             m = np.ones(dims, np.int64)
             for b in range(1, batch):

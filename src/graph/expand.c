@@ -7,7 +7,7 @@
 #include "expand.h"
 
 int ng_is_expanded(const ng_node *n) {
-    return n->op == NG_OP_ATTENTION || n->op == NG_OP_ROTARYEMBEDDING || n->op == NG_OP_DEFORMCONV ||
+    return n->op == NG_OP_ATTENTION || n->op == NG_OP_MULTIHEADATTENTION || n->op == NG_OP_ROTARYEMBEDDING || n->op == NG_OP_DEFORMCONV ||
            n->op == NG_OP_AFFINEGRID || n->op == NG_OP_LSTM || n->op == NG_OP_GRU || n->op == NG_OP_RNN ||
            (n->op == NG_OP_BATCHNORM && ng_attr_int(n, "training_mode", 0));
 }
@@ -17,6 +17,7 @@ nngpu_status ng_expand_node(ng_graph *g, int i) {
     snprintf(e.base, sizeof e.base, "%s", g->nodes[i].name);
     ng_node n = g->nodes[i]; /* appending nodes moves g->nodes */
     nngpu_status st = n.op == NG_OP_ATTENTION   ? ng_expand_attention(&e, &n)
+                      : n.op == NG_OP_MULTIHEADATTENTION ? ng_expand_mha(&e, &n)
                       : n.op == NG_OP_BATCHNORM ? ng_expand_bn_training(&e, &n)
                       : n.op == NG_OP_DEFORMCONV ? ng_expand_deform_conv(&e, &n)
                       : n.op == NG_OP_AFFINEGRID ? ng_expand_affine_grid(&e, &n)

@@ -1,5 +1,5 @@
 /* Nodes that shape inference expands into standard ones once their inputs'
- * shapes are known (ONNX Attention, RotaryEmbedding, BatchNormalization in
+ * shapes are known (ONNX Attention, onnxruntime's MultiHeadAttention, RotaryEmbedding, BatchNormalization in
  * training mode, DeformConv, AffineGrid, LSTM / GRU / RNN): their layout (3-D or 4-D), head counts and masks decide
  * which nodes they stand for, so the pieces run as device kernels, fuse and
  * fold like any other node. */
@@ -20,6 +20,7 @@ nngpu_status ng_expand_node(ng_graph *g, int i);
 /* The expansions: nodes appended through e for node n (a copy: appending
  * moves g->nodes). */
 nngpu_status ng_expand_attention(ng_builder *e, const ng_node *n);
+nngpu_status ng_expand_mha(ng_builder *e, const ng_node *n);
 nngpu_status ng_expand_rotary(ng_builder *e, const ng_node *n);
 nngpu_status ng_expand_bn_training(ng_builder *e, const ng_node *n);
 nngpu_status ng_expand_deform_conv(ng_builder *e, const ng_node *n);

@@ -229,7 +229,8 @@ nngpu_status ng_expand_attention(ng_builder *e, const ng_node *n) {
     int guard = 0, bias = -1;
     if (a.mask >= 0) {
         bias = mask_bias(e, &a, g);
-        guard = 1;
+        /* nngpu's own finite_mask (MultiHeadAttention's float masks): no row all -inf */
+        guard = g->tensors[a.mask].dtype == NNGPU_DTYPE_BOOL || !ng_attr_int(n, "finite_mask", 0);
     }
     if (a.nonpad >= 0) {
         bias = sum(e, bias, nonpad_bias(e, &a));

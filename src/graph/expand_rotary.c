@@ -9,6 +9,7 @@
  * Slices, Muls, Concats and Gathers: device kernels, fused where they chain.
  * Reference: onnx/reference/ops/op_rotary_embedding.py. */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "core/status.h"
 #include "expand.h"
@@ -29,8 +30,10 @@ nngpu_status ng_expand_rotary(ng_builder *e, const ng_node *n) {
         return bad(n, "X and the caches must all be float32 or all float16");
     if (X->rank != 3 && X->rank != 4) return bad(n, "X must be 3-D or 4-D");
     int64_t B = X->dims[0], H, L, D;
+    int from_cache = ng_attr_int(n, "rotary_dim_from_cache", 0) && C->rank >= 1 && C->dims[C->rank - 1] > 0;
     if (X->rank == 3) {
         H = ng_attr_int(n, "num_heads", 0), L = X->dims[1];
+        if (H == 0 && from_cache) H = X->dims[2] / (2 * C->dims[C->rank - 1]); /* heads of the cache's width */
         if (H < 1 || X->dims[2] % H) return bad(n, "3-D X needs num_heads dividing its hidden size");
         D = X->dims[2] / H;
     } else {
@@ -38,9 +41,9 @@ nngpu_status ng_expand_rotary(ng_builder *e, const ng_node *n) {
     }
     int64_t r = ng_attr_int(n, "rotary_embedding_dim", 0);
     /* unset: the head size; nngpu's own attribute rotary_dim_from_cache (set by
-     * the GroupQueryAttention rewrite: onnxruntime's partial rotary) takes
-     * twice the caches' width */
-    if (r == 0) r = ng_attr_int(n, "rotary_dim_from_cache", 0) && C->rank >= 1 ? 2 * C->dims[C->rank - 1] : D;
+     * the onnxruntime rewrites: GroupQueryAttention's partial rotary, contrib
+     * RotaryEmbedding) takes twice the caches' width */
+    if (r == 0) r = from_cache ? 2 * C->dims[C->rank - 1] : D;
     int64_t half = r / 2;
     int interleaved = ng_attr_int(n, "interleaved", 0) != 0;
     if (r < 2 || r % 2 || r > D) return bad(n, "rotary_embedding_dim must be even and at most the head size");
@@ -49,6 +52,20 @@ nngpu_status ng_expand_rotary(ng_builder *e, const ng_node *n) {
         return bad(n, pos >= 0 ? "with position_ids the caches must be [positions, rotary_dim / 2]"
                                : "without position_ids the caches must be [batch, sequence, rotary_dim / 2]");
     int xrank = X->rank; /* X, C, S move as tensors are added below */
+    if (pos >= 0 && ng_attr_int(n, "position_offset", 0) && g->tensors[pos].rank <= 1 &&
+        (g->tensors[pos].rank == 0 || g->tensors[pos].dims[0] == 1)) {
+        /* nngpu's own position_offset (contrib RotaryEmbedding): one position
+         * ids value is the first position, pos + s for every sample */
+        int64_t *steps = malloc(sizeof *steps * (size_t)(B * L > 0 ? B * L : 1));
+        if (!steps) return ng_error(NNGPU_ERR_OUT_OF_MEMORY, "node '%s' (RotaryEmbedding)", n->name);
+        for (int64_t k = 0; k < B * L; k++) steps[k] = k % L;
+        const int64_t bl[2] = {B, L}, one[2] = {1, 1};
+        int first = ng_nb_reshape(e, pos, 2, one);
+        pos = ng_nb_binary(e, NG_OP_ADD, first, ng_nb_i64(e, "steps", 2, bl, steps), -1);
+        free(steps);
+        if (pos < 0) return NNGPU_OK; /* e->ok is 0: reported by the caller */
+        ng_nb_shape(e, pos, NNGPU_DTYPE_INT64, 2, bl);
+    }
     if (pos >= 0) {
         const ng_tensor *P = &g->tensors[pos];
         if (P->rank != 2 || P->dims[0] != B || P->dims[1] != L) return bad(n, "position_ids must be [batch, sequence]");

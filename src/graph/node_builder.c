@@ -48,6 +48,12 @@ void ng_nb_attr_int(ng_builder *b, const char *name, int64_t v) {
     else a->i = v;
 }
 
+void ng_nb_attr_float(ng_builder *b, const char *name, float v) {
+    ng_attr *a = b->ok ? ng_node_add_attr(&b->g->nodes[b->g->n_nodes - 1], name, NG_ATTR_FLOAT) : NULL;
+    if (!a) b->ok = 0;
+    else a->f = v;
+}
+
 void ng_nb_attr_ints(ng_builder *b, const char *name, int n, const int64_t *v) {
     if (b->ok && !ng_node_set_ints(&b->g->nodes[b->g->n_nodes - 1], name, n, v)) b->ok = 0;
 }

@@ -27,6 +27,7 @@ int ng_nb_shape(ng_builder *b, int t, nngpu_dtype dt, int rank, const int64_t *d
 /* Attributes of the node appended last. */
 void ng_nb_attr_int(ng_builder *b, const char *name, int64_t v);
 void ng_nb_attr_ints(ng_builder *b, const char *name, int n, const int64_t *v);
+void ng_nb_attr_float(ng_builder *b, const char *name, float v);
 void ng_nb_attr_string(ng_builder *b, const char *name, const char *v);
 /* Constants: float values stored as dtype dt (FLOAT32 or FLOAT16); int64. */
 int ng_nb_const_f(ng_builder *b, const char *what, nngpu_dtype dt, int rank, const int64_t *dims,

@@ -57,7 +57,8 @@ int ng_onnx_is_contrib_op(const char *domain, const char *op_type) {
     return find(domain, op_type) || is_contrib_qdq(domain, op_type) ||
            (domain && strcmp(domain, "com.microsoft") == 0 && op_type &&
             (ng_onnx_is_contrib_float_op(op_type) || ng_onnx_is_contrib_attention_op(op_type) ||
-             ng_onnx_is_contrib_nbits_op(op_type) || ng_onnx_is_contrib_gqa_op(op_type)));
+             ng_onnx_is_contrib_nbits_op(op_type) || ng_onnx_is_contrib_gqa_op(op_type) ||
+             ng_onnx_is_contrib_mha_op(op_type)));
 }
 
 /* (De)quantizes the triple x, x + 1 (scale), x + 2 (zero point, optional)
@@ -175,5 +176,6 @@ nngpu_status ng_onnx_add_contrib_node(ng_onnx_rewrite *r) {
     if (ng_onnx_is_contrib_attention_op(nd->op_type)) return ng_onnx_add_contrib_attention_node(r);
     if (ng_onnx_is_contrib_nbits_op(nd->op_type)) return ng_onnx_add_contrib_nbits_node(r);
     if (ng_onnx_is_contrib_gqa_op(nd->op_type)) return ng_onnx_add_contrib_gqa_node(r);
+    if (ng_onnx_is_contrib_mha_op(nd->op_type)) return ng_onnx_add_contrib_mha_node(r);
     return ng_onnx_add_contrib_float_node(r);
 }

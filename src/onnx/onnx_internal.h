@@ -143,6 +143,9 @@ nngpu_status ng_onnx_add_contrib_attention_node(ng_onnx_rewrite *r);
 /* GroupQueryAttention (onnx_contrib_gqa.c). */
 int ng_onnx_is_contrib_gqa_op(const char *op_type);
 nngpu_status ng_onnx_add_contrib_gqa_node(ng_onnx_rewrite *r);
+/* MultiHeadAttention, RotaryEmbedding (onnx_contrib_mha.c). */
+int ng_onnx_is_contrib_mha_op(const char *op_type);
+nngpu_status ng_onnx_add_contrib_mha_node(ng_onnx_rewrite *r);
 /* MatMulNBits (onnx_contrib_nbits.c). */
 int ng_onnx_is_contrib_nbits_op(const char *op_type);
 nngpu_status ng_onnx_add_contrib_nbits_node(ng_onnx_rewrite *r);
