@@ -363,10 +363,11 @@ def op_cases(c, a):
     c.expect_error("FusedConv with an activation nngpu does not know", path, x_file([1, 3, 4, 4]),
                    ["fused_softsign", "Softsign"])
     w = [helper.make_tensor("Wqkv", T.FLOAT, [4, 12], np.ones(48)),
-         helper.make_tensor("past", T.FLOAT, [2, 1, 2, 0, 2], [])]
-    path = model(helper.make_node("Attention", ["x", "Wqkv", "", "", "past"], ["y"], name="attn_past",
+         helper.make_tensor("past", T.FLOAT, [2, 1, 2, 0, 2], []), helper.make_tensor("p", T.INT32, [], [0])]
+    path = model(helper.make_node("Attention", ["x", "Wqkv", "", "", "past", "", "p"], ["y"], name="attn_past",
                                   domain="com.microsoft", num_heads=2), [1, 3, 4], w)
-    c.expect_error("Attention with past state", path, x_file([1, 3, 4]), ["attn_past", "past"])
+    c.expect_error("Attention with a shared past buffer", path, x_file([1, 3, 4]),
+                   ["attn_past", "past_sequence_length"])
     # old forms the opset-7 import does not take: Tile's tiles + axis inputs (opsets 1-5)
     t = [helper.make_tensor("tiles", T.INT64, [], [2]), helper.make_tensor("axis", T.INT64, [], [0])]
     path = model(helper.make_node("Tile", ["x", "tiles", "axis"], ["y"], name="tile_opset5"), [3, 4],

@@ -16,7 +16,7 @@ import numpy as np
 from onnx import TensorProto
 
 from make_models import Net
-from zoo_models import SEQ
+from zoo_models import SEQ, VOCAB
 
 HIDDEN, Q_HEADS, KV_HEADS, HEAD = 64, 4, 2, 16
 PAST = 8  # decode steps read a cache of PAST; onnxruntime takes one token per sample then
@@ -176,10 +176,12 @@ def mha_decoder(rng):
 
 
 def mha_cross(rng):
-    """Cross-attention over an encoder's cached keys: key / value [B, N, L, H] (heads
-    split already), a [B, S, T] mask, mask_filter_value; present = the cache."""
+    """Cross-attention over an encoder's cached keys (Whisper's decoder): key / value
+    [B, N, L, H] (heads split already; of the bias only q's part counts), a [B, S, T]
+    mask, mask_filter_value; present = the cache."""
     n = Net("mha_cross", rng)
-    att, pk = _mha(n, [_proj(n, "input", HIDDEN), "cross_key", "cross_value", "", "key_padding_mask"], n_out=2,
+    bias = n.const(n.rng.normal(0, 0.5, 3 * HIDDEN))
+    att, pk = _mha(n, [_proj(n, "input", HIDDEN), "cross_key", "cross_value", bias, "key_padding_mask"], n_out=2,
                    mask_filter_value=-1e4 / 3)
     y = n.op("Add", ["input", n.linear(att, HIDDEN, HIDDEN)])
     cache = ["N", Q_HEADS, PAST, HEAD]
@@ -217,10 +219,53 @@ def mha_packed(rng):
     return tuple(models)
 
 
+def ort_attention_past(rng):
+    """onnxruntime's GPT-2 export (models.gpt2.convert_to_onnx): EmbedLayerNormalization
+    without a mask (its mask_index output: zeros), Attention with past [2, B, N, P, H] and
+    present, unidirectional, a left-padded [B, P + S] mask (sample 1's first query sees
+    padding only: onnxruntime averages all its keys), mask_filter_value -3.4e38; then
+    T5's encoder attention (no past: onnxruntime refuses both) with attention_bias and
+    scale 1."""
+    n = Net("ort_attention_past", rng)
+    past = 1
+    ids = n.op("Cast", ["input_ids"], to=TensorProto.INT32)
+    table = [n.const(n.rng.normal(0, 1, (rows, HIDDEN))) for rows in (VOCAB, 64)]
+    gamma, beta = n.const(n.rng.uniform(0.5, 1.5, HIDDEN)), n.const(n.rng.normal(0, 0.1, HIDDEN))
+    emb, mask_index = n.op("EmbedLayerNormalization", [ids, "", table[0], table[1], "", gamma, beta], n_out=2,
+                           domain="com.microsoft", epsilon=1e-5)
+    w, b = n.const(n.rng.normal(0, HIDDEN ** -0.5, (HIDDEN, 3 * HIDDEN))), n.const(n.rng.normal(0, 0.1, 3 * HIDDEN))
+    att, present = n.op("Attention", [emb, w, b, "left_padding_mask", "past"], n_out=2,
+                        domain="com.microsoft", num_heads=Q_HEADS, unidirectional=1,
+                        mask_filter_value=float(np.finfo(np.float32).min))
+    y = n.op("Add", [emb, n.linear(att, HIDDEN, HIDDEN)])
+    w2 = n.const(n.rng.normal(0, HIDDEN ** -0.5, (HIDDEN, 3 * HIDDEN)))
+    mask = n.op("Cast", ["attention_mask"], to=TensorProto.INT32)
+    att2 = n.op("Attention", [y, w2, "", mask, "", "attention_bias"], domain="com.microsoft", num_heads=Q_HEADS,
+                scale=1.0)
+    y = n.op("Add", [y, att2])
+    total = past + SEQ
+    return n.finish([("input_ids", TensorProto.INT64, ["N", SEQ]),
+                     ("left_padding_mask", TensorProto.INT32, ["N", total]),
+                     ("past", TensorProto.FLOAT, [2, "N", Q_HEADS, past, HEAD]),
+                     ("attention_mask", TensorProto.INT64, ["N", SEQ]),
+                     ("attention_bias", TensorProto.FLOAT, [1, Q_HEADS, SEQ, SEQ])],
+                    [(y, "output", ["N", SEQ, HIDDEN]), (present, "present", [2, "N", Q_HEADS, total, HEAD]),
+                     (mask_index, "mask_index", ["N"], TensorProto.INT32)], contrib=True)
+
+
 def rotary_contrib(rng):
     """com.microsoft RotaryEmbedding as the optimizer writes it for Phi / LLaMA: 3-D input
-    without num_heads (heads of the caches' width) at positions from one offset, and 4-D
-    [B, N, S, H] at position_ids, interleaved, rotating the first 8 of 16."""
+    without num_heads (heads of the caches' width) at positions from one offset; 4-D
+    [B, N, S, H] at position_ids, interleaved, rotating the first 8 of 16; and at
+    position ids [1, S] (exported at batch 1: onnxruntime refuses them at batch 2, so
+    its oracle expands them)."""
+    models, seed = [], int(rng.integers(1 << 30))
+    for oracle in (False, True):
+        models.append(_rotary_contrib(np.random.default_rng(seed), oracle))
+    return tuple(models)
+
+
+def _rotary_contrib(rng, oracle):
     n = Net("rotary_contrib", rng)
     cos, sin = _rope(n, HEAD)
     r1 = n.op("RotaryEmbedding", [_proj(n, "input", HIDDEN), "position_offset", cos, sin], domain="com.microsoft")
@@ -230,10 +275,17 @@ def rotary_contrib(rng):
     r2 = n.op("RotaryEmbedding", [x4, "position_ids", cos8, sin8], domain="com.microsoft", interleaved=1,
               num_heads=Q_HEADS, rotary_embedding_dim=8)
     r2 = n.op("Reshape", [n.op("Transpose", [r2], perm=[0, 2, 1, 3]), n.constant_node([0, 0, HIDDEN])])
-    y = n.op("Add", [r1, r2])
+    steps = n.const(np.arange(SEQ).reshape(1, SEQ) + 3, np.int64)
+    if oracle:
+        batch = n.op("Slice", [n.op("Shape", ["input"]), n.constant_node([0]), n.constant_node([1])])
+        steps = n.op("Expand", [steps, n.op("Concat", [batch, n.constant_node([SEQ])], axis=0)])
+    r3 = n.op("RotaryEmbedding", [_proj(n, "input", HIDDEN), steps, cos, sin], domain="com.microsoft",
+              num_heads=Q_HEADS)
+    y = n.op("Add", [n.op("Add", [r1, r2]), r3])
     return n.finish([("input", TensorProto.FLOAT, ["N", SEQ, HIDDEN]), ("position_offset", TensorProto.INT64, [1]),
                      ("position_ids", TensorProto.INT64, ["N", SEQ])],
                     [(y, "output", ["N", SEQ, HIDDEN])], contrib=True)
 
 
-MODELS.update({f.__name__: f for f in (mha_encoder, mha_decoder, mha_cross, mha_packed, rotary_contrib)})
+MODELS.update({f.__name__: f for f in (mha_encoder, mha_decoder, mha_cross, mha_packed, ort_attention_past,
+                                        rotary_contrib)})

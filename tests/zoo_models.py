@@ -490,6 +490,11 @@ def feeds(model, batch, rng):
             if len(dims) == 3:  # [B, S, T]: even queries don't see key 0 either
                 m[:, ::2, 0] = 0
             out.append(m)
+        elif vi.name == "left_padding_mask":  # int32 0 / 1: the first 2b + 1 keys of sample b masked
+            m = np.ones(dims, np.int32)
+            for b in range(1, batch):
+                m[b, :2 * b + 1] = 0
+            out.append(m)
         elif vi.name == "key_lengths":  # int32 valid keys per sample (at least one: onnxruntime
             out.append(rng.integers(1, 2 * SEQ, dims).astype(np.int32))  # reads garbage for none)
         elif vi.name in ("position_ids", "position_offset"):  # rows of a 64-row rotary cache

@@ -4,7 +4,7 @@
  *   query       [B, S, N * H]; or packed q, k, v [B, S, N, 3, H] (no key)
  *   key, value  [B, L, N * H] / [B, L, N * Hv]; packed [B, L, N, 2, H] (no
  *               value); or [B, N, L, H] each, heads split already (a
- *               cross-attention cache: no bias, no past)
+ *               cross-attention cache: no past, the bias's k and v parts unused)
  *   bias        [N * H + N * H + N * Hv], added to q, k and v
  *   past_key / past_value [B, N, P, H] go before k / v: present_key /
  *               present_value, T = P + L keys
@@ -135,7 +135,7 @@ static nngpu_status parse(const ng_graph *g, const ng_node *n, mha *m) {
             if (!V || V->rank != 4 || K->dims[1] != m->N || K->dims[3] != m->H || V->dims[1] != m->N ||
                 V->dims[2] != K->dims[2])
                 return bad(n, "4-D key and value must be [batch, heads, length, head size]");
-            if (m->bias >= 0 || in_at(n, PAST_K) >= 0) return bad(n, "4-D key and value take no bias and no past");
+            if (in_at(n, PAST_K) >= 0) return bad(n, "4-D key and value take no past");
             m->L = K->dims[2], m->Hv = V->dims[3];
         } else {
             return bad(n, "key must be 3-D, 4-D or 5-D");
@@ -180,7 +180,7 @@ nngpu_status ng_expand_mha(ng_builder *e, const ng_node *n) {
             kh = heads(e, &m, k, 0, 1, m.L, m.H), vh = heads(e, &m, k, 1, 2, m.L, m.H);
         } else if (kr == 3) {
             kh = heads(e, &m, k, -1, 1, m.L, m.H), vh = heads(e, &m, v, -1, 2, m.L, m.Hv);
-        } else {
+        } else { /* [B, N, L, H] as they are: the bias is q's only (onnxruntime's) */
             kh = k, vh = v;
         }
     }

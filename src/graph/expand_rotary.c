@@ -66,6 +66,13 @@ nngpu_status ng_expand_rotary(ng_builder *e, const ng_node *n) {
         if (pos < 0) return NNGPU_OK; /* e->ok is 0: reported by the caller */
         ng_nb_shape(e, pos, NNGPU_DTYPE_INT64, 2, bl);
     }
+    if (pos >= 0 && g->tensors[pos].rank == 2 && g->tensors[pos].dims[0] == 1 && B > 1 &&
+        g->tensors[pos].dims[1] == L) { /* [1, S] (exported at batch 1): the same for every sample */
+        const int64_t bl[2] = {B, L};
+        pos = ng_nb_binary(e, NG_OP_EXPAND, pos, ng_nb_ints(e, "batch_positions", 2, bl), -1);
+        if (pos < 0) return NNGPU_OK; /* e->ok is 0: reported by the caller */
+        ng_nb_shape(e, pos, NNGPU_DTYPE_INT64, 2, bl);
+    }
     if (pos >= 0) {
         const ng_tensor *P = &g->tensors[pos];
         if (P->rank != 2 || P->dims[0] != B || P->dims[1] != L) return bad(n, "position_ids must be [batch, sequence]");

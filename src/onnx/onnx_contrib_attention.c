@@ -6,13 +6,16 @@
  *     -> LayerNormalization(Gather(word, ids) + Gather(position, 0..S-1 or
  *        position_ids) + Gather(segment, segment_ids)); mask_index = the
  *        mask's row sums (int32)
- *   Attention(x, W, bias, mask_index)
- *     -> q, k, v = Split(x W + bias) per head; Softmax(q k^T * scale + mask)
- *        v, heads joined. The mask: a 1-D mask_index (valid keys before
- *        mask_index[b]) or a 2-D 0/1 mask, masked scores get
- *        mask_filter_value; unidirectional masks future keys too.
- * Not supported (an error naming the node): past / present state,
- * attention_bias, rotary embeddings, 3-D and 4-D masks.
+ *        (no mask: zeros)
+ *   Attention(x, W, bias, mask_index, past, attention_bias)
+ *     -> q, k, v = Split(x W + bias) per head; k, v after past's [2, B, N,
+ *        P, hd] (present: both stacked again); Softmax(q k^T * scale + mask
+ *        + attention_bias) v, heads joined. The mask: a 1-D mask_index (valid
+ *        keys before mask_index[b]) or a 2-D 0/1 mask over the P + S keys,
+ *        masked scores get mask_filter_value; unidirectional masks keys
+ *        after the query's position P + i too.
+ * Not supported (an error naming the node): past_sequence_length, rotary
+ * embeddings, 3-D and 4-D masks.
  * Specs: onnxruntime docs/ContribOperators.md. */
 #include <math.h>
 #include <stdio.h>
@@ -82,39 +85,53 @@ static int weight_dims(const ng_onnx_rewrite *r, const char *w, int64_t d[2]) {
     return 1;
 }
 
-/* The additive attention mask ([B, 1, 1, S] or [S, S] shaped), "" for none,
- * NULL on failure. */
-static const char *attention_mask(ng_rw_chain *c, const char *x, float filter) {
+/* x with a new axis 0. */
+static const char *unsqueeze0(ng_rw_chain *c, const char *x) {
+    static const int64_t axis = 0;
+    if (c->r->opset >= 13) return NG_OP(c, "Unsqueeze", x, ng_chain_ints(c, 1, &axis));
+    const char *y = NG_OP(c, "Unsqueeze", x);
+    ng_chain_attr_ints(c, "axes", 1, &axis);
+    return y;
+}
+
+/* The additive attention mask ([B, 1, 1, T], [S, T] or [B, 1, S, T]
+ * shaped) over the T keys of keys [B, N, T, hd], after `past` ones ("" when
+ * none): mask_filter_value where the mask or, unidirectional, the query's
+ * position drops the key (once: onnxruntime's rows without a key average
+ * them all); "" for none, NULL on failure. */
+static const char *attention_mask(ng_rw_chain *c, const char *x, const char *keys, const char *past,
+                                  float filter) {
     ng_onnx_rewrite *r = c->r;
-    const char *m = ng_rw_input(r, 3), *add = NULL;
-    static const int64_t to_b11s[4] = {0, 1, 1, -1}, col[2] = {-1, 1}, row[2] = {1, -1};
+    const char *m = ng_rw_input(r, 3), *valid = NULL;
+    static const int64_t to_b11t[4] = {0, 1, 1, -1}, col[2] = {-1, 1}, row[2] = {1, -1};
+    const char *key_pos = ng_chain_reshape(c, positions(c, keys, 2, 0), 2, row);
     if (m) {
         int rank = rank_of(r, m, 0);
-        const char *valid;
         if (rank == 1) { /* keys before mask_index[b] */
             const char *end = ng_chain_reshape(c, ng_chain_cast(c, m, 1), 2, col);
-            const char *pos = ng_chain_reshape(c, positions(c, x, 1, 0), 2, row);
-            valid = ng_chain_clip(c, NG_OP(c, "Sub", end, pos), 0, 1);
+            valid = ng_chain_clip(c, NG_OP(c, "Sub", end, key_pos), 0, 1);
         } else if (rank == 2) {
             valid = ng_chain_cast(c, m, 1);
         } else {
             unsupported(r, rank < 0 ? "a mask_index of unknown rank" : "a 3-D or 4-D mask_index");
             return NULL;
         }
-        if (!(add = ng_chain_reshape(c, masked_add(c, valid, filter), 4, to_b11s))) return NULL;
+        valid = ng_chain_reshape(c, valid, 4, to_b11t);
     }
-    if (!ng_rw_attr_int(r, "unidirectional", 0)) return add ? add : "";
-    /* key j of query i is valid when j <= i */
-    const char *pos = positions(c, x, 1, 0);
-    const char *d_ij = NG_OP(c, "Sub", ng_chain_reshape(c, pos, 2, col), ng_chain_reshape(c, pos, 2, row));
-    const char *causal = masked_add(c, ng_chain_clip(c, NG_OP(c, "Add", d_ij, ng_chain_float(c, 1)), 0, 1), filter);
-    return add ? NG_OP(c, "Add", add, causal) : causal;
+    if (ng_rw_attr_int(r, "unidirectional", 0)) { /* key j of query i (at i + past) when j <= i + past */
+        const char *q_pos = positions(c, x, 1, 0);
+        if (*past) q_pos = NG_OP(c, "Add", q_pos, ng_chain_cast(c, ng_chain_dims(c, past, 3, 4), 1));
+        const char *d_ij = NG_OP(c, "Sub", ng_chain_reshape(c, q_pos, 2, col), key_pos);
+        const char *causal = ng_chain_clip(c, NG_OP(c, "Add", d_ij, ng_chain_float(c, 1)), 0, 1);
+        valid = valid ? NG_OP(c, "Mul", valid, causal) : causal;
+    }
+    return valid ? masked_add(c, valid, filter) : "";
 }
 
-/* One of q, k, v ([B, S, N * hd]) as [B, N, S, hd] (k: [B, N, hd, S]). */
-static const char *heads(ng_rw_chain *c, const char *t, int64_t n, int64_t hd, int key) {
-    const int64_t dims[4] = {0, 0, n, hd}, perm_qv[4] = {0, 2, 1, 3}, perm_k[4] = {0, 2, 3, 1};
-    return ng_chain_transpose(c, ng_chain_reshape(c, t, 4, dims), 4, key ? perm_k : perm_qv);
+/* One of q, k, v ([B, S, N * hd]) as [B, N, S, hd]. */
+static const char *heads(ng_rw_chain *c, const char *t, int64_t n, int64_t hd) {
+    const int64_t dims[4] = {0, 0, n, hd}, perm[4] = {0, 2, 1, 3};
+    return ng_chain_transpose(c, ng_chain_reshape(c, t, 4, dims), 4, perm);
 }
 
 static nngpu_status attention(ng_onnx_rewrite *r) {
@@ -123,9 +140,7 @@ static nngpu_status attention(ng_onnx_rewrite *r) {
     if (!x || !w || !y)
         return ng_error(NNGPU_ERR_PARSE, "node '%s' (Attention): an input or the output is missing",
                         r->name);
-    if (ng_rw_input(r, 4) || ng_rw_input(r, 6) || ng_rw_output(r, 1))
-        return unsupported(r, "past / present state");
-    if (ng_rw_input(r, 5)) return unsupported(r, "attention_bias");
+    if (ng_rw_input(r, 6)) return unsupported(r, "past_sequence_length");
     if (ng_rw_attr_int(r, "do_rotary", 0)) return unsupported(r, "do_rotary");
     int64_t n = ng_rw_attr_int(r, "num_heads", 0), wd[2], hs[3];
     if (n < 1)
@@ -156,14 +171,30 @@ static nngpu_status attention(ng_onnx_rewrite *r) {
         if (st == NNGPU_OK && r->opset < 13) st = nngpu_graph_set_attr_ints(r->g, "split", 3, hs);
         if (st != NNGPU_OK) r->failed = st;
     }
-    const char *s = NG_OP(c, "MatMul", heads(c, parts[0], n, hs[0] / n, 0), heads(c, parts[1], n, hs[1] / n, 1));
+    /* k, v after the past ([2, B, N, P, hd]), stacked into present */
+    const char *past = ng_rw_input(r, 4), *present = ng_rw_output(r, 1);
+    const char *k = heads(c, parts[1], n, hs[1] / n), *v = heads(c, parts[2], n, hs[2] / n);
+    if (past || present) {
+        const char *const kv[2] = {unsqueeze0(c, k), unsqueeze0(c, v)};
+        const char *stack = ng_chain_concat(c, 0, 2, kv);
+        if (past) {
+            const char *const all[2] = {past, stack};
+            stack = ng_chain_concat(c, 3, 2, all);
+        }
+        if (present) ng_chain_op_to(c, "Identity", 1, &stack, present, 0);
+        k = NG_OP(c, "Gather", stack, ng_chain_int(c, 0));
+        v = NG_OP(c, "Gather", stack, ng_chain_int(c, 1));
+    }
+    static const int64_t to_kt[4] = {0, 1, 3, 2};
+    const char *s = NG_OP(c, "MatMul", heads(c, parts[0], n, hs[0] / n), ng_chain_transpose(c, k, 4, to_kt));
     s = NG_OP(c, "Mul", s, ng_chain_float(c, scale));
-    const char *m = attention_mask(c, x, filter);
+    const char *m = attention_mask(c, x, k, past ? past : "", filter);
     if (m && *m) s = NG_OP(c, "Add", s, m);
+    if (ng_rw_input(r, 5)) s = NG_OP(c, "Add", s, ng_rw_input(r, 5)); /* attention_bias [B or 1, N or 1, S, T] */
     const char *probs = NG_OP(c, "Softmax", s);
     ng_chain_attr_int(c, "axis", -1);
     static const int64_t perm[4] = {0, 2, 1, 3}, joined[3] = {0, 0, -1};
-    const char *ctx = NG_OP(c, "MatMul", probs, heads(c, parts[2], n, hs[2] / n, 0));
+    const char *ctx = NG_OP(c, "MatMul", probs, v);
     const char *const ins[2] = {ng_chain_transpose(c, ctx, 4, perm), ng_chain_ints(c, 3, joined)};
     ng_chain_op_to(c, "Reshape", 2, ins, y, 1);
     ng_chain_free(c);
@@ -204,8 +235,10 @@ static nngpu_status embed_layer_norm(ng_onnx_rewrite *r) {
     ng_chain_attr_int(c, "axis", -1);
     ng_chain_attr_float(c, "epsilon", ng_rw_attr_float(r, "epsilon", 1e-12f));
     if (mask_index && is_read(r, mask_index) && r->failed == NNGPU_OK) {
-        if (!mask) {
-            unsupported(r, "a mask_index output without a mask input");
+        if (!mask) { /* zeros [B], as onnxruntime's */
+            const char *b = ng_chain_dims(c, ids, 0, 1);
+            const char *zeros = NG_OP(c, "ConstantOfShape", b);
+            if (zeros && r->failed == NNGPU_OK) r->failed = ng_rw_cast(r, zeros, 6 /* INT32 */, mask_index);
         } else { /* mask_index[b]: the row's count of ones (right-padded rows: their length) */
             static const int64_t axis = 1;
             const char *mf = ng_chain_cast(c, mask, 1);
