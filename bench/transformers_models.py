@@ -15,6 +15,12 @@ compared: max|ours - ort| / max|ort|. Printed per model: that error, the kernel 
 nodes on the CPU fallback (mask arithmetic on integers and booleans) and nnrun's median.
 Exits 1 when a model fails in nnrun or its error exceeds --max-rel-err (default 1e-4); an
 export that torch or transformers refuses is reported and skipped.
+
+--ort-optimize [mha]: nnrun runs the model as onnxruntime.transformers' optimizer rewrites
+it (Hugging Face Optimum's O1: com.microsoft Attention or, with mha, MultiHeadAttention,
+EmbedLayerNormalization, SkipLayerNormalization, BiasGelu, RotaryEmbedding, ...); the
+reference stays onnxruntime on the exported model. The table's op column then lists the
+contrib ops. Needs the TorchScript exporter (the optimizer's patterns are its graphs).
 """
 import argparse
 import json
@@ -73,25 +79,54 @@ def export(torch, model, feeds, path, exporter):
     kw = dict(input_names=names, output_names=["out"])
     if exporter == "dynamo":
         torch.onnx.export(FirstOutput(model), args, path, dynamo=True, external_data=False, **kw)
-    else:
-        torch.onnx.export(FirstOutput(model), args, path, opset_version=17, dynamo=False, **kw)
+    else:  # batch and sequence dynamic, as exports for onnxruntime's optimizer are
+        axes = {k: {0: "batch", 1: "sequence"} for k in names if k != "pixel_values"}
+        torch.onnx.export(FirstOutput(model), args, path, opset_version=17, dynamo=False, dynamic_axes=axes,
+                          **kw)
+
+
+# the optimizer's model_type per model (its fusions follow these architectures' graphs)
+OPT_TYPES = {"bert": "bert", "roberta": "bert", "distilbert": "bert", "t5_encoder": "t5", "llama": "gpt2",
+             "gpt2": "gpt2", "vit": "vit"}
+
+
+def ort_optimize(onnx, src, dst, name, mha):
+    """src rewritten by onnxruntime.transformers' optimizer (opt_level 1); its contrib ops."""
+    import collections
+    import logging
+    from onnxruntime.transformers import optimizer
+    from onnxruntime.transformers.fusion_options import FusionOptions
+    logging.getLogger("onnxruntime.transformers").setLevel(logging.ERROR)
+    options = FusionOptions(OPT_TYPES[name])
+    options.use_multi_head_attention = mha
+    optimizer.optimize_model(src, model_type=OPT_TYPES[name], num_heads=4, hidden_size=128, opt_level=1,
+                             optimization_options=options).save_model_to_file(dst)
+    ops = collections.Counter(n.op_type for n in onnx.load(dst).graph.node if n.domain == "com.microsoft")
+    return " ".join(f"{k}x{v}" for k, v in sorted(ops.items())) or "none"
 
 
 def run_one(args, torch, ort, onnx, name, spec):
     ctor, text = spec
-    folder = os.path.join(args.work, f"{name}_{args.exporter}")
+    folder = os.path.join(args.work, f"{name}_{args.exporter}{'_eager' * (args.ort_optimize is not None)}")
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, "model.onnx")
     feeds = inputs(text)
     if not os.path.exists(path):
         torch.manual_seed(0)
         try:
-            export(torch, ctor().eval(), feeds, path, args.exporter)
+            model = ctor().eval()
+            if args.ort_optimize is not None:  # the optimizer matches eager attention's graph
+                model.set_attn_implementation("eager")
+            export(torch, model, feeds, path, args.exporter)
         except Exception as e:  # the exporter's or transformers' refusal, not ours
             return None, f"export failed: {str(e).splitlines()[0][:160]}"
     sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
     feeds = {i.name: feeds[i.name] for i in sess.get_inputs()}  # unused inputs are dropped
     ref = sess.run(None, feeds)[0]
+    ops = len({n.op_type for n in onnx.load(path).graph.node})
+    if args.ort_optimize is not None:
+        opt = os.path.join(folder, f"model_ortopt{'_mha' * (args.ort_optimize == 'mha')}.onnx")
+        ops, path = ort_optimize(onnx, path, opt, name, args.ort_optimize == "mha"), opt
     cmd = [os.path.join(args.build, "nnrun"), path, "--device", args.device, "--output-dir",
            os.path.join(folder, "out"), "--runs", str(args.runs), "--json"]
     for k, v in feeds.items():
@@ -104,7 +139,6 @@ def run_one(args, torch, ort, onnx, name, spec):
     y = np.load(os.path.join(folder, "out", "out.npy"))
     err = float(np.abs(y.astype(np.float64) - ref).max() / np.abs(ref).max())
     on_cpu = sum(1 for layer in info["layers"] if layer.get("on_cpu"))
-    ops = len({n.op_type for n in onnx.load(path).graph.node})
     return err, (f"| {name} | {args.exporter} | {ops} | {err:.1e} | {info['kernels']} | {on_cpu} "
                  f"| {info['latency_ms']['median']:.2f} |")
 
@@ -113,6 +147,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--exporter", choices=["torchscript", "dynamo"], default="dynamo")
     ap.add_argument("--device", default="opencl:0")
+    ap.add_argument("--ort-optimize", nargs="?", const="", choices=["", "mha"],
+                    help="run the onnxruntime.transformers-optimized model (mha: MultiHeadAttention)")
     ap.add_argument("--models", help="comma-separated subset (default: all)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--max-rel-err", type=float, default=1e-4)

@@ -224,8 +224,8 @@ def ort_attention_past(rng):
     without a mask (its mask_index output: zeros), Attention with past [2, B, N, P, H] and
     present, unidirectional, a left-padded [B, P + S] mask (sample 1's first query sees
     padding only: onnxruntime averages all its keys), mask_filter_value -3.4e38; then
-    T5's encoder attention (no past: onnxruntime refuses both) with attention_bias and
-    scale 1."""
+    T5's encoder attention (no past: onnxruntime refuses both) with attention_bias,
+    scale 1 and RoBERTa's mask_index (keys per sample: a ReduceSum of the mask)."""
     n = Net("ort_attention_past", rng)
     past = 1
     ids = n.op("Cast", ["input_ids"], to=TensorProto.INT32)
@@ -239,7 +239,8 @@ def ort_attention_past(rng):
                         mask_filter_value=float(np.finfo(np.float32).min))
     y = n.op("Add", [emb, n.linear(att, HIDDEN, HIDDEN)])
     w2 = n.const(n.rng.normal(0, HIDDEN ** -0.5, (HIDDEN, 3 * HIDDEN)))
-    mask = n.op("Cast", ["attention_mask"], to=TensorProto.INT32)
+    mask = n.op("ReduceSum", [n.op("Cast", ["attention_mask"], to=TensorProto.INT32), n.constant_node([1])],
+                keepdims=0)  # the optimizer's MaskReduceSum: a 1-D mask_index
     att2 = n.op("Attention", [y, w2, "", mask, "", "attention_bias"], domain="com.microsoft", num_heads=Q_HEADS,
                 scale=1.0)
     y = n.op("Add", [y, att2])

@@ -47,6 +47,39 @@ static const char *masked_add(ng_rw_chain *c, const char *valid, float filter) {
     return NG_OP(c, "Mul", NG_OP(c, "Sub", ng_chain_float(c, 1), valid), ng_chain_float(c, filter));
 }
 
+/* The length of 1-D constant `name` (an initializer or a Constant node's
+ * value), -1 when it is none. */
+static int64_t const_length(const ng_onnx_rewrite *r, const char *name) {
+    for (size_t i = 0; i < r->gp->n_initializer; i++) {
+        const Onnx__TensorProto *t = r->gp->initializer[i];
+        if (t->name && !strcmp(t->name, name)) return t->n_dims == 1 ? t->dims[0] : -1;
+    }
+    for (size_t i = 0; i < r->gp->n_node; i++) {
+        const Onnx__NodeProto *nd = r->gp->node[i];
+        if (strcmp(nd->op_type, "Constant") || nd->n_output != 1 || strcmp(nd->output[0], name)) continue;
+        for (size_t a = 0; a < nd->n_attribute; a++) {
+            const Onnx__TensorProto *t = nd->attribute[a]->t;
+            if (!strcmp(nd->attribute[a]->name, "value") && t) return t->n_dims == 1 ? t->dims[0] : -1;
+        }
+    }
+    return -1;
+}
+
+/* The rank after ReduceSum nd of a rank-`in` input: fewer by its axes unless
+ * keepdims (axes as an attribute or a 1-D initializer); -1 when unknown. */
+static int reduced_rank(const ng_onnx_rewrite *r, const Onnx__NodeProto *nd, int in) {
+    const Onnx__AttributeProto *keep = NULL, *axes = NULL;
+    for (size_t a = 0; a < nd->n_attribute; a++) {
+        if (!strcmp(nd->attribute[a]->name, "keepdims")) keep = nd->attribute[a];
+        if (!strcmp(nd->attribute[a]->name, "axes")) axes = nd->attribute[a];
+    }
+    if (in < 0 || !keep || keep->i) return in; /* keepdims (its default): unchanged */
+    if (axes) return in - (int)axes->n_ints;
+    if (nd->n_input < 2 || !nd->input[1] || !*nd->input[1]) return 0; /* every axis */
+    int64_t n = const_length(r, nd->input[1]);
+    return n < 0 ? -1 : in - (int)n;
+}
+
 /* The rank of tensor `name`: a graph input's or value_info's, through Casts;
  * EmbedLayerNormalization's mask_index is 1-D. -1 when unknown. */
 static int rank_of(const ng_onnx_rewrite *r, const char *name, int depth) {
@@ -70,6 +103,8 @@ static int rank_of(const ng_onnx_rewrite *r, const char *name, int depth) {
             if (!strcmp(nd->op_type, "EmbedLayerNormalization") && o == 1) return 1;
             if (!strcmp(nd->op_type, "Cast") && nd->n_input == 1)
                 return rank_of(r, nd->input[0], depth + 1);
+            if (!strcmp(nd->op_type, "ReduceSum") && nd->n_input >= 1) /* the optimizer's MaskReduceSum */
+                return reduced_rank(r, nd, rank_of(r, nd->input[0], depth + 1));
             return -1;
         }
     }
