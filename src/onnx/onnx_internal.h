@@ -137,6 +137,9 @@ nngpu_status ng_onnx_add_contrib_node(ng_onnx_rewrite *r);
 /* The float fusions among them (FusedConv, Gelu, SkipLayerNormalization, ...). */
 int ng_onnx_is_contrib_float_op(const char *op_type);
 nngpu_status ng_onnx_add_contrib_float_node(ng_onnx_rewrite *r);
+/* The rank of tensor `name` from graph inputs / value_info, followed through
+ * Cast and ReduceSum (onnx_rw_rank.c); -1 when unknown. */
+int ng_rw_rank(const ng_onnx_rewrite *r, const char *name);
 /* The transformer fusions (Attention, EmbedLayerNormalization). */
 int ng_onnx_is_contrib_attention_op(const char *op_type);
 nngpu_status ng_onnx_add_contrib_attention_node(ng_onnx_rewrite *r);
