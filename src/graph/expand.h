@@ -21,6 +21,9 @@ nngpu_status ng_expand_node(ng_graph *g, int i);
  * moves g->nodes). */
 nngpu_status ng_expand_attention(ng_builder *e, const ng_node *n);
 nngpu_status ng_expand_mha(ng_builder *e, const ng_node *n);
+/* K or V [B, heads, L, d] after its past (Concat on axis 2), written to
+ * `present` when that is an output (expand_attention.c; MultiHeadAttention too). */
+int ng_expand_with_past(ng_builder *e, int past, int x, int present);
 nngpu_status ng_expand_rotary(ng_builder *e, const ng_node *n);
 nngpu_status ng_expand_bn_training(ng_builder *e, const ng_node *n);
 nngpu_status ng_expand_deform_conv(ng_builder *e, const ng_node *n);

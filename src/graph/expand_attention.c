@@ -127,7 +127,7 @@ static int repeat_heads(ng_builder *e, const attention *a, int x, int64_t d) {
 }
 
 /* K or V with the past before it, written to `present` when that is an output. */
-static int with_past(ng_builder *e, int past, int x, int present) {
+int ng_expand_with_past(ng_builder *e, int past, int x, int present) {
     if (past >= 0) return ng_nb_concat(e, past, x, 2, present);
     if (present >= 0) ng_nb_unary(e, NG_OP_IDENTITY, x, present);
     return x;
@@ -215,8 +215,8 @@ nngpu_status ng_expand_attention(ng_builder *e, const ng_node *n) {
     int dt_big = a.dt == NNGPU_DTYPE_FLOAT16;
     float big = dt_big ? 65504.0f : FLT_MAX;
     int q = heads(e, &a, a.q, a.Sq, a.qH, a.D);
-    int k = with_past(e, a.past_k, heads(e, &a, a.k, a.Skv, a.kvH, a.D), a.present_k);
-    int v = with_past(e, a.past_v, heads(e, &a, a.v, a.Skv, a.kvH, a.Dv), a.present_v);
+    int k = ng_expand_with_past(e, a.past_k, heads(e, &a, a.k, a.Skv, a.kvH, a.D), a.present_k);
+    int v = ng_expand_with_past(e, a.past_v, heads(e, &a, a.v, a.Skv, a.kvH, a.Dv), a.present_v);
     const int64_t to_kt[4] = {0, 1, 3, 2};
     int kt = ng_nb_transpose(e, repeat_heads(e, &a, k, a.D), 4, to_kt, -1);
     v = repeat_heads(e, &a, v, a.Dv);

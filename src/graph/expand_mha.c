@@ -57,13 +57,6 @@ static int heads(ng_builder *e, const mha *m, int x, int part, int k, int64_t le
     return ng_nb_transpose(e, x, 4, perm, -1);
 }
 
-/* K or V after its past, written to `present` when that is an output. */
-static int with_past(ng_builder *e, int past, int x, int present) {
-    if (past >= 0) return ng_nb_concat(e, past, x, 2, present);
-    if (present >= 0) ng_nb_unary(e, NG_OP_IDENTITY, x, present);
-    return x;
-}
-
 /* 1 for a key the padding mask keeps, else 0: [B, 1, S or 1, T]; -2 when the
  * mask's shape is none of onnxruntime's. */
 static int kept_keys(ng_builder *e, const mha *m, int mask) {
@@ -184,8 +177,8 @@ nngpu_status ng_expand_mha(ng_builder *e, const ng_node *n) {
             kh = k, vh = v;
         }
     }
-    kh = with_past(e, in_at(n, PAST_K), kh, out_at(n, 1));
-    vh = with_past(e, in_at(n, PAST_V), vh, out_at(n, 2));
+    kh = ng_expand_with_past(e, in_at(n, PAST_K), kh, out_at(n, 1));
+    vh = ng_expand_with_past(e, in_at(n, PAST_V), vh, out_at(n, 2));
 
     int kept = -1;
     if (in_at(n, PAD_MASK) >= 0 && (kept = kept_keys(e, &m, in_at(n, PAD_MASK))) == -2)

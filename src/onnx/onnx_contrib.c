@@ -163,9 +163,7 @@ static nngpu_status rewrite_qdq(ng_onnx_rewrite *r) {
                         r->name, nd->op_type);
     NG_CHECK(nngpu_graph_add_node(r->g, nd->op_type, r->name, ins[2] ? 3 : 2, ins, 1,
                                   (const char *const *)nd->output));
-    for (size_t a = 0; a < nd->n_attribute; a++)
-        NG_CHECK(ng_onnx_add_attr(r->g, r->base_dir, nd->attribute[a], r->name));
-    return NNGPU_OK;
+    return ng_rw_copy_attrs(r, NULL);
 }
 
 nngpu_status ng_onnx_add_contrib_node(ng_onnx_rewrite *r) {

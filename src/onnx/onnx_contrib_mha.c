@@ -24,12 +24,6 @@ static nngpu_status refuse(const ng_onnx_rewrite *r, const char *what) {
     return ng_error(NNGPU_ERR_UNSUPPORTED, "node '%s' (%s): %s is not supported", r->name, r->nd->op_type, what);
 }
 
-static nngpu_status copy_attrs(ng_onnx_rewrite *r) {
-    for (size_t a = 0; a < r->nd->n_attribute; a++)
-        NG_CHECK(ng_onnx_add_attr(r->g, r->base_dir, r->nd->attribute[a], r->name));
-    return NNGPU_OK;
-}
-
 static nngpu_status mha(ng_onnx_rewrite *r) {
     if (!ng_rw_input(r, 0) || !ng_rw_output(r, 0))
         return ng_error(NNGPU_ERR_PARSE, "node '%s' (MultiHeadAttention): query and the output are required", r->name);
@@ -39,7 +33,7 @@ static nngpu_status mha(ng_onnx_rewrite *r) {
     for (int i = 0; i < 8; i++) ins[i] = ng_rw_input(r, (size_t)i) ? ng_rw_input(r, (size_t)i) : "";
     for (int i = 0; i < 3; i++) outs[i] = ng_rw_output(r, (size_t)i) ? ng_rw_output(r, (size_t)i) : "";
     NG_CHECK(nngpu_graph_add_node(r->g, "MultiHeadAttention", r->name, 8, ins, 3, outs));
-    return copy_attrs(r);
+    return ng_rw_copy_attrs(r, NULL);
 }
 
 static nngpu_status rotary(ng_onnx_rewrite *r) {
